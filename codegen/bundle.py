@@ -1,0 +1,49 @@
+"""Merge openapi/openapi.yaml and openapi/resources/*.yaml into one OpenAPI document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MERGED_COMPONENTS = ("schemas", "parameters")
+
+
+class SpecError(Exception):
+    """The spec is not what the codegen can use; the message says where."""
+
+
+def _load(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        document = yaml.safe_load(handle)
+    if not isinstance(document, dict):
+        raise SpecError(f"{path}: expected a mapping at the top")
+    return document
+
+
+def bundle(spec_dir: Path) -> dict[str, Any]:
+    """The root document with every resource file's paths and components merged in, in file-name order."""
+    root = _load(spec_dir / "openapi.yaml")
+    root.setdefault("paths", {})
+    components = root.setdefault("components", {})
+    for part in sorted((spec_dir / "resources").glob("*.yaml")):
+        document = _load(part)
+        unknown = set(document) - {"paths", "components"}
+        if unknown:
+            raise SpecError(f"{part.name}: only 'paths' and 'components' belong here, not {sorted(unknown)}")
+        for path, item in (document.get("paths") or {}).items():
+            target = root["paths"].setdefault(path, {})
+            for method, operation in item.items():
+                if method in target:
+                    raise SpecError(f"{part.name}: {method.upper()} {path} is already defined elsewhere")
+                target[method] = operation
+        for kind, entries in (document.get("components") or {}).items():
+            if kind not in MERGED_COMPONENTS:
+                raise SpecError(f"{part.name}: components.{kind} is not supported in resource files")
+            section = components.setdefault(kind, {})
+            for name, value in entries.items():
+                if name in section:
+                    raise SpecError(f"{part.name}: components.{kind}.{name} is already defined elsewhere")
+                section[name] = value
+    return root

@@ -1,0 +1,306 @@
+"""Read the bundled spec into the plain description of resources and methods the templates render."""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .bundle import SpecError
+
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+REF_PREFIX = "#/components/schemas/"
+# Names the generated method itself uses: an API parameter with one of them gets a trailing "_".
+TAKEN_NAMES = {
+    "self",
+    "timeout",
+    "extra_headers",
+    "max_retries",
+    "models",
+    "cast",
+    "build_body",
+    "RequestOptions",
+    "AsyncPager",
+    "Any",
+    "Mapping",
+    "Sequence",
+    "Decimal",
+    "NOT_GIVEN",
+    "NotGiven",
+    "Timeout",
+}
+PAGING_PARAMS = ("page", "limit")
+# Schemas codegen maps to handwritten lenient types (see aioclicksend/_types.py).
+SCALAR_TYPES = {"Money": ("Decimal | float | str", "Decimal | None"), "UnixTime": ("int", "int | None")}
+
+
+@dataclass
+class Argument:
+    name: str  # Python keyword argument
+    wire_name: str  # name in the path, query or body
+    location: str  # "path", "query" or "body"
+    annotation: str
+    required: bool
+    description: str = ""
+
+
+@dataclass
+class Method:
+    name: str
+    operation_id: str
+    qualified_name: str  # e.g. "sms.templates.list"
+    http_method: str
+    path: str
+    idempotent: bool
+    auth: bool
+    paginated: bool
+    summary: str
+    description: str
+    arguments: list[Argument]
+    body_model: str | None
+    return_annotation: str
+    cast_to: str | None  # expression for the parser; None for a pager
+    item_model: str | None = None
+
+    @property
+    def constant(self) -> str:
+        return "_" + re.sub(r"(?<!^)(?=[A-Z])", "_", self.operation_id).upper()
+
+    def arguments_in(self, location: str) -> list[Argument]:
+        return [argument for argument in self.arguments if argument.location == location]
+
+
+@dataclass
+class Resource:
+    path: str  # dotted, e.g. "sms.templates"
+    methods: list[Method] = field(default_factory=list)
+    children: list[Resource] = field(default_factory=list)
+
+    @property
+    def attribute(self) -> str:
+        return self.path.rsplit(".", 1)[-1]
+
+    @property
+    def class_name(self) -> str:
+        return (
+            "".join(part.title().replace("_", "") for part in self.path.replace(".", "_").split("_"))
+            + "Resource"
+        )
+
+    @property
+    def module(self) -> str:
+        return self.path.split(".", 1)[0]
+
+    def walk(self) -> list[Resource]:
+        return [self, *(resource for child in self.children for resource in child.walk())]
+
+
+def python_name(wire_name: str) -> str:
+    name = re.sub(r"\W", "_", wire_name)
+    if keyword.iskeyword(name) or name in TAKEN_NAMES:
+        name += "_"
+    return name
+
+
+def schema_name(ref: str) -> str:
+    if not ref.startswith(REF_PREFIX):
+        raise SpecError(f"unsupported $ref {ref!r}: use {REF_PREFIX}<Name>")
+    name = ref[len(REF_PREFIX) :]
+    if not name.isidentifier() or not name[0].isupper():
+        raise SpecError(f"schema name {name!r} must be a PascalCase identifier")
+    return name
+
+
+class Annotator:
+    """Python annotations for JSON schemas: lenient for arguments, exact for results."""
+
+    def __init__(self, schemas: dict[str, Any]) -> None:
+        self.schemas = schemas
+
+    def annotate(self, schema: dict[str, Any] | None, *, argument: bool) -> str:
+        if not schema:
+            return "Any"
+        if "$ref" in schema:
+            name = schema_name(schema["$ref"])
+            if name in SCALAR_TYPES:
+                return SCALAR_TYPES[name][0 if argument else 1]
+            target = self.schemas[name]
+            if "enum" in target:
+                return f"models.{name} | str" if argument else f"models.{name}"
+            if argument and (target.get("type") == "object" or "properties" in target or "allOf" in target):
+                return f"models.{name} | Mapping[str, Any]"
+            return f"models.{name}"
+        kinds = schema.get("type")
+        if isinstance(kinds, list):
+            parts = [
+                self.annotate({**schema, "type": kind}, argument=argument) for kind in kinds if kind != "null"
+            ]
+            annotation = " | ".join(dict.fromkeys(parts))
+            return annotation + (" | None" if "null" in kinds else "")
+        if kinds == "array":
+            item = self.annotate(schema.get("items"), argument=argument)
+            return f"Sequence[{item}]" if argument else f"list[{item}]"
+        simple = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
+        if kinds in simple:
+            return simple[kinds]
+        if kinds == "object" or "properties" in schema:
+            return "Mapping[str, Any]" if argument else "dict[str, Any]"
+        return "Any"
+
+
+def _data_schema(operation: dict[str, Any], where: str) -> dict[str, Any] | None:
+    responses = operation.get("responses", {})
+    success = next((responses[code] for code in ("200", "201", "204") if code in responses), None)
+    if success is None:
+        raise SpecError(f"{where}: no 200/201/204 response")
+    content = success.get("content", {}).get("application/json")
+    if content is None:
+        return None
+    schema = content.get("schema", {})
+    for part in schema.get("allOf", []):
+        data = part.get("properties", {}).get("data")
+        if data is not None:
+            return data  # type: ignore[no-any-return]
+    raise SpecError(f"{where}: the response schema must be allOf [Envelope, {{properties: {{data: ...}}}}]")
+
+
+def _page_item(schemas: dict[str, Any], data: dict[str, Any] | None, where: str) -> str:
+    if not data or "$ref" not in data:
+        raise SpecError(f"{where}: x-pagination needs data to be a $ref to a <Item>Page schema")
+    page = schemas[schema_name(data["$ref"])]
+    for part in page.get("allOf", []):
+        items = part.get("properties", {}).get("data", {}).get("items", {})
+        if "$ref" in items:
+            return schema_name(items["$ref"])
+    raise SpecError(f"{where}: page schema {data['$ref']} has no data: {{type: array, items: {{$ref}}}}")
+
+
+def _resolve_parameter(spec: dict[str, Any], parameter: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in parameter:
+        name = parameter["$ref"].rsplit("/", 1)[-1]
+        return spec["components"]["parameters"][name]  # type: ignore[no-any-return]
+    return parameter
+
+
+def read_resources(spec: dict[str, Any]) -> list[Resource]:
+    """Top-level resources (with nested children) holding every operation of the spec."""
+    schemas = spec.get("components", {}).get("schemas", {})
+    annotator = Annotator(schemas)
+    by_path: dict[str, Resource] = {}
+    seen_ids: set[str] = set()
+    for path, item in spec.get("paths", {}).items():
+        for http_method in HTTP_METHODS:
+            operation = item.get(http_method)
+            if operation is None:
+                continue
+            where = f"{http_method.upper()} {path}"
+            method = _read_method(spec, schemas, annotator, path, http_method, operation, where)
+            if method.operation_id in seen_ids:
+                raise SpecError(f"{where}: operationId {method.operation_id} is used twice")
+            seen_ids.add(method.operation_id)
+            resource_path = method.qualified_name.rsplit(".", 1)[0]
+            parts = resource_path.split(".")
+            for depth in range(1, len(parts) + 1):
+                by_path.setdefault(".".join(parts[:depth]), Resource(".".join(parts[:depth])))
+            by_path[resource_path].methods.append(method)
+    for resource_path, resource in sorted(by_path.items()):
+        if "." in resource_path:
+            by_path[resource_path.rsplit(".", 1)[0]].children.append(resource)
+    for resource in by_path.values():
+        names = [method.name for method in resource.methods] + [
+            child.attribute for child in resource.children
+        ]
+        clashes = sorted(
+            {name for name in names if names.count(name) > 1} | ({"with_raw_response"} & set(names))
+        )
+        if clashes:
+            raise SpecError(f"resource {resource.path}: names used twice or reserved: {clashes}")
+        resource.methods.sort(key=lambda method: method.name)
+    return [resource for name, resource in sorted(by_path.items()) if "." not in name]
+
+
+def _read_method(
+    spec: dict[str, Any],
+    schemas: dict[str, Any],
+    annotator: Annotator,
+    path: str,
+    http_method: str,
+    operation: dict[str, Any],
+    where: str,
+) -> Method:
+    for key in ("operationId", "x-sdk-resource", "x-sdk-method"):
+        if key not in operation:
+            raise SpecError(f"{where}: {key} is missing")
+    name = operation["x-sdk-method"]
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise SpecError(f"{where}: x-sdk-method {name!r} is not a usable Python name")
+    paginated = operation.get("x-pagination") == "page"
+    arguments: list[Argument] = []
+    for raw_parameter in operation.get("parameters", []):
+        parameter = _resolve_parameter(spec, raw_parameter)
+        location = parameter["in"]
+        if location not in ("path", "query"):
+            raise SpecError(f"{where}: parameters in {location} are not supported")
+        arguments.append(
+            Argument(
+                name=python_name(parameter["name"]),
+                wire_name=parameter["name"],
+                location=location,
+                annotation=annotator.annotate(parameter.get("schema"), argument=True),
+                required=location == "path" or bool(parameter.get("required")),
+                description=parameter.get("description", ""),
+            )
+        )
+    if paginated and not {"page", "limit"} <= {argument.wire_name for argument in arguments}:
+        raise SpecError(f"{where}: a paged operation needs the page and limit parameters")
+    body_model = None
+    body = operation.get("requestBody")
+    if body is not None:
+        schema = body.get("content", {}).get("application/json", {}).get("schema", {})
+        if "$ref" not in schema:
+            raise SpecError(f"{where}: the request body must be a $ref to a named object schema")
+        body_model = schema_name(schema["$ref"])
+        body_schema = schemas[body_model]
+        required = set(body_schema.get("required", []))
+        for wire_name, property_schema in body_schema.get("properties", {}).items():
+            arguments.append(
+                Argument(
+                    name=python_name(wire_name),
+                    wire_name=wire_name,
+                    location="body",
+                    annotation=annotator.annotate(property_schema, argument=True),
+                    required=wire_name in required,
+                    description=property_schema.get("description", ""),
+                )
+            )
+    names = [argument.name for argument in arguments]
+    clashes = sorted({argument for argument in names if names.count(argument) > 1})
+    if clashes:
+        raise SpecError(f"{where}: argument names used twice: {clashes}")
+    arguments.sort(key=lambda argument: not argument.required)  # required first, spec order kept
+    data = _data_schema(operation, where)
+    if paginated:
+        item = _page_item(schemas, data, where)
+        return_annotation, cast_to = f"AsyncPager[models.{item}]", None
+    else:
+        item = None
+        return_annotation = annotator.annotate(data, argument=False)
+        cast_to = return_annotation
+    return Method(
+        name=name,
+        operation_id=operation["operationId"],
+        qualified_name=f"{operation['x-sdk-resource']}.{name}",
+        http_method=http_method.upper(),
+        path=path,
+        idempotent=http_method == "get" or bool(operation.get("x-idempotent")),
+        auth=operation.get("security", spec.get("security")) != [],
+        paginated=paginated,
+        summary=operation.get("summary", "").strip(),
+        description=(operation.get("description") or "").strip(),
+        arguments=arguments,
+        body_model=body_model,
+        return_annotation=return_annotation,
+        cast_to=cast_to,
+        item_model=item,
+    )

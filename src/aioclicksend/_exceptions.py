@@ -1,0 +1,160 @@
+"""One exception hierarchy for everything the SDK raises.
+
+    ClickSendError
+    ├── RequestValidationError        bad input, caught before anything is sent (also a ValueError)
+    ├── MissingCredentialsError       no username / API key for an operation that needs them
+    ├── APIConnectionError            the request got no answer
+    │   └── APITimeoutError
+    ├── APIResponseValidationError    an answer that is not the JSON the API documents
+    └── APIStatusError                an HTTP error status, one class per status
+        ├── BadRequestError (400), AuthenticationError (401), PermissionDeniedError (403),
+        ├── NotFoundError (404), MethodNotAllowedError (405), RateLimitError (429)
+        └── InternalServerError (5xx)
+
+No exception carries the API key: messages and attributes hold the method, the URL (which never
+contains credentials), the status and ClickSend's ``response_code`` / ``response_msg``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClickSendError",
+    "InternalServerError",
+    "MethodNotAllowedError",
+    "MissingCredentialsError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestValidationError",
+]
+
+
+class ClickSendError(Exception):
+    """Base class of every error raised by aioclicksend."""
+
+
+class RequestValidationError(ClickSendError, ValueError):
+    """The arguments of a call are invalid; nothing was sent."""
+
+    def __init__(self, operation: str, problems: list[str]) -> None:
+        self.operation = operation
+        self.problems = problems
+        super().__init__(f"{operation}: invalid arguments: " + "; ".join(problems))
+
+
+class MissingCredentialsError(ClickSendError):
+    """The operation needs credentials and none were given (nor found in the environment)."""
+
+
+class _RequestError(ClickSendError):
+    def __init__(self, message: str, *, method: str, url: str) -> None:
+        self.method = method
+        self.url = url
+        super().__init__(f"{message} ({method} {url})")
+
+
+class APIConnectionError(_RequestError):
+    """No answer was received.
+
+    ``request_sent`` tells whether the request may have reached ClickSend: when it is ``False`` the
+    connection failed before anything was sent and repeating the request is always safe.
+    """
+
+    def __init__(self, message: str, *, method: str, url: str, request_sent: bool) -> None:
+        self.request_sent = request_sent
+        super().__init__(message, method=method, url=url)
+
+
+class APITimeoutError(APIConnectionError):
+    """No answer arrived within the timeout."""
+
+
+class APIResponseValidationError(_RequestError):
+    """The answer is not the JSON the API documents (e.g. an HTML error page from a proxy)."""
+
+    def __init__(self, message: str, *, method: str, url: str, status: int, body: bytes) -> None:
+        self.status = status
+        self.body = body
+        super().__init__(message, method=method, url=url)
+
+
+class APIStatusError(_RequestError):
+    """The API answered with an HTTP error status."""
+
+    status: int
+
+    def __init__(
+        self,
+        *,
+        status: int,
+        method: str,
+        url: str,
+        response_code: str | None,
+        response_msg: str | None,
+        headers: Mapping[str, str],
+        body: Any,
+    ) -> None:
+        self.status = status
+        self.response_code = response_code
+        self.response_msg = response_msg
+        self.headers = headers
+        self.body = body
+        detail = " ".join(part for part in (response_code, response_msg) if part) or "no details"
+        super().__init__(f"HTTP {status}: {detail}", method=method, url=url)
+
+
+class BadRequestError(APIStatusError):
+    status = 400
+
+
+class AuthenticationError(APIStatusError):
+    status = 401
+
+
+class PermissionDeniedError(APIStatusError):
+    status = 403
+
+
+class NotFoundError(APIStatusError):
+    status = 404
+
+
+class MethodNotAllowedError(APIStatusError):
+    status = 405
+
+
+class RateLimitError(APIStatusError):
+    status = 429
+
+
+class InternalServerError(APIStatusError):
+    """Any 5xx status."""
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    cls.status: cls
+    for cls in (
+        BadRequestError,
+        AuthenticationError,
+        PermissionDeniedError,
+        NotFoundError,
+        MethodNotAllowedError,
+        RateLimitError,
+    )
+}
+
+
+def status_error_class(status: int) -> type[APIStatusError]:
+    """The exception class for an HTTP error status."""
+    if status >= 500:
+        return InternalServerError
+    return _BY_STATUS.get(status, APIStatusError)

@@ -1,0 +1,52 @@
+"""Raw responses: the parsed result together with the HTTP status, headers and ClickSend envelope."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, Generic, ParamSpec, TypeVar
+
+__all__ = ["RawResponse", "to_raw_response_wrapper"]
+
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
+
+raw_response_requested: ContextVar[bool] = ContextVar("aioclicksend_raw_response", default=False)
+"""Set while a ``with_raw_response`` call runs; the client then returns a :class:`RawResponse`."""
+
+
+@dataclass(frozen=True)
+class RawResponse(Generic[_T]):
+    """One answer of the API: what the method would have returned (``data``) and everything around it."""
+
+    data: _T
+    """The parsed ``data`` of the envelope, as the plain method returns it."""
+    status: int
+    headers: Mapping[str, str]
+    method: str
+    url: str
+    http_code: int | None
+    """The envelope's ``http_code``."""
+    response_code: str | None
+    """The envelope's ``response_code``, e.g. ``SUCCESS``."""
+    response_msg: str | None
+    """The envelope's ``response_msg``."""
+    content: bytes
+    """The body exactly as received."""
+
+
+def to_raw_response_wrapper(func: Callable[_P, Awaitable[_T]]) -> Callable[_P, Awaitable[RawResponse[_T]]]:
+    """Wrap an SDK method so that it returns the :class:`RawResponse` instead of only the data."""
+
+    @functools.wraps(func)
+    async def wrapped(*args: _P.args, **kwargs: _P.kwargs) -> RawResponse[_T]:
+        token = raw_response_requested.set(True)
+        try:
+            result: Any = await func(*args, **kwargs)
+        finally:
+            raw_response_requested.reset(token)
+        return result  # type: ignore[no-any-return]
+
+    return wrapped
