@@ -1,0 +1,165 @@
+"""The client: sessions, environment, per-call options, raw responses, lenient models, cheap import."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from decimal import Decimal
+
+import aiohttp
+import pytest
+from aioresponses import aioresponses
+
+from aioclicksend import NOT_GIVEN, AsyncClickSend, RawResponse, models
+from aioclicksend._models import OpenStrEnum
+
+from .conftest import BASE_URL, sent, sent_json
+
+SEND_URL = f"{BASE_URL}/sms/send"
+OK = {
+    "http_code": 200,
+    "response_code": "SUCCESS",
+    "response_msg": "Here are your data.",
+    "data": {"total_count": 1},
+}
+
+
+async def test_callers_session_is_used_and_left_open(mocked: aioresponses) -> None:
+    mocked.get(f"{BASE_URL}/account", payload={"data": {"user_id": 1}})
+    async with aiohttp.ClientSession(headers={"X-App": "mine"}) as session:
+        async with AsyncClickSend("u", "k", base_url=BASE_URL, session=session) as cs:
+            await cs.account.get()
+        assert not session.closed
+        [(_, _, request)] = sent(mocked)
+        assert request["headers"]["X-App"] == "mine"
+
+
+async def test_own_session_is_reused_and_closed(mocked: aioresponses) -> None:
+    mocked.get(f"{BASE_URL}/account", payload={"data": {"user_id": 1}}, repeat=True)
+    cs = AsyncClickSend("u", "k", base_url=BASE_URL)
+    async with cs:
+        await cs.account.get()
+        session = cs._session
+        await cs.account.get()
+        assert cs._session is session
+    assert session is not None and session.closed
+
+
+def test_environment_fallbacks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLICKSEND_USERNAME", "env-user")
+    monkeypatch.setenv("CLICKSEND_API_KEY", "env-key")
+    monkeypatch.setenv("CLICKSEND_BASE_URL", "http://127.0.0.1:9/v3/")
+    cs = AsyncClickSend()
+    assert (cs.username, cs.base_url) == ("env-user", "http://127.0.0.1:9/v3")
+    assert AsyncClickSend("arg-user", "arg-key").username == "arg-user"
+
+
+def test_negative_max_retries_is_refused() -> None:
+    with pytest.raises(ValueError, match="max_retries"):
+        AsyncClickSend("u", "k", max_retries=-1)
+
+
+async def test_per_call_options(client: AsyncClickSend, mocked: aioresponses) -> None:
+    mocked.post(SEND_URL, payload=OK)
+    await client.sms.send(messages=[{"to": "+1", "body": "x"}], timeout=1.5, extra_headers={"X-Trace": "abc"})
+    [(_, _, request)] = sent(mocked)
+    assert request["headers"]["X-Trace"] == "abc"
+    assert request["timeout"].total == 1.5
+
+
+async def test_unset_fields_are_not_sent_and_aliases_are_used(
+    client: AsyncClickSend, mocked: aioresponses
+) -> None:
+    mocked.post(SEND_URL, payload=OK)
+    message = models.SmsMessage(to="+61411111111", body="hi", from_="MyBrand")
+    await client.sms.send(messages=[message, {"list_id": 5, "body": "to a list", "schedule": 1700000000}])
+    [(_, _, request)] = sent(mocked)
+    assert sent_json(request) == {
+        "messages": [
+            {"to": "+61411111111", "body": "hi", "from": "MyBrand"},
+            {"list_id": 5, "body": "to a list", "schedule": 1700000000},
+        ]
+    }
+
+
+async def test_not_given_leaves_a_field_out(client: AsyncClickSend, mocked: aioresponses) -> None:
+    mocked.put(f"{BASE_URL}/sms/receipts-read", payload={"data": []})
+    await client.sms.receipts.mark_read(date_before=NOT_GIVEN)
+    [(_, _, request)] = sent(mocked)
+    assert sent_json(request) == {}
+
+
+async def test_with_raw_response(client: AsyncClickSend, mocked: aioresponses) -> None:
+    mocked.post(SEND_URL, payload=OK, headers={"X-RateLimit-Remaining": "41"})
+    raw = await client.sms.with_raw_response.send(messages=[{"to": "+1", "body": "x"}])
+    assert isinstance(raw, RawResponse)
+    assert (raw.status, raw.http_code, raw.response_code, raw.response_msg) == (
+        200,
+        200,
+        "SUCCESS",
+        "Here are your data.",
+    )
+    assert raw.headers["X-RateLimit-Remaining"] == "41"
+    assert isinstance(raw.data, models.SmsSendResult) and raw.data.total_count == 1
+    assert json.loads(raw.content) == OK
+    assert (raw.method, raw.url) == ("POST", SEND_URL)
+
+
+async def test_with_raw_response_on_nested_and_paged(client: AsyncClickSend, mocked: aioresponses) -> None:
+    page = {"data": {"total": 0, "current_page": 1, "last_page": 1, "data": []}}
+    mocked.get(f"{BASE_URL}/sms/templates?page=1", payload=page)
+    raw = await client.sms.with_raw_response.templates.list()
+    assert raw.status == 200 and raw.data.total == 0
+    # The raw mode ends with the call.
+    mocked.get(f"{BASE_URL}/sms/templates?page=1", payload=page)
+    assert (await client.sms.templates.list()).total == 0
+
+
+def test_lenient_models_take_the_docs_inconsistencies() -> None:
+    sms = models.SentSms.model_validate(
+        {
+            "schedule": "",
+            "date": "1436932432",
+            "message_price": "0.070000",
+            "message_parts": "1.00",
+            "new_field": 1,
+        }
+    )
+    assert (sms.schedule, sms.date, sms.message_price, sms.message_parts) == (
+        None,
+        1436932432,
+        Decimal("0.070000"),
+        Decimal("1.00"),
+    )
+    assert sms.model_extra == {"new_field": 1}
+    assert models.SmsSendResult.model_validate({"total_price": 0.28}).total_price == Decimal("0.28")
+    assert (
+        models.Contact.model_validate({"contact_id": 1, "list_name": None, "custom_1": 123}).custom_1 == "123"
+    )
+
+
+def test_import_is_lazy() -> None:
+    code = (
+        "import sys, aioclicksend\n"
+        "cs = aioclicksend.AsyncClickSend('u', 'k')\n"
+        "print(sorted(m for m in sys.modules if m.startswith('aioclicksend._generated.')))\n"
+        "cs.sms\n"
+        "print(sorted(m for m in sys.modules if m.startswith('aioclicksend._generated.')))\n"
+    )
+    before, after = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert before == "['aioclicksend._generated.client']"
+    assert "aioclicksend._generated.resources.sms" in after and "aioclicksend._generated.models" in after
+    assert "aioclicksend._generated.resources.contacts" not in after
+
+
+def test_open_enum_accepts_unknown_values() -> None:
+    class Colour(OpenStrEnum):
+        RED = "red"
+
+    assert Colour("red") is Colour.RED
+    novel = Colour("ultraviolet")
+    assert isinstance(novel, Colour) and novel == "ultraviolet" and novel.value == "ultraviolet"
+    assert novel not in list(Colour)
