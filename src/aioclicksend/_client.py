@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import aiohttp
-
-from ._base_client import DEFAULT_TIMEOUT, Timeout
 from ._generated.client import GeneratedClient
-from ._retry import RetryPolicy
 
 __all__ = ["AsyncClickSend"]
 
@@ -28,24 +24,3 @@ class AsyncClickSend(GeneratedClient):
         session: an :class:`aiohttp.ClientSession` of yours to send the requests with.
         retry_policy: backoff settings between retries.
     """
-
-    def __init__(
-        self,
-        username: str | None = None,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = 2,
-        session: aiohttp.ClientSession | None = None,
-        retry_policy: RetryPolicy | None = None,
-    ) -> None:
-        super().__init__(
-            username,
-            api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            session=session,
-            retry_policy=retry_policy,
-        )
