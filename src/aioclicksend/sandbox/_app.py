@@ -1,0 +1,506 @@
+"""The sandbox's aiohttp application: routing from the spec, auth, validation, state and fault injection."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import copy
+import math
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from .._base_client import validation_problems
+from ._faults import Counters, Faults, RateLimiter
+from ._spec import SandboxOperation, operations
+from ._store import Store
+
+__all__ = ["TEST_ACCOUNTS", "SandboxState", "create_app"]
+
+API_PREFIX = "/v3"
+MIN_PAGE_SIZE, MAX_PAGE_SIZE = 15, 100
+E164 = re.compile(r"^\+?[1-9]\d{6,14}$")
+PRICE_PER_PART = Decimal("0.0770")
+
+# The docs' test credentials (section "Testing"): any key, these usernames answer as those accounts do.
+TEST_ACCOUNTS = {
+    "nocredit": (403, "INSUFFICIENT_CREDIT", "You have reached the end of your message credits."),
+    "notactive": (403, "ACCOUNT_NOT_ACTIVATED", "Your account has not been activated."),
+    "banned": (403, "ACCOUNT_BANNED", "This account is banned."),
+}
+
+Handler = Callable[["Call"], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class SandboxState:
+    """What one sandbox server holds: its faults (change them at run time), counters and data."""
+
+    faults: Faults = field(default_factory=Faults)
+    counters: Counters = field(default_factory=Counters)
+    store: Store = field(default_factory=Store)
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+
+
+STATE_KEY = web.AppKey("aioclicksend_sandbox_state", SandboxState)
+
+
+def envelope(status: int, code: str, message: str, data: Any = None) -> web.Response:
+    return web.json_response(
+        {"http_code": status, "response_code": code, "response_msg": message, "data": data}, status=status
+    )
+
+
+def bad_request(problems: list[str]) -> web.Response:
+    return envelope(400, "BAD_REQUEST", "; ".join(problems), {"errors": problems})
+
+
+class Refusal(Exception):
+    """Raised by a handler to answer with an error envelope."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.response = envelope(status, code, message)
+
+
+@dataclass
+class Call:
+    """One validated request, as the behaviours see it."""
+
+    request: web.Request
+    operation: SandboxOperation
+    state: SandboxState
+    account: str
+    path_values: dict[str, Any]
+    query: dict[str, Any]
+    body: dict[str, Any]
+
+    @property
+    def store(self) -> Store:
+        return self.state.store
+
+    def collection_path(self, path: str) -> str:
+        return path.format(**self.path_values)
+
+    def ok(self, data: Any, message: str | None = None) -> web.Response:
+        example = self.operation.example if isinstance(self.operation.example, dict) else {}
+        return envelope(200, "SUCCESS", message or example.get("response_msg") or "OK", data)
+
+
+# --- validation -------------------------------------------------------------------------------------
+
+
+def _coerce(value: str, schema: dict[str, Any], name: str) -> Any:
+    kinds = schema.get("type", "string")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    if "integer" in kinds:
+        try:
+            number = int(value)
+        except ValueError:
+            raise Refusal(400, "BAD_REQUEST", f"{name}: must be an integer, not {value!r}") from None
+        if "minimum" in schema and number < schema["minimum"]:
+            raise Refusal(400, "BAD_REQUEST", f"{name}: must be at least {schema['minimum']}")
+        return number
+    if "enum" in schema and value not in schema["enum"]:
+        raise Refusal(400, "BAD_REQUEST", f"{name}: must be one of {', '.join(map(str, schema['enum']))}")
+    return value
+
+
+async def _read_body(request: web.Request, operation: SandboxOperation) -> dict[str, Any]:
+    if operation.body_model is None:
+        return {}
+    raw = await request.read()
+    if not raw.strip():
+        payload: Any = {}
+    else:
+        try:
+            payload = await request.json()
+        except ValueError:
+            raise Refusal(400, "BAD_REQUEST", "the request body is not valid JSON") from None
+    if not isinstance(payload, dict):
+        raise Refusal(400, "BAD_REQUEST", "the request body must be a JSON object")
+    from .. import models
+
+    model = getattr(models, operation.body_model)
+    try:
+        validated = model.model_validate(payload)
+    except ValidationError as error:
+        raise Refusal(400, "BAD_REQUEST", "; ".join(validation_problems(error))) from None
+    body: dict[str, Any] = validated.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return body
+
+
+def _account(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Basic "):
+        return None
+    try:
+        username, _, api_key = base64.b64decode(header[6:]).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return username if username and api_key else None
+
+
+# --- behaviours ---------------------------------------------------------------------------------------
+
+
+def _page(call: Call, items: list[dict[str, Any]]) -> web.Response:
+    page = call.query.get("page") or 1
+    per_page = min(max(call.query.get("limit") or MIN_PAGE_SIZE, MIN_PAGE_SIZE), MAX_PAGE_SIZE)
+    total = len(items)
+    last_page = max(1, math.ceil(total / per_page))
+    chunk = items[(page - 1) * per_page : page * per_page]
+    url = call.request.url
+
+    def link(number: int) -> str | None:
+        return str(url.update_query(page=number)) if 1 <= number <= last_page else None
+
+    first = (page - 1) * per_page + 1 if chunk else None
+    return call.ok(
+        {
+            "total": total,
+            "per_page": per_page,
+            "current_page": page,
+            "last_page": last_page,
+            "next_page_url": link(page + 1),
+            "prev_page_url": link(page - 1) if page > 1 else None,
+            "from": first,
+            "to": first + len(chunk) - 1 if first is not None else None,
+            "data": chunk,
+        }
+    )
+
+
+def _shaped(template: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """An item shaped like the documented example, with the request's own values in it."""
+    item = copy.deepcopy(template) if isinstance(template, dict) else {}
+    item.update(values)
+    return item
+
+
+def _parts(body: str) -> int:
+    gsm = all(ord(character) < 128 for character in body)
+    single, multi = (160, 153) if gsm else (70, 67)
+    return 1 if len(body) <= single else math.ceil(len(body) / multi)
+
+
+def _recipients(call: Call, message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The message once per recipient: itself, or a copy for each contact of its ``list_id``."""
+    list_id = message.get("list_id")
+    if list_id is None:
+        return [message]
+    return [
+        {**message, "to": contact.get("phone_number")}
+        for contact in call.store.items(f"/lists/{list_id}/contacts")
+    ]
+
+
+def _send_messages(call: Call, *, record: bool) -> web.Response:
+    channel = call.operation.path.rsplit("/", 1)[0].strip("/")
+    if record and call.account == "nocredit":
+        raise Refusal(*TEST_ACCOUNTS["nocredit"])
+    example = call.operation.example_data or {}
+    template = (example.get("messages") or [{}])[0]
+    results = []
+    total = Decimal(0)
+    for message in call.body.get("messages", []):
+        for recipient in _recipients(call, message):
+            valid = isinstance(recipient.get("to"), str) and bool(E164.match(recipient["to"]))
+            parts = _parts(str(recipient.get("body", "")))
+            price = PRICE_PER_PART * parts if valid else Decimal(0)
+            result = _shaped(template, {key: value for key, value in recipient.items() if key != "list_id"})
+            result.update(
+                direction="out",
+                date=int(time.time()),
+                schedule=recipient.get("schedule", ""),
+                message_parts=parts,
+                message_price=str(price),
+                status="SUCCESS" if valid else "INVALID_RECIPIENT",
+            )
+            if record:
+                result["message_id"] = str(uuid.uuid4()).upper()
+                if valid:
+                    key = str(
+                        recipient.get("custom_string") or f"{recipient.get('to')}|{recipient.get('body')}"
+                    )
+                    call.state.counters.deliveries[(channel, key)] += 1
+                    call.store.history[channel].append(
+                        {**result, "status": "Scheduled" if recipient.get("schedule") else "Sent"}
+                    )
+                    call.store.receipts[channel].append(
+                        {
+                            "timestamp_send": result["date"],
+                            "timestamp": result["date"],
+                            "message_id": result["message_id"],
+                            "status_code": "201",
+                            "status_text": "Success: Message received on handset.",
+                            "error_code": None,
+                            "error_text": None,
+                            "custom_string": recipient.get("custom_string"),
+                            "message_type": channel,
+                        }
+                    )
+            else:
+                result.pop("message_id", None)
+            total += price
+            results.append(result)
+    queued = sum(1 for result in results if result["status"] == "SUCCESS")
+    data = {
+        **example,
+        "total_price": str(total),
+        "total_count": len(results),
+        "queued_count": queued,
+        "messages": results,
+    }
+    return call.ok(data)
+
+
+def _channel_of(path: str, suffix: str) -> str:
+    return path[: -len(suffix)].strip("/") if path.endswith(suffix) else ""
+
+
+def _cancel(call: Call) -> web.Response:
+    channel = call.operation.path.split("/{", 1)[0].strip("/")
+    message = call.store.find_message(channel, str(call.path_values.get("message_id")))
+    if message is None:
+        raise Refusal(404, "NOT_FOUND", "Message not found.")
+    message["status"] = "Cancelled"
+    return call.ok(call.operation.example_data)
+
+
+def _cancel_all(call: Call) -> web.Response:
+    channel = _channel_of(call.operation.path, "/cancel-all")
+    scheduled = [item for item in call.store.history[channel] if item.get("status") == "Scheduled"]
+    for item in scheduled:
+        item["status"] = "Cancelled"
+    return call.ok({"count": len(scheduled)})
+
+
+def _move_contact(call: Call) -> web.Response:
+    source = call.collection_path("/lists/{from_list_id}/contacts")
+    target_list = call.path_values["to_list_id"]
+    contact = call.store.collections[source].get(str(call.path_values["contact_id"]))
+    if contact is None:
+        raise Refusal(404, "NOT_FOUND", "Contact not found.")
+    moved = {**contact, "list_id": target_list}
+    if "/transfer/" in call.operation.path:
+        del call.store.collections[source][str(call.path_values["contact_id"])]
+    else:
+        moved["contact_id"] = call.store.next_id()
+    call.store.collections[f"/lists/{target_list}/contacts"][str(moved["contact_id"])] = moved
+    return call.ok(moved)
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A stateful collection: POST creates, GET lists; the item path gets, updates and deletes."""
+
+    path: str
+    id_name: str
+
+
+def _collections() -> dict[str, Collection]:
+    """Collections found in the spec: a path with a create (POST) whose item path is ``path/{id}``."""
+    paths = {operation.path for operation in operations()}
+    created = {operation.path for operation in operations() if operation.method == "POST"}
+    found: dict[str, Collection] = {}
+    for path in created:
+        for other in paths:
+            match = re.fullmatch(re.escape(path) + r"/\{(\w+)\}", other)
+            if match:
+                found[path] = found[other] = Collection(path, match.group(1))
+    return found
+
+
+def _id_field(item: dict[str, Any], collection: Collection, path_values: dict[str, Any]) -> str:
+    """The id's name in an item: the item path's parameter, or the example's first other ``*_id`` field."""
+    if collection.id_name in item:
+        return collection.id_name
+    ids = [str(key) for key in item if str(key).endswith("_id") and key not in path_values]
+    return ids[0] if ids else collection.id_name
+
+
+def _crud(collection: Collection) -> Handler:
+    async def handle(call: Call) -> web.StreamResponse:
+        store = call.store
+        path = call.operation.path
+        if path == collection.path:
+            items = store.collections[call.collection_path(path)]
+            if call.operation.method == "GET":
+                return (
+                    _page(call, list(items.values()))
+                    if call.operation.paginated
+                    else call.ok(list(items.values()))
+                )
+            new_id = store.next_id()
+            item = _shaped(call.operation.example_data, {**call.path_values, **call.body})
+            item[_id_field(item, collection, call.path_values)] = new_id
+            items[str(new_id)] = item
+            return call.ok(item)
+        items = store.collections[call.collection_path(collection.path)]
+        key = str(call.path_values[collection.id_name])
+        if key not in items:
+            raise Refusal(404, "NOT_FOUND", f"{collection.id_name} {key} not found.")
+        if call.operation.method == "GET":
+            return call.ok(items[key])
+        if call.operation.method in ("PUT", "PATCH"):
+            items[key].update(call.body)
+            return call.ok(items[key])
+        del items[key]
+        return call.ok(call.operation.example_data)
+
+    return handle
+
+
+def _behaviour(operation: SandboxOperation, collections: dict[str, Collection]) -> Handler:
+    path, method = operation.path, operation.method
+    fields = operation.body_model or ""
+
+    async def send(call: Call) -> web.StreamResponse:
+        return _send_messages(call, record=True)
+
+    async def price(call: Call) -> web.StreamResponse:
+        return _send_messages(call, record=False)
+
+    async def history(call: Call) -> web.StreamResponse:
+        return _page(call, call.store.history[_channel_of(path, "/history")])
+
+    async def receipts(call: Call) -> web.StreamResponse:
+        return _page(call, call.store.receipts[_channel_of(path, "/receipts")])
+
+    async def receipt(call: Call) -> web.StreamResponse:
+        channel = _channel_of(path, "/receipts/{message_id}")
+        wanted = call.path_values["message_id"]
+        found = next((item for item in call.store.receipts[channel] if item["message_id"] == wanted), None)
+        if found is None:
+            raise Refusal(404, "NOT_FOUND", "Receipt not found.")
+        return call.ok(found)
+
+    async def cancel(call: Call) -> web.StreamResponse:
+        return _cancel(call)
+
+    async def cancel_all(call: Call) -> web.StreamResponse:
+        return _cancel_all(call)
+
+    async def move_contact(call: Call) -> web.StreamResponse:
+        return _move_contact(call)
+
+    async def documented(call: Call) -> web.StreamResponse:
+        data = call.operation.example_data
+        if isinstance(data, dict):
+            data.update({key: value for key, value in call.path_values.items() if key in data})
+        return call.ok(data)
+
+    is_message_body = "Message" in fields and "Collection" in fields
+    if method == "POST" and path.endswith("/send") and is_message_body:
+        return send
+    if method == "POST" and path.endswith("/price") and is_message_body:
+        return price
+    if method == "POST" and path.endswith(("/receipts", "/inbound")):
+        return documented  # "create a test receipt / inbound message": answered as documented
+    if method == "GET" and path.endswith("/history") and operation.paginated:
+        return history
+    if method == "GET" and path.endswith("/receipts") and operation.paginated:
+        return receipts
+    if method == "GET" and path.endswith("/receipts/{message_id}"):
+        return receipt
+    if method == "PUT" and path.endswith("/{message_id}/cancel"):
+        return cancel
+    if method == "PUT" and path.endswith("/cancel-all"):
+        return cancel_all
+    if "/contacts/{contact_id}/copy/" in path or "/contacts/{contact_id}/transfer/" in path:
+        return move_contact
+    if path in collections:
+        return _crud(collections[path])
+    return documented
+
+
+# --- the application ------------------------------------------------------------------------------------
+
+
+def _route(
+    operation: SandboxOperation, behaviour: Handler
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        state = request.app[STATE_KEY]
+        faults, counters = state.faults, state.counters
+        counters.requests[operation.operation_id] += 1
+        if faults.latency_ms:
+            await asyncio.sleep(faults.latency_ms / 1000)
+        account = _account(request)
+        response: web.StreamResponse
+        try:
+            if operation.auth and account is None:
+                raise Refusal(401, "INVALID_CREDENTIALS", "Your username or API key is incorrect.")
+            if account in ("notactive", "banned"):
+                raise Refusal(*TEST_ACCOUNTS[account])
+            if faults.rate_limit is not None:
+                wait = state.limiter.acquire(account or request.remote or "anonymous", faults.rate_limit)
+                if wait:
+                    counters.rate_limited += 1
+                    response = envelope(429, "TOO_MANY_REQUESTS", "Rate limit exceeded.")
+                    response.headers["Retry-After"] = Counters.retry_after(wait)
+                    return response
+            if faults.draw(faults.error_rate):
+                counters.injected_errors += 1
+                status = faults.error_status()
+                return envelope(status, "INTERNAL_ERROR", "Injected failure before processing.")
+            path_values = {
+                name: _coerce(request.match_info[name], schema, name)
+                for name, schema in operation.path_parameters.items()
+            }
+            query: dict[str, Any] = {}
+            for parameter in operation.query_parameters:
+                if parameter.name in request.query:
+                    query[parameter.name] = _coerce(
+                        request.query[parameter.name], parameter.schema, parameter.name
+                    )
+                elif parameter.required:
+                    raise Refusal(400, "BAD_REQUEST", f"{parameter.name}: Field required")
+            body = await _read_body(request, operation)
+            response = await behaviour(
+                Call(request, operation, state, account or "", path_values, query, body)
+            )
+        except Refusal as refusal:
+            response = refusal.response
+        if faults.draw(faults.drop_rate):
+            counters.dropped += 1
+            if request.transport is not None:
+                request.transport.abort()
+            raise asyncio.CancelledError
+        if faults.draw(faults.error_after_rate):
+            counters.injected_errors += 1
+            return envelope(faults.error_status(), "INTERNAL_ERROR", "Injected failure after processing.")
+        return response
+
+    return handle
+
+
+@web.middleware
+async def _count_answers(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    response = await handler(request)
+    request.app[STATE_KEY].counters.answered[response.status] += 1
+    return response
+
+
+def create_app(state: SandboxState | None = None) -> web.Application:
+    """The sandbox as an aiohttp application serving every operation of the spec under ``/v3``."""
+    app = web.Application(middlewares=[_count_answers])
+    app[STATE_KEY] = state or SandboxState()
+    collections = _collections()
+    for operation in operations():
+        app.router.add_route(
+            operation.method,
+            API_PREFIX + operation.path,
+            _route(operation, _behaviour(operation, collections)),
+        )
+    return app

@@ -1,0 +1,30 @@
+"""The sandbox's in-memory state: collections (lists, contacts, templates, rules…) and sent messages."""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Store:
+    """Everything the sandbox remembers, per server (not per account: it is a test double)."""
+
+    collections: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
+    """Items by collection path (with its parameters filled in, e.g. ``/lists/7/contacts``) and id."""
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    """Sent messages per channel (``sms``, ``mms``, ``voice``…), oldest first."""
+    receipts: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    """Delivery receipts per channel, oldest first."""
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    def items(self, collection: str) -> list[dict[str, Any]]:
+        return list(self.collections[collection].values())
+
+    def find_message(self, channel: str, message_id: str) -> dict[str, Any] | None:
+        return next((item for item in self.history[channel] if item.get("message_id") == message_id), None)
