@@ -140,12 +140,13 @@ class Annotator:
             return annotation + (" | None" if "null" in kinds else "")
         if kinds == "array":
             item = self.annotate(schema.get("items"), argument=argument)
-            return f"Sequence[{item}]" if argument else f"list[{item}]"
+            # builtins.list: a resource method named ``list`` would shadow the builtin in class scope.
+            return f"Sequence[{item}]" if argument else f"builtins.list[{item}]"
         simple = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
         if kinds in simple:
             return simple[kinds]
         if kinds == "object" or "properties" in schema:
-            return "Mapping[str, Any]" if argument else "dict[str, Any]"
+            return "Mapping[str, Any]" if argument else "builtins.dict[str, Any]"
         return "Any"
 
 
