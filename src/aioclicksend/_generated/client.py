@@ -9,9 +9,17 @@ from .._base_client import BaseClient
 
 if TYPE_CHECKING:
     from .resources.account import AccountResource
+    from .resources.automations import AutomationsResource
     from .resources.contact_lists import ContactListsResource
     from .resources.contacts import ContactsResource
+    from .resources.email import EmailResource
+    from .resources.email_to_sms import EmailToSmsResource
+    from .resources.fax import FaxResource
+    from .resources.mms import MmsResource
+    from .resources.mms_campaigns import MmsCampaignsResource
     from .resources.sms import SmsResource
+    from .resources.sms_campaigns import SmsCampaignsResource
+    from .resources.voice import VoiceResource
 
 
 class GeneratedClient(BaseClient):
@@ -22,6 +30,12 @@ class GeneratedClient(BaseClient):
         from .resources.account import AccountResource
 
         return AccountResource(self)
+
+    @cached_property
+    def automations(self) -> AutomationsResource:
+        from .resources.automations import AutomationsResource
+
+        return AutomationsResource(self)
 
     @cached_property
     def contact_lists(self) -> ContactListsResource:
@@ -36,7 +50,49 @@ class GeneratedClient(BaseClient):
         return ContactsResource(self)
 
     @cached_property
+    def email(self) -> EmailResource:
+        from .resources.email import EmailResource
+
+        return EmailResource(self)
+
+    @cached_property
+    def email_to_sms(self) -> EmailToSmsResource:
+        from .resources.email_to_sms import EmailToSmsResource
+
+        return EmailToSmsResource(self)
+
+    @cached_property
+    def fax(self) -> FaxResource:
+        from .resources.fax import FaxResource
+
+        return FaxResource(self)
+
+    @cached_property
+    def mms(self) -> MmsResource:
+        from .resources.mms import MmsResource
+
+        return MmsResource(self)
+
+    @cached_property
+    def mms_campaigns(self) -> MmsCampaignsResource:
+        from .resources.mms_campaigns import MmsCampaignsResource
+
+        return MmsCampaignsResource(self)
+
+    @cached_property
     def sms(self) -> SmsResource:
         from .resources.sms import SmsResource
 
         return SmsResource(self)
+
+    @cached_property
+    def sms_campaigns(self) -> SmsCampaignsResource:
+        from .resources.sms_campaigns import SmsCampaignsResource
+
+        return SmsCampaignsResource(self)
+
+    @cached_property
+    def voice(self) -> VoiceResource:
+        from .resources.voice import VoiceResource
+
+        return VoiceResource(self)

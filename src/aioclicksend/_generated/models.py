@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from aioclicksend._models import ClickSendModel, ClickSendRequestModel
+from aioclicksend._models import ClickSendModel, ClickSendRequestModel, OpenStrEnum
 from aioclicksend._types import Money, UnixTime
 
 
@@ -678,6 +678,242 @@ class DateBeforeRequest(ClickSendRequestModel):
     """
 
 
+class EmailAllowedAddress(ClickSendModel):
+    """
+    An email address you may send email from, once verified.
+    """
+
+    email_address_id: int | None = None
+    """
+    The allowed address's id.
+    """
+    email_address: str | None = None
+    """
+    The email address.
+    """
+    verified: int | None = None
+    """
+    1 once the address is verified, else 0.
+    """
+    date_added: UnixTime | None = None
+    """
+    When the address was added.
+    """
+
+
+class EmailAllowedAddressCreate(ClickSendRequestModel):
+    """
+    An email address to send email from.
+    """
+
+    email_address: str
+    """
+    The email address to allow; it has to be verified before use.
+    """
+
+
+class EmailMasterTemplate(ClickSendModel):
+    """
+    A master email template (a design by ClickSend). Lists of all master templates leave out category_id and body; View Templates in Category includes them.
+    """
+
+    template_id_master: int | None = None
+    """
+    The master template's id.
+    """
+    category_id: int | None = None
+    """
+    The category the template is filed under.
+    """
+    template_name: str | None = None
+    """
+    Name of the template.
+    """
+    body: str | None = None
+    """
+    The template's HTML.
+    """
+    date_added: UnixTime | None = None
+    """
+    When the template was added.
+    """
+    thumbnail: EmailMasterTemplateThumbnail | None = None
+
+
+class EmailMasterTemplateThumbnail(ClickSendModel):
+    """
+    Preview images of a master template.
+    """
+
+    small: str | None = None
+    """
+    URL of the small preview image.
+    """
+    large: str | None = None
+    """
+    URL of the large preview image.
+    """
+
+
+class EmailTemplate(ClickSendModel):
+    """
+    One of your email templates. View Email Templates lists only template_id and template_name.
+    """
+
+    template_id: int | None = None
+    """
+    The template's id.
+    """
+    template_id_master: int | None = None
+    """
+    The master template it was cloned from.
+    """
+    template_name: str | None = None
+    """
+    Name of the template.
+    """
+    body: str | None = None
+    """
+    The template's HTML.
+    """
+
+
+class EmailTemplateCategory(ClickSendModel):
+    """
+    A category of master email templates.
+    """
+
+    category_id: int | None = None
+    """
+    The category's id.
+    """
+    name: str | None = None
+    """
+    Name of the category.
+    """
+
+
+class EmailTemplateCreate(ClickSendRequestModel):
+    """
+    The name of a new email template and the master template it is cloned from.
+    """
+
+    template_name: str
+    """
+    Name of the new template.
+    """
+    template_id_master: int
+    """
+    The id of the master template to clone (see View Master Email Templates).
+    """
+
+
+class EmailTemplateUpdate(ClickSendRequestModel):
+    """
+    An email template's new body and, optionally, new name.
+    """
+
+    template_name: str | None = None
+    """
+    New name of the template; left out, the name is kept.
+    """
+    body: str
+    """
+    The template's HTML body.
+    """
+
+
+class EmailToSmsAllowedAddress(ClickSendModel):
+    """
+    An email address allowed to send SMS through the email-to-SMS gateway.
+    """
+
+    email_address_id: int | None = None
+    """
+    The allowed address's id.
+    """
+    email_address: str | None = None
+    """
+    The allowed email address.
+    """
+    from_: Annotated[str | None, Field(alias="from")] = None
+    """
+    Sender ID of the SMS sent from this email address.
+    """
+
+
+class EmailToSmsAllowedAddressCreate(ClickSendRequestModel):
+    """
+    An email address to allow, and the sender ID of the SMS it sends.
+    """
+
+    email_address: str
+    """
+    The email address to allow.
+    """
+    from_: Annotated[str | None, Field(alias="from")] = None
+    """
+    Sender ID of the SMS sent from this email address.
+    """
+    from_fax: str | None = None
+    """
+    Fax number associated with the sender (per 003).
+    """
+    subaccount_id: int | None = None
+    """
+    The subaccount to assign the email-to-SMS usage to, for reporting (per 003).
+    """
+
+
+class EmailToSmsAllowedAddressUpdate(ClickSendRequestModel):
+    """
+    The new email address and sender ID of an allowed address.
+    """
+
+    email_address: str
+    """
+    The allowed email address.
+    """
+    from_: Annotated[str | None, Field(alias="from")] = None
+    """
+    Sender ID of the SMS sent from this email address.
+    """
+    lang: str | None = None
+    """
+    Language for text-to-speech, if applicable, e.g. en-us, en-gb (per 003).
+    """
+    voice: str | None = None
+    """
+    Voice for text-to-speech, if applicable: female or male (per 003).
+    """
+
+
+class EmailToSmsStrippedString(ClickSendModel):
+    """
+    A stripped string rule of email to SMS.
+    """
+
+    rule_id: int | None = None
+    """
+    The rule's id.
+    """
+    strip_string: str | None = None
+    """
+    The string cut (with what follows it) from emails sent as SMS.
+    """
+
+
+class EmailToSmsStrippedStringFields(ClickSendRequestModel):
+    """
+    The string a stripped string rule cuts from emails sent as SMS.
+    """
+
+    strip_string: str
+    """
+    The string to strip; where an email contains it, it and everything after it are left out of the SMS (per 003), e.g. the start of an email signature.
+    """
+
+
 class Envelope(ClickSendModel):
     """
     The wrapper around every JSON answer of the API.
@@ -710,6 +946,248 @@ class ExportFile(ClickSendModel):
     """
     Where to download the file.
     """
+
+
+class FaxInboundRule(ClickSendModel):
+    """
+    A rule applied to faxes received on a dedicated fax number.
+    """
+
+    inbound_rule_id: int | None = None
+    dedicated_number: str | None = None
+    """
+    The dedicated fax number the rule applies to, or '*' for all of them.
+    """
+    rule_name: str | None = None
+    user_id: int | None = None
+    action: FaxInboundRuleAction | None = None
+    action_address: str | None = None
+    """
+    Where the action goes (email address, URL…).
+    """
+    enabled: int | None = None
+    """
+    1 if the rule is enabled, 0 if not.
+    """
+
+
+class FaxInboundRuleAction(OpenStrEnum):
+    AUTO_REPLY = "AUTO_REPLY"
+    EMAIL_USER = "EMAIL_USER"
+    EMAIL_FIXED = "EMAIL_FIXED"
+    URL = "URL"
+    SMS = "SMS"
+    POLL = "POLL"
+    GROUP_SMS = "GROUP_SMS"
+    MOVE_CONTACT = "MOVE_CONTACT"
+    CREATE_CONTACT = "CREATE_CONTACT"
+    CREATE_CONTACT_PLUS_EMAIL = "CREATE_CONTACT_PLUS_EMAIL"
+    CREATE_CONTACT_PLUS_NAME_EMAIL = "CREATE_CONTACT_PLUS_NAME_EMAIL"
+    CREATE_CONTACT_PLUS_NAME = "CREATE_CONTACT_PLUS_NAME"
+    SMPP = "SMPP"
+    NONE = "NONE"
+
+
+class FaxInboundRuleFields(ClickSendRequestModel):
+    """
+    An inbound fax rule's settings, to create or update it.
+    """
+
+    dedicated_number: str
+    """
+    The dedicated fax number the rule applies to, or '*' for all of them.
+    """
+    rule_name: str
+    """
+    A name for the rule.
+    """
+    action: FaxInboundRuleAction
+    action_address: str
+    """
+    Where the action goes: an email address for EMAIL_FIXED, a URL for URL, a phone number for SMS (per 003).
+    """
+    enabled: int
+    """
+    1 to enable the rule, 0 to disable it.
+    """
+
+
+class FaxMessage(ClickSendRequestModel):
+    """
+    One recipient of the fax; give `to` or `list_id`.
+    """
+
+    source: str | None = None
+    """
+    What you send from, e.g. 'wordpress', 'php', 'c#'.
+    """
+    to: str | None = None
+    """
+    Recipient fax number in E.164 format, e.g. +61261111111; or use list_id.
+    """
+    list_id: int | None = None
+    """
+    A contact list to send to (its contacts' fax numbers), instead of `to`.
+    """
+    from_: Annotated[str | None, Field(alias="from")] = None
+    """
+    Sender ID; must be a valid fax number.
+    """
+    schedule: int | None = None
+    """
+    Unix time to send at; leave out to send now.
+    """
+    custom_string: str | None = None
+    """
+    Your reference; passed back with replies and delivery reports.
+    """
+    country: str | None = None
+    """
+    ISO 3166 alpha-2 country code, e.g. 'US', used to format a `to` not in international format.
+    """
+    from_email: str | None = None
+    """
+    Email address to send replies to.
+    """
+
+
+class FaxMessageCollection(ClickSendRequestModel):
+    """
+    The document to fax and the recipients to send it to (or to price).
+    """
+
+    file_url: str
+    """
+    Publicly accessible URL of the document to fax: a pdf, or the URL the uploads endpoint gave for a converted doc, docx or rtf file.
+    """
+    messages: Annotated[list[FaxMessage], Field(max_length=1000, min_length=1)]
+    """
+    Up to 1000 messages, one per recipient (a fax number or a contact list).
+    """
+
+
+class FaxReceipt(ClickSendModel):
+    """
+    A delivery receipt of a sent fax.
+    """
+
+    timestamp_send: UnixTime | None = None
+    timestamp: UnixTime | None = None
+    message_id: str | None = None
+    """
+    The message_id of the sent fax.
+    """
+    status: str | None = None
+    """
+    Delivered or Undelivered.
+    """
+    status_code: str | None = None
+    """
+    Delivery status code (see the docs' Fax Delivery Status Codes).
+    """
+    status_text: str | None = None
+    """
+    Delivery status text.
+    """
+    error_code: str | None = None
+    error_text: str | None = None
+    custom_string: str | None = None
+    """
+    Your reference from the send request.
+    """
+    user_id: int | None = None
+    """
+    The user who sent the fax.
+    """
+    subaccount_id: int | None = None
+    """
+    The subaccount that sent the fax.
+    """
+    message_type: str | None = None
+    """
+    Always 'fax'.
+    """
+
+
+class FaxReceiptRule(ClickSendModel):
+    """
+    A rule applied to fax delivery receipts.
+    """
+
+    receipt_rule_id: int | None = None
+    rule_name: str | None = None
+    match_type: int | None = None
+    """
+    Which delivery reports the rule matches; 0 for all.
+    """
+    action: FaxReceiptRuleAction | None = None
+    action_address: str | None = None
+    """
+    Where the action goes (email address, URL…).
+    """
+    enabled: int | None = None
+    """
+    1 if the rule is enabled, 0 if not.
+    """
+
+
+class FaxReceiptRuleAction(OpenStrEnum):
+    AUTO_REPLY = "AUTO_REPLY"
+    EMAIL_USER = "EMAIL_USER"
+    EMAIL_FIXED = "EMAIL_FIXED"
+    URL = "URL"
+    SMS = "SMS"
+    POLL = "POLL"
+    GROUP_SMS = "GROUP_SMS"
+    MOVE_CONTACT = "MOVE_CONTACT"
+    CREATE_CONTACT = "CREATE_CONTACT"
+    CREATE_CONTACT_PLUS_EMAIL = "CREATE_CONTACT_PLUS_EMAIL"
+    CREATE_CONTACT_PLUS_NAME_EMAIL = "CREATE_CONTACT_PLUS_NAME_EMAIL"
+    CREATE_CONTACT_PLUS_NAME = "CREATE_CONTACT_PLUS_NAME"
+    SMPP = "SMPP"
+    NONE = "NONE"
+
+
+class FaxReceiptRuleFields(ClickSendRequestModel):
+    """
+    A fax delivery receipt rule's settings, to create or update it.
+    """
+
+    rule_name: str
+    """
+    A name for the rule.
+    """
+    match_type: int | None = None
+    """
+    Which delivery reports the rule matches; 0 for all (the default), 1-3 for specific statuses (per 003).
+    """
+    action: FaxReceiptRuleAction
+    action_address: str
+    """
+    Where the action goes, e.g. an email address for EMAIL_FIXED, a URL for URL.
+    """
+    enabled: int | None = None
+    """
+    1 to enable the rule (the default, per 003), 0 to disable it.
+    """
+
+
+class FaxSendResult(ClickSendModel):
+    """
+    Totals and the per-recipient results of Send Fax or Calculate Fax Price.
+    """
+
+    total_price: Money | None = None
+    total_count: int | None = None
+    """
+    Number of recipients in the request.
+    """
+    queued_count: int | None = None
+    """
+    Number of them queued (or, when pricing, that could be).
+    """
+    messages: list[SentFax] | None = None
+    currency: Annotated[Currency | None, Field(alias="_currency")] = None
 
 
 class ForgotPasswordRequest(ClickSendRequestModel):
@@ -786,6 +1264,332 @@ class InboundSms(ClickSendModel):
     """
 
 
+class MmsCampaign(ClickSendModel):
+    """
+    An MMS campaign, as created, updated, cancelled or listed.
+    """
+
+    mms_campaign_id: int | None = None
+    name: str | None = None
+    """
+    The campaign's name.
+    """
+    user_id: int | None = None
+    subaccount_id: int | None = None
+    list_id: int | None = None
+    """
+    The contact list the campaign goes to.
+    """
+    from_: Annotated[str | None, Field(alias="from")] = None
+    """
+    Sender ID.
+    """
+    subject: str | None = None
+    """
+    Subject line.
+    """
+    file_name: str | None = None
+    """
+    Name of the stored media file.
+    """
+    body: str | None = None
+    """
+    The message text, placeholders unexpanded.
+    """
+    schedule: UnixTime | None = None
+    status: str | None = None
+    """
+    The campaign's state, e.g. Queued, Scheduled, Sent or Cancelled.
+    """
+    date_added: UnixTime | None = None
+    custom_string: str | None = None
+    """
+    Your reference.
+    """
+    country: str | None = None
+    """
+    ISO 3166 alpha-2 country code, if set.
+    """
+    unsubscribe_link: int | None = None
+    """
+    1 if an unsubscribe link is added to the message, else 0.
+    """
+    total_count: Annotated[int | None, Field(alias="_total_count")] = None
+    """
+    Number of recipients.
+    """
+    list_name: Annotated[str | None, Field(alias="_list_name")] = None
+    """
+    Name of the contact list.
+    """
+    media_file_url: Annotated[str | None, Field(alias="_media_file_url")] = None
+    """
+    URL of the stored media file.
+    """
+
+
+class MmsCampaignFields(ClickSendRequestModel):
+    """
+    An MMS campaign to send, price or update.
+    """
+
+    list_id: int
+    """
+    The contact list to send the campaign to.
+    """
+    name: str
+    """
+    The campaign's name.
+    """
+    body: str
+    """
+    The message text; may hold contact placeholders such as (First Name).
+    """
+    from_: Annotated[str | None, Field(alias="from")] = None
+    """
+    Sender ID (a number in international format); left out, the account's default sender.
+    """
+    schedule: int | None = None
+    """
+    Unix time to send at; leave out (or 0) to send now.
+    """
+    subject: str
+    """
+    Subject line of the MMS.
+    """
+    media_file: str
+    """
+    Public URL of the media file (image) to send.
+    """
+
+
+class MmsCampaignPreview(ClickSendModel):
+    """
+    The campaign's first message as it would be sent.
+    """
+
+    from_: Annotated[str | None, Field(alias="from")] = None
+    """
+    Sender ID.
+    """
+    schedule: UnixTime | None = None
+    body: str | None = None
+    """
+    The message text, placeholders filled in for the first contact.
+    """
+
+
+class MmsCampaignPrice(ClickSendModel):
+    """
+    The price of an MMS campaign, with a preview of its first message.
+    """
+
+    total_count: int | None = None
+    """
+    Number of recipients.
+    """
+    total_price: Money | None = None
+    data: MmsCampaignPreview | None = None
+    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+
+
+class MmsMessage(ClickSendRequestModel):
+    """
+    One MMS to send or price; give `to` or `list_id`.
+    """
+
+    to: str | None = None
+    """
+    Recipient number in E.164 format, e.g. +61411111111; or use list_id.
+    """
+    body: str
+    """
+    The message text; up to 1500 characters (500 if unicode), longer is truncated.
+    """
+    subject: str
+    """
+    Subject line (the docs say at most 20 characters).
+    """
+    from_: Annotated[str | None, Field(alias="from")] = None
+    """
+    Sender ID; left out, the account's default sender is used.
+    """
+    list_id: int | None = None
+    """
+    A contact list to send to, instead of `to`.
+    """
+    source: str | None = None
+    """
+    What you send from, e.g. 'php', 'sdk'.
+    """
+    schedule: int | None = None
+    """
+    Unix time to send at; leave out to send now.
+    """
+    custom_string: str | None = None
+    """
+    Your reference; passed back with replies and delivery reports.
+    """
+    country: str | None = None
+    """
+    ISO 3166 alpha-2 country code, e.g. 'AU', used to format a `to` not in international format.
+    """
+    from_email: str | None = None
+    """
+    Email address to forward replies to.
+    """
+
+
+class MmsMessageCollection(ClickSendRequestModel):
+    """
+    The media file and the messages to send or price with it.
+    """
+
+    media_file: str
+    """
+    Public URL of the media file sent with every message (jpg or gif; jpeg, png and bmp must be passed to the uploads endpoint first); up to 250 kB, some older devices take only 30 kB.
+    """
+    messages: Annotated[list[MmsMessage], Field(max_length=1000, min_length=1)]
+    """
+    Up to 1000 messages; with list_id, at most 1000 recipients in total.
+    """
+
+
+class MmsReceipt(ClickSendModel):
+    """
+    A delivery receipt of a sent MMS.
+    """
+
+    timestamp_send: UnixTime | None = None
+    timestamp: UnixTime | None = None
+    message_id: str | None = None
+    """
+    The message_id of the sent MMS.
+    """
+    status_code: str | None = None
+    """
+    Delivery status code, e.g. "201".
+    """
+    status_text: str | None = None
+    """
+    Delivery status text.
+    """
+    error_code: str | None = None
+    error_text: str | None = None
+    custom_string: str | None = None
+    """
+    Your reference from the send request.
+    """
+
+
+class MmsSendResult(ClickSendModel):
+    """
+    Totals and the per-recipient results of Send MMS or Calculate MMS Price.
+    """
+
+    total_price: Money | None = None
+    total_count: int | None = None
+    """
+    Number of messages (recipients) in the request.
+    """
+    queued_count: int | None = None
+    """
+    Number of them queued (or, when pricing, that could be).
+    """
+    messages: list[MmsSentMessage] | None = None
+
+
+class MmsSentMessage(ClickSendModel):
+    """
+    An MMS as sent (Send MMS), priced (Calculate MMS Price) or listed in the MMS history; each answer fills only some of these fields.
+    """
+
+    direction: str | None = None
+    """
+    'out' for a message you sent.
+    """
+    date: UnixTime | None = None
+    to: str | None = None
+    """
+    Recipient number.
+    """
+    subject: str | None = None
+    """
+    Subject line.
+    """
+    body: str | None = None
+    """
+    The message text.
+    """
+    from_: Annotated[str | None, Field(alias="from")] = None
+    """
+    Sender ID.
+    """
+    schedule: UnixTime | None = None
+    message_id: str | None = None
+    """
+    The message's id, used by delivery receipts.
+    """
+    message_parts: Money | None = None
+    message_price: Money | None = None
+    media_file_url: Annotated[str | None, Field(alias="_media_file_url")] = None
+    """
+    URL of the media file as the API stored it.
+    """
+    custom_string: str | None = None
+    """
+    Your reference from the send request.
+    """
+    user_id: int | None = None
+    subaccount_id: int | None = None
+    list_id: int | None = None
+    """
+    The contact list the message was sent to.
+    """
+    contact_id: int | None = None
+    """
+    The contact the message was sent to; 0 for none.
+    """
+    first_name: str | None = None
+    """
+    The contact's first name.
+    """
+    last_name: str | None = None
+    """
+    The contact's last name.
+    """
+    from_email: str | None = None
+    """
+    Email address replies are forwarded to.
+    """
+    country: str | None = None
+    """
+    ISO 3166 alpha-2 country code of the recipient.
+    """
+    carrier: str | None = None
+    """
+    The recipient's carrier; may be empty.
+    """
+    status: str | None = None
+    """
+    On send and price, an application status code such as SUCCESS; in the history, the message's state such as Completed, Queued, Scheduled or Failed.
+    """
+    status_code: str | None = None
+    """
+    Delivery status code; null before a delivery report arrives.
+    """
+    status_text: str | None = None
+    """
+    Delivery status text.
+    """
+    error_code: str | None = None
+    error_text: str | None = None
+    api_username: Annotated[str | None, Field(alias="_api_username")] = None
+    """
+    API username of the user who sent the message.
+    """
+
+
 class PageMeta(ClickSendModel):
     """
     The paging fields of every paged answer (see the docs' Pagination section).
@@ -833,8 +1637,48 @@ class ContactPage(PageMeta):
     data: list[Contact] | None = None
 
 
+class EmailAllowedAddressPage(PageMeta):
+    data: list[EmailAllowedAddress] | None = None
+
+
+class EmailTemplatePage(PageMeta):
+    data: list[EmailTemplate] | None = None
+
+
+class EmailToSmsAllowedAddressPage(PageMeta):
+    data: list[EmailToSmsAllowedAddress] | None = None
+
+
+class EmailToSmsStrippedStringPage(PageMeta):
+    data: list[EmailToSmsStrippedString] | None = None
+
+
+class FaxInboundRulePage(PageMeta):
+    data: list[FaxInboundRule] | None = None
+
+
+class FaxReceiptPage(PageMeta):
+    data: list[FaxReceipt] | None = None
+
+
+class FaxReceiptRulePage(PageMeta):
+    data: list[FaxReceiptRule] | None = None
+
+
 class InboundSmsPage(PageMeta):
     data: list[InboundSms] | None = None
+
+
+class MmsCampaignPage(PageMeta):
+    data: list[MmsCampaign] | None = None
+
+
+class MmsReceiptPage(PageMeta):
+    data: list[MmsReceipt] | None = None
+
+
+class MmsSentMessagePage(PageMeta):
+    data: list[MmsSentMessage] | None = None
 
 
 class RemoveDuplicatesRequest(ClickSendRequestModel):
@@ -868,6 +1712,76 @@ class RemovedContacts(ClickSendModel):
     """
     The number of contacts deleted.
     """
+
+
+class SentFax(ClickSendModel):
+    """
+    A fax as sent (Send Fax), priced (Calculate Fax Price), looked up (View Specific Fax Receipt) or listed in the fax history; each answer fills only some of these fields.
+    """
+
+    message_id: str | None = None
+    """
+    The fax's id, used by View Specific Fax Receipt and in delivery receipts.
+    """
+    user_id: int | None = None
+    subaccount_id: int | None = None
+    list_id: int | None = None
+    """
+    The contact list the fax was sent to.
+    """
+    to: str | None = None
+    """
+    Recipient fax number.
+    """
+    from_: Annotated[str | None, Field(alias="from")] = None
+    """
+    Sender fax number.
+    """
+    carrier: str | None = None
+    """
+    The recipient's carrier; may be empty.
+    """
+    country: str | None = None
+    """
+    ISO 3166 alpha-2 country code of the recipient.
+    """
+    custom_string: str | None = None
+    """
+    Your reference from the send request.
+    """
+    schedule: UnixTime | None = None
+    message_pages: Money | None = None
+    message_price: Money | None = None
+    status: str | None = None
+    """
+    On send and price, an application status code such as SUCCESS; otherwise the fax's state, e.g. WaitApproval or Sent.
+    """
+    status_code: str | None = None
+    """
+    Delivery status code (see the docs' Fax Delivery Status Codes), e.g. "201"; null before delivery.
+    """
+    status_text: str | None = None
+    """
+    Delivery status text.
+    """
+    date_added: UnixTime | None = None
+    date: UnixTime | None = None
+    from_email: str | None = None
+    """
+    Email address replies are sent to.
+    """
+    file_url: Annotated[str | None, Field(alias="_file_url")] = None
+    """
+    URL of the document that was faxed.
+    """
+    api_username: Annotated[str | None, Field(alias="_api_username")] = None
+    """
+    API username of the user who sent the fax.
+    """
+
+
+class SentFaxPage(PageMeta):
+    data: list[SentFax] | None = None
 
 
 class SentSms(ClickSendModel):
@@ -955,6 +1869,127 @@ class SentSms(ClickSendModel):
 
 class SentSmsPage(PageMeta):
     data: list[SentSms] | None = None
+
+
+class SmsCampaign(ClickSendModel):
+    """
+    An SMS campaign, as created, updated, cancelled or listed.
+    """
+
+    sms_campaign_id: int | None = None
+    name: str | None = None
+    """
+    The campaign's name.
+    """
+    user_id: int | None = None
+    subaccount_id: int | None = None
+    list_id: int | None = None
+    """
+    The contact list the campaign goes to.
+    """
+    from_: Annotated[str | None, Field(alias="from")] = None
+    """
+    Sender ID.
+    """
+    body: str | None = None
+    """
+    The message text, placeholders unexpanded (an opt-out placeholder may be appended).
+    """
+    schedule: UnixTime | None = None
+    status: str | None = None
+    """
+    The campaign's state, e.g. Queued, Scheduled, Sent or Cancelled.
+    """
+    date_added: UnixTime | None = None
+    ip_address: str | None = None
+    """
+    IP address the campaign was created from.
+    """
+    custom_string: str | None = None
+    """
+    Your reference.
+    """
+    source: str | None = None
+    """
+    What the campaign was sent from.
+    """
+    url_to_shorten: str | None = None
+    """
+    The long URL behind the campaign's short link, if any.
+    """
+    unsubscribe_link: int | None = None
+    """
+    1 if an unsubscribe link is added to the message, else 0.
+    """
+    total_count: Annotated[int | None, Field(alias="_total_count")] = None
+    """
+    Number of recipients.
+    """
+
+
+class SmsCampaignFields(ClickSendRequestModel):
+    """
+    An SMS campaign to send, price or update.
+    """
+
+    list_id: int
+    """
+    The contact list to send the campaign to (up to 20,000 recipients).
+    """
+    name: str
+    """
+    The campaign's name.
+    """
+    body: str
+    """
+    The message text; may hold contact placeholders such as (First Name), StopMsg.me/xxxxx for an opt-out link, and smsu.io/xxxxx where the short link of url_to_shorten goes.
+    """
+    from_: Annotated[str | None, Field(alias="from")] = None
+    """
+    Sender ID (a number or an alphanumeric ID); left out, the account's default sender.
+    """
+    schedule: int | None = None
+    """
+    Unix time to send at; leave out (or 0) to send now.
+    """
+    url_to_shorten: str | None = None
+    """
+    A long URL to replace smsu.io/xxxxx in the body with a tracked short link.
+    """
+
+
+class SmsCampaignPage(PageMeta):
+    data: list[SmsCampaign] | None = None
+
+
+class SmsCampaignPreview(ClickSendModel):
+    """
+    The campaign's first message as it would be sent.
+    """
+
+    from_: Annotated[str | None, Field(alias="from")] = None
+    """
+    Sender ID.
+    """
+    schedule: UnixTime | None = None
+    body: str | None = None
+    """
+    The message text, placeholders filled in for the first contact.
+    """
+
+
+class SmsCampaignPrice(ClickSendModel):
+    """
+    The price of an SMS campaign, with a preview of its first message.
+    """
+
+    total_count: int | None = None
+    """
+    Number of recipients.
+    """
+    total_price: Money | None = None
+    data: SmsCampaignPreview | None = None
+    currency: Annotated[Currency | None, Field(alias="_currency")] = None
 
 
 class SmsMessage(ClickSendRequestModel):
@@ -1133,3 +2168,356 @@ class VerifyForgotPasswordRequest(ClickSendRequestModel):
     """
     The new password.
     """
+
+
+class VoiceGender(OpenStrEnum):
+    FEMALE = "female"
+    MALE = "male"
+
+
+class VoiceLanguage(ClickSendModel):
+    """
+    A language text-to-speech can read a message in.
+    """
+
+    code: VoiceLanguageCode | None = None
+    country: str | None = None
+    """
+    Language and locale in words, e.g. 'English, US'.
+    """
+    gender: list[VoiceGender] | None = None
+    """
+    The voices the language has.
+    """
+
+
+class VoiceLanguageCode(OpenStrEnum):
+    EN_US = "en-us"
+    EN_AU = "en-au"
+    EN_GB = "en-gb"
+    EN_IN = "en-in"
+    EN_GB_WLS = "en-gb-wls"
+    CY_GB_WLS = "cy-gb-wls"
+    DE_DE = "de-de"
+    ES_ES = "es-es"
+    ES_US = "es-us"
+    FR_CA = "fr-ca"
+    FR_FR = "fr-fr"
+    IS_IS = "is-is"
+    IT_IT = "it-it"
+    DA_DK = "da-dk"
+    NL_NL = "nl-nl"
+    NB_NO = "nb-no"
+    PL_PL = "pl-pl"
+    PT_PT = "pt-pt"
+    PT_BR = "pt-br"
+    RO_RO = "ro-ro"
+    RU_RU = "ru-ru"
+    SV_SE = "sv-se"
+    TR_TR = "tr-tr"
+
+
+class VoiceMessage(ClickSendRequestModel):
+    """
+    One voice message to send or price; give `to` or `list_id`.
+    """
+
+    to: str | None = None
+    """
+    Recipient number in E.164 format, e.g. +61411111111; or use list_id.
+    """
+    body: str
+    """
+    The text to read out. A comma adds a short pause between words or digits; some SSML tags (breaks, readout rate) are supported.
+    """
+    voice: VoiceGender | None = None
+    """
+    The voice to read the message in; female by default (some languages have only one).
+    """
+    lang: VoiceLanguageCode | None = None
+    """
+    Language and locale to read the message in, e.g. en-us (see View Voice Languages).
+    """
+    custom_string: str | None = None
+    """
+    Your reference; passed back with delivery reports.
+    """
+    country: str | None = None
+    """
+    ISO 3166 alpha-2 country code of the recipient, e.g. 'US', used to format a `to` not in international format.
+    """
+    source: str | None = None
+    """
+    What you send from, e.g. 'wordpress', 'php', 'c#'.
+    """
+    list_id: int | None = None
+    """
+    A contact list to send to, instead of `to`.
+    """
+    schedule: int | None = None
+    """
+    Unix time to call at; leave out to call now.
+    """
+    require_input: Annotated[int | None, Field(ge=0, le=1)] = None
+    """
+    1 to take a keypress from the recipient (returned as `digits` in the receipt), else 0.
+    """
+    machine_detection: Annotated[int | None, Field(ge=0, le=1)] = None
+    """
+    1 to detect an answering machine or voicemail and leave the message on it, else 0.
+    """
+
+
+class VoiceMessageCollection(ClickSendRequestModel):
+    """
+    The voice messages to send or price.
+    """
+
+    messages: Annotated[list[VoiceMessage], Field(max_length=1000, min_length=1)]
+    """
+    Up to 1000 messages; with list_id, at most 1000 recipients in total.
+    """
+
+
+class VoiceReceipt(ClickSendModel):
+    """
+    A delivery receipt of a sent voice message.
+    """
+
+    timestamp_send: UnixTime | None = None
+    timestamp: UnixTime | None = None
+    message_id: str | None = None
+    """
+    The message_id of the sent message.
+    """
+    status: str | None = None
+    """
+    Delivered or Undelivered.
+    """
+    status_code: str | None = None
+    """
+    Delivery status code (see the docs' Voice Delivery Status Codes), e.g. "201".
+    """
+    status_text: str | None = None
+    """
+    Delivery status text.
+    """
+    error_code: str | None = None
+    error_text: str | None = None
+    custom_string: str | None = None
+    """
+    Your reference from the send request.
+    """
+    user_id: int | None = None
+    """
+    The user who sent the message.
+    """
+    subaccount_id: int | None = None
+    """
+    The subaccount that sent the message.
+    """
+    message_type: str | None = None
+    """
+    Always 'voice'.
+    """
+    digits: str | None = None
+    """
+    Keys the recipient pressed during the call (with require_input); empty when none.
+    """
+
+
+class VoiceReceiptPage(PageMeta):
+    data: list[VoiceReceipt] | None = None
+
+
+class VoiceReceiptRule(ClickSendModel):
+    """
+    A rule saying what to do with the delivery reports of voice messages.
+    """
+
+    receipt_rule_id: int | None = None
+    rule_name: str | None = None
+    match_type: int | None = None
+    """
+    Which delivery reports the rule matches; 0 = all reports.
+    """
+    action: VoiceReceiptRuleAction | None = None
+    action_address: str | None = None
+    """
+    Where the action goes (a URL, an email address, ...).
+    """
+    enabled: int | None = None
+    """
+    1 if the rule is enabled, 0 if not.
+    """
+
+
+class VoiceReceiptRuleAction(OpenStrEnum):
+    AUTO_REPLY = "AUTO_REPLY"
+    EMAIL_USER = "EMAIL_USER"
+    EMAIL_FIXED = "EMAIL_FIXED"
+    URL = "URL"
+    SMS = "SMS"
+    POLL = "POLL"
+    GROUP_SMS = "GROUP_SMS"
+    MOVE_CONTACT = "MOVE_CONTACT"
+    CREATE_CONTACT = "CREATE_CONTACT"
+    CREATE_CONTACT_PLUS_EMAIL = "CREATE_CONTACT_PLUS_EMAIL"
+    CREATE_CONTACT_PLUS_NAME_EMAIL = "CREATE_CONTACT_PLUS_NAME_EMAIL"
+    CREATE_CONTACT_PLUS_NAME = "CREATE_CONTACT_PLUS_NAME"
+    SMPP = "SMPP"
+    NONE = "NONE"
+
+
+class VoiceReceiptRulePage(PageMeta):
+    data: list[VoiceReceiptRule] | None = None
+
+
+class VoiceReceiptRuleRequest(ClickSendRequestModel):
+    """
+    A new voice delivery receipt rule.
+    """
+
+    rule_name: str
+    """
+    Name of the rule.
+    """
+    match_type: int
+    """
+    Which delivery reports the rule matches; 0 = all reports (003 adds that 1-3 filter on the status).
+    """
+    action: VoiceReceiptRuleAction
+    action_address: str
+    """
+    Where the action goes, e.g. the URL for URL or the email address for EMAIL_FIXED.
+    """
+    enabled: Annotated[int, Field(ge=0, le=1)]
+    """
+    1 to enable the rule, 0 to disable it.
+    """
+
+
+class VoiceReceiptRuleUpdateRequest(ClickSendRequestModel):
+    """
+    The fields of a voice delivery receipt rule to change.
+    """
+
+    rule_name: str | None = None
+    """
+    Name of the rule.
+    """
+    match_type: int | None = None
+    """
+    Which delivery reports the rule matches; 0 = all reports (003 adds that 1-3 filter on the status).
+    """
+    action: VoiceReceiptRuleAction | None = None
+    action_address: str | None = None
+    """
+    Where the action goes, e.g. the URL for URL or the email address for EMAIL_FIXED.
+    """
+    enabled: Annotated[int | None, Field(ge=0, le=1)] = None
+    """
+    1 to enable the rule, 0 to disable it.
+    """
+
+
+class VoiceSendResult(ClickSendModel):
+    """
+    Totals and the per-recipient results of Send Voice Message or Calculate Voice Price.
+    """
+
+    total_price: Money | None = None
+    total_count: int | None = None
+    """
+    Number of messages (recipients) in the request.
+    """
+    queued_count: int | None = None
+    """
+    Number of them queued (or, when pricing, that could be).
+    """
+    messages: list[VoiceSentMessage] | None = None
+    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+
+
+class VoiceSentMessage(ClickSendModel):
+    """
+    A voice message as sent (Send Voice Message), priced (Calculate Voice Price) or listed in the voice history; each answer fills only some of these fields.
+    """
+
+    date: UnixTime | None = None
+    date_added: UnixTime | None = None
+    to: str | None = None
+    """
+    Recipient number.
+    """
+    to_type: str | None = None
+    """
+    Kind of number called, e.g. 'mobile'.
+    """
+    body: str | None = None
+    """
+    The text read out.
+    """
+    from_: Annotated[str | None, Field(alias="from")] = None
+    """
+    Caller ID; may be null.
+    """
+    lang: VoiceLanguageCode | None = None
+    voice: VoiceGender | None = None
+    schedule: UnixTime | None = None
+    message_id: str | None = None
+    """
+    The message's id, used by receipts and Cancel Voice Message.
+    """
+    message_parts: Money | None = None
+    message_price: Money | None = None
+    custom_string: str | None = None
+    """
+    Your reference from the send request.
+    """
+    user_id: int | None = None
+    subaccount_id: int | None = None
+    list_id: int | None = None
+    """
+    The contact list the message was sent to.
+    """
+    country: str | None = None
+    """
+    ISO 3166 alpha-2 country code of the recipient.
+    """
+    carrier: str | None = None
+    """
+    The recipient's carrier; may be empty.
+    """
+    require_input: int | None = None
+    """
+    1 if a keypress was asked of the recipient.
+    """
+    machine_detection: int | None = None
+    """
+    1 if answering-machine detection was asked for.
+    """
+    machine_detected: int | None = None
+    """
+    1 if an answering machine or voicemail answered the call.
+    """
+    digits: str | None = None
+    """
+    Keys the recipient pressed during the call; null or empty when none.
+    """
+    status: str | None = None
+    """
+    On send and price, an application status code such as SUCCESS; in the history, the message's state such as Completed, Queued, Scheduled, WaitApproval, Failed or Cancelled.
+    """
+    status_code: str | None = None
+    """
+    Delivery status code (see the docs' Voice Delivery Status Codes); null before a report arrives.
+    """
+    status_text: str | None = None
+    """
+    Delivery status text.
+    """
+
+
+class VoiceSentMessagePage(PageMeta):
+    data: list[VoiceSentMessage] | None = None
