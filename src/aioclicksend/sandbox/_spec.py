@@ -33,10 +33,14 @@ class SandboxOperation:
     path_parameters: dict[str, dict[str, Any]]
     query_parameters: list[QueryParameter]
     example: Any = field(repr=False)  # the documented answer (an envelope), or None
+    empty_data: Any = field(repr=False, default=None)  # the emptiest data of the documented shape
 
     @property
     def example_data(self) -> Any:
-        return copy.deepcopy(self.example.get("data")) if isinstance(self.example, dict) else None
+        """The documented answer's data (a fresh copy), or the emptiest of its shape if none is documented."""
+        if isinstance(self.example, dict):
+            return copy.deepcopy(self.example.get("data"))
+        return copy.deepcopy(self.empty_data)
 
     @property
     def static_segments(self) -> int:
@@ -64,6 +68,19 @@ def _example(operation: dict[str, Any]) -> Any:
         if "example" in content:
             return content["example"]
     return None
+
+
+def _empty_data(spec: dict[str, Any], operation: dict[str, Any]) -> Any:
+    """{} for an object, [] for an array, None otherwise: what an answer without an example holds."""
+    content = operation.get("responses", {}).get("200", {}).get("content", {}).get("application/json", {})
+    data: dict[str, Any] = {}
+    for part in content.get("schema", {}).get("allOf", []):
+        data = part.get("properties", {}).get("data", data)
+    while "$ref" in data:
+        data = spec["components"]["schemas"][data["$ref"][len(SCHEMA_PREFIX) :]]
+    if data.get("type") == "object" or "properties" in data or "allOf" in data:
+        return {}
+    return [] if data.get("type") == "array" else None
 
 
 @cache
@@ -98,6 +115,7 @@ def operations() -> tuple[SandboxOperation, ...]:
                         if p["in"] == "query"
                     ],
                     example=_example(operation),
+                    empty_data=_empty_data(spec, operation),
                 )
             )
     found.sort(key=lambda operation: (-operation.static_segments, operation.path.count("{")))
