@@ -17,8 +17,12 @@ if TYPE_CHECKING:
     from .resources.fax import FaxResource
     from .resources.mms import MmsResource
     from .resources.mms_campaigns import MmsCampaignsResource
+    from .resources.post import PostResource
+    from .resources.search import SearchResource
     from .resources.sms import SmsResource
     from .resources.sms_campaigns import SmsCampaignsResource
+    from .resources.subaccounts import SubaccountsResource
+    from .resources.uploads import UploadsResource
     from .resources.voice import VoiceResource
 
 
@@ -80,6 +84,18 @@ class GeneratedClient(BaseClient):
         return MmsCampaignsResource(self)
 
     @cached_property
+    def post(self) -> PostResource:
+        from .resources.post import PostResource
+
+        return PostResource(self)
+
+    @cached_property
+    def search(self) -> SearchResource:
+        from .resources.search import SearchResource
+
+        return SearchResource(self)
+
+    @cached_property
     def sms(self) -> SmsResource:
         from .resources.sms import SmsResource
 
@@ -90,6 +106,18 @@ class GeneratedClient(BaseClient):
         from .resources.sms_campaigns import SmsCampaignsResource
 
         return SmsCampaignsResource(self)
+
+    @cached_property
+    def subaccounts(self) -> SubaccountsResource:
+        from .resources.subaccounts import SubaccountsResource
+
+        return SubaccountsResource(self)
+
+    @cached_property
+    def uploads(self) -> UploadsResource:
+        from .resources.uploads import UploadsResource
+
+        return UploadsResource(self)
 
     @cached_property
     def voice(self) -> VoiceResource:

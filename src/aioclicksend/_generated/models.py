@@ -1681,6 +1681,529 @@ class MmsSentMessagePage(PageMeta):
     data: list[MmsSentMessage] | None = None
 
 
+class PostDetectAddressRequest(ClickSendRequestModel):
+    """
+    What to read the address from; give either `content` or `address`, not both.
+    """
+
+    content: str | None = None
+    """
+    A base64-encoded PDF letter, with the recipient's name and address at the top in standard address format.
+    """
+    address: str | None = None
+    """
+    An address as a string, its lines separated by newline characters.
+    """
+
+
+class PostDetectedAddress(ClickSendModel):
+    """
+    An address read by Detect Address, in the standard address fields.
+    """
+
+    address_name: str | None = None
+    """
+    The recipient's name.
+    """
+    address_line_1: str | None = None
+    """
+    Street address, first line.
+    """
+    address_line_2: str | None = None
+    """
+    Street address, second line.
+    """
+    address_city: str | None = None
+    """
+    City.
+    """
+    address_state: str | None = None
+    """
+    State.
+    """
+    address_postal_code: str | None = None
+    """
+    Postal code.
+    """
+    address_country: str | None = None
+    """
+    Two-letter country code.
+    """
+
+
+class PostDirectMailArea(ClickSendRequestModel):
+    """
+    A target location of a direct-mail campaign.
+    """
+
+    location_id: int
+    """
+    The location's id, from the direct-mail location search.
+    """
+    quantity: int
+    """
+    Number of mail pieces to send to the location.
+    """
+
+
+class PostDirectMailCampaignRequest(ClickSendRequestModel):
+    """
+    A direct-mail campaign to send.
+    """
+
+    name: str
+    """
+    Campaign name, for your reference.
+    """
+    size: str
+    """
+    Size of the mail piece, e.g. A5 or DL.
+    """
+    file_urls: Annotated[list[str], Field(max_length=2, min_length=1)]
+    """
+    Public URLs of the PDF files to print (at most 2, per the SDK docs).
+    """
+    areas: Annotated[list[PostDirectMailArea], Field(min_length=1)]
+    """
+    The target locations and how many pieces to send to each.
+    """
+    schedule: int | None = None
+    """
+    Unix time to send at; leave out to send now.
+    """
+    source: str | None = None
+    """
+    What you send from, e.g. 'sdk' or 'php'.
+    """
+    custom_string: str | None = None
+    """
+    Your reference for the campaign.
+    """
+
+
+class PostLetter(ClickSendModel):
+    """
+    A letter to one recipient, as sent (Send Letter), priced (Calculate Letter Price) or listed in the letter history; each answer fills only some of these fields.
+    """
+
+    user_id: int | None = None
+    subaccount_id: int | None = None
+    list_id: int | None = None
+    """
+    The contact list the letter was sent to, if any.
+    """
+    message_id: str | None = None
+    """
+    The letter's id, used by Cancel Scheduled Letter.
+    """
+    address_name: str | None = None
+    """
+    The recipient's name.
+    """
+    address_line_1: str | None = None
+    """
+    Street address, first line.
+    """
+    address_line_2: str | None = None
+    """
+    Street address, second line.
+    """
+    address_city: str | None = None
+    """
+    City.
+    """
+    address_state: str | None = None
+    """
+    State.
+    """
+    address_postal_code: str | None = None
+    """
+    Postal code.
+    """
+    address_country: str | None = None
+    """
+    Two-letter country code.
+    """
+    return_address_id: int | None = None
+    """
+    The return address printed on the letter.
+    """
+    custom_string: str | None = None
+    """
+    Your reference from the send request.
+    """
+    schedule: UnixTime | None = None
+    """
+    When the letter is (or was) to be sent.
+    """
+    source: str | None = None
+    """
+    What it was sent from, e.g. '.rest.v3'.
+    """
+    colour: int | None = None
+    """
+    1 if printed in colour.
+    """
+    duplex: int | None = None
+    """
+    1 if printed double-sided.
+    """
+    post_pages: int | None = None
+    """
+    Number of pages printed.
+    """
+    post_price: Money | None = None
+    priority_post: int | None = None
+    """
+    1 if sent by priority post.
+    """
+    date_added: UnixTime | None = None
+    """
+    When the letter was submitted.
+    """
+    status: str | None = None
+    """
+    On send and price, an application status code such as SUCCESS; in the history, the letter's state, e.g. Queued:Stamped.
+    """
+    status_code: str | None = None
+    """
+    Delivery status code; may be empty.
+    """
+    status_text: str | None = None
+    """
+    Delivery status text; may be empty.
+    """
+    file_url: Annotated[str | None, Field(alias="_file_url")] = None
+    """
+    URL of the printed file.
+    """
+    return_address: Annotated[PostReturnAddress | None, Field(alias="_return_address")] = None
+    api_username: Annotated[str | None, Field(alias="_api_username")] = None
+    """
+    API username of the user who sent the letter.
+    """
+
+
+class PostLetterPage(PageMeta):
+    data: list[PostLetter] | None = None
+
+
+class PostLetterRequest(ClickSendRequestModel):
+    """
+    A letter to send or price, and its recipients.
+    """
+
+    file_url: str
+    """
+    Public URL of the PDF to print. Convert a docx or doc file first with Upload Media File (convert=post) and use the URL it answers with.
+    """
+    recipients: Annotated[list[PostRecipient], Field(min_length=1)]
+    """
+    Who to send the letter to; each recipient gets a copy.
+    """
+    template_used: int | None = None
+    """
+    1 if the document is laid out on ClickSend's letter template, else 0 (the default).
+    """
+    colour: int | None = None
+    """
+    1 to print in colour, 0 (the default) for black and white.
+    """
+    duplex: int | None = None
+    """
+    1 to print double-sided, 0 (the default) for single-sided.
+    """
+    priority_post: int | None = None
+    """
+    1 to send by priority post, 0 (the default) for standard post.
+    """
+    source: str | None = None
+    """
+    What you send from, e.g. 'sdk' or 'php'.
+    """
+
+
+class PostLetterSendResult(ClickSendModel):
+    """
+    Totals and the per-recipient results of Send Letter or Calculate Letter Price.
+    """
+
+    total_price: Money | None = None
+    total_cost: Money | None = None
+    total_count: int | None = None
+    """
+    Number of letters (recipients) in the request.
+    """
+    queued_count: int | None = None
+    """
+    Number of them queued.
+    """
+    recipients: list[PostLetter] | None = None
+    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+
+
+class PostPostcard(ClickSendModel):
+    """
+    A postcard to one recipient, as sent (Send Postcard), priced (Calculate Postcard Price) or listed in the postcard history.
+    """
+
+    user_id: int | None = None
+    subaccount_id: int | None = None
+    list_id: int | None = None
+    """
+    The contact list the postcard was sent to, if any.
+    """
+    message_id: str | None = None
+    """
+    The postcard's id, used by Cancel Scheduled Postcard.
+    """
+    message_id_supplier: str | None = None
+    """
+    The printing supplier's id for the postcard.
+    """
+    address_name: str | None = None
+    """
+    The recipient's name.
+    """
+    address_line_1: str | None = None
+    """
+    Street address, first line.
+    """
+    address_line_2: str | None = None
+    """
+    Street address, second line.
+    """
+    address_city: str | None = None
+    """
+    City.
+    """
+    address_state: str | None = None
+    """
+    State.
+    """
+    address_postal_code: str | None = None
+    """
+    Postal code.
+    """
+    address_country: str | None = None
+    """
+    Two-letter country code.
+    """
+    return_address_id: int | None = None
+    """
+    The return address printed on the postcard.
+    """
+    letter_file_name: str | None = None
+    """
+    Name of the printed file.
+    """
+    custom_string: str | None = None
+    """
+    Your reference from the send request.
+    """
+    schedule: UnixTime | None = None
+    """
+    When the postcard is (or was) to be sent.
+    """
+    ip_address: str | None = None
+    """
+    IP address the request came from.
+    """
+    source: str | None = None
+    """
+    What it was sent from, e.g. '.rest.v3'.
+    """
+    post_price: Money | None = None
+    post_price_supplier: Money | None = None
+    priority: int | None = None
+    """
+    Processing priority (not explained by the docs).
+    """
+    status: str | None = None
+    """
+    On send and price, an application status code such as SUCCESS; in the history, the postcard's state, e.g. Sent.
+    """
+    date_added: UnixTime | None = None
+    """
+    When the postcard was submitted.
+    """
+    file_url: Annotated[str | None, Field(alias="_file_url")] = None
+    """
+    URL of the printed file.
+    """
+    return_address: Annotated[PostReturnAddress | None, Field(alias="_return_address")] = None
+    api_username: Annotated[str | None, Field(alias="_api_username")] = None
+    """
+    API username of the user who sent the postcard.
+    """
+
+
+class PostPostcardPage(PageMeta):
+    data: list[PostPostcard] | None = None
+
+
+class PostPostcardRequest(ClickSendRequestModel):
+    """
+    A postcard to send or price, and its recipients.
+    """
+
+    file_urls: Annotated[list[str], Field(max_length=2, min_length=1)]
+    """
+    Public URLs of the PDF files to print: one or two (front and back). Convert other file types first with Upload Media File (convert=postcard).
+    """
+    recipients: Annotated[list[PostRecipient], Field(min_length=1)]
+    """
+    Who to send the postcard to; each recipient gets a copy.
+    """
+
+
+class PostPostcardSendResult(ClickSendModel):
+    """
+    Totals and the per-recipient results of Send Postcard or Calculate Postcard Price.
+    """
+
+    total_price: Money | None = None
+    total_count: int | None = None
+    """
+    Number of postcards (recipients) in the request.
+    """
+    queued_count: int | None = None
+    """
+    Number of them queued (or, when pricing, that could be).
+    """
+    recipients: list[PostPostcard] | None = None
+    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+
+
+class PostRecipient(ClickSendRequestModel):
+    """
+    One recipient of a letter or postcard, and when to send to them.
+    """
+
+    address_name: str
+    """
+    The recipient's name, printed as the first line of the address.
+    """
+    address_line_1: str
+    """
+    Street address, first line.
+    """
+    address_line_2: str | None = None
+    """
+    Street address, second line.
+    """
+    address_city: str
+    """
+    City.
+    """
+    address_state: str | None = None
+    """
+    State.
+    """
+    address_postal_code: str
+    """
+    Postal code.
+    """
+    address_country: str
+    """
+    Two-letter country code, e.g. AU.
+    """
+    return_address_id: int
+    """
+    The return address to print (see View Your Return Addresses).
+    """
+    schedule: int | None = None
+    """
+    Unix time to send at; leave out (or 0) to send now.
+    """
+    custom_string: str | None = None
+    """
+    Your reference for this item.
+    """
+
+
+class PostReturnAddress(ClickSendModel):
+    """
+    A return address of the account.
+    """
+
+    return_address_id: int | None = None
+    """
+    The return address's id.
+    """
+    user_id: int | None = None
+    """
+    The user who owns it.
+    """
+    address_name: str | None = None
+    """
+    The name printed as the first line of the address.
+    """
+    address_line_1: str | None = None
+    """
+    Street address, first line.
+    """
+    address_line_2: str | None = None
+    """
+    Street address, second line.
+    """
+    address_city: str | None = None
+    """
+    City.
+    """
+    address_state: str | None = None
+    """
+    State.
+    """
+    address_postal_code: str | None = None
+    """
+    Postal code.
+    """
+    address_country: str | None = None
+    """
+    Two-letter country code.
+    """
+
+
+class PostReturnAddressFields(ClickSendRequestModel):
+    """
+    A return address's fields.
+    """
+
+    address_name: str
+    """
+    The name printed as the first line of the address; also identifies it in your account.
+    """
+    address_line_1: str
+    """
+    Street address, first line.
+    """
+    address_line_2: str | None = None
+    """
+    Street address, second line.
+    """
+    address_city: str
+    """
+    City.
+    """
+    address_state: str | None = None
+    """
+    State.
+    """
+    address_postal_code: str
+    """
+    Postal code.
+    """
+    address_country: str
+    """
+    Two-letter country code, e.g. AU.
+    """
+
+
+class PostReturnAddressPage(PageMeta):
+    data: list[PostReturnAddress] | None = None
+
+
 class RemoveDuplicatesRequest(ClickSendRequestModel):
     """
     Which fields make two contacts duplicates.
@@ -1712,6 +2235,37 @@ class RemovedContacts(ClickSendModel):
     """
     The number of contacts deleted.
     """
+
+
+class SearchContactOrList(ClickSendModel):
+    """
+    A contact or a contact list that matched a search.
+    """
+
+    id: int | None = None
+    """
+    The contact's id (type contact) or the list's id (type list).
+    """
+    name: str | None = None
+    """
+    The contact's or the list's name.
+    """
+    contact: str | None = None
+    """
+    For a contact, its phone number; for a list, a code identifying the list.
+    """
+    type: str | None = None
+    """
+    What matched: 'contact' or 'list'.
+    """
+    contacts_count: int | None = None
+    """
+    For a list, its number of contacts; null for a contact.
+    """
+
+
+class SearchContactOrListPage(PageMeta):
+    data: list[SearchContactOrList] | None = None
 
 
 class SentFax(ClickSendModel):
@@ -2138,6 +2692,319 @@ class SmsTemplateFields(ClickSendRequestModel):
 
 class SmsTemplatePage(PageMeta):
     data: list[SmsTemplate] | None = None
+
+
+class Subaccount(ClickSendModel):
+    """
+    A subaccount of the account, with its API key and access permissions (flags are 1 or 0).
+    """
+
+    subaccount_id: int | None = None
+    """
+    The subaccount's id.
+    """
+    api_username: str | None = None
+    """
+    The subaccount's API username.
+    """
+    email: str | None = None
+    """
+    Email address.
+    """
+    phone_number: str | None = None
+    """
+    Phone number (E.164).
+    """
+    first_name: str | None = None
+    """
+    First name.
+    """
+    last_name: str | None = None
+    """
+    Last name.
+    """
+    api_key: str | None = None
+    """
+    The subaccount's API key (its password for Basic authentication).
+    """
+    access_users: int | None = None
+    access_billing: int | None = None
+    access_reporting: int | None = None
+    access_contacts: int | None = None
+    access_settings: int | None = None
+    access_sms: int | None = None
+    access_email: int | None = None
+    access_voice: int | None = None
+    access_fax: int | None = None
+    access_post: int | None = None
+    access_reseller: int | None = None
+    access_mms: int | None = None
+    share_campaigns: int | None = None
+    notes: str | None = None
+    """
+    Notes about the subaccount.
+    """
+
+
+class SubaccountApiKey(ClickSendModel):
+    """
+    A subaccount's new API key.
+    """
+
+    api_key: str | None = None
+    """
+    The new API key.
+    """
+
+
+class SubaccountCreateRequest(ClickSendRequestModel):
+    """
+    A new subaccount's details and access permissions.
+    """
+
+    api_username: str
+    """
+    The subaccount's API username (also its login).
+    """
+    password: str
+    """
+    The subaccount's password.
+    """
+    email: str
+    """
+    The subaccount's email address.
+    """
+    phone_number: str
+    """
+    Phone number in E.164 format, e.g. +61411111111.
+    """
+    first_name: str
+    """
+    First name.
+    """
+    last_name: str
+    """
+    Last name.
+    """
+    access_users: int | None = None
+    """
+    1 to let the subaccount manage users, else 0.
+    """
+    access_billing: int | None = None
+    """
+    1 to give access to billing, else 0.
+    """
+    access_reporting: int | None = None
+    """
+    1 to give access to reporting, else 0.
+    """
+    access_contacts: int | None = None
+    """
+    1 to give access to all contacts, else 0.
+    """
+    access_settings: int | None = None
+    """
+    1 to give access to settings, else 0.
+    """
+    access_sms: int | None = None
+    """
+    1 to allow SMS, else 0.
+    """
+    access_email: int | None = None
+    """
+    1 to allow email, else 0.
+    """
+    access_voice: int | None = None
+    """
+    1 to allow voice messages, else 0.
+    """
+    access_fax: int | None = None
+    """
+    1 to allow fax, else 0.
+    """
+    access_post: int | None = None
+    """
+    1 to allow post (letters and postcards), else 0.
+    """
+    access_reseller: int | None = None
+    """
+    1 to give access to reseller features, else 0.
+    """
+    access_mms: int | None = None
+    """
+    1 to allow MMS, else 0.
+    """
+    share_campaigns: int | None = None
+    """
+    1 to share campaigns with the main account, else 0.
+    """
+    notes: str | None = None
+    """
+    Notes about the subaccount, for your reference.
+    """
+    access_smpp: int | None = None
+    """
+    1 to give access to SMPP, else 0.
+    """
+    sms_deidentify_message: int | None = None
+    """
+    1 to de-identify the subaccount's SMS message content, else 0.
+    """
+    user_id: int | None = None
+    """
+    A user id to associate with the subaccount.
+    """
+
+
+class SubaccountPage(PageMeta):
+    data: list[Subaccount] | None = None
+
+
+class SubaccountUpdateRequest(ClickSendRequestModel):
+    """
+    A subaccount's details and access permissions to change.
+    """
+
+    api_username: str | None = None
+    """
+    A new API username.
+    """
+    password: str | None = None
+    """
+    A new password; give the current one in old_password.
+    """
+    old_password: str | None = None
+    """
+    The current password; needed only when changing the password.
+    """
+    email: str
+    """
+    The subaccount's email address.
+    """
+    phone_number: str
+    """
+    Phone number in E.164 format, e.g. +61411111111.
+    """
+    first_name: str
+    """
+    First name.
+    """
+    last_name: str
+    """
+    Last name.
+    """
+    access_users: int | None = None
+    """
+    1 to let the subaccount manage users, else 0.
+    """
+    access_billing: int | None = None
+    """
+    1 to give access to billing, else 0.
+    """
+    access_reporting: int | None = None
+    """
+    1 to give access to reporting, else 0.
+    """
+    access_contacts: int | None = None
+    """
+    1 to give access to all contacts, else 0.
+    """
+    access_settings: int | None = None
+    """
+    1 to give access to settings, else 0.
+    """
+    access_sms: int | None = None
+    """
+    1 to allow SMS, else 0.
+    """
+    access_email: int | None = None
+    """
+    1 to allow email, else 0.
+    """
+    access_voice: int | None = None
+    """
+    1 to allow voice messages, else 0.
+    """
+    access_fax: int | None = None
+    """
+    1 to allow fax, else 0.
+    """
+    access_post: int | None = None
+    """
+    1 to allow post (letters and postcards), else 0.
+    """
+    access_reseller: int | None = None
+    """
+    1 to give access to reseller features, else 0.
+    """
+    access_mms: int | None = None
+    """
+    1 to allow MMS, else 0.
+    """
+    share_campaigns: int | None = None
+    """
+    1 to share campaigns with the main account, else 0.
+    """
+    notes: str | None = None
+    """
+    Notes about the subaccount, for your reference.
+    """
+
+
+class UploadConvert(OpenStrEnum):
+    """The service an uploaded file is converted for."""
+
+    FAX = "fax"
+    MMS = "mms"
+    POSTCARD = "postcard"
+    POST = "post"
+    CSV = "csv"
+
+
+class UploadFileRequest(ClickSendRequestModel):
+    """
+    The file to upload.
+    """
+
+    content: str
+    """
+    The file's contents, base64-encoded.
+    """
+    filename: str | None = None
+    """
+    A name for the file, with its extension, e.g. letter.docx.
+    """
+
+
+class UploadResult(ClickSendModel):
+    """
+    An uploaded (and possibly converted) file.
+    """
+
+    upload_id: int | None = None
+    """
+    The upload's id.
+    """
+    file_name: str | None = None
+    """
+    The stored file's name.
+    """
+    date_added: UnixTime | None = None
+    """
+    When the file was uploaded.
+    """
+    date_delete: UnixTime | None = None
+    """
+    When the file will be deleted.
+    """
+    user_id: int | None = None
+    """
+    The user who uploaded it.
+    """
+    url: Annotated[str | None, Field(alias="_url")] = None
+    """
+    URL of the stored file, to use in e.g. Send Letter, Send Fax or Send MMS.
+    """
 
 
 class UrlRequest(ClickSendRequestModel):
