@@ -1,13 +1,18 @@
-"""Developer tasks: `nox -s tests` (what CI runs), `nox -s lint`, `nox -s codegen`, `nox -s codegen_check`."""
+"""Developer tasks: `nox -s demo` (the main job), `nox -s tests` (what CI runs), lint, codegen…"""
 
 from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
 
 import nox
 
 nox.options.sessions = ["tests"]
 nox.options.reuse_existing_virtualenvs = True
 
-LINT_PATHS = ["src", "tests", "codegen", "noxfile.py"]
+LINT_PATHS = ["src", "tests", "codegen", "examples", "noxfile.py"]
 
 
 def _lint(session: nox.Session) -> None:
@@ -48,3 +53,48 @@ def codegen_check(session: nox.Session) -> None:
     """Fail if the committed generated code differs from what the spec gives."""
     session.install("-e", ".[codegen]")
     _codegen_check(session)
+
+
+DEMO_PROGRAMS = ["examples/bulk_send.py", "examples/paging_walk.py"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_until_listening(port: int, server: subprocess.Popen[bytes], seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the sandbox exited with code {server.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"the sandbox did not listen on port {port} within {seconds:.0f}s")
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Start the embedded sandbox (20 ms latency) and run the example programs against it."""
+    session.install("-e", ".")
+    port = _free_port()
+    python = os.path.join(session.bin, "python")
+    command = [python, "-m", "aioclicksend.sandbox", "--port", str(port), "--latency-ms", "20"]
+    server = subprocess.Popen(command)
+    try:
+        _wait_until_listening(port, server)
+        environment = {
+            "CLICKSEND_BASE_URL": f"http://127.0.0.1:{port}/v3",
+            "CLICKSEND_USERNAME": "demo-user",
+            "CLICKSEND_API_KEY": "demo-key",
+        }
+        for program in DEMO_PROGRAMS:
+            session.log(f"--- {program}")
+            session.run("python", program, env=environment)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
