@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .resources.contact_lists import ContactListsResource
     from .resources.contacts import ContactsResource
     from .resources.email import EmailResource
+    from .resources.email_campaigns import EmailCampaignsResource
     from .resources.email_to_sms import EmailToSmsResource
     from .resources.fax import FaxResource
     from .resources.mms import MmsResource
@@ -58,6 +59,12 @@ class GeneratedClient(BaseClient):
         from .resources.email import EmailResource
 
         return EmailResource(self)
+
+    @cached_property
+    def email_campaigns(self) -> EmailCampaignsResource:
+        from .resources.email_campaigns import EmailCampaignsResource
+
+        return EmailCampaignsResource(self)
 
     @cached_property
     def email_to_sms(self) -> EmailToSmsResource:

@@ -644,6 +644,43 @@ class ContactListFields(ClickSendRequestModel):
     """
 
 
+class ContactListImportField(ClickSendModel):
+    """
+    A field a contact list accepts in an import.
+    """
+
+    field: str | None = None
+    """
+    The field's name, for Import Contacts' field_order, e.g. phone.
+    """
+    label: str | None = None
+    """
+    The field's label, e.g. Phone.
+    """
+
+
+class ContactListImportPreview(ClickSendModel):
+    """
+    The first row of a CSV import file.
+    """
+
+    row: list[str] | None = None
+    """
+    The values of the file's first row, in column order.
+    """
+
+
+class ContactListImportPreviewRequest(ClickSendRequestModel):
+    """
+    The CSV file to preview.
+    """
+
+    file_url: str
+    """
+    Public URL of the CSV file.
+    """
+
+
 class Currency(ClickSendModel):
     """
     The currency the account is billed in.
@@ -712,6 +749,269 @@ class EmailAllowedAddressCreate(ClickSendRequestModel):
     """
 
 
+class EmailAttachment(ClickSendRequestModel):
+    """
+    A file attached to an email.
+    """
+
+    content: str
+    """
+    The file's contents, base64-encoded.
+    """
+    type: str
+    """
+    The file's MIME type, e.g. text/plain.
+    """
+    filename: str
+    """
+    The file's name.
+    """
+    disposition: str
+    """
+    'inline' for content shown within the email, 'attachment' for any other file.
+    """
+    content_id: str | None = None
+    """
+    An id for the content, to reference an inline file from the body.
+    """
+
+
+class EmailCampaign(ClickSendModel):
+    """
+    An email campaign, with its delivery counters. Lists leave out the body; a priced campaign has only the fields of the request.
+    """
+
+    email_campaign_id: int | None = None
+    """
+    The campaign's id.
+    """
+    name: str | None = None
+    """
+    The campaign's name.
+    """
+    user_id: int | None = None
+    """
+    The user who created the campaign.
+    """
+    subaccount_id: int | None = None
+    """
+    The subaccount that created the campaign.
+    """
+    subject: str | None = None
+    """
+    The email's subject.
+    """
+    list_id: int | None = None
+    """
+    The contact list the campaign is sent to.
+    """
+    from_email_address_id: int | None = None
+    """
+    The allowed email address it is sent from.
+    """
+    from_name: str | None = None
+    """
+    The sender's name.
+    """
+    template_id: int | None = None
+    """
+    The email template used, if any.
+    """
+    schedule: UnixTime | None = None
+    """
+    When the campaign is scheduled to go out; "" when it is sent at once.
+    """
+    status: str | None = None
+    """
+    The campaign's state, e.g. Queued, Scheduled, Sent or Cancelled.
+    """
+    date_added: UnixTime | None = None
+    """
+    When the campaign was created.
+    """
+    custom_string: str | None = None
+    """
+    Your reference for the campaign; may be empty.
+    """
+    send_count: int | None = None
+    """
+    Number of emails sent.
+    """
+    open_count: int | None = None
+    """
+    Number of opens.
+    """
+    click_count: int | None = None
+    """
+    Number of clicks.
+    """
+    hard_bounce_count: int | None = None
+    """
+    Number of hard bounces.
+    """
+    soft_bounce_count: int | None = None
+    """
+    Number of soft bounces.
+    """
+    abuse_count: int | None = None
+    """
+    Number of abuse (spam) reports.
+    """
+    unsubscribe_count: int | None = None
+    """
+    Number of recipients who unsubscribed.
+    """
+    body: str | None = None
+    """
+    The email's HTML body.
+    """
+    body_plain_text: str | None = None
+    """
+    The plain-text version of the body.
+    """
+
+
+class EmailCampaignFields(ClickSendRequestModel):
+    """
+    An email campaign's settings, to send, price or update it.
+    """
+
+    name: str
+    """
+    The campaign's name (for your own reference).
+    """
+    subject: str
+    """
+    The email's subject.
+    """
+    body: str
+    """
+    The email's body (HTML).
+    """
+    from_email_address_id: int
+    """
+    The id of the allowed (verified) email address to send from.
+    """
+    from_name: str
+    """
+    The sender's name shown to recipients, e.g. your name or business name.
+    """
+    template_id: int | None = None
+    """
+    The id of an email template to use.
+    """
+    list_id: int
+    """
+    The id of the contact list to send to.
+    """
+    schedule: int | None = None
+    """
+    Unix time to send at; leave out (or 0) to send now.
+    """
+
+
+class EmailCampaignMessage(ClickSendModel):
+    """
+    One message of an email campaign's history, to one recipient.
+    """
+
+    email_campaign_id: int | None = None
+    """
+    The campaign's id.
+    """
+    from_name: str | None = None
+    """
+    The sender's name.
+    """
+    from_address: str | None = None
+    """
+    The sender; in the docs' example, the allowed email address id as a string ("4").
+    """
+    to_name: str | None = None
+    """
+    The recipient's name (the docs' example repeats the address).
+    """
+    to_address: str | None = None
+    """
+    The recipient's email address.
+    """
+    contact_id: int | None = None
+    """
+    The contact the message was sent to.
+    """
+    subject: str | None = None
+    """
+    The email's subject.
+    """
+    message_id: str | None = None
+    """
+    The message's id.
+    """
+    processed_at: UnixTime | None = None
+    """
+    When the message was processed; null before then.
+    """
+    status: str | None = None
+    """
+    The message's delivery status, e.g. SpamReport; null before one is known.
+    """
+    open_count: int | None = None
+    """
+    Number of opens.
+    """
+    click_count: int | None = None
+    """
+    Number of clicks.
+    """
+    hard_bounce_count: int | None = None
+    """
+    Number of hard bounces.
+    """
+    soft_bounce_count: int | None = None
+    """
+    Number of soft bounces.
+    """
+
+
+class EmailCampaignSendResult(ClickSendModel):
+    """
+    The outcome of Send Email Campaign or Calculate Email Campaign Price.
+    """
+
+    total_count: int | None = None
+    """
+    Number of recipients.
+    """
+    total_price: Money | None = None
+    """
+    Total price of the campaign.
+    """
+    queued_count: int | None = None
+    """
+    Number of emails queued (or, when pricing, that could be).
+    """
+    data: EmailCampaign | None = None
+    """
+    The campaign (when pricing, only the fields of the request).
+    """
+    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+
+
+class EmailFrom(ClickSendRequestModel):
+    """
+    The sender of an email; one of the account's allowed (verified) email addresses.
+    """
+
+    email_address_id: int
+    """
+    The id of the allowed email address to send from.
+    """
+    name: str | None = None
+    """
+    The sender's name shown to recipients.
+    """
+
+
 class EmailMasterTemplate(ClickSendModel):
     """
     A master email template (a design by ClickSend). Lists of all master templates leave out category_id and body; View Templates in Category includes them.
@@ -752,6 +1052,299 @@ class EmailMasterTemplateThumbnail(ClickSendModel):
     large: str | None = None
     """
     URL of the large preview image.
+    """
+
+
+class EmailMessage(ClickSendModel):
+    """
+    A transactional email as queued (Send Email) or listed in the email history.
+    """
+
+    user_id: int | None = None
+    """
+    The user who sent the email.
+    """
+    subaccount_id: int | None = None
+    """
+    The subaccount that sent the email.
+    """
+    from_email_address_id: int | None = None
+    """
+    The allowed email address it was sent from.
+    """
+    from_name: str | None = None
+    """
+    The sender's name.
+    """
+    to: list[EmailMessageRecipient] | None = None
+    """
+    The To recipients.
+    """
+    cc: list[EmailMessageRecipient] | None = None
+    """
+    The Cc recipients; null if none.
+    """
+    bcc: list[EmailMessageRecipient] | None = None
+    """
+    The Bcc recipients; null if none.
+    """
+    subject: str | None = None
+    """
+    The email's subject.
+    """
+    body: str | None = None
+    """
+    The email's HTML body.
+    """
+    body_plain_text: str | None = None
+    """
+    The plain-text version of the body.
+    """
+    schedule: UnixTime | None = None
+    """
+    When the email is (or was) scheduled to go out.
+    """
+    message_id: str | None = None
+    """
+    The email's id.
+    """
+    status: str | None = None
+    """
+    The email's state, e.g. WaitApproval or Queued:WaitSend.
+    """
+    status_text: str | None = None
+    """
+    The state in words, e.g. "Accepted for delivery".
+    """
+    soft_bounce_count: int | None = None
+    """
+    Number of soft bounces.
+    """
+    hard_bounce_count: int | None = None
+    """
+    Number of hard bounces.
+    """
+    price: Money | None = None
+    """
+    The email's price.
+    """
+    date_added: UnixTime | None = None
+    """
+    When the email was queued.
+    """
+    custom_string: str | None = None
+    """
+    Your reference for the email.
+    """
+    attachments: Annotated[list[EmailMessageAttachment] | None, Field(alias="_attachments")] = None
+    """
+    The email's attachments, stored by ClickSend.
+    """
+    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+
+
+class EmailMessageAttachment(ClickSendModel):
+    """
+    An attachment of a sent email, as stored by ClickSend.
+    """
+
+    file_name: str | None = None
+    """
+    The file's name.
+    """
+    content_type: str | None = None
+    """
+    The file's MIME type.
+    """
+    content_disposition: str | None = None
+    """
+    inline or attachment.
+    """
+    content_id: str | None = None
+    """
+    The content id given when sending.
+    """
+    attachment_file_url: Annotated[str | None, Field(alias="_attachment_file_url")] = None
+    """
+    Where to download the stored file.
+    """
+
+
+class EmailMessageRecipient(ClickSendModel):
+    """
+    A recipient of a sent or priced email.
+    """
+
+    email: str | None = None
+    """
+    The recipient's email address.
+    """
+    name: str | None = None
+    """
+    The recipient's name.
+    """
+
+
+class EmailPrice(ClickSendModel):
+    """
+    The price of an email, with the recipients, subject and body it was computed for.
+    """
+
+    to_array: list[EmailMessageRecipient] | None = None
+    """
+    The To recipients.
+    """
+    cc_array: list[EmailMessageRecipient] | None = None
+    """
+    The Cc recipients; null if none.
+    """
+    bcc_array: list[EmailMessageRecipient] | None = None
+    """
+    The Bcc recipients; null if none.
+    """
+    subject: str | None = None
+    """
+    The email's subject.
+    """
+    body: str | None = None
+    """
+    The email's body.
+    """
+    price: Money | None = None
+    """
+    The email's price.
+    """
+    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+
+
+class EmailReceiptRule(ClickSendModel):
+    """
+    An email delivery receipt rule.
+    """
+
+    receipt_rule_id: int | None = None
+    """
+    The rule's id.
+    """
+    rule_name: str | None = None
+    """
+    The rule's name.
+    """
+    match_type: int | None = None
+    """
+    Which receipts the rule matches; 0 = all reports.
+    """
+    action: EmailReceiptRuleAction | None = None
+    """
+    What the rule does when a receipt matches.
+    """
+    action_address: str | None = None
+    """
+    Where the action goes (an email address, a URL…).
+    """
+    enabled: int | None = None
+    """
+    1 if the rule is enabled, 0 if not.
+    """
+
+
+class EmailReceiptRuleAction(OpenStrEnum):
+    """What a rule does when it matches: AUTO_REPLY, EMAIL_USER (email the user), EMAIL_FIXED (email action_address), URL (push to action_address), SMS, POLL (keep for polling), GROUP_SMS, MOVE_CONTACT, CREATE_CONTACT and its variants, SMPP, or NONE."""
+
+    AUTO_REPLY = "AUTO_REPLY"
+    EMAIL_USER = "EMAIL_USER"
+    EMAIL_FIXED = "EMAIL_FIXED"
+    URL = "URL"
+    SMS = "SMS"
+    POLL = "POLL"
+    GROUP_SMS = "GROUP_SMS"
+    MOVE_CONTACT = "MOVE_CONTACT"
+    CREATE_CONTACT = "CREATE_CONTACT"
+    CREATE_CONTACT_PLUS_EMAIL = "CREATE_CONTACT_PLUS_EMAIL"
+    CREATE_CONTACT_PLUS_NAME_EMAIL = "CREATE_CONTACT_PLUS_NAME_EMAIL"
+    CREATE_CONTACT_PLUS_NAME = "CREATE_CONTACT_PLUS_NAME"
+    SMPP = "SMPP"
+    NONE = "NONE"
+
+
+class EmailReceiptRuleFields(ClickSendRequestModel):
+    """
+    An email delivery receipt rule's settings.
+    """
+
+    rule_name: str
+    """
+    A name for the rule.
+    """
+    match_type: int | None = None
+    """
+    Which receipts the rule matches; 0 = all reports (the default, per 003).
+    """
+    action: EmailReceiptRuleAction
+    """
+    What to do when a receipt matches, e.g. URL or EMAIL_FIXED.
+    """
+    action_address: str | None = None
+    """
+    Where the action goes: the email address for EMAIL_FIXED, the URL for URL, and so on (003).
+    """
+    enabled: int | None = None
+    """
+    1 to enable the rule (the default, per 003), 0 to disable it.
+    """
+
+
+class EmailRecipient(ClickSendRequestModel):
+    """
+    A recipient of an email.
+    """
+
+    email: str
+    """
+    The recipient's email address.
+    """
+    name: str | None = None
+    """
+    The recipient's name.
+    """
+
+
+class EmailSendRequest(ClickSendRequestModel):
+    """
+    An email to send or price.
+    """
+
+    to: Annotated[list[EmailRecipient], Field(min_length=1)]
+    """
+    The To recipients.
+    """
+    cc: list[EmailRecipient] | None = None
+    """
+    The Cc recipients.
+    """
+    bcc: list[EmailRecipient] | None = None
+    """
+    The Bcc recipients.
+    """
+    from_: Annotated[EmailFrom, Field(alias="from")]
+    """
+    The sender, one of the account's allowed email addresses (by id), with a name.
+    """
+    subject: str | None = None
+    """
+    The email's subject.
+    """
+    body: str
+    """
+    The email's body (HTML); an inline attachment is referenced as cid:<content_id>.
+    """
+    attachments: list[EmailAttachment] | None = None
+    """
+    Files to attach.
+    """
+    schedule: int | None = None
+    """
+    Unix time to send at; leave out to send now.
     """
 
 
@@ -1639,6 +2232,22 @@ class ContactPage(PageMeta):
 
 class EmailAllowedAddressPage(PageMeta):
     data: list[EmailAllowedAddress] | None = None
+
+
+class EmailCampaignMessagePage(PageMeta):
+    data: list[EmailCampaignMessage] | None = None
+
+
+class EmailCampaignPage(PageMeta):
+    data: list[EmailCampaign] | None = None
+
+
+class EmailMessagePage(PageMeta):
+    data: list[EmailMessage] | None = None
+
+
+class EmailReceiptRulePage(PageMeta):
+    data: list[EmailReceiptRule] | None = None
 
 
 class EmailTemplatePage(PageMeta):

@@ -13,6 +13,27 @@ from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
 from .. import models
 
+_CREATE_EMAIL_RECEIPT_RULE = Operation(
+    "automations.email_receipts.create", "POST", "/automations/email/receipts", idempotent=False
+)
+_DELETE_EMAIL_RECEIPT_RULE = Operation(
+    "automations.email_receipts.delete",
+    "DELETE",
+    "/automations/email/receipts/{receipt_rule_id}",
+    idempotent=True,
+)
+_GET_EMAIL_RECEIPT_RULE = Operation(
+    "automations.email_receipts.get", "GET", "/automations/email/receipts/{receipt_rule_id}", idempotent=True
+)
+_LIST_EMAIL_RECEIPT_RULES = Operation(
+    "automations.email_receipts.list", "GET", "/automations/email/receipts", idempotent=True
+)
+_UPDATE_EMAIL_RECEIPT_RULE = Operation(
+    "automations.email_receipts.update",
+    "PUT",
+    "/automations/email/receipts/{receipt_rule_id}",
+    idempotent=True,
+)
 _CREATE_FAX_INBOUND_RULE = Operation(
     "automations.fax_inbound.create", "POST", "/automations/fax/inbound", idempotent=False
 )
@@ -70,7 +91,11 @@ _UPDATE_VOICE_RECEIPT_RULE = Operation(
 
 
 class AutomationsResource(APIResource):
-    """``client.automations``: groups automations.fax_inbound, automations.fax_receipts, automations.voice_receipts."""
+    """``client.automations``: groups automations.email_receipts, automations.fax_inbound, automations.fax_receipts, automations.voice_receipts."""
+
+    @cached_property
+    def email_receipts(self) -> AutomationsEmailReceiptsResource:
+        return AutomationsEmailReceiptsResource(self._client)
 
     @cached_property
     def fax_inbound(self) -> AutomationsFaxInboundResource:
@@ -97,6 +122,10 @@ class AutomationsResourceWithRawResponse:
         self._resource = resource
 
     @cached_property
+    def email_receipts(self) -> AutomationsEmailReceiptsResourceWithRawResponse:
+        return AutomationsEmailReceiptsResourceWithRawResponse(self._resource.email_receipts)
+
+    @cached_property
     def fax_inbound(self) -> AutomationsFaxInboundResourceWithRawResponse:
         return AutomationsFaxInboundResourceWithRawResponse(self._resource.fax_inbound)
 
@@ -107,6 +136,196 @@ class AutomationsResourceWithRawResponse:
     @cached_property
     def voice_receipts(self) -> AutomationsVoiceReceiptsResourceWithRawResponse:
         return AutomationsVoiceReceiptsResourceWithRawResponse(self._resource.voice_receipts)
+
+
+class AutomationsEmailReceiptsResource(APIResource):
+    """``client.automations.email_receipts``: Create Email Delivery Receipt Rule, Delete Email Delivery Receipt Rule, View Email Delivery Receipt Rule, View Email Delivery Receipt Rules, Update Email Delivery Receipt Rule."""
+
+    @cached_property
+    def with_raw_response(self) -> AutomationsEmailReceiptsResourceWithRawResponse:
+        """The same methods, returning a :class:`~aioclicksend.RawResponse` with status, headers and envelope."""
+        return AutomationsEmailReceiptsResourceWithRawResponse(self)
+
+    async def create(
+        self,
+        *,
+        rule_name: str,
+        action: models.EmailReceiptRuleAction | str,
+        match_type: int | NotGiven = NOT_GIVEN,
+        action_address: str | NotGiven = NOT_GIVEN,
+        enabled: int | NotGiven = NOT_GIVEN,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> models.EmailReceiptRule:
+        """Create Email Delivery Receipt Rule
+
+        Create a rule for what to do when an email delivery receipt arrives.
+
+        ``POST /automations/email/receipts``
+
+        Args:
+            rule_name: A name for the rule.
+            action: What to do when a receipt matches, e.g. URL or EMAIL_FIXED.
+            match_type: Which receipts the rule matches; 0 = all reports (the default, per 003).
+            action_address: Where the action goes: the email address for EMAIL_FIXED, the URL for URL, and
+                so on (003).
+            enabled: 1 to enable the rule (the default, per 003), 0 to disable it.
+        """
+        result = await self._client.request(
+            _CREATE_EMAIL_RECEIPT_RULE,
+            body=build_body(
+                _CREATE_EMAIL_RECEIPT_RULE,
+                models.EmailReceiptRuleFields,
+                {
+                    "rule_name": rule_name,
+                    "action": action,
+                    "match_type": match_type,
+                    "action_address": action_address,
+                    "enabled": enabled,
+                },
+            ),
+            cast_to=models.EmailReceiptRule,
+            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        )
+        return cast("models.EmailReceiptRule", result)
+
+    async def delete(
+        self,
+        *,
+        receipt_rule_id: int,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Any:
+        """Delete Email Delivery Receipt Rule
+
+        Delete an email delivery receipt rule.
+
+        ``DELETE /automations/email/receipts/{receipt_rule_id}``
+
+        Args:
+            receipt_rule_id: The rule's id.
+        """
+        return await self._client.request(
+            _DELETE_EMAIL_RECEIPT_RULE,
+            path_params={"receipt_rule_id": receipt_rule_id},
+            cast_to=Any,
+            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        )
+
+    async def get(
+        self,
+        *,
+        receipt_rule_id: int,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> models.EmailReceiptRule:
+        """View Email Delivery Receipt Rule
+
+        One email delivery receipt rule.
+
+        ``GET /automations/email/receipts/{receipt_rule_id}``
+
+        Args:
+            receipt_rule_id: The rule's id.
+        """
+        result = await self._client.request(
+            _GET_EMAIL_RECEIPT_RULE,
+            path_params={"receipt_rule_id": receipt_rule_id},
+            cast_to=models.EmailReceiptRule,
+            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        )
+        return cast("models.EmailReceiptRule", result)
+
+    def list(
+        self,
+        *,
+        q: str | NotGiven = NOT_GIVEN,
+        page: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> AsyncPager[models.EmailReceiptRule]:
+        """View Email Delivery Receipt Rules
+
+        The account's email delivery receipt rules, a page at a time.
+
+        ``GET /automations/email/receipts``
+
+        Args:
+            q: A keyword or query to filter the rules by ("Your keyword or query." in the docs' samples).
+            page: Page number (starts at 1).
+            limit: Number of records per page.
+        """
+        return AsyncPager(
+            self._client,
+            _LIST_EMAIL_RECEIPT_RULES,
+            models.EmailReceiptRule,
+            query={"q": q, "page": page, "limit": limit},
+            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        )
+
+    async def update(
+        self,
+        *,
+        receipt_rule_id: int,
+        rule_name: str,
+        action: models.EmailReceiptRuleAction | str,
+        match_type: int | NotGiven = NOT_GIVEN,
+        action_address: str | NotGiven = NOT_GIVEN,
+        enabled: int | NotGiven = NOT_GIVEN,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> models.EmailReceiptRule:
+        """Update Email Delivery Receipt Rule
+
+        Change an email delivery receipt rule.
+
+        ``PUT /automations/email/receipts/{receipt_rule_id}``
+
+        Args:
+            receipt_rule_id: The rule's id.
+            rule_name: A name for the rule.
+            action: What to do when a receipt matches, e.g. URL or EMAIL_FIXED.
+            match_type: Which receipts the rule matches; 0 = all reports (the default, per 003).
+            action_address: Where the action goes: the email address for EMAIL_FIXED, the URL for URL, and
+                so on (003).
+            enabled: 1 to enable the rule (the default, per 003), 0 to disable it.
+        """
+        result = await self._client.request(
+            _UPDATE_EMAIL_RECEIPT_RULE,
+            path_params={"receipt_rule_id": receipt_rule_id},
+            body=build_body(
+                _UPDATE_EMAIL_RECEIPT_RULE,
+                models.EmailReceiptRuleFields,
+                {
+                    "rule_name": rule_name,
+                    "action": action,
+                    "match_type": match_type,
+                    "action_address": action_address,
+                    "enabled": enabled,
+                },
+            ),
+            cast_to=models.EmailReceiptRule,
+            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        )
+        return cast("models.EmailReceiptRule", result)
+
+
+class AutomationsEmailReceiptsResourceWithRawResponse:
+    """``client.automations.email_receipts.with_raw_response``."""
+
+    def __init__(self, resource: AutomationsEmailReceiptsResource) -> None:
+        self._resource = resource
+        self.create = to_raw_response_wrapper(resource.create)
+        self.delete = to_raw_response_wrapper(resource.delete)
+        self.get = to_raw_response_wrapper(resource.get)
+        self.list = to_raw_response_wrapper(resource.list)
+        self.update = to_raw_response_wrapper(resource.update)
 
 
 class AutomationsFaxInboundResource(APIResource):

@@ -2,6 +2,7 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any, cast
@@ -15,11 +16,20 @@ from .. import models
 
 _CREATE_CONTACT_LIST = Operation("contact_lists.create", "POST", "/lists", idempotent=False)
 _DELETE_CONTACT_LIST = Operation("contact_lists.delete", "DELETE", "/lists/{list_id}", idempotent=True)
+_EXPORT_CONTACT_LIST = Operation(
+    "contact_lists.export_contacts", "GET", "/lists/{list_id}/export", idempotent=True
+)
 _GET_CONTACT_LIST = Operation("contact_lists.get", "GET", "/lists/{list_id}", idempotent=True)
 _IMPORT_CONTACTS = Operation(
     "contact_lists.import_contacts", "POST", "/lists/{list_id}/import", idempotent=False
 )
+_LIST_CONTACT_LIST_IMPORT_FIELDS = Operation(
+    "contact_lists.import_fields", "GET", "/lists/{list_id}/import-fields", idempotent=True
+)
 _LIST_CONTACT_LISTS = Operation("contact_lists.list", "GET", "/lists", idempotent=True)
+_PREVIEW_CONTACT_LIST_IMPORT = Operation(
+    "contact_lists.preview_import", "POST", "/lists/{list_id}/import-csv-preview", idempotent=True
+)
 _REMOVE_DUPLICATE_CONTACTS = Operation(
     "contact_lists.remove_duplicates", "PUT", "/lists/{list_id}/remove-duplicates", idempotent=True
 )
@@ -27,7 +37,7 @@ _UPDATE_CONTACT_LIST = Operation("contact_lists.update", "PUT", "/lists/{list_id
 
 
 class ContactListsResource(APIResource):
-    """``client.contact_lists``: Create List, Delete List, View Specific List, Import Contacts, View Lists, Remove Duplicate Contacts, Update List."""
+    """``client.contact_lists``: Create List, Delete List, Export Contacts List, View Specific List, Import Contacts, Get List Import Fields, View Lists, Preview CSV Import for Contact List, Remove Duplicate Contacts, Update List."""
 
     @cached_property
     def with_raw_response(self) -> ContactListsResourceWithRawResponse:
@@ -86,6 +96,35 @@ class ContactListsResource(APIResource):
             cast_to=Any,
             options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
         )
+
+    async def export_contacts(
+        self,
+        *,
+        list_id: int,
+        filename: str,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> models.ExportFile:
+        """Export Contacts List
+
+        Export the contacts of a contact list to a CSV file and answer with the URL to download it from (per
+        the connector catalogue, 003).
+
+        ``GET /lists/{list_id}/export``
+
+        Args:
+            list_id: The id of the contact list to export.
+            filename: Name to give the exported file; it must end in .csv (003), e.g. contacts_export.csv.
+        """
+        result = await self._client.request(
+            _EXPORT_CONTACT_LIST,
+            path_params={"list_id": list_id},
+            query={"filename": filename},
+            cast_to=models.ExportFile,
+            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        )
+        return cast("models.ExportFile", result)
 
     async def get(
         self,
@@ -150,6 +189,32 @@ class ContactListsResource(APIResource):
         )
         return cast("models.ContactImportResult", result)
 
+    async def import_fields(
+        self,
+        *,
+        list_id: int,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> builtins.list[models.ContactListImportField]:
+        """Get List Import Fields
+
+        The fields a contact list accepts in an import (the names to use in Import Contacts' field_order),
+        each with a label.
+
+        ``GET /lists/{list_id}/import-fields``
+
+        Args:
+            list_id: The contact list's id.
+        """
+        result = await self._client.request(
+            _LIST_CONTACT_LIST_IMPORT_FIELDS,
+            path_params={"list_id": list_id},
+            cast_to=builtins.list[models.ContactListImportField],
+            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        )
+        return cast("builtins.list[models.ContactListImportField]", result)
+
     def list(
         self,
         *,
@@ -176,6 +241,39 @@ class ContactListsResource(APIResource):
             query={"page": page, "limit": limit},
             options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
         )
+
+    async def preview_import(
+        self,
+        *,
+        list_id: int,
+        file_url: str,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> models.ContactListImportPreview:
+        """Preview CSV Import for Contact List
+
+        Read the first row of a CSV file at a public URL, to check its columns before importing it into a
+        contact list with Import Contacts.
+
+        ``POST /lists/{list_id}/import-csv-preview``
+
+        Args:
+            list_id: The id of the contact list the file is meant for.
+            file_url: Public URL of the CSV file.
+        """
+        result = await self._client.request(
+            _PREVIEW_CONTACT_LIST_IMPORT,
+            path_params={"list_id": list_id},
+            body=build_body(
+                _PREVIEW_CONTACT_LIST_IMPORT,
+                models.ContactListImportPreviewRequest,
+                {"file_url": file_url},
+            ),
+            cast_to=models.ContactListImportPreview,
+            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        )
+        return cast("models.ContactListImportPreview", result)
 
     async def remove_duplicates(
         self,
@@ -251,8 +349,11 @@ class ContactListsResourceWithRawResponse:
         self._resource = resource
         self.create = to_raw_response_wrapper(resource.create)
         self.delete = to_raw_response_wrapper(resource.delete)
+        self.export_contacts = to_raw_response_wrapper(resource.export_contacts)
         self.get = to_raw_response_wrapper(resource.get)
         self.import_contacts = to_raw_response_wrapper(resource.import_contacts)
+        self.import_fields = to_raw_response_wrapper(resource.import_fields)
         self.list = to_raw_response_wrapper(resource.list)
+        self.preview_import = to_raw_response_wrapper(resource.preview_import)
         self.remove_duplicates = to_raw_response_wrapper(resource.remove_duplicates)
         self.update = to_raw_response_wrapper(resource.update)

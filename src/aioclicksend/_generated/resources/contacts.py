@@ -28,6 +28,7 @@ _REMOVE_OPTED_OUT_CONTACTS = Operation(
     "/lists/{list_id}/remove-opted-out-contacts/{opt_out_list_id}",
     idempotent=True,
 )
+_LIST_CONTACT_SUGGESTIONS = Operation("contacts.suggestions", "GET", "/contact-suggestions", idempotent=True)
 _TRANSFER_CONTACT = Operation(
     "contacts.transfer",
     "PUT",
@@ -40,7 +41,7 @@ _UPDATE_CONTACT = Operation(
 
 
 class ContactsResource(APIResource):
-    """``client.contacts``: Copy Contact to List, Create New Contact, Delete Contact, Get Specific Contact, View List Contacts, Remove Opted Out Contacts, Transfer Contact to List, Update Contact."""
+    """``client.contacts``: Copy Contact to List, Create New Contact, Delete Contact, Get Specific Contact, View List Contacts, Remove Opted Out Contacts, Get Contact Suggestions, Transfer Contact to List, Update Contact."""
 
     @cached_property
     def with_raw_response(self) -> ContactsResourceWithRawResponse:
@@ -268,6 +269,33 @@ class ContactsResource(APIResource):
         )
         return cast("models.RemovedContacts", result)
 
+    def suggestions(
+        self,
+        *,
+        page: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> AsyncPager[models.Contact]:
+        """Get Contact Suggestions
+
+        Suggested contacts from the account's contact lists (each with the list it is in), a page at a time.
+
+        ``GET /contact-suggestions``
+
+        Args:
+            page: Page number (starts at 1).
+            limit: Number of records per page.
+        """
+        return AsyncPager(
+            self._client,
+            _LIST_CONTACT_SUGGESTIONS,
+            models.Contact,
+            query={"page": page, "limit": limit},
+            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        )
+
     async def transfer(
         self,
         *,
@@ -391,5 +419,6 @@ class ContactsResourceWithRawResponse:
         self.get = to_raw_response_wrapper(resource.get)
         self.list = to_raw_response_wrapper(resource.list)
         self.remove_opted_out = to_raw_response_wrapper(resource.remove_opted_out)
+        self.suggestions = to_raw_response_wrapper(resource.suggestions)
         self.transfer = to_raw_response_wrapper(resource.transfer)
         self.update = to_raw_response_wrapper(resource.update)

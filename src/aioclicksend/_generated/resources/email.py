@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any, cast
 
@@ -14,6 +14,8 @@ from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
 from .. import models
 
+_CALCULATE_EMAIL_PRICE = Operation("email.price", "POST", "/email/price", idempotent=True)
+_SEND_EMAIL = Operation("email.send", "POST", "/email/send", idempotent=False)
 _CREATE_ALLOWED_EMAIL_ADDRESS = Operation(
     "email.addresses.create", "POST", "/email/addresses", idempotent=False
 )
@@ -36,6 +38,8 @@ _VERIFY_ALLOWED_EMAIL_ADDRESS = Operation(
     "/email/address-verify/{email_address_id}/verify/{activation_token}",
     idempotent=True,
 )
+_EXPORT_EMAIL_HISTORY = Operation("email.history.export", "GET", "/email/history/export", idempotent=True)
+_LIST_EMAIL_HISTORY = Operation("email.history.list", "GET", "/email/history", idempotent=True)
 _GET_EMAIL_MASTER_TEMPLATE = Operation(
     "email.master_templates.get", "GET", "/email/master-templates/{template_id}", idempotent=True
 )
@@ -71,11 +75,15 @@ _UPDATE_EMAIL_TEMPLATE = Operation(
 
 
 class EmailResource(APIResource):
-    """``client.email``: groups email.addresses, email.master_templates, email.template_categories, email.templates."""
+    """``client.email``: Calculate Email Price, Send Email."""
 
     @cached_property
     def addresses(self) -> EmailAddressesResource:
         return EmailAddressesResource(self._client)
+
+    @cached_property
+    def history(self) -> EmailHistoryResource:
+        return EmailHistoryResource(self._client)
 
     @cached_property
     def master_templates(self) -> EmailMasterTemplatesResource:
@@ -94,16 +102,129 @@ class EmailResource(APIResource):
         """The same methods, returning a :class:`~aioclicksend.RawResponse` with status, headers and envelope."""
         return EmailResourceWithRawResponse(self)
 
+    async def price(
+        self,
+        *,
+        to: Sequence[models.EmailRecipient | Mapping[str, Any]],
+        from_: models.EmailFrom | Mapping[str, Any],
+        body: str,
+        cc: Sequence[models.EmailRecipient | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        bcc: Sequence[models.EmailRecipient | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        subject: str | NotGiven = NOT_GIVEN,
+        attachments: Sequence[models.EmailAttachment | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        schedule: int | NotGiven = NOT_GIVEN,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> models.EmailPrice:
+        """Calculate Email Price
+
+        Price an email without sending it. Takes the same body as Send Email and answers with the
+        recipients, subject, body and price.
+
+        ``POST /email/price``
+
+        Args:
+            to: The To recipients.
+            from_: The sender, one of the account's allowed email addresses (by id), with a name.
+            body: The email's body (HTML); an inline attachment is referenced as cid:<content_id>.
+            cc: The Cc recipients.
+            bcc: The Bcc recipients.
+            subject: The email's subject.
+            attachments: Files to attach.
+            schedule: Unix time to send at; leave out to send now.
+        """
+        result = await self._client.request(
+            _CALCULATE_EMAIL_PRICE,
+            body=build_body(
+                _CALCULATE_EMAIL_PRICE,
+                models.EmailSendRequest,
+                {
+                    "to": to,
+                    "from": from_,
+                    "body": body,
+                    "cc": cc,
+                    "bcc": bcc,
+                    "subject": subject,
+                    "attachments": attachments,
+                    "schedule": schedule,
+                },
+            ),
+            cast_to=models.EmailPrice,
+            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        )
+        return cast("models.EmailPrice", result)
+
+    async def send(
+        self,
+        *,
+        to: Sequence[models.EmailRecipient | Mapping[str, Any]],
+        from_: models.EmailFrom | Mapping[str, Any],
+        body: str,
+        cc: Sequence[models.EmailRecipient | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        bcc: Sequence[models.EmailRecipient | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        subject: str | NotGiven = NOT_GIVEN,
+        attachments: Sequence[models.EmailAttachment | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        schedule: int | NotGiven = NOT_GIVEN,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> models.EmailMessage:
+        """Send Email
+
+        Send one email to up to many To, Cc and Bcc recipients, from one of the account's allowed (verified)
+        email addresses, optionally with attachments (base64-encoded) and at a scheduled time. The answer is
+        the queued email with its price.
+
+        ``POST /email/send``
+
+        Args:
+            to: The To recipients.
+            from_: The sender, one of the account's allowed email addresses (by id), with a name.
+            body: The email's body (HTML); an inline attachment is referenced as cid:<content_id>.
+            cc: The Cc recipients.
+            bcc: The Bcc recipients.
+            subject: The email's subject.
+            attachments: Files to attach.
+            schedule: Unix time to send at; leave out to send now.
+        """
+        result = await self._client.request(
+            _SEND_EMAIL,
+            body=build_body(
+                _SEND_EMAIL,
+                models.EmailSendRequest,
+                {
+                    "to": to,
+                    "from": from_,
+                    "body": body,
+                    "cc": cc,
+                    "bcc": bcc,
+                    "subject": subject,
+                    "attachments": attachments,
+                    "schedule": schedule,
+                },
+            ),
+            cast_to=models.EmailMessage,
+            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        )
+        return cast("models.EmailMessage", result)
+
 
 class EmailResourceWithRawResponse:
     """``client.email.with_raw_response``."""
 
     def __init__(self, resource: EmailResource) -> None:
         self._resource = resource
+        self.price = to_raw_response_wrapper(resource.price)
+        self.send = to_raw_response_wrapper(resource.send)
 
     @cached_property
     def addresses(self) -> EmailAddressesResourceWithRawResponse:
         return EmailAddressesResourceWithRawResponse(self._resource.addresses)
+
+    @cached_property
+    def history(self) -> EmailHistoryResourceWithRawResponse:
+        return EmailHistoryResourceWithRawResponse(self._resource.history)
 
     @cached_property
     def master_templates(self) -> EmailMasterTemplatesResourceWithRawResponse:
@@ -297,6 +418,86 @@ class EmailAddressesResourceWithRawResponse:
         self.list = to_raw_response_wrapper(resource.list)
         self.send_verification = to_raw_response_wrapper(resource.send_verification)
         self.verify = to_raw_response_wrapper(resource.verify)
+
+
+class EmailHistoryResource(APIResource):
+    """``client.email.history``: Export Email History, View Email History."""
+
+    @cached_property
+    def with_raw_response(self) -> EmailHistoryResourceWithRawResponse:
+        """The same methods, returning a :class:`~aioclicksend.RawResponse` with status, headers and envelope."""
+        return EmailHistoryResourceWithRawResponse(self)
+
+    async def export(
+        self,
+        *,
+        filename: str,
+        date_from: int | NotGiven = NOT_GIVEN,
+        date_to: int | NotGiven = NOT_GIVEN,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> models.ExportFile:
+        """Export Email History
+
+        Export the transactional email history (optionally only between `date_from` and `date_to`) to a file
+        and answer with the URL to download it from.
+
+        ``GET /email/history/export``
+
+        Args:
+            filename: Name to give the exported file, e.g. export.csv.
+            date_from: Only emails from this Unix time on, e.g. 1436849372.
+            date_to: Only emails up to this Unix time, e.g. 1436879372.
+        """
+        result = await self._client.request(
+            _EXPORT_EMAIL_HISTORY,
+            query={"filename": filename, "date_from": date_from, "date_to": date_to},
+            cast_to=models.ExportFile,
+            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        )
+        return cast("models.ExportFile", result)
+
+    def list(
+        self,
+        *,
+        date_from: int | NotGiven = NOT_GIVEN,
+        date_to: int | NotGiven = NOT_GIVEN,
+        page: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> AsyncPager[models.EmailMessage]:
+        """View Email History
+
+        The transactional emails the account has sent, a page at a time; optionally only those between
+        `date_from` and `date_to`.
+
+        ``GET /email/history``
+
+        Args:
+            date_from: Only emails from this Unix time on, e.g. 1436849372.
+            date_to: Only emails up to this Unix time, e.g. 1436879372.
+            page: Page number (starts at 1).
+            limit: Number of records per page.
+        """
+        return AsyncPager(
+            self._client,
+            _LIST_EMAIL_HISTORY,
+            models.EmailMessage,
+            query={"date_from": date_from, "date_to": date_to, "page": page, "limit": limit},
+            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        )
+
+
+class EmailHistoryResourceWithRawResponse:
+    """``client.email.history.with_raw_response``."""
+
+    def __init__(self, resource: EmailHistoryResource) -> None:
+        self._resource = resource
+        self.export = to_raw_response_wrapper(resource.export)
+        self.list = to_raw_response_wrapper(resource.list)
 
 
 class EmailMasterTemplatesResource(APIResource):
