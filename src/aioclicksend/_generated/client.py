@@ -12,17 +12,25 @@ if TYPE_CHECKING:
     from .resources.automations import AutomationsResource
     from .resources.contact_lists import ContactListsResource
     from .resources.contacts import ContactsResource
+    from .resources.countries import CountriesResource
+    from .resources.delivery_issues import DeliveryIssuesResource
     from .resources.email import EmailResource
     from .resources.email_campaigns import EmailCampaignsResource
     from .resources.email_to_sms import EmailToSmsResource
     from .resources.fax import FaxResource
+    from .resources.global_sending import GlobalSendingResource
     from .resources.mms import MmsResource
     from .resources.mms_campaigns import MmsCampaignsResource
     from .resources.post import PostResource
+    from .resources.recharge import RechargeResource
+    from .resources.referral import ReferralResource
+    from .resources.reseller import ResellerResource
     from .resources.search import SearchResource
     from .resources.sms import SmsResource
     from .resources.sms_campaigns import SmsCampaignsResource
+    from .resources.statistics import StatisticsResource
     from .resources.subaccounts import SubaccountsResource
+    from .resources.timezones import TimezonesResource
     from .resources.uploads import UploadsResource
     from .resources.voice import VoiceResource
 
@@ -55,6 +63,18 @@ class GeneratedClient(BaseClient):
         return ContactsResource(self)
 
     @cached_property
+    def countries(self) -> CountriesResource:
+        from .resources.countries import CountriesResource
+
+        return CountriesResource(self)
+
+    @cached_property
+    def delivery_issues(self) -> DeliveryIssuesResource:
+        from .resources.delivery_issues import DeliveryIssuesResource
+
+        return DeliveryIssuesResource(self)
+
+    @cached_property
     def email(self) -> EmailResource:
         from .resources.email import EmailResource
 
@@ -79,6 +99,12 @@ class GeneratedClient(BaseClient):
         return FaxResource(self)
 
     @cached_property
+    def global_sending(self) -> GlobalSendingResource:
+        from .resources.global_sending import GlobalSendingResource
+
+        return GlobalSendingResource(self)
+
+    @cached_property
     def mms(self) -> MmsResource:
         from .resources.mms import MmsResource
 
@@ -95,6 +121,24 @@ class GeneratedClient(BaseClient):
         from .resources.post import PostResource
 
         return PostResource(self)
+
+    @cached_property
+    def recharge(self) -> RechargeResource:
+        from .resources.recharge import RechargeResource
+
+        return RechargeResource(self)
+
+    @cached_property
+    def referral(self) -> ReferralResource:
+        from .resources.referral import ReferralResource
+
+        return ReferralResource(self)
+
+    @cached_property
+    def reseller(self) -> ResellerResource:
+        from .resources.reseller import ResellerResource
+
+        return ResellerResource(self)
 
     @cached_property
     def search(self) -> SearchResource:
@@ -115,10 +159,22 @@ class GeneratedClient(BaseClient):
         return SmsCampaignsResource(self)
 
     @cached_property
+    def statistics(self) -> StatisticsResource:
+        from .resources.statistics import StatisticsResource
+
+        return StatisticsResource(self)
+
+    @cached_property
     def subaccounts(self) -> SubaccountsResource:
         from .resources.subaccounts import SubaccountsResource
 
         return SubaccountsResource(self)
+
+    @cached_property
+    def timezones(self) -> TimezonesResource:
+        from .resources.timezones import TimezonesResource
+
+        return TimezonesResource(self)
 
     @cached_property
     def uploads(self) -> UploadsResource:

@@ -681,6 +681,27 @@ class ContactListImportPreviewRequest(ClickSendRequestModel):
     """
 
 
+class CountryEntry(ClickSendModel):
+    """
+    A country ClickSend knows.
+    """
+
+    code: str | None = None
+    """
+    Two-letter country code (ISO 3166), e.g. AU.
+    """
+    value: str | None = None
+    """
+    The country's name, e.g. Australia.
+    """
+
+
+class CountryPricing(ClickSendModel):
+    """
+    The rates for SMS, MMS and voice in one country. The documents give no field names, so none are declared: read the answer's fields from the model's extra fields (model_extra).
+    """
+
+
 class Currency(ClickSendModel):
     """
     The currency the account is billed in.
@@ -713,6 +734,93 @@ class DateBeforeRequest(ClickSendRequestModel):
     """
     Mark only the items before this Unix time; leave out to mark all as read.
     """
+
+
+class DeliveryIssue(ClickSendModel):
+    """
+    A reported delivery issue.
+    """
+
+    issue_id: int | None = None
+    """
+    The issue's id.
+    """
+    user_id: int | None = None
+    """
+    The account that reported it.
+    """
+    message_id: str | None = None
+    """
+    The message the issue is about.
+    """
+    type: str | None = None
+    """
+    The kind of message, e.g. SMS.
+    """
+    description: str | None = None
+    """
+    What went wrong, as reported.
+    """
+    client_comments: str | None = None
+    """
+    Your comments.
+    """
+    support_comments: str | None = None
+    """
+    ClickSend support's comments.
+    """
+    status: str | None = None
+    """
+    The issue's status; null in the docs' examples.
+    """
+    date_added: UnixTime | None = None
+    resolved: int | None = None
+    """
+    1 once resolved, else 0.
+    """
+    email_address: str | None = None
+    """
+    The email address support answers at.
+    """
+
+
+class DeliveryIssueRequest(ClickSendRequestModel):
+    """
+    A delivery problem to report.
+    """
+
+    message_id: str | None = None
+    """
+    The message_id of the message the issue is about; optional.
+    """
+    type: DeliveryIssueType
+    """
+    The kind of message, one of SMS, MMS, VOICE, EMAIL_MARKETING, EMAIL_TRANSACTIONAL, FAX, POST.
+    """
+    description: str
+    """
+    What went wrong with the delivery.
+    """
+    client_comments: str | None = None
+    """
+    Your comments; optional.
+    """
+    email_address: str
+    """
+    Your email address, to contact you about the issue.
+    """
+
+
+class DeliveryIssueType(OpenStrEnum):
+    """The kind of message a delivery issue is about."""
+
+    SMS = "SMS"
+    MMS = "MMS"
+    VOICE = "VOICE"
+    EMAIL_MARKETING = "EMAIL_MARKETING"
+    EMAIL_TRANSACTIONAL = "EMAIL_TRANSACTIONAL"
+    FAX = "FAX"
+    POST = "POST"
 
 
 class EmailAllowedAddress(ClickSendModel):
@@ -1809,6 +1917,108 @@ class ForgotUsernameRequest(ClickSendRequestModel):
     """
 
 
+class GlobalSendingCountry(ClickSendModel):
+    """
+    A country for global sending. List Countries answers only id, name, code and region; the selection answers add the registration and regulation fields.
+    """
+
+    id: int | None = None
+    """
+    The country's id, for Select Countries for Global Sending.
+    """
+    name: str | None = None
+    """
+    The country's name, e.g. Australia.
+    """
+    code: str | None = None
+    """
+    Two-letter country code (ISO 3166), e.g. AU.
+    """
+    region: str | None = None
+    """
+    The country's region, e.g. Oceania.
+    """
+    agreed_at: str | int | None = None
+    """
+    When the country's rules were agreed to; null until then.
+    """
+    registration_entity: dict[str, Any] | str | None = None
+    """
+    The entity registered for sending to the country, if any.
+    """
+    registration_status: GlobalSendingRegistrationStatus | None = None
+    jotform_id: str | None = None
+    """
+    Id of the registration form for the country.
+    """
+    sms_registration_type: int | None = None
+    """
+    The kind of registration the country requires for SMS.
+    """
+    block_registration: int | None = None
+    """
+    1 if registration is blocked, else 0.
+    """
+    block_leads: int | None = None
+    """
+    1 if leads are blocked, else 0.
+    """
+    trial_from_address: str | None = None
+    """
+    Sender used while sending on trial; may be empty.
+    """
+    restricted_sending: int | None = None
+    """
+    1 if sending to the country is restricted, else 0.
+    """
+    trial_sending: int | None = None
+    """
+    1 if only trial sending is allowed, else 0.
+    """
+    trial_sending_description: str | None = None
+    """
+    What trial sending allows; may be empty.
+    """
+    has_regulation_requirements: int | None = None
+    """
+    1 if the country has regulation requirements, else 0.
+    """
+    registration_steps_url: str | None = None
+    """
+    Where the registration steps are described.
+    """
+    regulation_requirements_description: str | None = None
+    """
+    The country's regulation requirements, in words.
+    """
+
+
+class GlobalSendingCountrySelection(ClickSendRequestModel):
+    """
+    The countries to send to.
+    """
+
+    country_list_ids: list[int]
+    """
+    The ids (from List Countries) of every country to send to; a country left out is unselected.
+    """
+
+
+class GlobalSendingRegistrationStatus(ClickSendModel):
+    """
+    Where the registration for a country stands.
+    """
+
+    id: int | None = None
+    """
+    The status's id.
+    """
+    name: str | None = None
+    """
+    The status's name, e.g. NOT_INITIATED.
+    """
+
+
 class InboundSms(ClickSendModel):
     """
     A message received on one of your numbers, usually a reply to a message you sent.
@@ -2228,6 +2438,10 @@ class ContactListPage(PageMeta):
 
 class ContactPage(PageMeta):
     data: list[Contact] | None = None
+
+
+class DeliveryIssuePage(PageMeta):
+    data: list[DeliveryIssue] | None = None
 
 
 class EmailAllowedAddressPage(PageMeta):
@@ -2813,6 +3027,228 @@ class PostReturnAddressPage(PageMeta):
     data: list[PostReturnAddress] | None = None
 
 
+class RechargeCreditCard(ClickSendModel):
+    """
+    The stored credit card: Current Payment Info answers the masked card, Update Payment Info only the new card token.
+    """
+
+    display_number: str | None = None
+    """
+    The card number, masked, e.g. XXXX-XXXX-XXXX-0000.
+    """
+    expiry_month: int | None = None
+    """
+    Expiry month.
+    """
+    expiry_year: int | None = None
+    """
+    Expiry year.
+    """
+    name: str | None = None
+    """
+    Name printed on the card.
+    """
+    token: str | None = None
+    """
+    The token ClickSend stores for the card (answered by Update Payment Info).
+    """
+
+
+class RechargeCreditCardRequest(ClickSendRequestModel):
+    """
+    The credit card to recharge the account from.
+    """
+
+    number: str
+    """
+    The card number, e.g. '5520000000000000'; ClickSend stores only a token for it.
+    """
+    expiry_month: int
+    """
+    Expiry month (1-12).
+    """
+    expiry_year: int
+    """
+    Expiry year, four digits (e.g. 2026).
+    """
+    cvc: int
+    """
+    The card's CVC (3 or 4 digits).
+    """
+    name: str
+    """
+    Name printed on the card.
+    """
+    bank_name: str
+    """
+    Name of the bank that issued the card.
+    """
+
+
+class RechargePackage(ClickSendModel):
+    """
+    A recharge package: its price, and for each channel the unit price it gives and how many messages (or letters, pages…) it buys.
+    """
+
+    package_id: int | None = None
+    """
+    The package's id, for Purchase Recharge Package.
+    """
+    package_price: Money | None = None
+    """
+    What the package costs.
+    """
+    sms_price: Money | None = None
+    """
+    Price per SMS with this package.
+    """
+    sms_quantity: int | None = None
+    """
+    Number of SMS the package buys.
+    """
+    voice_mobile_price: Money | None = None
+    """
+    Price per voice call to a mobile.
+    """
+    voice_mobile_quantity: int | None = None
+    """
+    Number of voice calls to mobiles the package buys.
+    """
+    voice_landline_price: Money | None = None
+    """
+    Price per voice call to a landline.
+    """
+    voice_landline_quantity: int | None = None
+    """
+    Number of voice calls to landlines the package buys.
+    """
+    fax_price: Money | None = None
+    """
+    Price per fax.
+    """
+    fax_quantity: int | None = None
+    """
+    Number of faxes the package buys.
+    """
+    email_price: Money | None = None
+    """
+    Price per email.
+    """
+    email_quantity: int | None = None
+    """
+    Number of emails the package buys.
+    """
+    post_letter_black_price: Money | None = None
+    """
+    Price per black-and-white letter.
+    """
+    post_letter_colour_price: Money | None = None
+    """
+    Price per colour letter.
+    """
+    post_page_black_price: Money | None = None
+    """
+    Price per additional black-and-white page.
+    """
+    post_page_colour_price: Money | None = None
+    """
+    Price per additional colour page.
+    """
+    post_letter_black_quantity: int | None = None
+    """
+    Number of black-and-white letters the package buys.
+    """
+    post_letter_colour_quantity: int | None = None
+    """
+    Number of colour letters the package buys.
+    """
+    post_direct_mail_dl_price: Money | None = None
+    """
+    Price per DL direct-mail piece.
+    """
+    post_direct_mail_a5_price: Money | None = None
+    """
+    Price per A5 direct-mail piece.
+    """
+    post_direct_mail_min_quantity: int | None = None
+    """
+    Minimum number of pieces of a direct-mail campaign.
+    """
+    postcard_price: Money | None = None
+    """
+    Price per postcard.
+    """
+    postcard_quantity: int | None = None
+    """
+    Number of postcards the package buys.
+    """
+
+
+class RechargePackageList(ClickSendModel):
+    """
+    The recharge packages on offer, and the currency their prices are in.
+    """
+
+    packages: list[RechargePackage] | None = None
+    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+
+
+class RechargeTransaction(ClickSendModel):
+    """
+    A purchase of credit: Purchase Recharge Package answers user_id, amount, currency, amount_aud and date; the transaction views answer invoice_number, amount, currency and date.
+    """
+
+    invoice_number: str | None = None
+    """
+    The transaction's invoice number (a UUID).
+    """
+    user_id: int | None = None
+    """
+    The account that bought the credit.
+    """
+    amount: Money | None = None
+    """
+    The amount paid, in `currency`.
+    """
+    currency: str | None = None
+    """
+    ISO code of the currency paid in, e.g. USD.
+    """
+    amount_aud: Money | None = None
+    """
+    The amount in Australian dollars.
+    """
+    date: UnixTime | None = None
+
+
+class RechargeTransactionPage(PageMeta):
+    data: list[RechargeTransaction] | None = None
+
+
+class ReferralAccount(ClickSendModel):
+    """
+    An account you referred.
+    """
+
+    referral_rule_id: int | None = None
+    """
+    The id of the referral rule.
+    """
+    refered_user_id: int | None = None
+    """
+    The user id of the referred account.
+    """
+    date_referred: UnixTime | None = None
+    percentage_referral: float | None = None
+    """
+    The percentage you earn from the referred account, e.g. 5.
+    """
+
+
+class ReferralAccountPage(PageMeta):
+    data: list[ReferralAccount] | None = None
+
+
 class RemoveDuplicatesRequest(ClickSendRequestModel):
     """
     Which fields make two contacts duplicates.
@@ -2843,6 +3279,143 @@ class RemovedContacts(ClickSendModel):
     deleted: int | None = None
     """
     The number of contacts deleted.
+    """
+
+
+class ResellerAccountPage(PageMeta):
+    data: list[Account] | None = None
+
+
+class ResellerAccountUpdateRequest(ClickSendRequestModel):
+    """
+    The client account fields to change.
+    """
+
+    username: str | None = None
+    """
+    The username to log in with.
+    """
+    password: str | None = None
+    """
+    The new password (plain text).
+    """
+    user_email: str | None = None
+    """
+    The owner's email address.
+    """
+    user_phone: str | None = None
+    """
+    The owner's phone number, in E.164 format or local to `country`.
+    """
+    user_first_name: str | None = None
+    """
+    The owner's first name.
+    """
+    user_last_name: str | None = None
+    """
+    The owner's last name.
+    """
+    account_name: str | None = None
+    """
+    The account's (company) name.
+    """
+    country: str | None = None
+    """
+    Two-letter country code (ISO 3166) of the account holder, e.g. US.
+    """
+
+
+class ResellerSettingsUpdateRequest(ClickSendRequestModel):
+    """
+    The reseller account settings to change (the fields the connector catalogue, 003, lists; all optional).
+    """
+
+    country: str | None = None
+    """
+    Two-letter country code, e.g. US or AU.
+    """
+    timezone: str | None = None
+    """
+    The account's time zone, e.g. Australia/Melbourne (see Timezones).
+    """
+    user_email: str | None = None
+    """
+    The reseller's email address.
+    """
+    user_phone: str | None = None
+    """
+    The reseller's phone number.
+    """
+    account_name: str | None = None
+    """
+    The reseller's account (company) name.
+    """
+    auto_recharge: int | None = None
+    """
+    1 to recharge automatically when credit runs low
+    """
+    user_first_name: str | None = None
+    """
+    The reseller's first name.
+    """
+    user_last_name: str | None = None
+    """
+    The reseller's last name.
+    """
+    low_credit_amount: str | None = None
+    """
+    The balance under which credit counts as low, as a decimal string, e.g. "1.50".
+    """
+    default_country_sms: str | None = None
+    """
+    Default country for SMS recipients' local numbers.
+    """
+    setting_unicode_sms: int | None = None
+    """
+    1 to send SMS as unicode
+    """
+    auto_recharge_amount: str | None = None
+    """
+    The amount of an automatic recharge, as a decimal string, e.g. "20.00".
+    """
+    account_billing_email: str | None = None
+    """
+    The billing email address.
+    """
+    setting_fix_sender_id: int | None = None
+    """
+    1 to fix the sender id
+    """
+    account_billing_mobile: str | None = None
+    """
+    The billing phone number.
+    """
+    setting_email_sms_subject: int | None = None
+    """
+    1 to include the email subject in email-to-SMS messages
+    """
+    setting_sms_message_char_limit: int | None = None
+    """
+    Maximum number of message parts of an SMS.
+    """
+
+
+class ResellerTransferCreditRequest(ClickSendRequestModel):
+    """
+    How much credit to move to which client account.
+    """
+
+    client_user_id: int
+    """
+    The user_id of the client account to credit.
+    """
+    balance: float
+    """
+    The amount of credit to transfer, in `currency`.
+    """
+    currency: str
+    """
+    ISO code of the currency of `balance`, e.g. USD.
     """
 
 
@@ -3301,6 +3874,59 @@ class SmsTemplateFields(ClickSendRequestModel):
 
 class SmsTemplatePage(PageMeta):
     data: list[SmsTemplate] | None = None
+
+
+class StatisticsCount(ClickSendModel):
+    """
+    A number of messages (sent, received or bounced) and, for sent ones, their price.
+    """
+
+    count: int | None = None
+    """
+    Number of messages.
+    """
+    price: Money | None = None
+    """
+    Their total price (outbound only).
+    """
+
+
+class StatisticsDay(ClickSendModel):
+    """
+    The statistics of one day.
+    """
+
+    date: UnixTime | None = None
+    outbound: StatisticsCount | None = None
+    inbound: StatisticsCount | None = None
+    bounced: StatisticsCount | None = None
+
+
+class StatisticsReport(ClickSendModel):
+    """
+    Message statistics of one channel (voice or SMS) in total and per day.
+    """
+
+    total: StatisticsTotals | None = None
+    stats: list[StatisticsDay] | None = None
+    """
+    Per-day statistics (the name used by View Voice Statistics).
+    """
+    stat: list[StatisticsDay] | None = None
+    """
+    Per-day statistics (the name used by View SMS Statistics).
+    """
+    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+
+
+class StatisticsTotals(ClickSendModel):
+    """
+    Totals over the whole period.
+    """
+
+    outbound: StatisticsCount | None = None
+    inbound: StatisticsCount | None = None
+    bounced: StatisticsCount | None = None
 
 
 class Subaccount(ClickSendModel):
