@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from .bundle import SpecError
-from .generate import OUTPUT, ROOT, generate
+from .generate import COVERAGE, OUTPUT, ROOT, generate
 
 
 def _differences(expected: Path, actual: Path) -> list[str]:
@@ -40,8 +40,11 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         with tempfile.TemporaryDirectory() as scratch:
             expected = Path(scratch) / "_generated"
-            generate(expected)
+            expected_coverage = Path(scratch) / COVERAGE.name
+            generate(expected, expected_coverage)
             problems = _differences(expected, OUTPUT)
+            if not COVERAGE.exists() or not filecmp.cmp(expected_coverage, COVERAGE, shallow=False):
+                problems.append(f"differs: {COVERAGE.relative_to(ROOT)}")
     except SpecError as error:
         print(f"spec error: {error}", file=sys.stderr)
         return 2

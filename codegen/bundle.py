@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 MERGED_COMPONENTS = ("schemas", "parameters")
+ERROR_RESPONSE = "#/components/responses/Error"  # the root's shared error answer, added to every operation
 
 
 class SpecError(Exception):
@@ -46,4 +47,7 @@ def bundle(spec_dir: Path) -> dict[str, Any]:
                 if name in section:
                     raise SpecError(f"{part.name}: components.{kind}.{name} is already defined elsewhere")
                 section[name] = value
+    for item in root["paths"].values():
+        for operation in item.values():
+            operation.setdefault("responses", {}).setdefault("default", {"$ref": ERROR_RESPONSE})
     return root

@@ -15,10 +15,12 @@ import jinja2
 from openapi_spec_validator import validate
 
 from .bundle import bundle
+from .coverage import coverage_table, docs_sections
 from .operations import Argument, Method, Resource, read_resources
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_DIR = ROOT / "openapi"
+COVERAGE = SPEC_DIR / "COVERAGE.md"
 OUTPUT = ROOT / "src" / "aioclicksend" / "_generated"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 HEADER = (
@@ -111,6 +113,7 @@ def _write_models(spec_path: Path, output: Path, strict_models: set[str]) -> Non
         json.dumps(TYPE_OVERRIDES),
         "--base-class-map",
         json.dumps({name: "aioclicksend._models.ClickSendRequestModel" for name in sorted(strict_models)}),
+        "--no-formatters",
         "--custom-file-header",
         HEADER.format(source="by datamodel-code-generator, configured in pyproject.toml"),
     ]
@@ -128,11 +131,12 @@ def _format(output: Path) -> None:
     subprocess.run([*ruff, "format", *config, str(output)], check=True)
 
 
-def generate(output: Path = OUTPUT) -> None:
-    """Write the whole generated package to ``output`` (normally src/aioclicksend/_generated)."""
+def generate(output: Path = OUTPUT, coverage: Path = COVERAGE) -> None:
+    """Write the generated package to ``output`` (src/aioclicksend/_generated) and the coverage table."""
     spec = bundle(SPEC_DIR)
     validate(spec)
     resources = read_resources(spec)
+    coverage.write_text(coverage_table(spec, docs_sections(SPEC_DIR / "docs-sections.txt")), encoding="utf-8")
     if output.exists():
         shutil.rmtree(output)
     (output / "resources").mkdir(parents=True)

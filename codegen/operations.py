@@ -62,6 +62,7 @@ class Method:
     return_annotation: str
     cast_to: str | None  # expression for the parser; None for a pager
     item_model: str | None = None
+    envelope: bool = True  # False: the answer is the data itself, not wrapped (x-sdk-envelope: false)
 
     @property
     def constant(self) -> str:
@@ -304,4 +305,5 @@ def _read_method(
         return_annotation=return_annotation,
         cast_to=cast_to,
         item_model=item,
+        envelope=operation.get("x-sdk-envelope", True) is not False,
     )

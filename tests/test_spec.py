@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+import pytest
 from openapi_spec_validator import validate
+
+from codegen.coverage import docs_sections
 
 from .conftest import SPEC, spec_methods
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
 
-def operations() -> list[dict[str, object]]:
+def operations() -> list[dict[str, Any]]:
     return [
         operation
         for item in SPEC["paths"].values()
@@ -38,3 +44,35 @@ def test_docs_sections_and_sdk_names_are_unique() -> None:
 def test_idempotent_marks_only_on_non_get() -> None:
     for item in SPEC["paths"].values():
         assert "x-idempotent" not in item.get("get", {}), "GET is always safe to repeat; no mark needed"
+
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT.parent / "shared" / "seeds" / "001_5dfe397238c1fbca.txt"
+
+
+def test_coverage_table_maps_every_docs_section_to_one_operation() -> None:
+    sections = docs_sections(ROOT / "openapi" / "docs-sections.txt")
+    assert len(sections) == 194
+    rows = [
+        line for line in (ROOT / "openapi" / "COVERAGE.md").read_text().splitlines() if line.startswith("| ")
+    ][2:]
+    covered = [row.split(" | ")[0].removeprefix("| ") for row in rows]
+    extras = sorted(
+        operation["x-docs-section"]
+        for operation in operations()
+        if operation["x-docs-section"].startswith("003: ")
+    )
+    assert covered == sections + extras
+    by_section = {operation["x-docs-section"]: operation for operation in operations()}
+    for row, title in zip(rows, covered, strict=True):
+        assert f"| {by_section[title]['operationId']} |" in row
+
+
+def test_docs_sections_list_matches_the_reference() -> None:
+    """openapi/docs-sections.txt is the reference's own list of operation sections (when the reference is at hand)."""
+    if not REFERENCE.exists():
+        pytest.skip("the reference (../shared/seeds) is not beside this checkout")
+    lines = REFERENCE.read_text(encoding="utf-8").splitlines()
+    titles = [lines[index - 2].strip() for index, line in enumerate(lines) if line == "Code samples"]
+    listed = docs_sections(ROOT / "openapi" / "docs-sections.txt")
+    assert [title.removesuffix(" (POST)") for title in listed] == titles

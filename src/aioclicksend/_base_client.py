@@ -50,6 +50,8 @@ class Operation:
     idempotent: bool
     """GET, or marked ``x-idempotent`` in the spec: safe to repeat after a 5xx or a timeout."""
     auth: bool = True
+    envelope: bool = True
+    """False for the few operations whose answer is the data itself, not wrapped in the envelope."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,11 +177,12 @@ class BaseClient:
     ) -> Any:
         """Send one operation (retrying as the policy allows) and return its parsed ``data``."""
         url = self._url(operation, path_params)
-        params = {
-            name: _query_value(value)
+        params = [  # a list value goes out as the same key repeated
+            (name, _query_value(item))
             for name, value in (query or {}).items()
             if not isinstance(value, NotGiven)
-        }
+            for item in (value if isinstance(value, (list, tuple)) else [value])
+        ]
         headers = {"Accept": "application/json"}
         if operation.auth:
             if self._authorization is None:
@@ -208,7 +211,7 @@ class BaseClient:
         self,
         method: str,
         url: str,
-        params: Mapping[str, str],
+        params: list[tuple[str, str]],
         content: bytes | None,
         headers: Mapping[str, str],
         timeout: aiohttp.ClientTimeout,
@@ -275,7 +278,9 @@ class BaseClient:
                 body=raw,
             )
         try:
-            data = _adapter(cast_to).validate_python(envelope.get("data") if envelope else payload)
+            data = _adapter(cast_to).validate_python(
+                envelope.get("data") if envelope and operation.envelope else payload
+            )
         except ValidationError as error:
             raise APIResponseValidationError(
                 f"{operation.name}: answer does not match the spec: " + "; ".join(validation_problems(error)),

@@ -9,6 +9,7 @@ from .._base_client import BaseClient
 
 if TYPE_CHECKING:
     from .resources.account import AccountResource
+    from .resources.alpha_tags import AlphaTagsResource
     from .resources.automations import AutomationsResource
     from .resources.contact_lists import ContactListsResource
     from .resources.contacts import ContactsResource
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from .resources.global_sending import GlobalSendingResource
     from .resources.mms import MmsResource
     from .resources.mms_campaigns import MmsCampaignsResource
+    from .resources.numbers import NumbersResource
+    from .resources.own_numbers import OwnNumbersResource
     from .resources.post import PostResource
     from .resources.recharge import RechargeResource
     from .resources.referral import ReferralResource
@@ -43,6 +46,12 @@ class GeneratedClient(BaseClient):
         from .resources.account import AccountResource
 
         return AccountResource(self)
+
+    @cached_property
+    def alpha_tags(self) -> AlphaTagsResource:
+        from .resources.alpha_tags import AlphaTagsResource
+
+        return AlphaTagsResource(self)
 
     @cached_property
     def automations(self) -> AutomationsResource:
@@ -115,6 +124,18 @@ class GeneratedClient(BaseClient):
         from .resources.mms_campaigns import MmsCampaignsResource
 
         return MmsCampaignsResource(self)
+
+    @cached_property
+    def numbers(self) -> NumbersResource:
+        from .resources.numbers import NumbersResource
+
+        return NumbersResource(self)
+
+    @cached_property
+    def own_numbers(self) -> OwnNumbersResource:
+        from .resources.own_numbers import OwnNumbersResource
+
+        return OwnNumbersResource(self)
 
     @cached_property
     def post(self) -> PostResource:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import Annotated, Any
 
 from pydantic import Field
@@ -406,6 +407,115 @@ class AccountVerificationRequest(ClickSendRequestModel):
     """
 
 
+class AlphaTag(ClickSendModel):
+    """
+    An alpha tag and its review status.
+    """
+
+    id: str | None = None
+    """
+    The alpha tag's id (a UUID).
+    """
+    account_id: str | None = None
+    """
+    The account's id (a UUID).
+    """
+    workspace_id: str | None = None
+    """
+    The workspace's id (a UUID).
+    """
+    user_id: str | None = None
+    """
+    The id (a UUID) of the user who requested it.
+    """
+    alpha_tag: str | None = None
+    """
+    The alpha tag.
+    """
+    status: AlphaTagStatus | None = None
+    reason: AlphaTagReason | None = None
+    created_timestamp: str | None = None
+    """
+    When it was requested, in ISO 8601 (UTC), e.g. 2021-05-11T01:00:00.123Z.
+    """
+    updated_timestamp: str | None = None
+    """
+    When it last changed, in ISO 8601 (UTC).
+    """
+
+
+class AlphaTagList(ClickSendModel):
+    """
+    One page of alpha tags, with the cursor of the next page.
+    """
+
+    alpha_tags: list[AlphaTag] | None = None
+    metadata: Annotated[CursorListMetadata | None, Field(alias="_metadata")] = None
+
+
+class AlphaTagReason(OpenStrEnum):
+    """Why you may use the alpha tag. For Third Party, ClickSend contacts you to collect the relevant information."""
+
+    SOLE_TRADER_NAME = "Sole Trader Name"
+    COMPANY_NAME = "Company Name"
+    PARTNERSHIP_NAME = "Partnership Name"
+    REGISTERED_TRUST_NAME = "Registered Trust Name"
+    CO_OPERATIVE_NAME = "Co-Operative Name"
+    INDIGENOUS_CORPORATION_NAME = "Indigenous Corporation Name"
+    REGISTERED_ORGANISATION_NAME = "Registered Organisation Name"
+    PERSONAL_NAME = "Personal Name"
+    TRADEMARK = "Trademark"
+    GOVERNMENT_AGENCY_OR_ENTITY = "Government Agency or Entity"
+    PRODUCT_OR_SERVICE_NAME = "Product or Service Name"
+    ACRONYM_INITIALISM = "Acronym/Initialism"
+    CONTRACTION_OF_NAME = "Contraction of Name"
+    THIRD_PARTY = "Third Party"
+
+
+class AlphaTagRequest(ClickSendRequestModel):
+    """
+    The alpha tag to register, and why you may use it.
+    """
+
+    alpha_tag: Annotated[
+        str, Field(max_length=11, min_length=3, pattern="^[A-Za-z0-9+]*[A-Za-z+][A-Za-z0-9+]*$")
+    ]
+    """
+    The alpha tag: 3 to 11 characters, only a-z, A-Z, 0-9 and +, with at least one that is not a digit.
+    """
+    reason: AlphaTagReason | None = None
+
+
+class AlphaTagStatus(OpenStrEnum):
+    """Where an alpha tag's review stands."""
+
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
+class AvailableDedicatedNumber(ClickSendModel):
+    """
+    A dedicated number that is for sale.
+    """
+
+    country: str | None = None
+    """
+    Two-letter ISO 3166 country code.
+    """
+    country_name: str | None = None
+    """
+    The country's name.
+    """
+    dedicated_number: str | None = None
+    """
+    The number, in E.164 format.
+    """
+    price_setup: Money | None = None
+    price_monthly: Money | None = None
+    price_total: Money | None = None
+
+
 class CancelledCount(ClickSendModel):
     """
     How many scheduled messages were cancelled.
@@ -725,6 +835,33 @@ class Currency(ClickSendModel):
     """
 
 
+class CursorListMetadata(ClickSendModel):
+    """
+    What comes with a page of a cursor-paged list.
+    """
+
+    pagination: CursorPagination | None = None
+
+
+class CursorPagination(ClickSendModel):
+    """
+    The cursor paging of a list.
+    """
+
+    self: str | None = None
+    """
+    URL of this page.
+    """
+    next: str | None = None
+    """
+    URL of the next page; its `offset` query parameter is the cursor to pass.
+    """
+    page_size: int | None = None
+    """
+    Number of items per page.
+    """
+
+
 class DateBeforeRequest(ClickSendRequestModel):
     """
     Which items to mark as read.
@@ -733,6 +870,100 @@ class DateBeforeRequest(ClickSendRequestModel):
     date_before: int | None = None
     """
     Mark only the items before this Unix time; leave out to mark all as read.
+    """
+
+
+class DedicatedNumber(ClickSendModel):
+    """
+    A dedicated number the account owns.
+    """
+
+    dedicated_number: str | None = None
+    """
+    The number, in E.164 format.
+    """
+    country: str | None = None
+    """
+    Two-letter ISO 3166 country code.
+    """
+    price: Money | None = None
+    country_name: Annotated[str | None, Field(alias="_country_name")] = None
+    """
+    The country's name.
+    """
+
+
+class DedicatedNumberPurchase(ClickSendModel):
+    """
+    A number just bought, with what it cost.
+    """
+
+    dedicated_number: str | None = None
+    """
+    The number, in E.164 format.
+    """
+    country: str | None = None
+    """
+    Two-letter ISO 3166 country code.
+    """
+    price_total: Money | None = None
+    price_setup: Annotated[Money | None, Field(alias="_price_setup")] = None
+    price_monthly: Annotated[Money | None, Field(alias="_price_monthly")] = None
+    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+
+
+class DedicatedNumberPurchaseRequest(ClickSendRequestModel):
+    """
+    What the number is bought for, and the registration details some countries need.
+    """
+
+    type: str
+    """
+    The service the number is for, e.g. 'sms' (003); ClickSend's v2 SDK docs name sms and mms.
+    """
+    country: str | None = None
+    """
+    Two-letter ISO 3166 country code of the number, e.g. US or AU.
+    """
+    registration_data: DedicatedNumberRegistrationData | None = None
+
+
+class DedicatedNumberRegistrationData(ClickSendRequestModel):
+    """
+    The business registration details a number needs in some countries (Australian SMS/MMS numbers).
+    """
+
+    business_name: Annotated[str, Field(max_length=100, min_length=2)]
+    """
+    Name of the business (2 to 100 characters).
+    """
+    business_address: Annotated[str, Field(max_length=150, min_length=5)]
+    """
+    Street address of the business (5 to 150 characters).
+    """
+    suburb: Annotated[str, Field(max_length=50, min_length=2)]
+    """
+    Suburb or city (2 to 50 characters).
+    """
+    postcode: Annotated[str, Field(max_length=20, min_length=2)]
+    """
+    Postal code (2 to 20 characters).
+    """
+    state: Annotated[str, Field(max_length=50, min_length=2)]
+    """
+    State or province (2 to 50 characters).
+    """
+    contact_name: Annotated[str, Field(max_length=100, min_length=2)]
+    """
+    Name of the contact person (2 to 100 characters).
+    """
+    contact_number: str
+    """
+    Phone number of the contact person, local or international.
+    """
+    country: str
+    """
+    Two-letter ISO 3166 country code of the business.
     """
 
 
@@ -2393,6 +2624,159 @@ class MmsSentMessage(ClickSendModel):
     """
 
 
+class OwnNumber(ClickSendModel):
+    """
+    A phone number of yours, registered as a sender ID once verified.
+    """
+
+    id: str | None = None
+    """
+    The own number's id (a UUID).
+    """
+    account_id: str | None = None
+    """
+    The account's id (a UUID).
+    """
+    workspace_id: str | None = None
+    """
+    The workspace's id (a UUID).
+    """
+    user_id: str | None = None
+    """
+    The id (a UUID) of the user who added it.
+    """
+    phone_number: str | None = None
+    """
+    The number, e.g. +61412345678.
+    """
+    country: str | None = None
+    """
+    Two-letter ISO 3166 country code.
+    """
+    label: str | None = None
+    """
+    Your label for the number.
+    """
+    status: OwnNumberStatus | None = None
+    verified_timestamp: str | None = None
+    """
+    When it was verified, in ISO 8601 (UTC), e.g. 2023-08-31T12:00:00Z.
+    """
+    created_timestamp: str | None = None
+    """
+    When it was added, in ISO 8601 (UTC).
+    """
+    updated_timestamp: str | None = None
+    """
+    When it last changed, in ISO 8601 (UTC).
+    """
+
+
+class OwnNumberList(ClickSendModel):
+    """
+    One page of own numbers, with the cursor of the next page.
+    """
+
+    own_numbers: list[OwnNumber] | None = None
+    metadata: Annotated[CursorListMetadata | None, Field(alias="_metadata")] = None
+
+
+class OwnNumberStatus(OpenStrEnum):
+    """Where an own number's verification stands."""
+
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
+class OwnNumberUpdateRequest(ClickSendRequestModel):
+    """
+    The fields of an own number that can be changed.
+    """
+
+    label: Annotated[str | None, Field(max_length=200, min_length=1)] = None
+    """
+    Your label for the number, 1 to 200 characters.
+    """
+
+
+class OwnNumberVerification(ClickSendModel):
+    """
+    A verification of an own number by one-time code.
+    """
+
+    id: str | None = None
+    """
+    The verification's id (a UUID), to pass to Verify Own Number OTP.
+    """
+    own_number_id: str | None = None
+    """
+    The id (a UUID) of the own number being verified.
+    """
+    status: str | None = None
+    """
+    The verification's status, e.g. APPROVED.
+    """
+    expires_timestamp: str | None = None
+    """
+    When the code expires, in ISO 8601 (UTC).
+    """
+    remaining_attempts: int | None = None
+    """
+    How many more codes may be tried.
+    """
+    error_code: str | None = None
+    """
+    Why the last attempt failed; null if it did not.
+    """
+    created_timestamp: str | None = None
+    """
+    When the verification was started, in ISO 8601 (UTC).
+    """
+    updated_timestamp: str | None = None
+    """
+    When it last changed, in ISO 8601 (UTC).
+    """
+
+
+class OwnNumberVerificationRequest(ClickSendRequestModel):
+    """
+    The phone number to verify, and a label for it.
+    """
+
+    label: Annotated[str | None, Field(max_length=200, min_length=1)] = None
+    """
+    Your label for the number, 1 to 200 characters.
+    """
+    phone_number: str
+    """
+    The phone number, e.g. +61412345678.
+    """
+    country: str | None = None
+    """
+    Two-letter ISO 3166 country code, e.g. AU.
+    """
+
+
+class OwnNumberVerifyRequest(ClickSendRequestModel):
+    """
+    The one-time code a number received, and the number.
+    """
+
+    code: Annotated[str, Field(max_length=6, min_length=6)]
+    """
+    The 6-character one-time code.
+    """
+    phone_number: str
+    """
+    The phone number being verified, e.g. +61437887111.
+    """
+    country: str | None = None
+    """
+    Two-letter ISO 3166 country code, e.g. AU.
+    """
+
+
 class PageMeta(ClickSendModel):
     """
     The paging fields of every paged answer (see the docs' Pagination section).
@@ -2432,12 +2816,21 @@ class PageMeta(ClickSendModel):
     """
 
 
+class AvailableDedicatedNumberPage(PageMeta):
+    data: list[AvailableDedicatedNumber] | None = None
+    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+
+
 class ContactListPage(PageMeta):
     data: list[ContactList] | None = None
 
 
 class ContactPage(PageMeta):
     data: list[Contact] | None = None
+
+
+class DedicatedNumberPage(PageMeta):
+    data: list[DedicatedNumber] | None = None
 
 
 class DeliveryIssuePage(PageMeta):
@@ -3728,6 +4121,115 @@ class SmsCampaignPrice(ClickSendModel):
     currency: Annotated[Currency | None, Field(alias="_currency")] = None
 
 
+class SmsInboundMessageSearchType(IntEnum):
+    """How an inbound rule matches a message: 0 any message, 1 starts with, 2 contains, 3 does not contain."""
+
+    ANY_MESSAGE = 0
+    STARTS_WITH = 1
+    CONTAINS = 2
+    DOES_NOT_CONTAIN = 3
+
+
+class SmsInboundRule(ClickSendModel):
+    """
+    An inbound SMS rule.
+    """
+
+    inbound_rule_id: int | None = None
+    dedicated_number: str | None = None
+    """
+    The dedicated number the rule applies to, or '*' for all numbers.
+    """
+    rule_name: str | None = None
+    message_search_type: int | None = None
+    """
+    0 any message, 1 starts with, 2 contains, 3 does not contain (see SmsInboundMessageSearchType).
+    """
+    message_search_term: str | None = None
+    """
+    The text matched; null for any message.
+    """
+    action: SmsInboundRuleAction | None = None
+    action_address: str | None = None
+    """
+    The action's target (email address, URL, number or contact list id).
+    """
+    body: str | None = None
+    """
+    Text the action uses, e.g. the reply of an AUTO_REPLY rule.
+    """
+    enabled: int | None = None
+    """
+    1 if the rule is enabled, 0 if not.
+    """
+    webhook_type: SmsInboundWebhookType | None = None
+
+
+class SmsInboundRuleAction(OpenStrEnum):
+    """What an inbound SMS rule does with a matching message (the docs list the values without explaining each; action_address gives the target: an email address for EMAIL_FIXED, a URL for URL, a number for SMS, a contact list id for the contact actions, per 003)."""
+
+    AUTO_REPLY = "AUTO_REPLY"
+    EMAIL_USER = "EMAIL_USER"
+    EMAIL_FIXED = "EMAIL_FIXED"
+    URL = "URL"
+    SMS = "SMS"
+    POLL = "POLL"
+    GROUP_SMS = "GROUP_SMS"
+    MOVE_CONTACT = "MOVE_CONTACT"
+    CREATE_CONTACT = "CREATE_CONTACT"
+    CREATE_CONTACT_PLUS_EMAIL = "CREATE_CONTACT_PLUS_EMAIL"
+    CREATE_CONTACT_PLUS_NAME_EMAIL = "CREATE_CONTACT_PLUS_NAME_EMAIL"
+    CREATE_CONTACT_PLUS_NAME = "CREATE_CONTACT_PLUS_NAME"
+    SMPP = "SMPP"
+    NONE = "NONE"
+
+
+class SmsInboundRuleFields(ClickSendRequestModel):
+    """
+    The settings of an inbound SMS rule, to create or update it.
+    """
+
+    dedicated_number: str
+    """
+    The dedicated number the rule applies to, or '*' for all your numbers.
+    """
+    rule_name: str
+    """
+    A name for the rule.
+    """
+    message_search_type: SmsInboundMessageSearchType
+    message_search_term: str | None = None
+    """
+    The text to match, as message_search_type says; null for any message.
+    """
+    action: SmsInboundRuleAction
+    action_address: str
+    """
+    The action's target: an email address for EMAIL_FIXED, a URL for URL, a number for SMS, a contact list id for the contact actions (per 003).
+    """
+    body: str | None = None
+    """
+    Text the action uses, e.g. the reply of an AUTO_REPLY rule.
+    """
+    enabled: int
+    """
+    1 to enable the rule, 0 to disable it.
+    """
+    webhook_type: SmsInboundWebhookType | None = None
+
+
+class SmsInboundRulePage(PageMeta):
+    data: list[SmsInboundRule] | None = None
+
+
+class SmsInboundWebhookType(OpenStrEnum):
+    """How a URL rule sends the message to your URL: as a form POST (the default, per 003), a GET or a JSON POST."""
+
+    POST = "post"
+    GET = "get"
+    JSON = "json"
+
+
 class SmsMessage(ClickSendRequestModel):
     """
     One message to send or price; give `to` or `list_id`.
@@ -3827,6 +4329,75 @@ class SmsReceipt(ClickSendModel):
 
 class SmsReceiptPage(PageMeta):
     data: list[SmsReceipt] | None = None
+
+
+class SmsReceiptRule(ClickSendModel):
+    """
+    An SMS delivery receipt rule.
+    """
+
+    receipt_rule_id: int | None = None
+    rule_name: str | None = None
+    match_type: int | None = None
+    """
+    Which reports the rule matches; 0 for all reports.
+    """
+    action: SmsReceiptRuleAction | None = None
+    action_address: str | None = None
+    """
+    The action's target (email address, URL or number).
+    """
+    enabled: int | None = None
+    """
+    1 if the rule is enabled, 0 if not.
+    """
+
+
+class SmsReceiptRuleAction(OpenStrEnum):
+    """What an SMS delivery receipt rule does with a report; action_address gives the target (an email address for EMAIL_FIXED, a URL for URL, a number for SMS)."""
+
+    AUTO_REPLY = "AUTO_REPLY"
+    EMAIL_USER = "EMAIL_USER"
+    EMAIL_FIXED = "EMAIL_FIXED"
+    URL = "URL"
+    SMS = "SMS"
+    POLL = "POLL"
+    GROUP_SMS = "GROUP_SMS"
+    MOVE_CONTACT = "MOVE_CONTACT"
+    CREATE_CONTACT = "CREATE_CONTACT"
+    CREATE_CONTACT_PLUS_EMAIL = "CREATE_CONTACT_PLUS_EMAIL"
+    CREATE_CONTACT_PLUS_NAME_EMAIL = "CREATE_CONTACT_PLUS_NAME_EMAIL"
+    CREATE_CONTACT_PLUS_NAME = "CREATE_CONTACT_PLUS_NAME"
+    SMPP = "SMPP"
+    NONE = "NONE"
+
+
+class SmsReceiptRuleFields(ClickSendRequestModel):
+    """
+    The settings of an SMS delivery receipt rule, to create or update it.
+    """
+
+    rule_name: str
+    """
+    A name for the rule.
+    """
+    match_type: int
+    """
+    Which reports the rule matches; 0 for all reports.
+    """
+    action: SmsReceiptRuleAction
+    action_address: str
+    """
+    The action's target, e.g. an email address for EMAIL_FIXED or a URL for URL.
+    """
+    enabled: int
+    """
+    1 to enable the rule, 0 to disable it.
+    """
+
+
+class SmsReceiptRulePage(PageMeta):
+    data: list[SmsReceiptRule] | None = None
 
 
 class SmsSendResult(ClickSendModel):

@@ -90,6 +90,8 @@ class Call:
         return path.format(**self.path_values)
 
     def ok(self, data: Any, message: str | None = None) -> web.Response:
+        if not self.operation.envelope:
+            return web.json_response(data)
         example = self.operation.example if isinstance(self.operation.example, dict) else {}
         return envelope(200, "SUCCESS", message or example.get("response_msg") or "OK", data)
 
@@ -334,11 +336,11 @@ def _crud(collection: Collection) -> Handler:
         if path == collection.path:
             items = store.collections[call.collection_path(path)]
             if call.operation.method == "GET":
-                return (
-                    _page(call, list(items.values()))
-                    if call.operation.paginated
-                    else call.ok(list(items.values()))
-                )
+                if call.operation.paginated:
+                    return _page(call, list(items.values()))
+                if isinstance(call.operation.example_data, list):
+                    return call.ok(list(items.values()))
+                return call.ok(call.operation.example_data)  # a list shape the sandbox does not model
             new_id = store.next_id()
             item = _shaped(call.operation.example_data, {**call.path_values, **call.body})
             item[_id_field(item, collection, call.path_values)] = new_id

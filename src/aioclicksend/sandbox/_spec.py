@@ -34,12 +34,13 @@ class SandboxOperation:
     query_parameters: list[QueryParameter]
     example: Any = field(repr=False)  # the documented answer (an envelope), or None
     empty_data: Any = field(repr=False, default=None)  # the emptiest data of the documented shape
+    envelope: bool = True  # False: answered with the data itself (x-sdk-envelope: false)
 
     @property
     def example_data(self) -> Any:
         """The documented answer's data (a fresh copy), or the emptiest of its shape if none is documented."""
         if isinstance(self.example, dict):
-            return copy.deepcopy(self.example.get("data"))
+            return copy.deepcopy(self.example.get("data") if self.envelope else self.example)
         return copy.deepcopy(self.empty_data)
 
     @property
@@ -116,6 +117,7 @@ def operations() -> tuple[SandboxOperation, ...]:
                     ],
                     example=_example(operation),
                     empty_data=_empty_data(spec, operation),
+                    envelope=operation.get("x-sdk-envelope", True) is not False,
                 )
             )
     found.sort(key=lambda operation: (-operation.static_segments, operation.path.count("{")))

@@ -67,6 +67,39 @@ _LIST_FAX_RECEIPT_RULES = Operation(
 _UPDATE_FAX_RECEIPT_RULE = Operation(
     "automations.fax_receipts.update", "PUT", "/automations/fax/receipts/{receipt_rule_id}", idempotent=True
 )
+_CREATE_SMS_INBOUND_RULE = Operation(
+    "automations.sms_inbound.create", "POST", "/automations/sms/inbound", idempotent=False
+)
+_DELETE_SMS_INBOUND_RULE = Operation(
+    "automations.sms_inbound.delete", "DELETE", "/automations/sms/inbound/{inbound_rule_id}", idempotent=True
+)
+_GET_SMS_INBOUND_RULE = Operation(
+    "automations.sms_inbound.get", "GET", "/automations/sms/inbound/{inbound_rule_id}", idempotent=True
+)
+_LIST_SMS_INBOUND_RULES = Operation(
+    "automations.sms_inbound.list", "GET", "/automations/sms/inbound", idempotent=True
+)
+_UPDATE_SMS_INBOUND_RULE = Operation(
+    "automations.sms_inbound.update", "PUT", "/automations/sms/inbound/{inbound_rule_id}", idempotent=True
+)
+_CREATE_SMS_RECEIPT_RULE = Operation(
+    "automations.sms_receipts.create", "POST", "/automations/sms/receipts", idempotent=False
+)
+_DELETE_SMS_RECEIPT_RULE = Operation(
+    "automations.sms_receipts.delete",
+    "DELETE",
+    "/automations/sms/receipts/{receipt_rule_id}",
+    idempotent=True,
+)
+_GET_SMS_RECEIPT_RULE = Operation(
+    "automations.sms_receipts.get", "GET", "/automations/sms/receipts/{receipt_rule_id}", idempotent=True
+)
+_LIST_SMS_RECEIPT_RULES = Operation(
+    "automations.sms_receipts.list", "GET", "/automations/sms/receipts", idempotent=True
+)
+_UPDATE_SMS_RECEIPT_RULE = Operation(
+    "automations.sms_receipts.update", "PUT", "/automations/sms/receipts/{receipt_rule_id}", idempotent=True
+)
 _CREATE_VOICE_RECEIPT_RULE = Operation(
     "automations.voice_receipts.create", "POST", "/automations/voice/receipts", idempotent=False
 )
@@ -91,7 +124,7 @@ _UPDATE_VOICE_RECEIPT_RULE = Operation(
 
 
 class AutomationsResource(APIResource):
-    """``client.automations``: groups automations.email_receipts, automations.fax_inbound, automations.fax_receipts, automations.voice_receipts."""
+    """``client.automations``: groups automations.email_receipts, automations.fax_inbound, automations.fax_receipts, automations.sms_inbound, automations.sms_receipts, automations.voice_receipts."""
 
     @cached_property
     def email_receipts(self) -> AutomationsEmailReceiptsResource:
@@ -104,6 +137,14 @@ class AutomationsResource(APIResource):
     @cached_property
     def fax_receipts(self) -> AutomationsFaxReceiptsResource:
         return AutomationsFaxReceiptsResource(self._client)
+
+    @cached_property
+    def sms_inbound(self) -> AutomationsSmsInboundResource:
+        return AutomationsSmsInboundResource(self._client)
+
+    @cached_property
+    def sms_receipts(self) -> AutomationsSmsReceiptsResource:
+        return AutomationsSmsReceiptsResource(self._client)
 
     @cached_property
     def voice_receipts(self) -> AutomationsVoiceReceiptsResource:
@@ -132,6 +173,14 @@ class AutomationsResourceWithRawResponse:
     @cached_property
     def fax_receipts(self) -> AutomationsFaxReceiptsResourceWithRawResponse:
         return AutomationsFaxReceiptsResourceWithRawResponse(self._resource.fax_receipts)
+
+    @cached_property
+    def sms_inbound(self) -> AutomationsSmsInboundResourceWithRawResponse:
+        return AutomationsSmsInboundResourceWithRawResponse(self._resource.sms_inbound)
+
+    @cached_property
+    def sms_receipts(self) -> AutomationsSmsReceiptsResourceWithRawResponse:
+        return AutomationsSmsReceiptsResourceWithRawResponse(self._resource.sms_receipts)
 
     @cached_property
     def voice_receipts(self) -> AutomationsVoiceReceiptsResourceWithRawResponse:
@@ -698,6 +747,404 @@ class AutomationsFaxReceiptsResourceWithRawResponse:
     """``client.automations.fax_receipts.with_raw_response``."""
 
     def __init__(self, resource: AutomationsFaxReceiptsResource) -> None:
+        self._resource = resource
+        self.create = to_raw_response_wrapper(resource.create)
+        self.delete = to_raw_response_wrapper(resource.delete)
+        self.get = to_raw_response_wrapper(resource.get)
+        self.list = to_raw_response_wrapper(resource.list)
+        self.update = to_raw_response_wrapper(resource.update)
+
+
+class AutomationsSmsInboundResource(APIResource):
+    """``client.automations.sms_inbound``: Create SMS Inbound Automation, Delete SMS Inbound Automation, View SMS Inbound Automation, View SMS Inbound Automations, Update SMS Inbound Automation."""
+
+    @cached_property
+    def with_raw_response(self) -> AutomationsSmsInboundResourceWithRawResponse:
+        """The same methods, returning a :class:`~aioclicksend.RawResponse` with status, headers and envelope."""
+        return AutomationsSmsInboundResourceWithRawResponse(self)
+
+    async def create(
+        self,
+        *,
+        dedicated_number: str,
+        rule_name: str,
+        message_search_type: models.SmsInboundMessageSearchType | str,
+        action: models.SmsInboundRuleAction | str,
+        action_address: str,
+        enabled: int,
+        message_search_term: str | None | NotGiven = NOT_GIVEN,
+        body: str | None | NotGiven = NOT_GIVEN,
+        webhook_type: models.SmsInboundWebhookType | str | NotGiven = NOT_GIVEN,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> models.SmsInboundRule:
+        """Create SMS Inbound Automation
+
+        Add a rule that acts on inbound SMS: on messages to `dedicated_number` ('*' for every number) whose
+        text matches `message_search_type` / `message_search_term`, take `action` with `action_address`.
+
+        ``POST /automations/sms/inbound``
+
+        Args:
+            dedicated_number: The dedicated number the rule applies to, or '*' for all your numbers.
+            rule_name: A name for the rule.
+            action_address: The action's target: an email address for EMAIL_FIXED, a URL for URL, a number
+                for SMS, a contact list id for the contact actions (per 003).
+            enabled: 1 to enable the rule, 0 to disable it.
+            message_search_term: The text to match, as message_search_type says; null for any message.
+            body: Text the action uses, e.g. the reply of an AUTO_REPLY rule.
+        """
+        result = await self._client.request(
+            _CREATE_SMS_INBOUND_RULE,
+            body=build_body(
+                _CREATE_SMS_INBOUND_RULE,
+                models.SmsInboundRuleFields,
+                {
+                    "dedicated_number": dedicated_number,
+                    "rule_name": rule_name,
+                    "message_search_type": message_search_type,
+                    "action": action,
+                    "action_address": action_address,
+                    "enabled": enabled,
+                    "message_search_term": message_search_term,
+                    "body": body,
+                    "webhook_type": webhook_type,
+                },
+            ),
+            cast_to=models.SmsInboundRule,
+            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        )
+        return cast("models.SmsInboundRule", result)
+
+    async def delete(
+        self,
+        *,
+        inbound_rule_id: int,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Any:
+        """Delete SMS Inbound Automation
+
+        Delete an inbound SMS rule.
+
+        ``DELETE /automations/sms/inbound/{inbound_rule_id}``
+
+        Args:
+            inbound_rule_id: The inbound SMS rule's id.
+        """
+        return await self._client.request(
+            _DELETE_SMS_INBOUND_RULE,
+            path_params={"inbound_rule_id": inbound_rule_id},
+            cast_to=Any,
+            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        )
+
+    async def get(
+        self,
+        *,
+        inbound_rule_id: int,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> models.SmsInboundRule:
+        """View SMS Inbound Automation
+
+        One inbound SMS rule.
+
+        ``GET /automations/sms/inbound/{inbound_rule_id}``
+
+        Args:
+            inbound_rule_id: The inbound SMS rule's id.
+        """
+        result = await self._client.request(
+            _GET_SMS_INBOUND_RULE,
+            path_params={"inbound_rule_id": inbound_rule_id},
+            cast_to=models.SmsInboundRule,
+            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        )
+        return cast("models.SmsInboundRule", result)
+
+    def list(
+        self,
+        *,
+        q: str | NotGiven = NOT_GIVEN,
+        page: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> AsyncPager[models.SmsInboundRule]:
+        """View SMS Inbound Automations
+
+        The inbound SMS rules of the account, a page at a time. A rule acts on messages received on a
+        dedicated number (or on all numbers): auto-reply, forward by email, push to a URL, add the sender to
+        a contact list, and so on.
+
+        ``GET /automations/sms/inbound``
+
+        Args:
+            q: A keyword to search the rules for.
+            page: Page number (starts at 1).
+            limit: Number of records per page.
+        """
+        return AsyncPager(
+            self._client,
+            _LIST_SMS_INBOUND_RULES,
+            models.SmsInboundRule,
+            query={"q": q, "page": page, "limit": limit},
+            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        )
+
+    async def update(
+        self,
+        *,
+        inbound_rule_id: int,
+        dedicated_number: str,
+        rule_name: str,
+        message_search_type: models.SmsInboundMessageSearchType | str,
+        action: models.SmsInboundRuleAction | str,
+        action_address: str,
+        enabled: int,
+        message_search_term: str | None | NotGiven = NOT_GIVEN,
+        body: str | None | NotGiven = NOT_GIVEN,
+        webhook_type: models.SmsInboundWebhookType | str | NotGiven = NOT_GIVEN,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> models.SmsInboundRule:
+        """Update SMS Inbound Automation
+
+        Replace the settings of an inbound SMS rule; takes the same fields as creating one.
+
+        ``PUT /automations/sms/inbound/{inbound_rule_id}``
+
+        Args:
+            inbound_rule_id: The inbound SMS rule's id.
+            dedicated_number: The dedicated number the rule applies to, or '*' for all your numbers.
+            rule_name: A name for the rule.
+            action_address: The action's target: an email address for EMAIL_FIXED, a URL for URL, a number
+                for SMS, a contact list id for the contact actions (per 003).
+            enabled: 1 to enable the rule, 0 to disable it.
+            message_search_term: The text to match, as message_search_type says; null for any message.
+            body: Text the action uses, e.g. the reply of an AUTO_REPLY rule.
+        """
+        result = await self._client.request(
+            _UPDATE_SMS_INBOUND_RULE,
+            path_params={"inbound_rule_id": inbound_rule_id},
+            body=build_body(
+                _UPDATE_SMS_INBOUND_RULE,
+                models.SmsInboundRuleFields,
+                {
+                    "dedicated_number": dedicated_number,
+                    "rule_name": rule_name,
+                    "message_search_type": message_search_type,
+                    "action": action,
+                    "action_address": action_address,
+                    "enabled": enabled,
+                    "message_search_term": message_search_term,
+                    "body": body,
+                    "webhook_type": webhook_type,
+                },
+            ),
+            cast_to=models.SmsInboundRule,
+            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        )
+        return cast("models.SmsInboundRule", result)
+
+
+class AutomationsSmsInboundResourceWithRawResponse:
+    """``client.automations.sms_inbound.with_raw_response``."""
+
+    def __init__(self, resource: AutomationsSmsInboundResource) -> None:
+        self._resource = resource
+        self.create = to_raw_response_wrapper(resource.create)
+        self.delete = to_raw_response_wrapper(resource.delete)
+        self.get = to_raw_response_wrapper(resource.get)
+        self.list = to_raw_response_wrapper(resource.list)
+        self.update = to_raw_response_wrapper(resource.update)
+
+
+class AutomationsSmsReceiptsResource(APIResource):
+    """``client.automations.sms_receipts``: Create SMS Delivery Receipt Rule, Delete SMS Delivery Receipt Rule, View SMS Delivery Receipt Rule, View SMS Delivery Receipt Rules, Update SMS Delivery Receipt Rule."""
+
+    @cached_property
+    def with_raw_response(self) -> AutomationsSmsReceiptsResourceWithRawResponse:
+        """The same methods, returning a :class:`~aioclicksend.RawResponse` with status, headers and envelope."""
+        return AutomationsSmsReceiptsResourceWithRawResponse(self)
+
+    async def create(
+        self,
+        *,
+        rule_name: str,
+        match_type: int,
+        action: models.SmsReceiptRuleAction | str,
+        action_address: str,
+        enabled: int,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> models.SmsReceiptRule:
+        """Create SMS Delivery Receipt Rule
+
+        Add a rule that takes `action` with `action_address` on the delivery reports of sent SMS.
+
+        ``POST /automations/sms/receipts``
+
+        Args:
+            rule_name: A name for the rule.
+            match_type: Which reports the rule matches; 0 for all reports.
+            action_address: The action's target, e.g. an email address for EMAIL_FIXED or a URL for URL.
+            enabled: 1 to enable the rule, 0 to disable it.
+        """
+        result = await self._client.request(
+            _CREATE_SMS_RECEIPT_RULE,
+            body=build_body(
+                _CREATE_SMS_RECEIPT_RULE,
+                models.SmsReceiptRuleFields,
+                {
+                    "rule_name": rule_name,
+                    "match_type": match_type,
+                    "action": action,
+                    "action_address": action_address,
+                    "enabled": enabled,
+                },
+            ),
+            cast_to=models.SmsReceiptRule,
+            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        )
+        return cast("models.SmsReceiptRule", result)
+
+    async def delete(
+        self,
+        *,
+        receipt_rule_id: int,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Any:
+        """Delete SMS Delivery Receipt Rule
+
+        Delete an SMS delivery receipt rule.
+
+        ``DELETE /automations/sms/receipts/{receipt_rule_id}``
+
+        Args:
+            receipt_rule_id: The SMS delivery receipt rule's id.
+        """
+        return await self._client.request(
+            _DELETE_SMS_RECEIPT_RULE,
+            path_params={"receipt_rule_id": receipt_rule_id},
+            cast_to=Any,
+            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        )
+
+    async def get(
+        self,
+        *,
+        receipt_rule_id: int,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> models.SmsReceiptRule:
+        """View SMS Delivery Receipt Rule
+
+        One SMS delivery receipt rule.
+
+        ``GET /automations/sms/receipts/{receipt_rule_id}``
+
+        Args:
+            receipt_rule_id: The SMS delivery receipt rule's id.
+        """
+        result = await self._client.request(
+            _GET_SMS_RECEIPT_RULE,
+            path_params={"receipt_rule_id": receipt_rule_id},
+            cast_to=models.SmsReceiptRule,
+            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        )
+        return cast("models.SmsReceiptRule", result)
+
+    def list(
+        self,
+        *,
+        q: str | NotGiven = NOT_GIVEN,
+        page: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> AsyncPager[models.SmsReceiptRule]:
+        """View SMS Delivery Receipt Rules
+
+        The SMS delivery receipt rules of the account, a page at a time. A rule says what to do with the
+        delivery reports of sent messages: email them, push them to a URL, keep them for polling…
+
+        ``GET /automations/sms/receipts``
+
+        Args:
+            q: A keyword to search the rules for.
+            page: Page number (starts at 1).
+            limit: Number of records per page.
+        """
+        return AsyncPager(
+            self._client,
+            _LIST_SMS_RECEIPT_RULES,
+            models.SmsReceiptRule,
+            query={"q": q, "page": page, "limit": limit},
+            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        )
+
+    async def update(
+        self,
+        *,
+        receipt_rule_id: int,
+        rule_name: str,
+        match_type: int,
+        action: models.SmsReceiptRuleAction | str,
+        action_address: str,
+        enabled: int,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> models.SmsReceiptRule:
+        """Update SMS Delivery Receipt Rule
+
+        Replace the settings of an SMS delivery receipt rule; takes the same fields as creating one.
+
+        ``PUT /automations/sms/receipts/{receipt_rule_id}``
+
+        Args:
+            receipt_rule_id: The SMS delivery receipt rule's id.
+            rule_name: A name for the rule.
+            match_type: Which reports the rule matches; 0 for all reports.
+            action_address: The action's target, e.g. an email address for EMAIL_FIXED or a URL for URL.
+            enabled: 1 to enable the rule, 0 to disable it.
+        """
+        result = await self._client.request(
+            _UPDATE_SMS_RECEIPT_RULE,
+            path_params={"receipt_rule_id": receipt_rule_id},
+            body=build_body(
+                _UPDATE_SMS_RECEIPT_RULE,
+                models.SmsReceiptRuleFields,
+                {
+                    "rule_name": rule_name,
+                    "match_type": match_type,
+                    "action": action,
+                    "action_address": action_address,
+                    "enabled": enabled,
+                },
+            ),
+            cast_to=models.SmsReceiptRule,
+            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        )
+        return cast("models.SmsReceiptRule", result)
+
+
+class AutomationsSmsReceiptsResourceWithRawResponse:
+    """``client.automations.sms_receipts.with_raw_response``."""
+
+    def __init__(self, resource: AutomationsSmsReceiptsResource) -> None:
         self._resource = resource
         self.create = to_raw_response_wrapper(resource.create)
         self.delete = to_raw_response_wrapper(resource.delete)
