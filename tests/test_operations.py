@@ -15,7 +15,7 @@ from pydantic import BaseModel, TypeAdapter
 from aioclicksend import AsyncClickSend, Page, models
 from codegen.operations import Method, python_name
 
-from .conftest import API_KEY, USERNAME, operation_of, sent, sent_json, spec_methods
+from .conftest import API_KEY, SPEC, USERNAME, operation_of, sent, sent_json, spec_methods
 
 ANY_URL = re.compile(r"^https://api\.clicksend\.test/v3/.*$")
 METHODS = spec_methods()
@@ -47,10 +47,20 @@ def empty_answer(method: Method) -> dict[str, Any]:
     return {"http_code": 200, "response_code": "SUCCESS", "response_msg": "OK", "data": data}
 
 
-def sample_value(annotation: str, name: str) -> Any:
-    """A plausible value for a path or query argument, by its annotation."""
+def parameter_schema(method: Method, wire_name: str) -> dict[str, Any]:
+    for parameter in operation_of(method).get("parameters", []):
+        if "$ref" in parameter:
+            parameter = SPEC["components"]["parameters"][parameter["$ref"].rsplit("/", 1)[-1]]
+        if parameter["name"] == wire_name:
+            return parameter.get("schema", {})  # type: ignore[no-any-return]
+    return {}
+
+
+def sample_value(method: Method, annotation: str, name: str, wire_name: str) -> Any:
+    """A plausible value for a path or query argument, by its annotation, within the spec's bounds."""
     if annotation.startswith("int"):
-        return 1436849372 if "date" in name or "after" in name else 4321
+        value = 1436849372 if "date" in name or "after" in name else 4321
+        return min(value, parameter_schema(method, wire_name).get("maximum", value))
     return f"sample-{name}"
 
 
@@ -61,10 +71,14 @@ def call_arguments(method: Method) -> tuple[dict[str, Any], dict[str, str], dict
     query: dict[str, str] = {}
     for argument in method.arguments:
         if argument.location == "path":
-            kwargs[argument.name] = sample_value(argument.annotation, argument.name)
+            kwargs[argument.name] = sample_value(
+                method, argument.annotation, argument.name, argument.wire_name
+            )
             path_values[argument.wire_name] = str(kwargs[argument.name])
         elif argument.location == "query" and argument.required:
-            kwargs[argument.name] = sample_value(argument.annotation, argument.name)
+            kwargs[argument.name] = sample_value(
+                method, argument.annotation, argument.name, argument.wire_name
+            )
             query[argument.wire_name] = str(kwargs[argument.name])
     if method.paginated:
         kwargs["limit"] = 50

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["ClickSendModel", "ClickSendRequestModel", "OpenStrEnum"]
+__all__ = ["ClickSendModel", "OpenStrEnum"]
 
 
 class ClickSendModel(BaseModel):
@@ -40,9 +40,3 @@ class OpenStrEnum(str, Enum):
         member._name_ = value.upper()
         member._value_ = value
         return member
-
-
-class ClickSendRequestModel(ClickSendModel):
-    """Base of the models that build request bodies: a misspelt field is an error, never silently sent."""
-
-    model_config = ConfigDict(extra="forbid")

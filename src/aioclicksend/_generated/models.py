@@ -6,9 +6,9 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
-from aioclicksend._models import ClickSendModel, ClickSendRequestModel, OpenStrEnum
+from aioclicksend._models import ClickSendModel, OpenStrEnum
 from aioclicksend._types import Money, UnixTime
 
 
@@ -153,11 +153,14 @@ class Account(ClickSendModel):
     subaccount: Annotated[AccountSubaccount | None, Field(alias="_subaccount")] = None
 
 
-class AccountCreateRequest(ClickSendRequestModel):
+class AccountCreateRequest(ClickSendModel):
     """
     The new account's owner and login.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     username: str
     """
     The username to log in with.
@@ -388,11 +391,14 @@ class AccountVerification(ClickSendModel):
     """
 
 
-class AccountVerificationRequest(ClickSendRequestModel):
+class AccountVerificationRequest(ClickSendModel):
     """
     Where and how to send the account activation token.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     country: str
     """
     Two-letter country code (ISO 3166), e.g. US.
@@ -472,11 +478,14 @@ class AlphaTagReason(OpenStrEnum):
     THIRD_PARTY = "Third Party"
 
 
-class AlphaTagRequest(ClickSendRequestModel):
+class AlphaTagRequest(ClickSendModel):
     """
     The alpha tag to register, and why you may use it.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     alpha_tag: Annotated[
         str, Field(max_length=11, min_length=3, pattern="^[A-Za-z0-9+]*[A-Za-z+][A-Za-z0-9+]*$")
     ]
@@ -615,11 +624,14 @@ class Contact(ClickSendModel):
     """
 
 
-class ContactFields(ClickSendRequestModel):
+class ContactFields(ClickSendModel):
     """
     A contact's fields. Creating a contact needs at least one of phone_number, email and fax_number.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     phone_number: str | None = None
     """
     Phone number in E.164 format. Needed if no email or fax number is given.
@@ -686,11 +698,14 @@ class ContactFields(ClickSendRequestModel):
     """
 
 
-class ContactImportRequest(ClickSendRequestModel):
+class ContactImportRequest(ClickSendModel):
     """
     The file to import and how its columns map to contact fields.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     file_url: str
     """
     Public URL of the CSV or Excel file to import.
@@ -743,11 +758,14 @@ class ContactList(ClickSendModel):
     """
 
 
-class ContactListFields(ClickSendRequestModel):
+class ContactListFields(ClickSendModel):
     """
     A contact list's fields.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     list_name: str
     """
     The contact list's name.
@@ -780,11 +798,14 @@ class ContactListImportPreview(ClickSendModel):
     """
 
 
-class ContactListImportPreviewRequest(ClickSendRequestModel):
+class ContactListImportPreviewRequest(ClickSendModel):
     """
     The CSV file to preview.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     file_url: str
     """
     Public URL of the CSV file.
@@ -862,11 +883,14 @@ class CursorPagination(ClickSendModel):
     """
 
 
-class DateBeforeRequest(ClickSendRequestModel):
+class DateBeforeRequest(ClickSendModel):
     """
     Which items to mark as read.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     date_before: int | None = None
     """
     Mark only the items before this Unix time; leave out to mark all as read.
@@ -912,11 +936,14 @@ class DedicatedNumberPurchase(ClickSendModel):
     currency: Annotated[Currency | None, Field(alias="_currency")] = None
 
 
-class DedicatedNumberPurchaseRequest(ClickSendRequestModel):
+class DedicatedNumberPurchaseRequest(ClickSendModel):
     """
     What the number is bought for, and the registration details some countries need.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     type: str
     """
     The service the number is for, e.g. 'sms' (003); ClickSend's v2 SDK docs name sms and mms.
@@ -928,11 +955,14 @@ class DedicatedNumberPurchaseRequest(ClickSendRequestModel):
     registration_data: DedicatedNumberRegistrationData | None = None
 
 
-class DedicatedNumberRegistrationData(ClickSendRequestModel):
+class DedicatedNumberRegistrationData(ClickSendModel):
     """
     The business registration details a number needs in some countries (Australian SMS/MMS numbers).
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     business_name: Annotated[str, Field(max_length=100, min_length=2)]
     """
     Name of the business (2 to 100 characters).
@@ -1015,11 +1045,14 @@ class DeliveryIssue(ClickSendModel):
     """
 
 
-class DeliveryIssueRequest(ClickSendRequestModel):
+class DeliveryIssueRequest(ClickSendModel):
     """
     A delivery problem to report.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     message_id: str | None = None
     """
     The message_id of the message the issue is about; optional.
@@ -1077,22 +1110,28 @@ class EmailAllowedAddress(ClickSendModel):
     """
 
 
-class EmailAllowedAddressCreate(ClickSendRequestModel):
+class EmailAllowedAddressCreate(ClickSendModel):
     """
     An email address to send email from.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     email_address: str
     """
     The email address to allow; it has to be verified before use.
     """
 
 
-class EmailAttachment(ClickSendRequestModel):
+class EmailAttachment(ClickSendModel):
     """
     A file attached to an email.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     content: str
     """
     The file's contents, base64-encoded.
@@ -1210,11 +1249,14 @@ class EmailCampaign(ClickSendModel):
     """
 
 
-class EmailCampaignFields(ClickSendRequestModel):
+class EmailCampaignFields(ClickSendModel):
     """
     An email campaign's settings, to send, price or update it.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     name: str
     """
     The campaign's name (for your own reference).
@@ -1336,11 +1378,14 @@ class EmailCampaignSendResult(ClickSendModel):
     currency: Annotated[Currency | None, Field(alias="_currency")] = None
 
 
-class EmailFrom(ClickSendRequestModel):
+class EmailFrom(ClickSendModel):
     """
     The sender of an email; one of the account's allowed (verified) email addresses.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     email_address_id: int
     """
     The id of the allowed email address to send from.
@@ -1606,11 +1651,14 @@ class EmailReceiptRuleAction(OpenStrEnum):
     NONE = "NONE"
 
 
-class EmailReceiptRuleFields(ClickSendRequestModel):
+class EmailReceiptRuleFields(ClickSendModel):
     """
     An email delivery receipt rule's settings.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     rule_name: str
     """
     A name for the rule.
@@ -1633,11 +1681,14 @@ class EmailReceiptRuleFields(ClickSendRequestModel):
     """
 
 
-class EmailRecipient(ClickSendRequestModel):
+class EmailRecipient(ClickSendModel):
     """
     A recipient of an email.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     email: str
     """
     The recipient's email address.
@@ -1648,11 +1699,14 @@ class EmailRecipient(ClickSendRequestModel):
     """
 
 
-class EmailSendRequest(ClickSendRequestModel):
+class EmailSendRequest(ClickSendModel):
     """
     An email to send or price.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     to: Annotated[list[EmailRecipient], Field(min_length=1)]
     """
     The To recipients.
@@ -1725,11 +1779,14 @@ class EmailTemplateCategory(ClickSendModel):
     """
 
 
-class EmailTemplateCreate(ClickSendRequestModel):
+class EmailTemplateCreate(ClickSendModel):
     """
     The name of a new email template and the master template it is cloned from.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     template_name: str
     """
     Name of the new template.
@@ -1740,11 +1797,14 @@ class EmailTemplateCreate(ClickSendRequestModel):
     """
 
 
-class EmailTemplateUpdate(ClickSendRequestModel):
+class EmailTemplateUpdate(ClickSendModel):
     """
     An email template's new body and, optionally, new name.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     template_name: str | None = None
     """
     New name of the template; left out, the name is kept.
@@ -1774,11 +1834,14 @@ class EmailToSmsAllowedAddress(ClickSendModel):
     """
 
 
-class EmailToSmsAllowedAddressCreate(ClickSendRequestModel):
+class EmailToSmsAllowedAddressCreate(ClickSendModel):
     """
     An email address to allow, and the sender ID of the SMS it sends.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     email_address: str
     """
     The email address to allow.
@@ -1797,11 +1860,14 @@ class EmailToSmsAllowedAddressCreate(ClickSendRequestModel):
     """
 
 
-class EmailToSmsAllowedAddressUpdate(ClickSendRequestModel):
+class EmailToSmsAllowedAddressUpdate(ClickSendModel):
     """
     The new email address and sender ID of an allowed address.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     email_address: str
     """
     The allowed email address.
@@ -1835,11 +1901,14 @@ class EmailToSmsStrippedString(ClickSendModel):
     """
 
 
-class EmailToSmsStrippedStringFields(ClickSendRequestModel):
+class EmailToSmsStrippedStringFields(ClickSendModel):
     """
     The string a stripped string rule cuts from emails sent as SMS.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     strip_string: str
     """
     The string to strip; where an email contains it, it and everything after it are left out of the SMS (per 003), e.g. the start of an email signature.
@@ -1920,11 +1989,14 @@ class FaxInboundRuleAction(OpenStrEnum):
     NONE = "NONE"
 
 
-class FaxInboundRuleFields(ClickSendRequestModel):
+class FaxInboundRuleFields(ClickSendModel):
     """
     An inbound fax rule's settings, to create or update it.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     dedicated_number: str
     """
     The dedicated fax number the rule applies to, or '*' for all of them.
@@ -1944,11 +2016,14 @@ class FaxInboundRuleFields(ClickSendRequestModel):
     """
 
 
-class FaxMessage(ClickSendRequestModel):
+class FaxMessage(ClickSendModel):
     """
     One recipient of the fax; give `to` or `list_id`.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     source: str | None = None
     """
     What you send from, e.g. 'wordpress', 'php', 'c#'.
@@ -1983,11 +2058,14 @@ class FaxMessage(ClickSendRequestModel):
     """
 
 
-class FaxMessageCollection(ClickSendRequestModel):
+class FaxMessageCollection(ClickSendModel):
     """
     The document to fax and the recipients to send it to (or to price).
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     file_url: str
     """
     Publicly accessible URL of the document to fax: a pdf, or the URL the uploads endpoint gave for a converted doc, docx or rtf file.
@@ -2080,11 +2158,14 @@ class FaxReceiptRuleAction(OpenStrEnum):
     NONE = "NONE"
 
 
-class FaxReceiptRuleFields(ClickSendRequestModel):
+class FaxReceiptRuleFields(ClickSendModel):
     """
     A fax delivery receipt rule's settings, to create or update it.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     rule_name: str
     """
     A name for the rule.
@@ -2122,22 +2203,28 @@ class FaxSendResult(ClickSendModel):
     currency: Annotated[Currency | None, Field(alias="_currency")] = None
 
 
-class ForgotPasswordRequest(ClickSendRequestModel):
+class ForgotPasswordRequest(ClickSendModel):
     """
     The account whose password was forgotten.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     username: str
     """
     The account's username.
     """
 
 
-class ForgotUsernameRequest(ClickSendRequestModel):
+class ForgotUsernameRequest(ClickSendModel):
     """
     Identifies the account by its email or its phone number; give exactly one.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     email: str | None = None
     """
     The email address registered to the account.
@@ -2224,11 +2311,14 @@ class GlobalSendingCountry(ClickSendModel):
     """
 
 
-class GlobalSendingCountrySelection(ClickSendRequestModel):
+class GlobalSendingCountrySelection(ClickSendModel):
     """
     The countries to send to.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     country_list_ids: list[int]
     """
     The ids (from List Countries) of every country to send to; a country left out is unselected.
@@ -2310,7 +2400,7 @@ class MmsCampaign(ClickSendModel):
     """
     user_id: int | None = None
     subaccount_id: int | None = None
-    list_id: int | None = None
+    list_id: int | str | None = None
     """
     The contact list the campaign goes to.
     """
@@ -2362,11 +2452,14 @@ class MmsCampaign(ClickSendModel):
     """
 
 
-class MmsCampaignFields(ClickSendRequestModel):
+class MmsCampaignFields(ClickSendModel):
     """
     An MMS campaign to send, price or update.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     list_id: int
     """
     The contact list to send the campaign to.
@@ -2427,11 +2520,14 @@ class MmsCampaignPrice(ClickSendModel):
     currency: Annotated[Currency | None, Field(alias="_currency")] = None
 
 
-class MmsMessage(ClickSendRequestModel):
+class MmsMessage(ClickSendModel):
     """
     One MMS to send or price; give `to` or `list_id`.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     to: str | None = None
     """
     Recipient number in E.164 format, e.g. +61411111111; or use list_id.
@@ -2474,11 +2570,14 @@ class MmsMessage(ClickSendRequestModel):
     """
 
 
-class MmsMessageCollection(ClickSendRequestModel):
+class MmsMessageCollection(ClickSendModel):
     """
     The media file and the messages to send or price with it.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     media_file: str
     """
     Public URL of the media file sent with every message (jpg or gif; jpeg, png and bmp must be passed to the uploads endpoint first); up to 250 kB, some older devices take only 30 kB.
@@ -2689,11 +2788,14 @@ class OwnNumberStatus(OpenStrEnum):
     REJECTED = "REJECTED"
 
 
-class OwnNumberUpdateRequest(ClickSendRequestModel):
+class OwnNumberUpdateRequest(ClickSendModel):
     """
     The fields of an own number that can be changed.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     label: Annotated[str | None, Field(max_length=200, min_length=1)] = None
     """
     Your label for the number, 1 to 200 characters.
@@ -2739,11 +2841,14 @@ class OwnNumberVerification(ClickSendModel):
     """
 
 
-class OwnNumberVerificationRequest(ClickSendRequestModel):
+class OwnNumberVerificationRequest(ClickSendModel):
     """
     The phone number to verify, and a label for it.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     label: Annotated[str | None, Field(max_length=200, min_length=1)] = None
     """
     Your label for the number, 1 to 200 characters.
@@ -2758,11 +2863,14 @@ class OwnNumberVerificationRequest(ClickSendRequestModel):
     """
 
 
-class OwnNumberVerifyRequest(ClickSendRequestModel):
+class OwnNumberVerifyRequest(ClickSendModel):
     """
     The one-time code a number received, and the number.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     code: Annotated[str, Field(max_length=6, min_length=6)]
     """
     The 6-character one-time code.
@@ -2897,11 +3005,14 @@ class MmsSentMessagePage(PageMeta):
     data: list[MmsSentMessage] | None = None
 
 
-class PostDetectAddressRequest(ClickSendRequestModel):
+class PostDetectAddressRequest(ClickSendModel):
     """
     What to read the address from; give either `content` or `address`, not both.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     content: str | None = None
     """
     A base64-encoded PDF letter, with the recipient's name and address at the top in standard address format.
@@ -2947,11 +3058,14 @@ class PostDetectedAddress(ClickSendModel):
     """
 
 
-class PostDirectMailArea(ClickSendRequestModel):
+class PostDirectMailArea(ClickSendModel):
     """
     A target location of a direct-mail campaign.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     location_id: int
     """
     The location's id, from the direct-mail location search.
@@ -2962,11 +3076,14 @@ class PostDirectMailArea(ClickSendRequestModel):
     """
 
 
-class PostDirectMailCampaignRequest(ClickSendRequestModel):
+class PostDirectMailCampaignRequest(ClickSendModel):
     """
     A direct-mail campaign to send.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     name: str
     """
     Campaign name, for your reference.
@@ -3104,11 +3221,14 @@ class PostLetterPage(PageMeta):
     data: list[PostLetter] | None = None
 
 
-class PostLetterRequest(ClickSendRequestModel):
+class PostLetterRequest(ClickSendModel):
     """
     A letter to send or price, and its recipients.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     file_url: str
     """
     Public URL of the PDF to print. Convert a docx or doc file first with Upload Media File (convert=post) and use the URL it answers with.
@@ -3258,11 +3378,14 @@ class PostPostcardPage(PageMeta):
     data: list[PostPostcard] | None = None
 
 
-class PostPostcardRequest(ClickSendRequestModel):
+class PostPostcardRequest(ClickSendModel):
     """
     A postcard to send or price, and its recipients.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     file_urls: Annotated[list[str], Field(max_length=2, min_length=1)]
     """
     Public URLs of the PDF files to print: one or two (front and back). Convert other file types first with Upload Media File (convert=postcard).
@@ -3291,11 +3414,14 @@ class PostPostcardSendResult(ClickSendModel):
     currency: Annotated[Currency | None, Field(alias="_currency")] = None
 
 
-class PostRecipient(ClickSendRequestModel):
+class PostRecipient(ClickSendModel):
     """
     One recipient of a letter or postcard, and when to send to them.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     address_name: str
     """
     The recipient's name, printed as the first line of the address.
@@ -3381,11 +3507,14 @@ class PostReturnAddress(ClickSendModel):
     """
 
 
-class PostReturnAddressFields(ClickSendRequestModel):
+class PostReturnAddressFields(ClickSendModel):
     """
     A return address's fields.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     address_name: str
     """
     The name printed as the first line of the address; also identifies it in your account.
@@ -3447,11 +3576,14 @@ class RechargeCreditCard(ClickSendModel):
     """
 
 
-class RechargeCreditCardRequest(ClickSendRequestModel):
+class RechargeCreditCardRequest(ClickSendModel):
     """
     The credit card to recharge the account from.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     number: str
     """
     The card number, e.g. '5520000000000000'; ClickSend stores only a token for it.
@@ -3642,11 +3774,14 @@ class ReferralAccountPage(PageMeta):
     data: list[ReferralAccount] | None = None
 
 
-class RemoveDuplicatesRequest(ClickSendRequestModel):
+class RemoveDuplicatesRequest(ClickSendModel):
     """
     Which fields make two contacts duplicates.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     fields: list[str]
     """
     Names of contact fields (e.g. phone_number, first_name, last_name, fax_number, address_country); contacts equal in all of them count as duplicates.
@@ -3679,11 +3814,14 @@ class ResellerAccountPage(PageMeta):
     data: list[Account] | None = None
 
 
-class ResellerAccountUpdateRequest(ClickSendRequestModel):
+class ResellerAccountUpdateRequest(ClickSendModel):
     """
     The client account fields to change.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     username: str | None = None
     """
     The username to log in with.
@@ -3718,11 +3856,14 @@ class ResellerAccountUpdateRequest(ClickSendRequestModel):
     """
 
 
-class ResellerSettingsUpdateRequest(ClickSendRequestModel):
+class ResellerSettingsUpdateRequest(ClickSendModel):
     """
     The reseller account settings to change (the fields the connector catalogue, 003, lists; all optional).
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     country: str | None = None
     """
     Two-letter country code, e.g. US or AU.
@@ -3793,11 +3934,14 @@ class ResellerSettingsUpdateRequest(ClickSendRequestModel):
     """
 
 
-class ResellerTransferCreditRequest(ClickSendRequestModel):
+class ResellerTransferCreditRequest(ClickSendModel):
     """
     How much credit to move to which client account.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     client_user_id: int
     """
     The user_id of the client account to credit.
@@ -4056,11 +4200,14 @@ class SmsCampaign(ClickSendModel):
     """
 
 
-class SmsCampaignFields(ClickSendRequestModel):
+class SmsCampaignFields(ClickSendModel):
     """
     An SMS campaign to send, price or update.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     list_id: int
     """
     The contact list to send the campaign to (up to 20,000 recipients).
@@ -4184,11 +4331,14 @@ class SmsInboundRuleAction(OpenStrEnum):
     NONE = "NONE"
 
 
-class SmsInboundRuleFields(ClickSendRequestModel):
+class SmsInboundRuleFields(ClickSendModel):
     """
     The settings of an inbound SMS rule, to create or update it.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     dedicated_number: str
     """
     The dedicated number the rule applies to, or '*' for all your numbers.
@@ -4230,11 +4380,14 @@ class SmsInboundWebhookType(OpenStrEnum):
     JSON = "json"
 
 
-class SmsMessage(ClickSendRequestModel):
+class SmsMessage(ClickSendModel):
     """
     One message to send or price; give `to` or `list_id`.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     from_: Annotated[str | None, Field(alias="from")] = None
     """
     Sender ID: a number, or an alphanumeric ID of at most 11 characters without spaces (else INVALID_SENDER_ID).
@@ -4273,11 +4426,14 @@ class SmsMessage(ClickSendRequestModel):
     """
 
 
-class SmsMessageCollection(ClickSendRequestModel):
+class SmsMessageCollection(ClickSendModel):
     """
     The messages to send or price.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     messages: Annotated[list[SmsMessage], Field(max_length=1000, min_length=1)]
     """
     Up to 1000 messages; with list_id, at most 1000 recipients in total.
@@ -4372,11 +4528,14 @@ class SmsReceiptRuleAction(OpenStrEnum):
     NONE = "NONE"
 
 
-class SmsReceiptRuleFields(ClickSendRequestModel):
+class SmsReceiptRuleFields(ClickSendModel):
     """
     The settings of an SMS delivery receipt rule, to create or update it.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     rule_name: str
     """
     A name for the rule.
@@ -4428,11 +4587,14 @@ class SmsTemplate(ClickSendModel):
     body: str | None = None
 
 
-class SmsTemplateFields(ClickSendRequestModel):
+class SmsTemplateFields(ClickSendModel):
     """
     A template's name and body.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     template_name: str
     """
     Name of the template.
@@ -4563,11 +4725,14 @@ class SubaccountApiKey(ClickSendModel):
     """
 
 
-class SubaccountCreateRequest(ClickSendRequestModel):
+class SubaccountCreateRequest(ClickSendModel):
     """
     A new subaccount's details and access permissions.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     api_username: str
     """
     The subaccount's API username (also its login).
@@ -4666,11 +4831,14 @@ class SubaccountPage(PageMeta):
     data: list[Subaccount] | None = None
 
 
-class SubaccountUpdateRequest(ClickSendRequestModel):
+class SubaccountUpdateRequest(ClickSendModel):
     """
     A subaccount's details and access permissions to change.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     api_username: str | None = None
     """
     A new API username.
@@ -4767,11 +4935,14 @@ class UploadConvert(OpenStrEnum):
     CSV = "csv"
 
 
-class UploadFileRequest(ClickSendRequestModel):
+class UploadFileRequest(ClickSendModel):
     """
     The file to upload.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     content: str
     """
     The file's contents, base64-encoded.
@@ -4813,22 +4984,28 @@ class UploadResult(ClickSendModel):
     """
 
 
-class UrlRequest(ClickSendRequestModel):
+class UrlRequest(ClickSendModel):
     """
     Where to push a test receipt or inbound message.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     url: str
     """
     Your URL to push the test data to.
     """
 
 
-class VerifyForgotPasswordRequest(ClickSendRequestModel):
+class VerifyForgotPasswordRequest(ClickSendModel):
     """
     The verification code from Forgot Password and the new password.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     subaccount_id: int
     """
     The id of the subaccount whose password is reset.
@@ -4890,11 +5067,14 @@ class VoiceLanguageCode(OpenStrEnum):
     TR_TR = "tr-tr"
 
 
-class VoiceMessage(ClickSendRequestModel):
+class VoiceMessage(ClickSendModel):
     """
     One voice message to send or price; give `to` or `list_id`.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     to: str | None = None
     """
     Recipient number in E.164 format, e.g. +61411111111; or use list_id.
@@ -4941,11 +5121,14 @@ class VoiceMessage(ClickSendRequestModel):
     """
 
 
-class VoiceMessageCollection(ClickSendRequestModel):
+class VoiceMessageCollection(ClickSendModel):
     """
     The voice messages to send or price.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     messages: Annotated[list[VoiceMessage], Field(max_length=1000, min_length=1)]
     """
     Up to 1000 messages; with list_id, at most 1000 recipients in total.
@@ -5046,11 +5229,14 @@ class VoiceReceiptRulePage(PageMeta):
     data: list[VoiceReceiptRule] | None = None
 
 
-class VoiceReceiptRuleRequest(ClickSendRequestModel):
+class VoiceReceiptRuleRequest(ClickSendModel):
     """
     A new voice delivery receipt rule.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     rule_name: str
     """
     Name of the rule.
@@ -5070,11 +5256,14 @@ class VoiceReceiptRuleRequest(ClickSendRequestModel):
     """
 
 
-class VoiceReceiptRuleUpdateRequest(ClickSendRequestModel):
+class VoiceReceiptRuleUpdateRequest(ClickSendModel):
     """
     The fields of a voice delivery receipt rule to change.
     """
 
+    model_config = ConfigDict(
+        extra="forbid",
+    )
     rule_name: str | None = None
     """
     Name of the rule.

@@ -30,6 +30,7 @@ class SandboxOperation:
     auth: bool
     paginated: bool
     body_model: str | None
+    body_required: bool
     path_parameters: dict[str, dict[str, Any]]
     query_parameters: list[QueryParameter]
     example: Any = field(repr=False)  # the documented answer (an envelope), or None
@@ -109,6 +110,7 @@ def operations() -> tuple[SandboxOperation, ...]:
                     auth=operation.get("security", spec.get("security")) != [],
                     paginated=operation.get("x-pagination") == "page",
                     body_model=body["$ref"][len(SCHEMA_PREFIX) :] if "$ref" in body else None,
+                    body_required=bool(operation.get("requestBody", {}).get("required")),
                     path_parameters={p["name"]: p.get("schema", {}) for p in parameters if p["in"] == "path"},
                     query_parameters=[
                         QueryParameter(p["name"], bool(p.get("required")), p.get("schema", {}))
