@@ -226,3 +226,27 @@ async def test_wrong_credentials_header_is_refused(sandbox: tuple[SandboxServer,
     _, cs = sandbox
     with pytest.raises(AuthenticationError):
         await cs.account.get(extra_headers={"Authorization": "Basic !!"})
+
+
+async def test_email_and_voice_sends_land_in_their_history(
+    sandbox: tuple[SandboxServer, AsyncClickSend],
+) -> None:
+    _, cs = sandbox
+    sent = await cs.email.send(
+        to=[{"email": "ann@example.com", "name": "Ann"}],
+        from_={"email_address_id": 1, "name": "Shop"},
+        subject="Receipt",
+        body="<p>Thanks</p>",
+    )
+    assert sent.subject == "Receipt" and sent.message_id
+    [stored] = [email async for email in cs.email.history.list()]
+    assert (
+        stored.message_id == sent.message_id
+        and stored.to is not None
+        and stored.to[0].email == "ann@example.com"
+    )
+    voice = await cs.voice.send(
+        messages=[{"to": "+61411111111", "body": "Your code is 1234", "voice": "female"}]
+    )
+    assert voice.queued_count == 1
+    assert (await cs.voice.history.list()).total == 1

@@ -298,6 +298,28 @@ def _send_messages(call: Call, *, record: bool) -> web.Response:
     return call.ok(data)
 
 
+def _send_email(call: Call) -> web.Response:
+    """A transactional email: answered like the documented one, with its own values, kept in history."""
+    if call.account == "nocredit":
+        raise Refusal(*TEST_ACCOUNTS["nocredit"])
+    given = {
+        key: value
+        for key, value in call.body.items()
+        if key in ("to", "cc", "bcc", "subject", "body", "schedule")
+    }
+    email = _shaped(call.operation.example_data, given)
+    email.update(
+        message_id=str(uuid.uuid4()).upper(), status="Queued", date_added=int(time.time()), _attachments=[]
+    )
+    email.setdefault("schedule", None)
+    recipients = ",".join(sorted(str(recipient.get("email")) for recipient in call.body.get("to", [])))
+    call.state.counters.deliveries[
+        ("email", f"{recipients}|{call.body.get('subject')}|{email['message_id']}")
+    ] += 1
+    call.store.history["email"].append(email)
+    return call.ok(email)
+
+
 def _channel_of(path: str, suffix: str) -> str:
     return path[: -len(suffix)].strip("/") if path.endswith(suffix) else ""
 
@@ -402,6 +424,9 @@ def _behaviour(operation: SandboxOperation, collections: dict[str, Collection]) 
     async def send(call: Call) -> web.StreamResponse:
         return _send_messages(call, record=True)
 
+    async def email_send(call: Call) -> web.StreamResponse:
+        return _send_email(call)
+
     async def price(call: Call) -> web.StreamResponse:
         return _send_messages(call, record=False)
 
@@ -437,6 +462,8 @@ def _behaviour(operation: SandboxOperation, collections: dict[str, Collection]) 
     is_message_body = "Message" in fields and "Collection" in fields
     if method == "POST" and path.endswith("/send") and is_message_body:
         return send
+    if method == "POST" and path == "/email/send":
+        return email_send
     if method == "POST" and path.endswith("/price") and is_message_body:
         return price
     if method == "POST" and path.endswith(("/receipts", "/inbound")):
