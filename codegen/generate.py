@@ -16,7 +16,7 @@ from openapi_spec_validator import validate
 
 from .bundle import bundle
 from .coverage import coverage_table, docs_sections
-from .operations import Argument, Method, Resource, read_resources
+from .operations import Argument, Method, read_resources
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_DIR = ROOT / "openapi"
@@ -158,7 +158,3 @@ def generate(output: Path = OUTPUT, coverage: Path = COVERAGE) -> None:
         path = output / "resources" / f"{resource.module}.py"
         path.write_text(template.render(header=header, resources=resource.walk()))
     _format(output)
-
-
-def all_resources() -> list[Resource]:
-    return read_resources(bundle(SPEC_DIR))

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from .._base_client import validation_problems
 from .._models import OpenStrEnum
+from .._pagination import MAX_PAGE_SIZE
 from ._faults import Counters, Faults, RateLimiter
 from ._spec import SandboxOperation, operations
 from ._store import Store
@@ -27,7 +28,7 @@ from ._store import Store
 __all__ = ["TEST_ACCOUNTS", "SandboxState", "create_app"]
 
 API_PREFIX = "/v3"
-MIN_PAGE_SIZE, MAX_PAGE_SIZE = 15, 100
+MIN_PAGE_SIZE = 15  # the docs' Pagination section: 15 to 100 per page
 E164 = re.compile(r"^\+?[1-9]\d{6,14}$")
 PRICE_PER_PART = Decimal("0.0770")
 
