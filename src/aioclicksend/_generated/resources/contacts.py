@@ -33,7 +33,7 @@ _TRANSFER_CONTACT = Operation(
     "contacts.transfer",
     "PUT",
     "/lists/{from_list_id}/contacts/{contact_id}/transfer/{to_list_id}",
-    idempotent=True,
+    idempotent=False,
 )
 _UPDATE_CONTACT = Operation(
     "contacts.update", "PUT", "/lists/{list_id}/contacts/{contact_id}", idempotent=True
