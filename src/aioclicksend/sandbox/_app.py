@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import copy
+import functools
 import json
 import math
 import re
@@ -39,7 +40,8 @@ TEST_ACCOUNTS = {
     "banned": (403, "ACCOUNT_BANNED", "This account is banned."),
 }
 
-Handler = Callable[["Call"], Awaitable[web.StreamResponse]]
+Handler = Callable[["Call"], web.Response]
+"""What answers one operation, given the validated request."""
 
 
 @dataclass
@@ -59,10 +61,6 @@ def envelope(status: int, code: str, message: str, data: Any = None) -> web.Resp
     return web.json_response(
         {"http_code": status, "response_code": code, "response_msg": message, "data": data}, status=status
     )
-
-
-def bad_request(problems: list[str]) -> web.Response:
-    return envelope(400, "BAD_REQUEST", "; ".join(problems), {"errors": problems})
 
 
 class Refusal(Exception):
@@ -314,9 +312,7 @@ def _send_email(call: Call) -> web.Response:
     )
     email.setdefault("schedule", None)
     recipients = ",".join(sorted(str(recipient.get("email")) for recipient in call.body.get("to", [])))
-    call.state.counters.deliveries[
-        ("email", f"{recipients}|{call.body.get('subject')}|{email['message_id']}")
-    ] += 1
+    call.state.counters.deliveries[("email", f"{recipients}|{call.body.get('subject')}")] += 1
     call.store.history["email"].append(email)
     return call.ok(email)
 
@@ -387,7 +383,7 @@ def _id_field(item: dict[str, Any], collection: Collection, path_values: dict[st
 
 
 def _crud(collection: Collection) -> Handler:
-    async def handle(call: Call) -> web.StreamResponse:
+    def handle(call: Call) -> web.Response:
         store = call.store
         path = call.operation.path
         if path == collection.path:
@@ -418,26 +414,25 @@ def _crud(collection: Collection) -> Handler:
     return handle
 
 
+def _documented(call: Call) -> web.Response:
+    """The documented answer, with the request's path values in the fields of the same name."""
+    data = call.operation.example_data
+    if isinstance(data, dict):
+        data.update({key: value for key, value in call.path_values.items() if key in data})
+    return call.ok(data)
+
+
 def _behaviour(operation: SandboxOperation, collections: dict[str, Collection]) -> Handler:
     path, method = operation.path, operation.method
     fields = operation.body_model or ""
 
-    async def send(call: Call) -> web.StreamResponse:
-        return _send_messages(call, record=True)
-
-    async def email_send(call: Call) -> web.StreamResponse:
-        return _send_email(call)
-
-    async def price(call: Call) -> web.StreamResponse:
-        return _send_messages(call, record=False)
-
-    async def history(call: Call) -> web.StreamResponse:
+    def history(call: Call) -> web.Response:
         return _page(call, call.store.history[_channel_of(path, "/history")])
 
-    async def receipts(call: Call) -> web.StreamResponse:
+    def receipts(call: Call) -> web.Response:
         return _page(call, call.store.receipts[_channel_of(path, "/receipts")])
 
-    async def receipt(call: Call) -> web.StreamResponse:
+    def receipt(call: Call) -> web.Response:
         channel = _channel_of(path, "/receipts/{message_id}")
         wanted = call.path_values["message_id"]
         found = next((item for item in call.store.receipts[channel] if item["message_id"] == wanted), None)
@@ -445,30 +440,15 @@ def _behaviour(operation: SandboxOperation, collections: dict[str, Collection]) 
             raise Refusal(404, "NOT_FOUND", "Receipt not found.")
         return call.ok(found)
 
-    async def cancel(call: Call) -> web.StreamResponse:
-        return _cancel(call)
-
-    async def cancel_all(call: Call) -> web.StreamResponse:
-        return _cancel_all(call)
-
-    async def move_contact(call: Call) -> web.StreamResponse:
-        return _move_contact(call)
-
-    async def documented(call: Call) -> web.StreamResponse:
-        data = call.operation.example_data
-        if isinstance(data, dict):
-            data.update({key: value for key, value in call.path_values.items() if key in data})
-        return call.ok(data)
-
     is_message_body = "Message" in fields and "Collection" in fields
     if method == "POST" and path.endswith("/send") and is_message_body:
-        return send
+        return functools.partial(_send_messages, record=True)
     if method == "POST" and path == "/email/send":
-        return email_send
+        return _send_email
     if method == "POST" and path.endswith("/price") and is_message_body:
-        return price
+        return functools.partial(_send_messages, record=False)
     if method == "POST" and path.endswith(("/receipts", "/inbound")):
-        return documented  # "create a test receipt / inbound message": answered as documented
+        return _documented  # "create a test receipt / inbound message": answered as documented
     if method == "GET" and path.endswith("/history") and operation.paginated:
         return history
     if method == "GET" and path.endswith("/receipts") and operation.paginated:
@@ -476,14 +456,14 @@ def _behaviour(operation: SandboxOperation, collections: dict[str, Collection]) 
     if method == "GET" and path.endswith("/receipts/{message_id}"):
         return receipt
     if method == "PUT" and path.endswith("/{message_id}/cancel"):
-        return cancel
+        return _cancel
     if method == "PUT" and path.endswith("/cancel-all"):
-        return cancel_all
+        return _cancel_all
     if "/contacts/{contact_id}/copy/" in path or "/contacts/{contact_id}/transfer/" in path:
-        return move_contact
+        return _move_contact
     if path in collections:
         return _crud(collections[path])
-    return documented
+    return _documented
 
 
 # --- the application ------------------------------------------------------------------------------------
@@ -529,9 +509,7 @@ def _route(
                 elif parameter.required:
                     raise Refusal(400, "BAD_REQUEST", f"{parameter.name}: Field required")
             body = await _read_body(request, operation)
-            response = await behaviour(
-                Call(request, operation, state, account or "", path_values, query, body)
-            )
+            response = behaviour(Call(request, operation, state, account or "", path_values, query, body))
         except Refusal as refusal:
             response = refusal.response
         if faults.draw(faults.drop_rate):
