@@ -65,6 +65,7 @@ def _environment() -> jinja2.Environment:
         autoescape=False,
     )
     environment.filters["pyrepr"] = repr
+    environment.filters["tuple"] = tuple
     environment.filters["docstring"] = _docstring
     environment.filters["pydict"] = _pydict
     return environment

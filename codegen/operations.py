@@ -46,6 +46,24 @@ class Argument:
 
 
 @dataclass
+class Bulk:
+    """``x-sdk-bulk``: how a send operation is split into batches (see openapi/README.md)."""
+
+    items: str  # the request array the batches fill
+    item_model: str
+    max_batch: int
+    results: str  # the answer array, an entry per recipient
+    result_item: str
+    price: str
+    recipient: list[str]
+    text_field: str | None
+    text_rule: str | None
+    history: str  # e.g. "history.list", relative to the operation's resource
+    history_by_date: bool
+    shared: list[Argument]  # the other body fields, the same for every batch
+
+
+@dataclass
 class Method:
     name: str
     operation_id: str
@@ -63,6 +81,7 @@ class Method:
     cast_to: str | None  # expression for the parser; None for a pager
     item_model: str | None = None
     envelope: bool = True  # False: the answer is the data itself, not wrapped (x-sdk-envelope: false)
+    bulk: Bulk | None = None
 
     @property
     def constant(self) -> str:
@@ -219,6 +238,16 @@ def read_resources(spec: dict[str, Any]) -> list[Resource]:
         if clashes:
             raise SpecError(f"resource {resource.path}: names used twice or reserved: {clashes}")
         resource.methods.sort(key=lambda method: method.name)
+    for resource_path, resource in by_path.items():
+        for method in resource.methods:
+            if method.bulk is None:
+                continue
+            *children, history_method = f"{resource_path}.{method.bulk.history}".split(".")
+            history = by_path.get(".".join(children))
+            if history is None or history_method not in [known.name for known in history.methods]:
+                raise SpecError(
+                    f"{method.qualified_name}: x-sdk-bulk history {method.bulk.history!r} is not an operation"
+                )
     return [resource for name, resource in sorted(by_path.items()) if "." not in name]
 
 
@@ -306,4 +335,60 @@ def _read_method(
         cast_to=cast_to,
         item_model=item,
         envelope=operation.get("x-sdk-envelope", True) is not False,
+        bulk=_read_bulk(schemas, operation, body_model, data, arguments, where),
+    )
+
+
+TEXT_RULES = ("sms", "voice", "mms")
+
+
+def _read_bulk(
+    schemas: dict[str, Any],
+    operation: dict[str, Any],
+    body_model: str | None,
+    data: dict[str, Any] | None,
+    arguments: list[Argument],
+    where: str,
+) -> Bulk | None:
+    bulk = operation.get("x-sdk-bulk")
+    if bulk is None:
+        return None
+    if body_model is None or not data or "$ref" not in data:
+        raise SpecError(f"{where}: x-sdk-bulk needs a request body and a $ref answer")
+    items = schemas[body_model].get("properties", {}).get(bulk["items"], {})
+    if items.get("type") != "array" or "$ref" not in items.get("items", {}):
+        raise SpecError(f"{where}: x-sdk-bulk items {bulk['items']!r} is not an array of a named schema")
+    item_model = schema_name(items["items"]["$ref"])
+    item_fields = schemas[item_model].get("properties", {})
+    results = schemas[schema_name(data["$ref"])].get("properties", {}).get(bulk["results"], {})
+    result_item = schema_name(results.get("items", {}).get("$ref", "#/components/schemas/Missing"))
+    result_fields = schemas.get(result_item, {})
+    if results.get("type") != "array" or bulk["price"] not in result_fields.get("properties", {}):
+        raise SpecError(
+            f"{where}: x-sdk-bulk results {bulk['results']!r} is not an array with {bulk['price']!r}"
+        )
+    recipient = list(bulk.get("recipient", []))
+    text = bulk.get("text") or {}
+    unknown = [name for name in [*recipient, text.get("field")] if name and name not in item_fields]
+    if unknown or text.get("rule", "sms") not in TEXT_RULES:
+        raise SpecError(
+            f"{where}: x-sdk-bulk names unknown fields {unknown} or text rule {text.get('rule')!r}"
+        )
+    return Bulk(
+        items=bulk["items"],
+        item_model=item_model,
+        max_batch=items.get("maxItems", 1000),
+        results=bulk["results"],
+        result_item=result_item,
+        price=bulk["price"],
+        recipient=recipient,
+        text_field=text.get("field"),
+        text_rule=text.get("rule"),
+        history=bulk["history"],
+        history_by_date=bool(bulk.get("history_by_date")),
+        shared=[
+            argument
+            for argument in arguments
+            if argument.location == "body" and argument.wire_name != bulk["items"]
+        ],
     )

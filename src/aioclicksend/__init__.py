@@ -9,6 +9,7 @@ Generated models live in :mod:`aioclicksend.models` (imported on first use).
 from __future__ import annotations
 
 from ._base_client import Timeout
+from ._bulk import BulkJob, BulkOptions, BulkSummary, Outcome, OutcomeKind, reconcile, tqdm_progress
 from ._client import AsyncClickSend
 from ._exceptions import (
     APIConnectionError,
@@ -26,6 +27,7 @@ from ._exceptions import (
     RateLimitError,
     RequestValidationError,
 )
+from ._message_parts import MessageParts, count_parts, sms_parts, voice_parts
 from ._pagination import AsyncPager, Page
 from ._response import RawResponse
 from ._retry import RetryPolicy
@@ -43,12 +45,18 @@ __all__ = [
     "AsyncPager",
     "AuthenticationError",
     "BadRequestError",
+    "BulkJob",
+    "BulkOptions",
+    "BulkSummary",
     "ClickSendError",
     "InternalServerError",
+    "MessageParts",
     "MethodNotAllowedError",
     "MissingCredentialsError",
     "NotFoundError",
     "NotGiven",
+    "Outcome",
+    "OutcomeKind",
     "Page",
     "PermissionDeniedError",
     "RateLimitError",
@@ -56,4 +64,9 @@ __all__ = [
     "RequestValidationError",
     "RetryPolicy",
     "Timeout",
+    "count_parts",
+    "reconcile",
+    "sms_parts",
+    "tqdm_progress",
+    "voice_parts",
 ]

@@ -31,6 +31,10 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--drop-rate", type=float, default=0.0, help="share of requests carried out, then dropped"
     )
+    parser.add_argument(
+        "--spike-rate", type=float, default=0.0, help="share of requests carried out, then answered late"
+    )
+    parser.add_argument("--spike-ms", type=float, default=0.0, help="how late a spiked answer comes")
     parser.add_argument("--seed", type=int, default=None, help="seed of the fault draws")
     return parser.parse_args(argv)
 
@@ -53,6 +57,8 @@ def main(argv: list[str] | None = None) -> None:
             error_rate=arguments.error_rate,
             error_after_rate=arguments.error_after_rate,
             drop_rate=arguments.drop_rate,
+            spike_rate=arguments.spike_rate,
+            spike_ms=arguments.spike_ms,
             seed=arguments.seed,
         )
     except ValueError as error:

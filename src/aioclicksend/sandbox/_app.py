@@ -20,6 +20,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from .._base_client import validation_problems
+from .._message_parts import count_parts
 from .._models import OpenStrEnum
 from .._pagination import MAX_PAGE_SIZE
 from ._faults import Counters, Faults, RateLimiter
@@ -219,12 +220,6 @@ def _shaped(template: Any, values: dict[str, Any]) -> dict[str, Any]:
     return item
 
 
-def _parts(body: str) -> int:
-    gsm = all(ord(character) < 128 for character in body)
-    single, multi = (160, 153) if gsm else (70, 67)
-    return 1 if len(body) <= single else math.ceil(len(body) / multi)
-
-
 def _recipients(call: Call, message: dict[str, Any]) -> list[dict[str, Any]]:
     """The message once per recipient: itself, or a copy for each contact of its ``list_id``."""
     list_id = message.get("list_id")
@@ -237,42 +232,45 @@ def _recipients(call: Call, message: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _send_messages(call: Call, *, record: bool) -> web.Response:
+    """A send (or price) of a batch: each item is priced, given a status and, when sent, kept in history."""
+    bulk = call.operation.bulk or {}
     channel = call.operation.path.rsplit("/", 1)[0].strip("/")
     if record and call.account == "nocredit":
         raise Refusal(*TEST_ACCOUNTS["nocredit"])
     example = call.operation.example_data or {}
-    template = (example.get("messages") or [{}])[0]
+    template = (example.get(bulk["results"]) or [{}])[0]
+    text = bulk.get("text")
+    needs_number = "to" in bulk.get("recipient", [])
     results = []
     total = Decimal(0)
-    for message in call.body.get("messages", []):
+    for message in call.body.get(bulk["items"], []):
         for recipient in _recipients(call, message):
-            valid = isinstance(recipient.get("to"), str) and bool(E164.match(recipient["to"]))
-            parts = _parts(str(recipient.get("body", "")))
+            valid = not needs_number or (
+                isinstance(recipient.get("to"), str) and bool(E164.match(recipient["to"]))
+            )
+            parts = count_parts(str(recipient.get(text["field"], "")), text["rule"]).parts if text else 1
             price = PRICE_PER_PART * parts if valid else Decimal(0)
             given = {key: value for key, value in recipient.items() if key != "list_id" and value is not None}
             result = _shaped(template, given)
-            result.update(
-                direction="out",
-                date=int(time.time()),
-                schedule=recipient.get("schedule", ""),
-                message_parts=parts,
-                message_price=str(price),
-                status="SUCCESS" if valid else "INVALID_RECIPIENT",
-            )
+            result.update({"schedule": recipient.get("schedule", ""), bulk["price"]: str(price)})
+            result["status"] = "SUCCESS" if valid else "INVALID_RECIPIENT"
+            if "message_parts" in template:
+                result.update(direction="out", message_parts=parts)
+            for stamp in ("date", "date_added"):
+                if stamp in template:
+                    result[stamp] = int(time.time())
             if record:
                 result["message_id"] = str(uuid.uuid4()).upper()
                 if valid:
-                    key = str(
-                        recipient.get("custom_string") or f"{recipient.get('to')}|{recipient.get('body')}"
-                    )
+                    key = str(recipient.get("custom_string") or json.dumps(recipient, sort_keys=True))
                     call.state.counters.deliveries[(channel, key)] += 1
                     call.store.history[channel].append(
                         {**result, "status": "Scheduled" if recipient.get("schedule") else "Sent"}
                     )
                     call.store.receipts[channel].append(
                         {
-                            "timestamp_send": result["date"],
-                            "timestamp": result["date"],
+                            "timestamp_send": int(time.time()),
+                            "timestamp": int(time.time()),
                             "message_id": result["message_id"],
                             "status_code": "201",
                             "status_text": "Success: Message received on handset.",
@@ -292,7 +290,7 @@ def _send_messages(call: Call, *, record: bool) -> web.Response:
         "total_price": str(total),
         "total_count": len(results),
         "queued_count": queued,
-        "messages": results,
+        bulk["results"]: results,
     }
     return call.ok(data)
 
@@ -315,6 +313,13 @@ def _send_email(call: Call) -> web.Response:
     call.state.counters.deliveries[("email", f"{recipients}|{call.body.get('subject')}")] += 1
     call.store.history["email"].append(email)
     return call.ok(email)
+
+
+def _within(moment: Any, since: int | None, until: int | None) -> bool:
+    """Whether a history entry's unix time is in [since, until]; an entry without one always is."""
+    if not isinstance(moment, int):
+        return True
+    return (since is None or moment >= since) and (until is None or moment <= until)
 
 
 def _channel_of(path: str, suffix: str) -> str:
@@ -424,10 +429,15 @@ def _documented(call: Call) -> web.Response:
 
 def _behaviour(operation: SandboxOperation, collections: dict[str, Collection]) -> Handler:
     path, method = operation.path, operation.method
-    fields = operation.body_model or ""
 
     def history(call: Call) -> web.Response:
-        return _page(call, call.store.history[_channel_of(path, "/history")])
+        items = call.store.history[_channel_of(path, "/history")]
+        since, until = call.query.get("date_from"), call.query.get("date_to")
+        if since is not None or until is not None:
+            items = [
+                item for item in items if _within(item.get("date") or item.get("date_added"), since, until)
+            ]
+        return _page(call, items)
 
     def receipts(call: Call) -> web.Response:
         return _page(call, call.store.receipts[_channel_of(path, "/receipts")])
@@ -440,13 +450,10 @@ def _behaviour(operation: SandboxOperation, collections: dict[str, Collection]) 
             raise Refusal(404, "NOT_FOUND", "Receipt not found.")
         return call.ok(found)
 
-    is_message_body = "Message" in fields and "Collection" in fields
-    if method == "POST" and path.endswith("/send") and is_message_body:
-        return functools.partial(_send_messages, record=True)
+    if operation.bulk is not None and path.endswith(("/send", "/price")):
+        return functools.partial(_send_messages, record=path.endswith("/send"))
     if method == "POST" and path == "/email/send":
         return _send_email
-    if method == "POST" and path.endswith("/price") and is_message_body:
-        return functools.partial(_send_messages, record=False)
     if method == "POST" and path.endswith(("/receipts", "/inbound")):
         return _documented  # "create a test receipt / inbound message": answered as documented
     if method == "GET" and path.endswith("/history") and operation.paginated:
@@ -512,6 +519,9 @@ def _route(
             response = behaviour(Call(request, operation, state, account or "", path_values, query, body))
         except Refusal as refusal:
             response = refusal.response
+        if faults.draw(faults.spike_rate):
+            counters.spiked += 1
+            await asyncio.sleep(faults.spike_ms / 1000)
         if faults.draw(faults.drop_rate):
             counters.dropped += 1
             if request.transport is not None:

@@ -23,12 +23,15 @@ class Faults:
     """Share of requests answered 500, 502 or 503 after they were carried out (the ambiguous case)."""
     drop_rate: float = 0.0
     """Share of requests whose connection is closed without an answer, after they were carried out."""
+    spike_rate: float = 0.0
+    """Share of requests answered ``spike_ms`` late, after they were carried out (a latency spike)."""
+    spike_ms: float = 0.0
     seed: int | None = None
     """Seed of the random draws, for reproducible runs."""
     _random: random.Random = field(default_factory=random.Random, repr=False)
 
     def __post_init__(self) -> None:
-        for name in ("error_rate", "error_after_rate", "drop_rate"):
+        for name in ("error_rate", "error_after_rate", "drop_rate", "spike_rate"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, not {value!r}")
@@ -73,6 +76,7 @@ class Counters:
     rate_limited: int = 0
     injected_errors: int = 0
     dropped: int = 0
+    spiked: int = 0
     deliveries: Counter[tuple[str, str]] = field(default_factory=Counter)
     """Messages accepted for delivery, per (channel, message key): a count above 1 is a duplicate."""
 

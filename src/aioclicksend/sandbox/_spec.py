@@ -36,6 +36,8 @@ class SandboxOperation:
     example: Any = field(repr=False)  # the documented answer (an envelope), or None
     empty_data: Any = field(repr=False, default=None)  # the emptiest data of the documented shape
     envelope: bool = True  # False: answered with the data itself (x-sdk-envelope: false)
+    bulk: dict[str, Any] | None = None
+    """The x-sdk-bulk of a send operation, shared with the price operation that takes the same body."""
 
     @property
     def example_data(self) -> Any:
@@ -89,6 +91,12 @@ def _empty_data(spec: dict[str, Any], operation: dict[str, Any]) -> Any:
 def operations() -> tuple[SandboxOperation, ...]:
     """Every operation of the spec, most specific paths first (static segments before parameters)."""
     spec = load_spec()
+    bulk_by_body = {
+        operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]: operation["x-sdk-bulk"]
+        for item in spec["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict) and "x-sdk-bulk" in operation
+    }
     found = []
     for path, item in spec["paths"].items():
         for method in HTTP_METHODS:
@@ -120,6 +128,7 @@ def operations() -> tuple[SandboxOperation, ...]:
                     example=_example(operation),
                     empty_data=_empty_data(spec, operation),
                     envelope=operation.get("x-sdk-envelope", True) is not False,
+                    bulk=bulk_by_body.get(body.get("$ref")) if method == "post" else None,
                 )
             )
     found.sort(key=lambda operation: (-operation.static_segments, operation.path.count("{")))

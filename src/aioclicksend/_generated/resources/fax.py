@@ -2,11 +2,14 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import Any, cast
 
+from typing_extensions import Unpack
+
 from ..._base_client import Operation, RequestOptions, Timeout, build_body
+from ..._bulk import BulkJob, BulkOperation, BulkOptions
 from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
@@ -105,6 +108,44 @@ class FaxResource(APIResource):
             options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
         )
         return cast("models.FaxSendResult", result)
+
+    def send_bulk(
+        self,
+        messages: Iterable[models.FaxMessage | Mapping[str, Any]]
+        | AsyncIterable[models.FaxMessage | Mapping[str, Any]],
+        *,
+        file_url: str,
+        **options: Unpack[BulkOptions],
+    ) -> BulkJob[models.SentFax]:
+        """Send Fax, in bulk: any number of messages, in batches of up to 1000.
+
+        Returns a :class:`~aioclicksend.BulkJob`: ``async for outcome in job`` gives one outcome per
+        input item as its batch completes; ``await job`` gives the summary. ``messages`` may be any
+        iterable or async iterable; it is read lazily. The other arguments are the same
+        for every batch. Settings (``concurrency``, ``max_rate``, ``batch_size``, ``on_progress``…):
+        see :class:`~aioclicksend.BulkOptions`.
+        """
+        return BulkJob(
+            self._client,
+            BulkOperation(
+                _SEND_FAX,
+                models.FaxMessageCollection,
+                models.FaxMessage,
+                models.FaxSendResult,
+                items_field="messages",
+                results_field="messages",
+                price_field="message_price",
+                max_batch=1000,
+                recipient_fields=("to", "list_id"),
+                text_field=None,
+                text_channel=None,
+                history=self.history.list,
+                history_by_date=True,
+            ),
+            messages,
+            shared={"file_url": file_url},
+            options=options,
+        )
 
 
 class FaxResourceWithRawResponse:

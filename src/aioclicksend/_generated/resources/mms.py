@@ -2,11 +2,14 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import Any, cast
 
+from typing_extensions import Unpack
+
 from ..._base_client import Operation, RequestOptions, Timeout, build_body
+from ..._bulk import BulkJob, BulkOperation, BulkOptions
 from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
@@ -106,6 +109,44 @@ class MmsResource(APIResource):
             options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
         )
         return cast("models.MmsSendResult", result)
+
+    def send_bulk(
+        self,
+        messages: Iterable[models.MmsMessage | Mapping[str, Any]]
+        | AsyncIterable[models.MmsMessage | Mapping[str, Any]],
+        *,
+        media_file: str,
+        **options: Unpack[BulkOptions],
+    ) -> BulkJob[models.MmsSentMessage]:
+        """Send MMS, in bulk: any number of messages, in batches of up to 1000.
+
+        Returns a :class:`~aioclicksend.BulkJob`: ``async for outcome in job`` gives one outcome per
+        input item as its batch completes; ``await job`` gives the summary. ``messages`` may be any
+        iterable or async iterable; it is read lazily. The other arguments are the same
+        for every batch. Settings (``concurrency``, ``max_rate``, ``batch_size``, ``on_progress``…):
+        see :class:`~aioclicksend.BulkOptions`.
+        """
+        return BulkJob(
+            self._client,
+            BulkOperation(
+                _SEND_MMS,
+                models.MmsMessageCollection,
+                models.MmsMessage,
+                models.MmsSendResult,
+                items_field="messages",
+                results_field="messages",
+                price_field="message_price",
+                max_batch=1000,
+                recipient_fields=("to", "list_id"),
+                text_field="body",
+                text_channel="mms",
+                history=self.history.list,
+                history_by_date=True,
+            ),
+            messages,
+            shared={"media_file": media_file},
+            options=options,
+        )
 
 
 class MmsResourceWithRawResponse:

@@ -2,11 +2,14 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import Any, cast
 
+from typing_extensions import Unpack
+
 from ..._base_client import Operation, RequestOptions, Timeout, build_body
+from ..._bulk import BulkJob, BulkOperation, BulkOptions
 from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
@@ -388,6 +391,56 @@ class PostLettersResource(APIResource):
         )
         return cast("models.PostLetterSendResult", result)
 
+    def send_bulk(
+        self,
+        recipients: Iterable[models.PostRecipient | Mapping[str, Any]]
+        | AsyncIterable[models.PostRecipient | Mapping[str, Any]],
+        *,
+        file_url: str,
+        template_used: int | NotGiven = NOT_GIVEN,
+        colour: int | NotGiven = NOT_GIVEN,
+        duplex: int | NotGiven = NOT_GIVEN,
+        priority_post: int | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        **options: Unpack[BulkOptions],
+    ) -> BulkJob[models.PostLetter]:
+        """Send Letter, in bulk: any number of recipients, in batches of up to 1000.
+
+        Returns a :class:`~aioclicksend.BulkJob`: ``async for outcome in job`` gives one outcome per
+        input item as its batch completes; ``await job`` gives the summary. ``recipients`` may be any
+        iterable or async iterable; it is read lazily. The other arguments are the same
+        for every batch. Settings (``concurrency``, ``max_rate``, ``batch_size``, ``on_progress``…):
+        see :class:`~aioclicksend.BulkOptions`.
+        """
+        return BulkJob(
+            self._client,
+            BulkOperation(
+                _SEND_POST_LETTER,
+                models.PostLetterRequest,
+                models.PostRecipient,
+                models.PostLetterSendResult,
+                items_field="recipients",
+                results_field="recipients",
+                price_field="post_price",
+                max_batch=1000,
+                recipient_fields=(),
+                text_field=None,
+                text_channel=None,
+                history=self.history.list,
+                history_by_date=False,
+            ),
+            recipients,
+            shared={
+                "file_url": file_url,
+                "template_used": template_used,
+                "colour": colour,
+                "duplex": duplex,
+                "priority_post": priority_post,
+                "source": source,
+            },
+            options=options,
+        )
+
 
 class PostLettersResourceWithRawResponse:
     """``client.post.letters.with_raw_response``."""
@@ -576,6 +629,44 @@ class PostPostcardsResource(APIResource):
             options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
         )
         return cast("models.PostPostcardSendResult", result)
+
+    def send_bulk(
+        self,
+        recipients: Iterable[models.PostRecipient | Mapping[str, Any]]
+        | AsyncIterable[models.PostRecipient | Mapping[str, Any]],
+        *,
+        file_urls: Sequence[str],
+        **options: Unpack[BulkOptions],
+    ) -> BulkJob[models.PostPostcard]:
+        """Send Postcard, in bulk: any number of recipients, in batches of up to 1000.
+
+        Returns a :class:`~aioclicksend.BulkJob`: ``async for outcome in job`` gives one outcome per
+        input item as its batch completes; ``await job`` gives the summary. ``recipients`` may be any
+        iterable or async iterable; it is read lazily. The other arguments are the same
+        for every batch. Settings (``concurrency``, ``max_rate``, ``batch_size``, ``on_progress``…):
+        see :class:`~aioclicksend.BulkOptions`.
+        """
+        return BulkJob(
+            self._client,
+            BulkOperation(
+                _SEND_POST_POSTCARD,
+                models.PostPostcardRequest,
+                models.PostRecipient,
+                models.PostPostcardSendResult,
+                items_field="recipients",
+                results_field="recipients",
+                price_field="post_price",
+                max_batch=1000,
+                recipient_fields=(),
+                text_field=None,
+                text_channel=None,
+                history=self.history.list,
+                history_by_date=False,
+            ),
+            recipients,
+            shared={"file_urls": file_urls},
+            options=options,
+        )
 
 
 class PostPostcardsResourceWithRawResponse:

@@ -1,0 +1,689 @@
+"""Bulk sending: any number of messages, in batches, concurrently, with exactly one outcome each.
+
+``cs.sms.send_bulk(messages)`` (and the same on MMS, voice, fax, letters and postcards) returns a
+:class:`BulkJob`. ``async for outcome in job`` yields an :class:`Outcome` per input message as its
+batch completes; ``await job`` runs it to the end and returns the :class:`BulkSummary`.
+
+What happens to a message:
+
+- it is checked on its own first (the spec's fields, a recipient, the text within the length ClickSend
+  sends without truncating); a bad one becomes ``INVALID`` and the job goes on;
+- batches go out ``concurrency`` at a time, paced by an :class:`~aioclicksend._rate.AdaptiveRate`;
+  429s and connections that never carried the request are retried, so ClickSend sees the batch once;
+- a batch that may have reached ClickSend without an answer (timeout, connection lost, 5xx) is never
+  sent again: its messages are ``UNKNOWN``, carrying their ``custom_string`` so that
+  :meth:`BulkJob.reconcile` (or :func:`reconcile`) can look them up in the channel's history.
+
+Every message that gets an auto ``custom_string`` (``<tag>:<input position>``) when it has none, so that
+every message can be found again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections import Counter
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Generator,
+    Iterable,
+    Mapping,
+)
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from ._base_client import BaseClient, Operation, RequestOptions, Timeout, validation_problems
+from ._exceptions import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    AuthenticationError,
+    InternalServerError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestValidationError,
+)
+from ._message_parts import count_parts
+from ._rate import AdaptiveRate
+from ._retry import should_retry
+from ._types import NOT_GIVEN, NotGiven
+
+if TYPE_CHECKING:
+    from ._pagination import AsyncPager
+
+__all__ = [
+    "BulkJob",
+    "BulkOperation",
+    "BulkOptions",
+    "BulkSummary",
+    "Outcome",
+    "OutcomeKind",
+    "reconcile",
+    "tqdm_progress",
+]
+
+ACCEPTED_STATUS = "SUCCESS"
+"""The per-message status of a send answer for a message ClickSend queued."""
+
+_Result = TypeVar("_Result", bound=BaseModel)
+
+
+class OutcomeKind(str, Enum):
+    """What happened to one message of a bulk send."""
+
+    ACCEPTED = "accepted"
+    """ClickSend queued it (status SUCCESS)."""
+    REJECTED = "rejected"
+    """ClickSend answered for it with another status, e.g. INVALID_RECIPIENT: not sent."""
+    INVALID = "invalid"
+    """Refused by the SDK's checks; never sent."""
+    NOT_SENT = "not_sent"
+    """Never reached ClickSend (refused batch, retries used up, job stopped): safe to send again."""
+    UNKNOWN = "unknown"
+    """Its batch may have reached ClickSend with no answer: reconcile before sending it again."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome(Generic[_Result]):
+    """The one outcome of one input message."""
+
+    index: int
+    """Position of the message in the input, from 0."""
+    kind: OutcomeKind
+    message: Any
+    """The message as sent (a model), or as given when it was invalid."""
+    custom_string: str | None = None
+    """The message's reference, which ClickSend keeps in its history and receipts."""
+    results: tuple[_Result, ...] = ()
+    """ClickSend's answer entries for the message: one per recipient (more with a ``list_id``)."""
+    status: str | None = None
+    """ClickSend's status for it (e.g. ``SUCCESS``, ``INVALID_RECIPIENT``), when it answered."""
+    price: Decimal = Decimal(0)
+    """What ClickSend priced the message at, across its recipients."""
+    reason: str | None = None
+    """Why it is invalid, not sent or unknown."""
+
+
+@dataclass
+class BulkSummary:
+    """Running totals of a bulk job; final once the job has ended (``finished``)."""
+
+    handed_out: int = 0
+    """Messages taken from the input; each has exactly one outcome once the job has ended."""
+    accepted: int = 0
+    rejected: int = 0
+    invalid: int = 0
+    not_sent: int = 0
+    unknown: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    """Messages per status ClickSend answered with (SUCCESS and each rejection)."""
+    cost: Decimal = Decimal(0)
+    """Sum of the ``total_price`` of every answered batch."""
+    requests: int = 0
+    """Requests sent, retries included."""
+    throttled: int = 0
+    """429 answers received."""
+    elapsed: float = 0.0
+    rate_limit: float | None = None
+    """The client-side request-rate limit in force (``None``: none)."""
+    finished: bool = False
+    stopped: str | None = None
+    """Why the job ended before the input did, if it did."""
+    unknown_outcomes: list[Outcome[Any]] = field(default_factory=list)
+    """The ``UNKNOWN`` outcomes, kept for :meth:`BulkJob.reconcile`."""
+
+    @property
+    def settled(self) -> int:
+        """Messages that have their outcome."""
+        return self.accepted + self.rejected + self.invalid + self.not_sent + self.unknown
+
+    @property
+    def messages_per_second(self) -> float:
+        return self.settled / self.elapsed if self.elapsed > 0 else 0.0
+
+    def count(self, outcome: Outcome[Any]) -> None:
+        """Add one outcome to the totals."""
+        setattr(self, outcome.kind.value, getattr(self, outcome.kind.value) + 1)
+        if outcome.status is not None:
+            self.statuses[outcome.status] += 1
+        if outcome.kind is OutcomeKind.UNKNOWN:
+            self.unknown_outcomes.append(outcome)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.settled}/{self.handed_out} messages: {self.accepted} accepted, {self.rejected} rejected, "
+            f"{self.invalid} invalid, {self.not_sent} not sent, {self.unknown} unknown; cost {self.cost}; "
+            f"{self.requests} requests ({self.throttled} throttled) in {self.elapsed:.1f} s"
+        )
+
+
+@dataclass(frozen=True)
+class BulkOperation:
+    """How one send operation takes part in bulk sending (from the spec's ``x-sdk-bulk``)."""
+
+    operation: Operation
+    request_model: type[BaseModel]
+    item_model: type[BaseModel]
+    result_model: type[BaseModel]
+    items_field: str
+    """The request's array the batches fill, e.g. ``messages``."""
+    results_field: str
+    """The answer's array with an entry per recipient."""
+    price_field: str
+    max_batch: int
+    recipient_fields: tuple[str, ...] = ()
+    """At least one of these must be given (e.g. ``to`` or ``list_id``)."""
+    text_field: str | None = None
+    text_channel: str | None = None
+    """Whose length rule the text follows: ``sms``, ``voice`` or ``mms``."""
+    history: Callable[..., AsyncPager[Any]] | None = None
+    history_by_date: bool = False
+    """Whether the history takes ``date_from`` / ``date_to``."""
+
+    @property
+    def name(self) -> str:
+        return f"{self.operation.name}_bulk"
+
+
+class BulkOptions(TypedDict, total=False):
+    """Settings of a bulk send (keyword arguments of every ``send_bulk``)."""
+
+    concurrency: int
+    """Batches in flight at once (default 4)."""
+    max_rate: float | None
+    """Most requests a second (default: no limit until ClickSend answers 429)."""
+    batch_size: int
+    """Messages per request (default and most: 1000)."""
+    max_retries: int
+    """Retries of a batch after a 429 or a connection that never carried it (default 8)."""
+    timeout: Timeout | NotGiven
+    """Timeout of each request (default: the client's)."""
+    on_progress: Callable[[BulkSummary], object] | None
+    """Called with the running :class:`BulkSummary` after each batch, and once at the end."""
+    tag: str | None
+    """Prefix of the auto ``custom_string`` (default: random); also the job's name in reasons."""
+    allow_truncation: bool
+    """Send texts longer than ClickSend sends whole (default: refuse them as invalid)."""
+
+
+@dataclass(eq=False)
+class _Batch:
+    items: list[tuple[int, BaseModel]]
+    maybe_sent: bool = False
+    """Set once a request carrying the batch may have left; cleared on a definite 'not processed'."""
+    settled: bool = False
+
+
+_DONE = None
+
+
+class BulkJob(Generic[_Result]):
+    """One bulk send. Iterate it for outcomes, await it for the summary; it runs once.
+
+    ``job.stop()`` ends it gracefully: no more input is taken and the batches already formed are sent.
+    Cancelling the task that iterates it ends it at once: batches in flight become ``UNKNOWN``, the
+    others ``NOT_SENT``, all counted in :attr:`summary`.
+    """
+
+    def __init__(
+        self,
+        client: BaseClient,
+        bulk: BulkOperation,
+        messages: Iterable[Any] | AsyncIterable[Any],
+        *,
+        shared: Mapping[str, Any],
+        options: BulkOptions,
+    ) -> None:
+        self._client = client
+        self._bulk = bulk
+        self._messages = messages
+        problems = []
+        unknown = set(options) - set(BulkOptions.__annotations__)
+        if unknown:
+            problems.append(f"unknown options: {sorted(unknown)}")
+        self.concurrency = options.get("concurrency", 4)
+        self.batch_size = options.get("batch_size", bulk.max_batch)
+        self.max_retries = options.get("max_retries", 8)
+        self.timeout: Timeout | NotGiven = options.get("timeout", NOT_GIVEN)
+        self.on_progress = options.get("on_progress")
+        self.tag = options.get("tag") or secrets.token_hex(4)
+        self.allow_truncation = options.get("allow_truncation", False)
+        if not isinstance(messages, (Iterable, AsyncIterable)) or isinstance(messages, (str, bytes, Mapping)):
+            problems.append(
+                f"messages: must be an iterable or async iterable of messages, not {type(messages).__name__}"
+            )
+        if not (isinstance(self.concurrency, int) and self.concurrency >= 1):
+            problems.append(f"concurrency: must be 1 or more, not {self.concurrency!r}")
+        if not (isinstance(self.batch_size, int) and 1 <= self.batch_size <= bulk.max_batch):
+            problems.append(f"batch_size: must be 1 to {bulk.max_batch}, not {self.batch_size!r}")
+        if not (isinstance(self.max_retries, int) and self.max_retries >= 0):
+            problems.append(f"max_retries: must be 0 or more, not {self.max_retries!r}")
+        try:
+            self._rate = AdaptiveRate(options.get("max_rate"))
+        except ValueError as error:
+            problems.append(str(error))
+        self._shared, shared_problems = self._validate_shared(shared)
+        problems += shared_problems
+        if problems:
+            raise RequestValidationError(bulk.name, problems)
+        self.summary = BulkSummary(rate_limit=self._rate.rate)
+        self._started = False
+        self._stopping = False
+        self._queued: list[_Batch] = []
+        self._in_flight: set[_Batch] = set()
+        self._input_error: BaseException | None = None
+        self._iterator: AsyncGenerator[Outcome[_Result], None] | None = None
+
+    # ---- checks ----
+
+    def _validate_shared(self, shared: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """The fields every batch shares (e.g. ``media_file``), validated, by model field name."""
+        fields = self._bulk.request_model.model_fields
+        by_wire = {info.alias or name: name for name, info in fields.items()}
+        values: dict[str, Any] = {}
+        problems = []
+        for wire_name, value in shared.items():
+            if isinstance(value, NotGiven):
+                continue
+            name = by_wire[wire_name]
+            try:
+                values[name] = TypeAdapter(fields[name].annotation or Any).validate_python(value)
+            except ValidationError as error:
+                problems += [
+                    f"{wire_name}{problem.removeprefix('(body)')}" for problem in validation_problems(error)
+                ]
+        missing = [
+            wire_name
+            for wire_name, name in by_wire.items()
+            if fields[name].is_required() and name not in values and wire_name != self._bulk.items_field
+        ]
+        problems += [f"{wire_name}: Field required" for wire_name in missing]
+        return values, problems
+
+    def _check(self, index: int, message: Any) -> BaseModel | Outcome[_Result]:
+        """The message as a model with its ``custom_string``, or an ``INVALID`` outcome saying why."""
+        bulk = self._bulk
+
+        def invalid(reason: str) -> Outcome[_Result]:
+            custom = message.get("custom_string") if isinstance(message, Mapping) else None
+            return Outcome(index, OutcomeKind.INVALID, message, custom, reason=reason)
+
+        if isinstance(message, BaseModel):
+            message = message.model_dump(by_alias=True, exclude_unset=True)
+        if not isinstance(message, Mapping):
+            return invalid(f"a message must be a mapping or a model, not {type(message).__name__}")
+        try:
+            model = bulk.item_model.model_validate(message)
+        except ValidationError as error:
+            return invalid("; ".join(validation_problems(error)))
+        if bulk.recipient_fields and all(
+            getattr(model, name, None) in (None, "") for name in bulk.recipient_fields
+        ):
+            return invalid(f"needs {' or '.join(bulk.recipient_fields)}")
+        if bulk.text_field and bulk.text_channel and not self.allow_truncation:
+            parts = count_parts(getattr(model, bulk.text_field) or "", bulk.text_channel)
+            if not parts.length:
+                return invalid(f"{bulk.text_field}: is empty")
+            if parts.truncated:
+                return invalid(
+                    f"{bulk.text_field}: {parts.length} {parts.encoding} characters, more than the "
+                    f"{parts.max_length} ClickSend sends without truncating"
+                )
+        if getattr(model, "custom_string", None) is None and "custom_string" in type(model).model_fields:
+            model.custom_string = f"{self.tag}:{index}"  # type: ignore[attr-defined]
+        return model
+
+    # ---- running ----
+
+    def __aiter__(self) -> AsyncIterator[Outcome[_Result]]:
+        self._iterator = self._run()
+        return self._iterator
+
+    async def __aenter__(self) -> BulkJob[_Result]:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """End the job now if it is still running (as cancelling does); use after breaking out of a loop."""
+        if self._iterator is not None:
+            await self._iterator.aclose()
+
+    def __await__(self) -> Generator[Any, None, BulkSummary]:
+        return self._drain().__await__()
+
+    async def _drain(self) -> BulkSummary:
+        async for _ in self:
+            pass
+        return self.summary
+
+    def stop(self, reason: str = "stopped by the caller") -> None:
+        """Take no more input; finish the batches already formed (safe to call from a signal handler)."""
+        if not self._stopping:
+            self._stopping = True
+            self.summary.stopped = self.summary.stopped or reason
+
+    async def _run(self) -> AsyncGenerator[Outcome[_Result], None]:
+        if self._started:
+            raise RuntimeError(f"{self._bulk.name}: a bulk job runs once; start a new one")
+        self._started = True
+        started = time.monotonic()
+        batches: asyncio.Queue[_Batch | None] = asyncio.Queue(maxsize=self.concurrency)
+        done: asyncio.Queue[list[Outcome[_Result]] | None] = asyncio.Queue(maxsize=2 * self.concurrency + 2)
+        producer = asyncio.create_task(self._produce(batches, done))
+        workers = [asyncio.create_task(self._work(batches, done)) for _ in range(self.concurrency)]
+        closer = asyncio.create_task(self._close(producer, workers, done))
+        ended = False
+        try:
+            while (outcomes := await done.get()) is not _DONE:
+                self.summary.elapsed = time.monotonic() - started
+                for outcome in outcomes:
+                    yield outcome
+                self._report()
+            ended = True
+        finally:
+            if not ended:
+                await self._abandon(producer, workers, closer)
+            self.summary.elapsed = time.monotonic() - started
+            self.summary.rate_limit = self._rate.rate
+            self.summary.finished = True
+            self._report()
+        await closer
+        if self._input_error is not None:
+            raise self._input_error
+
+    def _report(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(self.summary)
+
+    async def _close(
+        self, producer: asyncio.Task[None], workers: list[asyncio.Task[None]], done: asyncio.Queue[Any]
+    ) -> None:
+        try:
+            await producer
+            await asyncio.gather(*workers)
+        finally:
+            await done.put(_DONE)
+
+    async def _produce(self, batches: asyncio.Queue[_Batch | None], done: asyncio.Queue[Any]) -> None:
+        batch = _Batch([])
+        self._queued.append(batch)
+        invalid: list[Outcome[_Result]] = []
+        index = 0
+        try:
+            async for message in _as_async(self._messages):
+                if self._stopping:
+                    break
+                checked = self._check(index, message)
+                index += 1
+                self.summary.handed_out = index
+                if isinstance(checked, Outcome):
+                    self.summary.count(checked)
+                    invalid.append(checked)
+                    if len(invalid) >= self.batch_size:
+                        await done.put(invalid)
+                        invalid = []
+                    continue
+                batch.items.append((index - 1, checked))
+                if len(batch.items) >= self.batch_size:
+                    await batches.put(batch)
+                    batch = _Batch([])
+                    self._queued.append(batch)
+                    if invalid:
+                        await done.put(invalid)
+                        invalid = []
+        except Exception as error:  # the caller's iterable failed: stop, accounting for what was taken
+            self._input_error = error
+            self.stop(f"the messages iterable raised {type(error).__name__}: {error}")
+        if batch.items:
+            await batches.put(batch)
+        else:
+            self._queued.remove(batch)
+        if invalid:
+            await done.put(invalid)
+        for _ in range(self.concurrency):
+            await batches.put(None)
+
+    async def _work(self, batches: asyncio.Queue[_Batch | None], done: asyncio.Queue[Any]) -> None:
+        while (batch := await batches.get()) is not None:
+            self._queued.remove(batch)
+            self._in_flight.add(batch)
+            outcomes = await self._send(batch)
+            self._settle(batch, outcomes)
+            self._in_flight.discard(batch)
+            await done.put(outcomes)
+
+    def _settle(self, batch: _Batch, outcomes: list[Outcome[_Result]]) -> None:
+        batch.settled = True
+        for outcome in outcomes:
+            self.summary.count(outcome)
+
+    async def _abandon(
+        self,
+        producer: asyncio.Task[None],
+        workers: list[asyncio.Task[None]],
+        closer: asyncio.Task[None],
+    ) -> None:
+        """End the job now: cancel its tasks and give every message handed out its outcome."""
+        self.stop("cancelled")
+        tasks = [producer, *workers, closer]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for batch in [*self._in_flight, *self._queued]:
+            if batch.settled or not batch.items:
+                continue
+            kind = OutcomeKind.UNKNOWN if batch.maybe_sent else OutcomeKind.NOT_SENT
+            reason = (
+                "cancelled while its batch was being sent"
+                if batch.maybe_sent
+                else "cancelled before it was sent"
+            )
+            self._settle(batch, self._all(batch, kind, reason))
+
+    @staticmethod
+    def _all(batch: _Batch, kind: OutcomeKind, reason: str) -> list[Outcome[_Result]]:
+        return [
+            Outcome(index, kind, model, getattr(model, "custom_string", None), reason=reason)
+            for index, model in batch.items
+        ]
+
+    async def _send(self, batch: _Batch) -> list[Outcome[_Result]]:
+        bulk = self._bulk
+        values: dict[str, Any] = {**self._shared, bulk.items_field: [model for _, model in batch.items]}
+        body = bulk.request_model.model_construct(**values)
+        options = RequestOptions(timeout=self.timeout, max_retries=0)
+        retrying = self._client.retry_policy.retrying(max_retries=self.max_retries, idempotent=False)
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    await self._rate.wait()
+                    batch.maybe_sent = True
+                    self.summary.requests += 1
+                    try:
+                        result = await self._client.request(
+                            bulk.operation, body=body, cast_to=bulk.result_model, options=options
+                        )
+                    except Exception as error:
+                        if isinstance(error, RateLimitError):
+                            self.summary.throttled += 1
+                            self._rate.throttled()
+                            self.summary.rate_limit = self._rate.rate
+                        if should_retry(error, idempotent=False):
+                            batch.maybe_sent = False  # a 429 or a connection that never carried it
+                        raise
+                    self._rate.succeeded()
+        except (APIConnectionError, InternalServerError, APIResponseValidationError) as error:
+            if batch.maybe_sent:
+                return self._all(batch, OutcomeKind.UNKNOWN, f"{error}; it may have been sent")
+            return self._all(batch, OutcomeKind.NOT_SENT, str(error))
+        except APIStatusError as error:
+            if isinstance(error, (AuthenticationError, PermissionDeniedError)):
+                self.stop(f"ClickSend refused the account: {error}")
+            return self._all(batch, OutcomeKind.NOT_SENT, str(error))
+        except Exception as error:  # anything else still leaves each message with its one outcome
+            kind = OutcomeKind.UNKNOWN if batch.maybe_sent else OutcomeKind.NOT_SENT
+            return self._all(batch, kind, f"unexpected error: {type(error).__name__}: {error}")
+        return self._match(batch, result)
+
+    def _match(self, batch: _Batch, result: BaseModel) -> list[Outcome[_Result]]:
+        """One outcome per message of the batch, from the answer's entries."""
+        bulk = self._bulk
+        entries: list[_Result] = list(getattr(result, bulk.results_field, None) or [])
+        total = getattr(result, "total_price", None)
+        if total is not None:
+            self.summary.cost += Decimal(total)
+        customs = [getattr(model, "custom_string", None) for _, model in batch.items]
+        if len(entries) == len(customs) and all(
+            getattr(entry, "custom_string", None) in (None, custom)
+            for entry, custom in zip(entries, customs, strict=True)
+        ):
+            groups = [[entry] for entry in entries]
+        elif len(set(customs)) == len(customs):
+            by_custom: dict[Any, list[_Result]] = {}
+            for entry in entries:
+                by_custom.setdefault(getattr(entry, "custom_string", None), []).append(entry)
+            groups = [by_custom.get(custom, []) for custom in customs]
+        else:
+            groups = [[] for _ in customs]
+        outcomes: list[Outcome[_Result]] = []
+        for (index, model), custom, group in zip(batch.items, customs, groups, strict=True):
+            if not group:
+                outcomes.append(
+                    Outcome(
+                        index,
+                        OutcomeKind.UNKNOWN,
+                        model,
+                        custom,
+                        reason="ClickSend answered the batch, but with no entry that matches this message",
+                    )
+                )
+                continue
+            statuses = [str(getattr(entry, "status", None)) for entry in group]
+            accepted = ACCEPTED_STATUS in statuses
+            price = sum((Decimal(getattr(entry, bulk.price_field, None) or 0) for entry in group), Decimal(0))
+            outcomes.append(
+                Outcome(
+                    index,
+                    OutcomeKind.ACCEPTED if accepted else OutcomeKind.REJECTED,
+                    model,
+                    custom,
+                    results=tuple(group),
+                    status=ACCEPTED_STATUS if accepted else statuses[0],
+                    price=price,
+                )
+            )
+        return outcomes
+
+    # ---- reconciling ----
+
+    async def reconcile(
+        self, outcomes: Iterable[Outcome[Any]] | None = None, *, margin: float = 300.0
+    ) -> list[Outcome[Any]]:
+        """Look the ``UNKNOWN`` outcomes (default: all of this job's) up in the channel's history.
+
+        Returns a new outcome for each: ``ACCEPTED`` with the history entries when ClickSend has the
+        message, else ``NOT_SENT``. The history is read from ``margin`` seconds before the job started to
+        now; ClickSend may list a message some time after it is sent, so reconcile a while after the job.
+        """
+        bulk = self._bulk
+        if bulk.history is None:
+            raise RuntimeError(f"{bulk.name}: this channel has no history to reconcile from")
+        now = time.time()
+        since = now - self.summary.elapsed - margin
+        query: dict[str, Any] = {"limit": 100}
+        if bulk.history_by_date:
+            query.update(date_from=int(since), date_to=int(now + margin))
+        pending = list(self.summary.unknown_outcomes if outcomes is None else outcomes)
+        return await reconcile(pending, bulk.history(**query))
+
+
+async def reconcile(outcomes: Iterable[Outcome[Any]], history: AsyncIterable[Any]) -> list[Outcome[Any]]:
+    """Resolve outcomes by their ``custom_string`` against history entries, e.g. ``cs.sms.history.list()``.
+
+    Each outcome comes back ``ACCEPTED`` (with the entries found, one per recipient) or, if no entry
+    has its ``custom_string``, ``NOT_SENT``: safe to send again. Usable after a restart, with outcomes
+    (or just their index and ``custom_string``) saved from the job.
+    """
+    pending = list(outcomes)
+    missing = [outcome.index for outcome in pending if not outcome.custom_string]
+    if missing:
+        raise ValueError(
+            f"outcomes without a custom_string cannot be reconciled: input positions {missing[:10]}"
+        )
+    wanted = {outcome.custom_string: outcome for outcome in pending}
+    found: dict[str, list[Any]] = {}
+    async for entry in history:
+        custom = getattr(entry, "custom_string", None)
+        if isinstance(custom, str) and custom in wanted:
+            found.setdefault(custom, []).append(entry)
+    resolved = []
+    for outcome in pending:
+        entries = found.get(outcome.custom_string or "")
+        if entries:
+            resolved.append(
+                Outcome(
+                    outcome.index,
+                    OutcomeKind.ACCEPTED,
+                    outcome.message,
+                    outcome.custom_string,
+                    tuple(entries),
+                    status=str(getattr(entries[0], "status", None)),
+                )
+            )
+        else:
+            resolved.append(
+                Outcome(
+                    outcome.index,
+                    OutcomeKind.NOT_SENT,
+                    outcome.message,
+                    outcome.custom_string,
+                    reason="not in ClickSend's history: it was not sent",
+                )
+            )
+    return resolved
+
+
+async def _as_async(messages: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[Any]:
+    if isinstance(messages, AsyncIterable):
+        async for message in messages:
+            yield message
+    else:
+        for message in messages:
+            yield message
+
+
+def tqdm_progress(total: int | None = None, **tqdm_options: Any) -> Callable[[BulkSummary], None]:
+    """An ``on_progress`` callback drawing a terminal progress bar.
+
+    Needs tqdm (``pip install 'aioclicksend[progress]'``); ``tqdm_options`` go to :class:`tqdm.tqdm`.
+    """
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ImportError("tqdm_progress needs tqdm: pip install 'aioclicksend[progress]'") from None
+    bar = tqdm(total=total, unit="msg", unit_scale=True, **tqdm_options)
+
+    def update(summary: BulkSummary) -> None:
+        bar.update(summary.settled - bar.n)
+        bar.set_postfix(
+            accepted=summary.accepted,
+            rejected=summary.rejected,
+            invalid=summary.invalid,
+            unknown=summary.unknown,
+            not_sent=summary.not_sent,
+            refresh=False,
+        )
+        if summary.finished:
+            bar.close()
+
+    return update
