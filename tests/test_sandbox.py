@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -250,3 +251,36 @@ async def test_email_and_voice_sends_land_in_their_history(
     )
     assert voice.queued_count == 1
     assert (await cs.voice.history.list()).total == 1
+
+
+async def test_paging_with_prefetch(sandbox: tuple[SandboxServer, AsyncClickSend]) -> None:
+    server, cs = sandbox
+    contact_list = await cs.contact_lists.create(list_name="Many")
+    assert contact_list.list_id is not None
+    for number in range(100):
+        await cs.contacts.create(list_id=contact_list.list_id, phone_number=f"+614110{number:05d}")
+    server.faults.latency_ms = 20
+    pager = cs.contacts.list(list_id=contact_list.list_id, limit=15)
+    active, most = 0, 0
+    fetch_page = pager.fetch_page
+
+    async def counting(number: int) -> Any:
+        nonlocal active, most
+        active += 1
+        most = max(most, active)
+        try:
+            return await fetch_page(number)
+        finally:
+            active -= 1
+
+    pager.fetch_page = counting  # type: ignore[method-assign]
+    numbers = [contact.phone_number async for contact in pager.items(prefetch=3)]
+    assert numbers == [f"+614110{number:05d}" for number in range(100)]
+    assert most == 3  # three pages in flight at once
+
+    async for page in cs.contacts.list(list_id=contact_list.list_id, limit=15).pages(prefetch=4):
+        assert page.current_page == 1
+        break  # leaving early cancels the pages fetched ahead
+    with pytest.raises(ValueError, match="prefetch: must be 0 or more"):
+        async for _ in cs.contacts.list(list_id=contact_list.list_id).pages(prefetch=-1):
+            pass

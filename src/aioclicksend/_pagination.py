@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from collections.abc import AsyncIterator, Generator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -91,10 +93,22 @@ class AsyncPager(Generic[_Item]):
     def __await__(self) -> Generator[Any, None, Page[_Item]]:
         return self.fetch_page(self._first_page).__await__()
 
-    async def pages(self) -> AsyncIterator[Page[_Item]]:
-        """Every page from the first requested to the last."""
+    async def pages(self, *, prefetch: int = 0) -> AsyncIterator[Page[_Item]]:
+        """Every page from the first requested to the last, in order.
+
+        With ``prefetch=n``, up to ``n`` later pages are fetched concurrently while you work through
+        the current one (the first page tells how many there are); the default fetches one at a time.
+        """
+        if not isinstance(prefetch, int) or prefetch < 0:
+            raise RequestValidationError(
+                self._operation.name, [f"prefetch: must be 0 or more, not {prefetch!r}"]
+            )
         page = await self.fetch_page(self._first_page)
         yield page
+        if prefetch and page.has_next_page and page.current_page is not None and page.last_page is not None:
+            async for ahead in self._prefetched(page.current_page + 1, page.last_page, prefetch):
+                yield ahead
+                page = ahead
         while page.has_next_page:
             previous = page.current_page
             assert previous is not None
@@ -103,7 +117,26 @@ class AsyncPager(Generic[_Item]):
                 return  # the server did not advance: stop rather than loop forever
             yield page
 
-    async def __aiter__(self) -> AsyncIterator[_Item]:
-        async for page in self.pages():
+    async def _prefetched(self, first: int, last: int, window: int) -> AsyncIterator[Page[_Item]]:
+        """Pages ``first`` to ``last`` in order, keeping up to ``window`` requests ahead."""
+        pending: deque[asyncio.Task[Page[_Item]]] = deque()
+        following = first
+        try:
+            while pending or following <= last:
+                while following <= last and len(pending) < window:
+                    pending.append(asyncio.ensure_future(self.fetch_page(following)))
+                    following += 1
+                yield await pending.popleft()
+        finally:
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def items(self, *, prefetch: int = 0) -> AsyncIterator[_Item]:
+        """Every item of every page; ``prefetch`` as for :meth:`pages`."""
+        async for page in self.pages(prefetch=prefetch):
             for item in page.data:
                 yield item
+
+    def __aiter__(self) -> AsyncIterator[_Item]:
+        return self.items()
