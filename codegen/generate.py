@@ -29,7 +29,7 @@ HEADER = (
 )
 DOC_WIDTH = 100
 # Schemas mapped to handwritten lenient types instead of generated ones.
-TYPE_OVERRIDES = {"Money": "aioclicksend._types.Money", "UnixTime": "aioclicksend._types.UnixTime"}
+TYPE_OVERRIDES = {"Money": "aioclicksend._models.Money", "UnixTime": "aioclicksend._models.UnixTime"}
 
 
 def _docstring(method: Method) -> str:

@@ -31,7 +31,7 @@ TAKEN_NAMES = {
     "Timeout",
 }
 PAGING_PARAMS = ("page", "limit")
-# Schemas codegen maps to handwritten lenient types (see aioclicksend/_types.py).
+# Schemas codegen maps to handwritten lenient types (see aioclicksend/_models.py).
 SCALAR_TYPES = {"Money": ("Decimal | float | str", "Decimal | None"), "UnixTime": ("int", "int | None")}
 
 

@@ -8,30 +8,86 @@ Generated models live in :mod:`aioclicksend.models` (imported on first use).
 
 from __future__ import annotations
 
-from ._base_client import Timeout
-from ._bulk import BulkJob, BulkOptions, BulkSummary, Outcome, OutcomeKind, reconcile, tqdm_progress
-from ._client import AsyncClickSend
-from ._exceptions import (
-    APIConnectionError,
-    APIResponseValidationError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ClickSendError,
-    InternalServerError,
-    MethodNotAllowedError,
-    MissingCredentialsError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    RequestValidationError,
-)
-from ._message_parts import MessageParts, count_parts, sms_parts, voice_parts
-from ._pagination import AsyncPager, Page
-from ._response import RawResponse
-from ._retry import RetryPolicy
-from ._types import NOT_GIVEN, NotGiven
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._base_client import Timeout
+    from ._bulk import BulkJob, BulkOptions, BulkSummary, Outcome, OutcomeKind, reconcile, tqdm_progress
+    from ._client import AsyncClickSend
+    from ._exceptions import (
+        APIConnectionError,
+        APIResponseValidationError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ClickSendError,
+        InternalServerError,
+        MethodNotAllowedError,
+        MissingCredentialsError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        RequestValidationError,
+    )
+    from ._message_parts import MessageParts, count_parts, sms_parts, voice_parts
+    from ._pagination import AsyncPager, Page
+    from ._response import RawResponse
+    from ._retry import RetryPolicy
+    from ._types import NOT_GIVEN, NotGiven
+
+_EXPORTS = {
+    "APIConnectionError": "._exceptions",
+    "APIResponseValidationError": "._exceptions",
+    "APIStatusError": "._exceptions",
+    "APITimeoutError": "._exceptions",
+    "AsyncClickSend": "._client",
+    "AsyncPager": "._pagination",
+    "AuthenticationError": "._exceptions",
+    "BadRequestError": "._exceptions",
+    "BulkJob": "._bulk",
+    "BulkOptions": "._bulk",
+    "BulkSummary": "._bulk",
+    "ClickSendError": "._exceptions",
+    "InternalServerError": "._exceptions",
+    "MessageParts": "._message_parts",
+    "MethodNotAllowedError": "._exceptions",
+    "MissingCredentialsError": "._exceptions",
+    "NOT_GIVEN": "._types",
+    "NotFoundError": "._exceptions",
+    "NotGiven": "._types",
+    "Outcome": "._bulk",
+    "OutcomeKind": "._bulk",
+    "Page": "._pagination",
+    "PermissionDeniedError": "._exceptions",
+    "RateLimitError": "._exceptions",
+    "RawResponse": "._response",
+    "RequestValidationError": "._exceptions",
+    "RetryPolicy": "._retry",
+    "Timeout": "._base_client",
+    "count_parts": "._message_parts",
+    "reconcile": "._bulk",
+    "sms_parts": "._message_parts",
+    "tqdm_progress": "._bulk",
+    "voice_parts": "._message_parts",
+}
+"""Where each public name lives; a name's module is imported on first use, so ``import aioclicksend``
+stays cheap and a script that only counts SMS parts never loads aiohttp or pydantic."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'aioclicksend' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
 
 __version__ = "0.1.0"
 

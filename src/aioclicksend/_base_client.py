@@ -8,12 +8,11 @@ import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 import aiohttp
-from pydantic import BaseModel, TypeAdapter, ValidationError
-from pydantic_core import from_json
+from pydantic_core import ValidationError, from_json
 
 from ._exceptions import (
     APIConnectionError,
@@ -26,6 +25,9 @@ from ._exceptions import (
 from ._response import RawResponse, raw_response_requested
 from ._retry import RetryPolicy
 from ._types import NOT_GIVEN, NotGiven
+
+if TYPE_CHECKING:  # pydantic's model machinery loads with the first model, not with the client
+    from pydantic import BaseModel, TypeAdapter
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "BaseClient", "Operation", "RequestOptions", "Timeout"]
 
@@ -86,6 +88,8 @@ def build_body(operation: Operation, model: type[BaseModel], fields: Mapping[str
 
 @functools.lru_cache(maxsize=1024)
 def _adapter(cast_to: Any) -> TypeAdapter[Any]:
+    from pydantic import TypeAdapter
+
     return TypeAdapter(cast_to)
 
 

@@ -1,13 +1,15 @@
-"""Base classes the generated models build on: lenient about what the API sends back."""
+"""Base classes and value types the generated models build on: lenient about what the API sends back."""
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal, InvalidOperation
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
-__all__ = ["ClickSendModel", "OpenStrEnum"]
+__all__ = ["ClickSendModel", "Money", "OpenStrEnum", "UnixTime"]
 
 
 class ClickSendModel(BaseModel):
@@ -40,3 +42,41 @@ class OpenStrEnum(str, Enum):
         member._name_ = value.upper()
         member._value_ = value
         return member
+
+
+_NUMERIC = re.compile(r"\s*-?\d+(\.\d+)?\s*")
+
+
+def _parse_unix_time(value: Any) -> Any:
+    """Accept ints, numeric strings (also "1436157486.0") and "" / None as the API sends them."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and _NUMERIC.fullmatch(value):
+        return int(Decimal(value))
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _parse_money(value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        try:
+            return Decimal(value.strip())
+        except InvalidOperation:
+            return value  # left for pydantic to reject with a message naming the field
+    return value
+
+
+UnixTime = Annotated[int | None, BeforeValidator(_parse_unix_time)]
+"""Unix time in seconds; the API sends ints, numeric strings, or "" for none (read as ``None``)."""
+
+Money = Annotated[
+    Decimal | None,
+    BeforeValidator(_parse_money),
+    PlainSerializer(lambda value: None if value is None else str(value), when_used="json"),
+]
+"""An amount; the API sends strings ("0.0770") and numbers (0.28); read exactly as ``Decimal``."""

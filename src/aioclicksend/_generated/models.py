@@ -8,8 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field
 
-from aioclicksend._models import ClickSendModel, OpenStrEnum
-from aioclicksend._types import Money, UnixTime
+from aioclicksend._models import ClickSendModel, Money, OpenStrEnum, UnixTime
 
 
 class Account(ClickSendModel):
