@@ -12,7 +12,7 @@ import nox
 nox.options.sessions = ["tests"]
 nox.options.reuse_existing_virtualenvs = True
 
-LINT_PATHS = ["src", "tests", "codegen", "examples", "noxfile.py"]
+LINT_PATHS = ["src", "tests", "codegen", "examples", "bench", "noxfile.py"]
 
 
 def _lint(session: nox.Session) -> None:
@@ -80,7 +80,7 @@ def _wait_until_listening(port: int, server: subprocess.Popen[bytes], seconds: f
 @nox.session
 def demo(session: nox.Session) -> None:
     """Start the embedded sandbox (20 ms latency) and run the example programs against it."""
-    session.install("-e", ".")
+    session.install("-e", ".[progress]")
     port = _free_port()
     python = os.path.join(session.bin, "python")
     command = [python, "-m", "aioclicksend.sandbox", "--port", str(port), "--latency-ms", "20"]
@@ -98,3 +98,10 @@ def demo(session: nox.Session) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against the sandbox in its own process (see bench/run.py); prints one table."""
+    session.install("-e", ".[bench]")
+    session.run("python", "bench/run.py", *session.posargs)

@@ -1,89 +1,54 @@
-"""Send 10 000 SMS in batches of 1000 (ClickSend's maximum per call), with progress and a summary.
+"""Send 100 000 SMS with send_bulk: a progress bar, a summary, and an exact outcome for every message.
 
 Runs against whatever CLICKSEND_BASE_URL / CLICKSEND_USERNAME / CLICKSEND_API_KEY point at:
-`nox -s demo` points them at the embedded sandbox.
+`nox -s demo` points them at the embedded sandbox. Ctrl-C stops taking new messages and lets the
+batches already formed finish; a second Ctrl-C cancels at once (every message is still accounted for).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 import sys
-import time
-from collections import Counter
-from decimal import Decimal
+from collections.abc import Iterator
 
-from aioclicksend import AsyncClickSend, ClickSendError
+from aioclicksend import AsyncClickSend, OutcomeKind, tqdm_progress
 
-TOTAL = 10_000
-BATCH = 1000  # the most one POST /sms/send takes
-CONCURRENCY = 4
+TOTAL = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 
 
-def messages() -> list[dict[str, str]]:
-    """The job: every 500th number is malformed, to show a per-recipient rejection."""
-    return [
-        {
-            "to": "+61400" if number % 500 == 0 else f"+614{number:08d}",
-            "body": f"Your code is {number % 10_000:04d}",
-            "custom_string": f"job-42/{number}",
+def messages() -> Iterator[dict[str, str]]:
+    """Read lazily, as from a database cursor: every 500th number is malformed, every 2000th body empty."""
+    for number in range(TOTAL):
+        yield {
+            "to": "+61400" if number % 500 == 250 else f"+614{number:08d}",
+            "body": "" if number % 2000 == 1999 else f"Your code is {number % 10_000:04d}",
         }
-        for number in range(TOTAL)
-    ]
-
-
-class Progress:
-    def __init__(self, total: int) -> None:
-        self.total, self.done, self.started = total, 0, time.monotonic()
-
-    def advance(self, count: int) -> None:
-        self.done += count
-        rate = self.done / max(time.monotonic() - self.started, 1e-9)
-        filled = int(30 * self.done / self.total)
-        line = f"[{'#' * filled}{'.' * (30 - filled)}] {self.done:>6}/{self.total} messages  {rate:,.0f}/s"
-        print(
-            "\r" + line if sys.stdout.isatty() else line, end="" if sys.stdout.isatty() else "\n", flush=True
-        )
 
 
 async def main() -> None:
-    job = messages()
-    batches = [job[start : start + BATCH] for start in range(0, len(job), BATCH)]
-    statuses: Counter[str] = Counter()
-    cost = Decimal(0)
-    failed_batches = 0
-    progress = Progress(len(job))
-    limit = asyncio.Semaphore(CONCURRENCY)
-
     async with AsyncClickSend() as cs:
+        job = cs.sms.send_bulk(messages(), concurrency=4, on_progress=tqdm_progress(total=TOTAL))
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows' default loop
+            loop.add_signal_handler(signal.SIGINT, job.stop)
+        examples = {}
+        async for outcome in job:
+            examples.setdefault(outcome.kind, outcome)  # a real job would store each outcome
+        summary = job.summary
 
-        async def send(batch: list[dict[str, str]]) -> None:
-            nonlocal cost, failed_batches
-            async with limit:
-                try:
-                    result = await cs.sms.send(messages=batch)
-                except ClickSendError as error:  # nothing resent blindly: reported for reconciliation
-                    failed_batches += 1
-                    statuses[f"batch failed: {type(error).__name__}"] += len(batch)
-                else:
-                    statuses.update(message.status or "?" for message in result.messages or [])
-                    cost += result.total_price or 0
-            progress.advance(len(batch))
-
-        started = time.monotonic()
-        await asyncio.gather(*(send(batch) for batch in batches))
-        elapsed = time.monotonic() - started
-        history = await cs.sms.history.list(limit=15)
-
-    print()
-    print(
-        f"sent {len(job)} messages in {len(batches)} requests in {elapsed:.2f}s ({len(job) / elapsed:,.0f}/s)"
-    )
-    for status, count in statuses.most_common():
-        print(f"  {status:<22} {count:>6}")
-    print(f"  total cost             {cost:>10.4f}")
-    print(f"  SMS history now holds  {history.total:>6} messages")
-    if failed_batches:
-        raise SystemExit(f"{failed_batches} batches failed")
+    print(summary)
+    for status, count in summary.statuses.most_common():
+        print(f"  ClickSend status {status:<20} {count:>7}")
+    for kind in (OutcomeKind.REJECTED, OutcomeKind.INVALID):
+        if kind in examples:
+            example = examples[kind]
+            print(f"  e.g. {kind.value}: message #{example.index}: {example.reason or example.status}")
+    if summary.stopped:
+        print(f"stopped early: {summary.stopped}")
+    if summary.unknown:
+        print(f"{summary.unknown} messages may have been sent: reconcile them with job.reconcile()")
 
 
 if __name__ == "__main__":

@@ -51,7 +51,7 @@ from ._exceptions import (
     RateLimitError,
     RequestValidationError,
 )
-from ._message_parts import count_parts
+from ._message_parts import count_parts, surely_fits
 from ._rate import AdaptiveRate
 from ._retry import should_retry
 from ._types import NOT_GIVEN, NotGiven
@@ -274,6 +274,7 @@ class BulkJob(Generic[_Result]):
         problems += shared_problems
         if problems:
             raise RequestValidationError(bulk.name, problems)
+        self._tags = "custom_string" in bulk.item_model.model_fields
         self.summary = BulkSummary(rate_limit=self._rate.rate)
         self._started = False
         self._stopping = False
@@ -316,29 +317,34 @@ class BulkJob(Generic[_Result]):
             custom = message.get("custom_string") if isinstance(message, Mapping) else None
             return Outcome(index, OutcomeKind.INVALID, message, custom, reason=reason)
 
-        if isinstance(message, BaseModel):
-            message = message.model_dump(by_alias=True, exclude_unset=True)
-        if not isinstance(message, Mapping):
+        fields = (
+            message.model_dump(by_alias=True, exclude_unset=True)
+            if isinstance(message, BaseModel)
+            else message
+        )
+        if not isinstance(fields, Mapping):
             return invalid(f"a message must be a mapping or a model, not {type(message).__name__}")
+        if self._tags and fields.get("custom_string") is None:
+            fields = {**fields, "custom_string": f"{self.tag}:{index}"}
         try:
-            model = bulk.item_model.model_validate(message)
+            model = bulk.item_model.model_validate(fields)
         except ValidationError as error:
             return invalid("; ".join(validation_problems(error)))
         if bulk.recipient_fields and all(
             getattr(model, name, None) in (None, "") for name in bulk.recipient_fields
         ):
             return invalid(f"needs {' or '.join(bulk.recipient_fields)}")
-        if bulk.text_field and bulk.text_channel and not self.allow_truncation:
-            parts = count_parts(getattr(model, bulk.text_field) or "", bulk.text_channel)
-            if not parts.length:
+        if bulk.text_field and bulk.text_channel:
+            text = getattr(model, bulk.text_field) or ""
+            if not text:
                 return invalid(f"{bulk.text_field}: is empty")
-            if parts.truncated:
-                return invalid(
-                    f"{bulk.text_field}: {parts.length} {parts.encoding} characters, more than the "
-                    f"{parts.max_length} ClickSend sends without truncating"
-                )
-        if getattr(model, "custom_string", None) is None and "custom_string" in type(model).model_fields:
-            model.custom_string = f"{self.tag}:{index}"  # type: ignore[attr-defined]
+            if not self.allow_truncation and not surely_fits(text, bulk.text_channel):
+                parts = count_parts(text, bulk.text_channel)
+                if parts.truncated:
+                    return invalid(
+                        f"{bulk.text_field}: {parts.length} {parts.encoding} characters, more than the "
+                        f"{parts.max_length} ClickSend sends without truncating"
+                    )
         return model
 
     # ---- running ----

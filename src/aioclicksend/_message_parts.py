@@ -87,6 +87,17 @@ def _measure(text: str) -> tuple[Encoding, int]:
     return "gsm", septets
 
 
+_SHORTEST_LIMIT = {
+    channel: min(rule.max_length(max_parts) for rule in rules.values())
+    for channel, (max_parts, rules) in _RULES.items()
+}
+
+
+def surely_fits(text: str, channel: str) -> bool:
+    """A quick check: True if ``text`` is short enough never to be truncated, whatever its characters."""
+    return 2 * len(text) <= _SHORTEST_LIMIT[channel]  # at most 2 units a character (UTF-16 surrogates)
+
+
 def count_parts(text: str, channel: str) -> MessageParts:
     """Parts of a message text by the docs' table of ``channel``: ``sms``, ``voice`` or ``mms``."""
     if not isinstance(text, str):
