@@ -253,6 +253,10 @@ class BaseClient:
         cast_to: Any,
     ) -> Any:
         method = operation.method
+        if status < 400 and operation.envelope:
+            decoded = _decode_envelope(cast_to, raw)
+            if decoded is not None:
+                return _answer(decoded["data"], decoded, status, headers, method, url, raw)
         try:
             payload: Any = from_json(raw) if raw.strip() else None
         except ValueError:
@@ -293,19 +297,54 @@ class BaseClient:
                 status=status,
                 body=raw,
             ) from None
-        if not raw_response_requested.get():
-            return data
-        return RawResponse(
-            data=data,
-            status=status,
-            headers=headers,
-            method=method,
-            url=url,
-            http_code=envelope.get("http_code"),
-            response_code=envelope.get("response_code"),
-            response_msg=envelope.get("response_msg"),
-            content=raw,
-        )
+        return _answer(data, envelope, status, headers, method, url, raw)
 
 
 _NOT_JSON = object()
+
+
+@functools.lru_cache(maxsize=1024)
+def _envelope_adapter(cast_to: Any) -> TypeAdapter[Any]:
+    from pydantic import TypeAdapter
+    from typing_extensions import TypedDict
+
+    fields = {"http_code": Any, "response_code": Any, "response_msg": Any, "data": cast_to}
+    return TypeAdapter(TypedDict("Envelope", fields, total=False))  # type: ignore[operator]
+
+
+def _decode_envelope(cast_to: Any, raw: bytes) -> dict[str, Any] | None:
+    """The envelope of a success answer, its data validated straight from the JSON bytes (the fast path).
+
+    ``None`` when that does not work out (not JSON, no ``data``, data not as the spec says): the
+    general path then parses the answer again and says what is wrong.
+    """
+    try:
+        envelope: dict[str, Any] = _envelope_adapter(cast_to).validate_json(raw)
+    except ValidationError:
+        return None
+    return envelope if "data" in envelope else None
+
+
+def _answer(
+    data: Any,
+    envelope: Mapping[str, Any],
+    status: int,
+    headers: Mapping[str, str],
+    method: str,
+    url: str,
+    raw: bytes,
+) -> Any:
+    """The data, or the whole :class:`RawResponse` when the call came through ``with_raw_response``."""
+    if not raw_response_requested.get():
+        return data
+    return RawResponse(
+        data=data,
+        status=status,
+        headers=headers,
+        method=method,
+        url=url,
+        http_code=envelope.get("http_code"),
+        response_code=envelope.get("response_code"),
+        response_msg=envelope.get("response_msg"),
+        content=raw,
+    )

@@ -91,7 +91,7 @@ class OutcomeKind(str, Enum):
     """Its batch may have reached ClickSend with no answer: reconcile before sending it again."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Outcome(Generic[_Result]):
     """The one outcome of one input message."""
 
@@ -151,7 +151,8 @@ class BulkSummary:
 
     def count(self, outcome: Outcome[Any]) -> None:
         """Add one outcome to the totals."""
-        setattr(self, outcome.kind.value, getattr(self, outcome.kind.value) + 1)
+        kind = outcome.kind.value
+        setattr(self, kind, getattr(self, kind) + 1)
         if outcome.status is not None:
             self.statuses[outcome.status] += 1
         if outcome.kind is OutcomeKind.UNKNOWN:
@@ -311,41 +312,50 @@ class BulkJob(Generic[_Result]):
 
     def _check(self, index: int, message: Any) -> BaseModel | Outcome[_Result]:
         """The message as a model with its ``custom_string``, or an ``INVALID`` outcome saying why."""
-        bulk = self._bulk
-
-        def invalid(reason: str) -> Outcome[_Result]:
-            custom = message.get("custom_string") if isinstance(message, Mapping) else None
-            return Outcome(index, OutcomeKind.INVALID, message, custom, reason=reason)
-
         fields = (
             message.model_dump(by_alias=True, exclude_unset=True)
             if isinstance(message, BaseModel)
             else message
         )
-        if not isinstance(fields, Mapping):
-            return invalid(f"a message must be a mapping or a model, not {type(message).__name__}")
-        if self._tags and fields.get("custom_string") is None:
-            fields = {**fields, "custom_string": f"{self.tag}:{index}"}
-        try:
-            model = bulk.item_model.model_validate(fields)
-        except ValidationError as error:
-            return invalid("; ".join(validation_problems(error)))
-        if bulk.recipient_fields and all(
-            getattr(model, name, None) in (None, "") for name in bulk.recipient_fields
-        ):
-            return invalid(f"needs {' or '.join(bulk.recipient_fields)}")
-        if bulk.text_field and bulk.text_channel:
-            text = getattr(model, bulk.text_field) or ""
-            if not text:
-                return invalid(f"{bulk.text_field}: is empty")
-            if not self.allow_truncation and not surely_fits(text, bulk.text_channel):
-                parts = count_parts(text, bulk.text_channel)
-                if parts.truncated:
-                    return invalid(
-                        f"{bulk.text_field}: {parts.length} {parts.encoding} characters, more than the "
-                        f"{parts.max_length} ClickSend sends without truncating"
-                    )
-        return model
+        if isinstance(fields, Mapping):
+            if self._tags and fields.get("custom_string") is None:
+                fields = {**fields, "custom_string": f"{self.tag}:{index}"}
+            try:
+                model = self._bulk.item_model.model_validate(fields)
+            except ValidationError as error:
+                problem: str | None = "; ".join(validation_problems(error))
+            else:
+                problem = self._problem(model)
+                if problem is None:
+                    return model
+        else:
+            problem = f"a message must be a mapping or a model, not {type(message).__name__}"
+        custom = message.get("custom_string") if isinstance(message, Mapping) else None
+        return Outcome(index, OutcomeKind.INVALID, message, custom, reason=problem)
+
+    def _problem(self, model: BaseModel) -> str | None:
+        """What is wrong with a message the spec's model accepts: no recipient, no text, too long a text."""
+        bulk = self._bulk
+        if bulk.recipient_fields:
+            for name in bulk.recipient_fields:
+                if getattr(model, name) not in (None, ""):
+                    break
+            else:
+                return f"needs {' or '.join(bulk.recipient_fields)}"
+        if bulk.text_field is None or bulk.text_channel is None:
+            return None
+        text = getattr(model, bulk.text_field)
+        if not text:
+            return f"{bulk.text_field}: is empty"
+        if self.allow_truncation or surely_fits(text, bulk.text_channel):
+            return None
+        parts = count_parts(text, bulk.text_channel)
+        if not parts.truncated:
+            return None
+        return (
+            f"{bulk.text_field}: {parts.length} {parts.encoding} characters, more than the "
+            f"{parts.max_length} ClickSend sends without truncating"
+        )
 
     # ---- running ----
 
@@ -561,34 +571,31 @@ class BulkJob(Generic[_Result]):
             groups = [by_custom.get(custom, []) for custom in customs]
         else:
             groups = [[] for _ in customs]
-        outcomes: list[Outcome[_Result]] = []
-        for (index, model), custom, group in zip(batch.items, customs, groups, strict=True):
-            if not group:
-                outcomes.append(
-                    Outcome(
-                        index,
-                        OutcomeKind.UNKNOWN,
-                        model,
-                        custom,
-                        reason="ClickSend answered the batch, but with no entry that matches this message",
-                    )
-                )
-                continue
-            statuses = [str(getattr(entry, "status", None)) for entry in group]
-            accepted = ACCEPTED_STATUS in statuses
-            price = sum((Decimal(getattr(entry, bulk.price_field, None) or 0) for entry in group), Decimal(0))
-            outcomes.append(
-                Outcome(
-                    index,
-                    OutcomeKind.ACCEPTED if accepted else OutcomeKind.REJECTED,
-                    model,
-                    custom,
-                    results=tuple(group),
-                    status=ACCEPTED_STATUS if accepted else statuses[0],
-                    price=price,
-                )
-            )
-        return outcomes
+        return [
+            self._answered(index, model, custom, group)
+            for (index, model), custom, group in zip(batch.items, customs, groups, strict=True)
+        ]
+
+    def _answered(
+        self, index: int, model: BaseModel, custom: str | None, group: list[_Result]
+    ) -> Outcome[_Result]:
+        """The outcome of a message from its answer entries (one per recipient)."""
+        if not group:
+            reason = "ClickSend answered the batch, but with no entry that matches this message"
+            return Outcome(index, OutcomeKind.UNKNOWN, model, custom, reason=reason)
+        price_field = self._bulk.price_field
+        statuses = [getattr(entry, "status", None) for entry in group]
+        prices = [getattr(entry, price_field, None) or 0 for entry in group]
+        accepted = ACCEPTED_STATUS in statuses
+        return Outcome(
+            index,
+            OutcomeKind.ACCEPTED if accepted else OutcomeKind.REJECTED,
+            model,
+            custom,
+            results=tuple(group),
+            status=ACCEPTED_STATUS if accepted else str(statuses[0]),
+            price=Decimal(prices[0]) if len(prices) == 1 else sum(map(Decimal, prices), Decimal(0)),
+        )
 
     # ---- reconciling ----
 

@@ -34,6 +34,9 @@ class OpenStrEnum(str, Enum):
     An unknown value becomes a member-like object of the enum that is not among its listed members.
     """
 
+    def __str__(self) -> str:
+        return str(self.value)  # f"{member}" gives the API's value, as with enum.StrEnum
+
     @classmethod
     def _missing_(cls, value: Any) -> OpenStrEnum | None:
         if not isinstance(value, str):
