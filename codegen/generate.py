@@ -109,7 +109,7 @@ def _write_models(spec_path: Path, output: Path) -> None:
         "--custom-template-dir",
         str(TEMPLATES / "models"),
         "--additional-imports",
-        "aioclicksend._models.OpenStrEnum",
+        "aioclicksend._models.OpenStrEnum,aioclicksend._models.OpenIntEnum",
         "--type-overrides",
         json.dumps(TYPE_OVERRIDES),
         "--no-formatters",

@@ -147,7 +147,8 @@ class Annotator:
                 return SCALAR_TYPES[name][0 if argument else 1]
             target = self.schemas[name]
             if "enum" in target:
-                return f"models.{name} | str" if argument else f"models.{name}"
+                scalar = "int" if target.get("type") == "integer" else "str"
+                return f"models.{name} | {scalar}" if argument else f"models.{name}"
             if argument and (target.get("type") == "object" or "properties" in target or "allOf" in target):
                 return f"models.{name} | Mapping[str, Any]"
             return f"models.{name}"

@@ -12,7 +12,7 @@ import pytest
 from aioresponses import aioresponses
 
 from aioclicksend import NOT_GIVEN, AsyncClickSend, RawResponse, models
-from aioclicksend._models import OpenStrEnum
+from aioclicksend._models import OpenIntEnum, OpenStrEnum
 
 from .conftest import BASE_URL, sent, sent_json
 
@@ -163,3 +163,12 @@ def test_open_enum_accepts_unknown_values() -> None:
     novel = Colour("ultraviolet")
     assert isinstance(novel, Colour) and novel == "ultraviolet" and novel.value == "ultraviolet"
     assert novel not in list(Colour)
+    assert f"{Colour.RED} {novel}" == "red ultraviolet"
+
+    class Level(OpenIntEnum):
+        LOW = 0
+
+    assert Level(0) is Level.LOW
+    assert Level(7) == 7 and Level(7) not in list(Level) and Level(7).name == "VALUE_7"
+    with pytest.raises(ValueError):
+        Level("7")

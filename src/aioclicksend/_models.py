@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from enum import Enum
+from enum import Enum, IntEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
-__all__ = ["ClickSendModel", "Money", "OpenStrEnum", "UnixTime"]
+__all__ = ["ClickSendModel", "Money", "OpenIntEnum", "OpenStrEnum", "UnixTime"]
 
 
 class ClickSendModel(BaseModel):
@@ -43,6 +43,19 @@ class OpenStrEnum(str, Enum):
             return None
         member = str.__new__(cls, value)
         member._name_ = value.upper()
+        member._value_ = value
+        return member
+
+
+class OpenIntEnum(IntEnum):
+    """An integer enum that also accepts values it does not list, like :class:`OpenStrEnum`."""
+
+    @classmethod
+    def _missing_(cls, value: Any) -> OpenIntEnum | None:
+        if not isinstance(value, int) or isinstance(value, bool):
+            return None
+        member = int.__new__(cls, value)
+        member._name_ = f"VALUE_{value}"
         member._value_ = value
         return member
 

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-from enum import IntEnum
 from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field
 
-from aioclicksend._models import ClickSendModel, Money, OpenStrEnum, UnixTime
+from aioclicksend._models import ClickSendModel, Money, OpenIntEnum, OpenStrEnum, UnixTime
 
 
 class Account(ClickSendModel):
@@ -4267,7 +4266,7 @@ class SmsCampaignPrice(ClickSendModel):
     currency: Annotated[Currency | None, Field(alias="_currency")] = None
 
 
-class SmsInboundMessageSearchType(IntEnum):
+class SmsInboundMessageSearchType(OpenIntEnum):
     """How an inbound rule matches a message: 0 any message, 1 starts with, 2 contains, 3 does not contain."""
 
     ANY_MESSAGE = 0
