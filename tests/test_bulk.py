@@ -228,7 +228,7 @@ async def test_settings_and_shared_fields_are_checked(sandbox: tuple[SandboxServ
         "concurrency: must be 1 or more, not 0",
         "batch_size: must be 1 to 1000, not 1001",
         "max_retries: must be 0 or more, not -1",
-        "max_rate must be a positive number of requests a second, not -1",
+        "max_rate: must be a positive number of requests a second, not -1",
     ]
     with pytest.raises(RequestValidationError, match="media_file: Input should be a valid string"):
         cs.mms.send_bulk([], media_file=5)  # type: ignore[arg-type]

@@ -14,8 +14,8 @@ What happens to a message:
   sent again: its messages are ``UNKNOWN``, carrying their ``custom_string`` so that
   :meth:`BulkJob.reconcile` (or :func:`reconcile`) can look them up in the channel's history.
 
-Every message that gets an auto ``custom_string`` (``<tag>:<input position>``) when it has none, so that
-every message can be found again.
+A message without a ``custom_string`` is given one (``<tag>:<input position>``), so that every message
+can be found again.
 """
 
 from __future__ import annotations
@@ -394,7 +394,9 @@ class BulkJob(Generic[_Result]):
         self._started = True
         started = time.monotonic()
         batches: asyncio.Queue[_Batch | None] = asyncio.Queue(maxsize=self.concurrency)
-        done: asyncio.Queue[list[Outcome[_Result]] | None] = asyncio.Queue(maxsize=2 * self.concurrency + 2)
+        # Few finished batches wait for the reader: a worker whose outcomes are not read yet waits too,
+        # so memory holds at most about 2 + concurrency batches of outcomes.
+        done: asyncio.Queue[list[Outcome[_Result]] | None] = asyncio.Queue(maxsize=2)
         producer = asyncio.create_task(self._produce(batches, done))
         workers = [asyncio.create_task(self._work(batches, done)) for _ in range(self.concurrency)]
         closer = asyncio.create_task(self._close(producer, workers, done))
@@ -617,7 +619,7 @@ class BulkJob(Generic[_Result]):
         if bulk.history_by_date:
             query.update(date_from=int(since), date_to=int(now + margin))
         pending = list(self.summary.unknown_outcomes if outcomes is None else outcomes)
-        return await reconcile(pending, bulk.history(**query))
+        return await reconcile(pending, bulk.history(**query).items(prefetch=4))
 
 
 async def reconcile(outcomes: Iterable[Outcome[Any]], history: AsyncIterable[Any]) -> list[Outcome[Any]]:

@@ -28,7 +28,7 @@ class AdaptiveRate:
         min_rate: float = 0.5,
     ) -> None:
         if max_rate is not None and not (math.isfinite(max_rate) and max_rate > 0):
-            raise ValueError(f"max_rate must be a positive number of requests a second, not {max_rate!r}")
+            raise ValueError(f"max_rate: must be a positive number of requests a second, not {max_rate!r}")
         self.max_rate = max_rate
         self.rate = max_rate
         self.quiet_period = quiet_period
