@@ -30,12 +30,23 @@ def messages() -> Iterator[dict[str, str]]:
 async def main() -> None:
     async with AsyncClickSend() as cs:
         job = cs.sms.send_bulk(messages(), concurrency=4, on_progress=tqdm_progress(total=TOTAL))
-        loop = asyncio.get_running_loop()
+        this_task = asyncio.current_task()
+        assert this_task is not None
+
+        def interrupt() -> None:  # first Ctrl-C: stop gracefully; second: cancel now
+            if job.summary.stopped is None:
+                job.stop("stopped by Ctrl-C")
+            else:
+                this_task.cancel()
+
         with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows' default loop
-            loop.add_signal_handler(signal.SIGINT, job.stop)
+            asyncio.get_running_loop().add_signal_handler(signal.SIGINT, interrupt)
         examples = {}
-        async for outcome in job:
-            examples.setdefault(outcome.kind, outcome)  # a real job would store each outcome
+        try:
+            async for outcome in job:
+                examples.setdefault(outcome.kind, outcome)  # a real job would store each outcome
+        except asyncio.CancelledError:
+            pass  # the job has accounted for every message it took: report them below
         summary = job.summary
 
     print(summary)

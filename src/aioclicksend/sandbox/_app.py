@@ -123,7 +123,10 @@ def _coerce(value: str, schema: dict[str, Any], name: str) -> Any:
 async def _read_body(request: web.Request, operation: SandboxOperation) -> dict[str, Any]:
     if operation.body_model is None:
         return {}
-    raw = (await request.read()).strip()
+    try:
+        raw = (await request.read()).strip()
+    except ConnectionResetError:  # the client went away mid-body (e.g. it was cancelled): nothing to do
+        raise asyncio.CancelledError from None
     if not raw and operation.body_required:
         raise Refusal(400, "BAD_REQUEST", "a request body is required")
     raw = raw or b"{}"
