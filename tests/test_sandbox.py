@@ -284,3 +284,12 @@ async def test_paging_with_prefetch(sandbox: tuple[SandboxServer, AsyncClickSend
     with pytest.raises(ValueError, match="prefetch: must be 0 or more"):
         async for _ in cs.contacts.list(list_id=contact_list.list_id).pages(prefetch=-1):
             pass
+
+
+def test_bad_fault_settings_are_named() -> None:
+    with pytest.raises(ValueError, match="spike_rate must be between 0 and 1, not 2"):
+        Faults(spike_rate=2)
+    from aioclicksend.sandbox.__main__ import main
+
+    with pytest.raises(SystemExit, match=r"drop_rate must be between 0 and 1, not -0\.5"):
+        main(["--drop-rate", "-0.5"])
