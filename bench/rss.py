@@ -11,6 +11,19 @@ import time
 from aioclicksend import AsyncClickSend
 
 
+def peak_rss_kb() -> int:
+    """This process's own peak RSS. On Linux VmHWM: ru_maxrss would carry over the peak of the process
+    that started this one (the kernel keeps it across exec), counting the bench runner's memory too."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 async def main(base_url: str, count: int) -> None:
     source = ({"to": f"+614{i % 10**8:08d}", "body": f"Your code is {i:06d}"} for i in range(count))
     started = time.perf_counter()
@@ -18,12 +31,8 @@ async def main(base_url: str, count: int) -> None:
         accepted = 0
         async for outcome in cs.sms.send_bulk(source, concurrency=8):
             accepted += outcome.kind.value == "accepted"
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
-    print(
-        json.dumps(
-            {"peak_rss_mb": peak_kb / 1024, "accepted": accepted, "seconds": time.perf_counter() - started}
-        )
-    )
+    seconds = time.perf_counter() - started
+    print(json.dumps({"peak_rss_mb": peak_rss_kb() / 1024, "accepted": accepted, "seconds": seconds}))
 
 
 if __name__ == "__main__":
