@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from aioclicksend import (
     AsyncClickSend,
@@ -21,6 +23,8 @@ from aioclicksend import (
 from aioclicksend._rate import AdaptiveRate
 from aioclicksend.sandbox import SandboxServer
 from aioclicksend.testing import clicksend_sandbox
+
+from .conftest import BASE_URL
 
 
 @pytest.fixture
@@ -287,3 +291,21 @@ def test_adaptive_rate(monkeypatch: pytest.MonkeyPatch) -> None:
         clock[0] += 1
         unlimited._recover(clock[0])
     assert unlimited.rate is None  # the limit is lifted again
+
+
+async def test_an_unreadable_answer_field_spoils_only_its_read(client: AsyncClickSend, mocked: Any) -> None:
+    entry = {"to": "+61411111111", "status": "SUCCESS", "message_price": "0.0770", "message_parts": "many"}
+    mocked.post(
+        f"{BASE_URL}/sms/send",
+        payload={
+            "http_code": 200,
+            "data": {"total_price": 0.077, "messages": [{**entry, "custom_string": "a"}]},
+        },
+    )
+    [outcome] = [
+        o async for o in client.sms.send_bulk([{"to": "+61411111111", "body": "hi", "custom_string": "a"}])
+    ]
+    assert outcome.kind is OutcomeKind.ACCEPTED and outcome.price == Decimal("0.0770")
+    assert len(outcome.results) == 1
+    with pytest.raises(ValidationError, match="message_parts"):
+        outcome.results[0]

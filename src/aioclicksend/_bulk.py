@@ -21,6 +21,7 @@ can be found again.
 from __future__ import annotations
 
 import asyncio
+import functools
 import secrets
 import time
 from collections import Counter
@@ -32,12 +33,14 @@ from collections.abc import (
     Generator,
     Iterable,
     Mapping,
+    Sequence,
 )
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, cast, overload
 
+import typing_extensions
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ._base_client import BaseClient, Operation, RequestOptions, Timeout, validation_problems
@@ -52,6 +55,7 @@ from ._exceptions import (
     RequestValidationError,
 )
 from ._message_parts import count_parts, surely_fits
+from ._models import Money, parse_money
 from ._rate import AdaptiveRate
 from ._retry import should_retry
 from ._types import NOT_GIVEN, NotGiven
@@ -102,14 +106,18 @@ class Outcome(Generic[_Result]):
     """The message as sent (a model), or as given when it was invalid."""
     custom_string: str | None = None
     """The message's reference, which ClickSend keeps in its history and receipts."""
-    results: tuple[_Result, ...] = ()
-    """ClickSend's answer entries for the message: one per recipient (more with a ``list_id``)."""
+    results: Sequence[_Result] = ()
+    """ClickSend's answer entries for the message as models: one per recipient (more with a ``list_id``)."""
     status: str | None = None
     """ClickSend's status for it (e.g. ``SUCCESS``, ``INVALID_RECIPIENT``), when it answered."""
     price: Decimal = Decimal(0)
     """What ClickSend priced the message at, across its recipients."""
     reason: str | None = None
     """Why it is invalid, not sent or unknown."""
+
+
+_COUNTER_OF = {kind: kind.value for kind in OutcomeKind}
+"""The BulkSummary field counting each kind of outcome."""
 
 
 @dataclass
@@ -151,7 +159,7 @@ class BulkSummary:
 
     def count(self, outcome: Outcome[Any]) -> None:
         """Add one outcome to the totals."""
-        kind = outcome.kind.value
+        kind = _COUNTER_OF[outcome.kind]
         setattr(self, kind, getattr(self, kind) + 1)
         if outcome.status is not None:
             self.statuses[outcome.status] += 1
@@ -174,6 +182,7 @@ class BulkOperation:
     request_model: type[BaseModel]
     item_model: type[BaseModel]
     result_model: type[BaseModel]
+    """The model of one entry of the answer's array (e.g. ``SentSms``)."""
     items_field: str
     """The request's array the batches fill, e.g. ``messages``."""
     results_field: str
@@ -529,7 +538,10 @@ class BulkJob(Generic[_Result]):
                     self.summary.requests += 1
                     try:
                         result = await self._client.request(
-                            bulk.operation, body=body, cast_to=bulk.result_model, options=options
+                            bulk.operation,
+                            body=body,
+                            cast_to=_answer_type(bulk.results_field),
+                            options=options,
                         )
                     except Exception as error:
                         if isinstance(error, RateLimitError):
@@ -553,23 +565,22 @@ class BulkJob(Generic[_Result]):
             return self._all(batch, kind, f"unexpected error: {type(error).__name__}: {error}")
         return self._match(batch, result)
 
-    def _match(self, batch: _Batch, result: BaseModel) -> list[Outcome[_Result]]:
-        """One outcome per message of the batch, from the answer's entries."""
-        bulk = self._bulk
-        entries: list[_Result] = list(getattr(result, bulk.results_field, None) or [])
-        total = getattr(result, "total_price", None)
-        if total is not None:
-            self.summary.cost += Decimal(total)
+    def _match(self, batch: _Batch, answer: Mapping[str, Any]) -> list[Outcome[_Result]]:
+        """One outcome per message of the batch, from the answer's entries (kept as dicts, see
+        :class:`_ReadOnDemand`)."""
+        entries: list[dict[str, Any]] = answer.get(self._bulk.results_field) or []
+        if answer.get("total_price") is not None:
+            self.summary.cost += answer["total_price"]
         customs = [getattr(model, "custom_string", None) for _, model in batch.items]
         if len(entries) == len(customs) and all(
-            getattr(entry, "custom_string", None) in (None, custom)
+            entry.get("custom_string") in (None, custom)
             for entry, custom in zip(entries, customs, strict=True)
         ):
             groups = [[entry] for entry in entries]
         elif len(set(customs)) == len(customs):
-            by_custom: dict[Any, list[_Result]] = {}
+            by_custom: dict[Any, list[dict[str, Any]]] = {}
             for entry in entries:
-                by_custom.setdefault(getattr(entry, "custom_string", None), []).append(entry)
+                by_custom.setdefault(entry.get("custom_string"), []).append(entry)
             groups = [by_custom.get(custom, []) for custom in customs]
         else:
             groups = [[] for _ in customs]
@@ -579,24 +590,28 @@ class BulkJob(Generic[_Result]):
         ]
 
     def _answered(
-        self, index: int, model: BaseModel, custom: str | None, group: list[_Result]
+        self, index: int, model: BaseModel, custom: str | None, group: list[dict[str, Any]]
     ) -> Outcome[_Result]:
         """The outcome of a message from its answer entries (one per recipient)."""
         if not group:
             reason = "ClickSend answered the batch, but with no entry that matches this message"
             return Outcome(index, OutcomeKind.UNKNOWN, model, custom, reason=reason)
         price_field = self._bulk.price_field
-        statuses = [getattr(entry, "status", None) for entry in group]
-        prices = [getattr(entry, price_field, None) or 0 for entry in group]
+        if len(group) == 1:  # the usual case: one recipient
+            statuses = [group[0].get("status")]
+            price = _price(group[0].get(price_field))
+        else:
+            statuses = [entry.get("status") for entry in group]
+            price = sum((_price(entry.get(price_field)) for entry in group), Decimal(0))
         accepted = ACCEPTED_STATUS in statuses
         return Outcome(
             index,
             OutcomeKind.ACCEPTED if accepted else OutcomeKind.REJECTED,
             model,
             custom,
-            results=tuple(group),
+            results=_ReadOnDemand(cast("type[_Result]", self._bulk.result_model), group),
             status=ACCEPTED_STATUS if accepted else str(statuses[0]),
-            price=Decimal(prices[0]) if len(prices) == 1 else sum(map(Decimal, prices), Decimal(0)),
+            price=price,
         )
 
     # ---- reconciling ----
@@ -666,6 +681,54 @@ async def reconcile(outcomes: Iterable[Outcome[Any]], history: AsyncIterable[Any
                 )
             )
     return resolved
+
+
+@functools.lru_cache(maxsize=16)
+def _answer_type(results_field: str) -> Any:
+    """What a bulk send reads of an answer: its total price, and its entries as plain dicts."""
+    fields = {"total_price": Money, results_field: list[dict[str, Any]]}
+    return typing_extensions.TypedDict("BulkAnswer", fields, total=False)  # type: ignore[operator]
+
+
+def _price(value: Any) -> Decimal:
+    """An entry's price as ``Money`` reads it; one that cannot be read counts as 0 (it is only a total)."""
+    price = parse_money(value)
+    if type(price) is Decimal:
+        return price
+    return Decimal(price) if isinstance(price, int) else Decimal(0)
+
+
+class _ReadOnDemand(Sequence[_Result]):
+    """A message's answer entries, turned into models when first read.
+
+    Reading only what the outcome needs (status, reference, price) keeps a large batch cheap, and an
+    entry field the model cannot read fails that read, never the outcome of an accepted message.
+    """
+
+    __slots__ = ("_entries", "_model", "_models")
+
+    def __init__(self, model: type[_Result], entries: list[dict[str, Any]]) -> None:
+        self._model = model
+        self._entries = entries
+        self._models: tuple[_Result, ...] | None = None
+
+    def _read(self) -> tuple[_Result, ...]:
+        if self._models is None:
+            self._models = tuple(self._model.model_validate(entry) for entry in self._entries)
+        return self._models
+
+    @overload
+    def __getitem__(self, index: int) -> _Result: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[_Result]: ...
+    def __getitem__(self, index: int | slice) -> _Result | Sequence[_Result]:
+        return self._read()[index]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return repr(list(self._read()))
 
 
 async def _as_async(messages: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[Any]:

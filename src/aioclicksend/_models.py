@@ -74,7 +74,8 @@ def _parse_unix_time(value: Any) -> Any:
     return value
 
 
-def _parse_money(value: Any) -> Any:
+def parse_money(value: Any) -> Any:
+    """Money as the API sends it (a string, a number, or "" for none) as a Decimal; other values unchanged."""
     if value is None or value == "":
         return None
     if isinstance(value, float):
@@ -92,7 +93,7 @@ UnixTime = Annotated[int | None, BeforeValidator(_parse_unix_time)]
 
 Money = Annotated[
     Decimal | None,
-    BeforeValidator(_parse_money),
+    BeforeValidator(parse_money),
     PlainSerializer(lambda value: None if value is None else str(value), when_used="json"),
 ]
 """An amount; the API sends strings ("0.0770") and numbers (0.28); read exactly as ``Decimal``."""

@@ -131,7 +131,7 @@ class FaxResource(APIResource):
                 _SEND_FAX,
                 models.FaxMessageCollection,
                 models.FaxMessage,
-                models.FaxSendResult,
+                models.SentFax,
                 items_field="messages",
                 results_field="messages",
                 price_field="message_price",

@@ -132,7 +132,7 @@ class MmsResource(APIResource):
                 _SEND_MMS,
                 models.MmsMessageCollection,
                 models.MmsMessage,
-                models.MmsSendResult,
+                models.MmsSentMessage,
                 items_field="messages",
                 results_field="messages",
                 price_field="message_price",

@@ -192,7 +192,7 @@ class SmsResource(APIResource):
                 _SEND_SMS,
                 models.SmsMessageCollection,
                 models.SmsMessage,
-                models.SmsSendResult,
+                models.SentSms,
                 items_field="messages",
                 results_field="messages",
                 price_field="message_price",

@@ -194,7 +194,7 @@ class VoiceResource(APIResource):
                 _SEND_VOICE_MESSAGE,
                 models.VoiceMessageCollection,
                 models.VoiceMessage,
-                models.VoiceSendResult,
+                models.VoiceSentMessage,
                 items_field="messages",
                 results_field="messages",
                 price_field="message_price",
