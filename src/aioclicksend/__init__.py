@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._base_client import Timeout
-    from ._bulk import BulkJob, BulkOptions, BulkSummary, Outcome, OutcomeKind, reconcile, tqdm_progress
+    from ._bulk import BulkJob, BulkOptions
     from ._client import AsyncClickSend
     from ._exceptions import (
         APIConnectionError,
@@ -32,7 +32,9 @@ if TYPE_CHECKING:
         RequestValidationError,
     )
     from ._message_parts import MessageParts, count_parts, sms_parts, voice_parts
+    from ._outcomes import BulkSummary, Outcome, OutcomeKind, reconcile
     from ._pagination import AsyncPager, Page
+    from ._progress import tqdm_progress
     from ._response import RawResponse
     from ._retry import RetryPolicy
     from ._types import NOT_GIVEN, NotGiven
@@ -48,7 +50,7 @@ _EXPORTS = {
     "BadRequestError": "._exceptions",
     "BulkJob": "._bulk",
     "BulkOptions": "._bulk",
-    "BulkSummary": "._bulk",
+    "BulkSummary": "._outcomes",
     "ClickSendError": "._exceptions",
     "InternalServerError": "._exceptions",
     "MessageParts": "._message_parts",
@@ -57,8 +59,8 @@ _EXPORTS = {
     "NOT_GIVEN": "._types",
     "NotFoundError": "._exceptions",
     "NotGiven": "._types",
-    "Outcome": "._bulk",
-    "OutcomeKind": "._bulk",
+    "Outcome": "._outcomes",
+    "OutcomeKind": "._outcomes",
     "Page": "._pagination",
     "PermissionDeniedError": "._exceptions",
     "RateLimitError": "._exceptions",
@@ -67,9 +69,9 @@ _EXPORTS = {
     "RetryPolicy": "._retry",
     "Timeout": "._base_client",
     "count_parts": "._message_parts",
-    "reconcile": "._bulk",
+    "reconcile": "._outcomes",
     "sms_parts": "._message_parts",
-    "tqdm_progress": "._bulk",
+    "tqdm_progress": "._progress",
     "voice_parts": "._message_parts",
 }
 """Where each public name lives; a name's module is imported on first use, so ``import aioclicksend``

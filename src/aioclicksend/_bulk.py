@@ -24,7 +24,6 @@ import asyncio
 import functools
 import secrets
 import time
-from collections import Counter
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
@@ -33,12 +32,10 @@ from collections.abc import (
     Generator,
     Iterable,
     Mapping,
-    Sequence,
 )
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum
-from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, cast
 
 import typing_extensions
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -56,6 +53,7 @@ from ._exceptions import (
 )
 from ._message_parts import count_parts, surely_fits
 from ._models import Money, parse_money
+from ._outcomes import ACCEPTED_STATUS, BulkSummary, Outcome, OutcomeKind, ReadOnDemand, reconcile
 from ._rate import AdaptiveRate
 from ._retry import should_retry
 from ._types import NOT_GIVEN, NotGiven
@@ -63,115 +61,9 @@ from ._types import NOT_GIVEN, NotGiven
 if TYPE_CHECKING:
     from ._pagination import AsyncPager
 
-__all__ = [
-    "BulkJob",
-    "BulkOperation",
-    "BulkOptions",
-    "BulkSummary",
-    "Outcome",
-    "OutcomeKind",
-    "reconcile",
-    "tqdm_progress",
-]
-
-ACCEPTED_STATUS = "SUCCESS"
-"""The per-message status of a send answer for a message ClickSend queued."""
+__all__ = ["BulkJob", "BulkOperation", "BulkOptions"]
 
 _Result = TypeVar("_Result", bound=BaseModel)
-
-
-class OutcomeKind(str, Enum):
-    """What happened to one message of a bulk send."""
-
-    ACCEPTED = "accepted"
-    """ClickSend queued it (status SUCCESS)."""
-    REJECTED = "rejected"
-    """ClickSend answered for it with another status, e.g. INVALID_RECIPIENT: not sent."""
-    INVALID = "invalid"
-    """Refused by the SDK's checks; never sent."""
-    NOT_SENT = "not_sent"
-    """Never reached ClickSend (refused batch, retries used up, job stopped): safe to send again."""
-    UNKNOWN = "unknown"
-    """Its batch may have reached ClickSend with no answer: reconcile before sending it again."""
-
-
-@dataclass(slots=True)
-class Outcome(Generic[_Result]):
-    """The one outcome of one input message."""
-
-    index: int
-    """Position of the message in the input, from 0."""
-    kind: OutcomeKind
-    message: Any
-    """The message as sent (a model), or as given when it was invalid."""
-    custom_string: str | None = None
-    """The message's reference, which ClickSend keeps in its history and receipts."""
-    results: Sequence[_Result] = ()
-    """ClickSend's answer entries for the message as models: one per recipient (more with a ``list_id``)."""
-    status: str | None = None
-    """ClickSend's status for it (e.g. ``SUCCESS``, ``INVALID_RECIPIENT``), when it answered."""
-    price: Decimal = Decimal(0)
-    """What ClickSend priced the message at, across its recipients."""
-    reason: str | None = None
-    """Why it is invalid, not sent or unknown."""
-
-
-_COUNTER_OF = {kind: kind.value for kind in OutcomeKind}
-"""The BulkSummary field counting each kind of outcome."""
-
-
-@dataclass
-class BulkSummary:
-    """Running totals of a bulk job; final once the job has ended (``finished``)."""
-
-    handed_out: int = 0
-    """Messages taken from the input; each has exactly one outcome once the job has ended."""
-    accepted: int = 0
-    rejected: int = 0
-    invalid: int = 0
-    not_sent: int = 0
-    unknown: int = 0
-    statuses: Counter[str] = field(default_factory=Counter)
-    """Messages per status ClickSend answered with (SUCCESS and each rejection)."""
-    cost: Decimal = Decimal(0)
-    """Sum of the ``total_price`` of every answered batch."""
-    requests: int = 0
-    """Requests sent, retries included."""
-    throttled: int = 0
-    """429 answers received."""
-    elapsed: float = 0.0
-    rate_limit: float | None = None
-    """The client-side request-rate limit in force (``None``: none)."""
-    finished: bool = False
-    stopped: str | None = None
-    """Why the job ended before the input did, if it did."""
-    unknown_outcomes: list[Outcome[Any]] = field(default_factory=list)
-    """The ``UNKNOWN`` outcomes, kept for :meth:`BulkJob.reconcile`."""
-
-    @property
-    def settled(self) -> int:
-        """Messages that have their outcome."""
-        return self.accepted + self.rejected + self.invalid + self.not_sent + self.unknown
-
-    @property
-    def messages_per_second(self) -> float:
-        return self.settled / self.elapsed if self.elapsed > 0 else 0.0
-
-    def count(self, outcome: Outcome[Any]) -> None:
-        """Add one outcome to the totals."""
-        kind = _COUNTER_OF[outcome.kind]
-        setattr(self, kind, getattr(self, kind) + 1)
-        if outcome.status is not None:
-            self.statuses[outcome.status] += 1
-        if outcome.kind is OutcomeKind.UNKNOWN:
-            self.unknown_outcomes.append(outcome)
-
-    def __str__(self) -> str:
-        return (
-            f"{self.settled}/{self.handed_out} messages: {self.accepted} accepted, {self.rejected} rejected, "
-            f"{self.invalid} invalid, {self.not_sent} not sent, {self.unknown} unknown; cost {self.cost}; "
-            f"{self.requests} requests ({self.throttled} throttled) in {self.elapsed:.1f} s"
-        )
 
 
 @dataclass(frozen=True)
@@ -609,7 +501,7 @@ class BulkJob(Generic[_Result]):
             OutcomeKind.ACCEPTED if accepted else OutcomeKind.REJECTED,
             model,
             custom,
-            results=_ReadOnDemand(cast("type[_Result]", self._bulk.result_model), group),
+            results=ReadOnDemand(cast("type[_Result]", self._bulk.result_model), group),
             status=ACCEPTED_STATUS if accepted else str(statuses[0]),
             price=price,
         )
@@ -637,52 +529,6 @@ class BulkJob(Generic[_Result]):
         return await reconcile(pending, bulk.history(**query).items(prefetch=4))
 
 
-async def reconcile(outcomes: Iterable[Outcome[Any]], history: AsyncIterable[Any]) -> list[Outcome[Any]]:
-    """Resolve outcomes by their ``custom_string`` against history entries, e.g. ``cs.sms.history.list()``.
-
-    Each outcome comes back ``ACCEPTED`` (with the entries found, one per recipient) or, if no entry
-    has its ``custom_string``, ``NOT_SENT``: safe to send again. Usable after a restart, with outcomes
-    (or just their index and ``custom_string``) saved from the job.
-    """
-    pending = list(outcomes)
-    missing = [outcome.index for outcome in pending if not outcome.custom_string]
-    if missing:
-        raise ValueError(
-            f"outcomes without a custom_string cannot be reconciled: input positions {missing[:10]}"
-        )
-    wanted = {outcome.custom_string: outcome for outcome in pending}
-    found: dict[str, list[Any]] = {}
-    async for entry in history:
-        custom = getattr(entry, "custom_string", None)
-        if isinstance(custom, str) and custom in wanted:
-            found.setdefault(custom, []).append(entry)
-    resolved = []
-    for outcome in pending:
-        entries = found.get(outcome.custom_string or "")
-        if entries:
-            resolved.append(
-                Outcome(
-                    outcome.index,
-                    OutcomeKind.ACCEPTED,
-                    outcome.message,
-                    outcome.custom_string,
-                    tuple(entries),
-                    status=str(getattr(entries[0], "status", None)),
-                )
-            )
-        else:
-            resolved.append(
-                Outcome(
-                    outcome.index,
-                    OutcomeKind.NOT_SENT,
-                    outcome.message,
-                    outcome.custom_string,
-                    reason="not in ClickSend's history: it was not sent",
-                )
-            )
-    return resolved
-
-
 @functools.lru_cache(maxsize=16)
 def _answer_type(results_field: str) -> Any:
     """What a bulk send reads of an answer: its total price, and its entries as plain dicts."""
@@ -698,39 +544,6 @@ def _price(value: Any) -> Decimal:
     return Decimal(price) if isinstance(price, int) else Decimal(0)
 
 
-class _ReadOnDemand(Sequence[_Result]):
-    """A message's answer entries, turned into models when first read.
-
-    Reading only what the outcome needs (status, reference, price) keeps a large batch cheap, and an
-    entry field the model cannot read fails that read, never the outcome of an accepted message.
-    """
-
-    __slots__ = ("_entries", "_model", "_models")
-
-    def __init__(self, model: type[_Result], entries: list[dict[str, Any]]) -> None:
-        self._model = model
-        self._entries = entries
-        self._models: tuple[_Result, ...] | None = None
-
-    def _read(self) -> tuple[_Result, ...]:
-        if self._models is None:
-            self._models = tuple(self._model.model_validate(entry) for entry in self._entries)
-        return self._models
-
-    @overload
-    def __getitem__(self, index: int) -> _Result: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[_Result]: ...
-    def __getitem__(self, index: int | slice) -> _Result | Sequence[_Result]:
-        return self._read()[index]
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def __repr__(self) -> str:
-        return repr(list(self._read()))
-
-
 async def _as_async(messages: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[Any]:
     if isinstance(messages, AsyncIterable):
         async for message in messages:
@@ -738,30 +551,3 @@ async def _as_async(messages: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterat
     else:
         for message in messages:
             yield message
-
-
-def tqdm_progress(total: int | None = None, **tqdm_options: Any) -> Callable[[BulkSummary], None]:
-    """An ``on_progress`` callback drawing a terminal progress bar.
-
-    Needs tqdm (``pip install 'aioclicksend[progress]'``); ``tqdm_options`` go to :class:`tqdm.tqdm`.
-    """
-    try:
-        from tqdm import tqdm
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError("tqdm_progress needs tqdm: pip install 'aioclicksend[progress]'") from None
-    bar = tqdm(total=total, unit="msg", unit_scale=True, **tqdm_options)
-
-    def update(summary: BulkSummary) -> None:
-        bar.update(summary.settled - bar.n)
-        bar.set_postfix(
-            accepted=summary.accepted,
-            rejected=summary.rejected,
-            invalid=summary.invalid,
-            unknown=summary.unknown,
-            not_sent=summary.not_sent,
-            refresh=False,
-        )
-        if summary.finished:
-            bar.close()
-
-    return update

@@ -1,0 +1,193 @@
+"""What a bulk send tells you: an :class:`Outcome` per message, the running :class:`BulkSummary`, and
+:func:`reconcile` to settle the ``UNKNOWN`` ones from a channel's history."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Generic, TypeVar, overload
+
+from pydantic import BaseModel
+
+__all__ = ["ACCEPTED_STATUS", "BulkSummary", "Outcome", "OutcomeKind", "ReadOnDemand", "reconcile"]
+
+ACCEPTED_STATUS = "SUCCESS"
+"""The per-message status of a send answer for a message ClickSend queued."""
+
+_Result = TypeVar("_Result", bound=BaseModel)
+
+
+class OutcomeKind(str, Enum):
+    """What happened to one message of a bulk send."""
+
+    ACCEPTED = "accepted"
+    """ClickSend queued it (status SUCCESS)."""
+    REJECTED = "rejected"
+    """ClickSend answered for it with another status, e.g. INVALID_RECIPIENT: not sent."""
+    INVALID = "invalid"
+    """Refused by the SDK's checks; never sent."""
+    NOT_SENT = "not_sent"
+    """Never reached ClickSend (refused batch, retries used up, job stopped): safe to send again."""
+    UNKNOWN = "unknown"
+    """Its batch may have reached ClickSend with no answer: reconcile before sending it again."""
+
+
+@dataclass(slots=True)
+class Outcome(Generic[_Result]):
+    """The one outcome of one input message."""
+
+    index: int
+    """Position of the message in the input, from 0."""
+    kind: OutcomeKind
+    message: Any
+    """The message as sent (a model), or as given when it was invalid."""
+    custom_string: str | None = None
+    """The message's reference, which ClickSend keeps in its history and receipts."""
+    results: Sequence[_Result] = ()
+    """ClickSend's answer entries for the message as models: one per recipient (more with a ``list_id``)."""
+    status: str | None = None
+    """ClickSend's status for it (e.g. ``SUCCESS``, ``INVALID_RECIPIENT``), when it answered."""
+    price: Decimal = Decimal(0)
+    """What ClickSend priced the message at, across its recipients."""
+    reason: str | None = None
+    """Why it is invalid, not sent or unknown."""
+
+
+_COUNTER_OF = {kind: kind.value for kind in OutcomeKind}
+"""The BulkSummary field counting each kind of outcome."""
+
+
+@dataclass
+class BulkSummary:
+    """Running totals of a bulk job; final once the job has ended (``finished``)."""
+
+    handed_out: int = 0
+    """Messages taken from the input; each has exactly one outcome once the job has ended."""
+    accepted: int = 0
+    rejected: int = 0
+    invalid: int = 0
+    not_sent: int = 0
+    unknown: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    """Messages per status ClickSend answered with (SUCCESS and each rejection)."""
+    cost: Decimal = Decimal(0)
+    """Sum of the ``total_price`` of every answered batch."""
+    requests: int = 0
+    """Requests sent, retries included."""
+    throttled: int = 0
+    """429 answers received."""
+    elapsed: float = 0.0
+    rate_limit: float | None = None
+    """The client-side request-rate limit in force (``None``: none)."""
+    finished: bool = False
+    stopped: str | None = None
+    """Why the job ended before the input did, if it did."""
+    unknown_outcomes: list[Outcome[Any]] = field(default_factory=list)
+    """The ``UNKNOWN`` outcomes, kept for :meth:`BulkJob.reconcile`."""
+
+    @property
+    def settled(self) -> int:
+        """Messages that have their outcome."""
+        return self.accepted + self.rejected + self.invalid + self.not_sent + self.unknown
+
+    @property
+    def messages_per_second(self) -> float:
+        return self.settled / self.elapsed if self.elapsed > 0 else 0.0
+
+    def count(self, outcome: Outcome[Any]) -> None:
+        """Add one outcome to the totals."""
+        kind = _COUNTER_OF[outcome.kind]
+        setattr(self, kind, getattr(self, kind) + 1)
+        if outcome.status is not None:
+            self.statuses[outcome.status] += 1
+        if outcome.kind is OutcomeKind.UNKNOWN:
+            self.unknown_outcomes.append(outcome)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.settled}/{self.handed_out} messages: {self.accepted} accepted, {self.rejected} rejected, "
+            f"{self.invalid} invalid, {self.not_sent} not sent, {self.unknown} unknown; cost {self.cost}; "
+            f"{self.requests} requests ({self.throttled} throttled) in {self.elapsed:.1f} s"
+        )
+
+
+class ReadOnDemand(Sequence[_Result]):
+    """A message's answer entries, turned into models when first read.
+
+    Reading only what the outcome needs (status, reference, price) keeps a large batch cheap, and an
+    entry field the model cannot read fails that read, never the outcome of an accepted message.
+    """
+
+    __slots__ = ("_entries", "_model", "_models")
+
+    def __init__(self, model: type[_Result], entries: list[dict[str, Any]]) -> None:
+        self._model = model
+        self._entries = entries
+        self._models: tuple[_Result, ...] | None = None
+
+    def _read(self) -> tuple[_Result, ...]:
+        if self._models is None:
+            self._models = tuple(self._model.model_validate(entry) for entry in self._entries)
+        return self._models
+
+    @overload
+    def __getitem__(self, index: int) -> _Result: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[_Result]: ...
+    def __getitem__(self, index: int | slice) -> _Result | Sequence[_Result]:
+        return self._read()[index]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return repr(list(self._read()))
+
+
+async def reconcile(outcomes: Iterable[Outcome[Any]], history: AsyncIterable[Any]) -> list[Outcome[Any]]:
+    """Resolve outcomes by their ``custom_string`` against history entries, e.g. ``cs.sms.history.list()``.
+
+    Each outcome comes back ``ACCEPTED`` (with the entries found, one per recipient) or, if no entry
+    has its ``custom_string``, ``NOT_SENT``: safe to send again. Usable after a restart, with outcomes
+    (or just their index and ``custom_string``) saved from the job.
+    """
+    pending = list(outcomes)
+    missing = [outcome.index for outcome in pending if not outcome.custom_string]
+    if missing:
+        raise ValueError(
+            f"outcomes without a custom_string cannot be reconciled: input positions {missing[:10]}"
+        )
+    wanted = {outcome.custom_string: outcome for outcome in pending}
+    found: dict[str, list[Any]] = {}
+    async for entry in history:
+        custom = getattr(entry, "custom_string", None)
+        if isinstance(custom, str) and custom in wanted:
+            found.setdefault(custom, []).append(entry)
+    resolved = []
+    for outcome in pending:
+        entries = found.get(outcome.custom_string or "")
+        if entries:
+            resolved.append(
+                Outcome(
+                    outcome.index,
+                    OutcomeKind.ACCEPTED,
+                    outcome.message,
+                    outcome.custom_string,
+                    tuple(entries),
+                    status=str(getattr(entries[0], "status", None)),
+                )
+            )
+        else:
+            resolved.append(
+                Outcome(
+                    outcome.index,
+                    OutcomeKind.NOT_SENT,
+                    outcome.message,
+                    outcome.custom_string,
+                    reason="not in ClickSend's history: it was not sent",
+                )
+            )
+    return resolved
