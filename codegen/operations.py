@@ -82,6 +82,12 @@ class Method:
     item_model: str | None = None
     envelope: bool = True  # False: the answer is the data itself, not wrapped (x-sdk-envelope: false)
     bulk: Bulk | None = None
+    cursor_items: str | None = None  # x-pagination: cursor: the answer's array of items
+
+    @property
+    def pager(self) -> str | None:
+        """``page`` or ``cursor`` for a method that returns a pager, else None."""
+        return "page" if self.paginated else "cursor" if self.cursor_items else None
 
     @property
     def constant(self) -> str:
@@ -198,6 +204,15 @@ def _page_item(schemas: dict[str, Any], data: dict[str, Any] | None, where: str)
     raise SpecError(f"{where}: page schema {data['$ref']} has no data: {{type: array, items: {{$ref}}}}")
 
 
+def _cursor_item(schemas: dict[str, Any], data: dict[str, Any] | None, items: str, where: str) -> str:
+    """The item model of a cursor-paged answer, whose array of items is named by x-cursor-items."""
+    page = schemas.get(schema_name(data["$ref"])) if data and "$ref" in data else None
+    array = (page or {}).get("properties", {}).get(items, {})
+    if "$ref" not in array.get("items", {}):
+        raise SpecError(f"{where}: x-cursor-items {items!r} is not an array of a named schema in the answer")
+    return schema_name(array["items"]["$ref"])
+
+
 def _resolve_parameter(spec: dict[str, Any], parameter: dict[str, Any]) -> dict[str, Any]:
     if "$ref" in parameter:
         name = parameter["$ref"].rsplit("/", 1)[-1]
@@ -312,6 +327,7 @@ def _read_method(
         raise SpecError(f"{where}: argument names used twice: {clashes}")
     arguments.sort(key=lambda argument: not argument.required)  # required first, spec order kept
     data = _data_schema(operation, where)
+    cursor_items = None
     if paginated:
         item = _page_item(schemas, data, where)
         return_annotation, cast_to = f"AsyncPager[models.{item}]", None
@@ -319,6 +335,12 @@ def _read_method(
         item = None
         return_annotation = annotator.annotate(data, argument=False)
         cast_to = return_annotation
+    if operation.get("x-pagination") == "cursor":
+        cursor_items = operation.get("x-cursor-items", "")
+        item = _cursor_item(schemas, data, cursor_items, where)
+        if "offset" not in {argument.wire_name for argument in arguments}:
+            raise SpecError(f"{where}: a cursor-paged operation needs the offset parameter")
+        return_annotation = f"AsyncCursorPager[{cast_to}, models.{item}]"
     return Method(
         name=name,
         operation_id=operation["operationId"],
@@ -337,6 +359,7 @@ def _read_method(
         item_model=item,
         envelope=operation.get("x-sdk-envelope", True) is not False,
         bulk=_read_bulk(schemas, operation, body_model, data, arguments, where),
+        cursor_items=cursor_items,
     )
 
 

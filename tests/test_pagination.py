@@ -120,3 +120,45 @@ async def test_query_filters_are_sent(client: AsyncClickSend, mocked: aiorespons
         "limit": "100",
         "page": "1",
     }
+
+
+ALPHA_TAGS = re.compile(r"^https://api\.clicksend\.test/v3/alpha-tags(\?.*)?$")
+CURSOR = "f99872cc-11a6-48ba-a9f2-bcfb6dd1e3d4#8fa5ebc2-777b-45db-a448-ec76a40d4384"
+
+
+def alpha_tag_page(names: list[str], next_cursor: str | None) -> dict[str, Any]:
+    """A page as the docs show it: no envelope, the cursor in _metadata.pagination.next (with its '#')."""
+    following = None if next_cursor is None else f"{BASE_URL}/alpha-tags?offset={next_cursor}&page_size=2"
+    return {
+        "alpha_tags": [{"id": name, "alpha_tag": name, "status": "APPROVED"} for name in names],
+        "_metadata": {"pagination": {"self": f"{BASE_URL}/alpha-tags", "next": following, "page_size": 2}},
+    }
+
+
+async def test_cursor_paging_follows_next_offset(client: AsyncClickSend, mocked: aioresponses) -> None:
+    mocked.get(ALPHA_TAGS, payload=alpha_tag_page(["Acme", "Beta"], CURSOR))
+    mocked.get(ALPHA_TAGS, payload=alpha_tag_page(["Gamma"], None))
+    names = [tag.alpha_tag async for tag in client.alpha_tags.list(page_size=2, sort_by="alpha_tag")]
+    assert names == ["Acme", "Beta", "Gamma"]
+    queries = [dict(url.query) for _, url, _ in sent(mocked)]
+    assert queries == [
+        {"page_size": "2", "sort_by": "alpha_tag"},
+        {"page_size": "2", "sort_by": "alpha_tag", "offset": CURSOR},  # the '#' went out as %23
+    ]
+    assert "offset=f99872cc-11a6-48ba-a9f2-bcfb6dd1e3d4%238fa5" in str(sent(mocked)[1][1])
+
+
+async def test_cursor_pager_awaited_gives_one_page(client: AsyncClickSend, mocked: aioresponses) -> None:
+    mocked.get(ALPHA_TAGS, payload=alpha_tag_page(["Acme"], CURSOR))
+    page = await client.alpha_tags.list(offset="start")
+    assert isinstance(page, models.AlphaTagList) and [tag.alpha_tag for tag in page.alpha_tags or []] == [
+        "Acme"
+    ]
+    assert dict(sent(mocked)[0][1].query) == {"offset": "start"}
+
+
+async def test_cursor_paging_stops_on_a_repeated_cursor(client: AsyncClickSend, mocked: aioresponses) -> None:
+    for _ in range(3):
+        mocked.get(ALPHA_TAGS, payload=alpha_tag_page(["Same"], CURSOR))
+    names = [tag.alpha_tag async for tag in client.alpha_tags.list()]
+    assert names == ["Same", "Same"] and len(sent(mocked)) == 2

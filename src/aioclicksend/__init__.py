@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     )
     from ._message_parts import MessageParts, count_parts, sms_parts, voice_parts
     from ._outcomes import BulkSummary, Outcome, OutcomeKind, reconcile
-    from ._pagination import AsyncPager, Page
+    from ._pagination import AsyncCursorPager, AsyncPager, Page
     from ._progress import tqdm_progress
     from ._response import RawResponse
     from ._retry import RetryPolicy
@@ -45,6 +45,7 @@ _EXPORTS = {
     "APIStatusError": "._exceptions",
     "APITimeoutError": "._exceptions",
     "AsyncClickSend": "._client",
+    "AsyncCursorPager": "._pagination",
     "AsyncPager": "._pagination",
     "AuthenticationError": "._exceptions",
     "BadRequestError": "._exceptions",
@@ -100,6 +101,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncClickSend",
+    "AsyncCursorPager",
     "AsyncPager",
     "AuthenticationError",
     "BadRequestError",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import deque
 from collections.abc import AsyncIterator, Generator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from urllib.parse import unquote
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from ._exceptions import RequestValidationError
 from ._models import ClickSendModel
@@ -16,12 +18,13 @@ from ._types import NotGiven
 if TYPE_CHECKING:
     from ._base_client import BaseClient, Operation, RequestOptions
 
-__all__ = ["MAX_PAGE_SIZE", "AsyncPager", "Page"]
+__all__ = ["MAX_PAGE_SIZE", "AsyncCursorPager", "AsyncPager", "Page", "next_offset"]
 
 MAX_PAGE_SIZE = 100
 """The most items ClickSend returns per page."""
 
 _Item = TypeVar("_Item")
+_Page = TypeVar("_Page", bound=BaseModel)
 
 
 class Page(ClickSendModel, Generic[_Item]):
@@ -140,3 +143,74 @@ class AsyncPager(Generic[_Item]):
 
     def __aiter__(self) -> AsyncIterator[_Item]:
         return self.items()
+
+
+_OFFSET = re.compile(r"[?&]offset=([^&]*)")
+
+
+def next_offset(page: BaseModel) -> str | None:
+    """The cursor of the page after ``page``: the ``offset`` in its ``_metadata.pagination.next`` URL.
+
+    Read from the raw URL, not parsed as one: the docs' cursors hold a ``#``, which a URL parser
+    would take for the start of a fragment.
+    """
+    metadata = page.model_dump(by_alias=True, include={"metadata"}).get("_metadata") or {}
+    following = (metadata.get("pagination") or {}).get("next")
+    found = _OFFSET.search(following) if isinstance(following, str) else None
+    return unquote(found.group(1)) if found and found.group(1) else None
+
+
+class AsyncCursorPager(Generic[_Page, _Item]):
+    """The result of a cursor-paged list operation (alpha tags, own numbers).
+
+    ``await pager`` fetches the page asked for (from ``offset``, or the first); ``async for item in
+    pager`` yields every item of it and of every later page, following the ``offset`` each page gives
+    in ``_metadata.pagination.next``; ``pager.pages()`` yields the pages themselves.
+    """
+
+    def __init__(
+        self,
+        client: BaseClient,
+        operation: Operation,
+        page_type: type[_Page],
+        items_field: str,
+        *,
+        query: Mapping[str, Any],
+        options: RequestOptions,
+    ) -> None:
+        self._client = client
+        self._operation = operation
+        self._page_type = page_type
+        self._items_field = items_field
+        self._query = {name: value for name, value in query.items() if name != "offset"}
+        offset = query.get("offset")
+        self._first_offset = None if isinstance(offset, NotGiven) else offset
+        self._options = options
+
+    async def fetch_page(self, offset: str | None) -> _Page:
+        """Fetch the page that starts at ``offset`` (``None``: the first)."""
+        query = self._query if offset is None else {**self._query, "offset": offset}
+        page: _Page = await self._client.request(
+            self._operation, query=query, cast_to=self._page_type, options=self._options
+        )
+        return page
+
+    def __await__(self) -> Generator[Any, None, _Page]:
+        return self.fetch_page(self._first_offset).__await__()
+
+    async def pages(self) -> AsyncIterator[_Page]:
+        """Every page from the one asked for to the last (one without a next cursor)."""
+        offset = self._first_offset
+        seen = {offset}
+        while True:
+            page = await self.fetch_page(offset)
+            yield page
+            offset = next_offset(page)
+            if offset is None or offset in seen:
+                return  # the last page, or a cursor seen before: stop rather than loop forever
+            seen.add(offset)
+
+    async def __aiter__(self) -> AsyncIterator[_Item]:
+        async for page in self.pages():
+            for item in getattr(page, self._items_field, None) or []:
+                yield item

@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import Any, cast
 
 from ..._base_client import Operation, RequestOptions, Timeout, build_body
+from ..._pagination import AsyncCursorPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
@@ -77,7 +78,7 @@ class AlphaTagsResource(APIResource):
         )
         return cast("models.AlphaTag", result)
 
-    async def list(
+    def list(
         self,
         *,
         offset: str | NotGiven = NOT_GIVEN,
@@ -89,7 +90,7 @@ class AlphaTagsResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> models.AlphaTagList:
+    ) -> AsyncCursorPager[models.AlphaTagList, models.AlphaTag]:
         """List Alpha Tags
 
         The account's alpha tags, one page at a time, optionally filtered and sorted. Paging is by cursor:
@@ -106,8 +107,11 @@ class AlphaTagsResource(APIResource):
             sort_by: The field to sort by (default alpha_tag).
             sort_direction: asc (the default) or desc.
         """
-        result = await self._client.request(
+        return AsyncCursorPager(
+            self._client,
             _LIST_ALPHA_TAGS,
+            models.AlphaTagList,
+            "alpha_tags",
             query={
                 "offset": offset,
                 "page_size": page_size,
@@ -116,10 +120,8 @@ class AlphaTagsResource(APIResource):
                 "sort_by": sort_by,
                 "sort_direction": sort_direction,
             },
-            cast_to=models.AlphaTagList,
             options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
         )
-        return cast("models.AlphaTagList", result)
 
     async def request(
         self,

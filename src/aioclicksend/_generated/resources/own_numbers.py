@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import cast
 
 from ..._base_client import Operation, RequestOptions, Timeout, build_body
+from ..._pagination import AsyncCursorPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
@@ -100,7 +101,7 @@ class OwnNumbersResource(APIResource):
         )
         return cast("models.OwnNumber", result)
 
-    async def list(
+    def list(
         self,
         *,
         offset: str | NotGiven = NOT_GIVEN,
@@ -111,7 +112,7 @@ class OwnNumbersResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> models.OwnNumberList:
+    ) -> AsyncCursorPager[models.OwnNumberList, models.OwnNumber]:
         """List Own Numbers
 
         The account's own numbers, one page at a time, optionally filtered by status and sorted. Paging is
@@ -127,8 +128,11 @@ class OwnNumbersResource(APIResource):
             sort_by: The field to sort by (default created_timestamp).
             sort_direction: asc (the default) or desc.
         """
-        result = await self._client.request(
+        return AsyncCursorPager(
+            self._client,
             _LIST_OWN_NUMBERS,
+            models.OwnNumberList,
+            "own_numbers",
             query={
                 "offset": offset,
                 "page_size": page_size,
@@ -136,10 +140,8 @@ class OwnNumbersResource(APIResource):
                 "sort_by": sort_by,
                 "sort_direction": sort_direction,
             },
-            cast_to=models.OwnNumberList,
             options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
         )
-        return cast("models.OwnNumberList", result)
 
     async def update(
         self,
