@@ -111,13 +111,15 @@ class BulkOptions(TypedDict, total=False):
     on_progress: Callable[[BulkSummary], object] | None
     """Called with the running :class:`BulkSummary` after each batch, and once at the end."""
     tag: str | None
-    """Prefix of the auto ``custom_string`` (default: random); also the job's name in reasons."""
+    """Prefix of the ``custom_string`` given to messages without one (default: 8 random hex digits)."""
     allow_truncation: bool
     """Send texts longer than ClickSend sends whole (default: refuse them as invalid)."""
 
 
 @dataclass(eq=False)
 class _Batch:
+    """Up to ``batch_size`` checked messages with their input positions, sent in one request."""
+
     items: list[tuple[int, BaseModel]]
     maybe_sent: bool = False
     """Set once a request carrying the batch may have left; cleared on a definite 'not processed'."""
