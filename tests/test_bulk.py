@@ -109,7 +109,8 @@ async def test_cancelling_accounts_for_every_message(sandbox: tuple[SandboxServe
     summary = job.summary
     assert summary.finished and summary.stopped == "cancelled"
     assert summary.settled == summary.handed_out < 10_000
-    assert summary.unknown == 400  # the four batches in flight may have reached ClickSend
+    # Whole batches: those in flight (at most the four workers') may have reached ClickSend.
+    assert summary.unknown % 100 == 0 and 0 < summary.unknown <= 400
     assert summary.not_sent > 0
     await asyncio.sleep(0.3)
     reconciled = await job.reconcile()

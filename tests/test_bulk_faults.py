@@ -70,7 +70,7 @@ async def test_429_storm(sandbox: tuple[SandboxServer, AsyncClickSend]) -> None:
     assert summary.throttled > 0 and server.counters.rate_limited == summary.throttled
     assert summary.unknown == summary.not_sent == 0 and not reconciled
     assert summary.accepted == len(server.counters.deliveries) == MESSAGES - MESSAGES // 997 - 1
-    assert summary.rate_limit is not None and summary.rate_limit < 8  # it slowed down to the server's pace
+    assert summary.rate_limit is not None and summary.rate_limit < 10  # it slowed to about the server's pace
 
 
 async def test_ten_percent_5xx(sandbox: tuple[SandboxServer, AsyncClickSend]) -> None:
