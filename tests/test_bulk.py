@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from typing import Any
@@ -57,6 +58,7 @@ async def test_outcomes_summary_and_batches(sandbox: tuple[SandboxServer, AsyncC
     summary = job.summary
     assert (summary.accepted, summary.rejected, summary.invalid, summary.unknown) == (2500, 1, 2, 0)
     assert summary.finished and summary.requests == 3 and summary.cost == sum(o.price for o in outcomes)
+    assert summary.started_at is not None and summary.started_at <= time.time()
     assert server.counters.requests["SendSms"] == 3 and server.counters.duplicates() == {}
     assert progress[-1] == 2503 and progress == sorted(progress)
     with pytest.raises(RuntimeError, match="runs once"):

@@ -296,6 +296,7 @@ class BulkJob(Generic[_Result]):
             raise RuntimeError(f"{self._bulk.name}: a bulk job runs once; start a new one")
         self._started = True
         started = time.monotonic()
+        self.summary.started_at = time.time()
         batches: asyncio.Queue[_Batch | None] = asyncio.Queue(maxsize=self.concurrency)
         # Few finished batches wait for the reader: a worker whose outcomes are not read yet waits too,
         # so memory holds at most about 2 + concurrency batches of outcomes.
@@ -523,7 +524,7 @@ class BulkJob(Generic[_Result]):
         if bulk.history is None:
             raise RuntimeError(f"{bulk.name}: this channel has no history to reconcile from")
         now = time.time()
-        since = now - self.summary.elapsed - margin
+        since = (self.summary.started_at or now) - margin
         query: dict[str, Any] = {"limit": 100}
         if bulk.history_by_date:
             query.update(date_from=int(since), date_to=int(now + margin))

@@ -79,6 +79,8 @@ class BulkSummary:
     """Requests sent, retries included."""
     throttled: int = 0
     """429 answers received."""
+    started_at: float | None = None
+    """Unix time the job started: with ``custom_string``, what reconciling after a restart needs."""
     elapsed: float = 0.0
     rate_limit: float | None = None
     """The client-side request-rate limit in force (``None``: none)."""
