@@ -8,6 +8,8 @@ import resource
 import sys
 import time
 
+from run import CONCURRENCY, messages  # this directory is on the path when run as bench/rss.py
+
 from aioclicksend import AsyncClickSend
 
 
@@ -25,11 +27,10 @@ def peak_rss_kb() -> int:
 
 
 async def main(base_url: str, count: int) -> None:
-    source = ({"to": f"+614{i % 10**8:08d}", "body": f"Your code is {i:06d}"} for i in range(count))
     started = time.perf_counter()
     async with AsyncClickSend("bench", "bench-key", base_url=base_url) as cs:
         accepted = 0
-        async for outcome in cs.sms.send_bulk(source, concurrency=8):
+        async for outcome in cs.sms.send_bulk(messages(count), concurrency=CONCURRENCY):
             accepted += outcome.kind.value == "accepted"
     seconds = time.perf_counter() - started
     print(json.dumps({"peak_rss_mb": peak_rss_kb() / 1024, "accepted": accepted, "seconds": seconds}))

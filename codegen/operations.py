@@ -59,8 +59,14 @@ class Bulk:
     text_field: str | None
     text_rule: str | None
     history: str  # e.g. "history.list", relative to the operation's resource
-    history_by_date: bool
     shared: list[Argument]  # the other body fields, the same for every batch
+    history_method: Method | None = None  # set once every operation is read
+
+    @property
+    def history_by_date(self) -> bool:
+        """Whether the history takes date_from / date_to, so that reconciling reads only the job's days."""
+        assert self.history_method is not None
+        return "date_from" in {argument.wire_name for argument in self.history_method.arguments}
 
 
 @dataclass
@@ -260,10 +266,12 @@ def read_resources(spec: dict[str, Any]) -> list[Resource]:
                 continue
             *children, history_method = f"{resource_path}.{method.bulk.history}".split(".")
             history = by_path.get(".".join(children))
-            if history is None or history_method not in [known.name for known in history.methods]:
+            found = [known for known in history.methods if known.name == history_method] if history else []
+            if not found:
                 raise SpecError(
                     f"{method.qualified_name}: x-sdk-bulk history {method.bulk.history!r} is not an operation"
                 )
+            method.bulk.history_method = found[0]
     return [resource for name, resource in sorted(by_path.items()) if "." not in name]
 
 
@@ -409,7 +417,6 @@ def _read_bulk(
         text_field=text.get("field"),
         text_rule=text.get("rule"),
         history=bulk["history"],
-        history_by_date=bool(bulk.get("history_by_date")),
         shared=[
             argument
             for argument in arguments

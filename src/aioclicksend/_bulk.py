@@ -123,7 +123,6 @@ class _Batch:
     items: list[tuple[int, BaseModel]]
     maybe_sent: bool = False
     """Set once a request carrying the batch may have left; cleared on a definite 'not processed'."""
-    settled: bool = False
 
 
 _DONE = None
@@ -178,7 +177,7 @@ class BulkJob(Generic[_Result]):
         problems += shared_problems
         if problems:
             raise RequestValidationError(bulk.name, problems)
-        self._tags = "custom_string" in bulk.item_model.model_fields
+        self._gives_custom_string = "custom_string" in bulk.item_model.model_fields
         self.summary = BulkSummary(rate_limit=self._rate.rate)
         self._started = False
         self._stopping = False
@@ -221,7 +220,7 @@ class BulkJob(Generic[_Result]):
             else message
         )
         if isinstance(fields, Mapping):
-            if self._tags and fields.get("custom_string") is None:
+            if self._gives_custom_string and fields.get("custom_string") is None:
                 fields = {**fields, "custom_string": f"{self.tag}:{index}"}
             try:
                 model = self._bulk.item_model.model_validate(fields)
@@ -380,12 +379,11 @@ class BulkJob(Generic[_Result]):
             self._queued.remove(batch)
             self._in_flight.add(batch)
             outcomes = await self._send(batch)
-            self._settle(batch, outcomes)
-            self._in_flight.discard(batch)
+            self._in_flight.discard(batch)  # no await since _send: a cancelled worker leaves it in flight
+            self._count(outcomes)
             await done.put(outcomes)
 
-    def _settle(self, batch: _Batch, outcomes: list[Outcome[_Result]]) -> None:
-        batch.settled = True
+    def _count(self, outcomes: list[Outcome[_Result]]) -> None:
         for outcome in outcomes:
             self.summary.count(outcome)
 
@@ -401,8 +399,8 @@ class BulkJob(Generic[_Result]):
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for batch in [*self._in_flight, *self._queued]:
-            if batch.settled or not batch.items:
+        for batch in [*self._in_flight, *self._queued]:  # none has outcomes yet
+            if not batch.items:
                 continue
             kind = OutcomeKind.UNKNOWN if batch.maybe_sent else OutcomeKind.NOT_SENT
             reason = (
@@ -410,7 +408,7 @@ class BulkJob(Generic[_Result]):
                 if batch.maybe_sent
                 else "cancelled before it was sent"
             )
-            self._settle(batch, self._all(batch, kind, reason))
+            self._count(self._all(batch, kind, reason))
 
     @staticmethod
     def _all(batch: _Batch, kind: OutcomeKind, reason: str) -> list[Outcome[_Result]]:
@@ -462,7 +460,7 @@ class BulkJob(Generic[_Result]):
 
     def _match(self, batch: _Batch, answer: Mapping[str, Any]) -> list[Outcome[_Result]]:
         """One outcome per message of the batch, from the answer's entries (kept as dicts, see
-        :class:`_ReadOnDemand`)."""
+        :class:`~aioclicksend._outcomes.ReadOnDemand`)."""
         entries: list[dict[str, Any]] = answer.get(self._bulk.results_field) or []
         if answer.get("total_price") is not None:
             self.summary.cost += answer["total_price"]
@@ -492,12 +490,8 @@ class BulkJob(Generic[_Result]):
             reason = "ClickSend answered the batch, but with no entry that matches this message"
             return Outcome(index, OutcomeKind.UNKNOWN, model, custom, reason=reason)
         price_field = self._bulk.price_field
-        if len(group) == 1:  # the usual case: one recipient
-            statuses = [group[0].get("status")]
-            price = _price(group[0].get(price_field))
-        else:
-            statuses = [entry.get("status") for entry in group]
-            price = sum((_price(entry.get(price_field)) for entry in group), Decimal(0))
+        statuses = [entry.get("status") for entry in group]
+        price = sum([_price(entry.get(price_field)) for entry in group], Decimal(0))
         accepted = ACCEPTED_STATUS in statuses
         return Outcome(
             index,

@@ -56,10 +56,6 @@ class Outcome(Generic[_Result]):
     """Why it is invalid, not sent or unknown."""
 
 
-_COUNTER_OF = {kind: kind.value for kind in OutcomeKind}
-"""The BulkSummary field counting each kind of outcome."""
-
-
 @dataclass
 class BulkSummary:
     """Running totals of a bulk job; final once the job has ended (``finished``)."""
@@ -101,7 +97,7 @@ class BulkSummary:
 
     def count(self, outcome: Outcome[Any]) -> None:
         """Add one outcome to the totals."""
-        kind = _COUNTER_OF[outcome.kind]
+        kind = outcome.kind.value  # the field counting this kind
         setattr(self, kind, getattr(self, kind) + 1)
         if outcome.status is not None:
             self.statuses[outcome.status] += 1
@@ -179,7 +175,7 @@ async def reconcile(outcomes: Iterable[Outcome[Any]], history: AsyncIterable[Any
                     outcome.message,
                     outcome.custom_string,
                     tuple(entries),
-                    status=str(getattr(entries[0], "status", None)),
+                    status=getattr(entries[0], "status", None),
                 )
             )
         else:

@@ -18,7 +18,7 @@ from ._types import NotGiven
 if TYPE_CHECKING:
     from ._base_client import BaseClient, Operation, RequestOptions
 
-__all__ = ["MAX_PAGE_SIZE", "AsyncCursorPager", "AsyncPager", "Page", "next_offset"]
+__all__ = ["MAX_PAGE_SIZE", "AsyncCursorPager", "AsyncPager", "Page"]
 
 MAX_PAGE_SIZE = 100
 """The most items ClickSend returns per page."""
@@ -148,7 +148,7 @@ class AsyncPager(Generic[_Item]):
 _OFFSET = re.compile(r"[?&]offset=([^&]*)")
 
 
-def next_offset(page: BaseModel) -> str | None:
+def _next_offset(page: BaseModel) -> str | None:
     """The cursor of the page after ``page``: the ``offset`` in its ``_metadata.pagination.next`` URL.
 
     Read from the raw URL, not parsed as one: the docs' cursors hold a ``#``, which a URL parser
@@ -205,7 +205,7 @@ class AsyncCursorPager(Generic[_Page, _Item]):
         while True:
             page = await self.fetch_page(offset)
             yield page
-            offset = next_offset(page)
+            offset = _next_offset(page)
             if offset is None or offset in seen:
                 return  # the last page, or a cursor seen before: stop rather than loop forever
             seen.add(offset)

@@ -236,7 +236,8 @@ def _recipients(call: Call, message: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _send_messages(call: Call, *, record: bool) -> web.Response:
     """A send (or price) of a batch: each item is priced, given a status and, when sent, kept in history."""
-    bulk = call.operation.bulk or {}
+    bulk = call.operation.bulk
+    assert bulk is not None  # routed here only for operations with x-sdk-bulk
     channel = call.operation.path.rsplit("/", 1)[0].strip("/")
     if record and call.account == "nocredit":
         raise Refusal(*TEST_ACCOUNTS["nocredit"])
@@ -246,6 +247,7 @@ def _send_messages(call: Call, *, record: bool) -> web.Response:
     needs_number = "to" in bulk.get("recipient", [])
     results = []
     total = Decimal(0)
+    now = int(time.time())
     for message in call.body.get(bulk["items"], []):
         for recipient in _recipients(call, message):
             valid = not needs_number or (
@@ -261,7 +263,7 @@ def _send_messages(call: Call, *, record: bool) -> web.Response:
                 result.update(direction="out", message_parts=parts)
             for stamp in ("date", "date_added"):
                 if stamp in template:
-                    result[stamp] = int(time.time())
+                    result[stamp] = now
             if record:
                 result["message_id"] = str(uuid.uuid4()).upper()
                 if valid:
@@ -272,8 +274,8 @@ def _send_messages(call: Call, *, record: bool) -> web.Response:
                     )
                     call.store.receipts[channel].append(
                         {
-                            "timestamp_send": int(time.time()),
-                            "timestamp": int(time.time()),
+                            "timestamp_send": now,
+                            "timestamp": now,
                             "message_id": result["message_id"],
                             "status_code": "201",
                             "status_text": "Success: Message received on handset.",
