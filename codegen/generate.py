@@ -30,6 +30,8 @@ HEADER = (
 DOC_WIDTH = 100
 # Schemas mapped to handwritten lenient types instead of generated ones.
 TYPE_OVERRIDES = {"Money": "aioclicksend._models.Money", "UnixTime": "aioclicksend._models.UnixTime"}
+# The base of the models of request bodies: no unknown fields, no numbers turned into text.
+REQUEST_BASE_CLASS = "aioclicksend._models.ClickSendRequestModel"
 
 
 def _docstring(method: Method) -> str:
@@ -40,11 +42,17 @@ def _docstring(method: Method) -> str:
             lines += textwrap.wrap(paragraph, DOC_WIDTH) or [""]
         lines.append("")
     lines.append(f"``{method.http_method} {method.path}``")
-    documented = [argument for argument in method.arguments if argument.description]
+    documented = [
+        (argument.name, argument.description) for argument in method.arguments if argument.description
+    ]
+    if method.bulk:
+        documented.append(
+            ("allow_truncation", "Send a text longer than ClickSend sends whole (default: refuse it).")
+        )
     if documented:
         lines += ["", "Args:"]
-        for argument in documented:
-            text = f"{argument.name}: {' '.join(argument.description.split())}"
+        for name, description in documented:
+            text = f"{name}: {' '.join(description.split())}"
             lines += textwrap.wrap(text, DOC_WIDTH, initial_indent="    ", subsequent_indent="        ")
     text = "\n".join(lines).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     return '"""' + text.replace("\n", "\n        ").replace("        \n", "\n") + '\n        """'
@@ -97,7 +105,7 @@ def request_schemas(spec: dict[str, Any]) -> set[str]:
     return found - set(TYPE_OVERRIDES)
 
 
-def _write_models(spec_path: Path, output: Path) -> None:
+def _write_models(spec_path: Path, output: Path, strict_models: set[str]) -> None:
     command = [
         sys.executable,
         "-m",
@@ -112,6 +120,8 @@ def _write_models(spec_path: Path, output: Path) -> None:
         "aioclicksend._models.OpenStrEnum,aioclicksend._models.OpenIntEnum",
         "--type-overrides",
         json.dumps(TYPE_OVERRIDES),
+        "--base-class-map",
+        json.dumps({name: REQUEST_BASE_CLASS for name in sorted(strict_models)}),
         "--no-formatters",
         "--custom-file-header",
         HEADER.format(source="by datamodel-code-generator, configured in pyproject.toml"),
@@ -144,7 +154,7 @@ def generate(output: Path = OUTPUT, coverage: Path = COVERAGE) -> None:
     (output / "resources").mkdir(parents=True)
     spec_path = output / "openapi.json"
     spec_path.write_text(json.dumps(spec, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    _write_models(spec_path, output)
+    _write_models(spec_path, output, strict_models)
     environment = _environment()
     header = HEADER.format(source="openapi/openapi.yaml and openapi/resources/")
     (output / "__init__.py").write_text(

@@ -29,6 +29,7 @@ TAKEN_NAMES = {
     "NOT_GIVEN",
     "NotGiven",
     "Timeout",
+    "allow_truncation",
 }
 PAGING_PARAMS = ("page", "limit")
 # Schemas codegen maps to handwritten lenient types (see aioclicksend/_models.py).
@@ -43,6 +44,7 @@ class Argument:
     annotation: str
     required: bool
     description: str = ""
+    kind: str = ""  # path and query: the JSON type the request loop checks ("integer", "string[]"…)
 
 
 @dataclass
@@ -89,6 +91,13 @@ class Method:
     envelope: bool = True  # False: the answer is the data itself, not wrapped (x-sdk-envelope: false)
     bulk: Bulk | None = None
     cursor_items: str | None = None  # x-pagination: cursor: the answer's array of items
+
+    @property
+    def parameter_kinds(self) -> dict[str, str]:
+        """The JSON type of each path and query parameter, by wire name."""
+        return {
+            argument.wire_name: argument.kind for argument in self.arguments if argument.location != "body"
+        }
 
     @property
     def pager(self) -> str | None:
@@ -219,6 +228,18 @@ def _cursor_item(schemas: dict[str, Any], data: dict[str, Any] | None, items: st
     return schema_name(array["items"]["$ref"])
 
 
+def parameter_kind(schemas: dict[str, Any], schema: dict[str, Any], where: str) -> str:
+    """The JSON type of a path or query parameter, as the request loop checks it: a scalar, or ``x[]``."""
+    while "$ref" in schema:
+        schema = schemas[schema_name(schema["$ref"])]
+    kind = schema.get("type")
+    if kind == "array":
+        return parameter_kind(schemas, schema.get("items", {}), where) + "[]"
+    if kind not in ("integer", "number", "string", "boolean"):
+        raise SpecError(f"{where}: parameters must be integer, number, string, boolean or an array of them")
+    return str(kind)
+
+
 def _resolve_parameter(spec: dict[str, Any], parameter: dict[str, Any]) -> dict[str, Any]:
     if "$ref" in parameter:
         name = parameter["$ref"].rsplit("/", 1)[-1]
@@ -305,6 +326,7 @@ def _read_method(
                 annotation=annotator.annotate(parameter.get("schema"), argument=True),
                 required=location == "path" or bool(parameter.get("required")),
                 description=parameter.get("description", ""),
+                kind=parameter_kind(schemas, parameter.get("schema", {}), f"{where} {parameter['name']}"),
             )
         )
     if paginated and not {"page", "limit"} <= {argument.wire_name for argument in arguments}:

@@ -172,8 +172,8 @@ async def test_long_texts_and_bad_messages_are_invalid(sandbox: tuple[SandboxSer
     outcomes = [outcome async for outcome in cs.sms.send_bulk(given)]
     reasons = [outcome.reason for outcome in outcomes]
     assert reasons == [
-        "body: 919 gsm characters, more than the 918 ClickSend sends without truncating",
-        "body: 403 unicode characters, more than the 402 ClickSend sends without truncating",
+        "body: 919 gsm characters, more than the 918 ClickSend sends without truncating (allow_truncation=True sends it anyway)",
+        "body: 403 unicode characters, more than the 402 ClickSend sends without truncating (allow_truncation=True sends it anyway)",
         "colour: Extra inputs are not permitted",
         "a message must be a mapping or a model, not str",
         "body: is empty",
@@ -234,7 +234,7 @@ async def test_settings_and_shared_fields_are_checked(sandbox: tuple[SandboxServ
     assert caught.value.problems == [
         "concurrency: must be 1 or more, not 0",
         "batch_size: must be 1 to 1000, not 1001",
-        "max_retries: must be 0 or more, not -1",
+        "max_retries: must be an int of 0 or more, not -1",
         "max_rate: must be a positive number of requests a second, not -1",
     ]
     with pytest.raises(RequestValidationError, match="media_file: Input should be a valid string"):

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aioresponses import aioresponses
 
-from aioclicksend import AsyncClickSend, Page, RequestValidationError, models
+from aioclicksend import AsyncClickSend, Page, PaginationError, RequestValidationError, models
 
 from .conftest import BASE_URL, sent
 
@@ -87,7 +87,11 @@ async def test_stops_at_last_page_even_if_more_is_mocked(
 
 async def test_stops_if_the_server_does_not_advance(client: AsyncClickSend, mocked: aioresponses) -> None:
     mocked.get(CONTACTS, payload=contacts_page(1, last_page=5), repeat=True)
-    assert len([contact async for contact in client.contacts.list(list_id=9)]) == 2
+    seen = []
+    with pytest.raises(PaginationError, match="asked for page 2, the answer is page 1"):
+        async for contact in client.contacts.list(list_id=9):
+            seen.append(contact)
+    assert len(seen) == 2  # the first page's items, then the error instead of the same page again
     assert len(sent(mocked)) == 2
 
 
@@ -160,5 +164,8 @@ async def test_cursor_pager_awaited_gives_one_page(client: AsyncClickSend, mocke
 async def test_cursor_paging_stops_on_a_repeated_cursor(client: AsyncClickSend, mocked: aioresponses) -> None:
     for _ in range(3):
         mocked.get(ALPHA_TAGS, payload=alpha_tag_page(["Same"], CURSOR))
-    names = [tag.alpha_tag async for tag in client.alpha_tags.list()]
+    names = []
+    with pytest.raises(PaginationError, match="came back"):
+        async for tag in client.alpha_tags.list():
+            names.append(tag.alpha_tag)
     assert names == ["Same", "Same"] and len(sent(mocked)) == 2

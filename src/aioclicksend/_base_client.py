@@ -5,19 +5,27 @@ from __future__ import annotations
 import asyncio
 import base64
 import functools
+import ipaddress
+import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import aiohttp
 from pydantic_core import ValidationError, from_json
+from typing_extensions import Self
+from yarl import URL
 
+from ._checks import MessageRules, message_problem
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
     APITimeoutError,
+    ClientConfigurationError,
+    ClientStateError,
     MissingCredentialsError,
     RequestValidationError,
     status_error_class,
@@ -33,12 +41,14 @@ __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "BaseClient", "Operation", "Re
 
 DEFAULT_BASE_URL = "https://rest.clicksend.com/v3"
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=10)
+DEFAULT_MAX_RESPONSE_SIZE = 64 * 1024 * 1024
+"""The largest answer read (after decompression); a larger one is an error, not a memory blow-up."""
+MAX_REDIRECTS = 3
+"""Same-origin redirects followed for an operation that is safe to repeat; others are never followed."""
 USER_AGENT = "aioclicksend/0.1.0"
 
 Timeout = float | aiohttp.ClientTimeout | None
 """Seconds for the whole request, an :class:`aiohttp.ClientTimeout`, or ``None`` for no limit."""
-
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +64,10 @@ class Operation:
     auth: bool = True
     envelope: bool = True
     """False for the few operations whose answer is the data itself, not wrapped in the envelope."""
+    parameters: Mapping[str, str] | None = None
+    """The JSON type of each path and query parameter (``integer``, ``string``, ``integer[]``…)."""
+    messages: MessageRules | None = None
+    """For a send: what each of its messages must hold (checked before sending)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,18 +86,53 @@ def _format_location(location: tuple[int | str, ...]) -> str:
     return text or "(body)"
 
 
+def _base_url_problems(base_url: str, allow_insecure_http: bool) -> list[str]:
+    try:
+        url = URL(base_url)
+    except (TypeError, ValueError) as error:
+        return [f"base_url: {base_url!r:.80} is not a URL ({error})"]
+    if url.scheme not in ("http", "https") or not url.host:
+        return [f"base_url: {base_url!r:.80} must be an http(s) URL with a host"]
+    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
+        return [
+            f"base_url: {base_url!r:.80} would send your credentials unencrypted; use https, "
+            "or pass allow_insecure_http=True"
+        ]
+    return []
+
+
 def validation_problems(error: ValidationError) -> list[str]:
     """Readable ``field: problem`` lines from a pydantic error."""
     return [f"{_format_location(tuple(item['loc']))}: {item['msg']}" for item in error.errors()]
 
 
-def build_body(operation: Operation, model: type[BaseModel], fields: Mapping[str, Any]) -> BaseModel:
-    """Validate the body keyword arguments of a call against the spec's request model."""
+def build_body(
+    operation: Operation,
+    model: type[BaseModel],
+    fields: Mapping[str, Any],
+    *,
+    allow_truncation: bool = False,
+) -> BaseModel:
+    """Validate the body keyword arguments of a call against the spec's request model, and a send's
+    messages against the checks bulk sends make too (:mod:`aioclicksend._checks`)."""
     given = {name: value for name, value in fields.items() if not isinstance(value, NotGiven)}
     try:
-        return model.model_validate(given)
+        body = model.model_validate(given)
     except ValidationError as error:
         raise RequestValidationError(operation.name, validation_problems(error)) from None
+    rules = operation.messages
+    if rules is not None:
+        if not isinstance(allow_truncation, bool):
+            problem = f"allow_truncation: must be True or False, not {allow_truncation!r}"
+            raise RequestValidationError(operation.name, [problem])
+        problems = [
+            f"{rules.items}[{index}]: {problem}"
+            for index, message in enumerate(getattr(body, rules.items, None) or [])
+            if (problem := message_problem(message, rules, allow_truncation=allow_truncation)) is not None
+        ]
+        if problems:
+            raise RequestValidationError(operation.name, problems)
+    return body
 
 
 @functools.lru_cache(maxsize=1024)
@@ -93,10 +142,104 @@ def _adapter(cast_to: Any) -> TypeAdapter[Any]:
     return TypeAdapter(cast_to)
 
 
+_KIND_CHECKS: dict[str, Any] = {
+    "integer": lambda value: isinstance(value, int) and not isinstance(value, bool),
+    "number": lambda value: (
+        isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    ),
+    "string": lambda value: (
+        isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+    ),
+    "boolean": lambda value: isinstance(value, bool),
+}
+
+
+def _parameter_problem(name: str, kind: str, value: Any) -> str | None:
+    """Why ``value`` cannot go out as parameter ``name`` of JSON type ``kind`` (``x[]``: an array)."""
+    item_kind = kind.removesuffix("[]")
+    values = value if kind.endswith("[]") and isinstance(value, (list, tuple)) else [value]
+    check = _KIND_CHECKS.get(item_kind)
+    if check is None or all(check(item) for item in values):
+        return None
+    expected = f"a list of {item_kind}s" if kind.endswith("[]") else f"a {item_kind}"
+    return f"{name}: must be {expected}, not {type(value).__name__} {value!r:.80}"
+
+
+def check_parameters(
+    operation: Operation, path_params: Mapping[str, Any] | None, query: Mapping[str, Any] | None
+) -> None:
+    """Refuse path and query values that do not have the spec's types, before anything is sent."""
+    kinds = operation.parameters or {}
+    problems = []
+    for name, value in (path_params or {}).items():
+        text = str(value) if value is not None else ""
+        if text in ("", ".", ".."):
+            problems.append(f"{name}: must not be {text!r}" if text else f"{name}: must not be empty")
+        elif (problem := _parameter_problem(name, kinds.get(name, ""), value)) is not None:
+            problems.append(problem)
+    for name, value in (query or {}).items():
+        if value is None or isinstance(value, NotGiven):
+            continue
+        if (problem := _parameter_problem(name, kinds.get(name, ""), value)) is not None:
+            problems.append(problem)
+    if problems:
+        raise RequestValidationError(operation.name, problems)
+
+
 def _query_value(value: Any) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     return str(value)
+
+
+def timeout_problem(timeout: Any) -> str | None:
+    """Why ``timeout`` is not a usable timeout: seconds (> 0), an ``aiohttp.ClientTimeout`` or ``None``."""
+    if timeout is None or isinstance(timeout, aiohttp.ClientTimeout):
+        return None
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0:
+        return None if math.isfinite(timeout) else f"timeout: must be finite, not {timeout!r}"
+    return f"timeout: must be seconds above 0, an aiohttp.ClientTimeout or None, not {timeout!r:.80}"
+
+
+def retries_problem(max_retries: Any) -> str | None:
+    if isinstance(max_retries, int) and not isinstance(max_retries, bool) and max_retries >= 0:
+        return None
+    return f"max_retries: must be an int of 0 or more, not {max_retries!r:.80}"
+
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def headers_problems(headers: Any) -> list[str]:
+    """What is wrong with ``extra_headers``: a mapping of header names to text without line breaks."""
+    if headers is None:
+        return []
+    if not isinstance(headers, Mapping):
+        return [f"extra_headers: must be a mapping of names to values, not {type(headers).__name__}"]
+    problems = []
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            problems.append(f"extra_headers: {name!r:.80} is not a header name")
+        elif not isinstance(value, str):
+            problems.append(f"extra_headers[{name!r}]: must be a str, not {type(value).__name__}")
+        elif any(character in value for character in "\r\n\0"):
+            problems.append(f"extra_headers[{name!r}]: must not hold a line break or NUL")
+    return problems
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _origin(url: URL) -> tuple[str, str | None, int | None]:
+    return url.scheme, url.host, url.port
 
 
 class BaseClient:
@@ -112,44 +255,89 @@ class BaseClient:
         max_retries: int = 2,
         session: aiohttp.ClientSession | None = None,
         retry_policy: RetryPolicy | None = None,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        connection_limit: int = 100,
+        trust_env: bool = False,
+        allow_insecure_http: bool = False,
     ) -> None:
-        if max_retries < 0:
-            raise ValueError(f"max_retries must be 0 or more, not {max_retries!r}")
+        problems = [
+            problem for problem in (timeout_problem(timeout), retries_problem(max_retries)) if problem
+        ]
+        for name, number in (
+            ("max_response_size", max_response_size),
+            ("connection_limit", connection_limit),
+        ):
+            if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+                problems.append(f"{name}: must be an int of 1 or more, not {number!r:.80}")
+        if session is not None and not isinstance(session, aiohttp.ClientSession):
+            problems.append(f"session: must be an aiohttp.ClientSession, not {type(session).__name__}")
         self.username = username if username is not None else os.environ.get("CLICKSEND_USERNAME")
         api_key = api_key if api_key is not None else os.environ.get("CLICKSEND_API_KEY")
+        for name, value in (("username", self.username), ("api_key", api_key)):
+            if value is not None and not isinstance(value, str):
+                problems.append(f"{name}: must be a str, not {type(value).__name__}")
+        self.base_url = (base_url or os.environ.get("CLICKSEND_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        problems += _base_url_problems(self.base_url, allow_insecure_http)
+        if problems:
+            raise ClientConfigurationError(f"{type(self).__name__}: " + "; ".join(problems))
         self._authorization: str | None = None
         if self.username and api_key:
             token = base64.b64encode(f"{self.username}:{api_key}".encode()).decode("ascii")
             self._authorization = f"Basic {token}"
-        self.base_url = (base_url or os.environ.get("CLICKSEND_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        self._origin = _origin(URL(self.base_url))
         self.timeout = timeout
         self.max_retries = max_retries
         self.retry_policy = retry_policy or RetryPolicy()
+        self.max_response_size = max_response_size
+        self.connection_limit = connection_limit
+        self.trust_env = trust_env
         self._session = session
         self._owns_session = session is None
+        self._session_loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(username={self.username!r}, base_url={self.base_url!r})"
 
-    async def __aenter__(self: _T) -> _T:
+    @property
+    def has_credentials(self) -> bool:
+        """Whether a username and an API key were given (or found in the environment)."""
+        return self._authorization is not None
+
+    async def __aenter__(self) -> Self:
+        if self._closed:
+            raise ClientStateError(f"{type(self).__name__} is closed; create a new client")
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
     async def close(self) -> None:
-        """Close the connection pool, unless the session was the caller's."""
+        """Close the connection pool, unless the session was the caller's; the client then refuses to send."""
+        self._closed = True
         if self._owns_session and self._session is not None and not self._session.closed:
             await self._session.close()
         if self._owns_session:
             self._session = None
 
     def _get_session(self) -> aiohttp.ClientSession:
+        name = type(self).__name__
+        if self._closed:
+            raise ClientStateError(f"{name} is closed (its `async with` block ended); create a new client")
+        loop = asyncio.get_running_loop()
+        if self._owns_session and self._session_loop is not None and self._session_loop is not loop:
+            ended = "has ended" if self._session_loop.is_closed() else "is another one"
+            raise ClientStateError(
+                f"{name}'s connections belong to the event loop it first ran in, which {ended}: "
+                "create the client inside the asyncio.run() that uses it"
+            )
         if self._session is None or (self._owns_session and self._session.closed):
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=100, enable_cleanup_closed=True),
+                connector=aiohttp.TCPConnector(limit=self.connection_limit, enable_cleanup_closed=True),
                 headers={"User-Agent": USER_AGENT},
+                trust_env=self.trust_env,
             )
+            self._session_loop = loop
         return self._session
 
     def _timeout(self, timeout: Timeout | NotGiven) -> aiohttp.ClientTimeout:
@@ -161,13 +349,18 @@ class BaseClient:
     def _url(self, operation: Operation, path_params: Mapping[str, Any] | None) -> str:
         path = operation.path
         if path_params:
-            missing = [name for name, value in path_params.items() if value is None or value == ""]
-            if missing:
-                raise RequestValidationError(
-                    operation.name, [f"{name}: must not be empty" for name in missing]
-                )
             path = path.format(**{name: quote(str(value), safe="") for name, value in path_params.items()})
         return self.base_url + path
+
+    def _check_options(self, operation: Operation, options: RequestOptions) -> None:
+        problems = headers_problems(options.extra_headers)
+        if not isinstance(options.timeout, NotGiven):
+            problems.append(timeout_problem(options.timeout) or "")
+        if not isinstance(options.max_retries, NotGiven):
+            problems.append(retries_problem(options.max_retries) or "")
+        problems = [problem for problem in problems if problem]
+        if problems:
+            raise RequestValidationError(operation.name, problems)
 
     async def request(
         self,
@@ -180,11 +373,13 @@ class BaseClient:
         options: RequestOptions = RequestOptions(),
     ) -> Any:
         """Send one operation (retrying as the policy allows) and return its parsed ``data``."""
+        check_parameters(operation, path_params, query)
+        self._check_options(operation, options)
         url = self._url(operation, path_params)
         params = [  # a list value goes out as the same key repeated
             (name, _query_value(item))
             for name, value in (query or {}).items()
-            if not isinstance(value, NotGiven)
+            if value is not None and not isinstance(value, NotGiven)
             for item in (value if isinstance(value, (list, tuple)) else [value])
         ]
         headers = {"Accept": "application/json"}
@@ -205,43 +400,98 @@ class BaseClient:
         retries = self.max_retries if isinstance(options.max_retries, NotGiven) else options.max_retries
         async for attempt in self.retry_policy.retrying(max_retries=retries, idempotent=operation.idempotent):
             with attempt:
-                status, response_headers, raw = await self._send(
-                    operation.method, url, params, content, headers, timeout
+                status, response_headers, raw, final_url = await self._send(
+                    operation, url, params, content, headers, timeout
                 )
-                return self._parse(operation, url, status, response_headers, raw, cast_to)
+                return self._parse(operation, final_url, status, response_headers, raw, cast_to)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     async def _send(
         self,
-        method: str,
+        operation: Operation,
         url: str,
         params: list[tuple[str, str]],
         content: bytes | None,
         headers: Mapping[str, str],
         timeout: aiohttp.ClientTimeout,
-    ) -> tuple[int, Mapping[str, str], bytes]:
+    ) -> tuple[int, Mapping[str, str], bytes, str]:
+        """One attempt: the answer's status, headers, body and URL, after the redirects that may be followed.
+
+        No aiohttp error is kept as the cause of ours: its request info holds the Authorization header.
+        """
         session = self._get_session()
+        method = operation.method
         try:
-            async with session.request(
-                method, url, params=params, data=content, headers=headers, timeout=timeout
-            ) as response:
-                return response.status, response.headers, await response.read()
+            for hop in range(MAX_REDIRECTS + 1):
+                async with session.request(
+                    method,
+                    url,
+                    params=params,
+                    data=content,
+                    headers=headers,
+                    timeout=timeout,
+                    allow_redirects=False,
+                ) as response:
+                    target = self._redirect_target(operation, response, last_hop=hop == MAX_REDIRECTS)
+                    if target is None:
+                        return response.status, response.headers, await self._read(response, url), url
+                url, params = target, []
+        except APIResponseValidationError:
+            raise
         except aiohttp.ConnectionTimeoutError as error:
-            raise APITimeoutError(
-                f"timed out connecting: {error}", method=method, url=url, request_sent=False
-            ) from error
+            message, sent, timed_out = f"timed out connecting: {error}", False, True
         except aiohttp.ClientConnectorError as error:
-            raise APIConnectionError(
-                f"cannot connect: {error.os_error or error}", method=method, url=url, request_sent=False
-            ) from error
-        except asyncio.TimeoutError as error:
-            raise APITimeoutError(
-                "timed out waiting for the answer", method=method, url=url, request_sent=True
-            ) from error
+            message, sent, timed_out = f"cannot connect: {error.os_error or error}", False, False
+        except asyncio.TimeoutError:
+            message, sent, timed_out = "timed out waiting for the answer", True, True
         except aiohttp.ClientError as error:
-            raise APIConnectionError(
-                f"connection lost: {type(error).__name__}: {error}", method=method, url=url, request_sent=True
-            ) from error
+            message, sent, timed_out = f"connection lost: {type(error).__name__}: {error}", True, False
+        except Exception as error:  # anything else: it may have been sent, so it is never repeated blindly
+            message, sent, timed_out = f"request failed: {type(error).__name__}: {error}", True, False
+        error_class = APITimeoutError if timed_out else APIConnectionError
+        raise error_class(message, method=method, url=url, request_sent=sent) from None
+
+    def _redirect_target(
+        self, operation: Operation, response: aiohttp.ClientResponse, *, last_hop: bool
+    ) -> str | None:
+        """Where to follow a redirect, or ``None`` to hand the answer (a redirect or not) to the parser.
+
+        Only a 307 / 308 (or a 301 / 302 / 303 of a GET) of an operation that is safe to repeat is
+        followed, to the same origin (credentials never go elsewhere), at most ``MAX_REDIRECTS`` times.
+        """
+        status = response.status
+        if not 300 <= status < 400 or last_hop or not operation.idempotent:
+            return None
+        if status not in (307, 308) and not (status in (301, 302, 303) and operation.method == "GET"):
+            return None
+        location = response.headers.get("Location")
+        if not location:
+            return None
+        try:
+            target = response.url.join(URL(location))
+        except ValueError:
+            return None
+        return str(target) if _origin(target) == self._origin else None
+
+    async def _read(self, response: aiohttp.ClientResponse, url: str) -> bytes:
+        """The body, refused once it (decompressed) passes ``max_response_size``: never read whole first."""
+        limit = self.max_response_size
+        declared = response.content_length
+        body = bytearray()
+        if declared is None or declared <= limit:
+            async for chunk in response.content.iter_any():
+                body += chunk
+                if len(body) > limit:
+                    break
+            else:
+                return bytes(body)
+        raise APIResponseValidationError(
+            f"the answer is larger than max_response_size ({limit} bytes)",
+            method=response.method,
+            url=url,
+            status=response.status,
+            body=bytes(body[:200]),
+        )
 
     def _parse(
         self,
@@ -253,7 +503,7 @@ class BaseClient:
         cast_to: Any,
     ) -> Any:
         method = operation.method
-        if status < 400 and operation.envelope:
+        if status < 300 and operation.envelope:
             decoded = _decode_envelope(cast_to, raw)
             if decoded is not None:
                 return _answer(decoded["data"], decoded, status, headers, method, url, raw)
@@ -262,9 +512,15 @@ class BaseClient:
         except ValueError:
             payload = _NOT_JSON
         envelope = payload if isinstance(payload, dict) else {}
-        if status >= 400:
+        if status >= 300:
             response_msg = envelope.get("response_msg")
-            if payload is _NOT_JSON:
+            if 300 <= status < 400:
+                location = headers.get("Location") or "nowhere"
+                response_msg = (
+                    f"redirect to {location[:200]} not followed (ClickSend does not redirect; only "
+                    f"same-origin redirects of operations safe to repeat are, at most {MAX_REDIRECTS})"
+                )
+            elif payload is _NOT_JSON:
                 kind = headers.get("Content-Type", "unknown content type")
                 snippet = raw[:200].decode("utf-8", "replace").strip()
                 response_msg = f"non-JSON answer ({kind}): {snippet}"

@@ -24,6 +24,7 @@ import asyncio
 import functools
 import secrets
 import time
+import weakref
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
@@ -40,19 +41,28 @@ from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, cast
 import typing_extensions
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from ._base_client import BaseClient, Operation, RequestOptions, Timeout, validation_problems
+from ._base_client import (
+    BaseClient,
+    Operation,
+    RequestOptions,
+    Timeout,
+    retries_problem,
+    timeout_problem,
+    validation_problems,
+)
+from ._checks import MessageRules, message_problem
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
     AuthenticationError,
     InternalServerError,
+    MissingCredentialsError,
     PermissionDeniedError,
     RateLimitError,
     RequestValidationError,
 )
-from ._message_parts import count_parts, surely_fits
-from ._models import Money, parse_money
+from ._models import parse_money
 from ._outcomes import ACCEPTED_STATUS, BulkSummary, Outcome, OutcomeKind, ReadOnDemand, reconcile
 from ._rate import AdaptiveRate
 from ._retry import should_retry
@@ -81,11 +91,6 @@ class BulkOperation:
     """The answer's array with an entry per recipient."""
     price_field: str
     max_batch: int
-    recipient_fields: tuple[str, ...] = ()
-    """At least one of these must be given (e.g. ``to`` or ``list_id``)."""
-    text_field: str | None = None
-    text_channel: str | None = None
-    """Whose length rule the text follows: ``sms``, ``voice`` or ``mms``."""
     history: Callable[..., AsyncPager[Any]] | None = None
     history_by_date: bool = False
     """Whether the history takes ``date_from`` / ``date_to``."""
@@ -93,6 +98,11 @@ class BulkOperation:
     @property
     def name(self) -> str:
         return f"{self.operation.name}_bulk"
+
+    @property
+    def rules(self) -> MessageRules:
+        """What each message must hold: the send operation's own checks."""
+        return self.operation.messages or MessageRules(self.items_field)
 
 
 class BulkOptions(TypedDict, total=False):
@@ -126,6 +136,10 @@ class _Batch:
 
 
 _DONE = None
+_INVALID_FLUSH = 32
+"""Invalid messages handed to the reader together (they hold the input as given, which may be large)."""
+_WAITING_BATCHES = 2
+"""Finished batches that may wait for the reader: a worker with outcomes nobody has read yet waits too."""
 
 
 class BulkJob(Generic[_Result]):
@@ -145,6 +159,11 @@ class BulkJob(Generic[_Result]):
         shared: Mapping[str, Any],
         options: BulkOptions,
     ) -> None:
+        if bulk.operation.auth and not client.has_credentials:
+            raise MissingCredentialsError(
+                f"{bulk.name} needs credentials: pass username= and api_key= to AsyncClickSend "
+                "or set CLICKSEND_USERNAME and CLICKSEND_API_KEY"
+            )
         self._client = client
         self._bulk = bulk
         self._messages = messages
@@ -163,12 +182,20 @@ class BulkJob(Generic[_Result]):
             problems.append(
                 f"messages: must be an iterable or async iterable of messages, not {type(messages).__name__}"
             )
-        if not (isinstance(self.concurrency, int) and self.concurrency >= 1):
+        if not (_is_int(self.concurrency) and self.concurrency >= 1):
             problems.append(f"concurrency: must be 1 or more, not {self.concurrency!r}")
-        if not (isinstance(self.batch_size, int) and 1 <= self.batch_size <= bulk.max_batch):
+        if not (_is_int(self.batch_size) and 1 <= self.batch_size <= bulk.max_batch):
             problems.append(f"batch_size: must be 1 to {bulk.max_batch}, not {self.batch_size!r}")
-        if not (isinstance(self.max_retries, int) and self.max_retries >= 0):
-            problems.append(f"max_retries: must be 0 or more, not {self.max_retries!r}")
+        if not isinstance(self.timeout, NotGiven):
+            problems.append(timeout_problem(self.timeout) or "")
+        problems.append(retries_problem(self.max_retries) or "")
+        if self.on_progress is not None and not callable(self.on_progress):
+            problems.append(f"on_progress: must be callable, not {type(self.on_progress).__name__}")
+        if not isinstance(self.tag, str):
+            problems.append(f"tag: must be a str, not {type(self.tag).__name__}")
+        if not isinstance(self.allow_truncation, bool):
+            problems.append(f"allow_truncation: must be True or False, not {self.allow_truncation!r}")
+        problems = [problem for problem in problems if problem]
         try:
             self._rate = AdaptiveRate(options.get("max_rate"))
         except ValueError as error:
@@ -184,7 +211,10 @@ class BulkJob(Generic[_Result]):
         self._queued: list[_Batch] = []
         self._in_flight: set[_Batch] = set()
         self._input_error: BaseException | None = None
-        self._iterator: AsyncGenerator[Outcome[_Result], None] | None = None
+        # Held weakly: a caller that leaves its ``async for`` (an exception, a cancellation) drops the
+        # iterator, and asyncio's async-generator finalizer then closes it, which ends the job.
+        self._iterator: weakref.ref[AsyncGenerator[Outcome[_Result], None]] | None = None
+        self._ended = asyncio.Event()
 
     # ---- checks ----
 
@@ -227,7 +257,7 @@ class BulkJob(Generic[_Result]):
             except ValidationError as error:
                 problem: str | None = "; ".join(validation_problems(error))
             else:
-                problem = self._problem(model)
+                problem = message_problem(model, self._bulk.rules, allow_truncation=self.allow_truncation)
                 if problem is None:
                     return model
         else:
@@ -235,35 +265,12 @@ class BulkJob(Generic[_Result]):
         custom = message.get("custom_string") if isinstance(message, Mapping) else None
         return Outcome(index, OutcomeKind.INVALID, message, custom, reason=problem)
 
-    def _problem(self, model: BaseModel) -> str | None:
-        """What is wrong with a message the spec's model accepts: no recipient, no text, too long a text."""
-        bulk = self._bulk
-        if bulk.recipient_fields:
-            for name in bulk.recipient_fields:
-                if getattr(model, name) not in (None, ""):
-                    break
-            else:
-                return f"needs {' or '.join(bulk.recipient_fields)}"
-        if bulk.text_field is None or bulk.text_channel is None:
-            return None
-        text = getattr(model, bulk.text_field)
-        if not text:
-            return f"{bulk.text_field}: is empty"
-        if self.allow_truncation or surely_fits(text, bulk.text_channel):
-            return None
-        parts = count_parts(text, bulk.text_channel)
-        if not parts.truncated:
-            return None
-        return (
-            f"{bulk.text_field}: {parts.length} {parts.encoding} characters, more than the "
-            f"{parts.max_length} ClickSend sends without truncating"
-        )
-
     # ---- running ----
 
     def __aiter__(self) -> AsyncIterator[Outcome[_Result]]:
-        self._iterator = self._run()
-        return self._iterator
+        iterator = self._run()
+        self._iterator = weakref.ref(iterator)
+        return iterator
 
     async def __aenter__(self) -> BulkJob[_Result]:
         return self
@@ -272,9 +279,15 @@ class BulkJob(Generic[_Result]):
         await self.aclose()
 
     async def aclose(self) -> None:
-        """End the job now if it is still running (as cancelling does); use after breaking out of a loop."""
-        if self._iterator is not None:
-            await self._iterator.aclose()
+        """End the job now if it is still running (as cancelling does); use after breaking out of a loop.
+
+        Returns once every message taken has its outcome (counted in :attr:`summary`).
+        """
+        iterator = self._iterator() if self._iterator is not None else None
+        if iterator is not None:
+            await iterator.aclose()
+        if self._started:
+            await self._ended.wait()
 
     def __await__(self) -> Generator[Any, None, BulkSummary]:
         return self._drain().__await__()
@@ -297,26 +310,32 @@ class BulkJob(Generic[_Result]):
         started = time.monotonic()
         self.summary.started_at = time.time()
         batches: asyncio.Queue[_Batch | None] = asyncio.Queue(maxsize=self.concurrency)
-        # Few finished batches wait for the reader: a worker whose outcomes are not read yet waits too,
-        # so memory holds at most about 2 + concurrency batches of outcomes.
-        done: asyncio.Queue[list[Outcome[_Result]] | None] = asyncio.Queue(maxsize=2)
-        producer = asyncio.create_task(self._produce(batches, done))
-        workers = [asyncio.create_task(self._work(batches, done)) for _ in range(self.concurrency)]
+        # Finished outcomes wait for the reader in ``done``; a task must hold one of ``room``'s slots
+        # to add to it, so memory holds at most about 2 + concurrency batches of outcomes. The queue
+        # itself is unbounded, so that ending the job never waits on a reader that has gone.
+        done: asyncio.Queue[list[Outcome[_Result]] | None] = asyncio.Queue()
+        room = asyncio.Semaphore(_WAITING_BATCHES)
+        producer = asyncio.create_task(self._produce(batches, done, room))
+        workers = [asyncio.create_task(self._work(batches, done, room)) for _ in range(self.concurrency)]
         closer = asyncio.create_task(self._close(producer, workers, done))
         ended = False
         try:
             while (outcomes := await done.get()) is not _DONE:
+                room.release()
                 self.summary.elapsed = time.monotonic() - started
                 for outcome in outcomes:
                     yield outcome
                 self._report()
             ended = True
         finally:
-            if not ended:
-                await self._abandon(producer, workers, closer)
-            self.summary.elapsed = time.monotonic() - started
-            self.summary.rate_limit = self._rate.rate
-            self.summary.finished = True
+            try:
+                if not ended:
+                    await self._abandon(producer, workers, closer)
+                self.summary.elapsed = time.monotonic() - started
+                self.summary.rate_limit = self._rate.rate
+                self.summary.finished = True
+            finally:
+                self._ended.set()
             self._report()
         await closer
         if self._input_error is not None:
@@ -326,16 +345,26 @@ class BulkJob(Generic[_Result]):
         if self.on_progress is not None:
             self.on_progress(self.summary)
 
+    @staticmethod
     async def _close(
-        self, producer: asyncio.Task[None], workers: list[asyncio.Task[None]], done: asyncio.Queue[Any]
+        producer: asyncio.Task[None], workers: list[asyncio.Task[None]], done: asyncio.Queue[Any]
     ) -> None:
         try:
             await producer
             await asyncio.gather(*workers)
         finally:
-            await done.put(_DONE)
+            done.put_nowait(_DONE)
 
-    async def _produce(self, batches: asyncio.Queue[_Batch | None], done: asyncio.Queue[Any]) -> None:
+    @staticmethod
+    async def _hand_over(
+        outcomes: list[Outcome[_Result]], done: asyncio.Queue[Any], room: asyncio.Semaphore
+    ) -> None:
+        await room.acquire()
+        done.put_nowait(outcomes)
+
+    async def _produce(
+        self, batches: asyncio.Queue[_Batch | None], done: asyncio.Queue[Any], room: asyncio.Semaphore
+    ) -> None:
         batch = _Batch([])
         self._queued.append(batch)
         invalid: list[Outcome[_Result]] = []
@@ -350,8 +379,8 @@ class BulkJob(Generic[_Result]):
                 if isinstance(checked, Outcome):
                     self.summary.count(checked)
                     invalid.append(checked)
-                    if len(invalid) >= self.batch_size:
-                        await done.put(invalid)
+                    if len(invalid) >= _INVALID_FLUSH:
+                        await self._hand_over(invalid, done, room)
                         invalid = []
                     continue
                 batch.items.append((index - 1, checked))
@@ -360,7 +389,7 @@ class BulkJob(Generic[_Result]):
                     batch = _Batch([])
                     self._queued.append(batch)
                     if invalid:
-                        await done.put(invalid)
+                        await self._hand_over(invalid, done, room)
                         invalid = []
         except Exception as error:  # the caller's iterable failed: stop, accounting for what was taken
             self._input_error = error
@@ -370,18 +399,20 @@ class BulkJob(Generic[_Result]):
         else:
             self._queued.remove(batch)
         if invalid:
-            await done.put(invalid)
+            await self._hand_over(invalid, done, room)
         for _ in range(self.concurrency):
             await batches.put(None)
 
-    async def _work(self, batches: asyncio.Queue[_Batch | None], done: asyncio.Queue[Any]) -> None:
+    async def _work(
+        self, batches: asyncio.Queue[_Batch | None], done: asyncio.Queue[Any], room: asyncio.Semaphore
+    ) -> None:
         while (batch := await batches.get()) is not None:
             self._queued.remove(batch)
             self._in_flight.add(batch)
             outcomes = await self._send(batch)
             self._in_flight.discard(batch)  # no await since _send: a cancelled worker leaves it in flight
             self._count(outcomes)
-            await done.put(outcomes)
+            await self._hand_over(outcomes, done, room)
 
     def _count(self, outcomes: list[Outcome[_Result]]) -> None:
         for outcome in outcomes:
@@ -445,6 +476,7 @@ class BulkJob(Generic[_Result]):
                             batch.maybe_sent = False  # a 429 or a connection that never carried it
                         raise
                     self._rate.succeeded()
+            return self._match(batch, result)
         except (APIConnectionError, InternalServerError, APIResponseValidationError) as error:
             if batch.maybe_sent:
                 return self._all(batch, OutcomeKind.UNKNOWN, f"{error}; it may have been sent")
@@ -453,34 +485,34 @@ class BulkJob(Generic[_Result]):
             if isinstance(error, (AuthenticationError, PermissionDeniedError)):
                 self.stop(f"ClickSend refused the account: {error}")
             return self._all(batch, OutcomeKind.NOT_SENT, str(error))
-        except Exception as error:  # anything else still leaves each message with its one outcome
+        except Exception as error:  # anything else (an answer nothing could read) still settles the batch
             kind = OutcomeKind.UNKNOWN if batch.maybe_sent else OutcomeKind.NOT_SENT
             return self._all(batch, kind, f"unexpected error: {type(error).__name__}: {error}")
-        return self._match(batch, result)
 
     def _match(self, batch: _Batch, answer: Mapping[str, Any]) -> list[Outcome[_Result]]:
         """One outcome per message of the batch, from the answer's entries (kept as dicts, see
-        :class:`~aioclicksend._outcomes.ReadOnDemand`)."""
+        :class:`~aioclicksend._outcomes.ReadOnDemand`). Raises on an answer it cannot read."""
         entries: list[dict[str, Any]] = answer.get(self._bulk.results_field) or []
-        if answer.get("total_price") is not None:
-            self.summary.cost += answer["total_price"]
         customs = [getattr(model, "custom_string", None) for _, model in batch.items]
+        answered = [entry.get("custom_string") for entry in entries]
         if len(entries) == len(customs) and all(
-            entry.get("custom_string") in (None, custom)
-            for entry, custom in zip(entries, customs, strict=True)
+            given is None or given == custom for given, custom in zip(answered, customs, strict=True)
         ):
             groups = [[entry] for entry in entries]
         elif len(set(customs)) == len(customs):
-            by_custom: dict[Any, list[dict[str, Any]]] = {}
-            for entry in entries:
-                by_custom.setdefault(entry.get("custom_string"), []).append(entry)
-            groups = [by_custom.get(custom, []) for custom in customs]
+            by_custom: dict[str, list[dict[str, Any]]] = {}
+            for entry, given in zip(entries, answered, strict=True):
+                if isinstance(given, str):
+                    by_custom.setdefault(given, []).append(entry)
+            groups = [by_custom.get(custom, []) if isinstance(custom, str) else [] for custom in customs]
         else:
             groups = [[] for _ in customs]
-        return [
+        outcomes = [
             self._answered(index, model, custom, group)
             for (index, model), custom, group in zip(batch.items, customs, groups, strict=True)
         ]
+        self.summary.cost += _price(answer.get("total_price"))
+        return outcomes
 
     def _answered(
         self, index: int, model: BaseModel, custom: str | None, group: list[dict[str, Any]]
@@ -499,7 +531,7 @@ class BulkJob(Generic[_Result]):
             model,
             custom,
             results=ReadOnDemand(cast("type[_Result]", self._bulk.result_model), group),
-            status=ACCEPTED_STATUS if accepted else str(statuses[0]),
+            status=ACCEPTED_STATUS if accepted else str(statuses[0])[:200],
             price=price,
         )
 
@@ -528,17 +560,21 @@ class BulkJob(Generic[_Result]):
 
 @functools.lru_cache(maxsize=16)
 def _answer_type(results_field: str) -> Any:
-    """What a bulk send reads of an answer: its total price, and its entries as plain dicts."""
-    fields = {"total_price": Money, results_field: list[dict[str, Any]]}
+    """What a bulk send reads of an answer: its total price (as sent), and its entries as plain dicts."""
+    fields = {"total_price": Any, results_field: list[dict[str, Any]]}
     return typing_extensions.TypedDict("BulkAnswer", fields, total=False)  # type: ignore[operator]
 
 
 def _price(value: Any) -> Decimal:
-    """An entry's price as ``Money`` reads it; one that cannot be read counts as 0 (it is only a total)."""
+    """A price as ``Money`` reads it; one that cannot be read (or is not finite) counts as 0."""
     price = parse_money(value)
-    if type(price) is Decimal:
-        return price
-    return Decimal(price) if isinstance(price, int) else Decimal(0)
+    if isinstance(price, int) and not isinstance(price, bool):
+        price = Decimal(price)
+    return price if type(price) is Decimal and price.is_finite() else Decimal(0)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 async def _as_async(messages: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[Any]:

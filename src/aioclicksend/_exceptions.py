@@ -1,18 +1,23 @@
 """One exception hierarchy for everything the SDK raises.
 
     ClickSendError
-    ├── RequestValidationError        bad input, caught before anything is sent (also a ValueError)
+    ├── RequestValidationError        bad arguments, caught before anything is sent (also a ValueError)
+    ├── ClientConfigurationError      bad client settings (also a ValueError)
+    ├── ClientStateError              a closed client, or one whose event loop has ended (also a RuntimeError)
     ├── MissingCredentialsError       no username / API key for an operation that needs them
     ├── APIConnectionError            the request got no answer
     │   └── APITimeoutError
-    ├── APIResponseValidationError    an answer that is not the JSON the API documents
+    ├── APIResponseValidationError    an answer that is not the JSON the API documents (or too large)
+    ├── PaginationError               a paged answer that does not advance, or too many pages
     └── APIStatusError                an HTTP error status, one class per status
-        ├── BadRequestError (400), AuthenticationError (401), PermissionDeniedError (403),
-        ├── NotFoundError (404), MethodNotAllowedError (405), RateLimitError (429)
+        ├── RedirectError (3xx), BadRequestError (400), AuthenticationError (401),
+        ├── PermissionDeniedError (403), NotFoundError (404), MethodNotAllowedError (405),
+        ├── RateLimitError (429)
         └── InternalServerError (5xx)
 
 No exception carries the API key: messages and attributes hold the method, the URL (which never
-contains credentials), the status and ClickSend's ``response_code`` / ``response_msg``.
+contains credentials), the status and ClickSend's ``response_code`` / ``response_msg``; the
+underlying aiohttp error (whose request info holds the headers) is never kept as the cause.
 """
 
 from __future__ import annotations
@@ -28,12 +33,16 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ClickSendError",
+    "ClientConfigurationError",
+    "ClientStateError",
     "InternalServerError",
     "MethodNotAllowedError",
     "MissingCredentialsError",
     "NotFoundError",
+    "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RedirectError",
     "RequestValidationError",
 ]
 
@@ -49,6 +58,14 @@ class RequestValidationError(ClickSendError, ValueError):
         self.operation = operation
         self.problems = problems
         super().__init__(f"{operation}: invalid arguments: " + "; ".join(problems))
+
+
+class ClientConfigurationError(ClickSendError, ValueError):
+    """A setting given to the client is invalid (a timeout, a retry count, an insecure address…)."""
+
+
+class ClientStateError(ClickSendError, RuntimeError):
+    """The client cannot send: it was closed, or its connection pool belongs to an event loop that ended."""
 
 
 class MissingCredentialsError(ClickSendError):
@@ -87,6 +104,21 @@ class APIResponseValidationError(_RequestError):
         super().__init__(message, method=method, url=url)
 
 
+class PaginationError(ClickSendError):
+    """A paged list that cannot be walked safely: a page that does not advance, or more pages than allowed."""
+
+    def __init__(self, operation: str, problem: str) -> None:
+        self.operation = operation
+        super().__init__(f"{operation}: {problem}")
+
+
+def _text(value: Any) -> str | None:
+    """A field of an error answer as text: the API sends strings, a hostile answer anything."""
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)[:200]
+
+
 class APIStatusError(_RequestError):
     """The API answered with an HTTP error status."""
 
@@ -98,18 +130,27 @@ class APIStatusError(_RequestError):
         status: int,
         method: str,
         url: str,
-        response_code: str | None,
-        response_msg: str | None,
+        response_code: Any,
+        response_msg: Any,
         headers: Mapping[str, str],
         body: Any,
     ) -> None:
         self.status = status
-        self.response_code = response_code
-        self.response_msg = response_msg
+        self.response_code = _text(response_code)
+        self.response_msg = _text(response_msg)
         self.headers = headers
         self.body = body
-        detail = " ".join(part for part in (response_code, response_msg) if part) or "no details"
+        detail = " ".join(part for part in (self.response_code, self.response_msg) if part) or "no details"
         super().__init__(f"HTTP {status}: {detail}", method=method, url=url)
+
+
+class RedirectError(APIStatusError):
+    """A redirect that was not followed: ClickSend does not redirect, and a redirected send could go twice
+    or carry the message and the credentials elsewhere. ``location`` is where it pointed."""
+
+    @property
+    def location(self) -> str | None:
+        return self.headers.get("Location")
 
 
 class BadRequestError(APIStatusError):
@@ -157,4 +198,6 @@ def status_error_class(status: int) -> type[APIStatusError]:
     """The exception class for an HTTP error status."""
     if status >= 500:
         return InternalServerError
+    if 300 <= status < 400:
+        return RedirectError
     return _BY_STATUS.get(status, APIStatusError)

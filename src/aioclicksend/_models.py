@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
-__all__ = ["ClickSendModel", "Money", "OpenIntEnum", "OpenStrEnum", "UnixTime"]
+__all__ = ["ClickSendModel", "ClickSendRequestModel", "Money", "OpenIntEnum", "OpenStrEnum", "UnixTime"]
 
 
 class ClickSendModel(BaseModel):
@@ -26,6 +26,16 @@ class ClickSendModel(BaseModel):
         coerce_numbers_to_str=True,
         defer_build=True,
     )
+
+
+class ClickSendRequestModel(ClickSendModel):
+    """Base of the models of what is sent: strict where answers are lenient.
+
+    An unknown field is refused (a typo such as ``{"too": ...}`` never goes out silently dropped), and a
+    number given where the spec wants text is refused, not turned into a string.
+    """
+
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=False)
 
 
 class OpenStrEnum(str, Enum):

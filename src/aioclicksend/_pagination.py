@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 from collections import deque
 from collections.abc import AsyncIterator, Generator, Mapping
@@ -11,17 +12,39 @@ from urllib.parse import unquote
 
 from pydantic import BaseModel, Field
 
-from ._exceptions import RequestValidationError
+from ._base_client import check_parameters
+from ._exceptions import PaginationError, RequestValidationError
 from ._models import ClickSendModel
 from ._types import NotGiven
 
 if TYPE_CHECKING:
     from ._base_client import BaseClient, Operation, RequestOptions
 
-__all__ = ["MAX_PAGE_SIZE", "AsyncCursorPager", "AsyncPager", "Page"]
+
+def _page_budget(operation: Operation, max_pages: int | None) -> int | float:
+    """How many pages a walk may read; ``None`` means no limit."""
+    if max_pages is None:
+        return math.inf
+    if not isinstance(max_pages, int) or isinstance(max_pages, bool) or max_pages < 1:
+        raise RequestValidationError(
+            operation.name, [f"max_pages: must be 1 or more, or None, not {max_pages!r}"]
+        )
+    return max_pages
+
+
+def _too_many_pages(operation: Operation, max_pages: int | float) -> PaginationError:
+    return PaginationError(
+        operation.name, f"stopped after {max_pages} pages (max_pages); pass a larger max_pages, or None"
+    )
+
+
+__all__ = ["DEFAULT_MAX_PAGES", "MAX_PAGE_SIZE", "AsyncCursorPager", "AsyncPager", "Page"]
 
 MAX_PAGE_SIZE = 100
 """The most items ClickSend returns per page."""
+DEFAULT_MAX_PAGES = 10_000
+"""Pages a walk reads before it stops with :class:`PaginationError` (a million items at 100 a page):
+a server whose last page keeps moving away would otherwise be followed for ever."""
 
 _Item = TypeVar("_Item")
 _Page = TypeVar("_Page", bound=BaseModel)
@@ -66,6 +89,7 @@ class AsyncPager(Generic[_Item]):
         query: Mapping[str, Any],
         options: RequestOptions,
     ) -> None:
+        check_parameters(operation, path_params, query)
         limit = query.get("limit")
         if not isinstance(limit, NotGiven) and limit is not None and not 1 <= limit <= MAX_PAGE_SIZE:
             raise RequestValidationError(
@@ -96,29 +120,48 @@ class AsyncPager(Generic[_Item]):
     def __await__(self) -> Generator[Any, None, Page[_Item]]:
         return self.fetch_page(self._first_page).__await__()
 
-    async def pages(self, *, prefetch: int = 0) -> AsyncIterator[Page[_Item]]:
+    async def _walk_page(self, number: int) -> Page[_Item]:
+        """Page ``number`` of a walk; an answer that is another page is a :class:`PaginationError`."""
+        page = await self.fetch_page(number)
+        if page.current_page is not None and page.current_page != number:
+            raise PaginationError(
+                self._operation.name,
+                f"asked for page {number}, the answer is page {page.current_page}: "
+                "the server does not advance",
+            )
+        return page
+
+    async def pages(
+        self, *, prefetch: int = 0, max_pages: int | None = DEFAULT_MAX_PAGES
+    ) -> AsyncIterator[Page[_Item]]:
         """Every page from the first requested to the last, in order.
 
         With ``prefetch=n``, up to ``n`` later pages are fetched concurrently while you work through
         the current one (the first page tells how many there are); the default fetches one at a time.
+        A walk stops with :class:`~aioclicksend.PaginationError` after ``max_pages`` pages, or when the
+        server answers with another page than the one asked for.
         """
-        if not isinstance(prefetch, int) or prefetch < 0:
+        if not isinstance(prefetch, int) or isinstance(prefetch, bool) or prefetch < 0:
             raise RequestValidationError(
                 self._operation.name, [f"prefetch: must be 0 or more, not {prefetch!r}"]
             )
-        page = await self.fetch_page(self._first_page)
+        budget = _page_budget(self._operation, max_pages)
+        page = await self._walk_page(self._first_page)
         yield page
+        read = 1
         if prefetch and page.has_next_page and page.current_page is not None and page.last_page is not None:
-            async for ahead in self._prefetched(page.current_page + 1, page.last_page, prefetch):
+            last = min(page.last_page, page.current_page + int(min(budget, 2**31)) - 1)
+            async for ahead in self._prefetched(page.current_page + 1, last, prefetch):
                 yield ahead
                 page = ahead
+                read += 1
         while page.has_next_page:
-            previous = page.current_page
-            assert previous is not None
-            page = await self.fetch_page(previous + 1)
-            if page.current_page is not None and page.current_page <= previous:
-                return  # the server did not advance: stop rather than loop forever
+            if read >= budget:
+                raise _too_many_pages(self._operation, budget)
+            assert page.current_page is not None
+            page = await self._walk_page(page.current_page + 1)
             yield page
+            read += 1
 
     async def _prefetched(self, first: int, last: int, window: int) -> AsyncIterator[Page[_Item]]:
         """Pages ``first`` to ``last`` in order, keeping up to ``window`` requests ahead."""
@@ -127,7 +170,7 @@ class AsyncPager(Generic[_Item]):
         try:
             while pending or following <= last:
                 while following <= last and len(pending) < window:
-                    pending.append(asyncio.ensure_future(self.fetch_page(following)))
+                    pending.append(asyncio.ensure_future(self._walk_page(following)))
                     following += 1
                 yield await pending.popleft()
         finally:
@@ -135,9 +178,11 @@ class AsyncPager(Generic[_Item]):
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
 
-    async def items(self, *, prefetch: int = 0) -> AsyncIterator[_Item]:
-        """Every item of every page; ``prefetch`` as for :meth:`pages`."""
-        async for page in self.pages(prefetch=prefetch):
+    async def items(
+        self, *, prefetch: int = 0, max_pages: int | None = DEFAULT_MAX_PAGES
+    ) -> AsyncIterator[_Item]:
+        """Every item of every page; ``prefetch`` and ``max_pages`` as for :meth:`pages`."""
+        async for page in self.pages(prefetch=prefetch, max_pages=max_pages):
             for item in page.data:
                 yield item
 
@@ -178,6 +223,7 @@ class AsyncCursorPager(Generic[_Page, _Item]):
         query: Mapping[str, Any],
         options: RequestOptions,
     ) -> None:
+        check_parameters(operation, None, query)
         self._client = client
         self._operation = operation
         self._page_type = page_type
@@ -198,16 +244,29 @@ class AsyncCursorPager(Generic[_Page, _Item]):
     def __await__(self) -> Generator[Any, None, _Page]:
         return self.fetch_page(self._first_offset).__await__()
 
-    async def pages(self) -> AsyncIterator[_Page]:
-        """Every page from the one asked for to the last (one without a next cursor)."""
+    async def pages(self, *, max_pages: int | None = DEFAULT_MAX_PAGES) -> AsyncIterator[_Page]:
+        """Every page from the one asked for to the last (one without a next cursor).
+
+        A walk stops with :class:`~aioclicksend.PaginationError` after ``max_pages`` pages, or when a
+        cursor comes back that was followed before (the server would loop).
+        """
+        budget = _page_budget(self._operation, max_pages)
         offset = self._first_offset
         seen = {offset}
+        read = 0
         while True:
             page = await self.fetch_page(offset)
             yield page
+            read += 1
             offset = _next_offset(page)
-            if offset is None or offset in seen:
-                return  # the last page, or a cursor seen before: stop rather than loop forever
+            if offset is None:
+                return
+            if offset in seen:
+                raise PaginationError(
+                    self._operation.name, f"the cursor {offset!r:.80} came back: the server does not advance"
+                )
+            if read >= budget:
+                raise _too_many_pages(self._operation, budget)
             seen.add(offset)
 
     async def __aiter__(self) -> AsyncIterator[_Item]:

@@ -7,7 +7,14 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field
 
-from aioclicksend._models import ClickSendModel, Money, OpenIntEnum, OpenStrEnum, UnixTime
+from aioclicksend._models import (
+    ClickSendModel,
+    ClickSendRequestModel,
+    Money,
+    OpenIntEnum,
+    OpenStrEnum,
+    UnixTime,
+)
 
 
 class Account(ClickSendModel):
@@ -151,7 +158,7 @@ class Account(ClickSendModel):
     subaccount: Annotated[AccountSubaccount | None, Field(alias="_subaccount")] = None
 
 
-class AccountCreateRequest(ClickSendModel):
+class AccountCreateRequest(ClickSendRequestModel):
     """
     The new account's owner and login.
     """
@@ -389,7 +396,7 @@ class AccountVerification(ClickSendModel):
     """
 
 
-class AccountVerificationRequest(ClickSendModel):
+class AccountVerificationRequest(ClickSendRequestModel):
     """
     Where and how to send the account activation token.
     """
@@ -476,7 +483,7 @@ class AlphaTagReason(OpenStrEnum):
     THIRD_PARTY = "Third Party"
 
 
-class AlphaTagRequest(ClickSendModel):
+class AlphaTagRequest(ClickSendRequestModel):
     """
     The alpha tag to register, and why you may use it.
     """
@@ -622,7 +629,7 @@ class Contact(ClickSendModel):
     """
 
 
-class ContactFields(ClickSendModel):
+class ContactFields(ClickSendRequestModel):
     """
     A contact's fields. Creating a contact needs at least one of phone_number, email and fax_number.
     """
@@ -696,7 +703,7 @@ class ContactFields(ClickSendModel):
     """
 
 
-class ContactImportRequest(ClickSendModel):
+class ContactImportRequest(ClickSendRequestModel):
     """
     The file to import and how its columns map to contact fields.
     """
@@ -756,7 +763,7 @@ class ContactList(ClickSendModel):
     """
 
 
-class ContactListFields(ClickSendModel):
+class ContactListFields(ClickSendRequestModel):
     """
     A contact list's fields.
     """
@@ -796,7 +803,7 @@ class ContactListImportPreview(ClickSendModel):
     """
 
 
-class ContactListImportPreviewRequest(ClickSendModel):
+class ContactListImportPreviewRequest(ClickSendRequestModel):
     """
     The CSV file to preview.
     """
@@ -881,7 +888,7 @@ class CursorPagination(ClickSendModel):
     """
 
 
-class DateBeforeRequest(ClickSendModel):
+class DateBeforeRequest(ClickSendRequestModel):
     """
     Which items to mark as read.
     """
@@ -934,7 +941,7 @@ class DedicatedNumberPurchase(ClickSendModel):
     currency: Annotated[Currency | None, Field(alias="_currency")] = None
 
 
-class DedicatedNumberPurchaseRequest(ClickSendModel):
+class DedicatedNumberPurchaseRequest(ClickSendRequestModel):
     """
     What the number is bought for, and the registration details some countries need.
     """
@@ -953,7 +960,7 @@ class DedicatedNumberPurchaseRequest(ClickSendModel):
     registration_data: DedicatedNumberRegistrationData | None = None
 
 
-class DedicatedNumberRegistrationData(ClickSendModel):
+class DedicatedNumberRegistrationData(ClickSendRequestModel):
     """
     The business registration details a number needs in some countries (Australian SMS/MMS numbers).
     """
@@ -1043,7 +1050,7 @@ class DeliveryIssue(ClickSendModel):
     """
 
 
-class DeliveryIssueRequest(ClickSendModel):
+class DeliveryIssueRequest(ClickSendRequestModel):
     """
     A delivery problem to report.
     """
@@ -1108,7 +1115,7 @@ class EmailAllowedAddress(ClickSendModel):
     """
 
 
-class EmailAllowedAddressCreate(ClickSendModel):
+class EmailAllowedAddressCreate(ClickSendRequestModel):
     """
     An email address to send email from.
     """
@@ -1122,7 +1129,7 @@ class EmailAllowedAddressCreate(ClickSendModel):
     """
 
 
-class EmailAttachment(ClickSendModel):
+class EmailAttachment(ClickSendRequestModel):
     """
     A file attached to an email.
     """
@@ -1247,7 +1254,7 @@ class EmailCampaign(ClickSendModel):
     """
 
 
-class EmailCampaignFields(ClickSendModel):
+class EmailCampaignFields(ClickSendRequestModel):
     """
     An email campaign's settings, to send, price or update it.
     """
@@ -1376,7 +1383,7 @@ class EmailCampaignSendResult(ClickSendModel):
     currency: Annotated[Currency | None, Field(alias="_currency")] = None
 
 
-class EmailFrom(ClickSendModel):
+class EmailFrom(ClickSendRequestModel):
     """
     The sender of an email; one of the account's allowed (verified) email addresses.
     """
@@ -1649,7 +1656,7 @@ class EmailReceiptRuleAction(OpenStrEnum):
     NONE = "NONE"
 
 
-class EmailReceiptRuleFields(ClickSendModel):
+class EmailReceiptRuleFields(ClickSendRequestModel):
     """
     An email delivery receipt rule's settings.
     """
@@ -1679,7 +1686,7 @@ class EmailReceiptRuleFields(ClickSendModel):
     """
 
 
-class EmailRecipient(ClickSendModel):
+class EmailRecipient(ClickSendRequestModel):
     """
     A recipient of an email.
     """
@@ -1697,7 +1704,7 @@ class EmailRecipient(ClickSendModel):
     """
 
 
-class EmailSendRequest(ClickSendModel):
+class EmailSendRequest(ClickSendRequestModel):
     """
     An email to send or price.
     """
@@ -1777,7 +1784,7 @@ class EmailTemplateCategory(ClickSendModel):
     """
 
 
-class EmailTemplateCreate(ClickSendModel):
+class EmailTemplateCreate(ClickSendRequestModel):
     """
     The name of a new email template and the master template it is cloned from.
     """
@@ -1795,7 +1802,7 @@ class EmailTemplateCreate(ClickSendModel):
     """
 
 
-class EmailTemplateUpdate(ClickSendModel):
+class EmailTemplateUpdate(ClickSendRequestModel):
     """
     An email template's new body and, optionally, new name.
     """
@@ -1832,7 +1839,7 @@ class EmailToSmsAllowedAddress(ClickSendModel):
     """
 
 
-class EmailToSmsAllowedAddressCreate(ClickSendModel):
+class EmailToSmsAllowedAddressCreate(ClickSendRequestModel):
     """
     An email address to allow, and the sender ID of the SMS it sends.
     """
@@ -1858,7 +1865,7 @@ class EmailToSmsAllowedAddressCreate(ClickSendModel):
     """
 
 
-class EmailToSmsAllowedAddressUpdate(ClickSendModel):
+class EmailToSmsAllowedAddressUpdate(ClickSendRequestModel):
     """
     The new email address and sender ID of an allowed address.
     """
@@ -1899,7 +1906,7 @@ class EmailToSmsStrippedString(ClickSendModel):
     """
 
 
-class EmailToSmsStrippedStringFields(ClickSendModel):
+class EmailToSmsStrippedStringFields(ClickSendRequestModel):
     """
     The string a stripped string rule cuts from emails sent as SMS.
     """
@@ -1987,7 +1994,7 @@ class FaxInboundRuleAction(OpenStrEnum):
     NONE = "NONE"
 
 
-class FaxInboundRuleFields(ClickSendModel):
+class FaxInboundRuleFields(ClickSendRequestModel):
     """
     An inbound fax rule's settings, to create or update it.
     """
@@ -2014,7 +2021,7 @@ class FaxInboundRuleFields(ClickSendModel):
     """
 
 
-class FaxMessage(ClickSendModel):
+class FaxMessage(ClickSendRequestModel):
     """
     One recipient of the fax; give `to` or `list_id`.
     """
@@ -2056,7 +2063,7 @@ class FaxMessage(ClickSendModel):
     """
 
 
-class FaxMessageCollection(ClickSendModel):
+class FaxMessageCollection(ClickSendRequestModel):
     """
     The document to fax and the recipients to send it to (or to price).
     """
@@ -2156,7 +2163,7 @@ class FaxReceiptRuleAction(OpenStrEnum):
     NONE = "NONE"
 
 
-class FaxReceiptRuleFields(ClickSendModel):
+class FaxReceiptRuleFields(ClickSendRequestModel):
     """
     A fax delivery receipt rule's settings, to create or update it.
     """
@@ -2201,7 +2208,7 @@ class FaxSendResult(ClickSendModel):
     currency: Annotated[Currency | None, Field(alias="_currency")] = None
 
 
-class ForgotPasswordRequest(ClickSendModel):
+class ForgotPasswordRequest(ClickSendRequestModel):
     """
     The account whose password was forgotten.
     """
@@ -2215,7 +2222,7 @@ class ForgotPasswordRequest(ClickSendModel):
     """
 
 
-class ForgotUsernameRequest(ClickSendModel):
+class ForgotUsernameRequest(ClickSendRequestModel):
     """
     Identifies the account by its email or its phone number; give exactly one.
     """
@@ -2309,7 +2316,7 @@ class GlobalSendingCountry(ClickSendModel):
     """
 
 
-class GlobalSendingCountrySelection(ClickSendModel):
+class GlobalSendingCountrySelection(ClickSendRequestModel):
     """
     The countries to send to.
     """
@@ -2450,7 +2457,7 @@ class MmsCampaign(ClickSendModel):
     """
 
 
-class MmsCampaignFields(ClickSendModel):
+class MmsCampaignFields(ClickSendRequestModel):
     """
     An MMS campaign to send, price or update.
     """
@@ -2518,7 +2525,7 @@ class MmsCampaignPrice(ClickSendModel):
     currency: Annotated[Currency | None, Field(alias="_currency")] = None
 
 
-class MmsMessage(ClickSendModel):
+class MmsMessage(ClickSendRequestModel):
     """
     One MMS to send or price; give `to` or `list_id`.
     """
@@ -2568,7 +2575,7 @@ class MmsMessage(ClickSendModel):
     """
 
 
-class MmsMessageCollection(ClickSendModel):
+class MmsMessageCollection(ClickSendRequestModel):
     """
     The media file and the messages to send or price with it.
     """
@@ -2786,7 +2793,7 @@ class OwnNumberStatus(OpenStrEnum):
     REJECTED = "REJECTED"
 
 
-class OwnNumberUpdateRequest(ClickSendModel):
+class OwnNumberUpdateRequest(ClickSendRequestModel):
     """
     The fields of an own number that can be changed.
     """
@@ -2839,7 +2846,7 @@ class OwnNumberVerification(ClickSendModel):
     """
 
 
-class OwnNumberVerificationRequest(ClickSendModel):
+class OwnNumberVerificationRequest(ClickSendRequestModel):
     """
     The phone number to verify, and a label for it.
     """
@@ -2861,7 +2868,7 @@ class OwnNumberVerificationRequest(ClickSendModel):
     """
 
 
-class OwnNumberVerifyRequest(ClickSendModel):
+class OwnNumberVerifyRequest(ClickSendRequestModel):
     """
     The one-time code a number received, and the number.
     """
@@ -3003,7 +3010,7 @@ class MmsSentMessagePage(PageMeta):
     data: list[MmsSentMessage] | None = None
 
 
-class PostDetectAddressRequest(ClickSendModel):
+class PostDetectAddressRequest(ClickSendRequestModel):
     """
     What to read the address from; give either `content` or `address`, not both.
     """
@@ -3056,7 +3063,7 @@ class PostDetectedAddress(ClickSendModel):
     """
 
 
-class PostDirectMailArea(ClickSendModel):
+class PostDirectMailArea(ClickSendRequestModel):
     """
     A target location of a direct-mail campaign.
     """
@@ -3074,7 +3081,7 @@ class PostDirectMailArea(ClickSendModel):
     """
 
 
-class PostDirectMailCampaignRequest(ClickSendModel):
+class PostDirectMailCampaignRequest(ClickSendRequestModel):
     """
     A direct-mail campaign to send.
     """
@@ -3219,7 +3226,7 @@ class PostLetterPage(PageMeta):
     data: list[PostLetter] | None = None
 
 
-class PostLetterRequest(ClickSendModel):
+class PostLetterRequest(ClickSendRequestModel):
     """
     A letter to send or price, and its recipients.
     """
@@ -3376,7 +3383,7 @@ class PostPostcardPage(PageMeta):
     data: list[PostPostcard] | None = None
 
 
-class PostPostcardRequest(ClickSendModel):
+class PostPostcardRequest(ClickSendRequestModel):
     """
     A postcard to send or price, and its recipients.
     """
@@ -3412,7 +3419,7 @@ class PostPostcardSendResult(ClickSendModel):
     currency: Annotated[Currency | None, Field(alias="_currency")] = None
 
 
-class PostRecipient(ClickSendModel):
+class PostRecipient(ClickSendRequestModel):
     """
     One recipient of a letter or postcard, and when to send to them.
     """
@@ -3505,7 +3512,7 @@ class PostReturnAddress(ClickSendModel):
     """
 
 
-class PostReturnAddressFields(ClickSendModel):
+class PostReturnAddressFields(ClickSendRequestModel):
     """
     A return address's fields.
     """
@@ -3574,7 +3581,7 @@ class RechargeCreditCard(ClickSendModel):
     """
 
 
-class RechargeCreditCardRequest(ClickSendModel):
+class RechargeCreditCardRequest(ClickSendRequestModel):
     """
     The credit card to recharge the account from.
     """
@@ -3772,7 +3779,7 @@ class ReferralAccountPage(PageMeta):
     data: list[ReferralAccount] | None = None
 
 
-class RemoveDuplicatesRequest(ClickSendModel):
+class RemoveDuplicatesRequest(ClickSendRequestModel):
     """
     Which fields make two contacts duplicates.
     """
@@ -3812,7 +3819,7 @@ class ResellerAccountPage(PageMeta):
     data: list[Account] | None = None
 
 
-class ResellerAccountUpdateRequest(ClickSendModel):
+class ResellerAccountUpdateRequest(ClickSendRequestModel):
     """
     The client account fields to change.
     """
@@ -3854,7 +3861,7 @@ class ResellerAccountUpdateRequest(ClickSendModel):
     """
 
 
-class ResellerSettingsUpdateRequest(ClickSendModel):
+class ResellerSettingsUpdateRequest(ClickSendRequestModel):
     """
     The reseller account settings to change (the fields the connector catalogue, 003, lists; all optional).
     """
@@ -3932,7 +3939,7 @@ class ResellerSettingsUpdateRequest(ClickSendModel):
     """
 
 
-class ResellerTransferCreditRequest(ClickSendModel):
+class ResellerTransferCreditRequest(ClickSendRequestModel):
     """
     How much credit to move to which client account.
     """
@@ -4198,7 +4205,7 @@ class SmsCampaign(ClickSendModel):
     """
 
 
-class SmsCampaignFields(ClickSendModel):
+class SmsCampaignFields(ClickSendRequestModel):
     """
     An SMS campaign to send, price or update.
     """
@@ -4329,7 +4336,7 @@ class SmsInboundRuleAction(OpenStrEnum):
     NONE = "NONE"
 
 
-class SmsInboundRuleFields(ClickSendModel):
+class SmsInboundRuleFields(ClickSendRequestModel):
     """
     The settings of an inbound SMS rule, to create or update it.
     """
@@ -4378,7 +4385,7 @@ class SmsInboundWebhookType(OpenStrEnum):
     JSON = "json"
 
 
-class SmsMessage(ClickSendModel):
+class SmsMessage(ClickSendRequestModel):
     """
     One message to send or price; give `to` or `list_id`.
     """
@@ -4424,7 +4431,7 @@ class SmsMessage(ClickSendModel):
     """
 
 
-class SmsMessageCollection(ClickSendModel):
+class SmsMessageCollection(ClickSendRequestModel):
     """
     The messages to send or price.
     """
@@ -4526,7 +4533,7 @@ class SmsReceiptRuleAction(OpenStrEnum):
     NONE = "NONE"
 
 
-class SmsReceiptRuleFields(ClickSendModel):
+class SmsReceiptRuleFields(ClickSendRequestModel):
     """
     The settings of an SMS delivery receipt rule, to create or update it.
     """
@@ -4585,7 +4592,7 @@ class SmsTemplate(ClickSendModel):
     body: str | None = None
 
 
-class SmsTemplateFields(ClickSendModel):
+class SmsTemplateFields(ClickSendRequestModel):
     """
     A template's name and body.
     """
@@ -4723,7 +4730,7 @@ class SubaccountApiKey(ClickSendModel):
     """
 
 
-class SubaccountCreateRequest(ClickSendModel):
+class SubaccountCreateRequest(ClickSendRequestModel):
     """
     A new subaccount's details and access permissions.
     """
@@ -4829,7 +4836,7 @@ class SubaccountPage(PageMeta):
     data: list[Subaccount] | None = None
 
 
-class SubaccountUpdateRequest(ClickSendModel):
+class SubaccountUpdateRequest(ClickSendRequestModel):
     """
     A subaccount's details and access permissions to change.
     """
@@ -4933,7 +4940,7 @@ class UploadConvert(OpenStrEnum):
     CSV = "csv"
 
 
-class UploadFileRequest(ClickSendModel):
+class UploadFileRequest(ClickSendRequestModel):
     """
     The file to upload.
     """
@@ -4982,7 +4989,7 @@ class UploadResult(ClickSendModel):
     """
 
 
-class UrlRequest(ClickSendModel):
+class UrlRequest(ClickSendRequestModel):
     """
     Where to push a test receipt or inbound message.
     """
@@ -4996,7 +5003,7 @@ class UrlRequest(ClickSendModel):
     """
 
 
-class VerifyForgotPasswordRequest(ClickSendModel):
+class VerifyForgotPasswordRequest(ClickSendRequestModel):
     """
     The verification code from Forgot Password and the new password.
     """
@@ -5065,7 +5072,7 @@ class VoiceLanguageCode(OpenStrEnum):
     TR_TR = "tr-tr"
 
 
-class VoiceMessage(ClickSendModel):
+class VoiceMessage(ClickSendRequestModel):
     """
     One voice message to send or price; give `to` or `list_id`.
     """
@@ -5119,7 +5126,7 @@ class VoiceMessage(ClickSendModel):
     """
 
 
-class VoiceMessageCollection(ClickSendModel):
+class VoiceMessageCollection(ClickSendRequestModel):
     """
     The voice messages to send or price.
     """
@@ -5227,7 +5234,7 @@ class VoiceReceiptRulePage(PageMeta):
     data: list[VoiceReceiptRule] | None = None
 
 
-class VoiceReceiptRuleRequest(ClickSendModel):
+class VoiceReceiptRuleRequest(ClickSendRequestModel):
     """
     A new voice delivery receipt rule.
     """
@@ -5254,7 +5261,7 @@ class VoiceReceiptRuleRequest(ClickSendModel):
     """
 
 
-class VoiceReceiptRuleUpdateRequest(ClickSendModel):
+class VoiceReceiptRuleUpdateRequest(ClickSendRequestModel):
     """
     The fields of a voice delivery receipt rule to change.
     """

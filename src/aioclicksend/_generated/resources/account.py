@@ -21,7 +21,11 @@ _FORGOT_USERNAME = Operation(
 )
 _GET_ACCOUNT = Operation("account.get", "GET", "/account", idempotent=True)
 _GET_ACCOUNT_USAGE = Operation(
-    "account.usage", "GET", "/account/usage/{year}/{month}/subaccount", idempotent=True
+    "account.usage",
+    "GET",
+    "/account/usage/{year}/{month}/subaccount",
+    idempotent=True,
+    parameters={"year": "integer", "month": "integer"},
 )
 _VERIFY_FORGOT_PASSWORD = Operation(
     "account.verify_forgot_password", "PUT", "/forgot-password/verify", idempotent=True, auth=False
@@ -30,7 +34,11 @@ _SEND_ACCOUNT_VERIFICATION = Operation(
     "account.verification.send", "PUT", "/account-verify/send", idempotent=False
 )
 _VERIFY_ACCOUNT = Operation(
-    "account.verification.verify", "PUT", "/account-verify/verify/{activation_token}", idempotent=True
+    "account.verification.verify",
+    "PUT",
+    "/account-verify/verify/{activation_token}",
+    idempotent=True,
+    parameters={"activation_token": "string"},
 )
 
 

@@ -13,11 +13,36 @@ from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
 from .. import models
 
-_DELETE_ALPHA_TAG = Operation("alpha_tags.delete", "DELETE", "/alpha-tags/{alpha_tag_id}", idempotent=True)
-_GET_ALPHA_TAG = Operation(
-    "alpha_tags.get", "GET", "/alpha-tags/{alpha_tag_id}", idempotent=True, envelope=False
+_DELETE_ALPHA_TAG = Operation(
+    "alpha_tags.delete",
+    "DELETE",
+    "/alpha-tags/{alpha_tag_id}",
+    idempotent=True,
+    parameters={"alpha_tag_id": "string"},
 )
-_LIST_ALPHA_TAGS = Operation("alpha_tags.list", "GET", "/alpha-tags", idempotent=True, envelope=False)
+_GET_ALPHA_TAG = Operation(
+    "alpha_tags.get",
+    "GET",
+    "/alpha-tags/{alpha_tag_id}",
+    idempotent=True,
+    envelope=False,
+    parameters={"alpha_tag_id": "string"},
+)
+_LIST_ALPHA_TAGS = Operation(
+    "alpha_tags.list",
+    "GET",
+    "/alpha-tags",
+    idempotent=True,
+    envelope=False,
+    parameters={
+        "offset": "string",
+        "page_size": "integer",
+        "filter[alpha_tag]": "string",
+        "filter[status][]": "string[]",
+        "sort_by": "string",
+        "sort_direction": "string",
+    },
+)
 _REQUEST_ALPHA_TAG = Operation("alpha_tags.request", "POST", "/alpha-tags", idempotent=False, envelope=False)
 
 

@@ -21,33 +21,59 @@ _DELETE_EMAIL_RECEIPT_RULE = Operation(
     "DELETE",
     "/automations/email/receipts/{receipt_rule_id}",
     idempotent=True,
+    parameters={"receipt_rule_id": "integer"},
 )
 _GET_EMAIL_RECEIPT_RULE = Operation(
-    "automations.email_receipts.get", "GET", "/automations/email/receipts/{receipt_rule_id}", idempotent=True
+    "automations.email_receipts.get",
+    "GET",
+    "/automations/email/receipts/{receipt_rule_id}",
+    idempotent=True,
+    parameters={"receipt_rule_id": "integer"},
 )
 _LIST_EMAIL_RECEIPT_RULES = Operation(
-    "automations.email_receipts.list", "GET", "/automations/email/receipts", idempotent=True
+    "automations.email_receipts.list",
+    "GET",
+    "/automations/email/receipts",
+    idempotent=True,
+    parameters={"q": "string", "page": "integer", "limit": "integer"},
 )
 _UPDATE_EMAIL_RECEIPT_RULE = Operation(
     "automations.email_receipts.update",
     "PUT",
     "/automations/email/receipts/{receipt_rule_id}",
     idempotent=True,
+    parameters={"receipt_rule_id": "integer"},
 )
 _CREATE_FAX_INBOUND_RULE = Operation(
     "automations.fax_inbound.create", "POST", "/automations/fax/inbound", idempotent=False
 )
 _DELETE_FAX_INBOUND_RULE = Operation(
-    "automations.fax_inbound.delete", "DELETE", "/automations/fax/inbound/{inbound_rule_id}", idempotent=True
+    "automations.fax_inbound.delete",
+    "DELETE",
+    "/automations/fax/inbound/{inbound_rule_id}",
+    idempotent=True,
+    parameters={"inbound_rule_id": "integer"},
 )
 _GET_FAX_INBOUND_RULE = Operation(
-    "automations.fax_inbound.get", "GET", "/automations/fax/inbound/{inbound_rule_id}", idempotent=True
+    "automations.fax_inbound.get",
+    "GET",
+    "/automations/fax/inbound/{inbound_rule_id}",
+    idempotent=True,
+    parameters={"inbound_rule_id": "integer"},
 )
 _LIST_FAX_INBOUND_RULES = Operation(
-    "automations.fax_inbound.list", "GET", "/automations/fax/inbound", idempotent=True
+    "automations.fax_inbound.list",
+    "GET",
+    "/automations/fax/inbound",
+    idempotent=True,
+    parameters={"q": "string", "page": "integer", "limit": "integer"},
 )
 _UPDATE_FAX_INBOUND_RULE = Operation(
-    "automations.fax_inbound.update", "PUT", "/automations/fax/inbound/{inbound_rule_id}", idempotent=True
+    "automations.fax_inbound.update",
+    "PUT",
+    "/automations/fax/inbound/{inbound_rule_id}",
+    idempotent=True,
+    parameters={"inbound_rule_id": "integer"},
 )
 _CREATE_FAX_RECEIPT_RULE = Operation(
     "automations.fax_receipts.create", "POST", "/automations/fax/receipts", idempotent=False
@@ -57,30 +83,59 @@ _DELETE_FAX_RECEIPT_RULE = Operation(
     "DELETE",
     "/automations/fax/receipts/{receipt_rule_id}",
     idempotent=True,
+    parameters={"receipt_rule_id": "integer"},
 )
 _GET_FAX_RECEIPT_RULE = Operation(
-    "automations.fax_receipts.get", "GET", "/automations/fax/receipts/{receipt_rule_id}", idempotent=True
+    "automations.fax_receipts.get",
+    "GET",
+    "/automations/fax/receipts/{receipt_rule_id}",
+    idempotent=True,
+    parameters={"receipt_rule_id": "integer"},
 )
 _LIST_FAX_RECEIPT_RULES = Operation(
-    "automations.fax_receipts.list", "GET", "/automations/fax/receipts", idempotent=True
+    "automations.fax_receipts.list",
+    "GET",
+    "/automations/fax/receipts",
+    idempotent=True,
+    parameters={"q": "string", "page": "integer", "limit": "integer"},
 )
 _UPDATE_FAX_RECEIPT_RULE = Operation(
-    "automations.fax_receipts.update", "PUT", "/automations/fax/receipts/{receipt_rule_id}", idempotent=True
+    "automations.fax_receipts.update",
+    "PUT",
+    "/automations/fax/receipts/{receipt_rule_id}",
+    idempotent=True,
+    parameters={"receipt_rule_id": "integer"},
 )
 _CREATE_SMS_INBOUND_RULE = Operation(
     "automations.sms_inbound.create", "POST", "/automations/sms/inbound", idempotent=False
 )
 _DELETE_SMS_INBOUND_RULE = Operation(
-    "automations.sms_inbound.delete", "DELETE", "/automations/sms/inbound/{inbound_rule_id}", idempotent=True
+    "automations.sms_inbound.delete",
+    "DELETE",
+    "/automations/sms/inbound/{inbound_rule_id}",
+    idempotent=True,
+    parameters={"inbound_rule_id": "integer"},
 )
 _GET_SMS_INBOUND_RULE = Operation(
-    "automations.sms_inbound.get", "GET", "/automations/sms/inbound/{inbound_rule_id}", idempotent=True
+    "automations.sms_inbound.get",
+    "GET",
+    "/automations/sms/inbound/{inbound_rule_id}",
+    idempotent=True,
+    parameters={"inbound_rule_id": "integer"},
 )
 _LIST_SMS_INBOUND_RULES = Operation(
-    "automations.sms_inbound.list", "GET", "/automations/sms/inbound", idempotent=True
+    "automations.sms_inbound.list",
+    "GET",
+    "/automations/sms/inbound",
+    idempotent=True,
+    parameters={"q": "string", "page": "integer", "limit": "integer"},
 )
 _UPDATE_SMS_INBOUND_RULE = Operation(
-    "automations.sms_inbound.update", "PUT", "/automations/sms/inbound/{inbound_rule_id}", idempotent=True
+    "automations.sms_inbound.update",
+    "PUT",
+    "/automations/sms/inbound/{inbound_rule_id}",
+    idempotent=True,
+    parameters={"inbound_rule_id": "integer"},
 )
 _CREATE_SMS_RECEIPT_RULE = Operation(
     "automations.sms_receipts.create", "POST", "/automations/sms/receipts", idempotent=False
@@ -90,15 +145,28 @@ _DELETE_SMS_RECEIPT_RULE = Operation(
     "DELETE",
     "/automations/sms/receipts/{receipt_rule_id}",
     idempotent=True,
+    parameters={"receipt_rule_id": "integer"},
 )
 _GET_SMS_RECEIPT_RULE = Operation(
-    "automations.sms_receipts.get", "GET", "/automations/sms/receipts/{receipt_rule_id}", idempotent=True
+    "automations.sms_receipts.get",
+    "GET",
+    "/automations/sms/receipts/{receipt_rule_id}",
+    idempotent=True,
+    parameters={"receipt_rule_id": "integer"},
 )
 _LIST_SMS_RECEIPT_RULES = Operation(
-    "automations.sms_receipts.list", "GET", "/automations/sms/receipts", idempotent=True
+    "automations.sms_receipts.list",
+    "GET",
+    "/automations/sms/receipts",
+    idempotent=True,
+    parameters={"q": "string", "page": "integer", "limit": "integer"},
 )
 _UPDATE_SMS_RECEIPT_RULE = Operation(
-    "automations.sms_receipts.update", "PUT", "/automations/sms/receipts/{receipt_rule_id}", idempotent=True
+    "automations.sms_receipts.update",
+    "PUT",
+    "/automations/sms/receipts/{receipt_rule_id}",
+    idempotent=True,
+    parameters={"receipt_rule_id": "integer"},
 )
 _CREATE_VOICE_RECEIPT_RULE = Operation(
     "automations.voice_receipts.create", "POST", "/automations/voice/receipts", idempotent=False
@@ -108,18 +176,28 @@ _DELETE_VOICE_RECEIPT_RULE = Operation(
     "DELETE",
     "/automations/voice/receipts/{receipt_rule_id}",
     idempotent=True,
+    parameters={"receipt_rule_id": "integer"},
 )
 _GET_VOICE_RECEIPT_RULE = Operation(
-    "automations.voice_receipts.get", "GET", "/automations/voice/receipts/{receipt_rule_id}", idempotent=True
+    "automations.voice_receipts.get",
+    "GET",
+    "/automations/voice/receipts/{receipt_rule_id}",
+    idempotent=True,
+    parameters={"receipt_rule_id": "integer"},
 )
 _LIST_VOICE_RECEIPT_RULES = Operation(
-    "automations.voice_receipts.list", "GET", "/automations/voice/receipts", idempotent=True
+    "automations.voice_receipts.list",
+    "GET",
+    "/automations/voice/receipts",
+    idempotent=True,
+    parameters={"q": "string", "page": "integer", "limit": "integer"},
 )
 _UPDATE_VOICE_RECEIPT_RULE = Operation(
     "automations.voice_receipts.update",
     "PUT",
     "/automations/voice/receipts/{receipt_rule_id}",
     idempotent=True,
+    parameters={"receipt_rule_id": "integer"},
 )
 
 

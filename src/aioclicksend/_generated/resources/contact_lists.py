@@ -15,25 +15,53 @@ from ..._types import NOT_GIVEN, NotGiven
 from .. import models
 
 _CREATE_CONTACT_LIST = Operation("contact_lists.create", "POST", "/lists", idempotent=False)
-_DELETE_CONTACT_LIST = Operation("contact_lists.delete", "DELETE", "/lists/{list_id}", idempotent=True)
-_EXPORT_CONTACT_LIST = Operation(
-    "contact_lists.export_contacts", "GET", "/lists/{list_id}/export", idempotent=True
+_DELETE_CONTACT_LIST = Operation(
+    "contact_lists.delete", "DELETE", "/lists/{list_id}", idempotent=True, parameters={"list_id": "integer"}
 )
-_GET_CONTACT_LIST = Operation("contact_lists.get", "GET", "/lists/{list_id}", idempotent=True)
+_EXPORT_CONTACT_LIST = Operation(
+    "contact_lists.export_contacts",
+    "GET",
+    "/lists/{list_id}/export",
+    idempotent=True,
+    parameters={"list_id": "integer", "filename": "string"},
+)
+_GET_CONTACT_LIST = Operation(
+    "contact_lists.get", "GET", "/lists/{list_id}", idempotent=True, parameters={"list_id": "integer"}
+)
 _IMPORT_CONTACTS = Operation(
-    "contact_lists.import_contacts", "POST", "/lists/{list_id}/import", idempotent=False
+    "contact_lists.import_contacts",
+    "POST",
+    "/lists/{list_id}/import",
+    idempotent=False,
+    parameters={"list_id": "integer"},
 )
 _LIST_CONTACT_LIST_IMPORT_FIELDS = Operation(
-    "contact_lists.import_fields", "GET", "/lists/{list_id}/import-fields", idempotent=True
+    "contact_lists.import_fields",
+    "GET",
+    "/lists/{list_id}/import-fields",
+    idempotent=True,
+    parameters={"list_id": "integer"},
 )
-_LIST_CONTACT_LISTS = Operation("contact_lists.list", "GET", "/lists", idempotent=True)
+_LIST_CONTACT_LISTS = Operation(
+    "contact_lists.list", "GET", "/lists", idempotent=True, parameters={"page": "integer", "limit": "integer"}
+)
 _PREVIEW_CONTACT_LIST_IMPORT = Operation(
-    "contact_lists.preview_import", "POST", "/lists/{list_id}/import-csv-preview", idempotent=True
+    "contact_lists.preview_import",
+    "POST",
+    "/lists/{list_id}/import-csv-preview",
+    idempotent=True,
+    parameters={"list_id": "integer"},
 )
 _REMOVE_DUPLICATE_CONTACTS = Operation(
-    "contact_lists.remove_duplicates", "PUT", "/lists/{list_id}/remove-duplicates", idempotent=True
+    "contact_lists.remove_duplicates",
+    "PUT",
+    "/lists/{list_id}/remove-duplicates",
+    idempotent=True,
+    parameters={"list_id": "integer"},
 )
-_UPDATE_CONTACT_LIST = Operation("contact_lists.update", "PUT", "/lists/{list_id}", idempotent=True)
+_UPDATE_CONTACT_LIST = Operation(
+    "contact_lists.update", "PUT", "/lists/{list_id}", idempotent=True, parameters={"list_id": "integer"}
+)
 
 
 class ContactListsResource(APIResource):

@@ -14,29 +14,67 @@ from ..._types import NOT_GIVEN, NotGiven
 from .. import models
 
 _COPY_CONTACT = Operation(
-    "contacts.copy", "PUT", "/lists/{from_list_id}/contacts/{contact_id}/copy/{to_list_id}", idempotent=False
+    "contacts.copy",
+    "PUT",
+    "/lists/{from_list_id}/contacts/{contact_id}/copy/{to_list_id}",
+    idempotent=False,
+    parameters={"from_list_id": "integer", "contact_id": "integer", "to_list_id": "integer"},
 )
-_CREATE_CONTACT = Operation("contacts.create", "POST", "/lists/{list_id}/contacts", idempotent=False)
+_CREATE_CONTACT = Operation(
+    "contacts.create",
+    "POST",
+    "/lists/{list_id}/contacts",
+    idempotent=False,
+    parameters={"list_id": "integer"},
+)
 _DELETE_CONTACT = Operation(
-    "contacts.delete", "DELETE", "/lists/{list_id}/contacts/{contact_id}", idempotent=True
+    "contacts.delete",
+    "DELETE",
+    "/lists/{list_id}/contacts/{contact_id}",
+    idempotent=True,
+    parameters={"list_id": "integer", "contact_id": "integer"},
 )
-_GET_CONTACT = Operation("contacts.get", "GET", "/lists/{list_id}/contacts/{contact_id}", idempotent=True)
-_LIST_CONTACTS = Operation("contacts.list", "GET", "/lists/{list_id}/contacts", idempotent=True)
+_GET_CONTACT = Operation(
+    "contacts.get",
+    "GET",
+    "/lists/{list_id}/contacts/{contact_id}",
+    idempotent=True,
+    parameters={"list_id": "integer", "contact_id": "integer"},
+)
+_LIST_CONTACTS = Operation(
+    "contacts.list",
+    "GET",
+    "/lists/{list_id}/contacts",
+    idempotent=True,
+    parameters={"list_id": "integer", "page": "integer", "limit": "integer", "updated_after": "integer"},
+)
 _REMOVE_OPTED_OUT_CONTACTS = Operation(
     "contacts.remove_opted_out",
     "PUT",
     "/lists/{list_id}/remove-opted-out-contacts/{opt_out_list_id}",
     idempotent=True,
+    parameters={"list_id": "integer", "opt_out_list_id": "integer"},
 )
-_LIST_CONTACT_SUGGESTIONS = Operation("contacts.suggestions", "GET", "/contact-suggestions", idempotent=True)
+_LIST_CONTACT_SUGGESTIONS = Operation(
+    "contacts.suggestions",
+    "GET",
+    "/contact-suggestions",
+    idempotent=True,
+    parameters={"page": "integer", "limit": "integer"},
+)
 _TRANSFER_CONTACT = Operation(
     "contacts.transfer",
     "PUT",
     "/lists/{from_list_id}/contacts/{contact_id}/transfer/{to_list_id}",
     idempotent=False,
+    parameters={"from_list_id": "integer", "contact_id": "integer", "to_list_id": "integer"},
 )
 _UPDATE_CONTACT = Operation(
-    "contacts.update", "PUT", "/lists/{list_id}/contacts/{contact_id}", idempotent=True
+    "contacts.update",
+    "PUT",
+    "/lists/{list_id}/contacts/{contact_id}",
+    idempotent=True,
+    parameters={"list_id": "integer", "contact_id": "integer"},
 )
 
 

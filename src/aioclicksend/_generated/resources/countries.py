@@ -14,7 +14,13 @@ from ..._types import NOT_GIVEN, NotGiven
 from .. import models
 
 _LIST_COUNTRIES = Operation("countries.list", "GET", "/countries", idempotent=True, auth=False)
-_GET_COUNTRY_PRICING = Operation("countries.pricing", "GET", "/pricing/{country}", idempotent=True)
+_GET_COUNTRY_PRICING = Operation(
+    "countries.pricing",
+    "GET",
+    "/pricing/{country}",
+    idempotent=True,
+    parameters={"country": "string", "currency": "string"},
+)
 
 
 class CountriesResource(APIResource):

@@ -14,7 +14,13 @@ from ..._types import NOT_GIVEN, NotGiven
 from .. import models
 
 _CREATE_DELIVERY_ISSUE = Operation("delivery_issues.create", "POST", "/delivery-issues", idempotent=False)
-_LIST_DELIVERY_ISSUES = Operation("delivery_issues.list", "GET", "/delivery-issues", idempotent=True)
+_LIST_DELIVERY_ISSUES = Operation(
+    "delivery_issues.list",
+    "GET",
+    "/delivery-issues",
+    idempotent=True,
+    parameters={"page": "integer", "limit": "integer"},
+)
 
 
 class DeliveryIssuesResource(APIResource):

@@ -20,57 +20,117 @@ _CREATE_ALLOWED_EMAIL_ADDRESS = Operation(
     "email.addresses.create", "POST", "/email/addresses", idempotent=False
 )
 _DELETE_ALLOWED_EMAIL_ADDRESS = Operation(
-    "email.addresses.delete", "DELETE", "/email/addresses/{email_address_id}", idempotent=True
+    "email.addresses.delete",
+    "DELETE",
+    "/email/addresses/{email_address_id}",
+    idempotent=True,
+    parameters={"email_address_id": "integer"},
 )
 _GET_ALLOWED_EMAIL_ADDRESS = Operation(
-    "email.addresses.get", "GET", "/email/addresses/{email_address_id}", idempotent=True
+    "email.addresses.get",
+    "GET",
+    "/email/addresses/{email_address_id}",
+    idempotent=True,
+    parameters={"email_address_id": "integer"},
 )
-_LIST_ALLOWED_EMAIL_ADDRESSES = Operation("email.addresses.list", "GET", "/email/addresses", idempotent=True)
+_LIST_ALLOWED_EMAIL_ADDRESSES = Operation(
+    "email.addresses.list",
+    "GET",
+    "/email/addresses",
+    idempotent=True,
+    parameters={"page": "integer", "limit": "integer"},
+)
 _SEND_EMAIL_VERIFICATION_TOKEN = Operation(
     "email.addresses.send_verification",
     "PUT",
     "/email/address-verify/{email_address_id}/send",
     idempotent=False,
+    parameters={"email_address_id": "integer"},
 )
 _VERIFY_ALLOWED_EMAIL_ADDRESS = Operation(
     "email.addresses.verify",
     "PUT",
     "/email/address-verify/{email_address_id}/verify/{activation_token}",
     idempotent=True,
+    parameters={"email_address_id": "integer", "activation_token": "string"},
 )
-_EXPORT_EMAIL_HISTORY = Operation("email.history.export", "GET", "/email/history/export", idempotent=True)
-_LIST_EMAIL_HISTORY = Operation("email.history.list", "GET", "/email/history", idempotent=True)
+_EXPORT_EMAIL_HISTORY = Operation(
+    "email.history.export",
+    "GET",
+    "/email/history/export",
+    idempotent=True,
+    parameters={"filename": "string", "date_from": "integer", "date_to": "integer"},
+)
+_LIST_EMAIL_HISTORY = Operation(
+    "email.history.list",
+    "GET",
+    "/email/history",
+    idempotent=True,
+    parameters={"date_from": "integer", "date_to": "integer", "page": "integer", "limit": "integer"},
+)
 _GET_EMAIL_MASTER_TEMPLATE = Operation(
-    "email.master_templates.get", "GET", "/email/master-templates/{template_id}", idempotent=True
+    "email.master_templates.get",
+    "GET",
+    "/email/master-templates/{template_id}",
+    idempotent=True,
+    parameters={"template_id": "integer"},
 )
 _LIST_EMAIL_MASTER_TEMPLATES = Operation(
-    "email.master_templates.list", "GET", "/email/master-templates", idempotent=True
+    "email.master_templates.list",
+    "GET",
+    "/email/master-templates",
+    idempotent=True,
+    parameters={"page": "integer", "limit": "integer"},
 )
 _GET_EMAIL_TEMPLATE_CATEGORY = Operation(
     "email.template_categories.get",
     "GET",
     "/email/master-templates-categories/{category_id}",
     idempotent=True,
+    parameters={"category_id": "integer"},
 )
 _LIST_EMAIL_TEMPLATE_CATEGORIES = Operation(
-    "email.template_categories.list", "GET", "/email/master-templates-categories", idempotent=True
+    "email.template_categories.list",
+    "GET",
+    "/email/master-templates-categories",
+    idempotent=True,
+    parameters={"page": "integer", "limit": "integer"},
 )
 _LIST_EMAIL_TEMPLATE_CATEGORY_TEMPLATES = Operation(
     "email.template_categories.templates",
     "GET",
     "/email/master-templates-categories/{category_id}/master-templates",
     idempotent=True,
+    parameters={"category_id": "integer", "page": "integer", "limit": "integer"},
 )
 _CREATE_EMAIL_TEMPLATE = Operation("email.templates.create", "POST", "/email/templates", idempotent=False)
 _DELETE_EMAIL_TEMPLATE = Operation(
-    "email.templates.delete", "DELETE", "/email/templates/{template_id}", idempotent=True
+    "email.templates.delete",
+    "DELETE",
+    "/email/templates/{template_id}",
+    idempotent=True,
+    parameters={"template_id": "integer"},
 )
 _GET_EMAIL_TEMPLATE = Operation(
-    "email.templates.get", "GET", "/email/templates/{template_id}", idempotent=True
+    "email.templates.get",
+    "GET",
+    "/email/templates/{template_id}",
+    idempotent=True,
+    parameters={"template_id": "integer"},
 )
-_LIST_EMAIL_TEMPLATES = Operation("email.templates.list", "GET", "/email/templates", idempotent=True)
+_LIST_EMAIL_TEMPLATES = Operation(
+    "email.templates.list",
+    "GET",
+    "/email/templates",
+    idempotent=True,
+    parameters={"page": "integer", "limit": "integer"},
+)
 _UPDATE_EMAIL_TEMPLATE = Operation(
-    "email.templates.update", "PUT", "/email/templates/{template_id}", idempotent=True
+    "email.templates.update",
+    "PUT",
+    "/email/templates/{template_id}",
+    idempotent=True,
+    parameters={"template_id": "integer"},
 )
 
 

@@ -14,27 +14,56 @@ from ..._types import NOT_GIVEN, NotGiven
 from .. import models
 
 _CANCEL_EMAIL_CAMPAIGN = Operation(
-    "email_campaigns.cancel", "PUT", "/email-campaigns/{email_campaign_id}/cancel", idempotent=True
+    "email_campaigns.cancel",
+    "PUT",
+    "/email-campaigns/{email_campaign_id}/cancel",
+    idempotent=True,
+    parameters={"email_campaign_id": "integer"},
 )
 _GET_EMAIL_CAMPAIGN = Operation(
-    "email_campaigns.get", "GET", "/email-campaigns/{email_campaign_id}", idempotent=True
+    "email_campaigns.get",
+    "GET",
+    "/email-campaigns/{email_campaign_id}",
+    idempotent=True,
+    parameters={"email_campaign_id": "integer"},
 )
-_LIST_EMAIL_CAMPAIGNS = Operation("email_campaigns.list", "GET", "/email-campaigns", idempotent=True)
+_LIST_EMAIL_CAMPAIGNS = Operation(
+    "email_campaigns.list",
+    "GET",
+    "/email-campaigns",
+    idempotent=True,
+    parameters={"page": "integer", "limit": "integer"},
+)
 _CALCULATE_EMAIL_CAMPAIGN_PRICE = Operation(
     "email_campaigns.price", "POST", "/email-campaigns/price", idempotent=True
 )
 _SEND_EMAIL_CAMPAIGN = Operation("email_campaigns.send", "POST", "/email-campaigns/send", idempotent=False)
 _UPDATE_EMAIL_CAMPAIGN = Operation(
-    "email_campaigns.update", "PUT", "/email-campaigns/{email_campaign_id}", idempotent=True
+    "email_campaigns.update",
+    "PUT",
+    "/email-campaigns/{email_campaign_id}",
+    idempotent=True,
+    parameters={"email_campaign_id": "integer"},
 )
 _EXPORT_EMAIL_CAMPAIGN_HISTORY = Operation(
     "email_campaigns.history.export",
     "GET",
     "/email-campaigns/{email_campaign_id}/history/export",
     idempotent=True,
+    parameters={"email_campaign_id": "integer", "date_from": "integer", "date_to": "integer"},
 )
 _LIST_EMAIL_CAMPAIGN_HISTORY = Operation(
-    "email_campaigns.history.list", "GET", "/email-campaigns/{email_campaign_id}/history", idempotent=True
+    "email_campaigns.history.list",
+    "GET",
+    "/email-campaigns/{email_campaign_id}/history",
+    idempotent=True,
+    parameters={
+        "email_campaign_id": "integer",
+        "date_from": "integer",
+        "date_to": "integer",
+        "page": "integer",
+        "limit": "integer",
+    },
 )
 
 

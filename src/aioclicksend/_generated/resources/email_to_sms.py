@@ -17,16 +17,32 @@ _CREATE_EMAIL_TO_SMS_ALLOWED_ADDRESS = Operation(
     "email_to_sms.allowed_addresses.create", "POST", "/sms/email-sms", idempotent=False
 )
 _DELETE_EMAIL_TO_SMS_ALLOWED_ADDRESS = Operation(
-    "email_to_sms.allowed_addresses.delete", "DELETE", "/sms/email-sms/{email_address_id}", idempotent=True
+    "email_to_sms.allowed_addresses.delete",
+    "DELETE",
+    "/sms/email-sms/{email_address_id}",
+    idempotent=True,
+    parameters={"email_address_id": "integer"},
 )
 _GET_EMAIL_TO_SMS_ALLOWED_ADDRESS = Operation(
-    "email_to_sms.allowed_addresses.get", "GET", "/sms/email-sms/{email_address_id}", idempotent=True
+    "email_to_sms.allowed_addresses.get",
+    "GET",
+    "/sms/email-sms/{email_address_id}",
+    idempotent=True,
+    parameters={"email_address_id": "integer"},
 )
 _LIST_EMAIL_TO_SMS_ALLOWED_ADDRESSES = Operation(
-    "email_to_sms.allowed_addresses.list", "GET", "/sms/email-sms", idempotent=True
+    "email_to_sms.allowed_addresses.list",
+    "GET",
+    "/sms/email-sms",
+    idempotent=True,
+    parameters={"page": "integer", "limit": "integer"},
 )
 _UPDATE_EMAIL_TO_SMS_ALLOWED_ADDRESS = Operation(
-    "email_to_sms.allowed_addresses.update", "PUT", "/sms/email-sms/{email_address_id}", idempotent=True
+    "email_to_sms.allowed_addresses.update",
+    "PUT",
+    "/sms/email-sms/{email_address_id}",
+    idempotent=True,
+    parameters={"email_address_id": "integer"},
 )
 _CREATE_EMAIL_TO_SMS_STRIPPED_STRING = Operation(
     "email_to_sms.stripped_strings.create", "POST", "/sms/email-sms-stripped-strings", idempotent=False
@@ -36,18 +52,28 @@ _DELETE_EMAIL_TO_SMS_STRIPPED_STRING = Operation(
     "DELETE",
     "/sms/email-sms-stripped-strings/{rule_id}",
     idempotent=True,
+    parameters={"rule_id": "integer"},
 )
 _GET_EMAIL_TO_SMS_STRIPPED_STRING = Operation(
-    "email_to_sms.stripped_strings.get", "GET", "/sms/email-sms-stripped-strings/{rule_id}", idempotent=True
+    "email_to_sms.stripped_strings.get",
+    "GET",
+    "/sms/email-sms-stripped-strings/{rule_id}",
+    idempotent=True,
+    parameters={"rule_id": "integer"},
 )
 _LIST_EMAIL_TO_SMS_STRIPPED_STRINGS = Operation(
-    "email_to_sms.stripped_strings.list", "GET", "/sms/email-sms-stripped-strings", idempotent=True
+    "email_to_sms.stripped_strings.list",
+    "GET",
+    "/sms/email-sms-stripped-strings",
+    idempotent=True,
+    parameters={"page": "integer", "limit": "integer"},
 )
 _UPDATE_EMAIL_TO_SMS_STRIPPED_STRING = Operation(
     "email_to_sms.stripped_strings.update",
     "PUT",
     "/sms/email-sms-stripped-strings/{rule_id}",
     idempotent=True,
+    parameters={"rule_id": "integer"},
 )
 
 

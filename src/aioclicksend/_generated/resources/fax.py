@@ -10,6 +10,7 @@ from typing_extensions import Unpack
 
 from ..._base_client import Operation, RequestOptions, Timeout, build_body
 from ..._bulk import BulkJob, BulkOperation, BulkOptions
+from ..._checks import MessageRules
 from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
@@ -17,11 +18,42 @@ from ..._types import NOT_GIVEN, NotGiven
 from .. import models
 
 _CALCULATE_FAX_PRICE = Operation("fax.price", "POST", "/fax/price", idempotent=True)
-_SEND_FAX = Operation("fax.send", "POST", "/fax/send", idempotent=False)
-_LIST_FAX_HISTORY = Operation("fax.history.list", "GET", "/fax/history", idempotent=True)
+_SEND_FAX = Operation(
+    "fax.send",
+    "POST",
+    "/fax/send",
+    idempotent=False,
+    messages=MessageRules("messages", ("to", "list_id"), None, None),
+)
+_LIST_FAX_HISTORY = Operation(
+    "fax.history.list",
+    "GET",
+    "/fax/history",
+    idempotent=True,
+    parameters={
+        "date_from": "integer",
+        "date_to": "integer",
+        "q": "string",
+        "order": "string",
+        "page": "integer",
+        "limit": "integer",
+    },
+)
 _CREATE_TEST_FAX_RECEIPT = Operation("fax.receipts.create_test", "POST", "/fax/receipts", idempotent=False)
-_GET_FAX_RECEIPT = Operation("fax.receipts.get", "GET", "/fax/receipts/{message_id}", idempotent=True)
-_LIST_FAX_RECEIPTS = Operation("fax.receipts.list", "GET", "/fax/receipts", idempotent=True)
+_GET_FAX_RECEIPT = Operation(
+    "fax.receipts.get",
+    "GET",
+    "/fax/receipts/{message_id}",
+    idempotent=True,
+    parameters={"message_id": "string"},
+)
+_LIST_FAX_RECEIPTS = Operation(
+    "fax.receipts.list",
+    "GET",
+    "/fax/receipts",
+    idempotent=True,
+    parameters={"page": "integer", "limit": "integer"},
+)
 _MARK_FAX_RECEIPTS_READ = Operation("fax.receipts.mark_read", "PUT", "/fax/receipts-read", idempotent=True)
 
 
@@ -79,6 +111,7 @@ class FaxResource(APIResource):
         *,
         file_url: str,
         messages: Sequence[models.FaxMessage | Mapping[str, Any]],
+        allow_truncation: bool = False,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
@@ -96,6 +129,7 @@ class FaxResource(APIResource):
             file_url: Publicly accessible URL of the document to fax: a pdf, or the URL the uploads endpoint
                 gave for a converted doc, docx or rtf file.
             messages: Up to 1000 messages, one per recipient (a fax number or a contact list).
+            allow_truncation: Send a text longer than ClickSend sends whole (default: refuse it).
         """
         result = await self._client.request(
             _SEND_FAX,
@@ -103,6 +137,7 @@ class FaxResource(APIResource):
                 _SEND_FAX,
                 models.FaxMessageCollection,
                 {"file_url": file_url, "messages": messages},
+                allow_truncation=allow_truncation,
             ),
             cast_to=models.FaxSendResult,
             options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
@@ -136,9 +171,6 @@ class FaxResource(APIResource):
                 results_field="messages",
                 price_field="message_price",
                 max_batch=1000,
-                recipient_fields=("to", "list_id"),
-                text_field=None,
-                text_channel=None,
                 history=self.history.list,
                 history_by_date=True,
             ),

@@ -10,6 +10,7 @@ from typing_extensions import Unpack
 
 from ..._base_client import Operation, RequestOptions, Timeout, build_body
 from ..._bulk import BulkJob, BulkOperation, BulkOptions
+from ..._checks import MessageRules
 from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
@@ -17,10 +18,37 @@ from ..._types import NOT_GIVEN, NotGiven
 from .. import models
 
 _CALCULATE_MMS_PRICE = Operation("mms.price", "POST", "/mms/price", idempotent=True)
-_SEND_MMS = Operation("mms.send", "POST", "/mms/send", idempotent=False)
-_EXPORT_MMS_HISTORY = Operation("mms.history.export", "GET", "/mms/history/export", idempotent=True)
-_LIST_MMS_HISTORY = Operation("mms.history.list", "GET", "/mms/history", idempotent=True)
-_LIST_MMS_RECEIPTS = Operation("mms.receipts.list", "GET", "/mms/receipts", idempotent=True)
+_SEND_MMS = Operation(
+    "mms.send",
+    "POST",
+    "/mms/send",
+    idempotent=False,
+    messages=MessageRules("messages", ("to", "list_id"), "body", "mms"),
+)
+_EXPORT_MMS_HISTORY = Operation(
+    "mms.history.export", "GET", "/mms/history/export", idempotent=True, parameters={"filename": "string"}
+)
+_LIST_MMS_HISTORY = Operation(
+    "mms.history.list",
+    "GET",
+    "/mms/history",
+    idempotent=True,
+    parameters={
+        "q": "string",
+        "order_by": "string",
+        "date_from": "integer",
+        "date_to": "integer",
+        "page": "integer",
+        "limit": "integer",
+    },
+)
+_LIST_MMS_RECEIPTS = Operation(
+    "mms.receipts.list",
+    "GET",
+    "/mms/receipts",
+    idempotent=True,
+    parameters={"page": "integer", "limit": "integer"},
+)
 _MARK_MMS_RECEIPTS_READ = Operation("mms.receipts.mark_read", "PUT", "/mms/receipts-read", idempotent=True)
 
 
@@ -79,6 +107,7 @@ class MmsResource(APIResource):
         *,
         media_file: str,
         messages: Sequence[models.MmsMessage | Mapping[str, Any]],
+        allow_truncation: bool = False,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
@@ -97,6 +126,7 @@ class MmsResource(APIResource):
                 must be passed to the uploads endpoint first); up to 250 kB, some older devices take only 30
                 kB.
             messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
+            allow_truncation: Send a text longer than ClickSend sends whole (default: refuse it).
         """
         result = await self._client.request(
             _SEND_MMS,
@@ -104,6 +134,7 @@ class MmsResource(APIResource):
                 _SEND_MMS,
                 models.MmsMessageCollection,
                 {"media_file": media_file, "messages": messages},
+                allow_truncation=allow_truncation,
             ),
             cast_to=models.MmsSendResult,
             options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
@@ -137,9 +168,6 @@ class MmsResource(APIResource):
                 results_field="messages",
                 price_field="message_price",
                 max_batch=1000,
-                recipient_fields=("to", "list_id"),
-                text_field="body",
-                text_channel="mms",
                 history=self.history.list,
                 history_by_date=True,
             ),

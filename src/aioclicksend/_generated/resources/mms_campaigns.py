@@ -14,16 +14,42 @@ from ..._types import NOT_GIVEN, NotGiven
 from .. import models
 
 _CANCEL_MMS_CAMPAIGN = Operation(
-    "mms_campaigns.cancel", "PUT", "/mms-campaigns/{mms_campaign_id}/cancel", idempotent=True
+    "mms_campaigns.cancel",
+    "PUT",
+    "/mms-campaigns/{mms_campaign_id}/cancel",
+    idempotent=True,
+    parameters={"mms_campaign_id": "integer"},
 )
-_GET_MMS_CAMPAIGN = Operation("mms_campaigns.get", "GET", "/mms-campaigns/{mms_campaign_id}", idempotent=True)
-_LIST_MMS_CAMPAIGNS = Operation("mms_campaigns.list", "GET", "/mms-campaigns", idempotent=True)
+_GET_MMS_CAMPAIGN = Operation(
+    "mms_campaigns.get",
+    "GET",
+    "/mms-campaigns/{mms_campaign_id}",
+    idempotent=True,
+    parameters={"mms_campaign_id": "integer"},
+)
+_LIST_MMS_CAMPAIGNS = Operation(
+    "mms_campaigns.list",
+    "GET",
+    "/mms-campaigns",
+    idempotent=True,
+    parameters={
+        "q": "string",
+        "order_by": "string",
+        "operator": "string",
+        "page": "integer",
+        "limit": "integer",
+    },
+)
 _CALCULATE_MMS_CAMPAIGN_PRICE = Operation(
     "mms_campaigns.price", "POST", "/mms-campaigns/price", idempotent=True
 )
 _SEND_MMS_CAMPAIGN = Operation("mms_campaigns.send", "POST", "/mms-campaigns/send", idempotent=False)
 _UPDATE_MMS_CAMPAIGN = Operation(
-    "mms_campaigns.update", "PUT", "/mms-campaigns/{mms_campaign_id}", idempotent=True
+    "mms_campaigns.update",
+    "PUT",
+    "/mms-campaigns/{mms_campaign_id}",
+    idempotent=True,
+    parameters={"mms_campaign_id": "integer"},
 )
 
 

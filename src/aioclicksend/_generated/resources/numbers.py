@@ -13,9 +13,29 @@ from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
 from .. import models
 
-_BUY_DEDICATED_NUMBER = Operation("numbers.buy", "POST", "/numbers/buy/{dedicated_number}", idempotent=False)
-_LIST_DEDICATED_NUMBERS = Operation("numbers.list", "GET", "/numbers", idempotent=True)
-_SEARCH_DEDICATED_NUMBERS = Operation("numbers.search", "GET", "/numbers/search/{country}", idempotent=True)
+_BUY_DEDICATED_NUMBER = Operation(
+    "numbers.buy",
+    "POST",
+    "/numbers/buy/{dedicated_number}",
+    idempotent=False,
+    parameters={"dedicated_number": "string"},
+)
+_LIST_DEDICATED_NUMBERS = Operation(
+    "numbers.list", "GET", "/numbers", idempotent=True, parameters={"page": "integer", "limit": "integer"}
+)
+_SEARCH_DEDICATED_NUMBERS = Operation(
+    "numbers.search",
+    "GET",
+    "/numbers/search/{country}",
+    idempotent=True,
+    parameters={
+        "country": "string",
+        "search": "string",
+        "search_type": "integer",
+        "page": "integer",
+        "limit": "integer",
+    },
+)
 
 
 class NumbersResource(APIResource):

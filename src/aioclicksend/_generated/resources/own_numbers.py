@@ -14,14 +14,42 @@ from ..._types import NOT_GIVEN, NotGiven
 from .. import models
 
 _DELETE_OWN_NUMBER = Operation(
-    "own_numbers.delete", "DELETE", "/own-numbers/{own_number_id}", idempotent=True, envelope=False
+    "own_numbers.delete",
+    "DELETE",
+    "/own-numbers/{own_number_id}",
+    idempotent=True,
+    envelope=False,
+    parameters={"own_number_id": "string"},
 )
 _GET_OWN_NUMBER = Operation(
-    "own_numbers.get", "GET", "/own-numbers/{own_number_id}", idempotent=True, envelope=False
+    "own_numbers.get",
+    "GET",
+    "/own-numbers/{own_number_id}",
+    idempotent=True,
+    envelope=False,
+    parameters={"own_number_id": "string"},
 )
-_LIST_OWN_NUMBERS = Operation("own_numbers.list", "GET", "/own-numbers", idempotent=True, envelope=False)
+_LIST_OWN_NUMBERS = Operation(
+    "own_numbers.list",
+    "GET",
+    "/own-numbers",
+    idempotent=True,
+    envelope=False,
+    parameters={
+        "offset": "string",
+        "page_size": "integer",
+        "filter[status][]": "string[]",
+        "sort_by": "string",
+        "sort_direction": "string",
+    },
+)
 _UPDATE_OWN_NUMBER = Operation(
-    "own_numbers.update", "PATCH", "/own-numbers/{own_number_id}", idempotent=True, envelope=False
+    "own_numbers.update",
+    "PATCH",
+    "/own-numbers/{own_number_id}",
+    idempotent=True,
+    envelope=False,
+    parameters={"own_number_id": "string"},
 )
 _REQUEST_OWN_NUMBER_VERIFICATION = Operation(
     "own_numbers.verifications.request",
@@ -36,6 +64,7 @@ _VERIFY_OWN_NUMBER = Operation(
     "/own-numbers/verifications/{verification_id}/verify",
     idempotent=False,
     envelope=False,
+    parameters={"verification_id": "string"},
 )
 
 

@@ -10,6 +10,7 @@ from typing_extensions import Unpack
 
 from ..._base_client import Operation, RequestOptions, Timeout, build_body
 from ..._bulk import BulkJob, BulkOperation, BulkOptions
+from ..._checks import MessageRules
 from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
@@ -20,49 +21,105 @@ _DETECT_POST_ADDRESS = Operation(
     "post.detect_address", "POST", "/post/letters/detect-address", idempotent=True
 )
 _SEARCH_POST_DIRECT_MAIL_LOCATIONS = Operation(
-    "post.direct_mail.locations", "GET", "/post/direct-mail/locations/search/{country}", idempotent=True
+    "post.direct_mail.locations",
+    "GET",
+    "/post/direct-mail/locations/search/{country}",
+    idempotent=True,
+    parameters={"country": "string", "q": "string", "page": "integer", "limit": "integer"},
 )
 _SEND_POST_DIRECT_MAIL_CAMPAIGN = Operation(
     "post.direct_mail.send", "POST", "/post/direct-mail/campaigns/send", idempotent=False
 )
 _CANCEL_POST_LETTER = Operation(
-    "post.letters.cancel", "PUT", "/post/letters/{message_id}/cancel", idempotent=True
+    "post.letters.cancel",
+    "PUT",
+    "/post/letters/{message_id}/cancel",
+    idempotent=True,
+    parameters={"message_id": "string"},
 )
 _CALCULATE_POST_LETTER_PRICE = Operation("post.letters.price", "POST", "/post/letters/price", idempotent=True)
-_SEND_POST_LETTER = Operation("post.letters.send", "POST", "/post/letters/send", idempotent=False)
+_SEND_POST_LETTER = Operation(
+    "post.letters.send",
+    "POST",
+    "/post/letters/send",
+    idempotent=False,
+    messages=MessageRules("recipients", (), None, None),
+)
 _EXPORT_POST_LETTER_HISTORY = Operation(
-    "post.letters.history.export", "GET", "/post/letters/history/export", idempotent=True
+    "post.letters.history.export",
+    "GET",
+    "/post/letters/history/export",
+    idempotent=True,
+    parameters={"filename": "string"},
 )
 _LIST_POST_LETTER_HISTORY = Operation(
-    "post.letters.history.list", "GET", "/post/letters/history", idempotent=True
+    "post.letters.history.list",
+    "GET",
+    "/post/letters/history",
+    idempotent=True,
+    parameters={"page": "integer", "limit": "integer"},
 )
 _CANCEL_POST_POSTCARD = Operation(
-    "post.postcards.cancel", "PUT", "/post/postcards/{message_id}/cancel", idempotent=True
+    "post.postcards.cancel",
+    "PUT",
+    "/post/postcards/{message_id}/cancel",
+    idempotent=True,
+    parameters={"message_id": "string"},
 )
 _CALCULATE_POST_POSTCARD_PRICE = Operation(
     "post.postcards.price", "POST", "/post/postcards/price", idempotent=True
 )
-_SEND_POST_POSTCARD = Operation("post.postcards.send", "POST", "/post/postcards/send", idempotent=False)
+_SEND_POST_POSTCARD = Operation(
+    "post.postcards.send",
+    "POST",
+    "/post/postcards/send",
+    idempotent=False,
+    messages=MessageRules("recipients", (), None, None),
+)
 _EXPORT_POST_POSTCARD_HISTORY = Operation(
-    "post.postcards.history.export", "GET", "/post/postcards/history/export", idempotent=True
+    "post.postcards.history.export",
+    "GET",
+    "/post/postcards/history/export",
+    idempotent=True,
+    parameters={"filename": "string"},
 )
 _LIST_POST_POSTCARD_HISTORY = Operation(
-    "post.postcards.history.list", "GET", "/post/postcards/history", idempotent=True
+    "post.postcards.history.list",
+    "GET",
+    "/post/postcards/history",
+    idempotent=True,
+    parameters={"page": "integer", "limit": "integer"},
 )
 _CREATE_POST_RETURN_ADDRESS = Operation(
     "post.return_addresses.create", "POST", "/post/return-addresses", idempotent=False
 )
 _DELETE_POST_RETURN_ADDRESS = Operation(
-    "post.return_addresses.delete", "DELETE", "/post/return-addresses/{return_address_id}", idempotent=True
+    "post.return_addresses.delete",
+    "DELETE",
+    "/post/return-addresses/{return_address_id}",
+    idempotent=True,
+    parameters={"return_address_id": "integer"},
 )
 _GET_POST_RETURN_ADDRESS = Operation(
-    "post.return_addresses.get", "GET", "/post/return-addresses/{return_address_id}", idempotent=True
+    "post.return_addresses.get",
+    "GET",
+    "/post/return-addresses/{return_address_id}",
+    idempotent=True,
+    parameters={"return_address_id": "integer"},
 )
 _LIST_POST_RETURN_ADDRESSES = Operation(
-    "post.return_addresses.list", "GET", "/post/return-addresses", idempotent=True
+    "post.return_addresses.list",
+    "GET",
+    "/post/return-addresses",
+    idempotent=True,
+    parameters={"page": "integer", "limit": "integer"},
 )
 _UPDATE_POST_RETURN_ADDRESS = Operation(
-    "post.return_addresses.update", "PUT", "/post/return-addresses/{return_address_id}", idempotent=True
+    "post.return_addresses.update",
+    "PUT",
+    "/post/return-addresses/{return_address_id}",
+    idempotent=True,
+    parameters={"return_address_id": "integer"},
 )
 
 
@@ -347,6 +404,7 @@ class PostLettersResource(APIResource):
         duplex: int | NotGiven = NOT_GIVEN,
         priority_post: int | NotGiven = NOT_GIVEN,
         source: str | NotGiven = NOT_GIVEN,
+        allow_truncation: bool = False,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
@@ -370,6 +428,7 @@ class PostLettersResource(APIResource):
             duplex: 1 to print double-sided, 0 (the default) for single-sided.
             priority_post: 1 to send by priority post, 0 (the default) for standard post.
             source: What you send from, e.g. 'sdk' or 'php'.
+            allow_truncation: Send a text longer than ClickSend sends whole (default: refuse it).
         """
         result = await self._client.request(
             _SEND_POST_LETTER,
@@ -385,6 +444,7 @@ class PostLettersResource(APIResource):
                     "priority_post": priority_post,
                     "source": source,
                 },
+                allow_truncation=allow_truncation,
             ),
             cast_to=models.PostLetterSendResult,
             options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
@@ -423,9 +483,6 @@ class PostLettersResource(APIResource):
                 results_field="recipients",
                 price_field="post_price",
                 max_batch=1000,
-                recipient_fields=(),
-                text_field=None,
-                text_channel=None,
                 history=self.history.list,
                 history_by_date=False,
             ),
@@ -601,6 +658,7 @@ class PostPostcardsResource(APIResource):
         *,
         file_urls: Sequence[str],
         recipients: Sequence[models.PostRecipient | Mapping[str, Any]],
+        allow_truncation: bool = False,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
@@ -617,6 +675,7 @@ class PostPostcardsResource(APIResource):
             file_urls: Public URLs of the PDF files to print: one or two (front and back). Convert other
                 file types first with Upload Media File (convert=postcard).
             recipients: Who to send the postcard to; each recipient gets a copy.
+            allow_truncation: Send a text longer than ClickSend sends whole (default: refuse it).
         """
         result = await self._client.request(
             _SEND_POST_POSTCARD,
@@ -624,6 +683,7 @@ class PostPostcardsResource(APIResource):
                 _SEND_POST_POSTCARD,
                 models.PostPostcardRequest,
                 {"file_urls": file_urls, "recipients": recipients},
+                allow_truncation=allow_truncation,
             ),
             cast_to=models.PostPostcardSendResult,
             options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
@@ -657,9 +717,6 @@ class PostPostcardsResource(APIResource):
                 results_field="recipients",
                 price_field="post_price",
                 max_batch=1000,
-                recipient_fields=(),
-                text_field=None,
-                text_channel=None,
                 history=self.history.list,
                 history_by_date=False,
             ),

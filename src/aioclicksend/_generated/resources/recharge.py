@@ -14,7 +14,11 @@ from ..._types import NOT_GIVEN, NotGiven
 from .. import models
 
 _PURCHASE_RECHARGE_PACKAGE = Operation(
-    "recharge.purchase", "PUT", "/recharge/purchase/{package_id}", idempotent=False
+    "recharge.purchase",
+    "PUT",
+    "/recharge/purchase/{package_id}",
+    idempotent=False,
+    parameters={"package_id": "integer"},
 )
 _GET_RECHARGE_CREDIT_CARD = Operation(
     "recharge.credit_card.get", "GET", "/recharge/credit-card", idempotent=True
@@ -22,12 +26,22 @@ _GET_RECHARGE_CREDIT_CARD = Operation(
 _UPDATE_RECHARGE_CREDIT_CARD = Operation(
     "recharge.credit_card.update", "PUT", "/recharge/credit-card", idempotent=True
 )
-_LIST_RECHARGE_PACKAGES = Operation("recharge.packages.list", "GET", "/recharge/packages", idempotent=True)
+_LIST_RECHARGE_PACKAGES = Operation(
+    "recharge.packages.list", "GET", "/recharge/packages", idempotent=True, parameters={"country": "string"}
+)
 _GET_RECHARGE_TRANSACTION = Operation(
-    "recharge.transactions.get", "GET", "/recharge/transactions/{transaction_id}", idempotent=True
+    "recharge.transactions.get",
+    "GET",
+    "/recharge/transactions/{transaction_id}",
+    idempotent=True,
+    parameters={"transaction_id": "string"},
 )
 _LIST_RECHARGE_TRANSACTIONS = Operation(
-    "recharge.transactions.list", "GET", "/recharge/transactions", idempotent=True
+    "recharge.transactions.list",
+    "GET",
+    "/recharge/transactions",
+    idempotent=True,
+    parameters={"page": "integer", "limit": "integer"},
 )
 
 

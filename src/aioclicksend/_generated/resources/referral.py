@@ -12,7 +12,13 @@ from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
 from .. import models
 
-_LIST_REFERRAL_ACCOUNTS = Operation("referral.accounts.list", "GET", "/referral/accounts", idempotent=True)
+_LIST_REFERRAL_ACCOUNTS = Operation(
+    "referral.accounts.list",
+    "GET",
+    "/referral/accounts",
+    idempotent=True,
+    parameters={"page": "integer", "limit": "integer"},
+)
 
 
 class ReferralResource(APIResource):

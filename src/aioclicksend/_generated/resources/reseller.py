@@ -20,11 +20,25 @@ _CREATE_RESELLER_ACCOUNT = Operation(
     "reseller.accounts.create", "POST", "/reseller/accounts", idempotent=False
 )
 _GET_RESELLER_ACCOUNT = Operation(
-    "reseller.accounts.get", "GET", "/reseller/accounts/{client_user_id}", idempotent=True
+    "reseller.accounts.get",
+    "GET",
+    "/reseller/accounts/{client_user_id}",
+    idempotent=True,
+    parameters={"client_user_id": "integer"},
 )
-_LIST_RESELLER_ACCOUNTS = Operation("reseller.accounts.list", "GET", "/reseller/accounts", idempotent=True)
+_LIST_RESELLER_ACCOUNTS = Operation(
+    "reseller.accounts.list",
+    "GET",
+    "/reseller/accounts",
+    idempotent=True,
+    parameters={"q": "string", "page": "integer", "limit": "integer"},
+)
 _UPDATE_RESELLER_ACCOUNT = Operation(
-    "reseller.accounts.update", "PUT", "/reseller/accounts/{client_user_id}", idempotent=True
+    "reseller.accounts.update",
+    "PUT",
+    "/reseller/accounts/{client_user_id}",
+    idempotent=True,
+    parameters={"client_user_id": "integer"},
 )
 _GET_RESELLER_SETTINGS = Operation("reseller.settings.get", "GET", "/reseller", idempotent=True)
 _UPDATE_RESELLER_SETTINGS = Operation("reseller.settings.update", "PUT", "/reseller", idempotent=True)

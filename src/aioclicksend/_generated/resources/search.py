@@ -12,7 +12,13 @@ from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
 from .. import models
 
-_SEARCH_CONTACTS_LISTS = Operation("search.contact_lists", "GET", "/search/contacts-lists", idempotent=True)
+_SEARCH_CONTACTS_LISTS = Operation(
+    "search.contact_lists",
+    "GET",
+    "/search/contacts-lists",
+    idempotent=True,
+    parameters={"q": "string", "page": "integer", "limit": "integer"},
+)
 
 
 class SearchResource(APIResource):

@@ -10,35 +10,108 @@ from typing_extensions import Unpack
 
 from ..._base_client import Operation, RequestOptions, Timeout, build_body
 from ..._bulk import BulkJob, BulkOperation, BulkOptions
+from ..._checks import MessageRules
 from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
 from .. import models
 
-_CANCEL_SMS = Operation("sms.cancel", "PUT", "/sms/{message_id}/cancel", idempotent=True)
+_CANCEL_SMS = Operation(
+    "sms.cancel", "PUT", "/sms/{message_id}/cancel", idempotent=True, parameters={"message_id": "string"}
+)
 _CANCEL_ALL_SMS = Operation("sms.cancel_all", "PUT", "/sms/cancel-all", idempotent=True)
 _CALCULATE_SMS_PRICE = Operation("sms.price", "POST", "/sms/price", idempotent=True)
-_SEND_SMS = Operation("sms.send", "POST", "/sms/send", idempotent=False)
-_EXPORT_SMS_HISTORY = Operation("sms.history.export", "GET", "/sms/history/export", idempotent=True)
-_LIST_SMS_HISTORY = Operation("sms.history.list", "GET", "/sms/history", idempotent=True)
+_SEND_SMS = Operation(
+    "sms.send",
+    "POST",
+    "/sms/send",
+    idempotent=False,
+    messages=MessageRules("messages", ("to", "list_id"), "body", "sms"),
+)
+_EXPORT_SMS_HISTORY = Operation(
+    "sms.history.export", "GET", "/sms/history/export", idempotent=True, parameters={"filename": "string"}
+)
+_LIST_SMS_HISTORY = Operation(
+    "sms.history.list",
+    "GET",
+    "/sms/history",
+    idempotent=True,
+    parameters={
+        "q": "string",
+        "order_by": "string",
+        "operator": "string",
+        "date_from": "integer",
+        "date_to": "integer",
+        "page": "integer",
+        "limit": "integer",
+    },
+)
 _CREATE_TEST_INBOUND_SMS = Operation("sms.inbound.create_test", "POST", "/sms/inbound", idempotent=False)
-_LIST_INBOUND_SMS = Operation("sms.inbound.list", "GET", "/sms/inbound", idempotent=True)
+_LIST_INBOUND_SMS = Operation(
+    "sms.inbound.list",
+    "GET",
+    "/sms/inbound",
+    idempotent=True,
+    parameters={
+        "q": "string",
+        "order_by": "string",
+        "operator": "string",
+        "page": "integer",
+        "limit": "integer",
+    },
+)
 _MARK_INBOUND_SMS_MESSAGE_READ = Operation(
-    "sms.inbound.mark_message_read", "PUT", "/sms/inbound-read/{message_id}", idempotent=True
+    "sms.inbound.mark_message_read",
+    "PUT",
+    "/sms/inbound-read/{message_id}",
+    idempotent=True,
+    parameters={"message_id": "string"},
 )
 _MARK_INBOUND_SMS_READ = Operation("sms.inbound.mark_read", "PUT", "/sms/inbound-read", idempotent=True)
 _CREATE_TEST_SMS_RECEIPT = Operation("sms.receipts.create_test", "POST", "/sms/receipts", idempotent=False)
-_GET_SMS_RECEIPT = Operation("sms.receipts.get", "GET", "/sms/receipts/{message_id}", idempotent=True)
-_LIST_SMS_RECEIPTS = Operation("sms.receipts.list", "GET", "/sms/receipts", idempotent=True)
+_GET_SMS_RECEIPT = Operation(
+    "sms.receipts.get",
+    "GET",
+    "/sms/receipts/{message_id}",
+    idempotent=True,
+    parameters={"message_id": "string"},
+)
+_LIST_SMS_RECEIPTS = Operation(
+    "sms.receipts.list",
+    "GET",
+    "/sms/receipts",
+    idempotent=True,
+    parameters={"page": "integer", "limit": "integer"},
+)
 _MARK_SMS_RECEIPTS_READ = Operation("sms.receipts.mark_read", "PUT", "/sms/receipts-read", idempotent=True)
 _CREATE_SMS_TEMPLATE = Operation("sms.templates.create", "POST", "/sms/templates", idempotent=False)
 _DELETE_SMS_TEMPLATE = Operation(
-    "sms.templates.delete", "DELETE", "/sms/templates/{template_id}", idempotent=True
+    "sms.templates.delete",
+    "DELETE",
+    "/sms/templates/{template_id}",
+    idempotent=True,
+    parameters={"template_id": "integer"},
 )
-_LIST_SMS_TEMPLATES = Operation("sms.templates.list", "GET", "/sms/templates", idempotent=True)
+_LIST_SMS_TEMPLATES = Operation(
+    "sms.templates.list",
+    "GET",
+    "/sms/templates",
+    idempotent=True,
+    parameters={
+        "q": "string",
+        "order_by": "string",
+        "operator": "string",
+        "page": "integer",
+        "limit": "integer",
+    },
+)
 _UPDATE_SMS_TEMPLATE = Operation(
-    "sms.templates.update", "PUT", "/sms/templates/{template_id}", idempotent=True
+    "sms.templates.update",
+    "PUT",
+    "/sms/templates/{template_id}",
+    idempotent=True,
+    parameters={"template_id": "integer"},
 )
 
 
@@ -144,6 +217,7 @@ class SmsResource(APIResource):
         self,
         *,
         messages: Sequence[models.SmsMessage | Mapping[str, Any]],
+        allow_truncation: bool = False,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
@@ -160,6 +234,7 @@ class SmsResource(APIResource):
 
         Args:
             messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
+            allow_truncation: Send a text longer than ClickSend sends whole (default: refuse it).
         """
         result = await self._client.request(
             _SEND_SMS,
@@ -167,6 +242,7 @@ class SmsResource(APIResource):
                 _SEND_SMS,
                 models.SmsMessageCollection,
                 {"messages": messages},
+                allow_truncation=allow_truncation,
             ),
             cast_to=models.SmsSendResult,
             options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
@@ -197,9 +273,6 @@ class SmsResource(APIResource):
                 results_field="messages",
                 price_field="message_price",
                 max_batch=1000,
-                recipient_fields=("to", "list_id"),
-                text_field="body",
-                text_channel="sms",
                 history=self.history.list,
                 history_by_date=True,
             ),

@@ -14,16 +14,36 @@ from ..._types import NOT_GIVEN, NotGiven
 from .. import models
 
 _CANCEL_SMS_CAMPAIGN = Operation(
-    "sms_campaigns.cancel", "PUT", "/sms-campaigns/{sms_campaign_id}/cancel", idempotent=True
+    "sms_campaigns.cancel",
+    "PUT",
+    "/sms-campaigns/{sms_campaign_id}/cancel",
+    idempotent=True,
+    parameters={"sms_campaign_id": "integer"},
 )
-_GET_SMS_CAMPAIGN = Operation("sms_campaigns.get", "GET", "/sms-campaigns/{sms_campaign_id}", idempotent=True)
-_LIST_SMS_CAMPAIGNS = Operation("sms_campaigns.list", "GET", "/sms-campaigns", idempotent=True)
+_GET_SMS_CAMPAIGN = Operation(
+    "sms_campaigns.get",
+    "GET",
+    "/sms-campaigns/{sms_campaign_id}",
+    idempotent=True,
+    parameters={"sms_campaign_id": "integer"},
+)
+_LIST_SMS_CAMPAIGNS = Operation(
+    "sms_campaigns.list",
+    "GET",
+    "/sms-campaigns",
+    idempotent=True,
+    parameters={"q": "string", "page": "integer", "limit": "integer"},
+)
 _CALCULATE_SMS_CAMPAIGN_PRICE = Operation(
     "sms_campaigns.price", "POST", "/sms-campaigns/price", idempotent=True
 )
 _SEND_SMS_CAMPAIGN = Operation("sms_campaigns.send", "POST", "/sms-campaigns/send", idempotent=False)
 _UPDATE_SMS_CAMPAIGN = Operation(
-    "sms_campaigns.update", "PUT", "/sms-campaigns/{sms_campaign_id}", idempotent=True
+    "sms_campaigns.update",
+    "PUT",
+    "/sms-campaigns/{sms_campaign_id}",
+    idempotent=True,
+    parameters={"sms_campaign_id": "integer"},
 )
 
 

@@ -15,14 +15,40 @@ from .. import models
 
 _CREATE_SUBACCOUNT = Operation("subaccounts.create", "POST", "/subaccounts", idempotent=False)
 _DELETE_SUBACCOUNT = Operation(
-    "subaccounts.delete", "DELETE", "/subaccounts/{subaccount_id}", idempotent=True
+    "subaccounts.delete",
+    "DELETE",
+    "/subaccounts/{subaccount_id}",
+    idempotent=True,
+    parameters={"subaccount_id": "integer"},
 )
-_GET_SUBACCOUNT = Operation("subaccounts.get", "GET", "/subaccounts/{subaccount_id}", idempotent=True)
-_LIST_SUBACCOUNTS = Operation("subaccounts.list", "GET", "/subaccounts", idempotent=True)
+_GET_SUBACCOUNT = Operation(
+    "subaccounts.get",
+    "GET",
+    "/subaccounts/{subaccount_id}",
+    idempotent=True,
+    parameters={"subaccount_id": "integer"},
+)
+_LIST_SUBACCOUNTS = Operation(
+    "subaccounts.list",
+    "GET",
+    "/subaccounts",
+    idempotent=True,
+    parameters={"page": "integer", "limit": "integer"},
+)
 _REGENERATE_SUBACCOUNT_API_KEY = Operation(
-    "subaccounts.regenerate_api_key", "PUT", "/subaccounts/{subaccount_id}/regen-api-key", idempotent=False
+    "subaccounts.regenerate_api_key",
+    "PUT",
+    "/subaccounts/{subaccount_id}/regen-api-key",
+    idempotent=False,
+    parameters={"subaccount_id": "integer"},
 )
-_UPDATE_SUBACCOUNT = Operation("subaccounts.update", "PUT", "/subaccounts/{subaccount_id}", idempotent=True)
+_UPDATE_SUBACCOUNT = Operation(
+    "subaccounts.update",
+    "PUT",
+    "/subaccounts/{subaccount_id}",
+    idempotent=True,
+    parameters={"subaccount_id": "integer"},
+)
 
 
 class SubaccountsResource(APIResource):

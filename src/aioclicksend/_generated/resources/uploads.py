@@ -12,7 +12,9 @@ from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
 from .. import models
 
-_UPLOAD_MEDIA_FILE = Operation("uploads.create", "POST", "/uploads", idempotent=False)
+_UPLOAD_MEDIA_FILE = Operation(
+    "uploads.create", "POST", "/uploads", idempotent=False, parameters={"convert": "string"}
+)
 
 
 class UploadsResource(APIResource):

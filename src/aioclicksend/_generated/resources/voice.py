@@ -11,20 +11,43 @@ from typing_extensions import Unpack
 
 from ..._base_client import Operation, RequestOptions, Timeout, build_body
 from ..._bulk import BulkJob, BulkOperation, BulkOptions
+from ..._checks import MessageRules
 from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
 from .. import models
 
-_CANCEL_VOICE_MESSAGE = Operation("voice.cancel", "PUT", "/voice/{message_id}/cancel", idempotent=True)
+_CANCEL_VOICE_MESSAGE = Operation(
+    "voice.cancel", "PUT", "/voice/{message_id}/cancel", idempotent=True, parameters={"message_id": "string"}
+)
 _CANCEL_ALL_VOICE_MESSAGES = Operation("voice.cancel_all", "PUT", "/voice/cancel-all", idempotent=True)
 _LIST_VOICE_LANGUAGES = Operation("voice.languages", "GET", "/voice/lang", idempotent=True)
 _CALCULATE_VOICE_PRICE = Operation("voice.price", "POST", "/voice/price", idempotent=True)
-_SEND_VOICE_MESSAGE = Operation("voice.send", "POST", "/voice/send", idempotent=False)
-_EXPORT_VOICE_HISTORY = Operation("voice.history.export", "GET", "/voice/history/export", idempotent=True)
-_LIST_VOICE_HISTORY = Operation("voice.history.list", "GET", "/voice/history", idempotent=True)
-_LIST_VOICE_RECEIPTS = Operation("voice.receipts.list", "GET", "/voice/receipts", idempotent=True)
+_SEND_VOICE_MESSAGE = Operation(
+    "voice.send",
+    "POST",
+    "/voice/send",
+    idempotent=False,
+    messages=MessageRules("messages", ("to", "list_id"), "body", "voice"),
+)
+_EXPORT_VOICE_HISTORY = Operation(
+    "voice.history.export", "GET", "/voice/history/export", idempotent=True, parameters={"filename": "string"}
+)
+_LIST_VOICE_HISTORY = Operation(
+    "voice.history.list",
+    "GET",
+    "/voice/history",
+    idempotent=True,
+    parameters={"date_from": "integer", "date_to": "integer", "page": "integer", "limit": "integer"},
+)
+_LIST_VOICE_RECEIPTS = Operation(
+    "voice.receipts.list",
+    "GET",
+    "/voice/receipts",
+    idempotent=True,
+    parameters={"page": "integer", "limit": "integer"},
+)
 _MARK_VOICE_RECEIPTS_READ = Operation(
     "voice.receipts.mark_read", "PUT", "/voice/receipts-read", idempotent=True
 )
@@ -146,6 +169,7 @@ class VoiceResource(APIResource):
         self,
         *,
         messages: Sequence[models.VoiceMessage | Mapping[str, Any]],
+        allow_truncation: bool = False,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
@@ -162,6 +186,7 @@ class VoiceResource(APIResource):
 
         Args:
             messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
+            allow_truncation: Send a text longer than ClickSend sends whole (default: refuse it).
         """
         result = await self._client.request(
             _SEND_VOICE_MESSAGE,
@@ -169,6 +194,7 @@ class VoiceResource(APIResource):
                 _SEND_VOICE_MESSAGE,
                 models.VoiceMessageCollection,
                 {"messages": messages},
+                allow_truncation=allow_truncation,
             ),
             cast_to=models.VoiceSendResult,
             options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
@@ -199,9 +225,6 @@ class VoiceResource(APIResource):
                 results_field="messages",
                 price_field="message_price",
                 max_batch=1000,
-                recipient_fields=("to", "list_id"),
-                text_field="body",
-                text_channel="voice",
                 history=self.history.list,
                 history_by_date=True,
             ),
