@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from aioclicksend import (
     AsyncClickSend,
     BulkSummary,
+    ClientStateError,
     Outcome,
     OutcomeKind,
     RequestValidationError,
@@ -61,7 +62,7 @@ async def test_outcomes_summary_and_batches(sandbox: tuple[SandboxServer, AsyncC
     assert summary.started_at is not None and summary.started_at <= time.time()
     assert server.counters.requests["SendSms"] == 3 and server.counters.duplicates() == {}
     assert progress[-1] == 2503 and progress == sorted(progress)
-    with pytest.raises(RuntimeError, match="runs once"):
+    with pytest.raises(ClientStateError, match="runs once"):
         await job
 
 

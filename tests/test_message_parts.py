@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aioclicksend import count_parts, sms_parts, voice_parts
+from aioclicksend import RequestValidationError, count_parts, sms_parts, voice_parts
 
 # (characters, credits) rows of the docs' SMS tables: the last length of each row.
 SMS_GSM_TABLE = [(160, 1), (306, 2), (459, 3), (612, 4), (765, 5), (918, 6), (1071, 7), (1224, 8)]
@@ -58,7 +58,7 @@ def test_gsm_details() -> None:
 
 
 def test_bad_input_is_named() -> None:
-    with pytest.raises(TypeError, match="must be a str, not int"):
+    with pytest.raises(RequestValidationError, match="text: must be a str, not int"):
         sms_parts(5)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="channel must be one of"):
+    with pytest.raises(RequestValidationError, match="channel: must be one of"):
         count_parts("hi", "fax")

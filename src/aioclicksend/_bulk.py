@@ -56,6 +56,7 @@ from ._exceptions import (
     APIResponseValidationError,
     APIStatusError,
     AuthenticationError,
+    ClientStateError,
     InternalServerError,
     MissingCredentialsError,
     PermissionDeniedError,
@@ -305,7 +306,7 @@ class BulkJob(Generic[_Result]):
 
     async def _run(self) -> AsyncGenerator[Outcome[_Result], None]:
         if self._started:
-            raise RuntimeError(f"{self._bulk.name}: a bulk job runs once; start a new one")
+            raise ClientStateError(f"{self._bulk.name}: a bulk job runs once; start a new one")
         self._started = True
         started = time.monotonic()
         self.summary.started_at = time.time()
@@ -548,7 +549,7 @@ class BulkJob(Generic[_Result]):
         """
         bulk = self._bulk
         if bulk.history is None:
-            raise RuntimeError(f"{bulk.name}: this channel has no history to reconcile from")
+            raise ClientStateError(f"{bulk.name}: this channel has no history to reconcile from")
         now = time.time()
         since = (self.summary.started_at or now) - margin
         query: dict[str, Any] = {"limit": 100}

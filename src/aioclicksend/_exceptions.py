@@ -3,7 +3,7 @@
     ClickSendError
     ├── RequestValidationError        bad arguments, caught before anything is sent (also a ValueError)
     ├── ClientConfigurationError      bad client settings (also a ValueError)
-    ├── ClientStateError              a closed client, or one whose event loop has ended (also a RuntimeError)
+    ├── ClientStateError              closed client, ended event loop, job run twice (also a RuntimeError)
     ├── MissingCredentialsError       no username / API key for an operation that needs them
     ├── APIConnectionError            the request got no answer
     │   └── APITimeoutError
@@ -65,7 +65,8 @@ class ClientConfigurationError(ClickSendError, ValueError):
 
 
 class ClientStateError(ClickSendError, RuntimeError):
-    """The client cannot send: it was closed, or its connection pool belongs to an event loop that ended."""
+    """The client (or a bulk job) cannot do this now: it was closed, its connection pool belongs to an
+    event loop that ended, or the job has already run."""
 
 
 class MissingCredentialsError(ClickSendError):

@@ -18,6 +18,8 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from ._exceptions import RequestValidationError
+
 __all__ = ["MessageParts", "count_parts", "sms_parts", "voice_parts"]
 
 GSM_BASIC = frozenset(
@@ -101,9 +103,11 @@ def surely_fits(text: str, channel: str) -> bool:
 def count_parts(text: str, channel: str) -> MessageParts:
     """Parts of a message text by the docs' table of ``channel``: ``sms``, ``voice`` or ``mms``."""
     if not isinstance(text, str):
-        raise TypeError(f"message text must be a str, not {type(text).__name__}")
+        raise RequestValidationError("count_parts", [f"text: must be a str, not {type(text).__name__}"])
     if channel not in _RULES:
-        raise ValueError(f"channel must be one of {sorted(_RULES)}, not {channel!r}")
+        raise RequestValidationError(
+            "count_parts", [f"channel: must be one of {sorted(_RULES)}, not {channel!r}"]
+        )
     max_parts, rules = _RULES[channel]
     encoding, length = _measure(text)
     rule = rules[encoding]

@@ -12,6 +12,8 @@ from typing import Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel
 
+from ._exceptions import RequestValidationError
+
 __all__ = ["ACCEPTED_STATUS", "BulkSummary", "Outcome", "OutcomeKind", "ReadOnDemand", "reconcile"]
 
 ACCEPTED_STATUS = "SUCCESS"
@@ -155,9 +157,8 @@ async def reconcile(outcomes: Iterable[Outcome[Any]], history: AsyncIterable[Any
     pending = list(outcomes)
     missing = [outcome.index for outcome in pending if not outcome.custom_string]
     if missing:
-        raise ValueError(
-            f"outcomes without a custom_string cannot be reconciled: input positions {missing[:10]}"
-        )
+        problem = f"outcomes without a custom_string cannot be reconciled: input positions {missing[:10]}"
+        raise RequestValidationError("reconcile", [problem])
     wanted = {outcome.custom_string: outcome for outcome in pending}
     found: dict[str, list[Any]] = {}
     async for entry in history:
