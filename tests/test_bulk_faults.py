@@ -77,7 +77,6 @@ async def test_ten_percent_5xx(sandbox: tuple[SandboxServer, AsyncClickSend]) ->
     server, cs = sandbox
     server.faults.error_rate = server.faults.error_after_rate = 0.05
     server.faults.seed = 5
-    server.faults.__post_init__()
     _, reconciled, summary = await run(server, cs, concurrency=8, batch_size=100)
     assert server.counters.injected_errors > 0
     assert summary.unknown == 100 * server.counters.injected_errors  # 5xx is never resent
@@ -89,7 +88,6 @@ async def test_dropped_connections(sandbox: tuple[SandboxServer, AsyncClickSend]
     server, cs = sandbox
     server.faults.drop_rate = 0.1
     server.faults.seed = 7
-    server.faults.__post_init__()
     _, reconciled, summary = await run(server, cs, concurrency=8, batch_size=250)
     assert server.counters.dropped > 0
     assert summary.unknown == 250 * server.counters.dropped
@@ -100,7 +98,6 @@ async def test_latency_spikes_beyond_the_timeout(sandbox: tuple[SandboxServer, A
     server, cs = sandbox
     server.faults.spike_rate, server.faults.spike_ms = 0.15, 1600
     server.faults.seed = 11
-    server.faults.__post_init__()
     _, reconciled, summary = await run(server, cs, concurrency=8, batch_size=250, timeout=1.0)
     assert server.counters.spiked > 0
     assert summary.unknown == 250 * server.counters.spiked

@@ -15,7 +15,7 @@ With pytest, ``pytest_plugins = ["aioclicksend.testing"]`` in a conftest.py prov
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from ._client import AsyncClickSend
@@ -28,13 +28,17 @@ __all__ = ["clicksend", "clicksend_sandbox", "clicksend_server"]
 async def clicksend_sandbox(
     *,
     faults: Faults | None = None,
+    accounts: Mapping[str, str] | None = None,
     username: str = "sandbox-user",
     api_key: str = "sandbox-key",
     **client_options: Any,
 ) -> AsyncIterator[tuple[SandboxServer, AsyncClickSend]]:
-    """A sandbox on a free loopback port and a client for it; both closed on exit."""
+    """A sandbox on a free loopback port and a client for it; both closed on exit.
+
+    ``accounts`` (username → API key) makes the sandbox accept only those credentials.
+    """
     async with (
-        SandboxServer(faults=faults) as server,
+        SandboxServer(faults=faults, accounts=accounts) as server,
         AsyncClickSend(username, api_key, base_url=server.base_url, **client_options) as client,
     ):
         yield server, client

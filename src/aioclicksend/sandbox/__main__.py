@@ -10,6 +10,17 @@ from ._faults import Faults
 from ._server import SandboxServer
 
 
+def _accounts(text: str) -> dict[str, str]:
+    """``user:key,user2:key2`` as a mapping of username to API key."""
+    accounts = {}
+    for pair in text.split(","):
+        username, _, api_key = pair.partition(":")
+        if not username or not api_key:
+            raise argparse.ArgumentTypeError(f"expected user:key pairs separated by commas, not {pair!r}")
+        accounts[username] = api_key
+    return accounts
+
+
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m aioclicksend.sandbox", description="A local ClickSend REST API v3."
@@ -36,15 +47,33 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--spike-ms", type=float, default=0.0, help="how late a spiked answer comes")
     parser.add_argument("--seed", type=int, default=None, help="seed of the fault draws")
+    parser.add_argument(
+        "--accounts",
+        type=_accounts,
+        default=None,
+        metavar="USER:KEY,…",
+        help="the only credentials accepted, others get 401 (default: any username and key)",
+    )
+    parser.add_argument(
+        "--read-timeout",
+        type=float,
+        default=10.0,
+        help="seconds a client has to send a whole request once begun (default: 10)",
+    )
+    parser.add_argument(
+        "--keepalive-timeout",
+        type=float,
+        default=75.0,
+        help="seconds an idle connection is kept open (default: 75)",
+    )
     return parser.parse_args(argv)
 
 
-async def serve(host: str, port: int, faults: Faults) -> None:
-    async with SandboxServer(host, port, faults=faults) as server:
-        print(
-            f"ClickSend sandbox listening on {server.base_url} (any username and API key; Ctrl-C stops it)",
-            flush=True,
-        )
+async def serve(server: SandboxServer) -> None:
+    async with server:
+        accounts = server.state.accounts
+        who = "accounts " + ", ".join(accounts) if accounts is not None else "any username and API key"
+        print(f"ClickSend sandbox listening on {server.base_url} ({who}; Ctrl-C stops it)", flush=True)
         await asyncio.Event().wait()
 
 
@@ -63,8 +92,16 @@ def main(argv: list[str] | None = None) -> None:
         )
     except ValueError as error:
         raise SystemExit(f"aioclicksend sandbox: {error}") from None
+    server = SandboxServer(
+        arguments.host,
+        arguments.port,
+        faults=faults,
+        accounts=arguments.accounts,
+        read_timeout=arguments.read_timeout,
+        keepalive_timeout=arguments.keepalive_timeout,
+    )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(arguments.host, arguments.port, faults))
+        asyncio.run(serve(server))
 
 
 if __name__ == "__main__":

@@ -6,12 +6,13 @@ import asyncio
 import base64
 import copy
 import functools
+import hmac
 import json
 import math
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -30,6 +31,8 @@ from ._store import Store
 __all__ = ["TEST_ACCOUNTS", "SandboxState", "create_app"]
 
 API_PREFIX = "/v3"
+CONTROL_PREFIX = "/_sandbox"  # the sandbox's own endpoints (counters, faults), outside the ClickSend API
+MAX_JSON_DEPTH = 64  # arrays and objects nested deeper are refused before parsing
 MIN_PAGE_SIZE = 15  # the docs' Pagination section: 15 to 100 per page
 E164 = re.compile(r"^\+?[1-9]\d{6,14}$")
 PRICE_PER_PART = Decimal("0.0770")
@@ -53,6 +56,8 @@ class SandboxState:
     counters: Counters = field(default_factory=Counters)
     store: Store = field(default_factory=Store)
     limiter: RateLimiter = field(default_factory=RateLimiter)
+    accounts: Mapping[str, str] | None = None
+    """The only username → API key pairs accepted; None: any non-empty username and key."""
 
 
 STATE_KEY = web.AppKey("aioclicksend_sandbox_state", SandboxState)
@@ -120,22 +125,50 @@ def _coerce(value: str, schema: dict[str, Any], name: str) -> Any:
     return converted
 
 
-async def _read_body(request: web.Request, operation: SandboxOperation) -> dict[str, Any]:
-    if operation.body_model is None:
-        return {}
-    try:
-        raw = (await request.read()).strip()
-    except ConnectionResetError:  # the client went away mid-body (e.g. it was cancelled): nothing to do
-        raise asyncio.CancelledError from None
-    if not raw and operation.body_required:
-        raise Refusal(400, "BAD_REQUEST", "a request body is required")
-    raw = raw or b"{}"
+JSON_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)  # an unterminated one runs to the end
+NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
+
+
+def _nested_deeper_than(limit: int, raw: bytes) -> bool:
+    """Whether JSON text nests arrays and objects deeper than ``limit``, read in one pass without parsing."""
+    depth = 0
+    for bracket in JSON_STRINGS.sub(b"", raw).translate(None, NOT_BRACKETS):
+        depth += 1 if bracket in b"[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    """A request body read as a JSON object, or a 400 saying why it is not one."""
+    if _nested_deeper_than(MAX_JSON_DEPTH, raw):
+        raise Refusal(
+            400, "BAD_REQUEST", f"the request body is nested too deeply (over {MAX_JSON_DEPTH} levels)"
+        )
     try:
         payload = json.loads(raw)
     except ValueError:
         raise Refusal(400, "BAD_REQUEST", "the request body is not valid JSON") from None
     if not isinstance(payload, dict):
         raise Refusal(400, "BAD_REQUEST", "the request body must be a JSON object")
+    return payload
+
+
+async def _read_raw(request: web.Request) -> bytes:
+    try:
+        return (await request.read()).strip()
+    except ConnectionResetError:  # the client went away mid-body (e.g. it was cancelled): nothing to do
+        raise asyncio.CancelledError from None
+
+
+async def _read_body(request: web.Request, operation: SandboxOperation) -> dict[str, Any]:
+    if operation.body_model is None:
+        return {}
+    raw = await _read_raw(request)
+    if not raw and operation.body_required:
+        raise Refusal(400, "BAD_REQUEST", "a request body is required")
+    raw = raw or b"{}"
+    _json_object(raw)
     from .. import models
 
     model = getattr(models, operation.body_model)
@@ -175,7 +208,8 @@ def _unlisted_enum_values(value: Any, where: str) -> list[str]:
     return []
 
 
-def _account(request: web.Request) -> str | None:
+def _account(request: web.Request, accounts: Mapping[str, str] | None) -> str | None:
+    """The username of the request's Basic credentials, if they are accepted."""
     header = request.headers.get("Authorization", "")
     if not header.startswith("Basic "):
         return None
@@ -183,7 +217,11 @@ def _account(request: web.Request) -> str | None:
         username, _, api_key = base64.b64decode(header[6:]).decode().partition(":")
     except (ValueError, UnicodeDecodeError):
         return None
-    return username if username and api_key else None
+    if not username or not api_key:
+        return None
+    if accounts is None:
+        return username
+    return username if hmac.compare_digest(accounts.get(username, "").encode(), api_key.encode()) else None
 
 
 # --- behaviours ---------------------------------------------------------------------------------------
@@ -269,10 +307,10 @@ def _send_messages(call: Call, *, record: bool) -> web.Response:
                 if valid:
                     key = str(recipient.get("custom_string") or json.dumps(recipient, sort_keys=True))
                     call.state.counters.deliveries[(channel, key)] += 1
-                    call.store.history[channel].append(
+                    call.store.history.setdefault(channel, []).append(
                         {**result, "status": "Scheduled" if recipient.get("schedule") else "Sent"}
                     )
-                    call.store.receipts[channel].append(
+                    call.store.receipts.setdefault(channel, []).append(
                         {
                             "timestamp_send": now,
                             "timestamp": now,
@@ -316,7 +354,7 @@ def _send_email(call: Call) -> web.Response:
     email.setdefault("schedule", None)
     recipients = ",".join(sorted(str(recipient.get("email")) for recipient in call.body.get("to", [])))
     call.state.counters.deliveries[("email", f"{recipients}|{call.body.get('subject')}")] += 1
-    call.store.history["email"].append(email)
+    call.store.history.setdefault("email", []).append(email)
     return call.ok(email)
 
 
@@ -342,7 +380,7 @@ def _cancel(call: Call) -> web.Response:
 
 def _cancel_all(call: Call) -> web.Response:
     channel = _channel_of(call.operation.path, "/cancel-all")
-    scheduled = [item for item in call.store.history[channel] if item.get("status") == "Scheduled"]
+    scheduled = [item for item in call.store.history.get(channel, []) if item.get("status") == "Scheduled"]
     for item in scheduled:
         item["status"] = "Cancelled"
     return call.ok({"count": len(scheduled)})
@@ -351,7 +389,7 @@ def _cancel_all(call: Call) -> web.Response:
 def _move_contact(call: Call) -> web.Response:
     source = call.collection_path("/lists/{from_list_id}/contacts")
     target_list = call.path_values["to_list_id"]
-    contact = call.store.collections[source].get(str(call.path_values["contact_id"]))
+    contact = call.store.collections.get(source, {}).get(str(call.path_values["contact_id"]))
     if contact is None:
         raise Refusal(404, "NOT_FOUND", "Contact not found.")
     moved = {**contact, "list_id": target_list}
@@ -359,7 +397,7 @@ def _move_contact(call: Call) -> web.Response:
         del call.store.collections[source][str(call.path_values["contact_id"])]
     else:
         moved["contact_id"] = call.store.next_id()
-    call.store.collections[f"/lists/{target_list}/contacts"][str(moved["contact_id"])] = moved
+    call.store.collections.setdefault(f"/lists/{target_list}/contacts", {})[str(moved["contact_id"])] = moved
     return call.ok(moved)
 
 
@@ -395,21 +433,20 @@ def _id_field(item: dict[str, Any], collection: Collection, path_values: dict[st
 def _crud(collection: Collection) -> Handler:
     def handle(call: Call) -> web.Response:
         store = call.store
-        path = call.operation.path
-        if path == collection.path:
-            items = store.collections[call.collection_path(path)]
+        path = call.collection_path(collection.path)
+        if call.operation.path == collection.path:
             if call.operation.method == "GET":
                 if call.operation.paginated:
-                    return _page(call, list(items.values()))
+                    return _page(call, store.items(path))
                 if isinstance(call.operation.example_data, list):
-                    return call.ok(list(items.values()))
+                    return call.ok(store.items(path))
                 return call.ok(call.operation.example_data)  # a list shape the sandbox does not model
             new_id = store.next_id()
             item = _shaped(call.operation.example_data, {**call.path_values, **call.body})
             item[_id_field(item, collection, call.path_values)] = new_id
-            items[str(new_id)] = item
+            store.collections.setdefault(path, {})[str(new_id)] = item
             return call.ok(item)
-        items = store.collections[call.collection_path(collection.path)]
+        items = store.collections.get(path, {})
         key = str(call.path_values[collection.id_name])
         if key not in items:
             raise Refusal(404, "NOT_FOUND", f"{collection.id_name} {key} not found.")
@@ -436,7 +473,7 @@ def _behaviour(operation: SandboxOperation, collections: dict[str, Collection]) 
     path, method = operation.path, operation.method
 
     def history(call: Call) -> web.Response:
-        items = call.store.history[_channel_of(path, "/history")]
+        items = call.store.history.get(_channel_of(path, "/history"), [])
         since, until = call.query.get("date_from"), call.query.get("date_to")
         if since is not None or until is not None:
             items = [
@@ -445,12 +482,14 @@ def _behaviour(operation: SandboxOperation, collections: dict[str, Collection]) 
         return _page(call, items)
 
     def receipts(call: Call) -> web.Response:
-        return _page(call, call.store.receipts[_channel_of(path, "/receipts")])
+        return _page(call, call.store.receipts.get(_channel_of(path, "/receipts"), []))
 
     def receipt(call: Call) -> web.Response:
         channel = _channel_of(path, "/receipts/{message_id}")
         wanted = call.path_values["message_id"]
-        found = next((item for item in call.store.receipts[channel] if item["message_id"] == wanted), None)
+        found = next(
+            (item for item in call.store.receipts.get(channel, []) if item["message_id"] == wanted), None
+        )
         if found is None:
             raise Refusal(404, "NOT_FOUND", "Receipt not found.")
         return call.ok(found)
@@ -490,7 +529,7 @@ def _route(
         counters.requests[operation.operation_id] += 1
         if faults.latency_ms:
             await asyncio.sleep(faults.latency_ms / 1000)
-        account = _account(request)
+        account = _account(request, state.accounts)
         response: web.StreamResponse
         try:
             if operation.auth and account is None:
@@ -545,12 +584,50 @@ async def _count_answers(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
     response = await handler(request)
-    request.app[STATE_KEY].counters.answered[response.status] += 1
+    if not request.path.startswith(CONTROL_PREFIX):
+        request.app[STATE_KEY].counters.answered[response.status] += 1
     return response
 
 
+# --- the sandbox's own endpoints: no auth, no faults, not counted -----------------------------------
+
+
+async def _show_counters(request: web.Request) -> web.Response:
+    return web.json_response(request.app[STATE_KEY].counters.snapshot())
+
+
+async def _reset_counters(request: web.Request) -> web.Response:
+    counters = request.app[STATE_KEY].counters
+    counters.reset()
+    return web.json_response(counters.snapshot())
+
+
+async def _show_faults(request: web.Request) -> web.Response:
+    return web.json_response(request.app[STATE_KEY].faults.settings())
+
+
+async def _change_faults(request: web.Request) -> web.Response:
+    """Sets the fault fields the JSON body names; all are checked before any is changed."""
+    faults = request.app[STATE_KEY].faults
+    try:
+        changes = _json_object(await _read_raw(request))
+    except Refusal as refusal:
+        return refusal.response
+    unknown = sorted(set(changes) - set(faults.settings()))
+    if unknown:
+        return envelope(400, "BAD_REQUEST", f"{unknown[0]}: not a fault setting")
+    try:
+        Faults(**{**faults.settings(), **changes})
+    except ValueError as error:
+        return envelope(400, "BAD_REQUEST", str(error))
+    for name, value in changes.items():
+        setattr(faults, name, value)
+    return web.json_response(faults.settings())
+
+
 def create_app(state: SandboxState | None = None) -> web.Application:
-    """The sandbox as an aiohttp application serving every operation of the spec under ``/v3``."""
+    """The sandbox as an aiohttp application serving every operation of the spec under ``/v3``, and its
+    own counters and faults under ``/_sandbox``."""
     app = web.Application(middlewares=[_count_answers])
     app[STATE_KEY] = state or SandboxState()
     collections = _collections()
@@ -560,4 +637,8 @@ def create_app(state: SandboxState | None = None) -> web.Application:
             API_PREFIX + operation.path,
             _route(operation, _behaviour(operation, collections)),
         )
+    app.router.add_get(f"{CONTROL_PREFIX}/counters", _show_counters)
+    app.router.add_post(f"{CONTROL_PREFIX}/counters/reset", _reset_counters)
+    app.router.add_get(f"{CONTROL_PREFIX}/faults", _show_faults)
+    app.router.add_put(f"{CONTROL_PREFIX}/faults", _change_faults)
     return app

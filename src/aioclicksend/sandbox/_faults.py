@@ -6,12 +6,37 @@ import math
 import random
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
+
+RATES = ("error_rate", "error_after_rate", "drop_rate", "spike_rate")
+
+
+def _check_setting(name: str, value: Any) -> None:
+    """Refuses a value a fault setting cannot take, with a message naming the setting."""
+    if value is None and name in ("rate_limit", "seed"):
+        return
+    if name == "seed":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"seed must be an integer or None, not {value!r}")
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not -math.inf < value < math.inf:
+        raise ValueError(f"{name} must be a finite number, not {value!r}")
+    if name in RATES and not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be between 0 and 1, not {value!r}")
+    if name == "rate_limit" and value <= 0:
+        raise ValueError(f"rate_limit must be positive, not {value!r}")
+    if name.endswith("_ms") and value < 0:
+        raise ValueError(f"{name} must be 0 or more, not {value!r}")
 
 
 @dataclass
 class Faults:
-    """What the sandbox does wrong on purpose. Change the fields at any time; the next request sees them."""
+    """What the sandbox does wrong on purpose. Change the fields at any time; the next request sees them.
+
+    Every field is checked whenever it is set (a ValueError names it), and setting ``seed`` restarts the
+    random draws from that seed.
+    """
 
     latency_ms: float = 0.0
     """Added to every answer."""
@@ -28,16 +53,19 @@ class Faults:
     spike_ms: float = 0.0
     seed: int | None = None
     """Seed of the random draws, for reproducible runs."""
-    _random: random.Random = field(default_factory=random.Random, repr=False)
+    _random: random.Random = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        for name in ("error_rate", "error_after_rate", "drop_rate", "spike_rate"):
-            value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1, not {value!r}")
-        if self.rate_limit is not None and self.rate_limit <= 0:
-            raise ValueError(f"rate_limit must be positive, not {self.rate_limit!r}")
-        self._random.seed(self.seed)
+    if not TYPE_CHECKING:  # hidden from type checkers, which would otherwise allow any attribute name
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            _check_setting(name, value)
+            super().__setattr__(name, value)
+            if name == "seed":  # the draws restart from the new seed
+                object.__setattr__(self, "_random", random.Random(value))
+
+    def settings(self) -> dict[str, Any]:
+        """The fields as JSON: what ``GET /_sandbox/faults`` answers."""
+        return {setting.name: getattr(self, setting.name) for setting in fields(self) if setting.init}
 
     def draw(self, rate: float) -> bool:
         return rate > 0 and self._random.random() < rate
@@ -47,15 +75,31 @@ class Faults:
 
 
 class RateLimiter:
-    """A token bucket per account: ``rate`` tokens a second, at most ``rate`` (and at least 1) stored."""
+    """A token bucket per account: ``rate`` tokens a second, at most ``rate`` (and at least 1) stored.
+
+    A bucket that is full again is the same as none, so full buckets are forgotten (looked for once per
+    refill time): the memory held is bounded by the accounts seen within the last two refill times.
+    """
 
     def __init__(self) -> None:
         self._buckets: dict[str, tuple[float, float]] = {}
+        self._forgotten_at = -math.inf
+
+    def __len__(self) -> int:
+        """The number of buckets held."""
+        return len(self._buckets)
 
     def acquire(self, account: str, rate: float, now: float | None = None) -> float:
         """0 if the request may go ahead, else the seconds until it could."""
         now = time.monotonic() if now is None else now
         capacity = max(rate, 1.0)
+        if now - self._forgotten_at >= capacity / rate:
+            self._buckets = {
+                name: (tokens, last)
+                for name, (tokens, last) in self._buckets.items()
+                if tokens + (now - last) * rate < capacity
+            }
+            self._forgotten_at = now
         tokens, last = self._buckets.get(account, (capacity, now))
         tokens = min(capacity, tokens + (now - last) * rate)
         if tokens >= 1.0:
@@ -83,6 +127,26 @@ class Counters:
     def duplicates(self) -> dict[tuple[str, str], int]:
         """Messages accepted more than once."""
         return {key: count for key, count in self.deliveries.items() if count > 1}
+
+    def snapshot(self) -> dict[str, Any]:
+        """The counters as JSON: what ``GET /_sandbox/counters`` answers."""
+        return {
+            "requests": dict(self.requests),
+            "answered": {str(status): count for status, count in self.answered.items()},
+            "rate_limited": self.rate_limited,
+            "injected_errors": self.injected_errors,
+            "dropped": self.dropped,
+            "spiked": self.spiked,
+            "deliveries": self.deliveries.total(),
+            "duplicates": [
+                {"channel": channel, "key": key, "count": count}
+                for (channel, key), count in self.duplicates().items()
+            ],
+        }
+
+    def reset(self) -> None:
+        """Every counter back to zero, in place (references to this object stay valid)."""
+        vars(self).update(vars(Counters()))
 
     @staticmethod
     def retry_after(seconds: float) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
+from typing import Any
 
 from aiohttp import web
 
@@ -11,18 +14,83 @@ from ._app import SandboxState, create_app
 from ._faults import Counters, Faults
 
 
+class _Connection(web.RequestHandler):
+    """aiohttp's connection handler, also closed when a request (head and body) is not all in within
+    ``read_timeout`` of its first byte. aiohttp's own ``keepalive_timeout`` closes idle connections."""
+
+    def __init__(self, manager: web.Server, *, read_timeout: float, **options: Any) -> None:
+        super().__init__(manager, **options)
+        self._read_timeout = read_timeout
+        self._read_deadline: asyncio.TimerHandle | None = None
+        self._request: web.BaseRequest | None = None  # in hand or its body still coming; else None
+        self._answered = False
+
+    def data_received(self, data: bytes) -> None:
+        if self._request is None and self._read_deadline is None:
+            self._read_deadline = asyncio.get_running_loop().call_later(self._read_timeout, self.force_close)
+        super().data_received(data)
+        self._note_progress()
+
+    def head_received(self, request: web.BaseRequest) -> None:
+        self._request, self._answered = request, False
+        self._note_progress()
+
+    def request_answered(self) -> None:
+        self._answered = True
+        self._note_progress()
+
+    def _note_progress(self) -> None:
+        """Once the request is all in, its deadline is off; once it is also answered, the next may begin."""
+        if self._request is None or not self._request.content.is_eof():
+            return
+        if self._read_deadline is not None:
+            self._read_deadline.cancel()
+            self._read_deadline = None
+        if self._answered:
+            self._request = None
+
+
+@web.middleware
+async def _follow_requests(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Tells the connection when its request's head is in and when it is answered."""
+    connection = request.protocol
+    assert isinstance(connection, _Connection)  # the only handler SandboxServer serves with
+    connection.head_received(request)
+    try:
+        return await handler(request)
+    finally:
+        connection.request_answered()
+
+
 class SandboxServer:
     """The sandbox on ``host:port`` (port 0: a free one), as an async context manager.
 
     ``server.base_url`` is what to give ``AsyncClickSend(base_url=...)``; ``server.faults`` can be
     changed while it runs; ``server.counters`` and ``server.state.store`` show what it received.
+    ``accounts`` (username → API key) restricts the credentials accepted; without it any are.
+    A connection is closed when a request takes over ``read_timeout`` seconds to come in once begun, or
+    when it stays idle ``keepalive_timeout`` seconds.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, faults: Faults | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        faults: Faults | None = None,
+        accounts: Mapping[str, str] | None = None,
+        read_timeout: float = 10.0,
+        keepalive_timeout: float = 75.0,
+    ) -> None:
         self.host = host
         self.port = port
-        self.state = SandboxState(faults=faults or Faults())
+        self.state = SandboxState(faults=faults or Faults(), accounts=accounts)
+        self.read_timeout = read_timeout
+        self.keepalive_timeout = keepalive_timeout
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
 
     @property
     def faults(self) -> Faults:
@@ -37,16 +105,36 @@ class SandboxServer:
         return f"http://{self.host}:{self.port}/v3"
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(create_app(self.state), access_log=None, handle_signals=False)
+        app = create_app(self.state)
+        app.middlewares.append(_follow_requests)
+        self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
+        server = self._runner.server
+        assert server is not None  # made by setup()
+        loop = asyncio.get_running_loop()
+
+        def connection() -> _Connection:
+            return _Connection(
+                server,
+                loop=loop,
+                read_timeout=self.read_timeout,
+                keepalive_timeout=self.keepalive_timeout,
+                access_log=None,
+            )
+
         listener = socket.create_server((self.host, self.port), reuse_port=False)
         self.port = listener.getsockname()[1]
-        await web.SockSite(self._runner, listener).start()
+        self._listener = await loop.create_server(connection, sock=listener)
 
     async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
         if self._runner is not None:
-            await self._runner.cleanup()
+            await self._runner.cleanup()  # closes the connections
             self._runner = None
+        if self._listener is not None:
+            await self._listener.wait_closed()
+            self._listener = None
 
     async def __aenter__(self) -> SandboxServer:
         await self.start()

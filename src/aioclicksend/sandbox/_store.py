@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 
 @dataclass
 class Store:
-    """Everything the sandbox remembers, per server (not per account: it is a test double)."""
+    """Everything the sandbox remembers, per server (not per account: it is a test double).
 
-    collections: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
+    Only writes add entries: reads go through ``.get()``, so no request that changes nothing grows it.
+    """
+
+    collections: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     """Items by collection path (with its parameters filled in, e.g. ``/lists/7/contacts``) and id."""
-    history: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Sent messages per channel (``sms``, ``mms``, ``voice``…), oldest first."""
-    receipts: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    receipts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Delivery receipts per channel, oldest first."""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
 
@@ -24,7 +26,9 @@ class Store:
         return next(self._ids)
 
     def items(self, collection: str) -> list[dict[str, Any]]:
-        return list(self.collections[collection].values())
+        return list(self.collections.get(collection, {}).values())
 
     def find_message(self, channel: str, message_id: str) -> dict[str, Any] | None:
-        return next((item for item in self.history[channel] if item.get("message_id") == message_id), None)
+        return next(
+            (item for item in self.history.get(channel, []) if item.get("message_id") == message_id), None
+        )
