@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from .bundle import SpecError
-from .operations import HTTP_METHODS
+from .operations import Api
 
 
 def docs_sections(path: Path) -> list[str]:
@@ -15,14 +14,9 @@ def docs_sections(path: Path) -> list[str]:
     return [line for line in lines if line.strip() and not line.startswith("#")]
 
 
-def coverage_table(spec: dict[str, Any], sections: list[str]) -> str:
+def coverage_table(api: Api, sections: list[str]) -> str:
     """Markdown: one row per docs section (then per operation only the connector catalogue names)."""
-    by_section: dict[str, tuple[str, str, dict[str, Any]]] = {}
-    for path, item in spec["paths"].items():
-        for method in HTTP_METHODS:
-            if method in item:
-                operation = item[method]
-                by_section[operation["x-docs-section"]] = (method.upper(), path, operation)
+    by_section = {method.docs_section: method for method in api.methods}
     missing = [title for title in sections if title not in by_section]
     if missing:
         raise SpecError(f"docs sections with no operation (x-docs-section): {missing}")
@@ -41,7 +35,7 @@ def coverage_table(spec: dict[str, Any], sections: list[str]) -> str:
         "| --- | --- | --- | --- |",
     ]
     for title in [*sections, *extra]:
-        method, path, operation = by_section[title]
-        sdk = f"`{operation['x-sdk-resource']}.{operation['x-sdk-method']}`"
-        rows.append(f"| {title} | {operation['operationId']} | `{method} {path}` | {sdk} |")
+        method = by_section[title]
+        http = f"`{method.http_method} {method.path}`"
+        rows.append(f"| {title} | {method.operation_id} | {http} | `{method.qualified_name}` |")
     return "\n".join(rows) + "\n"

@@ -16,7 +16,7 @@ from openapi_spec_validator import validate
 
 from .bundle import bundle
 from .coverage import coverage_table, docs_sections
-from .operations import Argument, Method, read_resources
+from .operations import Argument, Method, read_api
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_DIR = ROOT / "openapi"
@@ -144,11 +144,11 @@ def generate(output: Path = OUTPUT, coverage: Path = COVERAGE) -> None:
     """Write the generated package to ``output`` (src/aioclicksend/_generated) and the coverage table."""
     spec = bundle(SPEC_DIR)
     validate(spec)
-    resources = read_resources(spec)
+    api = read_api(spec)
     strict_models = request_schemas(spec)
     for name in strict_models:  # say in the spec what the SDK enforces: request bodies take no unknown fields
         spec["components"]["schemas"][name].setdefault("additionalProperties", False)
-    coverage.write_text(coverage_table(spec, docs_sections(SPEC_DIR / "docs-sections.txt")), encoding="utf-8")
+    coverage.write_text(coverage_table(api, docs_sections(SPEC_DIR / "docs-sections.txt")), encoding="utf-8")
     if output.exists():
         shutil.rmtree(output)
     (output / "resources").mkdir(parents=True)
@@ -162,10 +162,13 @@ def generate(output: Path = OUTPUT, coverage: Path = COVERAGE) -> None:
     )
     (output / "resources" / "__init__.py").write_text(header + "\n")
     (output / "client.py").write_text(
-        environment.get_template("client.py.jinja").render(header=header, resources=resources)
+        environment.get_template("client.py.jinja").render(header=header, resources=api.resources)
+    )
+    (output / "operations.py").write_text(
+        environment.get_template("operations.py.jinja").render(header=header, api=api)
     )
     template = environment.get_template("resource_module.py.jinja")
-    for resource in resources:
+    for resource in api.resources:
         path = output / "resources" / f"{resource.module}.py"
         path.write_text(template.render(header=header, resources=resource.walk()))
     _format(output)

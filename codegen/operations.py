@@ -1,4 +1,10 @@
-"""Read the bundled spec into the plain description of resources and methods the templates render."""
+"""The one reader of the bundled spec: every operation as a plain description.
+
+Codegen renders these descriptions into the operation table (``_generated/operations.py``), the
+resources and the client; the request loop, the sandbox and the tests read that generated table, so
+nothing else parses operations out of the spec. A spec mistake fails here, with an error naming the
+operation and the field.
+"""
 
 from __future__ import annotations
 
@@ -11,29 +17,34 @@ from .bundle import SpecError
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 REF_PREFIX = "#/components/schemas/"
-# Names the generated method itself uses: an API parameter with one of them gets a trailing "_".
-TAKEN_NAMES = {
-    "self",
-    "timeout",
-    "extra_headers",
-    "max_retries",
-    "models",
-    "cast",
-    "build_body",
-    "RequestOptions",
-    "AsyncPager",
-    "Any",
-    "Mapping",
-    "Sequence",
-    "Decimal",
-    "NOT_GIVEN",
-    "NotGiven",
-    "Timeout",
-    "allow_truncation",
-}
-PAGING_PARAMS = ("page", "limit")
+PARAMETER_KINDS = ("integer", "number", "string", "boolean")
+TEXT_RULES = ("sms", "voice", "mms")
 # Schemas codegen maps to handwritten lenient types (see aioclicksend/_models.py).
 SCALAR_TYPES = {"Money": ("Decimal | float | str", "Decimal | None"), "UnixTime": ("int", "int | None")}
+
+
+@dataclass(frozen=True)
+class CallOption:
+    """A keyword argument every generated method takes besides the API's own (rendered by the template)."""
+
+    name: str
+    annotation: str
+    default: str
+
+
+CALL_OPTIONS = (
+    CallOption("timeout", "Timeout | NotGiven", "NOT_GIVEN"),
+    CallOption("extra_headers", "Mapping[str, str] | None", "None"),
+    CallOption("max_retries", "int | NotGiven", "NOT_GIVEN"),
+)
+SEND_OPTIONS = (CallOption("allow_truncation", "bool", "False"),)
+"""Taken as well by the sends that check their messages (``x-sdk-bulk``)."""
+# Names an API argument cannot take: the method's own first parameter and the options above. Generated
+# bodies reach everything else through ``self`` and the table module ``_operations``, and an API
+# argument never starts with "_", so no other name of the templates can be shadowed.
+RESERVED_NAMES = {"self", *(option.name for option in (*CALL_OPTIONS, *SEND_OPTIONS))}
+# Lower-case names a resource module imports: a method of that name would hide them from its annotations.
+MODULE_NAMES = {"builtins", "models"}
 
 
 @dataclass
@@ -65,6 +76,10 @@ class Bulk:
     history_method: Method | None = None  # set once every operation is read
 
     @property
+    def items_argument(self) -> str:
+        return python_name(self.items)
+
+    @property
     def history_by_date(self) -> bool:
         """Whether the history takes date_from / date_to, so that reconciling reads only the job's days."""
         assert self.history_method is not None
@@ -80,33 +95,40 @@ class Method:
     path: str
     idempotent: bool
     auth: bool
-    paginated: bool
     summary: str
     description: str
+    docs_section: str
     arguments: list[Argument]
     body_model: str | None
-    return_annotation: str
-    cast_to: str | None  # expression for the parser; None for a pager
-    item_model: str | None = None
+    body_required: bool
+    data_annotation: str  # the type of the answer's data, e.g. "models.SmsSendResult"
+    paging: str | None = None  # "page" or "cursor" (x-pagination)
+    page_items: str | None = None  # the field of the data holding a page's items
+    item_model: str | None = None  # a paged answer's item schema
     envelope: bool = True  # False: the answer is the data itself, not wrapped (x-sdk-envelope: false)
     bulk: Bulk | None = None
-    cursor_items: str | None = None  # x-pagination: cursor: the answer's array of items
-
-    @property
-    def parameter_kinds(self) -> dict[str, str]:
-        """The JSON type of each path and query parameter, by wire name."""
-        return {
-            argument.wire_name: argument.kind for argument in self.arguments if argument.location != "body"
-        }
-
-    @property
-    def pager(self) -> str | None:
-        """``page`` or ``cursor`` for a method that returns a pager, else None."""
-        return "page" if self.paginated else "cursor" if self.cursor_items else None
 
     @property
     def constant(self) -> str:
-        return "_" + re.sub(r"(?<!^)(?=[A-Z])", "_", self.operation_id).upper()
+        """The name of the operation's entry in the generated table, e.g. ``SEND_SMS``."""
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", self.operation_id).upper()
+
+    @property
+    def return_annotation(self) -> str:
+        if self.paging:
+            return f"AsyncPager[{self.data_annotation}, models.{self.item_model}]"
+        return self.data_annotation
+
+    @property
+    def result_expression(self) -> str:
+        """What the table's ``result`` returns: the data type, built on first use."""
+        if self.paging == "page":
+            return f"page_of(models.{self.item_model})"
+        return self.data_annotation
+
+    @property
+    def options(self) -> tuple[CallOption, ...]:
+        return (*(SEND_OPTIONS if self.bulk else ()), *CALL_OPTIONS)
 
     def arguments_in(self, location: str) -> list[Argument]:
         return [argument for argument in self.arguments if argument.location == location]
@@ -137,9 +159,26 @@ class Resource:
         return [self, *(resource for child in self.children for resource in child.walk())]
 
 
+@dataclass
+class Api:
+    """Everything the templates render: the resources (a tree) and every method, in table order."""
+
+    resources: list[Resource]
+
+    @property
+    def methods(self) -> list[Method]:
+        """Every method; those a bulk send's history refers to come before the sends."""
+        found = [method for top in self.resources for item in top.walk() for method in item.methods]
+        return sorted(found, key=lambda method: (method.bulk is not None, method.constant))
+
+
 def python_name(wire_name: str) -> str:
-    name = re.sub(r"\W", "_", wire_name)
-    if keyword.iskeyword(name) or name in TAKEN_NAMES:
+    """A keyword argument for a wire name: ``filter[status][]`` becomes ``filter_status``, ``from``
+    becomes ``from_``; never a leading underscore, so it cannot shadow a name of the generated code."""
+    name = re.sub(r"_+", "_", re.sub(r"\W", "_", wire_name)).strip("_") or "value"
+    if name[0].isdigit():
+        name = "n" + name
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in RESERVED_NAMES:
         name += "_"
     return name
 
@@ -192,6 +231,18 @@ class Annotator:
         return "Any"
 
 
+def parameter_kind(schemas: dict[str, Any], schema: dict[str, Any], where: str) -> str:
+    """The JSON type of a path or query parameter, as the request loop checks it: a scalar, or ``x[]``."""
+    while "$ref" in schema:
+        schema = schemas[schema_name(schema["$ref"])]
+    kind = schema.get("type")
+    if kind == "array":
+        return parameter_kind(schemas, schema.get("items", {}), where) + "[]"
+    if kind not in PARAMETER_KINDS:
+        raise SpecError(f"{where}: parameters must be {', '.join(PARAMETER_KINDS)} or an array of one")
+    return str(kind)
+
+
 def _data_schema(operation: dict[str, Any], where: str) -> dict[str, Any] | None:
     responses = operation.get("responses", {})
     success = next((responses[code] for code in ("200", "201", "204") if code in responses), None)
@@ -228,27 +279,18 @@ def _cursor_item(schemas: dict[str, Any], data: dict[str, Any] | None, items: st
     return schema_name(array["items"]["$ref"])
 
 
-def parameter_kind(schemas: dict[str, Any], schema: dict[str, Any], where: str) -> str:
-    """The JSON type of a path or query parameter, as the request loop checks it: a scalar, or ``x[]``."""
-    while "$ref" in schema:
-        schema = schemas[schema_name(schema["$ref"])]
-    kind = schema.get("type")
-    if kind == "array":
-        return parameter_kind(schemas, schema.get("items", {}), where) + "[]"
-    if kind not in ("integer", "number", "string", "boolean"):
-        raise SpecError(f"{where}: parameters must be integer, number, string, boolean or an array of them")
-    return str(kind)
-
-
-def _resolve_parameter(spec: dict[str, Any], parameter: dict[str, Any]) -> dict[str, Any]:
+def _resolve_parameter(spec: dict[str, Any], parameter: dict[str, Any], where: str) -> dict[str, Any]:
     if "$ref" in parameter:
         name = parameter["$ref"].rsplit("/", 1)[-1]
-        return spec["components"]["parameters"][name]  # type: ignore[no-any-return]
+        found = spec.get("components", {}).get("parameters", {}).get(name)
+        if found is None:
+            raise SpecError(f"{where}: parameter {parameter['$ref']} is not defined")
+        return found  # type: ignore[no-any-return]
     return parameter
 
 
-def read_resources(spec: dict[str, Any]) -> list[Resource]:
-    """Top-level resources (with nested children) holding every operation of the spec."""
+def read_api(spec: dict[str, Any]) -> Api:
+    """Every operation of the spec, grouped into resources (a tree of ``client.<a>.<b>``)."""
     schemas = spec.get("components", {}).get("schemas", {})
     annotator = Annotator(schemas)
     by_path: dict[str, Resource] = {}
@@ -283,17 +325,21 @@ def read_resources(spec: dict[str, Any]) -> list[Resource]:
         resource.methods.sort(key=lambda method: method.name)
     for resource_path, resource in by_path.items():
         for method in resource.methods:
-            if method.bulk is None:
-                continue
-            *children, history_method = f"{resource_path}.{method.bulk.history}".split(".")
-            history = by_path.get(".".join(children))
-            found = [known for known in history.methods if known.name == history_method] if history else []
-            if not found:
-                raise SpecError(
-                    f"{method.qualified_name}: x-sdk-bulk history {method.bulk.history!r} is not an operation"
-                )
-            method.bulk.history_method = found[0]
-    return [resource for name, resource in sorted(by_path.items()) if "." not in name]
+            if method.bulk is not None:
+                method.bulk.history_method = _history(by_path, resource_path, method)
+    return Api([resource for name, resource in sorted(by_path.items()) if "." not in name])
+
+
+def _history(by_path: dict[str, Resource], resource_path: str, method: Method) -> Method:
+    assert method.bulk is not None
+    *children, history_method = f"{resource_path}.{method.bulk.history}".split(".")
+    history = by_path.get(".".join(children))
+    found = [known for known in history.methods if known.name == history_method] if history else []
+    if not found or found[0].paging is None:
+        raise SpecError(
+            f"{method.qualified_name}: x-sdk-bulk history {method.bulk.history!r} is not a paged operation"
+        )
+    return found[0]
 
 
 def _read_method(
@@ -305,19 +351,21 @@ def _read_method(
     operation: dict[str, Any],
     where: str,
 ) -> Method:
-    for key in ("operationId", "x-sdk-resource", "x-sdk-method"):
+    for key in ("operationId", "x-sdk-resource", "x-sdk-method", "x-docs-section"):
         if key not in operation:
             raise SpecError(f"{where}: {key} is missing")
+    where = f"{where} ({operation['operationId']})"
     name = operation["x-sdk-method"]
-    if not name.isidentifier() or keyword.iskeyword(name):
-        raise SpecError(f"{where}: x-sdk-method {name!r} is not a usable Python name")
-    paginated = operation.get("x-pagination") == "page"
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or keyword.iskeyword(name) or name in MODULE_NAMES:
+        raise SpecError(f"{where}: x-sdk-method {name!r} is not a usable method name (lower_snake_case)")
     arguments: list[Argument] = []
     for raw_parameter in operation.get("parameters", []):
-        parameter = _resolve_parameter(spec, raw_parameter)
-        location = parameter["in"]
+        parameter = _resolve_parameter(spec, raw_parameter, where)
+        location = parameter.get("in")
         if location not in ("path", "query"):
-            raise SpecError(f"{where}: parameters in {location} are not supported")
+            raise SpecError(
+                f"{where}: parameter {parameter.get('name')!r}: only path and query are supported"
+            )
         arguments.append(
             Argument(
                 name=python_name(parameter["name"]),
@@ -329,8 +377,6 @@ def _read_method(
                 kind=parameter_kind(schemas, parameter.get("schema", {}), f"{where} {parameter['name']}"),
             )
         )
-    if paginated and not {"page", "limit"} <= {argument.wire_name for argument in arguments}:
-        raise SpecError(f"{where}: a paged operation needs the page and limit parameters")
     body_model = None
     body = operation.get("requestBody")
     if body is not None:
@@ -354,23 +400,26 @@ def _read_method(
     names = [argument.name for argument in arguments]
     clashes = sorted({argument for argument in names if names.count(argument) > 1})
     if clashes:
-        raise SpecError(f"{where}: argument names used twice: {clashes}")
+        raise SpecError(f"{where}: parameters and body fields that give the same argument name: {clashes}")
     arguments.sort(key=lambda argument: not argument.required)  # required first, spec order kept
     data = _data_schema(operation, where)
-    cursor_items = None
-    if paginated:
-        item = _page_item(schemas, data, where)
-        return_annotation, cast_to = f"AsyncPager[models.{item}]", None
-    else:
-        item = None
-        return_annotation = annotator.annotate(data, argument=False)
-        cast_to = return_annotation
-    if operation.get("x-pagination") == "cursor":
-        cursor_items = operation.get("x-cursor-items", "")
-        item = _cursor_item(schemas, data, cursor_items, where)
+    paging = operation.get("x-pagination")
+    page_items = item = None
+    if paging == "page":
+        if not {"page", "limit"} <= {argument.wire_name for argument in arguments}:
+            raise SpecError(f"{where}: a paged operation needs the page and limit parameters")
+        item, page_items = _page_item(schemas, data, where), "data"
+        data_annotation = f"Page[models.{item}]"
+    elif paging == "cursor":
+        page_items = operation.get("x-cursor-items", "")
+        item = _cursor_item(schemas, data, page_items, where)
         if "offset" not in {argument.wire_name for argument in arguments}:
             raise SpecError(f"{where}: a cursor-paged operation needs the offset parameter")
-        return_annotation = f"AsyncCursorPager[{cast_to}, models.{item}]"
+        data_annotation = annotator.annotate(data, argument=False)
+    elif paging is None:
+        data_annotation = annotator.annotate(data, argument=False)
+    else:
+        raise SpecError(f"{where}: x-pagination must be page or cursor, not {paging!r}")
     return Method(
         name=name,
         operation_id=operation["operationId"],
@@ -379,21 +428,19 @@ def _read_method(
         path=path,
         idempotent=http_method == "get" or bool(operation.get("x-idempotent")),
         auth=operation.get("security", spec.get("security")) != [],
-        paginated=paginated,
         summary=operation.get("summary", "").strip(),
         description=(operation.get("description") or "").strip(),
+        docs_section=operation["x-docs-section"],
         arguments=arguments,
         body_model=body_model,
-        return_annotation=return_annotation,
-        cast_to=cast_to,
+        body_required=bool((body or {}).get("required")),
+        data_annotation=data_annotation,
+        paging=paging,
+        page_items=page_items,
         item_model=item,
         envelope=operation.get("x-sdk-envelope", True) is not False,
         bulk=_read_bulk(schemas, operation, body_model, data, arguments, where),
-        cursor_items=cursor_items,
     )
-
-
-TEXT_RULES = ("sms", "voice", "mms")
 
 
 def _read_bulk(
@@ -407,6 +454,9 @@ def _read_bulk(
     bulk = operation.get("x-sdk-bulk")
     if bulk is None:
         return None
+    missing = [key for key in ("items", "results", "price", "history") if key not in bulk]
+    if missing:
+        raise SpecError(f"{where}: x-sdk-bulk needs {missing}")
     if body_model is None or not data or "$ref" not in data:
         raise SpecError(f"{where}: x-sdk-bulk needs a request body and a $ref answer")
     items = schemas[body_model].get("properties", {}).get(bulk["items"], {})
@@ -423,11 +473,11 @@ def _read_bulk(
         )
     recipient = list(bulk.get("recipient", []))
     text = bulk.get("text") or {}
+    if text and ("field" not in text or text.get("rule") not in TEXT_RULES):
+        raise SpecError(f"{where}: x-sdk-bulk text needs a field and a rule of {TEXT_RULES}")
     unknown = [name for name in [*recipient, text.get("field")] if name and name not in item_fields]
-    if unknown or text.get("rule", "sms") not in TEXT_RULES:
-        raise SpecError(
-            f"{where}: x-sdk-bulk names unknown fields {unknown} or text rule {text.get('rule')!r}"
-        )
+    if unknown:
+        raise SpecError(f"{where}: x-sdk-bulk names fields the message does not have: {unknown}")
     return Bulk(
         items=bulk["items"],
         item_model=item_model,

@@ -15,7 +15,8 @@ from aioresponses import aioresponses
 
 import aioclicksend._retry
 from aioclicksend import AsyncClickSend, RetryPolicy
-from codegen.operations import Method, read_resources
+from aioclicksend._generated.operations import OPERATIONS
+from aioclicksend._operation import Operation
 
 BASE_URL = "https://api.clicksend.test/v3"
 USERNAME = "test-user"
@@ -42,14 +43,16 @@ def load_spec() -> dict[str, Any]:
 SPEC = load_spec()
 
 
-def spec_methods() -> list[Method]:
-    return [
-        method for resource in read_resources(SPEC) for item in resource.walk() for method in item.methods
-    ]
+def operation_of(operation: Operation[Any]) -> dict[str, Any]:
+    """The spec's own entry for an operation of the table (its examples)."""
+    return SPEC["paths"][operation.path][operation.method.lower()]  # type: ignore[no-any-return]
 
 
-def operation_of(method: Method) -> dict[str, Any]:
-    return SPEC["paths"][method.path][method.http_method.lower()]  # type: ignore[no-any-return]
+def by_name(operation: Operation[Any]) -> str:
+    return operation.name
+
+
+__all__ = ["OPERATIONS"]
 
 
 @pytest.fixture

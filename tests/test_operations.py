@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import base64
-import builtins
 import re
-from decimal import Decimal
 from typing import Any
 
 import pytest
 from aioresponses import aioresponses
 from pydantic import BaseModel, TypeAdapter
 
-from aioclicksend import AsyncClickSend, Page, models
-from codegen.operations import Method, python_name
+from aioclicksend import AsyncClickSend
+from aioclicksend._operation import Operation
+from codegen.operations import python_name
 
-from .conftest import API_KEY, SPEC, USERNAME, operation_of, sent, sent_json, spec_methods
+from .conftest import API_KEY, OPERATIONS, SPEC, USERNAME, by_name, operation_of, sent, sent_json
 
 ANY_URL = re.compile(r"^https://api\.clicksend\.test/v3/.*$")
-METHODS = spec_methods()
+Method = Operation[Any]
 
 
 def example(content_owner: dict[str, Any] | None) -> Any:
@@ -26,6 +25,7 @@ def example(content_owner: dict[str, Any] | None) -> Any:
 
 
 def response_example(method: Method) -> Any:
+    """The documented answer of an operation, if the docs show one."""
     responses = operation_of(method)["responses"]
     return example(responses.get("200") or responses.get("201"))
 
@@ -38,9 +38,9 @@ def answer_data(method: Method, answer: Any) -> Any:
 
 
 def empty_answer(method: Method) -> dict[str, Any]:
-    if method.paginated:
+    if method.paging is not None and method.paging.style == "page":
         data: Any = {"total": 0, "current_page": 1, "last_page": 1, "data": []}
-    elif method.return_annotation.startswith("models."):
+    elif isinstance(method.result_type, type) and issubclass(method.result_type, BaseModel):
         data = {}
     else:
         data = None
@@ -56,12 +56,12 @@ def parameter_schema(method: Method, wire_name: str) -> dict[str, Any]:
     return {}
 
 
-def sample_value(method: Method, annotation: str, name: str, wire_name: str) -> Any:
-    """A plausible value for a path or query argument, by its annotation, within the spec's bounds."""
-    if annotation.startswith("int"):
-        value = 1436849372 if "date" in name or "after" in name else 4321
+def sample_value(method: Method, kind: str, wire_name: str) -> Any:
+    """A plausible value for a path or query argument, by its type, within the spec's bounds."""
+    if kind == "integer":
+        value = 1436849372 if "date" in wire_name or "after" in wire_name else 4321
         return min(value, parameter_schema(method, wire_name).get("maximum", value))
-    return f"sample-{name}"
+    return f"sample-{python_name(wire_name)}"
 
 
 def call_arguments(method: Method) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
@@ -69,18 +69,12 @@ def call_arguments(method: Method) -> tuple[dict[str, Any], dict[str, str], dict
     kwargs: dict[str, Any] = {}
     path_values: dict[str, str] = {}
     query: dict[str, str] = {}
-    for argument in method.arguments:
-        if argument.location == "path":
-            kwargs[argument.name] = sample_value(
-                method, argument.annotation, argument.name, argument.wire_name
-            )
-            path_values[argument.wire_name] = str(kwargs[argument.name])
-        elif argument.location == "query" and argument.required:
-            kwargs[argument.name] = sample_value(
-                method, argument.annotation, argument.name, argument.wire_name
-            )
-            query[argument.wire_name] = str(kwargs[argument.name])
-    if method.paginated:
+    for parameter in method.parameters:
+        if parameter.location == "path" or parameter.required:
+            value = sample_value(method, parameter.kind, parameter.name)
+            kwargs[python_name(parameter.name)] = value
+            (path_values if parameter.location == "path" else query)[parameter.name] = str(value)
+    if method.paging is not None and method.paging.style == "page":
         kwargs["limit"] = 50
         query.update(limit="50", page="1")
     body = example(operation_of(method).get("requestBody"))
@@ -91,19 +85,12 @@ def call_arguments(method: Method) -> tuple[dict[str, Any], dict[str, str], dict
 
 async def invoke(client: AsyncClickSend, method: Method, kwargs: dict[str, Any]) -> Any:
     target: Any = client
-    for part in method.qualified_name.split("."):
+    for part in method.name.split("."):
         target = getattr(target, part)
     return await target(**kwargs)
 
 
-def result_type(method: Method) -> Any:
-    if method.paginated:
-        return Page[getattr(models, method.item_model or "")]  # type: ignore[misc]
-    namespace = {"models": models, "Any": Any, "Decimal": Decimal, "builtins": builtins}
-    return eval(method.cast_to or "Any", namespace)
-
-
-@pytest.mark.parametrize("method", METHODS, ids=lambda method: method.qualified_name)
+@pytest.mark.parametrize("method", OPERATIONS, ids=by_name)
 async def test_request_shape_and_response(
     client: AsyncClickSend, mocked: aioresponses, method: Method
 ) -> None:
@@ -112,14 +99,14 @@ async def test_request_shape_and_response(
     if answer is None and "200" in operation_of(method)["responses"]:
         answer = empty_answer(method)  # documented without an example: the emptiest answer of that shape
     if answer is None:  # the few operations the docs show answering 204 No Content
-        mocked.add(ANY_URL, method.http_method, status=204, body=b"")
+        mocked.add(ANY_URL, method.method, status=204, body=b"")
     else:
-        mocked.add(ANY_URL, method.http_method, payload=answer)
+        mocked.add(ANY_URL, method.method, payload=answer)
 
     result = await invoke(client, method, kwargs)
 
     [(http_method, url, request)] = sent(mocked)
-    assert http_method == method.http_method
+    assert http_method == method.method
     assert url.path == "/v3" + method.path.format(**{k: v for k, v in path_values.items()})
     assert dict(url.query) == query
     credentials = "Basic " + base64.b64encode(f"{USERNAME}:{API_KEY}".encode()).decode()
@@ -129,7 +116,7 @@ async def test_request_shape_and_response(
     if body is not None:
         assert request["headers"]["Content-Type"] == "application/json"
 
-    expected = TypeAdapter(result_type(method)).validate_python(answer_data(method, answer))
+    expected = TypeAdapter(method.result_type).validate_python(answer_data(method, answer))
     assert result == expected
     if isinstance(expected, BaseModel):
         assert type(result) is type(expected)
@@ -149,13 +136,11 @@ def undeclared_fields(value: Any, where: str = "data") -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "method",
-    [method for method in METHODS if response_example(method) is not None],
-    ids=lambda method: method.qualified_name,
+    "method", [method for method in OPERATIONS if response_example(method) is not None], ids=by_name
 )
 def test_documented_answer_is_fully_typed(method: Method) -> None:
     """Each response example of the docs parses without error, and every field in it is declared in the spec."""
     answer = response_example(method)
-    parsed = TypeAdapter(result_type(method)).validate_python(answer_data(method, answer))
+    parsed = TypeAdapter(method.result_type).validate_python(answer_data(method, answer))
     allowed = set(operation_of(method).get("x-sdk-undeclared-fields", []))
     assert [field for field in undeclared_fields(parsed) if field.rsplit(".", 1)[-1] not in allowed] == []

@@ -10,7 +10,7 @@ from openapi_spec_validator import validate
 
 from codegen.coverage import docs_sections
 
-from .conftest import SPEC, spec_methods
+from .conftest import OPERATIONS, SPEC
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -37,7 +37,7 @@ def test_every_operation_is_annotated() -> None:
 def test_docs_sections_and_sdk_names_are_unique() -> None:
     sections = [operation["x-docs-section"] for operation in operations()]
     assert len(sections) == len(set(sections))
-    names = [method.qualified_name for method in spec_methods()]
+    names = [operation.name for operation in OPERATIONS]
     assert len(names) == len(set(names))
 
 

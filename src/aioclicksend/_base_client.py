@@ -6,12 +6,14 @@ import asyncio
 import base64
 import functools
 import ipaddress
+import logging
 import math
 import os
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 import aiohttp
@@ -19,7 +21,7 @@ from pydantic_core import ValidationError, from_json
 from typing_extensions import Self
 from yarl import URL
 
-from ._checks import MessageRules, message_problem
+from ._checks import message_problem
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -30,14 +32,19 @@ from ._exceptions import (
     RequestValidationError,
     status_error_class,
 )
-from ._response import RawResponse, raw_response_requested
+from ._response import RawResponse
 from ._retry import RetryPolicy
 from ._types import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:  # pydantic's model machinery loads with the first model, not with the client
     from pydantic import BaseModel, TypeAdapter
 
-__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "BaseClient", "Operation", "RequestOptions", "Timeout"]
+    from ._operation import Operation
+
+_T = TypeVar("_T")
+logger = logging.getLogger("aioclicksend")
+
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "BaseClient", "RequestOptions", "Timeout"]
 
 DEFAULT_BASE_URL = "https://rest.clicksend.com/v3"
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=10)
@@ -52,31 +59,14 @@ Timeout = float | aiohttp.ClientTimeout | None
 
 
 @dataclass(frozen=True, slots=True)
-class Operation:
-    """What the spec says about one operation, as the request loop needs it."""
-
-    name: str
-    """``resource.method`` as the user calls it, e.g. ``sms.send``: used in error messages."""
-    method: str
-    path: str
-    idempotent: bool
-    """GET, or marked ``x-idempotent`` in the spec: safe to repeat after a 5xx or a timeout."""
-    auth: bool = True
-    envelope: bool = True
-    """False for the few operations whose answer is the data itself, not wrapped in the envelope."""
-    parameters: Mapping[str, str] | None = None
-    """The JSON type of each path and query parameter (``integer``, ``string``, ``integer[]``…)."""
-    messages: MessageRules | None = None
-    """For a send: what each of its messages must hold (checked before sending)."""
-
-
-@dataclass(frozen=True, slots=True)
 class RequestOptions:
     """Per-call settings that override the client's."""
 
     timeout: Timeout | NotGiven = NOT_GIVEN
     extra_headers: Mapping[str, str] | None = None
     max_retries: int | NotGiven = NOT_GIVEN
+    raw: bool = False
+    """Return the whole :class:`RawResponse`, not only the data (what ``with_raw_response`` asks for)."""
 
 
 def _format_location(location: tuple[int | str, ...]) -> str:
@@ -107,17 +97,14 @@ def validation_problems(error: ValidationError) -> list[str]:
 
 
 def build_body(
-    operation: Operation,
-    model: type[BaseModel],
-    fields: Mapping[str, Any],
-    *,
-    allow_truncation: bool = False,
+    operation: Operation[Any], fields: Mapping[str, Any], *, allow_truncation: bool = False
 ) -> BaseModel:
     """Validate the body keyword arguments of a call against the spec's request model, and a send's
     messages against the checks bulk sends make too (:mod:`aioclicksend._checks`)."""
+    assert operation.body is not None, f"{operation.name} takes no body"
     given = {name: value for name, value in fields.items() if not isinstance(value, NotGiven)}
     try:
-        body = model.model_validate(given)
+        body = operation.model(operation.body).model_validate(given)
     except ValidationError as error:
         raise RequestValidationError(operation.name, validation_problems(error)) from None
     rules = operation.messages
@@ -166,10 +153,10 @@ def _parameter_problem(name: str, kind: str, value: Any) -> str | None:
 
 
 def check_parameters(
-    operation: Operation, path_params: Mapping[str, Any] | None, query: Mapping[str, Any] | None
+    operation: Operation[Any], path_params: Mapping[str, Any] | None, query: Mapping[str, Any] | None
 ) -> None:
     """Refuse path and query values that do not have the spec's types, before anything is sent."""
-    kinds = operation.parameters or {}
+    kinds = {parameter.name: parameter.kind for parameter in operation.parameters}
     problems = []
     for name, value in (path_params or {}).items():
         text = str(value) if value is not None else ""
@@ -346,13 +333,13 @@ class BaseClient:
             return chosen
         return aiohttp.ClientTimeout(total=chosen)
 
-    def _url(self, operation: Operation, path_params: Mapping[str, Any] | None) -> str:
+    def _url(self, operation: Operation[Any], path_params: Mapping[str, Any] | None) -> str:
         path = operation.path
         if path_params:
             path = path.format(**{name: quote(str(value), safe="") for name, value in path_params.items()})
         return self.base_url + path
 
-    def _check_options(self, operation: Operation, options: RequestOptions) -> None:
+    def _check_options(self, operation: Operation[Any], options: RequestOptions) -> None:
         problems = headers_problems(options.extra_headers)
         if not isinstance(options.timeout, NotGiven):
             problems.append(timeout_problem(options.timeout) or "")
@@ -364,15 +351,40 @@ class BaseClient:
 
     async def request(
         self,
-        operation: Operation,
+        operation: Operation[_T],
+        *,
+        path_params: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None = None,
+        allow_truncation: bool = False,
+        options: RequestOptions = RequestOptions(),
+    ) -> _T:
+        """Send one operation (retrying as the policy allows) and return its answer's data, read as the
+        spec says (or the whole :class:`RawResponse` when ``options.raw``)."""
+        content = None
+        if body is not None:
+            content = build_body(operation, body, allow_truncation=allow_truncation)
+        result: _T = await self.call(
+            operation,
+            path_params=path_params,
+            query=query,
+            body=content,
+            cast_to=operation.result_type,
+            options=options,
+        )
+        return result
+
+    async def call(
+        self,
+        operation: Operation[Any],
         *,
         path_params: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
         body: BaseModel | None = None,
-        cast_to: Any = Any,
+        cast_to: Any,
         options: RequestOptions = RequestOptions(),
     ) -> Any:
-        """Send one operation (retrying as the policy allows) and return its parsed ``data``."""
+        """:meth:`request` with a body already validated, reading the answer's data as ``cast_to``."""
         check_parameters(operation, path_params, query)
         self._check_options(operation, options)
         url = self._url(operation, path_params)
@@ -398,17 +410,26 @@ class BaseClient:
             headers.update(options.extra_headers)
         timeout = self._timeout(options.timeout)
         retries = self.max_retries if isinstance(options.max_retries, NotGiven) else options.max_retries
-        async for attempt in self.retry_policy.retrying(max_retries=retries, idempotent=operation.idempotent):
+        retrying = self.retry_policy.retrying(
+            max_retries=retries, idempotent=operation.idempotent, operation=operation.name
+        )
+        async for attempt in retrying:
             with attempt:
-                status, response_headers, raw, final_url = await self._send(
-                    operation, url, params, content, headers, timeout
-                )
-                return self._parse(operation, final_url, status, response_headers, raw, cast_to)
+                started = time.perf_counter()
+                try:
+                    status, response_headers, raw, final_url = await self._send(
+                        operation, url, params, content, headers, timeout
+                    )
+                except APIConnectionError as error:
+                    _log_attempt(operation, attempt.retry_state.attempt_number, started, type(error).__name__)
+                    raise
+                _log_attempt(operation, attempt.retry_state.attempt_number, started, status)
+                return self._parse(operation, final_url, status, response_headers, raw, cast_to, options.raw)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     async def _send(
         self,
-        operation: Operation,
+        operation: Operation[Any],
         url: str,
         params: list[tuple[str, str]],
         content: bytes | None,
@@ -452,7 +473,7 @@ class BaseClient:
         raise error_class(message, method=method, url=url, request_sent=sent) from None
 
     def _redirect_target(
-        self, operation: Operation, response: aiohttp.ClientResponse, *, last_hop: bool
+        self, operation: Operation[Any], response: aiohttp.ClientResponse, *, last_hop: bool
     ) -> str | None:
         """Where to follow a redirect, or ``None`` to hand the answer (a redirect or not) to the parser.
 
@@ -495,18 +516,20 @@ class BaseClient:
 
     def _parse(
         self,
-        operation: Operation,
+        operation: Operation[Any],
         url: str,
         status: int,
         headers: Mapping[str, str],
         raw: bytes,
         cast_to: Any,
+        raw_response: bool,
     ) -> Any:
         method = operation.method
+        answer = functools.partial(_answer, raw_response, status, headers, method, url, raw)
         if status < 300 and operation.envelope:
             decoded = _decode_envelope(cast_to, raw)
             if decoded is not None:
-                return _answer(decoded["data"], decoded, status, headers, method, url, raw)
+                return answer(decoded["data"], decoded)
         try:
             payload: Any = from_json(raw) if raw.strip() else None
         except ValueError:
@@ -553,7 +576,22 @@ class BaseClient:
                 status=status,
                 body=raw,
             ) from None
-        return _answer(data, envelope, status, headers, method, url, raw)
+        return answer(data, envelope)
+
+
+def _log_attempt(operation: Operation[Any], attempt: int, started: float, outcome: int | str) -> None:
+    """One line per attempt at DEBUG: never a header, a query value or a body (they may hold secrets)."""
+    if logger.isEnabledFor(logging.DEBUG):
+        elapsed = (time.perf_counter() - started) * 1000
+        logger.debug(
+            "%s %s %s -> %s in %.1f ms (attempt %d)",
+            operation.name,
+            operation.method,
+            operation.path,
+            outcome,
+            elapsed,
+            attempt,
+        )
 
 
 _NOT_JSON = object()
@@ -582,16 +620,17 @@ def _decode_envelope(cast_to: Any, raw: bytes) -> dict[str, Any] | None:
 
 
 def _answer(
-    data: Any,
-    envelope: Mapping[str, Any],
+    raw_response: bool,
     status: int,
     headers: Mapping[str, str],
     method: str,
     url: str,
     raw: bytes,
+    data: Any,
+    envelope: Mapping[str, Any],
 ) -> Any:
     """The data, or the whole :class:`RawResponse` when the call came through ``with_raw_response``."""
-    if not raw_response_requested.get():
+    if not raw_response:
         return data
     return RawResponse(
         data=data,

@@ -36,14 +36,13 @@ from collections.abc import (
 )
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, cast
+from typing import Any, Generic, TypedDict, TypeVar, cast
 
 import typing_extensions
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ._base_client import (
     BaseClient,
-    Operation,
     RequestOptions,
     Timeout,
     retries_problem,
@@ -64,46 +63,60 @@ from ._exceptions import (
     RequestValidationError,
 )
 from ._models import parse_money
+from ._operation import Operation
 from ._outcomes import ACCEPTED_STATUS, BulkSummary, Outcome, OutcomeKind, ReadOnDemand, reconcile
+from ._pagination import AsyncPager
 from ._rate import AdaptiveRate
 from ._retry import should_retry
 from ._types import NOT_GIVEN, NotGiven
 
-if TYPE_CHECKING:
-    from ._pagination import AsyncPager
-
-__all__ = ["BulkJob", "BulkOperation", "BulkOptions"]
+__all__ = ["BulkJob", "BulkOptions"]
 
 _Result = TypeVar("_Result", bound=BaseModel)
 
 
 @dataclass(frozen=True)
-class BulkOperation:
-    """How one send operation takes part in bulk sending (from the spec's ``x-sdk-bulk``)."""
+class _BulkSend:
+    """A send operation's bulk settings (the table's ``bulk``) with their models resolved."""
 
-    operation: Operation
+    operation: Operation[Any]
     request_model: type[BaseModel]
     item_model: type[BaseModel]
     result_model: type[BaseModel]
     """The model of one entry of the answer's array (e.g. ``SentSms``)."""
-    items_field: str
-    """The request's array the batches fill, e.g. ``messages``."""
+    rules: MessageRules
+    """What each message must hold; ``rules.items`` is the request's array the batches fill."""
     results_field: str
     """The answer's array with an entry per recipient."""
     price_field: str
     max_batch: int
-    history: Callable[..., AsyncPager[Any]] | None = None
-    history_by_date: bool = False
-    """Whether the history takes ``date_from`` / ``date_to``."""
+    history: Operation[Any]
+    history_by_date: bool
+
+    @classmethod
+    def of(cls, operation: Operation[Any]) -> _BulkSend:
+        bulk, rules = operation.bulk, operation.messages
+        assert bulk is not None and rules is not None and operation.body is not None, operation.name
+        return cls(
+            operation,
+            operation.model(operation.body),
+            operation.model(bulk.item),
+            operation.model(bulk.result_item),
+            rules,
+            bulk.results,
+            bulk.price,
+            bulk.max_batch,
+            bulk.history,
+            bulk.history_by_date,
+        )
 
     @property
     def name(self) -> str:
         return f"{self.operation.name}_bulk"
 
     @property
-    def rules(self) -> MessageRules:
-        """What each message must hold: the send operation's own checks."""
-        return self.operation.messages or MessageRules(self.items_field)
+    def items_field(self) -> str:
+        return self.rules.items
 
 
 class BulkOptions(TypedDict, total=False):
@@ -154,13 +167,14 @@ class BulkJob(Generic[_Result]):
     def __init__(
         self,
         client: BaseClient,
-        bulk: BulkOperation,
+        operation: Operation[Any],
         messages: Iterable[Any] | AsyncIterable[Any],
         *,
         shared: Mapping[str, Any],
         options: BulkOptions,
     ) -> None:
-        if bulk.operation.auth and not client.has_credentials:
+        bulk = _BulkSend.of(operation)
+        if operation.auth and not client.has_credentials:
             raise MissingCredentialsError(
                 f"{bulk.name} needs credentials: pass username= and api_key= to AsyncClickSend "
                 "or set CLICKSEND_USERNAME and CLICKSEND_API_KEY"
@@ -454,7 +468,9 @@ class BulkJob(Generic[_Result]):
         values: dict[str, Any] = {**self._shared, bulk.items_field: [model for _, model in batch.items]}
         body = bulk.request_model.model_construct(**values)
         options = RequestOptions(timeout=self.timeout, max_retries=0)
-        retrying = self._client.retry_policy.retrying(max_retries=self.max_retries, idempotent=False)
+        retrying = self._client.retry_policy.retrying(
+            max_retries=self.max_retries, idempotent=False, operation=bulk.name
+        )
         try:
             async for attempt in retrying:
                 with attempt:
@@ -462,7 +478,7 @@ class BulkJob(Generic[_Result]):
                     batch.maybe_sent = True
                     self.summary.requests += 1
                     try:
-                        result = await self._client.request(
+                        result = await self._client.call(
                             bulk.operation,
                             body=body,
                             cast_to=_answer_type(bulk.results_field),
@@ -548,15 +564,16 @@ class BulkJob(Generic[_Result]):
         now; ClickSend may list a message some time after it is sent, so reconcile a while after the job.
         """
         bulk = self._bulk
-        if bulk.history is None:
-            raise ClientStateError(f"{bulk.name}: this channel has no history to reconcile from")
         now = time.time()
         since = (self.summary.started_at or now) - margin
         query: dict[str, Any] = {"limit": 100}
         if bulk.history_by_date:
             query.update(date_from=int(since), date_to=int(now + margin))
         pending = list(self.summary.unknown_outcomes if outcomes is None else outcomes)
-        return await reconcile(pending, bulk.history(**query).items(prefetch=4))
+        history: AsyncPager[Any, Any] = AsyncPager(
+            self._client, bulk.history, query=query, options=RequestOptions(timeout=self.timeout)
+        )
+        return await reconcile(pending, history.items(prefetch=4))
 
 
 @functools.lru_cache(maxsize=16)

@@ -1,12 +1,20 @@
-"""Paged list operations: await for one page, ``async for`` for every item of every page."""
+"""Paged list operations: await for one page, ``async for`` for every item of every page.
+
+One pager serves every paging style the spec declares (``x-pagination``); a style is a small strategy
+that says where a walk starts, what to ask for next and where the items are:
+
+- ``page``: numbered pages (``page`` / ``limit``; the answer's ``current_page`` and ``last_page``);
+- ``cursor``: the ``offset`` found in ``_metadata.pagination.next`` (alpha tags, own numbers).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 import re
 from collections import deque
-from collections.abc import AsyncIterator, Generator, Mapping
+from collections.abc import AsyncIterator, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import unquote
 
@@ -18,25 +26,8 @@ from ._models import ClickSendModel
 from ._types import NotGiven
 
 if TYPE_CHECKING:
-    from ._base_client import BaseClient, Operation, RequestOptions
-
-
-def _page_budget(operation: Operation, max_pages: int | None) -> int | float:
-    """How many pages a walk may read; ``None`` means no limit."""
-    if max_pages is None:
-        return math.inf
-    if not isinstance(max_pages, int) or isinstance(max_pages, bool) or max_pages < 1:
-        raise RequestValidationError(
-            operation.name, [f"max_pages: must be 1 or more, or None, not {max_pages!r}"]
-        )
-    return max_pages
-
-
-def _too_many_pages(operation: Operation, max_pages: int | float) -> PaginationError:
-    return PaginationError(
-        operation.name, f"stopped after {max_pages} pages (max_pages); pass a larger max_pages, or None"
-    )
-
+    from ._base_client import BaseClient, RequestOptions
+    from ._operation import Operation
 
 __all__ = ["DEFAULT_MAX_PAGES", "MAX_PAGE_SIZE", "AsyncCursorPager", "AsyncPager", "Page"]
 
@@ -47,7 +38,7 @@ DEFAULT_MAX_PAGES = 10_000
 a server whose last page keeps moving away would otherwise be followed for ever."""
 
 _Item = TypeVar("_Item")
-_Page = TypeVar("_Page", bound=BaseModel)
+_Page = TypeVar("_Page")
 
 
 class Page(ClickSendModel, Generic[_Item]):
@@ -71,205 +62,229 @@ class Page(ClickSendModel, Generic[_Item]):
         return self.current_page < self.last_page and bool(self.data)
 
 
-class AsyncPager(Generic[_Item]):
+class _Style:
+    """A paging style: where a walk starts, what to ask for next, where a page's items are."""
+
+    first: Any
+    """The position of the first page (a page number, a cursor…)."""
+
+    def __init__(self, operation: Operation[Any], query: Mapping[str, Any]) -> None:
+        self.operation = operation
+
+    def query(self, query: Mapping[str, Any], position: Any) -> dict[str, Any]:
+        """The query that asks for the page at ``position``."""
+        raise NotImplementedError
+
+    def check(self, page: Any, position: Any) -> None:
+        """Raise :class:`PaginationError` if ``page`` is not the page at ``position``."""
+
+    def following(self, page: Any, position: Any) -> Any:
+        """The position of the page after ``page``; ``None`` after the last. A walk stops with
+        :class:`PaginationError` if it names a page the walk has already read."""
+        raise NotImplementedError
+
+    def ahead(self, page: Any, position: Any) -> range:
+        """The later positions the first page announces (fetched ahead with ``prefetch``)."""
+        return range(0)
+
+    def items(self, page: Any) -> Sequence[Any]:
+        raise NotImplementedError
+
+
+class _PageNumbers(_Style):
+    """Numbered pages: ``page`` from 1 (or the one asked for) to the answer's ``last_page``."""
+
+    def __init__(self, operation: Operation[Any], query: Mapping[str, Any]) -> None:
+        super().__init__(operation, query)
+        limit, page = query.get("limit"), query.get("page")
+        problems = []
+        if isinstance(limit, int) and not 1 <= limit <= MAX_PAGE_SIZE:
+            problems.append(f"limit: must be 1 to {MAX_PAGE_SIZE}, not {limit!r}")
+        if isinstance(page, int) and page < 1:
+            problems.append(f"page: must be 1 or more, not {page!r}")
+        if problems:
+            raise RequestValidationError(operation.name, problems)
+        self.first: Any = page if isinstance(page, int) else 1
+
+    def query(self, query: Mapping[str, Any], position: Any) -> dict[str, Any]:
+        return {**query, "page": position}
+
+    def check(self, page: Any, position: Any) -> None:
+        if page.current_page is not None and page.current_page != position:
+            raise PaginationError(
+                self.operation.name,
+                f"asked for page {position}, the answer is page {page.current_page}: "
+                "the server does not advance",
+            )
+
+    def following(self, page: Any, position: Any) -> Any:
+        return position + 1 if page.has_next_page else None
+
+    def ahead(self, page: Any, position: Any) -> range:
+        return range(position + 1, page.last_page + 1) if page.has_next_page else range(0)
+
+    def items(self, page: Any) -> Sequence[Any]:
+        return page.data  # type: ignore[no-any-return]
+
+
+_OFFSET = re.compile(r"[?&]offset=([^&]*)")
+
+
+class _Cursor(_Style):
+    """Pages chained by the ``offset`` of ``_metadata.pagination.next``."""
+
+    def __init__(self, operation: Operation[Any], query: Mapping[str, Any]) -> None:
+        super().__init__(operation, query)
+        assert operation.paging is not None
+        self.items_field = operation.paging.items
+        offset = query.get("offset")
+        self.first: Any = None if isinstance(offset, NotGiven) else offset
+
+    def query(self, query: Mapping[str, Any], position: Any) -> dict[str, Any]:
+        rest = {name: value for name, value in query.items() if name != "offset"}
+        return rest if position is None else {**rest, "offset": position}
+
+    def following(self, page: BaseModel, position: Any) -> Any:
+        """The next cursor: read from the raw URL, not parsed as one, for the docs' cursors hold a ``#``."""
+        metadata = page.model_dump(by_alias=True, include={"metadata"}).get("_metadata") or {}
+        link = (metadata.get("pagination") or {}).get("next")
+        found = _OFFSET.search(link) if isinstance(link, str) else None
+        return unquote(found.group(1)) if found and found.group(1) else None
+
+    def items(self, page: Any) -> Sequence[Any]:
+        return getattr(page, self.items_field, None) or []
+
+
+_STYLES: dict[str, type[_Style]] = {"page": _PageNumbers, "cursor": _Cursor}
+
+
+def _page_budget(operation: Operation[Any], max_pages: int | None) -> float:
+    """How many pages a walk may read; ``None`` means no limit."""
+    if max_pages is None:
+        return math.inf
+    if not isinstance(max_pages, int) or isinstance(max_pages, bool) or max_pages < 1:
+        raise RequestValidationError(
+            operation.name, [f"max_pages: must be 1 or more, or None, not {max_pages!r}"]
+        )
+    return max_pages
+
+
+class AsyncPager(Generic[_Page, _Item]):
     """The result of a paged list operation.
 
-    ``await pager`` fetches the first page requested (a :class:`Page`: items, total, current and last
-    page); ``async for item in pager`` yields every item of that page and all later ones, one page
-    request at a time, stopping at ``last_page``; ``pager.pages()`` yields the pages themselves.
+    ``await pager`` fetches the page asked for (for numbered pages a :class:`Page`: items, total,
+    current and last page); ``async for item in pager`` yields every item of that page and all later
+    ones; ``pager.pages()`` yields the pages themselves. A walk stops with
+    :class:`~aioclicksend.PaginationError` when the server does not advance (another page than the one
+    asked for, a cursor seen before) or after ``max_pages`` pages.
     """
 
     def __init__(
         self,
         client: BaseClient,
-        operation: Operation,
-        item_type: type[_Item],
+        operation: Operation[_Page],
         *,
         path_params: Mapping[str, Any] | None = None,
         query: Mapping[str, Any],
         options: RequestOptions,
     ) -> None:
         check_parameters(operation, path_params, query)
-        limit = query.get("limit")
-        if not isinstance(limit, NotGiven) and limit is not None and not 1 <= limit <= MAX_PAGE_SIZE:
-            raise RequestValidationError(
-                operation.name, [f"limit: must be 1 to {MAX_PAGE_SIZE}, not {limit!r}"]
-            )
-        page = query.get("page")
-        if not isinstance(page, NotGiven) and page is not None and page < 1:
-            raise RequestValidationError(operation.name, [f"page: must be 1 or more, not {page!r}"])
+        assert operation.paging is not None, f"{operation.name} is not paged"
         self._client = client
         self._operation = operation
-        self._page_type = Page[item_type]  # type: ignore[valid-type]
         self._path_params = path_params
         self._query = dict(query)
         self._options = options
-        self._first_page = 1 if isinstance(page, NotGiven) or page is None else page
+        self._style = _STYLES[operation.paging.style](operation, query)
 
-    async def fetch_page(self, number: int) -> Page[_Item]:
-        """Fetch one page by its number."""
-        page: Page[_Item] = await self._client.request(
+    async def _request(self, position: Any, options: RequestOptions) -> Any:
+        return await self._client.request(
             self._operation,
             path_params=self._path_params,
-            query={**self._query, "page": number},
-            cast_to=self._page_type,
-            options=self._options,
+            query=self._style.query(self._query, position),
+            options=options,
         )
+
+    async def fetch_page(self, position: Any) -> _Page:
+        """Fetch the page at ``position``: a page number, or a cursor (``None``: the first page)."""
+        page: _Page = await self._request(position, dataclasses.replace(self._options, raw=False))
         return page
 
-    def __await__(self) -> Generator[Any, None, Page[_Item]]:
-        return self.fetch_page(self._first_page).__await__()
-
-    async def _walk_page(self, number: int) -> Page[_Item]:
-        """Page ``number`` of a walk; an answer that is another page is a :class:`PaginationError`."""
-        page = await self.fetch_page(number)
-        if page.current_page is not None and page.current_page != number:
-            raise PaginationError(
-                self._operation.name,
-                f"asked for page {number}, the answer is page {page.current_page}: "
-                "the server does not advance",
-            )
-        return page
+    def __await__(self) -> Generator[Any, None, _Page]:
+        return self._request(self._style.first, self._options).__await__()
 
     async def pages(
         self, *, prefetch: int = 0, max_pages: int | None = DEFAULT_MAX_PAGES
-    ) -> AsyncIterator[Page[_Item]]:
-        """Every page from the first requested to the last, in order.
+    ) -> AsyncIterator[_Page]:
+        """Every page from the one asked for to the last, in order.
 
-        With ``prefetch=n``, up to ``n`` later pages are fetched concurrently while you work through
-        the current one (the first page tells how many there are); the default fetches one at a time.
-        A walk stops with :class:`~aioclicksend.PaginationError` after ``max_pages`` pages, or when the
-        server answers with another page than the one asked for.
+        With ``prefetch=n``, up to ``n`` later pages are fetched concurrently while you work through the
+        current one, where the first page tells how many there are (numbered pages; a cursor is known only
+        once the page before it is read, so cursor pages come one at a time).
         """
         if not isinstance(prefetch, int) or isinstance(prefetch, bool) or prefetch < 0:
             raise RequestValidationError(
                 self._operation.name, [f"prefetch: must be 0 or more, not {prefetch!r}"]
             )
         budget = _page_budget(self._operation, max_pages)
-        page = await self._walk_page(self._first_page)
+        position = self._style.first
+        page = await self._walk(position)
         yield page
-        read = 1
-        if prefetch and page.has_next_page and page.current_page is not None and page.last_page is not None:
-            last = min(page.last_page, page.current_page + int(min(budget, 2**31)) - 1)
-            async for ahead in self._prefetched(page.current_page + 1, last, prefetch):
-                yield ahead
-                page = ahead
-                read += 1
-        while page.has_next_page:
-            if read >= budget:
-                raise _too_many_pages(self._operation, budget)
-            assert page.current_page is not None
-            page = await self._walk_page(page.current_page + 1)
+        seen = {position}
+        if prefetch:
+            ahead = self._style.ahead(page, position)[: max(0, int(min(budget, 2**31)) - 1)]
+            async for fetched in self._prefetched(ahead, prefetch):
+                position, page = fetched
+                seen.add(position)
+                yield page
+        while (position := self._style.following(page, position)) is not None:
+            if position in seen:
+                raise PaginationError(
+                    self._operation.name,
+                    f"the next page, {position!r:.80}, came back: the server does not advance",
+                )
+            if len(seen) >= budget:
+                raise PaginationError(
+                    self._operation.name,
+                    f"stopped after {max_pages} pages (max_pages); pass a larger max_pages, or None",
+                )
+            page = await self._walk(position)
             yield page
-            read += 1
+            seen.add(position)
 
-    async def _prefetched(self, first: int, last: int, window: int) -> AsyncIterator[Page[_Item]]:
-        """Pages ``first`` to ``last`` in order, keeping up to ``window`` requests ahead."""
-        pending: deque[asyncio.Task[Page[_Item]]] = deque()
-        following = first
+    async def _walk(self, position: Any) -> _Page:
+        page = await self.fetch_page(position)
+        self._style.check(page, position)
+        return page
+
+    async def _prefetched(self, positions: range, window: int) -> AsyncIterator[tuple[Any, _Page]]:
+        """The pages at ``positions`` in order, keeping up to ``window`` requests ahead."""
+        pending: deque[tuple[int, asyncio.Task[_Page]]] = deque()
+        upcoming = iter(positions)
         try:
-            while pending or following <= last:
-                while following <= last and len(pending) < window:
-                    pending.append(asyncio.ensure_future(self._walk_page(following)))
-                    following += 1
-                yield await pending.popleft()
+            while True:
+                while len(pending) < window and (position := next(upcoming, None)) is not None:
+                    pending.append((position, asyncio.ensure_future(self._walk(position))))
+                if not pending:
+                    return
+                position, task = pending.popleft()
+                yield position, await task
         finally:
-            for task in pending:
+            for _, task in pending:
                 task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+            await asyncio.gather(*(task for _, task in pending), return_exceptions=True)
 
     async def items(
         self, *, prefetch: int = 0, max_pages: int | None = DEFAULT_MAX_PAGES
     ) -> AsyncIterator[_Item]:
         """Every item of every page; ``prefetch`` and ``max_pages`` as for :meth:`pages`."""
         async for page in self.pages(prefetch=prefetch, max_pages=max_pages):
-            for item in page.data:
+            for item in self._style.items(page):
                 yield item
 
     def __aiter__(self) -> AsyncIterator[_Item]:
         return self.items()
 
 
-_OFFSET = re.compile(r"[?&]offset=([^&]*)")
-
-
-def _next_offset(page: BaseModel) -> str | None:
-    """The cursor of the page after ``page``: the ``offset`` in its ``_metadata.pagination.next`` URL.
-
-    Read from the raw URL, not parsed as one: the docs' cursors hold a ``#``, which a URL parser
-    would take for the start of a fragment.
-    """
-    metadata = page.model_dump(by_alias=True, include={"metadata"}).get("_metadata") or {}
-    following = (metadata.get("pagination") or {}).get("next")
-    found = _OFFSET.search(following) if isinstance(following, str) else None
-    return unquote(found.group(1)) if found and found.group(1) else None
-
-
-class AsyncCursorPager(Generic[_Page, _Item]):
-    """The result of a cursor-paged list operation (alpha tags, own numbers).
-
-    ``await pager`` fetches the page asked for (from ``offset``, or the first); ``async for item in
-    pager`` yields every item of it and of every later page, following the ``offset`` each page gives
-    in ``_metadata.pagination.next``; ``pager.pages()`` yields the pages themselves.
-    """
-
-    def __init__(
-        self,
-        client: BaseClient,
-        operation: Operation,
-        page_type: type[_Page],
-        items_field: str,
-        *,
-        query: Mapping[str, Any],
-        options: RequestOptions,
-    ) -> None:
-        check_parameters(operation, None, query)
-        self._client = client
-        self._operation = operation
-        self._page_type = page_type
-        self._items_field = items_field
-        self._query = {name: value for name, value in query.items() if name != "offset"}
-        offset = query.get("offset")
-        self._first_offset = None if isinstance(offset, NotGiven) else offset
-        self._options = options
-
-    async def fetch_page(self, offset: str | None) -> _Page:
-        """Fetch the page that starts at ``offset`` (``None``: the first)."""
-        query = self._query if offset is None else {**self._query, "offset": offset}
-        page: _Page = await self._client.request(
-            self._operation, query=query, cast_to=self._page_type, options=self._options
-        )
-        return page
-
-    def __await__(self) -> Generator[Any, None, _Page]:
-        return self.fetch_page(self._first_offset).__await__()
-
-    async def pages(self, *, max_pages: int | None = DEFAULT_MAX_PAGES) -> AsyncIterator[_Page]:
-        """Every page from the one asked for to the last (one without a next cursor).
-
-        A walk stops with :class:`~aioclicksend.PaginationError` after ``max_pages`` pages, or when a
-        cursor comes back that was followed before (the server would loop).
-        """
-        budget = _page_budget(self._operation, max_pages)
-        offset = self._first_offset
-        seen = {offset}
-        read = 0
-        while True:
-            page = await self.fetch_page(offset)
-            yield page
-            read += 1
-            offset = _next_offset(page)
-            if offset is None:
-                return
-            if offset in seen:
-                raise PaginationError(
-                    self._operation.name, f"the cursor {offset!r:.80} came back: the server does not advance"
-                )
-            if read >= budget:
-                raise _too_many_pages(self._operation, budget)
-            seen.add(offset)
-
-    async def __aiter__(self) -> AsyncIterator[_Item]:
-        async for page in self.pages():
-            for item in getattr(page, self._items_field, None) or []:
-                yield item
+AsyncCursorPager = AsyncPager
+"""The name cursor-paged lists returned before every style had one pager (kept for compatibility)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable, Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Generic, ParamSpec, TypeVar
 
@@ -12,9 +11,6 @@ __all__ = ["RawResponse", "to_raw_response_wrapper"]
 
 _T = TypeVar("_T")
 _P = ParamSpec("_P")
-
-raw_response_requested: ContextVar[bool] = ContextVar("aioclicksend_raw_response", default=False)
-"""Set while a ``with_raw_response`` call runs; the client then returns a :class:`RawResponse`."""
 
 
 @dataclass(frozen=True)
@@ -38,15 +34,15 @@ class RawResponse(Generic[_T]):
 
 
 def to_raw_response_wrapper(func: Callable[_P, Awaitable[_T]]) -> Callable[_P, Awaitable[RawResponse[_T]]]:
-    """Wrap an SDK method so that it returns the :class:`RawResponse` instead of only the data."""
+    """Type a method of a resource made with ``raw=True`` as what it returns: a :class:`RawResponse`.
+
+    Such a resource asks the request loop for the whole answer explicitly (``RequestOptions.raw``); a
+    paged method's pager gives the raw first page when awaited.
+    """
 
     @functools.wraps(func)
     async def wrapped(*args: _P.args, **kwargs: _P.kwargs) -> RawResponse[_T]:
-        token = raw_response_requested.set(True)
-        try:
-            result: Any = await func(*args, **kwargs)
-        finally:
-            raw_response_requested.reset(token)
+        result: Any = await func(*args, **kwargs)
         return result  # type: ignore[no-any-return]
 
     return wrapped

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import logging
 import time
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ from tenacity.wait import wait_base, wait_exponential, wait_random
 from ._exceptions import APIConnectionError, APIStatusError, InternalServerError, RateLimitError
 
 __all__ = ["RetryPolicy", "parse_retry_after", "should_retry"]
+
+logger = logging.getLogger("aioclicksend")
 
 
 def should_retry(error: BaseException, *, idempotent: bool) -> bool:
@@ -81,8 +84,25 @@ class RetryPolicy:
     max_retry_after: float = 60.0
     """Longest ``Retry-After`` honoured; a longer one is cut to this."""
 
-    def retrying(self, *, max_retries: int, idempotent: bool) -> AsyncRetrying:
-        """A tenacity controller for one request: ``max_retries`` retries after the first attempt."""
+    def retrying(self, *, max_retries: int, idempotent: bool, operation: str) -> AsyncRetrying:
+        """A tenacity controller for one request: ``max_retries`` retries after the first attempt.
+
+        Each retry is logged at INFO (``operation`` names the call; no header or body is logged).
+        """
+
+        def log_retry(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome else None
+            wait = state.next_action.sleep if state.next_action else 0.0
+            reason = f"HTTP {error.status}" if isinstance(error, APIStatusError) else type(error).__name__
+            logger.info(
+                "%s: %s; retrying in %.2f s (attempt %d of %d)",
+                operation,
+                reason,
+                wait,
+                state.attempt_number + 1,
+                max_retries + 1,
+            )
+
         return AsyncRetrying(
             stop=stop_after_attempt(max_retries + 1),
             wait=_WaitRetryAfterOrBackoff(
@@ -92,5 +112,6 @@ class RetryPolicy:
             ),
             retry=retry_if_exception(lambda error: should_retry(error, idempotent=idempotent)),
             sleep=_sleep,
+            before_sleep=log_retry,
             reraise=True,
         )

@@ -2,44 +2,20 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, cast
+from typing import TYPE_CHECKING
 
-from ..._base_client import Operation, RequestOptions, Timeout, build_body
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_CREATE_ACCOUNT = Operation("account.create", "POST", "/account", idempotent=False, auth=False)
-_FORGOT_PASSWORD = Operation(
-    "account.forgot_password", "PUT", "/forgot-password", idempotent=False, auth=False
-)
-_FORGOT_USERNAME = Operation(
-    "account.forgot_username", "PUT", "/forgot-username", idempotent=False, auth=False
-)
-_GET_ACCOUNT = Operation("account.get", "GET", "/account", idempotent=True)
-_GET_ACCOUNT_USAGE = Operation(
-    "account.usage",
-    "GET",
-    "/account/usage/{year}/{month}/subaccount",
-    idempotent=True,
-    parameters={"year": "integer", "month": "integer"},
-)
-_VERIFY_FORGOT_PASSWORD = Operation(
-    "account.verify_forgot_password", "PUT", "/forgot-password/verify", idempotent=True, auth=False
-)
-_SEND_ACCOUNT_VERIFICATION = Operation(
-    "account.verification.send", "PUT", "/account-verify/send", idempotent=False
-)
-_VERIFY_ACCOUNT = Operation(
-    "account.verification.verify",
-    "PUT",
-    "/account-verify/verify/{activation_token}",
-    idempotent=True,
-    parameters={"activation_token": "string"},
-)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    from collections.abc import Mapping
+    from typing import Any
+
+    from ..._base_client import Timeout
+    from .. import models
 
 
 class AccountResource(APIResource):
@@ -47,7 +23,7 @@ class AccountResource(APIResource):
 
     @cached_property
     def verification(self) -> AccountVerificationResource:
-        return AccountVerificationResource(self._client)
+        return AccountVerificationResource(self._client, raw=self._raw)
 
     @cached_property
     def with_raw_response(self) -> AccountResourceWithRawResponse:
@@ -86,26 +62,22 @@ class AccountResource(APIResource):
             country: Two-letter country code (ISO 3166), e.g. US.
             account_name: The account's (company) name.
         """
-        result = await self._client.request(
-            _CREATE_ACCOUNT,
-            body=build_body(
-                _CREATE_ACCOUNT,
-                models.AccountCreateRequest,
-                {
-                    "username": username,
-                    "password": password,
-                    "user_phone": user_phone,
-                    "user_email": user_email,
-                    "user_first_name": user_first_name,
-                    "user_last_name": user_last_name,
-                    "country": country,
-                    "account_name": account_name,
-                },
-            ),
-            cast_to=models.Account,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CREATE_ACCOUNT,
+            body={
+                "username": username,
+                "password": password,
+                "user_phone": user_phone,
+                "user_email": user_email,
+                "user_first_name": user_first_name,
+                "user_last_name": user_last_name,
+                "country": country,
+                "account_name": account_name,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.Account", result)
 
     async def forgot_password(
         self,
@@ -125,15 +97,12 @@ class AccountResource(APIResource):
         Args:
             username: The account's username.
         """
-        return await self._client.request(
-            _FORGOT_PASSWORD,
-            body=build_body(
-                _FORGOT_PASSWORD,
-                models.ForgotPasswordRequest,
-                {"username": username},
-            ),
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.FORGOT_PASSWORD,
+            body={"username": username},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def forgot_username(
@@ -156,15 +125,12 @@ class AccountResource(APIResource):
             email: The email address registered to the account.
             phone_number: The phone number registered to the account.
         """
-        return await self._client.request(
-            _FORGOT_USERNAME,
-            body=build_body(
-                _FORGOT_USERNAME,
-                models.ForgotUsernameRequest,
-                {"email": email, "phone_number": phone_number},
-            ),
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.FORGOT_USERNAME,
+            body={"email": email, "phone_number": phone_number},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def get(
@@ -180,12 +146,12 @@ class AccountResource(APIResource):
 
         ``GET /account``
         """
-        result = await self._client.request(
-            _GET_ACCOUNT,
-            cast_to=models.Account,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_ACCOUNT,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.Account", result)
 
     async def usage(
         self,
@@ -207,13 +173,13 @@ class AccountResource(APIResource):
             year: The year, four digits, e.g. 2019.
             month: The month, 1 to 12, e.g. 4.
         """
-        result = await self._client.request(
-            _GET_ACCOUNT_USAGE,
-            path_params={"year": year, "month": month},
-            cast_to=models.AccountUsage,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_ACCOUNT_USAGE,
+            path={"year": year, "month": month},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.AccountUsage", result)
 
     async def verify_forgot_password(
         self,
@@ -236,15 +202,12 @@ class AccountResource(APIResource):
             activation_token: The verification code from the Forgot Password email.
             password: The new password.
         """
-        return await self._client.request(
-            _VERIFY_FORGOT_PASSWORD,
-            body=build_body(
-                _VERIFY_FORGOT_PASSWORD,
-                models.VerifyForgotPasswordRequest,
-                {"subaccount_id": subaccount_id, "activation_token": activation_token, "password": password},
-            ),
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.VERIFY_FORGOT_PASSWORD,
+            body={"subaccount_id": subaccount_id, "activation_token": activation_token, "password": password},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
 
@@ -253,12 +216,13 @@ class AccountResourceWithRawResponse:
 
     def __init__(self, resource: AccountResource) -> None:
         self._resource = resource
-        self.create = to_raw_response_wrapper(resource.create)
-        self.forgot_password = to_raw_response_wrapper(resource.forgot_password)
-        self.forgot_username = to_raw_response_wrapper(resource.forgot_username)
-        self.get = to_raw_response_wrapper(resource.get)
-        self.usage = to_raw_response_wrapper(resource.usage)
-        self.verify_forgot_password = to_raw_response_wrapper(resource.verify_forgot_password)
+        raw = AccountResource(resource._client, raw=True)
+        self.create = to_raw_response_wrapper(raw.create)
+        self.forgot_password = to_raw_response_wrapper(raw.forgot_password)
+        self.forgot_username = to_raw_response_wrapper(raw.forgot_username)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.usage = to_raw_response_wrapper(raw.usage)
+        self.verify_forgot_password = to_raw_response_wrapper(raw.verify_forgot_password)
 
     @cached_property
     def verification(self) -> AccountVerificationResourceWithRawResponse:
@@ -294,17 +258,13 @@ class AccountVerificationResource(APIResource):
             user_phone: The phone number registered with the account, in E.164 format or local to `country`.
             type: How to send the token, e.g. sms.
         """
-        result = await self._client.request(
-            _SEND_ACCOUNT_VERIFICATION,
-            body=build_body(
-                _SEND_ACCOUNT_VERIFICATION,
-                models.AccountVerificationRequest,
-                {"country": country, "user_phone": user_phone, "type": type},
-            ),
-            cast_to=models.AccountVerification,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.SEND_ACCOUNT_VERIFICATION,
+            body={"country": country, "user_phone": user_phone, "type": type},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.AccountVerification", result)
 
     async def verify(
         self,
@@ -323,13 +283,13 @@ class AccountVerificationResource(APIResource):
         Args:
             activation_token: The activation token (code) received by SMS.
         """
-        result = await self._client.request(
-            _VERIFY_ACCOUNT,
-            path_params={"activation_token": activation_token},
-            cast_to=models.Account,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.VERIFY_ACCOUNT,
+            path={"activation_token": activation_token},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.Account", result)
 
 
 class AccountVerificationResourceWithRawResponse:
@@ -337,5 +297,6 @@ class AccountVerificationResourceWithRawResponse:
 
     def __init__(self, resource: AccountVerificationResource) -> None:
         self._resource = resource
-        self.send = to_raw_response_wrapper(resource.send)
-        self.verify = to_raw_response_wrapper(resource.verify)
+        raw = AccountVerificationResource(resource._client, raw=True)
+        self.send = to_raw_response_wrapper(raw.send)
+        self.verify = to_raw_response_wrapper(raw.verify)

@@ -2,48 +2,21 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any, cast
+from typing import TYPE_CHECKING
 
-from ..._base_client import Operation, RequestOptions, Timeout, build_body
-from ..._pagination import AsyncCursorPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_DELETE_ALPHA_TAG = Operation(
-    "alpha_tags.delete",
-    "DELETE",
-    "/alpha-tags/{alpha_tag_id}",
-    idempotent=True,
-    parameters={"alpha_tag_id": "string"},
-)
-_GET_ALPHA_TAG = Operation(
-    "alpha_tags.get",
-    "GET",
-    "/alpha-tags/{alpha_tag_id}",
-    idempotent=True,
-    envelope=False,
-    parameters={"alpha_tag_id": "string"},
-)
-_LIST_ALPHA_TAGS = Operation(
-    "alpha_tags.list",
-    "GET",
-    "/alpha-tags",
-    idempotent=True,
-    envelope=False,
-    parameters={
-        "offset": "string",
-        "page_size": "integer",
-        "filter[alpha_tag]": "string",
-        "filter[status][]": "string[]",
-        "sort_by": "string",
-        "sort_direction": "string",
-    },
-)
-_REQUEST_ALPHA_TAG = Operation("alpha_tags.request", "POST", "/alpha-tags", idempotent=False, envelope=False)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    from collections.abc import Mapping, Sequence
+    from typing import Any
+
+    from ..._base_client import Timeout
+    from ..._pagination import AsyncPager
+    from .. import models
 
 
 class AlphaTagsResource(APIResource):
@@ -71,11 +44,12 @@ class AlphaTagsResource(APIResource):
         Args:
             alpha_tag_id: The alpha tag's id (a UUID).
         """
-        return await self._client.request(
-            _DELETE_ALPHA_TAG,
-            path_params={"alpha_tag_id": alpha_tag_id},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.DELETE_ALPHA_TAG,
+            path={"alpha_tag_id": alpha_tag_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def get(
@@ -95,27 +69,27 @@ class AlphaTagsResource(APIResource):
         Args:
             alpha_tag_id: The alpha tag's id (a UUID).
         """
-        result = await self._client.request(
-            _GET_ALPHA_TAG,
-            path_params={"alpha_tag_id": alpha_tag_id},
-            cast_to=models.AlphaTag,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_ALPHA_TAG,
+            path={"alpha_tag_id": alpha_tag_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.AlphaTag", result)
 
     def list(
         self,
         *,
         offset: str | NotGiven = NOT_GIVEN,
         page_size: int | NotGiven = NOT_GIVEN,
-        filter_alpha_tag_: str | NotGiven = NOT_GIVEN,
-        filter_status___: Sequence[models.AlphaTagStatus | str] | NotGiven = NOT_GIVEN,
+        filter_alpha_tag: str | NotGiven = NOT_GIVEN,
+        filter_status: Sequence[models.AlphaTagStatus | str] | NotGiven = NOT_GIVEN,
         sort_by: str | NotGiven = NOT_GIVEN,
         sort_direction: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncCursorPager[models.AlphaTagList, models.AlphaTag]:
+    ) -> AsyncPager[models.AlphaTagList, models.AlphaTag]:
         """List Alpha Tags
 
         The account's alpha tags, one page at a time, optionally filtered and sorted. Paging is by cursor:
@@ -127,25 +101,24 @@ class AlphaTagsResource(APIResource):
             offset: The cursor of the page to get, as found in _metadata.pagination.next, e.g.
                 f99872cc-11a6-48ba-a9f2-bcfb6dd1e3d4#8fa5ebc2-777b-45db-a448-ec76a40d4384.
             page_size: Number of alpha tags per page (default 10).
-            filter_alpha_tag_: Only alpha tags whose name contains this text (at most 11 characters).
-            filter_status___: Only alpha tags with one of these statuses.
+            filter_alpha_tag: Only alpha tags whose name contains this text (at most 11 characters).
+            filter_status: Only alpha tags with one of these statuses.
             sort_by: The field to sort by (default alpha_tag).
             sort_direction: asc (the default) or desc.
         """
-        return AsyncCursorPager(
-            self._client,
-            _LIST_ALPHA_TAGS,
-            models.AlphaTagList,
-            "alpha_tags",
+        return self._paginate(
+            _operations.LIST_ALPHA_TAGS,
             query={
                 "offset": offset,
                 "page_size": page_size,
-                "filter[alpha_tag]": filter_alpha_tag_,
-                "filter[status][]": filter_status___,
+                "filter[alpha_tag]": filter_alpha_tag,
+                "filter[status][]": filter_status,
                 "sort_by": sort_by,
                 "sort_direction": sort_direction,
             },
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def request(
@@ -168,17 +141,13 @@ class AlphaTagsResource(APIResource):
             alpha_tag: The alpha tag: 3 to 11 characters, only a-z, A-Z, 0-9 and +, with at least one that
                 is not a digit.
         """
-        result = await self._client.request(
-            _REQUEST_ALPHA_TAG,
-            body=build_body(
-                _REQUEST_ALPHA_TAG,
-                models.AlphaTagRequest,
-                {"alpha_tag": alpha_tag, "reason": reason},
-            ),
-            cast_to=models.AlphaTag,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.REQUEST_ALPHA_TAG,
+            body={"alpha_tag": alpha_tag, "reason": reason},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.AlphaTag", result)
 
 
 class AlphaTagsResourceWithRawResponse:
@@ -186,7 +155,8 @@ class AlphaTagsResourceWithRawResponse:
 
     def __init__(self, resource: AlphaTagsResource) -> None:
         self._resource = resource
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.request = to_raw_response_wrapper(resource.request)
+        raw = AlphaTagsResource(resource._client, raw=True)
+        self.delete = to_raw_response_wrapper(raw.delete)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.request = to_raw_response_wrapper(raw.request)

@@ -2,203 +2,21 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, cast
+from typing import TYPE_CHECKING
 
-from ..._base_client import Operation, RequestOptions, Timeout, build_body
-from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_CREATE_EMAIL_RECEIPT_RULE = Operation(
-    "automations.email_receipts.create", "POST", "/automations/email/receipts", idempotent=False
-)
-_DELETE_EMAIL_RECEIPT_RULE = Operation(
-    "automations.email_receipts.delete",
-    "DELETE",
-    "/automations/email/receipts/{receipt_rule_id}",
-    idempotent=True,
-    parameters={"receipt_rule_id": "integer"},
-)
-_GET_EMAIL_RECEIPT_RULE = Operation(
-    "automations.email_receipts.get",
-    "GET",
-    "/automations/email/receipts/{receipt_rule_id}",
-    idempotent=True,
-    parameters={"receipt_rule_id": "integer"},
-)
-_LIST_EMAIL_RECEIPT_RULES = Operation(
-    "automations.email_receipts.list",
-    "GET",
-    "/automations/email/receipts",
-    idempotent=True,
-    parameters={"q": "string", "page": "integer", "limit": "integer"},
-)
-_UPDATE_EMAIL_RECEIPT_RULE = Operation(
-    "automations.email_receipts.update",
-    "PUT",
-    "/automations/email/receipts/{receipt_rule_id}",
-    idempotent=True,
-    parameters={"receipt_rule_id": "integer"},
-)
-_CREATE_FAX_INBOUND_RULE = Operation(
-    "automations.fax_inbound.create", "POST", "/automations/fax/inbound", idempotent=False
-)
-_DELETE_FAX_INBOUND_RULE = Operation(
-    "automations.fax_inbound.delete",
-    "DELETE",
-    "/automations/fax/inbound/{inbound_rule_id}",
-    idempotent=True,
-    parameters={"inbound_rule_id": "integer"},
-)
-_GET_FAX_INBOUND_RULE = Operation(
-    "automations.fax_inbound.get",
-    "GET",
-    "/automations/fax/inbound/{inbound_rule_id}",
-    idempotent=True,
-    parameters={"inbound_rule_id": "integer"},
-)
-_LIST_FAX_INBOUND_RULES = Operation(
-    "automations.fax_inbound.list",
-    "GET",
-    "/automations/fax/inbound",
-    idempotent=True,
-    parameters={"q": "string", "page": "integer", "limit": "integer"},
-)
-_UPDATE_FAX_INBOUND_RULE = Operation(
-    "automations.fax_inbound.update",
-    "PUT",
-    "/automations/fax/inbound/{inbound_rule_id}",
-    idempotent=True,
-    parameters={"inbound_rule_id": "integer"},
-)
-_CREATE_FAX_RECEIPT_RULE = Operation(
-    "automations.fax_receipts.create", "POST", "/automations/fax/receipts", idempotent=False
-)
-_DELETE_FAX_RECEIPT_RULE = Operation(
-    "automations.fax_receipts.delete",
-    "DELETE",
-    "/automations/fax/receipts/{receipt_rule_id}",
-    idempotent=True,
-    parameters={"receipt_rule_id": "integer"},
-)
-_GET_FAX_RECEIPT_RULE = Operation(
-    "automations.fax_receipts.get",
-    "GET",
-    "/automations/fax/receipts/{receipt_rule_id}",
-    idempotent=True,
-    parameters={"receipt_rule_id": "integer"},
-)
-_LIST_FAX_RECEIPT_RULES = Operation(
-    "automations.fax_receipts.list",
-    "GET",
-    "/automations/fax/receipts",
-    idempotent=True,
-    parameters={"q": "string", "page": "integer", "limit": "integer"},
-)
-_UPDATE_FAX_RECEIPT_RULE = Operation(
-    "automations.fax_receipts.update",
-    "PUT",
-    "/automations/fax/receipts/{receipt_rule_id}",
-    idempotent=True,
-    parameters={"receipt_rule_id": "integer"},
-)
-_CREATE_SMS_INBOUND_RULE = Operation(
-    "automations.sms_inbound.create", "POST", "/automations/sms/inbound", idempotent=False
-)
-_DELETE_SMS_INBOUND_RULE = Operation(
-    "automations.sms_inbound.delete",
-    "DELETE",
-    "/automations/sms/inbound/{inbound_rule_id}",
-    idempotent=True,
-    parameters={"inbound_rule_id": "integer"},
-)
-_GET_SMS_INBOUND_RULE = Operation(
-    "automations.sms_inbound.get",
-    "GET",
-    "/automations/sms/inbound/{inbound_rule_id}",
-    idempotent=True,
-    parameters={"inbound_rule_id": "integer"},
-)
-_LIST_SMS_INBOUND_RULES = Operation(
-    "automations.sms_inbound.list",
-    "GET",
-    "/automations/sms/inbound",
-    idempotent=True,
-    parameters={"q": "string", "page": "integer", "limit": "integer"},
-)
-_UPDATE_SMS_INBOUND_RULE = Operation(
-    "automations.sms_inbound.update",
-    "PUT",
-    "/automations/sms/inbound/{inbound_rule_id}",
-    idempotent=True,
-    parameters={"inbound_rule_id": "integer"},
-)
-_CREATE_SMS_RECEIPT_RULE = Operation(
-    "automations.sms_receipts.create", "POST", "/automations/sms/receipts", idempotent=False
-)
-_DELETE_SMS_RECEIPT_RULE = Operation(
-    "automations.sms_receipts.delete",
-    "DELETE",
-    "/automations/sms/receipts/{receipt_rule_id}",
-    idempotent=True,
-    parameters={"receipt_rule_id": "integer"},
-)
-_GET_SMS_RECEIPT_RULE = Operation(
-    "automations.sms_receipts.get",
-    "GET",
-    "/automations/sms/receipts/{receipt_rule_id}",
-    idempotent=True,
-    parameters={"receipt_rule_id": "integer"},
-)
-_LIST_SMS_RECEIPT_RULES = Operation(
-    "automations.sms_receipts.list",
-    "GET",
-    "/automations/sms/receipts",
-    idempotent=True,
-    parameters={"q": "string", "page": "integer", "limit": "integer"},
-)
-_UPDATE_SMS_RECEIPT_RULE = Operation(
-    "automations.sms_receipts.update",
-    "PUT",
-    "/automations/sms/receipts/{receipt_rule_id}",
-    idempotent=True,
-    parameters={"receipt_rule_id": "integer"},
-)
-_CREATE_VOICE_RECEIPT_RULE = Operation(
-    "automations.voice_receipts.create", "POST", "/automations/voice/receipts", idempotent=False
-)
-_DELETE_VOICE_RECEIPT_RULE = Operation(
-    "automations.voice_receipts.delete",
-    "DELETE",
-    "/automations/voice/receipts/{receipt_rule_id}",
-    idempotent=True,
-    parameters={"receipt_rule_id": "integer"},
-)
-_GET_VOICE_RECEIPT_RULE = Operation(
-    "automations.voice_receipts.get",
-    "GET",
-    "/automations/voice/receipts/{receipt_rule_id}",
-    idempotent=True,
-    parameters={"receipt_rule_id": "integer"},
-)
-_LIST_VOICE_RECEIPT_RULES = Operation(
-    "automations.voice_receipts.list",
-    "GET",
-    "/automations/voice/receipts",
-    idempotent=True,
-    parameters={"q": "string", "page": "integer", "limit": "integer"},
-)
-_UPDATE_VOICE_RECEIPT_RULE = Operation(
-    "automations.voice_receipts.update",
-    "PUT",
-    "/automations/voice/receipts/{receipt_rule_id}",
-    idempotent=True,
-    parameters={"receipt_rule_id": "integer"},
-)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    from collections.abc import Mapping
+    from typing import Any
+
+    from ..._base_client import Timeout
+    from ..._pagination import AsyncPager, Page
+    from .. import models
 
 
 class AutomationsResource(APIResource):
@@ -206,27 +24,27 @@ class AutomationsResource(APIResource):
 
     @cached_property
     def email_receipts(self) -> AutomationsEmailReceiptsResource:
-        return AutomationsEmailReceiptsResource(self._client)
+        return AutomationsEmailReceiptsResource(self._client, raw=self._raw)
 
     @cached_property
     def fax_inbound(self) -> AutomationsFaxInboundResource:
-        return AutomationsFaxInboundResource(self._client)
+        return AutomationsFaxInboundResource(self._client, raw=self._raw)
 
     @cached_property
     def fax_receipts(self) -> AutomationsFaxReceiptsResource:
-        return AutomationsFaxReceiptsResource(self._client)
+        return AutomationsFaxReceiptsResource(self._client, raw=self._raw)
 
     @cached_property
     def sms_inbound(self) -> AutomationsSmsInboundResource:
-        return AutomationsSmsInboundResource(self._client)
+        return AutomationsSmsInboundResource(self._client, raw=self._raw)
 
     @cached_property
     def sms_receipts(self) -> AutomationsSmsReceiptsResource:
-        return AutomationsSmsReceiptsResource(self._client)
+        return AutomationsSmsReceiptsResource(self._client, raw=self._raw)
 
     @cached_property
     def voice_receipts(self) -> AutomationsVoiceReceiptsResource:
-        return AutomationsVoiceReceiptsResource(self._client)
+        return AutomationsVoiceReceiptsResource(self._client, raw=self._raw)
 
     @cached_property
     def with_raw_response(self) -> AutomationsResourceWithRawResponse:
@@ -299,23 +117,19 @@ class AutomationsEmailReceiptsResource(APIResource):
                 so on (003).
             enabled: 1 to enable the rule (the default, per 003), 0 to disable it.
         """
-        result = await self._client.request(
-            _CREATE_EMAIL_RECEIPT_RULE,
-            body=build_body(
-                _CREATE_EMAIL_RECEIPT_RULE,
-                models.EmailReceiptRuleFields,
-                {
-                    "rule_name": rule_name,
-                    "action": action,
-                    "match_type": match_type,
-                    "action_address": action_address,
-                    "enabled": enabled,
-                },
-            ),
-            cast_to=models.EmailReceiptRule,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CREATE_EMAIL_RECEIPT_RULE,
+            body={
+                "rule_name": rule_name,
+                "action": action,
+                "match_type": match_type,
+                "action_address": action_address,
+                "enabled": enabled,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailReceiptRule", result)
 
     async def delete(
         self,
@@ -334,11 +148,12 @@ class AutomationsEmailReceiptsResource(APIResource):
         Args:
             receipt_rule_id: The rule's id.
         """
-        return await self._client.request(
-            _DELETE_EMAIL_RECEIPT_RULE,
-            path_params={"receipt_rule_id": receipt_rule_id},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.DELETE_EMAIL_RECEIPT_RULE,
+            path={"receipt_rule_id": receipt_rule_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def get(
@@ -358,13 +173,13 @@ class AutomationsEmailReceiptsResource(APIResource):
         Args:
             receipt_rule_id: The rule's id.
         """
-        result = await self._client.request(
-            _GET_EMAIL_RECEIPT_RULE,
-            path_params={"receipt_rule_id": receipt_rule_id},
-            cast_to=models.EmailReceiptRule,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_EMAIL_RECEIPT_RULE,
+            path={"receipt_rule_id": receipt_rule_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailReceiptRule", result)
 
     def list(
         self,
@@ -375,7 +190,7 @@ class AutomationsEmailReceiptsResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.EmailReceiptRule]:
+    ) -> AsyncPager[Page[models.EmailReceiptRule], models.EmailReceiptRule]:
         """View Email Delivery Receipt Rules
 
         The account's email delivery receipt rules, a page at a time.
@@ -387,12 +202,12 @@ class AutomationsEmailReceiptsResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_EMAIL_RECEIPT_RULES,
-            models.EmailReceiptRule,
+        return self._paginate(
+            _operations.LIST_EMAIL_RECEIPT_RULES,
             query={"q": q, "page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def update(
@@ -423,24 +238,20 @@ class AutomationsEmailReceiptsResource(APIResource):
                 so on (003).
             enabled: 1 to enable the rule (the default, per 003), 0 to disable it.
         """
-        result = await self._client.request(
-            _UPDATE_EMAIL_RECEIPT_RULE,
-            path_params={"receipt_rule_id": receipt_rule_id},
-            body=build_body(
-                _UPDATE_EMAIL_RECEIPT_RULE,
-                models.EmailReceiptRuleFields,
-                {
-                    "rule_name": rule_name,
-                    "action": action,
-                    "match_type": match_type,
-                    "action_address": action_address,
-                    "enabled": enabled,
-                },
-            ),
-            cast_to=models.EmailReceiptRule,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.UPDATE_EMAIL_RECEIPT_RULE,
+            path={"receipt_rule_id": receipt_rule_id},
+            body={
+                "rule_name": rule_name,
+                "action": action,
+                "match_type": match_type,
+                "action_address": action_address,
+                "enabled": enabled,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailReceiptRule", result)
 
 
 class AutomationsEmailReceiptsResourceWithRawResponse:
@@ -448,11 +259,12 @@ class AutomationsEmailReceiptsResourceWithRawResponse:
 
     def __init__(self, resource: AutomationsEmailReceiptsResource) -> None:
         self._resource = resource
-        self.create = to_raw_response_wrapper(resource.create)
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.update = to_raw_response_wrapper(resource.update)
+        raw = AutomationsEmailReceiptsResource(resource._client, raw=True)
+        self.create = to_raw_response_wrapper(raw.create)
+        self.delete = to_raw_response_wrapper(raw.delete)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.update = to_raw_response_wrapper(raw.update)
 
 
 class AutomationsFaxInboundResource(APIResource):
@@ -489,23 +301,19 @@ class AutomationsFaxInboundResource(APIResource):
                 number for SMS (per 003).
             enabled: 1 to enable the rule, 0 to disable it.
         """
-        result = await self._client.request(
-            _CREATE_FAX_INBOUND_RULE,
-            body=build_body(
-                _CREATE_FAX_INBOUND_RULE,
-                models.FaxInboundRuleFields,
-                {
-                    "dedicated_number": dedicated_number,
-                    "rule_name": rule_name,
-                    "action": action,
-                    "action_address": action_address,
-                    "enabled": enabled,
-                },
-            ),
-            cast_to=models.FaxInboundRule,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CREATE_FAX_INBOUND_RULE,
+            body={
+                "dedicated_number": dedicated_number,
+                "rule_name": rule_name,
+                "action": action,
+                "action_address": action_address,
+                "enabled": enabled,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.FaxInboundRule", result)
 
     async def delete(
         self,
@@ -524,11 +332,12 @@ class AutomationsFaxInboundResource(APIResource):
         Args:
             inbound_rule_id: The rule's id.
         """
-        return await self._client.request(
-            _DELETE_FAX_INBOUND_RULE,
-            path_params={"inbound_rule_id": inbound_rule_id},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.DELETE_FAX_INBOUND_RULE,
+            path={"inbound_rule_id": inbound_rule_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def get(
@@ -548,13 +357,13 @@ class AutomationsFaxInboundResource(APIResource):
         Args:
             inbound_rule_id: The rule's id.
         """
-        result = await self._client.request(
-            _GET_FAX_INBOUND_RULE,
-            path_params={"inbound_rule_id": inbound_rule_id},
-            cast_to=models.FaxInboundRule,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_FAX_INBOUND_RULE,
+            path={"inbound_rule_id": inbound_rule_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.FaxInboundRule", result)
 
     def list(
         self,
@@ -565,7 +374,7 @@ class AutomationsFaxInboundResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.FaxInboundRule]:
+    ) -> AsyncPager[Page[models.FaxInboundRule], models.FaxInboundRule]:
         """View Fax Inbound Rules
 
         The rules applied to faxes received on your dedicated fax numbers, a page at a time.
@@ -577,12 +386,12 @@ class AutomationsFaxInboundResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_FAX_INBOUND_RULES,
-            models.FaxInboundRule,
+        return self._paginate(
+            _operations.LIST_FAX_INBOUND_RULES,
             query={"q": q, "page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def update(
@@ -612,24 +421,20 @@ class AutomationsFaxInboundResource(APIResource):
                 number for SMS (per 003).
             enabled: 1 to enable the rule, 0 to disable it.
         """
-        result = await self._client.request(
-            _UPDATE_FAX_INBOUND_RULE,
-            path_params={"inbound_rule_id": inbound_rule_id},
-            body=build_body(
-                _UPDATE_FAX_INBOUND_RULE,
-                models.FaxInboundRuleFields,
-                {
-                    "dedicated_number": dedicated_number,
-                    "rule_name": rule_name,
-                    "action": action,
-                    "action_address": action_address,
-                    "enabled": enabled,
-                },
-            ),
-            cast_to=models.FaxInboundRule,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.UPDATE_FAX_INBOUND_RULE,
+            path={"inbound_rule_id": inbound_rule_id},
+            body={
+                "dedicated_number": dedicated_number,
+                "rule_name": rule_name,
+                "action": action,
+                "action_address": action_address,
+                "enabled": enabled,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.FaxInboundRule", result)
 
 
 class AutomationsFaxInboundResourceWithRawResponse:
@@ -637,11 +442,12 @@ class AutomationsFaxInboundResourceWithRawResponse:
 
     def __init__(self, resource: AutomationsFaxInboundResource) -> None:
         self._resource = resource
-        self.create = to_raw_response_wrapper(resource.create)
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.update = to_raw_response_wrapper(resource.update)
+        raw = AutomationsFaxInboundResource(resource._client, raw=True)
+        self.create = to_raw_response_wrapper(raw.create)
+        self.delete = to_raw_response_wrapper(raw.delete)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.update = to_raw_response_wrapper(raw.update)
 
 
 class AutomationsFaxReceiptsResource(APIResource):
@@ -678,23 +484,19 @@ class AutomationsFaxReceiptsResource(APIResource):
                 statuses (per 003).
             enabled: 1 to enable the rule (the default, per 003), 0 to disable it.
         """
-        result = await self._client.request(
-            _CREATE_FAX_RECEIPT_RULE,
-            body=build_body(
-                _CREATE_FAX_RECEIPT_RULE,
-                models.FaxReceiptRuleFields,
-                {
-                    "rule_name": rule_name,
-                    "action": action,
-                    "action_address": action_address,
-                    "match_type": match_type,
-                    "enabled": enabled,
-                },
-            ),
-            cast_to=models.FaxReceiptRule,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CREATE_FAX_RECEIPT_RULE,
+            body={
+                "rule_name": rule_name,
+                "action": action,
+                "action_address": action_address,
+                "match_type": match_type,
+                "enabled": enabled,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.FaxReceiptRule", result)
 
     async def delete(
         self,
@@ -713,11 +515,12 @@ class AutomationsFaxReceiptsResource(APIResource):
         Args:
             receipt_rule_id: The rule's id.
         """
-        return await self._client.request(
-            _DELETE_FAX_RECEIPT_RULE,
-            path_params={"receipt_rule_id": receipt_rule_id},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.DELETE_FAX_RECEIPT_RULE,
+            path={"receipt_rule_id": receipt_rule_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def get(
@@ -737,13 +540,13 @@ class AutomationsFaxReceiptsResource(APIResource):
         Args:
             receipt_rule_id: The rule's id.
         """
-        result = await self._client.request(
-            _GET_FAX_RECEIPT_RULE,
-            path_params={"receipt_rule_id": receipt_rule_id},
-            cast_to=models.FaxReceiptRule,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_FAX_RECEIPT_RULE,
+            path={"receipt_rule_id": receipt_rule_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.FaxReceiptRule", result)
 
     def list(
         self,
@@ -754,7 +557,7 @@ class AutomationsFaxReceiptsResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.FaxReceiptRule]:
+    ) -> AsyncPager[Page[models.FaxReceiptRule], models.FaxReceiptRule]:
         """View FAX Delivery Receipt Rules
 
         The rules applied to fax delivery receipts, a page at a time.
@@ -766,12 +569,12 @@ class AutomationsFaxReceiptsResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_FAX_RECEIPT_RULES,
-            models.FaxReceiptRule,
+        return self._paginate(
+            _operations.LIST_FAX_RECEIPT_RULES,
             query={"q": q, "page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def update(
@@ -801,24 +604,20 @@ class AutomationsFaxReceiptsResource(APIResource):
                 statuses (per 003).
             enabled: 1 to enable the rule (the default, per 003), 0 to disable it.
         """
-        result = await self._client.request(
-            _UPDATE_FAX_RECEIPT_RULE,
-            path_params={"receipt_rule_id": receipt_rule_id},
-            body=build_body(
-                _UPDATE_FAX_RECEIPT_RULE,
-                models.FaxReceiptRuleFields,
-                {
-                    "rule_name": rule_name,
-                    "action": action,
-                    "action_address": action_address,
-                    "match_type": match_type,
-                    "enabled": enabled,
-                },
-            ),
-            cast_to=models.FaxReceiptRule,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.UPDATE_FAX_RECEIPT_RULE,
+            path={"receipt_rule_id": receipt_rule_id},
+            body={
+                "rule_name": rule_name,
+                "action": action,
+                "action_address": action_address,
+                "match_type": match_type,
+                "enabled": enabled,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.FaxReceiptRule", result)
 
 
 class AutomationsFaxReceiptsResourceWithRawResponse:
@@ -826,11 +625,12 @@ class AutomationsFaxReceiptsResourceWithRawResponse:
 
     def __init__(self, resource: AutomationsFaxReceiptsResource) -> None:
         self._resource = resource
-        self.create = to_raw_response_wrapper(resource.create)
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.update = to_raw_response_wrapper(resource.update)
+        raw = AutomationsFaxReceiptsResource(resource._client, raw=True)
+        self.create = to_raw_response_wrapper(raw.create)
+        self.delete = to_raw_response_wrapper(raw.delete)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.update = to_raw_response_wrapper(raw.update)
 
 
 class AutomationsSmsInboundResource(APIResource):
@@ -873,27 +673,23 @@ class AutomationsSmsInboundResource(APIResource):
             message_search_term: The text to match, as message_search_type says; null for any message.
             body: Text the action uses, e.g. the reply of an AUTO_REPLY rule.
         """
-        result = await self._client.request(
-            _CREATE_SMS_INBOUND_RULE,
-            body=build_body(
-                _CREATE_SMS_INBOUND_RULE,
-                models.SmsInboundRuleFields,
-                {
-                    "dedicated_number": dedicated_number,
-                    "rule_name": rule_name,
-                    "message_search_type": message_search_type,
-                    "action": action,
-                    "action_address": action_address,
-                    "enabled": enabled,
-                    "message_search_term": message_search_term,
-                    "body": body,
-                    "webhook_type": webhook_type,
-                },
-            ),
-            cast_to=models.SmsInboundRule,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CREATE_SMS_INBOUND_RULE,
+            body={
+                "dedicated_number": dedicated_number,
+                "rule_name": rule_name,
+                "message_search_type": message_search_type,
+                "action": action,
+                "action_address": action_address,
+                "enabled": enabled,
+                "message_search_term": message_search_term,
+                "body": body,
+                "webhook_type": webhook_type,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.SmsInboundRule", result)
 
     async def delete(
         self,
@@ -912,11 +708,12 @@ class AutomationsSmsInboundResource(APIResource):
         Args:
             inbound_rule_id: The inbound SMS rule's id.
         """
-        return await self._client.request(
-            _DELETE_SMS_INBOUND_RULE,
-            path_params={"inbound_rule_id": inbound_rule_id},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.DELETE_SMS_INBOUND_RULE,
+            path={"inbound_rule_id": inbound_rule_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def get(
@@ -936,13 +733,13 @@ class AutomationsSmsInboundResource(APIResource):
         Args:
             inbound_rule_id: The inbound SMS rule's id.
         """
-        result = await self._client.request(
-            _GET_SMS_INBOUND_RULE,
-            path_params={"inbound_rule_id": inbound_rule_id},
-            cast_to=models.SmsInboundRule,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_SMS_INBOUND_RULE,
+            path={"inbound_rule_id": inbound_rule_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.SmsInboundRule", result)
 
     def list(
         self,
@@ -953,7 +750,7 @@ class AutomationsSmsInboundResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.SmsInboundRule]:
+    ) -> AsyncPager[Page[models.SmsInboundRule], models.SmsInboundRule]:
         """View SMS Inbound Automations
 
         The inbound SMS rules of the account, a page at a time. A rule acts on messages received on a
@@ -967,12 +764,12 @@ class AutomationsSmsInboundResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_SMS_INBOUND_RULES,
-            models.SmsInboundRule,
+        return self._paginate(
+            _operations.LIST_SMS_INBOUND_RULES,
             query={"q": q, "page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def update(
@@ -1008,28 +805,24 @@ class AutomationsSmsInboundResource(APIResource):
             message_search_term: The text to match, as message_search_type says; null for any message.
             body: Text the action uses, e.g. the reply of an AUTO_REPLY rule.
         """
-        result = await self._client.request(
-            _UPDATE_SMS_INBOUND_RULE,
-            path_params={"inbound_rule_id": inbound_rule_id},
-            body=build_body(
-                _UPDATE_SMS_INBOUND_RULE,
-                models.SmsInboundRuleFields,
-                {
-                    "dedicated_number": dedicated_number,
-                    "rule_name": rule_name,
-                    "message_search_type": message_search_type,
-                    "action": action,
-                    "action_address": action_address,
-                    "enabled": enabled,
-                    "message_search_term": message_search_term,
-                    "body": body,
-                    "webhook_type": webhook_type,
-                },
-            ),
-            cast_to=models.SmsInboundRule,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.UPDATE_SMS_INBOUND_RULE,
+            path={"inbound_rule_id": inbound_rule_id},
+            body={
+                "dedicated_number": dedicated_number,
+                "rule_name": rule_name,
+                "message_search_type": message_search_type,
+                "action": action,
+                "action_address": action_address,
+                "enabled": enabled,
+                "message_search_term": message_search_term,
+                "body": body,
+                "webhook_type": webhook_type,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.SmsInboundRule", result)
 
 
 class AutomationsSmsInboundResourceWithRawResponse:
@@ -1037,11 +830,12 @@ class AutomationsSmsInboundResourceWithRawResponse:
 
     def __init__(self, resource: AutomationsSmsInboundResource) -> None:
         self._resource = resource
-        self.create = to_raw_response_wrapper(resource.create)
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.update = to_raw_response_wrapper(resource.update)
+        raw = AutomationsSmsInboundResource(resource._client, raw=True)
+        self.create = to_raw_response_wrapper(raw.create)
+        self.delete = to_raw_response_wrapper(raw.delete)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.update = to_raw_response_wrapper(raw.update)
 
 
 class AutomationsSmsReceiptsResource(APIResource):
@@ -1076,23 +870,19 @@ class AutomationsSmsReceiptsResource(APIResource):
             action_address: The action's target, e.g. an email address for EMAIL_FIXED or a URL for URL.
             enabled: 1 to enable the rule, 0 to disable it.
         """
-        result = await self._client.request(
-            _CREATE_SMS_RECEIPT_RULE,
-            body=build_body(
-                _CREATE_SMS_RECEIPT_RULE,
-                models.SmsReceiptRuleFields,
-                {
-                    "rule_name": rule_name,
-                    "match_type": match_type,
-                    "action": action,
-                    "action_address": action_address,
-                    "enabled": enabled,
-                },
-            ),
-            cast_to=models.SmsReceiptRule,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CREATE_SMS_RECEIPT_RULE,
+            body={
+                "rule_name": rule_name,
+                "match_type": match_type,
+                "action": action,
+                "action_address": action_address,
+                "enabled": enabled,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.SmsReceiptRule", result)
 
     async def delete(
         self,
@@ -1111,11 +901,12 @@ class AutomationsSmsReceiptsResource(APIResource):
         Args:
             receipt_rule_id: The SMS delivery receipt rule's id.
         """
-        return await self._client.request(
-            _DELETE_SMS_RECEIPT_RULE,
-            path_params={"receipt_rule_id": receipt_rule_id},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.DELETE_SMS_RECEIPT_RULE,
+            path={"receipt_rule_id": receipt_rule_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def get(
@@ -1135,13 +926,13 @@ class AutomationsSmsReceiptsResource(APIResource):
         Args:
             receipt_rule_id: The SMS delivery receipt rule's id.
         """
-        result = await self._client.request(
-            _GET_SMS_RECEIPT_RULE,
-            path_params={"receipt_rule_id": receipt_rule_id},
-            cast_to=models.SmsReceiptRule,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_SMS_RECEIPT_RULE,
+            path={"receipt_rule_id": receipt_rule_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.SmsReceiptRule", result)
 
     def list(
         self,
@@ -1152,7 +943,7 @@ class AutomationsSmsReceiptsResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.SmsReceiptRule]:
+    ) -> AsyncPager[Page[models.SmsReceiptRule], models.SmsReceiptRule]:
         """View SMS Delivery Receipt Rules
 
         The SMS delivery receipt rules of the account, a page at a time. A rule says what to do with the
@@ -1165,12 +956,12 @@ class AutomationsSmsReceiptsResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_SMS_RECEIPT_RULES,
-            models.SmsReceiptRule,
+        return self._paginate(
+            _operations.LIST_SMS_RECEIPT_RULES,
             query={"q": q, "page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def update(
@@ -1199,24 +990,20 @@ class AutomationsSmsReceiptsResource(APIResource):
             action_address: The action's target, e.g. an email address for EMAIL_FIXED or a URL for URL.
             enabled: 1 to enable the rule, 0 to disable it.
         """
-        result = await self._client.request(
-            _UPDATE_SMS_RECEIPT_RULE,
-            path_params={"receipt_rule_id": receipt_rule_id},
-            body=build_body(
-                _UPDATE_SMS_RECEIPT_RULE,
-                models.SmsReceiptRuleFields,
-                {
-                    "rule_name": rule_name,
-                    "match_type": match_type,
-                    "action": action,
-                    "action_address": action_address,
-                    "enabled": enabled,
-                },
-            ),
-            cast_to=models.SmsReceiptRule,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.UPDATE_SMS_RECEIPT_RULE,
+            path={"receipt_rule_id": receipt_rule_id},
+            body={
+                "rule_name": rule_name,
+                "match_type": match_type,
+                "action": action,
+                "action_address": action_address,
+                "enabled": enabled,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.SmsReceiptRule", result)
 
 
 class AutomationsSmsReceiptsResourceWithRawResponse:
@@ -1224,11 +1011,12 @@ class AutomationsSmsReceiptsResourceWithRawResponse:
 
     def __init__(self, resource: AutomationsSmsReceiptsResource) -> None:
         self._resource = resource
-        self.create = to_raw_response_wrapper(resource.create)
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.update = to_raw_response_wrapper(resource.update)
+        raw = AutomationsSmsReceiptsResource(resource._client, raw=True)
+        self.create = to_raw_response_wrapper(raw.create)
+        self.delete = to_raw_response_wrapper(raw.delete)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.update = to_raw_response_wrapper(raw.update)
 
 
 class AutomationsVoiceReceiptsResource(APIResource):
@@ -1265,23 +1053,19 @@ class AutomationsVoiceReceiptsResource(APIResource):
                 EMAIL_FIXED.
             enabled: 1 to enable the rule, 0 to disable it.
         """
-        result = await self._client.request(
-            _CREATE_VOICE_RECEIPT_RULE,
-            body=build_body(
-                _CREATE_VOICE_RECEIPT_RULE,
-                models.VoiceReceiptRuleRequest,
-                {
-                    "rule_name": rule_name,
-                    "match_type": match_type,
-                    "action": action,
-                    "action_address": action_address,
-                    "enabled": enabled,
-                },
-            ),
-            cast_to=models.VoiceReceiptRule,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CREATE_VOICE_RECEIPT_RULE,
+            body={
+                "rule_name": rule_name,
+                "match_type": match_type,
+                "action": action,
+                "action_address": action_address,
+                "enabled": enabled,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.VoiceReceiptRule", result)
 
     async def delete(
         self,
@@ -1300,11 +1084,12 @@ class AutomationsVoiceReceiptsResource(APIResource):
         Args:
             receipt_rule_id: The rule's receipt_rule_id.
         """
-        return await self._client.request(
-            _DELETE_VOICE_RECEIPT_RULE,
-            path_params={"receipt_rule_id": receipt_rule_id},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.DELETE_VOICE_RECEIPT_RULE,
+            path={"receipt_rule_id": receipt_rule_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def get(
@@ -1324,13 +1109,13 @@ class AutomationsVoiceReceiptsResource(APIResource):
         Args:
             receipt_rule_id: The rule's receipt_rule_id.
         """
-        result = await self._client.request(
-            _GET_VOICE_RECEIPT_RULE,
-            path_params={"receipt_rule_id": receipt_rule_id},
-            cast_to=models.VoiceReceiptRule,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_VOICE_RECEIPT_RULE,
+            path={"receipt_rule_id": receipt_rule_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.VoiceReceiptRule", result)
 
     def list(
         self,
@@ -1341,7 +1126,7 @@ class AutomationsVoiceReceiptsResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.VoiceReceiptRule]:
+    ) -> AsyncPager[Page[models.VoiceReceiptRule], models.VoiceReceiptRule]:
         """View Voice Delivery Receipt Rules
 
         List your voice delivery receipt rules.
@@ -1353,12 +1138,12 @@ class AutomationsVoiceReceiptsResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_VOICE_RECEIPT_RULES,
-            models.VoiceReceiptRule,
+        return self._paginate(
+            _operations.LIST_VOICE_RECEIPT_RULES,
             query={"q": q, "page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def update(
@@ -1389,24 +1174,20 @@ class AutomationsVoiceReceiptsResource(APIResource):
                 EMAIL_FIXED.
             enabled: 1 to enable the rule, 0 to disable it.
         """
-        result = await self._client.request(
-            _UPDATE_VOICE_RECEIPT_RULE,
-            path_params={"receipt_rule_id": receipt_rule_id},
-            body=build_body(
-                _UPDATE_VOICE_RECEIPT_RULE,
-                models.VoiceReceiptRuleUpdateRequest,
-                {
-                    "rule_name": rule_name,
-                    "match_type": match_type,
-                    "action": action,
-                    "action_address": action_address,
-                    "enabled": enabled,
-                },
-            ),
-            cast_to=models.VoiceReceiptRule,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.UPDATE_VOICE_RECEIPT_RULE,
+            path={"receipt_rule_id": receipt_rule_id},
+            body={
+                "rule_name": rule_name,
+                "match_type": match_type,
+                "action": action,
+                "action_address": action_address,
+                "enabled": enabled,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.VoiceReceiptRule", result)
 
 
 class AutomationsVoiceReceiptsResourceWithRawResponse:
@@ -1414,8 +1195,9 @@ class AutomationsVoiceReceiptsResourceWithRawResponse:
 
     def __init__(self, resource: AutomationsVoiceReceiptsResource) -> None:
         self._resource = resource
-        self.create = to_raw_response_wrapper(resource.create)
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.update = to_raw_response_wrapper(resource.update)
+        raw = AutomationsVoiceReceiptsResource(resource._client, raw=True)
+        self.create = to_raw_response_wrapper(raw.create)
+        self.delete = to_raw_response_wrapper(raw.delete)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.update = to_raw_response_wrapper(raw.update)

@@ -2,66 +2,22 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-import builtins
-from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any, cast
+from typing import TYPE_CHECKING
 
-from ..._base_client import Operation, RequestOptions, Timeout, build_body
-from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_CREATE_CONTACT_LIST = Operation("contact_lists.create", "POST", "/lists", idempotent=False)
-_DELETE_CONTACT_LIST = Operation(
-    "contact_lists.delete", "DELETE", "/lists/{list_id}", idempotent=True, parameters={"list_id": "integer"}
-)
-_EXPORT_CONTACT_LIST = Operation(
-    "contact_lists.export_contacts",
-    "GET",
-    "/lists/{list_id}/export",
-    idempotent=True,
-    parameters={"list_id": "integer", "filename": "string"},
-)
-_GET_CONTACT_LIST = Operation(
-    "contact_lists.get", "GET", "/lists/{list_id}", idempotent=True, parameters={"list_id": "integer"}
-)
-_IMPORT_CONTACTS = Operation(
-    "contact_lists.import_contacts",
-    "POST",
-    "/lists/{list_id}/import",
-    idempotent=False,
-    parameters={"list_id": "integer"},
-)
-_LIST_CONTACT_LIST_IMPORT_FIELDS = Operation(
-    "contact_lists.import_fields",
-    "GET",
-    "/lists/{list_id}/import-fields",
-    idempotent=True,
-    parameters={"list_id": "integer"},
-)
-_LIST_CONTACT_LISTS = Operation(
-    "contact_lists.list", "GET", "/lists", idempotent=True, parameters={"page": "integer", "limit": "integer"}
-)
-_PREVIEW_CONTACT_LIST_IMPORT = Operation(
-    "contact_lists.preview_import",
-    "POST",
-    "/lists/{list_id}/import-csv-preview",
-    idempotent=True,
-    parameters={"list_id": "integer"},
-)
-_REMOVE_DUPLICATE_CONTACTS = Operation(
-    "contact_lists.remove_duplicates",
-    "PUT",
-    "/lists/{list_id}/remove-duplicates",
-    idempotent=True,
-    parameters={"list_id": "integer"},
-)
-_UPDATE_CONTACT_LIST = Operation(
-    "contact_lists.update", "PUT", "/lists/{list_id}", idempotent=True, parameters={"list_id": "integer"}
-)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    import builtins
+    from collections.abc import Mapping, Sequence
+    from typing import Any
+
+    from ..._base_client import Timeout
+    from ..._pagination import AsyncPager, Page
+    from .. import models
 
 
 class ContactListsResource(APIResource):
@@ -89,17 +45,13 @@ class ContactListsResource(APIResource):
         Args:
             list_name: The contact list's name.
         """
-        result = await self._client.request(
-            _CREATE_CONTACT_LIST,
-            body=build_body(
-                _CREATE_CONTACT_LIST,
-                models.ContactListFields,
-                {"list_name": list_name},
-            ),
-            cast_to=models.ContactList,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CREATE_CONTACT_LIST,
+            body={"list_name": list_name},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.ContactList", result)
 
     async def delete(
         self,
@@ -118,11 +70,12 @@ class ContactListsResource(APIResource):
         Args:
             list_id: The contact list's id.
         """
-        return await self._client.request(
-            _DELETE_CONTACT_LIST,
-            path_params={"list_id": list_id},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.DELETE_CONTACT_LIST,
+            path={"list_id": list_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def export_contacts(
@@ -145,14 +98,14 @@ class ContactListsResource(APIResource):
             list_id: The id of the contact list to export.
             filename: Name to give the exported file; it must end in .csv (003), e.g. contacts_export.csv.
         """
-        result = await self._client.request(
-            _EXPORT_CONTACT_LIST,
-            path_params={"list_id": list_id},
+        return await self._request(
+            _operations.EXPORT_CONTACT_LIST,
+            path={"list_id": list_id},
             query={"filename": filename},
-            cast_to=models.ExportFile,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.ExportFile", result)
 
     async def get(
         self,
@@ -171,13 +124,13 @@ class ContactListsResource(APIResource):
         Args:
             list_id: The contact list's id.
         """
-        result = await self._client.request(
-            _GET_CONTACT_LIST,
-            path_params={"list_id": list_id},
-            cast_to=models.ContactList,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_CONTACT_LIST,
+            path={"list_id": list_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.ContactList", result)
 
     async def import_contacts(
         self,
@@ -204,18 +157,14 @@ class ContactListsResource(APIResource):
                 address_line_2, address_city, address_state, address_postal_code, address_country, custom_1
                 … custom_4.
         """
-        result = await self._client.request(
-            _IMPORT_CONTACTS,
-            path_params={"list_id": list_id},
-            body=build_body(
-                _IMPORT_CONTACTS,
-                models.ContactImportRequest,
-                {"file_url": file_url, "field_order": field_order},
-            ),
-            cast_to=models.ContactImportResult,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.IMPORT_CONTACTS,
+            path={"list_id": list_id},
+            body={"file_url": file_url, "field_order": field_order},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.ContactImportResult", result)
 
     async def import_fields(
         self,
@@ -235,13 +184,13 @@ class ContactListsResource(APIResource):
         Args:
             list_id: The contact list's id.
         """
-        result = await self._client.request(
-            _LIST_CONTACT_LIST_IMPORT_FIELDS,
-            path_params={"list_id": list_id},
-            cast_to=builtins.list[models.ContactListImportField],
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.LIST_CONTACT_LIST_IMPORT_FIELDS,
+            path={"list_id": list_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("builtins.list[models.ContactListImportField]", result)
 
     def list(
         self,
@@ -251,7 +200,7 @@ class ContactListsResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.ContactList]:
+    ) -> AsyncPager[Page[models.ContactList], models.ContactList]:
         """View Lists
 
         The account's contact lists, a page at a time.
@@ -262,12 +211,12 @@ class ContactListsResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_CONTACT_LISTS,
-            models.ContactList,
+        return self._paginate(
+            _operations.LIST_CONTACT_LISTS,
             query={"page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def preview_import(
@@ -290,18 +239,14 @@ class ContactListsResource(APIResource):
             list_id: The id of the contact list the file is meant for.
             file_url: Public URL of the CSV file.
         """
-        result = await self._client.request(
-            _PREVIEW_CONTACT_LIST_IMPORT,
-            path_params={"list_id": list_id},
-            body=build_body(
-                _PREVIEW_CONTACT_LIST_IMPORT,
-                models.ContactListImportPreviewRequest,
-                {"file_url": file_url},
-            ),
-            cast_to=models.ContactListImportPreview,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.PREVIEW_CONTACT_LIST_IMPORT,
+            path={"list_id": list_id},
+            body={"file_url": file_url},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.ContactListImportPreview", result)
 
     async def remove_duplicates(
         self,
@@ -324,18 +269,14 @@ class ContactListsResource(APIResource):
             fields: Names of contact fields (e.g. phone_number, first_name, last_name, fax_number,
                 address_country); contacts equal in all of them count as duplicates.
         """
-        result = await self._client.request(
-            _REMOVE_DUPLICATE_CONTACTS,
-            path_params={"list_id": list_id},
-            body=build_body(
-                _REMOVE_DUPLICATE_CONTACTS,
-                models.RemoveDuplicatesRequest,
-                {"fields": fields},
-            ),
-            cast_to=models.RemoveDuplicatesResult,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.REMOVE_DUPLICATE_CONTACTS,
+            path={"list_id": list_id},
+            body={"fields": fields},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.RemoveDuplicatesResult", result)
 
     async def update(
         self,
@@ -356,18 +297,14 @@ class ContactListsResource(APIResource):
             list_id: The contact list's id.
             list_name: The contact list's name.
         """
-        result = await self._client.request(
-            _UPDATE_CONTACT_LIST,
-            path_params={"list_id": list_id},
-            body=build_body(
-                _UPDATE_CONTACT_LIST,
-                models.ContactListFields,
-                {"list_name": list_name},
-            ),
-            cast_to=models.ContactList,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.UPDATE_CONTACT_LIST,
+            path={"list_id": list_id},
+            body={"list_name": list_name},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.ContactList", result)
 
 
 class ContactListsResourceWithRawResponse:
@@ -375,13 +312,14 @@ class ContactListsResourceWithRawResponse:
 
     def __init__(self, resource: ContactListsResource) -> None:
         self._resource = resource
-        self.create = to_raw_response_wrapper(resource.create)
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.export_contacts = to_raw_response_wrapper(resource.export_contacts)
-        self.get = to_raw_response_wrapper(resource.get)
-        self.import_contacts = to_raw_response_wrapper(resource.import_contacts)
-        self.import_fields = to_raw_response_wrapper(resource.import_fields)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.preview_import = to_raw_response_wrapper(resource.preview_import)
-        self.remove_duplicates = to_raw_response_wrapper(resource.remove_duplicates)
-        self.update = to_raw_response_wrapper(resource.update)
+        raw = ContactListsResource(resource._client, raw=True)
+        self.create = to_raw_response_wrapper(raw.create)
+        self.delete = to_raw_response_wrapper(raw.delete)
+        self.export_contacts = to_raw_response_wrapper(raw.export_contacts)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.import_contacts = to_raw_response_wrapper(raw.import_contacts)
+        self.import_fields = to_raw_response_wrapper(raw.import_fields)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.preview_import = to_raw_response_wrapper(raw.preview_import)
+        self.remove_duplicates = to_raw_response_wrapper(raw.remove_duplicates)
+        self.update = to_raw_response_wrapper(raw.update)

@@ -2,80 +2,21 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, cast
+from typing import TYPE_CHECKING
 
-from ..._base_client import Operation, RequestOptions, Timeout, build_body
-from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_COPY_CONTACT = Operation(
-    "contacts.copy",
-    "PUT",
-    "/lists/{from_list_id}/contacts/{contact_id}/copy/{to_list_id}",
-    idempotent=False,
-    parameters={"from_list_id": "integer", "contact_id": "integer", "to_list_id": "integer"},
-)
-_CREATE_CONTACT = Operation(
-    "contacts.create",
-    "POST",
-    "/lists/{list_id}/contacts",
-    idempotent=False,
-    parameters={"list_id": "integer"},
-)
-_DELETE_CONTACT = Operation(
-    "contacts.delete",
-    "DELETE",
-    "/lists/{list_id}/contacts/{contact_id}",
-    idempotent=True,
-    parameters={"list_id": "integer", "contact_id": "integer"},
-)
-_GET_CONTACT = Operation(
-    "contacts.get",
-    "GET",
-    "/lists/{list_id}/contacts/{contact_id}",
-    idempotent=True,
-    parameters={"list_id": "integer", "contact_id": "integer"},
-)
-_LIST_CONTACTS = Operation(
-    "contacts.list",
-    "GET",
-    "/lists/{list_id}/contacts",
-    idempotent=True,
-    parameters={"list_id": "integer", "page": "integer", "limit": "integer", "updated_after": "integer"},
-)
-_REMOVE_OPTED_OUT_CONTACTS = Operation(
-    "contacts.remove_opted_out",
-    "PUT",
-    "/lists/{list_id}/remove-opted-out-contacts/{opt_out_list_id}",
-    idempotent=True,
-    parameters={"list_id": "integer", "opt_out_list_id": "integer"},
-)
-_LIST_CONTACT_SUGGESTIONS = Operation(
-    "contacts.suggestions",
-    "GET",
-    "/contact-suggestions",
-    idempotent=True,
-    parameters={"page": "integer", "limit": "integer"},
-)
-_TRANSFER_CONTACT = Operation(
-    "contacts.transfer",
-    "PUT",
-    "/lists/{from_list_id}/contacts/{contact_id}/transfer/{to_list_id}",
-    idempotent=False,
-    parameters={"from_list_id": "integer", "contact_id": "integer", "to_list_id": "integer"},
-)
-_UPDATE_CONTACT = Operation(
-    "contacts.update",
-    "PUT",
-    "/lists/{list_id}/contacts/{contact_id}",
-    idempotent=True,
-    parameters={"list_id": "integer", "contact_id": "integer"},
-)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    from collections.abc import Mapping
+    from typing import Any
+
+    from ..._base_client import Timeout
+    from ..._pagination import AsyncPager, Page
+    from .. import models
 
 
 class ContactsResource(APIResource):
@@ -107,13 +48,13 @@ class ContactsResource(APIResource):
             contact_id: The contact's id.
             to_list_id: The id of the contact list to copy the contact to.
         """
-        result = await self._client.request(
-            _COPY_CONTACT,
-            path_params={"from_list_id": from_list_id, "contact_id": contact_id, "to_list_id": to_list_id},
-            cast_to=models.Contact,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.COPY_CONTACT,
+            path={"from_list_id": from_list_id, "contact_id": contact_id, "to_list_id": to_list_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.Contact", result)
 
     async def create(
         self,
@@ -164,35 +105,31 @@ class ContactsResource(APIResource):
             custom_3: Custom field 3.
             custom_4: Custom field 4.
         """
-        result = await self._client.request(
-            _CREATE_CONTACT,
-            path_params={"list_id": list_id},
-            body=build_body(
-                _CREATE_CONTACT,
-                models.ContactFields,
-                {
-                    "phone_number": phone_number,
-                    "email": email,
-                    "fax_number": fax_number,
-                    "first_name": first_name,
-                    "last_name": last_name,
-                    "organization_name": organization_name,
-                    "address_line_1": address_line_1,
-                    "address_line_2": address_line_2,
-                    "address_city": address_city,
-                    "address_state": address_state,
-                    "address_postal_code": address_postal_code,
-                    "address_country": address_country,
-                    "custom_1": custom_1,
-                    "custom_2": custom_2,
-                    "custom_3": custom_3,
-                    "custom_4": custom_4,
-                },
-            ),
-            cast_to=models.Contact,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CREATE_CONTACT,
+            path={"list_id": list_id},
+            body={
+                "phone_number": phone_number,
+                "email": email,
+                "fax_number": fax_number,
+                "first_name": first_name,
+                "last_name": last_name,
+                "organization_name": organization_name,
+                "address_line_1": address_line_1,
+                "address_line_2": address_line_2,
+                "address_city": address_city,
+                "address_state": address_state,
+                "address_postal_code": address_postal_code,
+                "address_country": address_country,
+                "custom_1": custom_1,
+                "custom_2": custom_2,
+                "custom_3": custom_3,
+                "custom_4": custom_4,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.Contact", result)
 
     async def delete(
         self,
@@ -213,11 +150,12 @@ class ContactsResource(APIResource):
             list_id: The id of the contact list holding the contact.
             contact_id: The contact's id.
         """
-        return await self._client.request(
-            _DELETE_CONTACT,
-            path_params={"list_id": list_id, "contact_id": contact_id},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.DELETE_CONTACT,
+            path={"list_id": list_id, "contact_id": contact_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def get(
@@ -239,13 +177,13 @@ class ContactsResource(APIResource):
             list_id: The id of the contact list holding the contact.
             contact_id: The contact's id.
         """
-        result = await self._client.request(
-            _GET_CONTACT,
-            path_params={"list_id": list_id, "contact_id": contact_id},
-            cast_to=models.Contact,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_CONTACT,
+            path={"list_id": list_id, "contact_id": contact_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.Contact", result)
 
     def list(
         self,
@@ -257,7 +195,7 @@ class ContactsResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.Contact]:
+    ) -> AsyncPager[Page[models.Contact], models.Contact]:
         """View List Contacts
 
         The contacts in a contact list, a page at a time.
@@ -270,13 +208,13 @@ class ContactsResource(APIResource):
             limit: Number of records per page.
             updated_after: Only contacts updated after this time (Unix time in seconds).
         """
-        return AsyncPager(
-            self._client,
-            _LIST_CONTACTS,
-            models.Contact,
-            path_params={"list_id": list_id},
+        return self._paginate(
+            _operations.LIST_CONTACTS,
+            path={"list_id": list_id},
             query={"page": page, "limit": limit, "updated_after": updated_after},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def remove_opted_out(
@@ -299,13 +237,13 @@ class ContactsResource(APIResource):
             list_id: The id of the contact list to clean.
             opt_out_list_id: The id of the opt-out list to compare against.
         """
-        result = await self._client.request(
-            _REMOVE_OPTED_OUT_CONTACTS,
-            path_params={"list_id": list_id, "opt_out_list_id": opt_out_list_id},
-            cast_to=models.RemovedContacts,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.REMOVE_OPTED_OUT_CONTACTS,
+            path={"list_id": list_id, "opt_out_list_id": opt_out_list_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.RemovedContacts", result)
 
     def suggestions(
         self,
@@ -315,7 +253,7 @@ class ContactsResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.Contact]:
+    ) -> AsyncPager[Page[models.Contact], models.Contact]:
         """Get Contact Suggestions
 
         Suggested contacts from the account's contact lists (each with the list it is in), a page at a time.
@@ -326,12 +264,12 @@ class ContactsResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_CONTACT_SUGGESTIONS,
-            models.Contact,
+        return self._paginate(
+            _operations.LIST_CONTACT_SUGGESTIONS,
             query={"page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def transfer(
@@ -355,13 +293,13 @@ class ContactsResource(APIResource):
             contact_id: The contact's id.
             to_list_id: The id of the contact list to move the contact to.
         """
-        result = await self._client.request(
-            _TRANSFER_CONTACT,
-            path_params={"from_list_id": from_list_id, "contact_id": contact_id, "to_list_id": to_list_id},
-            cast_to=models.Contact,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.TRANSFER_CONTACT,
+            path={"from_list_id": from_list_id, "contact_id": contact_id, "to_list_id": to_list_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.Contact", result)
 
     async def update(
         self,
@@ -415,35 +353,31 @@ class ContactsResource(APIResource):
             custom_3: Custom field 3.
             custom_4: Custom field 4.
         """
-        result = await self._client.request(
-            _UPDATE_CONTACT,
-            path_params={"list_id": list_id, "contact_id": contact_id},
-            body=build_body(
-                _UPDATE_CONTACT,
-                models.ContactFields,
-                {
-                    "phone_number": phone_number,
-                    "email": email,
-                    "fax_number": fax_number,
-                    "first_name": first_name,
-                    "last_name": last_name,
-                    "organization_name": organization_name,
-                    "address_line_1": address_line_1,
-                    "address_line_2": address_line_2,
-                    "address_city": address_city,
-                    "address_state": address_state,
-                    "address_postal_code": address_postal_code,
-                    "address_country": address_country,
-                    "custom_1": custom_1,
-                    "custom_2": custom_2,
-                    "custom_3": custom_3,
-                    "custom_4": custom_4,
-                },
-            ),
-            cast_to=models.Contact,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.UPDATE_CONTACT,
+            path={"list_id": list_id, "contact_id": contact_id},
+            body={
+                "phone_number": phone_number,
+                "email": email,
+                "fax_number": fax_number,
+                "first_name": first_name,
+                "last_name": last_name,
+                "organization_name": organization_name,
+                "address_line_1": address_line_1,
+                "address_line_2": address_line_2,
+                "address_city": address_city,
+                "address_state": address_state,
+                "address_postal_code": address_postal_code,
+                "address_country": address_country,
+                "custom_1": custom_1,
+                "custom_2": custom_2,
+                "custom_3": custom_3,
+                "custom_4": custom_4,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.Contact", result)
 
 
 class ContactsResourceWithRawResponse:
@@ -451,12 +385,13 @@ class ContactsResourceWithRawResponse:
 
     def __init__(self, resource: ContactsResource) -> None:
         self._resource = resource
-        self.copy = to_raw_response_wrapper(resource.copy)
-        self.create = to_raw_response_wrapper(resource.create)
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.remove_opted_out = to_raw_response_wrapper(resource.remove_opted_out)
-        self.suggestions = to_raw_response_wrapper(resource.suggestions)
-        self.transfer = to_raw_response_wrapper(resource.transfer)
-        self.update = to_raw_response_wrapper(resource.update)
+        raw = ContactsResource(resource._client, raw=True)
+        self.copy = to_raw_response_wrapper(raw.copy)
+        self.create = to_raw_response_wrapper(raw.create)
+        self.delete = to_raw_response_wrapper(raw.delete)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.remove_opted_out = to_raw_response_wrapper(raw.remove_opted_out)
+        self.suggestions = to_raw_response_wrapper(raw.suggestions)
+        self.transfer = to_raw_response_wrapper(raw.transfer)
+        self.update = to_raw_response_wrapper(raw.update)

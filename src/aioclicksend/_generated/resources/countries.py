@@ -2,25 +2,20 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-import builtins
-from collections.abc import Mapping
 from functools import cached_property
-from typing import cast
+from typing import TYPE_CHECKING
 
-from ..._base_client import Operation, RequestOptions, Timeout
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_LIST_COUNTRIES = Operation("countries.list", "GET", "/countries", idempotent=True, auth=False)
-_GET_COUNTRY_PRICING = Operation(
-    "countries.pricing",
-    "GET",
-    "/pricing/{country}",
-    idempotent=True,
-    parameters={"country": "string", "currency": "string"},
-)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    import builtins
+    from collections.abc import Mapping
+
+    from ..._base_client import Timeout
+    from .. import models
 
 
 class CountriesResource(APIResource):
@@ -44,12 +39,12 @@ class CountriesResource(APIResource):
 
         ``GET /countries``
         """
-        result = await self._client.request(
-            _LIST_COUNTRIES,
-            cast_to=builtins.list[models.CountryEntry],
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.LIST_COUNTRIES,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("builtins.list[models.CountryEntry]", result)
 
     async def pricing(
         self,
@@ -71,14 +66,14 @@ class CountriesResource(APIResource):
             country: Two-letter country code (ISO 3166), e.g. US, AU, GB.
             currency: Three-letter currency code (ISO 4217) to give the prices in, e.g. USD, AUD, EUR.
         """
-        result = await self._client.request(
-            _GET_COUNTRY_PRICING,
-            path_params={"country": country},
+        return await self._request(
+            _operations.GET_COUNTRY_PRICING,
+            path={"country": country},
             query={"currency": currency},
-            cast_to=models.CountryPricing,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.CountryPricing", result)
 
 
 class CountriesResourceWithRawResponse:
@@ -86,5 +81,6 @@ class CountriesResourceWithRawResponse:
 
     def __init__(self, resource: CountriesResource) -> None:
         self._resource = resource
-        self.list = to_raw_response_wrapper(resource.list)
-        self.pricing = to_raw_response_wrapper(resource.pricing)
+        raw = CountriesResource(resource._client, raw=True)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.pricing = to_raw_response_wrapper(raw.pricing)

@@ -2,25 +2,20 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
-from typing import cast
+from typing import TYPE_CHECKING
 
-from ..._base_client import Operation, RequestOptions, Timeout, build_body
-from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_CREATE_DELIVERY_ISSUE = Operation("delivery_issues.create", "POST", "/delivery-issues", idempotent=False)
-_LIST_DELIVERY_ISSUES = Operation(
-    "delivery_issues.list",
-    "GET",
-    "/delivery-issues",
-    idempotent=True,
-    parameters={"page": "integer", "limit": "integer"},
-)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    from collections.abc import Mapping
+
+    from ..._base_client import Timeout
+    from ..._pagination import AsyncPager, Page
+    from .. import models
 
 
 class DeliveryIssuesResource(APIResource):
@@ -58,23 +53,19 @@ class DeliveryIssuesResource(APIResource):
             message_id: The message_id of the message the issue is about; optional.
             client_comments: Your comments; optional.
         """
-        result = await self._client.request(
-            _CREATE_DELIVERY_ISSUE,
-            body=build_body(
-                _CREATE_DELIVERY_ISSUE,
-                models.DeliveryIssueRequest,
-                {
-                    "type": type,
-                    "description": description,
-                    "email_address": email_address,
-                    "message_id": message_id,
-                    "client_comments": client_comments,
-                },
-            ),
-            cast_to=models.DeliveryIssue,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CREATE_DELIVERY_ISSUE,
+            body={
+                "type": type,
+                "description": description,
+                "email_address": email_address,
+                "message_id": message_id,
+                "client_comments": client_comments,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.DeliveryIssue", result)
 
     def list(
         self,
@@ -84,7 +75,7 @@ class DeliveryIssuesResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.DeliveryIssue]:
+    ) -> AsyncPager[Page[models.DeliveryIssue], models.DeliveryIssue]:
         """Delivery Issues
 
         List the delivery issues you have reported, with their status and support's comments.
@@ -95,12 +86,12 @@ class DeliveryIssuesResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_DELIVERY_ISSUES,
-            models.DeliveryIssue,
+        return self._paginate(
+            _operations.LIST_DELIVERY_ISSUES,
             query={"page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
 
@@ -109,5 +100,6 @@ class DeliveryIssuesResourceWithRawResponse:
 
     def __init__(self, resource: DeliveryIssuesResource) -> None:
         self._resource = resource
-        self.create = to_raw_response_wrapper(resource.create)
-        self.list = to_raw_response_wrapper(resource.list)
+        raw = DeliveryIssuesResource(resource._client, raw=True)
+        self.create = to_raw_response_wrapper(raw.create)
+        self.list = to_raw_response_wrapper(raw.list)

@@ -2,136 +2,22 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-import builtins
-from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any, cast
+from typing import TYPE_CHECKING
 
-from ..._base_client import Operation, RequestOptions, Timeout, build_body
-from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_CALCULATE_EMAIL_PRICE = Operation("email.price", "POST", "/email/price", idempotent=True)
-_SEND_EMAIL = Operation("email.send", "POST", "/email/send", idempotent=False)
-_CREATE_ALLOWED_EMAIL_ADDRESS = Operation(
-    "email.addresses.create", "POST", "/email/addresses", idempotent=False
-)
-_DELETE_ALLOWED_EMAIL_ADDRESS = Operation(
-    "email.addresses.delete",
-    "DELETE",
-    "/email/addresses/{email_address_id}",
-    idempotent=True,
-    parameters={"email_address_id": "integer"},
-)
-_GET_ALLOWED_EMAIL_ADDRESS = Operation(
-    "email.addresses.get",
-    "GET",
-    "/email/addresses/{email_address_id}",
-    idempotent=True,
-    parameters={"email_address_id": "integer"},
-)
-_LIST_ALLOWED_EMAIL_ADDRESSES = Operation(
-    "email.addresses.list",
-    "GET",
-    "/email/addresses",
-    idempotent=True,
-    parameters={"page": "integer", "limit": "integer"},
-)
-_SEND_EMAIL_VERIFICATION_TOKEN = Operation(
-    "email.addresses.send_verification",
-    "PUT",
-    "/email/address-verify/{email_address_id}/send",
-    idempotent=False,
-    parameters={"email_address_id": "integer"},
-)
-_VERIFY_ALLOWED_EMAIL_ADDRESS = Operation(
-    "email.addresses.verify",
-    "PUT",
-    "/email/address-verify/{email_address_id}/verify/{activation_token}",
-    idempotent=True,
-    parameters={"email_address_id": "integer", "activation_token": "string"},
-)
-_EXPORT_EMAIL_HISTORY = Operation(
-    "email.history.export",
-    "GET",
-    "/email/history/export",
-    idempotent=True,
-    parameters={"filename": "string", "date_from": "integer", "date_to": "integer"},
-)
-_LIST_EMAIL_HISTORY = Operation(
-    "email.history.list",
-    "GET",
-    "/email/history",
-    idempotent=True,
-    parameters={"date_from": "integer", "date_to": "integer", "page": "integer", "limit": "integer"},
-)
-_GET_EMAIL_MASTER_TEMPLATE = Operation(
-    "email.master_templates.get",
-    "GET",
-    "/email/master-templates/{template_id}",
-    idempotent=True,
-    parameters={"template_id": "integer"},
-)
-_LIST_EMAIL_MASTER_TEMPLATES = Operation(
-    "email.master_templates.list",
-    "GET",
-    "/email/master-templates",
-    idempotent=True,
-    parameters={"page": "integer", "limit": "integer"},
-)
-_GET_EMAIL_TEMPLATE_CATEGORY = Operation(
-    "email.template_categories.get",
-    "GET",
-    "/email/master-templates-categories/{category_id}",
-    idempotent=True,
-    parameters={"category_id": "integer"},
-)
-_LIST_EMAIL_TEMPLATE_CATEGORIES = Operation(
-    "email.template_categories.list",
-    "GET",
-    "/email/master-templates-categories",
-    idempotent=True,
-    parameters={"page": "integer", "limit": "integer"},
-)
-_LIST_EMAIL_TEMPLATE_CATEGORY_TEMPLATES = Operation(
-    "email.template_categories.templates",
-    "GET",
-    "/email/master-templates-categories/{category_id}/master-templates",
-    idempotent=True,
-    parameters={"category_id": "integer", "page": "integer", "limit": "integer"},
-)
-_CREATE_EMAIL_TEMPLATE = Operation("email.templates.create", "POST", "/email/templates", idempotent=False)
-_DELETE_EMAIL_TEMPLATE = Operation(
-    "email.templates.delete",
-    "DELETE",
-    "/email/templates/{template_id}",
-    idempotent=True,
-    parameters={"template_id": "integer"},
-)
-_GET_EMAIL_TEMPLATE = Operation(
-    "email.templates.get",
-    "GET",
-    "/email/templates/{template_id}",
-    idempotent=True,
-    parameters={"template_id": "integer"},
-)
-_LIST_EMAIL_TEMPLATES = Operation(
-    "email.templates.list",
-    "GET",
-    "/email/templates",
-    idempotent=True,
-    parameters={"page": "integer", "limit": "integer"},
-)
-_UPDATE_EMAIL_TEMPLATE = Operation(
-    "email.templates.update",
-    "PUT",
-    "/email/templates/{template_id}",
-    idempotent=True,
-    parameters={"template_id": "integer"},
-)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    import builtins
+    from collections.abc import Mapping, Sequence
+    from typing import Any
+
+    from ..._base_client import Timeout
+    from ..._pagination import AsyncPager, Page
+    from .. import models
 
 
 class EmailResource(APIResource):
@@ -139,23 +25,23 @@ class EmailResource(APIResource):
 
     @cached_property
     def addresses(self) -> EmailAddressesResource:
-        return EmailAddressesResource(self._client)
+        return EmailAddressesResource(self._client, raw=self._raw)
 
     @cached_property
     def history(self) -> EmailHistoryResource:
-        return EmailHistoryResource(self._client)
+        return EmailHistoryResource(self._client, raw=self._raw)
 
     @cached_property
     def master_templates(self) -> EmailMasterTemplatesResource:
-        return EmailMasterTemplatesResource(self._client)
+        return EmailMasterTemplatesResource(self._client, raw=self._raw)
 
     @cached_property
     def template_categories(self) -> EmailTemplateCategoriesResource:
-        return EmailTemplateCategoriesResource(self._client)
+        return EmailTemplateCategoriesResource(self._client, raw=self._raw)
 
     @cached_property
     def templates(self) -> EmailTemplatesResource:
-        return EmailTemplatesResource(self._client)
+        return EmailTemplatesResource(self._client, raw=self._raw)
 
     @cached_property
     def with_raw_response(self) -> EmailResourceWithRawResponse:
@@ -194,26 +80,22 @@ class EmailResource(APIResource):
             attachments: Files to attach.
             schedule: Unix time to send at; leave out to send now.
         """
-        result = await self._client.request(
-            _CALCULATE_EMAIL_PRICE,
-            body=build_body(
-                _CALCULATE_EMAIL_PRICE,
-                models.EmailSendRequest,
-                {
-                    "to": to,
-                    "from": from_,
-                    "body": body,
-                    "cc": cc,
-                    "bcc": bcc,
-                    "subject": subject,
-                    "attachments": attachments,
-                    "schedule": schedule,
-                },
-            ),
-            cast_to=models.EmailPrice,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CALCULATE_EMAIL_PRICE,
+            body={
+                "to": to,
+                "from": from_,
+                "body": body,
+                "cc": cc,
+                "bcc": bcc,
+                "subject": subject,
+                "attachments": attachments,
+                "schedule": schedule,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailPrice", result)
 
     async def send(
         self,
@@ -248,26 +130,22 @@ class EmailResource(APIResource):
             attachments: Files to attach.
             schedule: Unix time to send at; leave out to send now.
         """
-        result = await self._client.request(
-            _SEND_EMAIL,
-            body=build_body(
-                _SEND_EMAIL,
-                models.EmailSendRequest,
-                {
-                    "to": to,
-                    "from": from_,
-                    "body": body,
-                    "cc": cc,
-                    "bcc": bcc,
-                    "subject": subject,
-                    "attachments": attachments,
-                    "schedule": schedule,
-                },
-            ),
-            cast_to=models.EmailMessage,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.SEND_EMAIL,
+            body={
+                "to": to,
+                "from": from_,
+                "body": body,
+                "cc": cc,
+                "bcc": bcc,
+                "subject": subject,
+                "attachments": attachments,
+                "schedule": schedule,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailMessage", result)
 
 
 class EmailResourceWithRawResponse:
@@ -275,8 +153,9 @@ class EmailResourceWithRawResponse:
 
     def __init__(self, resource: EmailResource) -> None:
         self._resource = resource
-        self.price = to_raw_response_wrapper(resource.price)
-        self.send = to_raw_response_wrapper(resource.send)
+        raw = EmailResource(resource._client, raw=True)
+        self.price = to_raw_response_wrapper(raw.price)
+        self.send = to_raw_response_wrapper(raw.send)
 
     @cached_property
     def addresses(self) -> EmailAddressesResourceWithRawResponse:
@@ -325,17 +204,13 @@ class EmailAddressesResource(APIResource):
         Args:
             email_address: The email address to allow; it has to be verified before use.
         """
-        result = await self._client.request(
-            _CREATE_ALLOWED_EMAIL_ADDRESS,
-            body=build_body(
-                _CREATE_ALLOWED_EMAIL_ADDRESS,
-                models.EmailAllowedAddressCreate,
-                {"email_address": email_address},
-            ),
-            cast_to=models.EmailAllowedAddress,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CREATE_ALLOWED_EMAIL_ADDRESS,
+            body={"email_address": email_address},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailAllowedAddress", result)
 
     async def delete(
         self,
@@ -354,11 +229,12 @@ class EmailAddressesResource(APIResource):
         Args:
             email_address_id: The allowed email address's id.
         """
-        return await self._client.request(
-            _DELETE_ALLOWED_EMAIL_ADDRESS,
-            path_params={"email_address_id": email_address_id},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.DELETE_ALLOWED_EMAIL_ADDRESS,
+            path={"email_address_id": email_address_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def get(
@@ -378,13 +254,13 @@ class EmailAddressesResource(APIResource):
         Args:
             email_address_id: The allowed email address's id.
         """
-        result = await self._client.request(
-            _GET_ALLOWED_EMAIL_ADDRESS,
-            path_params={"email_address_id": email_address_id},
-            cast_to=models.EmailAllowedAddress,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_ALLOWED_EMAIL_ADDRESS,
+            path={"email_address_id": email_address_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailAllowedAddress", result)
 
     def list(
         self,
@@ -394,7 +270,7 @@ class EmailAddressesResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.EmailAllowedAddress]:
+    ) -> AsyncPager[Page[models.EmailAllowedAddress], models.EmailAllowedAddress]:
         """View Allowed Email Addresses
 
         The email addresses you may send email from, and whether each is verified.
@@ -405,12 +281,12 @@ class EmailAddressesResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_ALLOWED_EMAIL_ADDRESSES,
-            models.EmailAllowedAddress,
+        return self._paginate(
+            _operations.LIST_ALLOWED_EMAIL_ADDRESSES,
             query={"page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def send_verification(
@@ -431,11 +307,12 @@ class EmailAddressesResource(APIResource):
         Args:
             email_address_id: The allowed email address's id.
         """
-        return await self._client.request(
-            _SEND_EMAIL_VERIFICATION_TOKEN,
-            path_params={"email_address_id": email_address_id},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.SEND_EMAIL_VERIFICATION_TOKEN,
+            path={"email_address_id": email_address_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def verify(
@@ -458,13 +335,13 @@ class EmailAddressesResource(APIResource):
             email_address_id: The allowed email address's id.
             activation_token: The token emailed to the address, e.g. C3395F04-F2CA-4BD5-A2B5-5A96D598A7F0.
         """
-        result = await self._client.request(
-            _VERIFY_ALLOWED_EMAIL_ADDRESS,
-            path_params={"email_address_id": email_address_id, "activation_token": activation_token},
-            cast_to=models.EmailAllowedAddress,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.VERIFY_ALLOWED_EMAIL_ADDRESS,
+            path={"email_address_id": email_address_id, "activation_token": activation_token},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailAllowedAddress", result)
 
 
 class EmailAddressesResourceWithRawResponse:
@@ -472,12 +349,13 @@ class EmailAddressesResourceWithRawResponse:
 
     def __init__(self, resource: EmailAddressesResource) -> None:
         self._resource = resource
-        self.create = to_raw_response_wrapper(resource.create)
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.send_verification = to_raw_response_wrapper(resource.send_verification)
-        self.verify = to_raw_response_wrapper(resource.verify)
+        raw = EmailAddressesResource(resource._client, raw=True)
+        self.create = to_raw_response_wrapper(raw.create)
+        self.delete = to_raw_response_wrapper(raw.delete)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.send_verification = to_raw_response_wrapper(raw.send_verification)
+        self.verify = to_raw_response_wrapper(raw.verify)
 
 
 class EmailHistoryResource(APIResource):
@@ -510,13 +388,13 @@ class EmailHistoryResource(APIResource):
             date_from: Only emails from this Unix time on, e.g. 1436849372.
             date_to: Only emails up to this Unix time, e.g. 1436879372.
         """
-        result = await self._client.request(
-            _EXPORT_EMAIL_HISTORY,
+        return await self._request(
+            _operations.EXPORT_EMAIL_HISTORY,
             query={"filename": filename, "date_from": date_from, "date_to": date_to},
-            cast_to=models.ExportFile,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.ExportFile", result)
 
     def list(
         self,
@@ -528,7 +406,7 @@ class EmailHistoryResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.EmailMessage]:
+    ) -> AsyncPager[Page[models.EmailMessage], models.EmailMessage]:
         """View Email History
 
         The transactional emails the account has sent, a page at a time; optionally only those between
@@ -542,12 +420,12 @@ class EmailHistoryResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_EMAIL_HISTORY,
-            models.EmailMessage,
+        return self._paginate(
+            _operations.LIST_EMAIL_HISTORY,
             query={"date_from": date_from, "date_to": date_to, "page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
 
@@ -556,8 +434,9 @@ class EmailHistoryResourceWithRawResponse:
 
     def __init__(self, resource: EmailHistoryResource) -> None:
         self._resource = resource
-        self.export = to_raw_response_wrapper(resource.export)
-        self.list = to_raw_response_wrapper(resource.list)
+        raw = EmailHistoryResource(resource._client, raw=True)
+        self.export = to_raw_response_wrapper(raw.export)
+        self.list = to_raw_response_wrapper(raw.list)
 
 
 class EmailMasterTemplatesResource(APIResource):
@@ -585,13 +464,13 @@ class EmailMasterTemplatesResource(APIResource):
         Args:
             template_id: The master template's id (its template_id_master).
         """
-        result = await self._client.request(
-            _GET_EMAIL_MASTER_TEMPLATE,
-            path_params={"template_id": template_id},
-            cast_to=models.EmailMasterTemplate,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_EMAIL_MASTER_TEMPLATE,
+            path={"template_id": template_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailMasterTemplate", result)
 
     async def list(
         self,
@@ -613,13 +492,13 @@ class EmailMasterTemplatesResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        result = await self._client.request(
-            _LIST_EMAIL_MASTER_TEMPLATES,
+        return await self._request(
+            _operations.LIST_EMAIL_MASTER_TEMPLATES,
             query={"page": page, "limit": limit},
-            cast_to=builtins.list[models.EmailMasterTemplate],
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("builtins.list[models.EmailMasterTemplate]", result)
 
 
 class EmailMasterTemplatesResourceWithRawResponse:
@@ -627,8 +506,9 @@ class EmailMasterTemplatesResourceWithRawResponse:
 
     def __init__(self, resource: EmailMasterTemplatesResource) -> None:
         self._resource = resource
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
+        raw = EmailMasterTemplatesResource(resource._client, raw=True)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)
 
 
 class EmailTemplateCategoriesResource(APIResource):
@@ -656,13 +536,13 @@ class EmailTemplateCategoriesResource(APIResource):
         Args:
             category_id: The category's id.
         """
-        result = await self._client.request(
-            _GET_EMAIL_TEMPLATE_CATEGORY,
-            path_params={"category_id": category_id},
-            cast_to=models.EmailTemplateCategory,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_EMAIL_TEMPLATE_CATEGORY,
+            path={"category_id": category_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailTemplateCategory", result)
 
     async def list(
         self,
@@ -683,13 +563,13 @@ class EmailTemplateCategoriesResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        result = await self._client.request(
-            _LIST_EMAIL_TEMPLATE_CATEGORIES,
+        return await self._request(
+            _operations.LIST_EMAIL_TEMPLATE_CATEGORIES,
             query={"page": page, "limit": limit},
-            cast_to=builtins.list[models.EmailTemplateCategory],
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("builtins.list[models.EmailTemplateCategory]", result)
 
     async def templates(
         self,
@@ -712,14 +592,14 @@ class EmailTemplateCategoriesResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        result = await self._client.request(
-            _LIST_EMAIL_TEMPLATE_CATEGORY_TEMPLATES,
-            path_params={"category_id": category_id},
+        return await self._request(
+            _operations.LIST_EMAIL_TEMPLATE_CATEGORY_TEMPLATES,
+            path={"category_id": category_id},
             query={"page": page, "limit": limit},
-            cast_to=builtins.list[models.EmailMasterTemplate],
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("builtins.list[models.EmailMasterTemplate]", result)
 
 
 class EmailTemplateCategoriesResourceWithRawResponse:
@@ -727,9 +607,10 @@ class EmailTemplateCategoriesResourceWithRawResponse:
 
     def __init__(self, resource: EmailTemplateCategoriesResource) -> None:
         self._resource = resource
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.templates = to_raw_response_wrapper(resource.templates)
+        raw = EmailTemplateCategoriesResource(resource._client, raw=True)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.templates = to_raw_response_wrapper(raw.templates)
 
 
 class EmailTemplatesResource(APIResource):
@@ -759,17 +640,13 @@ class EmailTemplatesResource(APIResource):
             template_name: Name of the new template.
             template_id_master: The id of the master template to clone (see View Master Email Templates).
         """
-        result = await self._client.request(
-            _CREATE_EMAIL_TEMPLATE,
-            body=build_body(
-                _CREATE_EMAIL_TEMPLATE,
-                models.EmailTemplateCreate,
-                {"template_name": template_name, "template_id_master": template_id_master},
-            ),
-            cast_to=models.EmailTemplate,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CREATE_EMAIL_TEMPLATE,
+            body={"template_name": template_name, "template_id_master": template_id_master},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailTemplate", result)
 
     async def delete(
         self,
@@ -788,11 +665,12 @@ class EmailTemplatesResource(APIResource):
         Args:
             template_id: The template's id.
         """
-        return await self._client.request(
-            _DELETE_EMAIL_TEMPLATE,
-            path_params={"template_id": template_id},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.DELETE_EMAIL_TEMPLATE,
+            path={"template_id": template_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def get(
@@ -812,13 +690,13 @@ class EmailTemplatesResource(APIResource):
         Args:
             template_id: The template's id.
         """
-        result = await self._client.request(
-            _GET_EMAIL_TEMPLATE,
-            path_params={"template_id": template_id},
-            cast_to=models.EmailTemplate,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_EMAIL_TEMPLATE,
+            path={"template_id": template_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailTemplate", result)
 
     def list(
         self,
@@ -828,7 +706,7 @@ class EmailTemplatesResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.EmailTemplate]:
+    ) -> AsyncPager[Page[models.EmailTemplate], models.EmailTemplate]:
         """View Email Templates
 
         Your own email templates (ids and names; get one for its body).
@@ -839,12 +717,12 @@ class EmailTemplatesResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_EMAIL_TEMPLATES,
-            models.EmailTemplate,
+        return self._paginate(
+            _operations.LIST_EMAIL_TEMPLATES,
             query={"page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def update(
@@ -868,18 +746,14 @@ class EmailTemplatesResource(APIResource):
             body: The template's HTML body.
             template_name: New name of the template; left out, the name is kept.
         """
-        result = await self._client.request(
-            _UPDATE_EMAIL_TEMPLATE,
-            path_params={"template_id": template_id},
-            body=build_body(
-                _UPDATE_EMAIL_TEMPLATE,
-                models.EmailTemplateUpdate,
-                {"body": body, "template_name": template_name},
-            ),
-            cast_to=models.EmailTemplate,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.UPDATE_EMAIL_TEMPLATE,
+            path={"template_id": template_id},
+            body={"body": body, "template_name": template_name},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailTemplate", result)
 
 
 class EmailTemplatesResourceWithRawResponse:
@@ -887,8 +761,9 @@ class EmailTemplatesResourceWithRawResponse:
 
     def __init__(self, resource: EmailTemplatesResource) -> None:
         self._resource = resource
-        self.create = to_raw_response_wrapper(resource.create)
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.update = to_raw_response_wrapper(resource.update)
+        raw = EmailTemplatesResource(resource._client, raw=True)
+        self.create = to_raw_response_wrapper(raw.create)
+        self.delete = to_raw_response_wrapper(raw.delete)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.update = to_raw_response_wrapper(raw.update)

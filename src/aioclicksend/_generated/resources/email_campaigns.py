@@ -2,69 +2,21 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, cast
+from typing import TYPE_CHECKING
 
-from ..._base_client import Operation, RequestOptions, Timeout, build_body
-from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_CANCEL_EMAIL_CAMPAIGN = Operation(
-    "email_campaigns.cancel",
-    "PUT",
-    "/email-campaigns/{email_campaign_id}/cancel",
-    idempotent=True,
-    parameters={"email_campaign_id": "integer"},
-)
-_GET_EMAIL_CAMPAIGN = Operation(
-    "email_campaigns.get",
-    "GET",
-    "/email-campaigns/{email_campaign_id}",
-    idempotent=True,
-    parameters={"email_campaign_id": "integer"},
-)
-_LIST_EMAIL_CAMPAIGNS = Operation(
-    "email_campaigns.list",
-    "GET",
-    "/email-campaigns",
-    idempotent=True,
-    parameters={"page": "integer", "limit": "integer"},
-)
-_CALCULATE_EMAIL_CAMPAIGN_PRICE = Operation(
-    "email_campaigns.price", "POST", "/email-campaigns/price", idempotent=True
-)
-_SEND_EMAIL_CAMPAIGN = Operation("email_campaigns.send", "POST", "/email-campaigns/send", idempotent=False)
-_UPDATE_EMAIL_CAMPAIGN = Operation(
-    "email_campaigns.update",
-    "PUT",
-    "/email-campaigns/{email_campaign_id}",
-    idempotent=True,
-    parameters={"email_campaign_id": "integer"},
-)
-_EXPORT_EMAIL_CAMPAIGN_HISTORY = Operation(
-    "email_campaigns.history.export",
-    "GET",
-    "/email-campaigns/{email_campaign_id}/history/export",
-    idempotent=True,
-    parameters={"email_campaign_id": "integer", "date_from": "integer", "date_to": "integer"},
-)
-_LIST_EMAIL_CAMPAIGN_HISTORY = Operation(
-    "email_campaigns.history.list",
-    "GET",
-    "/email-campaigns/{email_campaign_id}/history",
-    idempotent=True,
-    parameters={
-        "email_campaign_id": "integer",
-        "date_from": "integer",
-        "date_to": "integer",
-        "page": "integer",
-        "limit": "integer",
-    },
-)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    from collections.abc import Mapping
+    from typing import Any
+
+    from ..._base_client import Timeout
+    from ..._pagination import AsyncPager, Page
+    from .. import models
 
 
 class EmailCampaignsResource(APIResource):
@@ -72,7 +24,7 @@ class EmailCampaignsResource(APIResource):
 
     @cached_property
     def history(self) -> EmailCampaignsHistoryResource:
-        return EmailCampaignsHistoryResource(self._client)
+        return EmailCampaignsHistoryResource(self._client, raw=self._raw)
 
     @cached_property
     def with_raw_response(self) -> EmailCampaignsResourceWithRawResponse:
@@ -96,13 +48,13 @@ class EmailCampaignsResource(APIResource):
         Args:
             email_campaign_id: The email campaign's id.
         """
-        result = await self._client.request(
-            _CANCEL_EMAIL_CAMPAIGN,
-            path_params={"email_campaign_id": email_campaign_id},
-            cast_to=models.EmailCampaign,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CANCEL_EMAIL_CAMPAIGN,
+            path={"email_campaign_id": email_campaign_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailCampaign", result)
 
     async def get(
         self,
@@ -121,13 +73,13 @@ class EmailCampaignsResource(APIResource):
         Args:
             email_campaign_id: The email campaign's id.
         """
-        result = await self._client.request(
-            _GET_EMAIL_CAMPAIGN,
-            path_params={"email_campaign_id": email_campaign_id},
-            cast_to=models.EmailCampaign,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_EMAIL_CAMPAIGN,
+            path={"email_campaign_id": email_campaign_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailCampaign", result)
 
     def list(
         self,
@@ -137,7 +89,7 @@ class EmailCampaignsResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.EmailCampaign]:
+    ) -> AsyncPager[Page[models.EmailCampaign], models.EmailCampaign]:
         """View All Email Campaigns
 
         The account's email campaigns, a page at a time.
@@ -148,12 +100,12 @@ class EmailCampaignsResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_EMAIL_CAMPAIGNS,
-            models.EmailCampaign,
+        return self._paginate(
+            _operations.LIST_EMAIL_CAMPAIGNS,
             query={"page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def price(
@@ -188,26 +140,22 @@ class EmailCampaignsResource(APIResource):
             template_id: The id of an email template to use.
             schedule: Unix time to send at; leave out (or 0) to send now.
         """
-        result = await self._client.request(
-            _CALCULATE_EMAIL_CAMPAIGN_PRICE,
-            body=build_body(
-                _CALCULATE_EMAIL_CAMPAIGN_PRICE,
-                models.EmailCampaignFields,
-                {
-                    "name": name,
-                    "subject": subject,
-                    "body": body,
-                    "from_email_address_id": from_email_address_id,
-                    "from_name": from_name,
-                    "list_id": list_id,
-                    "template_id": template_id,
-                    "schedule": schedule,
-                },
-            ),
-            cast_to=models.EmailCampaignSendResult,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CALCULATE_EMAIL_CAMPAIGN_PRICE,
+            body={
+                "name": name,
+                "subject": subject,
+                "body": body,
+                "from_email_address_id": from_email_address_id,
+                "from_name": from_name,
+                "list_id": list_id,
+                "template_id": template_id,
+                "schedule": schedule,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailCampaignSendResult", result)
 
     async def send(
         self,
@@ -242,26 +190,22 @@ class EmailCampaignsResource(APIResource):
             template_id: The id of an email template to use.
             schedule: Unix time to send at; leave out (or 0) to send now.
         """
-        result = await self._client.request(
-            _SEND_EMAIL_CAMPAIGN,
-            body=build_body(
-                _SEND_EMAIL_CAMPAIGN,
-                models.EmailCampaignFields,
-                {
-                    "name": name,
-                    "subject": subject,
-                    "body": body,
-                    "from_email_address_id": from_email_address_id,
-                    "from_name": from_name,
-                    "list_id": list_id,
-                    "template_id": template_id,
-                    "schedule": schedule,
-                },
-            ),
-            cast_to=models.EmailCampaignSendResult,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.SEND_EMAIL_CAMPAIGN,
+            body={
+                "name": name,
+                "subject": subject,
+                "body": body,
+                "from_email_address_id": from_email_address_id,
+                "from_name": from_name,
+                "list_id": list_id,
+                "template_id": template_id,
+                "schedule": schedule,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailCampaignSendResult", result)
 
     async def update(
         self,
@@ -297,27 +241,23 @@ class EmailCampaignsResource(APIResource):
             template_id: The id of an email template to use.
             schedule: Unix time to send at; leave out (or 0) to send now.
         """
-        result = await self._client.request(
-            _UPDATE_EMAIL_CAMPAIGN,
-            path_params={"email_campaign_id": email_campaign_id},
-            body=build_body(
-                _UPDATE_EMAIL_CAMPAIGN,
-                models.EmailCampaignFields,
-                {
-                    "name": name,
-                    "subject": subject,
-                    "body": body,
-                    "from_email_address_id": from_email_address_id,
-                    "from_name": from_name,
-                    "list_id": list_id,
-                    "template_id": template_id,
-                    "schedule": schedule,
-                },
-            ),
-            cast_to=models.EmailCampaign,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.UPDATE_EMAIL_CAMPAIGN,
+            path={"email_campaign_id": email_campaign_id},
+            body={
+                "name": name,
+                "subject": subject,
+                "body": body,
+                "from_email_address_id": from_email_address_id,
+                "from_name": from_name,
+                "list_id": list_id,
+                "template_id": template_id,
+                "schedule": schedule,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailCampaign", result)
 
 
 class EmailCampaignsResourceWithRawResponse:
@@ -325,12 +265,13 @@ class EmailCampaignsResourceWithRawResponse:
 
     def __init__(self, resource: EmailCampaignsResource) -> None:
         self._resource = resource
-        self.cancel = to_raw_response_wrapper(resource.cancel)
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.price = to_raw_response_wrapper(resource.price)
-        self.send = to_raw_response_wrapper(resource.send)
-        self.update = to_raw_response_wrapper(resource.update)
+        raw = EmailCampaignsResource(resource._client, raw=True)
+        self.cancel = to_raw_response_wrapper(raw.cancel)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.price = to_raw_response_wrapper(raw.price)
+        self.send = to_raw_response_wrapper(raw.send)
+        self.update = to_raw_response_wrapper(raw.update)
 
     @cached_property
     def history(self) -> EmailCampaignsHistoryResourceWithRawResponse:
@@ -368,12 +309,13 @@ class EmailCampaignsHistoryResource(APIResource):
             date_from: Only messages from this Unix time on, e.g. 1436849372.
             date_to: Only messages up to this Unix time, e.g. 1436879372.
         """
-        return await self._client.request(
-            _EXPORT_EMAIL_CAMPAIGN_HISTORY,
-            path_params={"email_campaign_id": email_campaign_id},
+        return await self._request(
+            _operations.EXPORT_EMAIL_CAMPAIGN_HISTORY,
+            path={"email_campaign_id": email_campaign_id},
             query={"date_from": date_from, "date_to": date_to},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     def list(
@@ -387,7 +329,7 @@ class EmailCampaignsHistoryResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.EmailCampaignMessage]:
+    ) -> AsyncPager[Page[models.EmailCampaignMessage], models.EmailCampaignMessage]:
         """View Email Campaign History
 
         The messages of one email campaign, one per recipient, with each one's status and open, click and
@@ -402,13 +344,13 @@ class EmailCampaignsHistoryResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_EMAIL_CAMPAIGN_HISTORY,
-            models.EmailCampaignMessage,
-            path_params={"email_campaign_id": email_campaign_id},
+        return self._paginate(
+            _operations.LIST_EMAIL_CAMPAIGN_HISTORY,
+            path={"email_campaign_id": email_campaign_id},
             query={"date_from": date_from, "date_to": date_to, "page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
 
@@ -417,5 +359,6 @@ class EmailCampaignsHistoryResourceWithRawResponse:
 
     def __init__(self, resource: EmailCampaignsHistoryResource) -> None:
         self._resource = resource
-        self.export = to_raw_response_wrapper(resource.export)
-        self.list = to_raw_response_wrapper(resource.list)
+        raw = EmailCampaignsHistoryResource(resource._client, raw=True)
+        self.export = to_raw_response_wrapper(raw.export)
+        self.list = to_raw_response_wrapper(raw.list)

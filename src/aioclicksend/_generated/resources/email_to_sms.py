@@ -2,79 +2,21 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, cast
+from typing import TYPE_CHECKING
 
-from ..._base_client import Operation, RequestOptions, Timeout, build_body
-from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_CREATE_EMAIL_TO_SMS_ALLOWED_ADDRESS = Operation(
-    "email_to_sms.allowed_addresses.create", "POST", "/sms/email-sms", idempotent=False
-)
-_DELETE_EMAIL_TO_SMS_ALLOWED_ADDRESS = Operation(
-    "email_to_sms.allowed_addresses.delete",
-    "DELETE",
-    "/sms/email-sms/{email_address_id}",
-    idempotent=True,
-    parameters={"email_address_id": "integer"},
-)
-_GET_EMAIL_TO_SMS_ALLOWED_ADDRESS = Operation(
-    "email_to_sms.allowed_addresses.get",
-    "GET",
-    "/sms/email-sms/{email_address_id}",
-    idempotent=True,
-    parameters={"email_address_id": "integer"},
-)
-_LIST_EMAIL_TO_SMS_ALLOWED_ADDRESSES = Operation(
-    "email_to_sms.allowed_addresses.list",
-    "GET",
-    "/sms/email-sms",
-    idempotent=True,
-    parameters={"page": "integer", "limit": "integer"},
-)
-_UPDATE_EMAIL_TO_SMS_ALLOWED_ADDRESS = Operation(
-    "email_to_sms.allowed_addresses.update",
-    "PUT",
-    "/sms/email-sms/{email_address_id}",
-    idempotent=True,
-    parameters={"email_address_id": "integer"},
-)
-_CREATE_EMAIL_TO_SMS_STRIPPED_STRING = Operation(
-    "email_to_sms.stripped_strings.create", "POST", "/sms/email-sms-stripped-strings", idempotent=False
-)
-_DELETE_EMAIL_TO_SMS_STRIPPED_STRING = Operation(
-    "email_to_sms.stripped_strings.delete",
-    "DELETE",
-    "/sms/email-sms-stripped-strings/{rule_id}",
-    idempotent=True,
-    parameters={"rule_id": "integer"},
-)
-_GET_EMAIL_TO_SMS_STRIPPED_STRING = Operation(
-    "email_to_sms.stripped_strings.get",
-    "GET",
-    "/sms/email-sms-stripped-strings/{rule_id}",
-    idempotent=True,
-    parameters={"rule_id": "integer"},
-)
-_LIST_EMAIL_TO_SMS_STRIPPED_STRINGS = Operation(
-    "email_to_sms.stripped_strings.list",
-    "GET",
-    "/sms/email-sms-stripped-strings",
-    idempotent=True,
-    parameters={"page": "integer", "limit": "integer"},
-)
-_UPDATE_EMAIL_TO_SMS_STRIPPED_STRING = Operation(
-    "email_to_sms.stripped_strings.update",
-    "PUT",
-    "/sms/email-sms-stripped-strings/{rule_id}",
-    idempotent=True,
-    parameters={"rule_id": "integer"},
-)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    from collections.abc import Mapping
+    from typing import Any
+
+    from ..._base_client import Timeout
+    from ..._pagination import AsyncPager, Page
+    from .. import models
 
 
 class EmailToSmsResource(APIResource):
@@ -82,11 +24,11 @@ class EmailToSmsResource(APIResource):
 
     @cached_property
     def allowed_addresses(self) -> EmailToSmsAllowedAddressesResource:
-        return EmailToSmsAllowedAddressesResource(self._client)
+        return EmailToSmsAllowedAddressesResource(self._client, raw=self._raw)
 
     @cached_property
     def stripped_strings(self) -> EmailToSmsStrippedStringsResource:
-        return EmailToSmsStrippedStringsResource(self._client)
+        return EmailToSmsStrippedStringsResource(self._client, raw=self._raw)
 
     @cached_property
     def with_raw_response(self) -> EmailToSmsResourceWithRawResponse:
@@ -141,22 +83,18 @@ class EmailToSmsAllowedAddressesResource(APIResource):
             from_fax: Fax number associated with the sender (per 003).
             subaccount_id: The subaccount to assign the email-to-SMS usage to, for reporting (per 003).
         """
-        result = await self._client.request(
-            _CREATE_EMAIL_TO_SMS_ALLOWED_ADDRESS,
-            body=build_body(
-                _CREATE_EMAIL_TO_SMS_ALLOWED_ADDRESS,
-                models.EmailToSmsAllowedAddressCreate,
-                {
-                    "email_address": email_address,
-                    "from": from_,
-                    "from_fax": from_fax,
-                    "subaccount_id": subaccount_id,
-                },
-            ),
-            cast_to=models.EmailToSmsAllowedAddress,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CREATE_EMAIL_TO_SMS_ALLOWED_ADDRESS,
+            body={
+                "email_address": email_address,
+                "from": from_,
+                "from_fax": from_fax,
+                "subaccount_id": subaccount_id,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailToSmsAllowedAddress", result)
 
     async def delete(
         self,
@@ -175,11 +113,12 @@ class EmailToSmsAllowedAddressesResource(APIResource):
         Args:
             email_address_id: The allowed address's id (email_address_id).
         """
-        return await self._client.request(
-            _DELETE_EMAIL_TO_SMS_ALLOWED_ADDRESS,
-            path_params={"email_address_id": email_address_id},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.DELETE_EMAIL_TO_SMS_ALLOWED_ADDRESS,
+            path={"email_address_id": email_address_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def get(
@@ -199,13 +138,13 @@ class EmailToSmsAllowedAddressesResource(APIResource):
         Args:
             email_address_id: The allowed address's id (email_address_id).
         """
-        result = await self._client.request(
-            _GET_EMAIL_TO_SMS_ALLOWED_ADDRESS,
-            path_params={"email_address_id": email_address_id},
-            cast_to=models.EmailToSmsAllowedAddress,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_EMAIL_TO_SMS_ALLOWED_ADDRESS,
+            path={"email_address_id": email_address_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailToSmsAllowedAddress", result)
 
     def list(
         self,
@@ -215,7 +154,7 @@ class EmailToSmsAllowedAddressesResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.EmailToSmsAllowedAddress]:
+    ) -> AsyncPager[Page[models.EmailToSmsAllowedAddress], models.EmailToSmsAllowedAddress]:
         """View Allowed Emails
 
         The email addresses allowed to send SMS through the email-to-SMS gateway, each with the sender ID
@@ -227,12 +166,12 @@ class EmailToSmsAllowedAddressesResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_EMAIL_TO_SMS_ALLOWED_ADDRESSES,
-            models.EmailToSmsAllowedAddress,
+        return self._paginate(
+            _operations.LIST_EMAIL_TO_SMS_ALLOWED_ADDRESSES,
             query={"page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def update(
@@ -260,18 +199,14 @@ class EmailToSmsAllowedAddressesResource(APIResource):
             lang: Language for text-to-speech, if applicable, e.g. en-us, en-gb (per 003).
             voice: Voice for text-to-speech, if applicable: female or male (per 003).
         """
-        result = await self._client.request(
-            _UPDATE_EMAIL_TO_SMS_ALLOWED_ADDRESS,
-            path_params={"email_address_id": email_address_id},
-            body=build_body(
-                _UPDATE_EMAIL_TO_SMS_ALLOWED_ADDRESS,
-                models.EmailToSmsAllowedAddressUpdate,
-                {"email_address": email_address, "from": from_, "lang": lang, "voice": voice},
-            ),
-            cast_to=models.EmailToSmsAllowedAddress,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.UPDATE_EMAIL_TO_SMS_ALLOWED_ADDRESS,
+            path={"email_address_id": email_address_id},
+            body={"email_address": email_address, "from": from_, "lang": lang, "voice": voice},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailToSmsAllowedAddress", result)
 
 
 class EmailToSmsAllowedAddressesResourceWithRawResponse:
@@ -279,11 +214,12 @@ class EmailToSmsAllowedAddressesResourceWithRawResponse:
 
     def __init__(self, resource: EmailToSmsAllowedAddressesResource) -> None:
         self._resource = resource
-        self.create = to_raw_response_wrapper(resource.create)
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.update = to_raw_response_wrapper(resource.update)
+        raw = EmailToSmsAllowedAddressesResource(resource._client, raw=True)
+        self.create = to_raw_response_wrapper(raw.create)
+        self.delete = to_raw_response_wrapper(raw.delete)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.update = to_raw_response_wrapper(raw.update)
 
 
 class EmailToSmsStrippedStringsResource(APIResource):
@@ -313,17 +249,13 @@ class EmailToSmsStrippedStringsResource(APIResource):
             strip_string: The string to strip; where an email contains it, it and everything after it are
                 left out of the SMS (per 003), e.g. the start of an email signature.
         """
-        result = await self._client.request(
-            _CREATE_EMAIL_TO_SMS_STRIPPED_STRING,
-            body=build_body(
-                _CREATE_EMAIL_TO_SMS_STRIPPED_STRING,
-                models.EmailToSmsStrippedStringFields,
-                {"strip_string": strip_string},
-            ),
-            cast_to=models.EmailToSmsStrippedString,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CREATE_EMAIL_TO_SMS_STRIPPED_STRING,
+            body={"strip_string": strip_string},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailToSmsStrippedString", result)
 
     async def delete(
         self,
@@ -342,11 +274,12 @@ class EmailToSmsStrippedStringsResource(APIResource):
         Args:
             rule_id: The rule's id.
         """
-        return await self._client.request(
-            _DELETE_EMAIL_TO_SMS_STRIPPED_STRING,
-            path_params={"rule_id": rule_id},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.DELETE_EMAIL_TO_SMS_STRIPPED_STRING,
+            path={"rule_id": rule_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def get(
@@ -366,13 +299,13 @@ class EmailToSmsStrippedStringsResource(APIResource):
         Args:
             rule_id: The rule's id.
         """
-        result = await self._client.request(
-            _GET_EMAIL_TO_SMS_STRIPPED_STRING,
-            path_params={"rule_id": rule_id},
-            cast_to=models.EmailToSmsStrippedString,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_EMAIL_TO_SMS_STRIPPED_STRING,
+            path={"rule_id": rule_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailToSmsStrippedString", result)
 
     def list(
         self,
@@ -382,7 +315,7 @@ class EmailToSmsStrippedStringsResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.EmailToSmsStrippedString]:
+    ) -> AsyncPager[Page[models.EmailToSmsStrippedString], models.EmailToSmsStrippedString]:
         """View Stripped String Rules
 
         The stripped string rules: text cut from emails before they are sent as SMS (from the string on,
@@ -394,12 +327,12 @@ class EmailToSmsStrippedStringsResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_EMAIL_TO_SMS_STRIPPED_STRINGS,
-            models.EmailToSmsStrippedString,
+        return self._paginate(
+            _operations.LIST_EMAIL_TO_SMS_STRIPPED_STRINGS,
             query={"page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def update(
@@ -422,18 +355,14 @@ class EmailToSmsStrippedStringsResource(APIResource):
             strip_string: The string to strip; where an email contains it, it and everything after it are
                 left out of the SMS (per 003), e.g. the start of an email signature.
         """
-        result = await self._client.request(
-            _UPDATE_EMAIL_TO_SMS_STRIPPED_STRING,
-            path_params={"rule_id": rule_id},
-            body=build_body(
-                _UPDATE_EMAIL_TO_SMS_STRIPPED_STRING,
-                models.EmailToSmsStrippedStringFields,
-                {"strip_string": strip_string},
-            ),
-            cast_to=models.EmailToSmsStrippedString,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.UPDATE_EMAIL_TO_SMS_STRIPPED_STRING,
+            path={"rule_id": rule_id},
+            body={"strip_string": strip_string},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.EmailToSmsStrippedString", result)
 
 
 class EmailToSmsStrippedStringsResourceWithRawResponse:
@@ -441,8 +370,9 @@ class EmailToSmsStrippedStringsResourceWithRawResponse:
 
     def __init__(self, resource: EmailToSmsStrippedStringsResource) -> None:
         self._resource = resource
-        self.create = to_raw_response_wrapper(resource.create)
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.update = to_raw_response_wrapper(resource.update)
+        raw = EmailToSmsStrippedStringsResource(resource._client, raw=True)
+        self.create = to_raw_response_wrapper(raw.create)
+        self.delete = to_raw_response_wrapper(raw.delete)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.update = to_raw_response_wrapper(raw.update)

@@ -2,59 +2,24 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import Any, cast
+from typing import TYPE_CHECKING
 
-from typing_extensions import Unpack
-
-from ..._base_client import Operation, RequestOptions, Timeout, build_body
-from ..._bulk import BulkJob, BulkOperation, BulkOptions
-from ..._checks import MessageRules
-from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_CALCULATE_FAX_PRICE = Operation("fax.price", "POST", "/fax/price", idempotent=True)
-_SEND_FAX = Operation(
-    "fax.send",
-    "POST",
-    "/fax/send",
-    idempotent=False,
-    messages=MessageRules("messages", ("to", "list_id"), None, None),
-)
-_LIST_FAX_HISTORY = Operation(
-    "fax.history.list",
-    "GET",
-    "/fax/history",
-    idempotent=True,
-    parameters={
-        "date_from": "integer",
-        "date_to": "integer",
-        "q": "string",
-        "order": "string",
-        "page": "integer",
-        "limit": "integer",
-    },
-)
-_CREATE_TEST_FAX_RECEIPT = Operation("fax.receipts.create_test", "POST", "/fax/receipts", idempotent=False)
-_GET_FAX_RECEIPT = Operation(
-    "fax.receipts.get",
-    "GET",
-    "/fax/receipts/{message_id}",
-    idempotent=True,
-    parameters={"message_id": "string"},
-)
-_LIST_FAX_RECEIPTS = Operation(
-    "fax.receipts.list",
-    "GET",
-    "/fax/receipts",
-    idempotent=True,
-    parameters={"page": "integer", "limit": "integer"},
-)
-_MARK_FAX_RECEIPTS_READ = Operation("fax.receipts.mark_read", "PUT", "/fax/receipts-read", idempotent=True)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+    from typing import Any
+
+    from typing_extensions import Unpack
+
+    from ..._base_client import Timeout
+    from ..._bulk import BulkJob, BulkOptions
+    from ..._pagination import AsyncPager, Page
+    from .. import models
 
 
 class FaxResource(APIResource):
@@ -62,11 +27,11 @@ class FaxResource(APIResource):
 
     @cached_property
     def history(self) -> FaxHistoryResource:
-        return FaxHistoryResource(self._client)
+        return FaxHistoryResource(self._client, raw=self._raw)
 
     @cached_property
     def receipts(self) -> FaxReceiptsResource:
-        return FaxReceiptsResource(self._client)
+        return FaxReceiptsResource(self._client, raw=self._raw)
 
     @cached_property
     def with_raw_response(self) -> FaxResourceWithRawResponse:
@@ -94,17 +59,13 @@ class FaxResource(APIResource):
                 gave for a converted doc, docx or rtf file.
             messages: Up to 1000 messages, one per recipient (a fax number or a contact list).
         """
-        result = await self._client.request(
-            _CALCULATE_FAX_PRICE,
-            body=build_body(
-                _CALCULATE_FAX_PRICE,
-                models.FaxMessageCollection,
-                {"file_url": file_url, "messages": messages},
-            ),
-            cast_to=models.FaxSendResult,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CALCULATE_FAX_PRICE,
+            body={"file_url": file_url, "messages": messages},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.FaxSendResult", result)
 
     async def send(
         self,
@@ -131,18 +92,14 @@ class FaxResource(APIResource):
             messages: Up to 1000 messages, one per recipient (a fax number or a contact list).
             allow_truncation: Send a text longer than ClickSend sends whole (default: refuse it).
         """
-        result = await self._client.request(
-            _SEND_FAX,
-            body=build_body(
-                _SEND_FAX,
-                models.FaxMessageCollection,
-                {"file_url": file_url, "messages": messages},
-                allow_truncation=allow_truncation,
-            ),
-            cast_to=models.FaxSendResult,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.SEND_FAX,
+            body={"file_url": file_url, "messages": messages},
+            allow_truncation=allow_truncation,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.FaxSendResult", result)
 
     def send_bulk(
         self,
@@ -150,7 +107,7 @@ class FaxResource(APIResource):
         | AsyncIterable[models.FaxMessage | Mapping[str, Any]],
         *,
         file_url: str,
-        **options: Unpack[BulkOptions],
+        **_options: Unpack[BulkOptions],
     ) -> BulkJob[models.SentFax]:
         """Send Fax, in bulk: any number of messages, in batches of up to 1000.
 
@@ -160,24 +117,7 @@ class FaxResource(APIResource):
         for every batch. Settings (``concurrency``, ``max_rate``, ``batch_size``, ``on_progress``…):
         see :class:`~aioclicksend.BulkOptions`.
         """
-        return BulkJob(
-            self._client,
-            BulkOperation(
-                _SEND_FAX,
-                models.FaxMessageCollection,
-                models.FaxMessage,
-                models.SentFax,
-                items_field="messages",
-                results_field="messages",
-                price_field="message_price",
-                max_batch=1000,
-                history=self.history.list,
-                history_by_date=True,
-            ),
-            messages,
-            shared={"file_url": file_url},
-            options=options,
-        )
+        return self._bulk(_operations.SEND_FAX, messages, {"file_url": file_url}, _options)
 
 
 class FaxResourceWithRawResponse:
@@ -185,8 +125,9 @@ class FaxResourceWithRawResponse:
 
     def __init__(self, resource: FaxResource) -> None:
         self._resource = resource
-        self.price = to_raw_response_wrapper(resource.price)
-        self.send = to_raw_response_wrapper(resource.send)
+        raw = FaxResource(resource._client, raw=True)
+        self.price = to_raw_response_wrapper(raw.price)
+        self.send = to_raw_response_wrapper(raw.send)
 
     @cached_property
     def history(self) -> FaxHistoryResourceWithRawResponse:
@@ -217,7 +158,7 @@ class FaxHistoryResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.SentFax]:
+    ) -> AsyncPager[Page[models.SentFax], models.SentFax]:
         """View Fax History
 
         The faxes sent, optionally between two dates, filtered with `q` and sorted with `order`.
@@ -232,10 +173,8 @@ class FaxHistoryResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_FAX_HISTORY,
-            models.SentFax,
+        return self._paginate(
+            _operations.LIST_FAX_HISTORY,
             query={
                 "date_from": date_from,
                 "date_to": date_to,
@@ -244,7 +183,9 @@ class FaxHistoryResource(APIResource):
                 "page": page,
                 "limit": limit,
             },
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
 
@@ -253,7 +194,8 @@ class FaxHistoryResourceWithRawResponse:
 
     def __init__(self, resource: FaxHistoryResource) -> None:
         self._resource = resource
-        self.list = to_raw_response_wrapper(resource.list)
+        raw = FaxHistoryResource(resource._client, raw=True)
+        self.list = to_raw_response_wrapper(raw.list)
 
 
 class FaxReceiptsResource(APIResource):
@@ -283,17 +225,13 @@ class FaxReceiptsResource(APIResource):
         Args:
             url: Your URL to push the test data to.
         """
-        result = await self._client.request(
-            _CREATE_TEST_FAX_RECEIPT,
-            body=build_body(
-                _CREATE_TEST_FAX_RECEIPT,
-                models.UrlRequest,
-                {"url": url},
-            ),
-            cast_to=models.FaxReceipt,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CREATE_TEST_FAX_RECEIPT,
+            body={"url": url},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.FaxReceipt", result)
 
     async def get(
         self,
@@ -313,13 +251,13 @@ class FaxReceiptsResource(APIResource):
         Args:
             message_id: The message_id the fax got when it was sent.
         """
-        result = await self._client.request(
-            _GET_FAX_RECEIPT,
-            path_params={"message_id": message_id},
-            cast_to=models.SentFax,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_FAX_RECEIPT,
+            path={"message_id": message_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.SentFax", result)
 
     def list(
         self,
@@ -329,7 +267,7 @@ class FaxReceiptsResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.FaxReceipt]:
+    ) -> AsyncPager[Page[models.FaxReceipt], models.FaxReceipt]:
         """View Fax Receipts
 
         Poll the fax delivery receipts not yet marked as read; needs a fax Delivery Report Rule with the
@@ -342,12 +280,12 @@ class FaxReceiptsResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_FAX_RECEIPTS,
-            models.FaxReceipt,
+        return self._paginate(
+            _operations.LIST_FAX_RECEIPTS,
             query={"page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def mark_read(
@@ -368,15 +306,12 @@ class FaxReceiptsResource(APIResource):
         Args:
             date_before: Mark only the items before this Unix time; leave out to mark all as read.
         """
-        return await self._client.request(
-            _MARK_FAX_RECEIPTS_READ,
-            body=build_body(
-                _MARK_FAX_RECEIPTS_READ,
-                models.DateBeforeRequest,
-                {"date_before": date_before},
-            ),
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.MARK_FAX_RECEIPTS_READ,
+            body={"date_before": date_before},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
 
@@ -385,7 +320,8 @@ class FaxReceiptsResourceWithRawResponse:
 
     def __init__(self, resource: FaxReceiptsResource) -> None:
         self._resource = resource
-        self.create_test = to_raw_response_wrapper(resource.create_test)
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.mark_read = to_raw_response_wrapper(resource.mark_read)
+        raw = FaxReceiptsResource(resource._client, raw=True)
+        self.create_test = to_raw_response_wrapper(raw.create_test)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.mark_read = to_raw_response_wrapper(raw.mark_read)

@@ -2,29 +2,20 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-import builtins
-from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import cast
+from typing import TYPE_CHECKING
 
-from ..._base_client import Operation, RequestOptions, Timeout, build_body
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_AGREE_GLOBAL_SENDING_RULES = Operation(
-    "global_sending.agree", "POST", "/user-countries/agree", idempotent=True
-)
-_GET_GLOBAL_SENDING_COUNTRIES = Operation(
-    "global_sending.get_countries", "GET", "/user-countries", idempotent=True
-)
-_LIST_GLOBAL_SENDING_COUNTRIES = Operation(
-    "global_sending.list_countries", "GET", "/country-list", idempotent=True
-)
-_SELECT_GLOBAL_SENDING_COUNTRIES = Operation(
-    "global_sending.select_countries", "POST", "/user-countries", idempotent=True
-)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    import builtins
+    from collections.abc import Mapping, Sequence
+
+    from ..._base_client import Timeout
+    from .. import models
 
 
 class GlobalSendingResource(APIResource):
@@ -49,12 +40,12 @@ class GlobalSendingResource(APIResource):
 
         ``POST /user-countries/agree``
         """
-        result = await self._client.request(
-            _AGREE_GLOBAL_SENDING_RULES,
-            cast_to=builtins.list[models.GlobalSendingCountry],
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.AGREE_GLOBAL_SENDING_RULES,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("builtins.list[models.GlobalSendingCountry]", result)
 
     async def get_countries(
         self,
@@ -70,12 +61,12 @@ class GlobalSendingResource(APIResource):
 
         ``GET /user-countries``
         """
-        result = await self._client.request(
-            _GET_GLOBAL_SENDING_COUNTRIES,
-            cast_to=builtins.list[models.GlobalSendingCountry],
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_GLOBAL_SENDING_COUNTRIES,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("builtins.list[models.GlobalSendingCountry]", result)
 
     async def list_countries(
         self,
@@ -91,12 +82,12 @@ class GlobalSendingResource(APIResource):
 
         ``GET /country-list``
         """
-        result = await self._client.request(
-            _LIST_GLOBAL_SENDING_COUNTRIES,
-            cast_to=builtins.list[models.GlobalSendingCountry],
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.LIST_GLOBAL_SENDING_COUNTRIES,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("builtins.list[models.GlobalSendingCountry]", result)
 
     async def select_countries(
         self,
@@ -118,17 +109,13 @@ class GlobalSendingResource(APIResource):
             country_list_ids: The ids (from List Countries) of every country to send to; a country left out
                 is unselected.
         """
-        result = await self._client.request(
-            _SELECT_GLOBAL_SENDING_COUNTRIES,
-            body=build_body(
-                _SELECT_GLOBAL_SENDING_COUNTRIES,
-                models.GlobalSendingCountrySelection,
-                {"country_list_ids": country_list_ids},
-            ),
-            cast_to=builtins.list[models.GlobalSendingCountry],
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.SELECT_GLOBAL_SENDING_COUNTRIES,
+            body={"country_list_ids": country_list_ids},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("builtins.list[models.GlobalSendingCountry]", result)
 
 
 class GlobalSendingResourceWithRawResponse:
@@ -136,7 +123,8 @@ class GlobalSendingResourceWithRawResponse:
 
     def __init__(self, resource: GlobalSendingResource) -> None:
         self._resource = resource
-        self.agree = to_raw_response_wrapper(resource.agree)
-        self.get_countries = to_raw_response_wrapper(resource.get_countries)
-        self.list_countries = to_raw_response_wrapper(resource.list_countries)
-        self.select_countries = to_raw_response_wrapper(resource.select_countries)
+        raw = GlobalSendingResource(resource._client, raw=True)
+        self.agree = to_raw_response_wrapper(raw.agree)
+        self.get_countries = to_raw_response_wrapper(raw.get_countries)
+        self.list_countries = to_raw_response_wrapper(raw.list_countries)
+        self.select_countries = to_raw_response_wrapper(raw.select_countries)

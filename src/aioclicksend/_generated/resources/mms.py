@@ -2,54 +2,24 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import Any, cast
+from typing import TYPE_CHECKING
 
-from typing_extensions import Unpack
-
-from ..._base_client import Operation, RequestOptions, Timeout, build_body
-from ..._bulk import BulkJob, BulkOperation, BulkOptions
-from ..._checks import MessageRules
-from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_CALCULATE_MMS_PRICE = Operation("mms.price", "POST", "/mms/price", idempotent=True)
-_SEND_MMS = Operation(
-    "mms.send",
-    "POST",
-    "/mms/send",
-    idempotent=False,
-    messages=MessageRules("messages", ("to", "list_id"), "body", "mms"),
-)
-_EXPORT_MMS_HISTORY = Operation(
-    "mms.history.export", "GET", "/mms/history/export", idempotent=True, parameters={"filename": "string"}
-)
-_LIST_MMS_HISTORY = Operation(
-    "mms.history.list",
-    "GET",
-    "/mms/history",
-    idempotent=True,
-    parameters={
-        "q": "string",
-        "order_by": "string",
-        "date_from": "integer",
-        "date_to": "integer",
-        "page": "integer",
-        "limit": "integer",
-    },
-)
-_LIST_MMS_RECEIPTS = Operation(
-    "mms.receipts.list",
-    "GET",
-    "/mms/receipts",
-    idempotent=True,
-    parameters={"page": "integer", "limit": "integer"},
-)
-_MARK_MMS_RECEIPTS_READ = Operation("mms.receipts.mark_read", "PUT", "/mms/receipts-read", idempotent=True)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+    from typing import Any
+
+    from typing_extensions import Unpack
+
+    from ..._base_client import Timeout
+    from ..._bulk import BulkJob, BulkOptions
+    from ..._pagination import AsyncPager, Page
+    from .. import models
 
 
 class MmsResource(APIResource):
@@ -57,11 +27,11 @@ class MmsResource(APIResource):
 
     @cached_property
     def history(self) -> MmsHistoryResource:
-        return MmsHistoryResource(self._client)
+        return MmsHistoryResource(self._client, raw=self._raw)
 
     @cached_property
     def receipts(self) -> MmsReceiptsResource:
-        return MmsReceiptsResource(self._client)
+        return MmsReceiptsResource(self._client, raw=self._raw)
 
     @cached_property
     def with_raw_response(self) -> MmsResourceWithRawResponse:
@@ -90,17 +60,13 @@ class MmsResource(APIResource):
                 kB.
             messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
         """
-        result = await self._client.request(
-            _CALCULATE_MMS_PRICE,
-            body=build_body(
-                _CALCULATE_MMS_PRICE,
-                models.MmsMessageCollection,
-                {"media_file": media_file, "messages": messages},
-            ),
-            cast_to=models.MmsSendResult,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CALCULATE_MMS_PRICE,
+            body={"media_file": media_file, "messages": messages},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.MmsSendResult", result)
 
     async def send(
         self,
@@ -128,18 +94,14 @@ class MmsResource(APIResource):
             messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
             allow_truncation: Send a text longer than ClickSend sends whole (default: refuse it).
         """
-        result = await self._client.request(
-            _SEND_MMS,
-            body=build_body(
-                _SEND_MMS,
-                models.MmsMessageCollection,
-                {"media_file": media_file, "messages": messages},
-                allow_truncation=allow_truncation,
-            ),
-            cast_to=models.MmsSendResult,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.SEND_MMS,
+            body={"media_file": media_file, "messages": messages},
+            allow_truncation=allow_truncation,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.MmsSendResult", result)
 
     def send_bulk(
         self,
@@ -147,7 +109,7 @@ class MmsResource(APIResource):
         | AsyncIterable[models.MmsMessage | Mapping[str, Any]],
         *,
         media_file: str,
-        **options: Unpack[BulkOptions],
+        **_options: Unpack[BulkOptions],
     ) -> BulkJob[models.MmsSentMessage]:
         """Send MMS, in bulk: any number of messages, in batches of up to 1000.
 
@@ -157,24 +119,7 @@ class MmsResource(APIResource):
         for every batch. Settings (``concurrency``, ``max_rate``, ``batch_size``, ``on_progress``…):
         see :class:`~aioclicksend.BulkOptions`.
         """
-        return BulkJob(
-            self._client,
-            BulkOperation(
-                _SEND_MMS,
-                models.MmsMessageCollection,
-                models.MmsMessage,
-                models.MmsSentMessage,
-                items_field="messages",
-                results_field="messages",
-                price_field="message_price",
-                max_batch=1000,
-                history=self.history.list,
-                history_by_date=True,
-            ),
-            messages,
-            shared={"media_file": media_file},
-            options=options,
-        )
+        return self._bulk(_operations.SEND_MMS, messages, {"media_file": media_file}, _options)
 
 
 class MmsResourceWithRawResponse:
@@ -182,8 +127,9 @@ class MmsResourceWithRawResponse:
 
     def __init__(self, resource: MmsResource) -> None:
         self._resource = resource
-        self.price = to_raw_response_wrapper(resource.price)
-        self.send = to_raw_response_wrapper(resource.send)
+        raw = MmsResource(resource._client, raw=True)
+        self.price = to_raw_response_wrapper(raw.price)
+        self.send = to_raw_response_wrapper(raw.send)
 
     @cached_property
     def history(self) -> MmsHistoryResourceWithRawResponse:
@@ -220,13 +166,13 @@ class MmsHistoryResource(APIResource):
         Args:
             filename: Name to give the exported file, e.g. export.csv.
         """
-        result = await self._client.request(
-            _EXPORT_MMS_HISTORY,
+        return await self._request(
+            _operations.EXPORT_MMS_HISTORY,
             query={"filename": filename},
-            cast_to=models.ExportFile,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.ExportFile", result)
 
     def list(
         self,
@@ -240,7 +186,7 @@ class MmsHistoryResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.MmsSentMessage]:
+    ) -> AsyncPager[Page[models.MmsSentMessage], models.MmsSentMessage]:
         """View MMS History
 
         The MMS messages sent from the account, newest first, a page at a time.
@@ -255,10 +201,8 @@ class MmsHistoryResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_MMS_HISTORY,
-            models.MmsSentMessage,
+        return self._paginate(
+            _operations.LIST_MMS_HISTORY,
             query={
                 "q": q,
                 "order_by": order_by,
@@ -267,7 +211,9 @@ class MmsHistoryResource(APIResource):
                 "page": page,
                 "limit": limit,
             },
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
 
@@ -276,8 +222,9 @@ class MmsHistoryResourceWithRawResponse:
 
     def __init__(self, resource: MmsHistoryResource) -> None:
         self._resource = resource
-        self.export = to_raw_response_wrapper(resource.export)
-        self.list = to_raw_response_wrapper(resource.list)
+        raw = MmsHistoryResource(resource._client, raw=True)
+        self.export = to_raw_response_wrapper(raw.export)
+        self.list = to_raw_response_wrapper(raw.list)
 
 
 class MmsReceiptsResource(APIResource):
@@ -296,7 +243,7 @@ class MmsReceiptsResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.MmsReceipt]:
+    ) -> AsyncPager[Page[models.MmsReceipt], models.MmsReceipt]:
         """Get MMS Delivery Receipts
 
         Poll the MMS delivery receipts not yet marked as read, a page at a time; call Mark MMS Receipts As
@@ -309,12 +256,12 @@ class MmsReceiptsResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_MMS_RECEIPTS,
-            models.MmsReceipt,
+        return self._paginate(
+            _operations.LIST_MMS_RECEIPTS,
             query={"page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def mark_read(
@@ -335,15 +282,12 @@ class MmsReceiptsResource(APIResource):
         Args:
             date_before: Mark only the items before this Unix time; leave out to mark all as read.
         """
-        return await self._client.request(
-            _MARK_MMS_RECEIPTS_READ,
-            body=build_body(
-                _MARK_MMS_RECEIPTS_READ,
-                models.DateBeforeRequest,
-                {"date_before": date_before},
-            ),
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.MARK_MMS_RECEIPTS_READ,
+            body={"date_before": date_before},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
 
@@ -352,5 +296,6 @@ class MmsReceiptsResourceWithRawResponse:
 
     def __init__(self, resource: MmsReceiptsResource) -> None:
         self._resource = resource
-        self.list = to_raw_response_wrapper(resource.list)
-        self.mark_read = to_raw_response_wrapper(resource.mark_read)
+        raw = MmsReceiptsResource(resource._client, raw=True)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.mark_read = to_raw_response_wrapper(raw.mark_read)

@@ -2,55 +2,20 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
-from typing import cast
+from typing import TYPE_CHECKING
 
-from ..._base_client import Operation, RequestOptions, Timeout, build_body
-from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_CANCEL_MMS_CAMPAIGN = Operation(
-    "mms_campaigns.cancel",
-    "PUT",
-    "/mms-campaigns/{mms_campaign_id}/cancel",
-    idempotent=True,
-    parameters={"mms_campaign_id": "integer"},
-)
-_GET_MMS_CAMPAIGN = Operation(
-    "mms_campaigns.get",
-    "GET",
-    "/mms-campaigns/{mms_campaign_id}",
-    idempotent=True,
-    parameters={"mms_campaign_id": "integer"},
-)
-_LIST_MMS_CAMPAIGNS = Operation(
-    "mms_campaigns.list",
-    "GET",
-    "/mms-campaigns",
-    idempotent=True,
-    parameters={
-        "q": "string",
-        "order_by": "string",
-        "operator": "string",
-        "page": "integer",
-        "limit": "integer",
-    },
-)
-_CALCULATE_MMS_CAMPAIGN_PRICE = Operation(
-    "mms_campaigns.price", "POST", "/mms-campaigns/price", idempotent=True
-)
-_SEND_MMS_CAMPAIGN = Operation("mms_campaigns.send", "POST", "/mms-campaigns/send", idempotent=False)
-_UPDATE_MMS_CAMPAIGN = Operation(
-    "mms_campaigns.update",
-    "PUT",
-    "/mms-campaigns/{mms_campaign_id}",
-    idempotent=True,
-    parameters={"mms_campaign_id": "integer"},
-)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    from collections.abc import Mapping
+
+    from ..._base_client import Timeout
+    from ..._pagination import AsyncPager, Page
+    from .. import models
 
 
 class MmsCampaignsResource(APIResource):
@@ -78,13 +43,13 @@ class MmsCampaignsResource(APIResource):
         Args:
             mms_campaign_id: The MMS campaign's id.
         """
-        result = await self._client.request(
-            _CANCEL_MMS_CAMPAIGN,
-            path_params={"mms_campaign_id": mms_campaign_id},
-            cast_to=models.MmsCampaign,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CANCEL_MMS_CAMPAIGN,
+            path={"mms_campaign_id": mms_campaign_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.MmsCampaign", result)
 
     async def get(
         self,
@@ -103,13 +68,13 @@ class MmsCampaignsResource(APIResource):
         Args:
             mms_campaign_id: The MMS campaign's id.
         """
-        result = await self._client.request(
-            _GET_MMS_CAMPAIGN,
-            path_params={"mms_campaign_id": mms_campaign_id},
-            cast_to=models.MmsCampaign,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_MMS_CAMPAIGN,
+            path={"mms_campaign_id": mms_campaign_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.MmsCampaign", result)
 
     def list(
         self,
@@ -122,7 +87,7 @@ class MmsCampaignsResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.MmsCampaign]:
+    ) -> AsyncPager[Page[models.MmsCampaign], models.MmsCampaign]:
         """View All MMS Campaigns
 
         The account's MMS campaigns, a page at a time.
@@ -136,12 +101,12 @@ class MmsCampaignsResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_MMS_CAMPAIGNS,
-            models.MmsCampaign,
+        return self._paginate(
+            _operations.LIST_MMS_CAMPAIGNS,
             query={"q": q, "order_by": order_by, "operator": operator, "page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def price(
@@ -174,25 +139,21 @@ class MmsCampaignsResource(APIResource):
             from_: Sender ID (a number in international format); left out, the account's default sender.
             schedule: Unix time to send at; leave out (or 0) to send now.
         """
-        result = await self._client.request(
-            _CALCULATE_MMS_CAMPAIGN_PRICE,
-            body=build_body(
-                _CALCULATE_MMS_CAMPAIGN_PRICE,
-                models.MmsCampaignFields,
-                {
-                    "list_id": list_id,
-                    "name": name,
-                    "body": body,
-                    "subject": subject,
-                    "media_file": media_file,
-                    "from": from_,
-                    "schedule": schedule,
-                },
-            ),
-            cast_to=models.MmsCampaignPrice,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CALCULATE_MMS_CAMPAIGN_PRICE,
+            body={
+                "list_id": list_id,
+                "name": name,
+                "body": body,
+                "subject": subject,
+                "media_file": media_file,
+                "from": from_,
+                "schedule": schedule,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.MmsCampaignPrice", result)
 
     async def send(
         self,
@@ -224,25 +185,21 @@ class MmsCampaignsResource(APIResource):
             from_: Sender ID (a number in international format); left out, the account's default sender.
             schedule: Unix time to send at; leave out (or 0) to send now.
         """
-        result = await self._client.request(
-            _SEND_MMS_CAMPAIGN,
-            body=build_body(
-                _SEND_MMS_CAMPAIGN,
-                models.MmsCampaignFields,
-                {
-                    "list_id": list_id,
-                    "name": name,
-                    "body": body,
-                    "subject": subject,
-                    "media_file": media_file,
-                    "from": from_,
-                    "schedule": schedule,
-                },
-            ),
-            cast_to=models.MmsCampaign,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.SEND_MMS_CAMPAIGN,
+            body={
+                "list_id": list_id,
+                "name": name,
+                "body": body,
+                "subject": subject,
+                "media_file": media_file,
+                "from": from_,
+                "schedule": schedule,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.MmsCampaign", result)
 
     async def update(
         self,
@@ -276,26 +233,22 @@ class MmsCampaignsResource(APIResource):
             from_: Sender ID (a number in international format); left out, the account's default sender.
             schedule: Unix time to send at; leave out (or 0) to send now.
         """
-        result = await self._client.request(
-            _UPDATE_MMS_CAMPAIGN,
-            path_params={"mms_campaign_id": mms_campaign_id},
-            body=build_body(
-                _UPDATE_MMS_CAMPAIGN,
-                models.MmsCampaignFields,
-                {
-                    "list_id": list_id,
-                    "name": name,
-                    "body": body,
-                    "subject": subject,
-                    "media_file": media_file,
-                    "from": from_,
-                    "schedule": schedule,
-                },
-            ),
-            cast_to=models.MmsCampaign,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.UPDATE_MMS_CAMPAIGN,
+            path={"mms_campaign_id": mms_campaign_id},
+            body={
+                "list_id": list_id,
+                "name": name,
+                "body": body,
+                "subject": subject,
+                "media_file": media_file,
+                "from": from_,
+                "schedule": schedule,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.MmsCampaign", result)
 
 
 class MmsCampaignsResourceWithRawResponse:
@@ -303,9 +256,10 @@ class MmsCampaignsResourceWithRawResponse:
 
     def __init__(self, resource: MmsCampaignsResource) -> None:
         self._resource = resource
-        self.cancel = to_raw_response_wrapper(resource.cancel)
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.price = to_raw_response_wrapper(resource.price)
-        self.send = to_raw_response_wrapper(resource.send)
-        self.update = to_raw_response_wrapper(resource.update)
+        raw = MmsCampaignsResource(resource._client, raw=True)
+        self.cancel = to_raw_response_wrapper(raw.cancel)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.price = to_raw_response_wrapper(raw.price)
+        self.send = to_raw_response_wrapper(raw.send)
+        self.update = to_raw_response_wrapper(raw.update)

@@ -2,40 +2,21 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, cast
+from typing import TYPE_CHECKING
 
-from ..._base_client import Operation, RequestOptions, Timeout, build_body
-from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_BUY_DEDICATED_NUMBER = Operation(
-    "numbers.buy",
-    "POST",
-    "/numbers/buy/{dedicated_number}",
-    idempotent=False,
-    parameters={"dedicated_number": "string"},
-)
-_LIST_DEDICATED_NUMBERS = Operation(
-    "numbers.list", "GET", "/numbers", idempotent=True, parameters={"page": "integer", "limit": "integer"}
-)
-_SEARCH_DEDICATED_NUMBERS = Operation(
-    "numbers.search",
-    "GET",
-    "/numbers/search/{country}",
-    idempotent=True,
-    parameters={
-        "country": "string",
-        "search": "string",
-        "search_type": "integer",
-        "page": "integer",
-        "limit": "integer",
-    },
-)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    from collections.abc import Mapping
+    from typing import Any
+
+    from ..._base_client import Timeout
+    from ..._pagination import AsyncPager, Page
+    from .. import models
 
 
 class NumbersResource(APIResource):
@@ -69,18 +50,14 @@ class NumbersResource(APIResource):
             type: The service the number is for, e.g. 'sms' (003); ClickSend's v2 SDK docs name sms and mms.
             country: Two-letter ISO 3166 country code of the number, e.g. US or AU.
         """
-        result = await self._client.request(
-            _BUY_DEDICATED_NUMBER,
-            path_params={"dedicated_number": dedicated_number},
-            body=build_body(
-                _BUY_DEDICATED_NUMBER,
-                models.DedicatedNumberPurchaseRequest,
-                {"type": type, "country": country, "registration_data": registration_data},
-            ),
-            cast_to=models.DedicatedNumberPurchase,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.BUY_DEDICATED_NUMBER,
+            path={"dedicated_number": dedicated_number},
+            body={"type": type, "country": country, "registration_data": registration_data},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.DedicatedNumberPurchase", result)
 
     def list(
         self,
@@ -90,7 +67,7 @@ class NumbersResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.DedicatedNumber]:
+    ) -> AsyncPager[Page[models.DedicatedNumber], models.DedicatedNumber]:
         """View Your Numbers
 
         The dedicated numbers the account owns, a page at a time, with their country and price. They can be
@@ -102,12 +79,12 @@ class NumbersResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_DEDICATED_NUMBERS,
-            models.DedicatedNumber,
+        return self._paginate(
+            _operations.LIST_DEDICATED_NUMBERS,
             query={"page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     def search(
@@ -121,7 +98,7 @@ class NumbersResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.AvailableDedicatedNumber]:
+    ) -> AsyncPager[Page[models.AvailableDedicatedNumber], models.AvailableDedicatedNumber]:
         """View Available Numbers
 
         Dedicated numbers of a country that are for sale, a page at a time, with their setup, monthly and
@@ -136,13 +113,13 @@ class NumbersResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _SEARCH_DEDICATED_NUMBERS,
-            models.AvailableDedicatedNumber,
-            path_params={"country": country},
+        return self._paginate(
+            _operations.SEARCH_DEDICATED_NUMBERS,
+            path={"country": country},
             query={"search": search, "search_type": search_type, "page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
 
@@ -151,6 +128,7 @@ class NumbersResourceWithRawResponse:
 
     def __init__(self, resource: NumbersResource) -> None:
         self._resource = resource
-        self.buy = to_raw_response_wrapper(resource.buy)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.search = to_raw_response_wrapper(resource.search)
+        raw = NumbersResource(resource._client, raw=True)
+        self.buy = to_raw_response_wrapper(raw.buy)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.search = to_raw_response_wrapper(raw.search)

@@ -2,70 +2,20 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import cast
+from typing import TYPE_CHECKING
 
-from ..._base_client import Operation, RequestOptions, Timeout, build_body
-from ..._pagination import AsyncCursorPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_DELETE_OWN_NUMBER = Operation(
-    "own_numbers.delete",
-    "DELETE",
-    "/own-numbers/{own_number_id}",
-    idempotent=True,
-    envelope=False,
-    parameters={"own_number_id": "string"},
-)
-_GET_OWN_NUMBER = Operation(
-    "own_numbers.get",
-    "GET",
-    "/own-numbers/{own_number_id}",
-    idempotent=True,
-    envelope=False,
-    parameters={"own_number_id": "string"},
-)
-_LIST_OWN_NUMBERS = Operation(
-    "own_numbers.list",
-    "GET",
-    "/own-numbers",
-    idempotent=True,
-    envelope=False,
-    parameters={
-        "offset": "string",
-        "page_size": "integer",
-        "filter[status][]": "string[]",
-        "sort_by": "string",
-        "sort_direction": "string",
-    },
-)
-_UPDATE_OWN_NUMBER = Operation(
-    "own_numbers.update",
-    "PATCH",
-    "/own-numbers/{own_number_id}",
-    idempotent=True,
-    envelope=False,
-    parameters={"own_number_id": "string"},
-)
-_REQUEST_OWN_NUMBER_VERIFICATION = Operation(
-    "own_numbers.verifications.request",
-    "POST",
-    "/own-numbers/verifications",
-    idempotent=False,
-    envelope=False,
-)
-_VERIFY_OWN_NUMBER = Operation(
-    "own_numbers.verifications.verify",
-    "POST",
-    "/own-numbers/verifications/{verification_id}/verify",
-    idempotent=False,
-    envelope=False,
-    parameters={"verification_id": "string"},
-)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    from collections.abc import Mapping, Sequence
+
+    from ..._base_client import Timeout
+    from ..._pagination import AsyncPager
+    from .. import models
 
 
 class OwnNumbersResource(APIResource):
@@ -73,7 +23,7 @@ class OwnNumbersResource(APIResource):
 
     @cached_property
     def verifications(self) -> OwnNumbersVerificationsResource:
-        return OwnNumbersVerificationsResource(self._client)
+        return OwnNumbersVerificationsResource(self._client, raw=self._raw)
 
     @cached_property
     def with_raw_response(self) -> OwnNumbersResourceWithRawResponse:
@@ -97,13 +47,13 @@ class OwnNumbersResource(APIResource):
         Args:
             own_number_id: The own number's id (a UUID).
         """
-        result = await self._client.request(
-            _DELETE_OWN_NUMBER,
-            path_params={"own_number_id": own_number_id},
-            cast_to=models.OwnNumber,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.DELETE_OWN_NUMBER,
+            path={"own_number_id": own_number_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.OwnNumber", result)
 
     async def get(
         self,
@@ -122,26 +72,26 @@ class OwnNumbersResource(APIResource):
         Args:
             own_number_id: The own number's id (a UUID).
         """
-        result = await self._client.request(
-            _GET_OWN_NUMBER,
-            path_params={"own_number_id": own_number_id},
-            cast_to=models.OwnNumber,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_OWN_NUMBER,
+            path={"own_number_id": own_number_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.OwnNumber", result)
 
     def list(
         self,
         *,
         offset: str | NotGiven = NOT_GIVEN,
         page_size: int | NotGiven = NOT_GIVEN,
-        filter_status___: Sequence[models.OwnNumberStatus | str] | NotGiven = NOT_GIVEN,
+        filter_status: Sequence[models.OwnNumberStatus | str] | NotGiven = NOT_GIVEN,
         sort_by: str | NotGiven = NOT_GIVEN,
         sort_direction: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncCursorPager[models.OwnNumberList, models.OwnNumber]:
+    ) -> AsyncPager[models.OwnNumberList, models.OwnNumber]:
         """List Own Numbers
 
         The account's own numbers, one page at a time, optionally filtered by status and sorted. Paging is
@@ -153,23 +103,22 @@ class OwnNumbersResource(APIResource):
             offset: The cursor of the page to get, as found in _metadata.pagination.next, e.g.
                 f99872cc-11a6-48ba-a9f2-bcfb6dd1e3d4#8fa5ebc2-777b-45db-a448-ec76a40d4384.
             page_size: Number of own numbers per page (default 10).
-            filter_status___: Only own numbers with one of these statuses.
+            filter_status: Only own numbers with one of these statuses.
             sort_by: The field to sort by (default created_timestamp).
             sort_direction: asc (the default) or desc.
         """
-        return AsyncCursorPager(
-            self._client,
-            _LIST_OWN_NUMBERS,
-            models.OwnNumberList,
-            "own_numbers",
+        return self._paginate(
+            _operations.LIST_OWN_NUMBERS,
             query={
                 "offset": offset,
                 "page_size": page_size,
-                "filter[status][]": filter_status___,
+                "filter[status][]": filter_status,
                 "sort_by": sort_by,
                 "sort_direction": sort_direction,
             },
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def update(
@@ -191,18 +140,14 @@ class OwnNumbersResource(APIResource):
             own_number_id: The own number's id (a UUID).
             label: Your label for the number, 1 to 200 characters.
         """
-        result = await self._client.request(
-            _UPDATE_OWN_NUMBER,
-            path_params={"own_number_id": own_number_id},
-            body=build_body(
-                _UPDATE_OWN_NUMBER,
-                models.OwnNumberUpdateRequest,
-                {"label": label},
-            ),
-            cast_to=models.OwnNumber,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.UPDATE_OWN_NUMBER,
+            path={"own_number_id": own_number_id},
+            body={"label": label},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.OwnNumber", result)
 
 
 class OwnNumbersResourceWithRawResponse:
@@ -210,10 +155,11 @@ class OwnNumbersResourceWithRawResponse:
 
     def __init__(self, resource: OwnNumbersResource) -> None:
         self._resource = resource
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.update = to_raw_response_wrapper(resource.update)
+        raw = OwnNumbersResource(resource._client, raw=True)
+        self.delete = to_raw_response_wrapper(raw.delete)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.update = to_raw_response_wrapper(raw.update)
 
     @cached_property
     def verifications(self) -> OwnNumbersVerificationsResourceWithRawResponse:
@@ -250,17 +196,13 @@ class OwnNumbersVerificationsResource(APIResource):
             label: Your label for the number, 1 to 200 characters.
             country: Two-letter ISO 3166 country code, e.g. AU.
         """
-        result = await self._client.request(
-            _REQUEST_OWN_NUMBER_VERIFICATION,
-            body=build_body(
-                _REQUEST_OWN_NUMBER_VERIFICATION,
-                models.OwnNumberVerificationRequest,
-                {"phone_number": phone_number, "label": label, "country": country},
-            ),
-            cast_to=models.OwnNumberVerification,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.REQUEST_OWN_NUMBER_VERIFICATION,
+            body={"phone_number": phone_number, "label": label, "country": country},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.OwnNumberVerification", result)
 
     async def verify(
         self,
@@ -286,18 +228,14 @@ class OwnNumbersVerificationsResource(APIResource):
             phone_number: The phone number being verified, e.g. +61437887111.
             country: Two-letter ISO 3166 country code, e.g. AU.
         """
-        result = await self._client.request(
-            _VERIFY_OWN_NUMBER,
-            path_params={"verification_id": verification_id},
-            body=build_body(
-                _VERIFY_OWN_NUMBER,
-                models.OwnNumberVerifyRequest,
-                {"code": code, "phone_number": phone_number, "country": country},
-            ),
-            cast_to=models.OwnNumberVerification,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.VERIFY_OWN_NUMBER,
+            path={"verification_id": verification_id},
+            body={"code": code, "phone_number": phone_number, "country": country},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.OwnNumberVerification", result)
 
 
 class OwnNumbersVerificationsResourceWithRawResponse:
@@ -305,5 +243,6 @@ class OwnNumbersVerificationsResourceWithRawResponse:
 
     def __init__(self, resource: OwnNumbersVerificationsResource) -> None:
         self._resource = resource
-        self.request = to_raw_response_wrapper(resource.request)
-        self.verify = to_raw_response_wrapper(resource.verify)
+        raw = OwnNumbersVerificationsResource(resource._client, raw=True)
+        self.request = to_raw_response_wrapper(raw.request)
+        self.verify = to_raw_response_wrapper(raw.verify)

@@ -2,125 +2,24 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import Any, cast
+from typing import TYPE_CHECKING
 
-from typing_extensions import Unpack
-
-from ..._base_client import Operation, RequestOptions, Timeout, build_body
-from ..._bulk import BulkJob, BulkOperation, BulkOptions
-from ..._checks import MessageRules
-from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_DETECT_POST_ADDRESS = Operation(
-    "post.detect_address", "POST", "/post/letters/detect-address", idempotent=True
-)
-_SEARCH_POST_DIRECT_MAIL_LOCATIONS = Operation(
-    "post.direct_mail.locations",
-    "GET",
-    "/post/direct-mail/locations/search/{country}",
-    idempotent=True,
-    parameters={"country": "string", "q": "string", "page": "integer", "limit": "integer"},
-)
-_SEND_POST_DIRECT_MAIL_CAMPAIGN = Operation(
-    "post.direct_mail.send", "POST", "/post/direct-mail/campaigns/send", idempotent=False
-)
-_CANCEL_POST_LETTER = Operation(
-    "post.letters.cancel",
-    "PUT",
-    "/post/letters/{message_id}/cancel",
-    idempotent=True,
-    parameters={"message_id": "string"},
-)
-_CALCULATE_POST_LETTER_PRICE = Operation("post.letters.price", "POST", "/post/letters/price", idempotent=True)
-_SEND_POST_LETTER = Operation(
-    "post.letters.send",
-    "POST",
-    "/post/letters/send",
-    idempotent=False,
-    messages=MessageRules("recipients", (), None, None),
-)
-_EXPORT_POST_LETTER_HISTORY = Operation(
-    "post.letters.history.export",
-    "GET",
-    "/post/letters/history/export",
-    idempotent=True,
-    parameters={"filename": "string"},
-)
-_LIST_POST_LETTER_HISTORY = Operation(
-    "post.letters.history.list",
-    "GET",
-    "/post/letters/history",
-    idempotent=True,
-    parameters={"page": "integer", "limit": "integer"},
-)
-_CANCEL_POST_POSTCARD = Operation(
-    "post.postcards.cancel",
-    "PUT",
-    "/post/postcards/{message_id}/cancel",
-    idempotent=True,
-    parameters={"message_id": "string"},
-)
-_CALCULATE_POST_POSTCARD_PRICE = Operation(
-    "post.postcards.price", "POST", "/post/postcards/price", idempotent=True
-)
-_SEND_POST_POSTCARD = Operation(
-    "post.postcards.send",
-    "POST",
-    "/post/postcards/send",
-    idempotent=False,
-    messages=MessageRules("recipients", (), None, None),
-)
-_EXPORT_POST_POSTCARD_HISTORY = Operation(
-    "post.postcards.history.export",
-    "GET",
-    "/post/postcards/history/export",
-    idempotent=True,
-    parameters={"filename": "string"},
-)
-_LIST_POST_POSTCARD_HISTORY = Operation(
-    "post.postcards.history.list",
-    "GET",
-    "/post/postcards/history",
-    idempotent=True,
-    parameters={"page": "integer", "limit": "integer"},
-)
-_CREATE_POST_RETURN_ADDRESS = Operation(
-    "post.return_addresses.create", "POST", "/post/return-addresses", idempotent=False
-)
-_DELETE_POST_RETURN_ADDRESS = Operation(
-    "post.return_addresses.delete",
-    "DELETE",
-    "/post/return-addresses/{return_address_id}",
-    idempotent=True,
-    parameters={"return_address_id": "integer"},
-)
-_GET_POST_RETURN_ADDRESS = Operation(
-    "post.return_addresses.get",
-    "GET",
-    "/post/return-addresses/{return_address_id}",
-    idempotent=True,
-    parameters={"return_address_id": "integer"},
-)
-_LIST_POST_RETURN_ADDRESSES = Operation(
-    "post.return_addresses.list",
-    "GET",
-    "/post/return-addresses",
-    idempotent=True,
-    parameters={"page": "integer", "limit": "integer"},
-)
-_UPDATE_POST_RETURN_ADDRESS = Operation(
-    "post.return_addresses.update",
-    "PUT",
-    "/post/return-addresses/{return_address_id}",
-    idempotent=True,
-    parameters={"return_address_id": "integer"},
-)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+    from typing import Any
+
+    from typing_extensions import Unpack
+
+    from ..._base_client import Timeout
+    from ..._bulk import BulkJob, BulkOptions
+    from ..._pagination import AsyncPager, Page
+    from .. import models
 
 
 class PostResource(APIResource):
@@ -128,19 +27,19 @@ class PostResource(APIResource):
 
     @cached_property
     def direct_mail(self) -> PostDirectMailResource:
-        return PostDirectMailResource(self._client)
+        return PostDirectMailResource(self._client, raw=self._raw)
 
     @cached_property
     def letters(self) -> PostLettersResource:
-        return PostLettersResource(self._client)
+        return PostLettersResource(self._client, raw=self._raw)
 
     @cached_property
     def postcards(self) -> PostPostcardsResource:
-        return PostPostcardsResource(self._client)
+        return PostPostcardsResource(self._client, raw=self._raw)
 
     @cached_property
     def return_addresses(self) -> PostReturnAddressesResource:
-        return PostReturnAddressesResource(self._client)
+        return PostReturnAddressesResource(self._client, raw=self._raw)
 
     @cached_property
     def with_raw_response(self) -> PostResourceWithRawResponse:
@@ -169,17 +68,13 @@ class PostResource(APIResource):
                 standard address format.
             address: An address as a string, its lines separated by newline characters.
         """
-        result = await self._client.request(
-            _DETECT_POST_ADDRESS,
-            body=build_body(
-                _DETECT_POST_ADDRESS,
-                models.PostDetectAddressRequest,
-                {"content": content, "address": address},
-            ),
-            cast_to=models.PostDetectedAddress,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.DETECT_POST_ADDRESS,
+            body={"content": content, "address": address},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.PostDetectedAddress", result)
 
 
 class PostResourceWithRawResponse:
@@ -187,7 +82,8 @@ class PostResourceWithRawResponse:
 
     def __init__(self, resource: PostResource) -> None:
         self._resource = resource
-        self.detect_address = to_raw_response_wrapper(resource.detect_address)
+        raw = PostResource(resource._client, raw=True)
+        self.detect_address = to_raw_response_wrapper(raw.detect_address)
 
     @cached_property
     def direct_mail(self) -> PostDirectMailResourceWithRawResponse:
@@ -238,12 +134,13 @@ class PostDirectMailResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return await self._client.request(
-            _SEARCH_POST_DIRECT_MAIL_LOCATIONS,
-            path_params={"country": country},
+        return await self._request(
+            _operations.SEARCH_POST_DIRECT_MAIL_LOCATIONS,
+            path={"country": country},
             query={"q": q, "page": page, "limit": limit},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def send(
@@ -277,23 +174,20 @@ class PostDirectMailResource(APIResource):
             source: What you send from, e.g. 'sdk' or 'php'.
             custom_string: Your reference for the campaign.
         """
-        return await self._client.request(
-            _SEND_POST_DIRECT_MAIL_CAMPAIGN,
-            body=build_body(
-                _SEND_POST_DIRECT_MAIL_CAMPAIGN,
-                models.PostDirectMailCampaignRequest,
-                {
-                    "name": name,
-                    "size": size,
-                    "file_urls": file_urls,
-                    "areas": areas,
-                    "schedule": schedule,
-                    "source": source,
-                    "custom_string": custom_string,
-                },
-            ),
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.SEND_POST_DIRECT_MAIL_CAMPAIGN,
+            body={
+                "name": name,
+                "size": size,
+                "file_urls": file_urls,
+                "areas": areas,
+                "schedule": schedule,
+                "source": source,
+                "custom_string": custom_string,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
 
@@ -302,8 +196,9 @@ class PostDirectMailResourceWithRawResponse:
 
     def __init__(self, resource: PostDirectMailResource) -> None:
         self._resource = resource
-        self.locations = to_raw_response_wrapper(resource.locations)
-        self.send = to_raw_response_wrapper(resource.send)
+        raw = PostDirectMailResource(resource._client, raw=True)
+        self.locations = to_raw_response_wrapper(raw.locations)
+        self.send = to_raw_response_wrapper(raw.send)
 
 
 class PostLettersResource(APIResource):
@@ -311,7 +206,7 @@ class PostLettersResource(APIResource):
 
     @cached_property
     def history(self) -> PostLettersHistoryResource:
-        return PostLettersHistoryResource(self._client)
+        return PostLettersHistoryResource(self._client, raw=self._raw)
 
     @cached_property
     def with_raw_response(self) -> PostLettersResourceWithRawResponse:
@@ -335,11 +230,12 @@ class PostLettersResource(APIResource):
         Args:
             message_id: The message_id the scheduled letter got when it was sent.
         """
-        return await self._client.request(
-            _CANCEL_POST_LETTER,
-            path_params={"message_id": message_id},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CANCEL_POST_LETTER,
+            path={"message_id": message_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def price(
@@ -374,25 +270,21 @@ class PostLettersResource(APIResource):
             priority_post: 1 to send by priority post, 0 (the default) for standard post.
             source: What you send from, e.g. 'sdk' or 'php'.
         """
-        result = await self._client.request(
-            _CALCULATE_POST_LETTER_PRICE,
-            body=build_body(
-                _CALCULATE_POST_LETTER_PRICE,
-                models.PostLetterRequest,
-                {
-                    "file_url": file_url,
-                    "recipients": recipients,
-                    "template_used": template_used,
-                    "colour": colour,
-                    "duplex": duplex,
-                    "priority_post": priority_post,
-                    "source": source,
-                },
-            ),
-            cast_to=models.PostLetterSendResult,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CALCULATE_POST_LETTER_PRICE,
+            body={
+                "file_url": file_url,
+                "recipients": recipients,
+                "template_used": template_used,
+                "colour": colour,
+                "duplex": duplex,
+                "priority_post": priority_post,
+                "source": source,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.PostLetterSendResult", result)
 
     async def send(
         self,
@@ -430,26 +322,22 @@ class PostLettersResource(APIResource):
             source: What you send from, e.g. 'sdk' or 'php'.
             allow_truncation: Send a text longer than ClickSend sends whole (default: refuse it).
         """
-        result = await self._client.request(
-            _SEND_POST_LETTER,
-            body=build_body(
-                _SEND_POST_LETTER,
-                models.PostLetterRequest,
-                {
-                    "file_url": file_url,
-                    "recipients": recipients,
-                    "template_used": template_used,
-                    "colour": colour,
-                    "duplex": duplex,
-                    "priority_post": priority_post,
-                    "source": source,
-                },
-                allow_truncation=allow_truncation,
-            ),
-            cast_to=models.PostLetterSendResult,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.SEND_POST_LETTER,
+            body={
+                "file_url": file_url,
+                "recipients": recipients,
+                "template_used": template_used,
+                "colour": colour,
+                "duplex": duplex,
+                "priority_post": priority_post,
+                "source": source,
+            },
+            allow_truncation=allow_truncation,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.PostLetterSendResult", result)
 
     def send_bulk(
         self,
@@ -462,7 +350,7 @@ class PostLettersResource(APIResource):
         duplex: int | NotGiven = NOT_GIVEN,
         priority_post: int | NotGiven = NOT_GIVEN,
         source: str | NotGiven = NOT_GIVEN,
-        **options: Unpack[BulkOptions],
+        **_options: Unpack[BulkOptions],
     ) -> BulkJob[models.PostLetter]:
         """Send Letter, in bulk: any number of recipients, in batches of up to 1000.
 
@@ -472,22 +360,10 @@ class PostLettersResource(APIResource):
         for every batch. Settings (``concurrency``, ``max_rate``, ``batch_size``, ``on_progress``…):
         see :class:`~aioclicksend.BulkOptions`.
         """
-        return BulkJob(
-            self._client,
-            BulkOperation(
-                _SEND_POST_LETTER,
-                models.PostLetterRequest,
-                models.PostRecipient,
-                models.PostLetter,
-                items_field="recipients",
-                results_field="recipients",
-                price_field="post_price",
-                max_batch=1000,
-                history=self.history.list,
-                history_by_date=False,
-            ),
+        return self._bulk(
+            _operations.SEND_POST_LETTER,
             recipients,
-            shared={
+            {
                 "file_url": file_url,
                 "template_used": template_used,
                 "colour": colour,
@@ -495,7 +371,7 @@ class PostLettersResource(APIResource):
                 "priority_post": priority_post,
                 "source": source,
             },
-            options=options,
+            _options,
         )
 
 
@@ -504,9 +380,10 @@ class PostLettersResourceWithRawResponse:
 
     def __init__(self, resource: PostLettersResource) -> None:
         self._resource = resource
-        self.cancel = to_raw_response_wrapper(resource.cancel)
-        self.price = to_raw_response_wrapper(resource.price)
-        self.send = to_raw_response_wrapper(resource.send)
+        raw = PostLettersResource(resource._client, raw=True)
+        self.cancel = to_raw_response_wrapper(raw.cancel)
+        self.price = to_raw_response_wrapper(raw.price)
+        self.send = to_raw_response_wrapper(raw.send)
 
     @cached_property
     def history(self) -> PostLettersHistoryResourceWithRawResponse:
@@ -539,13 +416,13 @@ class PostLettersHistoryResource(APIResource):
         Args:
             filename: Name to give the exported file, e.g. letters_history.csv.
         """
-        result = await self._client.request(
-            _EXPORT_POST_LETTER_HISTORY,
+        return await self._request(
+            _operations.EXPORT_POST_LETTER_HISTORY,
             query={"filename": filename},
-            cast_to=models.ExportFile,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.ExportFile", result)
 
     def list(
         self,
@@ -555,7 +432,7 @@ class PostLettersHistoryResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.PostLetter]:
+    ) -> AsyncPager[Page[models.PostLetter], models.PostLetter]:
         """View Letter History
 
         List the letters sent or scheduled from the account, newest first.
@@ -566,12 +443,12 @@ class PostLettersHistoryResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_POST_LETTER_HISTORY,
-            models.PostLetter,
+        return self._paginate(
+            _operations.LIST_POST_LETTER_HISTORY,
             query={"page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
 
@@ -580,8 +457,9 @@ class PostLettersHistoryResourceWithRawResponse:
 
     def __init__(self, resource: PostLettersHistoryResource) -> None:
         self._resource = resource
-        self.export = to_raw_response_wrapper(resource.export)
-        self.list = to_raw_response_wrapper(resource.list)
+        raw = PostLettersHistoryResource(resource._client, raw=True)
+        self.export = to_raw_response_wrapper(raw.export)
+        self.list = to_raw_response_wrapper(raw.list)
 
 
 class PostPostcardsResource(APIResource):
@@ -589,7 +467,7 @@ class PostPostcardsResource(APIResource):
 
     @cached_property
     def history(self) -> PostPostcardsHistoryResource:
-        return PostPostcardsHistoryResource(self._client)
+        return PostPostcardsHistoryResource(self._client, raw=self._raw)
 
     @cached_property
     def with_raw_response(self) -> PostPostcardsResourceWithRawResponse:
@@ -613,11 +491,12 @@ class PostPostcardsResource(APIResource):
         Args:
             message_id: The message_id the scheduled postcard got when it was sent.
         """
-        return await self._client.request(
-            _CANCEL_POST_POSTCARD,
-            path_params={"message_id": message_id},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CANCEL_POST_POSTCARD,
+            path={"message_id": message_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def price(
@@ -641,17 +520,13 @@ class PostPostcardsResource(APIResource):
                 file types first with Upload Media File (convert=postcard).
             recipients: Who to send the postcard to; each recipient gets a copy.
         """
-        result = await self._client.request(
-            _CALCULATE_POST_POSTCARD_PRICE,
-            body=build_body(
-                _CALCULATE_POST_POSTCARD_PRICE,
-                models.PostPostcardRequest,
-                {"file_urls": file_urls, "recipients": recipients},
-            ),
-            cast_to=models.PostPostcardSendResult,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CALCULATE_POST_POSTCARD_PRICE,
+            body={"file_urls": file_urls, "recipients": recipients},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.PostPostcardSendResult", result)
 
     async def send(
         self,
@@ -677,18 +552,14 @@ class PostPostcardsResource(APIResource):
             recipients: Who to send the postcard to; each recipient gets a copy.
             allow_truncation: Send a text longer than ClickSend sends whole (default: refuse it).
         """
-        result = await self._client.request(
-            _SEND_POST_POSTCARD,
-            body=build_body(
-                _SEND_POST_POSTCARD,
-                models.PostPostcardRequest,
-                {"file_urls": file_urls, "recipients": recipients},
-                allow_truncation=allow_truncation,
-            ),
-            cast_to=models.PostPostcardSendResult,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.SEND_POST_POSTCARD,
+            body={"file_urls": file_urls, "recipients": recipients},
+            allow_truncation=allow_truncation,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.PostPostcardSendResult", result)
 
     def send_bulk(
         self,
@@ -696,7 +567,7 @@ class PostPostcardsResource(APIResource):
         | AsyncIterable[models.PostRecipient | Mapping[str, Any]],
         *,
         file_urls: Sequence[str],
-        **options: Unpack[BulkOptions],
+        **_options: Unpack[BulkOptions],
     ) -> BulkJob[models.PostPostcard]:
         """Send Postcard, in bulk: any number of recipients, in batches of up to 1000.
 
@@ -706,24 +577,7 @@ class PostPostcardsResource(APIResource):
         for every batch. Settings (``concurrency``, ``max_rate``, ``batch_size``, ``on_progress``…):
         see :class:`~aioclicksend.BulkOptions`.
         """
-        return BulkJob(
-            self._client,
-            BulkOperation(
-                _SEND_POST_POSTCARD,
-                models.PostPostcardRequest,
-                models.PostRecipient,
-                models.PostPostcard,
-                items_field="recipients",
-                results_field="recipients",
-                price_field="post_price",
-                max_batch=1000,
-                history=self.history.list,
-                history_by_date=False,
-            ),
-            recipients,
-            shared={"file_urls": file_urls},
-            options=options,
-        )
+        return self._bulk(_operations.SEND_POST_POSTCARD, recipients, {"file_urls": file_urls}, _options)
 
 
 class PostPostcardsResourceWithRawResponse:
@@ -731,9 +585,10 @@ class PostPostcardsResourceWithRawResponse:
 
     def __init__(self, resource: PostPostcardsResource) -> None:
         self._resource = resource
-        self.cancel = to_raw_response_wrapper(resource.cancel)
-        self.price = to_raw_response_wrapper(resource.price)
-        self.send = to_raw_response_wrapper(resource.send)
+        raw = PostPostcardsResource(resource._client, raw=True)
+        self.cancel = to_raw_response_wrapper(raw.cancel)
+        self.price = to_raw_response_wrapper(raw.price)
+        self.send = to_raw_response_wrapper(raw.send)
 
     @cached_property
     def history(self) -> PostPostcardsHistoryResourceWithRawResponse:
@@ -765,13 +620,13 @@ class PostPostcardsHistoryResource(APIResource):
         Args:
             filename: Name to give the exported file, e.g. postcards_history.csv.
         """
-        result = await self._client.request(
-            _EXPORT_POST_POSTCARD_HISTORY,
+        return await self._request(
+            _operations.EXPORT_POST_POSTCARD_HISTORY,
             query={"filename": filename},
-            cast_to=models.ExportFile,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.ExportFile", result)
 
     def list(
         self,
@@ -781,7 +636,7 @@ class PostPostcardsHistoryResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.PostPostcard]:
+    ) -> AsyncPager[Page[models.PostPostcard], models.PostPostcard]:
         """View Postcard History
 
         List the postcards sent or scheduled from the account.
@@ -792,12 +647,12 @@ class PostPostcardsHistoryResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_POST_POSTCARD_HISTORY,
-            models.PostPostcard,
+        return self._paginate(
+            _operations.LIST_POST_POSTCARD_HISTORY,
             query={"page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
 
@@ -806,8 +661,9 @@ class PostPostcardsHistoryResourceWithRawResponse:
 
     def __init__(self, resource: PostPostcardsHistoryResource) -> None:
         self._resource = resource
-        self.export = to_raw_response_wrapper(resource.export)
-        self.list = to_raw_response_wrapper(resource.list)
+        raw = PostPostcardsHistoryResource(resource._client, raw=True)
+        self.export = to_raw_response_wrapper(raw.export)
+        self.list = to_raw_response_wrapper(raw.list)
 
 
 class PostReturnAddressesResource(APIResource):
@@ -848,25 +704,21 @@ class PostReturnAddressesResource(APIResource):
             address_line_2: Street address, second line.
             address_state: State.
         """
-        result = await self._client.request(
-            _CREATE_POST_RETURN_ADDRESS,
-            body=build_body(
-                _CREATE_POST_RETURN_ADDRESS,
-                models.PostReturnAddressFields,
-                {
-                    "address_name": address_name,
-                    "address_line_1": address_line_1,
-                    "address_city": address_city,
-                    "address_postal_code": address_postal_code,
-                    "address_country": address_country,
-                    "address_line_2": address_line_2,
-                    "address_state": address_state,
-                },
-            ),
-            cast_to=models.PostReturnAddress,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CREATE_POST_RETURN_ADDRESS,
+            body={
+                "address_name": address_name,
+                "address_line_1": address_line_1,
+                "address_city": address_city,
+                "address_postal_code": address_postal_code,
+                "address_country": address_country,
+                "address_line_2": address_line_2,
+                "address_state": address_state,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.PostReturnAddress", result)
 
     async def delete(
         self,
@@ -885,11 +737,12 @@ class PostReturnAddressesResource(APIResource):
         Args:
             return_address_id: The return address's id.
         """
-        return await self._client.request(
-            _DELETE_POST_RETURN_ADDRESS,
-            path_params={"return_address_id": return_address_id},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.DELETE_POST_RETURN_ADDRESS,
+            path={"return_address_id": return_address_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def get(
@@ -909,13 +762,13 @@ class PostReturnAddressesResource(APIResource):
         Args:
             return_address_id: The return address's id.
         """
-        result = await self._client.request(
-            _GET_POST_RETURN_ADDRESS,
-            path_params={"return_address_id": return_address_id},
-            cast_to=models.PostReturnAddress,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_POST_RETURN_ADDRESS,
+            path={"return_address_id": return_address_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.PostReturnAddress", result)
 
     def list(
         self,
@@ -925,7 +778,7 @@ class PostReturnAddressesResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.PostReturnAddress]:
+    ) -> AsyncPager[Page[models.PostReturnAddress], models.PostReturnAddress]:
         """View Your Return Addresses
 
         List the return addresses of the account; letters and postcards name one per recipient.
@@ -936,12 +789,12 @@ class PostReturnAddressesResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_POST_RETURN_ADDRESSES,
-            models.PostReturnAddress,
+        return self._paginate(
+            _operations.LIST_POST_RETURN_ADDRESSES,
             query={"page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def update(
@@ -976,26 +829,22 @@ class PostReturnAddressesResource(APIResource):
             address_line_2: Street address, second line.
             address_state: State.
         """
-        result = await self._client.request(
-            _UPDATE_POST_RETURN_ADDRESS,
-            path_params={"return_address_id": return_address_id},
-            body=build_body(
-                _UPDATE_POST_RETURN_ADDRESS,
-                models.PostReturnAddressFields,
-                {
-                    "address_name": address_name,
-                    "address_line_1": address_line_1,
-                    "address_city": address_city,
-                    "address_postal_code": address_postal_code,
-                    "address_country": address_country,
-                    "address_line_2": address_line_2,
-                    "address_state": address_state,
-                },
-            ),
-            cast_to=models.PostReturnAddress,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.UPDATE_POST_RETURN_ADDRESS,
+            path={"return_address_id": return_address_id},
+            body={
+                "address_name": address_name,
+                "address_line_1": address_line_1,
+                "address_city": address_city,
+                "address_postal_code": address_postal_code,
+                "address_country": address_country,
+                "address_line_2": address_line_2,
+                "address_state": address_state,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.PostReturnAddress", result)
 
 
 class PostReturnAddressesResourceWithRawResponse:
@@ -1003,8 +852,9 @@ class PostReturnAddressesResourceWithRawResponse:
 
     def __init__(self, resource: PostReturnAddressesResource) -> None:
         self._resource = resource
-        self.create = to_raw_response_wrapper(resource.create)
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.update = to_raw_response_wrapper(resource.update)
+        raw = PostReturnAddressesResource(resource._client, raw=True)
+        self.create = to_raw_response_wrapper(raw.create)
+        self.delete = to_raw_response_wrapper(raw.delete)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.update = to_raw_response_wrapper(raw.update)

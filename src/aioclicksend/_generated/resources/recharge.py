@@ -2,47 +2,20 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
-from typing import cast
+from typing import TYPE_CHECKING
 
-from ..._base_client import Operation, RequestOptions, Timeout, build_body
-from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_PURCHASE_RECHARGE_PACKAGE = Operation(
-    "recharge.purchase",
-    "PUT",
-    "/recharge/purchase/{package_id}",
-    idempotent=False,
-    parameters={"package_id": "integer"},
-)
-_GET_RECHARGE_CREDIT_CARD = Operation(
-    "recharge.credit_card.get", "GET", "/recharge/credit-card", idempotent=True
-)
-_UPDATE_RECHARGE_CREDIT_CARD = Operation(
-    "recharge.credit_card.update", "PUT", "/recharge/credit-card", idempotent=True
-)
-_LIST_RECHARGE_PACKAGES = Operation(
-    "recharge.packages.list", "GET", "/recharge/packages", idempotent=True, parameters={"country": "string"}
-)
-_GET_RECHARGE_TRANSACTION = Operation(
-    "recharge.transactions.get",
-    "GET",
-    "/recharge/transactions/{transaction_id}",
-    idempotent=True,
-    parameters={"transaction_id": "string"},
-)
-_LIST_RECHARGE_TRANSACTIONS = Operation(
-    "recharge.transactions.list",
-    "GET",
-    "/recharge/transactions",
-    idempotent=True,
-    parameters={"page": "integer", "limit": "integer"},
-)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    from collections.abc import Mapping
+
+    from ..._base_client import Timeout
+    from ..._pagination import AsyncPager, Page
+    from .. import models
 
 
 class RechargeResource(APIResource):
@@ -50,15 +23,15 @@ class RechargeResource(APIResource):
 
     @cached_property
     def credit_card(self) -> RechargeCreditCardResource:
-        return RechargeCreditCardResource(self._client)
+        return RechargeCreditCardResource(self._client, raw=self._raw)
 
     @cached_property
     def packages(self) -> RechargePackagesResource:
-        return RechargePackagesResource(self._client)
+        return RechargePackagesResource(self._client, raw=self._raw)
 
     @cached_property
     def transactions(self) -> RechargeTransactionsResource:
-        return RechargeTransactionsResource(self._client)
+        return RechargeTransactionsResource(self._client, raw=self._raw)
 
     @cached_property
     def with_raw_response(self) -> RechargeResourceWithRawResponse:
@@ -83,13 +56,13 @@ class RechargeResource(APIResource):
         Args:
             package_id: The package_id of the package to buy (see View Recharge Packages).
         """
-        result = await self._client.request(
-            _PURCHASE_RECHARGE_PACKAGE,
-            path_params={"package_id": package_id},
-            cast_to=models.RechargeTransaction,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.PURCHASE_RECHARGE_PACKAGE,
+            path={"package_id": package_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.RechargeTransaction", result)
 
 
 class RechargeResourceWithRawResponse:
@@ -97,7 +70,8 @@ class RechargeResourceWithRawResponse:
 
     def __init__(self, resource: RechargeResource) -> None:
         self._resource = resource
-        self.purchase = to_raw_response_wrapper(resource.purchase)
+        raw = RechargeResource(resource._client, raw=True)
+        self.purchase = to_raw_response_wrapper(raw.purchase)
 
     @cached_property
     def credit_card(self) -> RechargeCreditCardResourceWithRawResponse:
@@ -134,12 +108,12 @@ class RechargeCreditCardResource(APIResource):
 
         ``GET /recharge/credit-card``
         """
-        result = await self._client.request(
-            _GET_RECHARGE_CREDIT_CARD,
-            cast_to=models.RechargeCreditCard,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_RECHARGE_CREDIT_CARD,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.RechargeCreditCard", result)
 
     async def update(
         self,
@@ -169,24 +143,20 @@ class RechargeCreditCardResource(APIResource):
             name: Name printed on the card.
             bank_name: Name of the bank that issued the card.
         """
-        result = await self._client.request(
-            _UPDATE_RECHARGE_CREDIT_CARD,
-            body=build_body(
-                _UPDATE_RECHARGE_CREDIT_CARD,
-                models.RechargeCreditCardRequest,
-                {
-                    "number": number,
-                    "expiry_month": expiry_month,
-                    "expiry_year": expiry_year,
-                    "cvc": cvc,
-                    "name": name,
-                    "bank_name": bank_name,
-                },
-            ),
-            cast_to=models.RechargeCreditCard,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.UPDATE_RECHARGE_CREDIT_CARD,
+            body={
+                "number": number,
+                "expiry_month": expiry_month,
+                "expiry_year": expiry_year,
+                "cvc": cvc,
+                "name": name,
+                "bank_name": bank_name,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.RechargeCreditCard", result)
 
 
 class RechargeCreditCardResourceWithRawResponse:
@@ -194,8 +164,9 @@ class RechargeCreditCardResourceWithRawResponse:
 
     def __init__(self, resource: RechargeCreditCardResource) -> None:
         self._resource = resource
-        self.get = to_raw_response_wrapper(resource.get)
-        self.update = to_raw_response_wrapper(resource.update)
+        raw = RechargeCreditCardResource(resource._client, raw=True)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.update = to_raw_response_wrapper(raw.update)
 
 
 class RechargePackagesResource(APIResource):
@@ -224,13 +195,13 @@ class RechargePackagesResource(APIResource):
         Args:
             country: Two-letter country code (ISO 3166) to list that country's packages, e.g. US.
         """
-        result = await self._client.request(
-            _LIST_RECHARGE_PACKAGES,
+        return await self._request(
+            _operations.LIST_RECHARGE_PACKAGES,
             query={"country": country},
-            cast_to=models.RechargePackageList,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.RechargePackageList", result)
 
 
 class RechargePackagesResourceWithRawResponse:
@@ -238,7 +209,8 @@ class RechargePackagesResourceWithRawResponse:
 
     def __init__(self, resource: RechargePackagesResource) -> None:
         self._resource = resource
-        self.list = to_raw_response_wrapper(resource.list)
+        raw = RechargePackagesResource(resource._client, raw=True)
+        self.list = to_raw_response_wrapper(raw.list)
 
 
 class RechargeTransactionsResource(APIResource):
@@ -266,13 +238,13 @@ class RechargeTransactionsResource(APIResource):
         Args:
             transaction_id: The id of the transaction.
         """
-        result = await self._client.request(
-            _GET_RECHARGE_TRANSACTION,
-            path_params={"transaction_id": transaction_id},
-            cast_to=models.RechargeTransaction,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_RECHARGE_TRANSACTION,
+            path={"transaction_id": transaction_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.RechargeTransaction", result)
 
     def list(
         self,
@@ -282,7 +254,7 @@ class RechargeTransactionsResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.RechargeTransaction]:
+    ) -> AsyncPager[Page[models.RechargeTransaction], models.RechargeTransaction]:
         """View All Transactions
 
         List the account's recharge transactions (purchases of credit).
@@ -293,12 +265,12 @@ class RechargeTransactionsResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_RECHARGE_TRANSACTIONS,
-            models.RechargeTransaction,
+        return self._paginate(
+            _operations.LIST_RECHARGE_TRANSACTIONS,
             query={"page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
 
@@ -307,5 +279,6 @@ class RechargeTransactionsResourceWithRawResponse:
 
     def __init__(self, resource: RechargeTransactionsResource) -> None:
         self._resource = resource
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
+        raw = RechargeTransactionsResource(resource._client, raw=True)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)

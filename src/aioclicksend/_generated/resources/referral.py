@@ -2,23 +2,20 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from ..._base_client import Operation, RequestOptions, Timeout
-from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_LIST_REFERRAL_ACCOUNTS = Operation(
-    "referral.accounts.list",
-    "GET",
-    "/referral/accounts",
-    idempotent=True,
-    parameters={"page": "integer", "limit": "integer"},
-)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    from collections.abc import Mapping
+
+    from ..._base_client import Timeout
+    from ..._pagination import AsyncPager, Page
+    from .. import models
 
 
 class ReferralResource(APIResource):
@@ -26,7 +23,7 @@ class ReferralResource(APIResource):
 
     @cached_property
     def accounts(self) -> ReferralAccountsResource:
-        return ReferralAccountsResource(self._client)
+        return ReferralAccountsResource(self._client, raw=self._raw)
 
     @cached_property
     def with_raw_response(self) -> ReferralResourceWithRawResponse:
@@ -61,7 +58,7 @@ class ReferralAccountsResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.ReferralAccount]:
+    ) -> AsyncPager[Page[models.ReferralAccount], models.ReferralAccount]:
         """View Referral Accounts
 
         List the accounts you referred, with the percentage you earn from each.
@@ -72,12 +69,12 @@ class ReferralAccountsResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_REFERRAL_ACCOUNTS,
-            models.ReferralAccount,
+        return self._paginate(
+            _operations.LIST_REFERRAL_ACCOUNTS,
             query={"page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
 
@@ -86,4 +83,5 @@ class ReferralAccountsResourceWithRawResponse:
 
     def __init__(self, resource: ReferralAccountsResource) -> None:
         self._resource = resource
-        self.list = to_raw_response_wrapper(resource.list)
+        raw = ReferralAccountsResource(resource._client, raw=True)
+        self.list = to_raw_response_wrapper(raw.list)

@@ -2,46 +2,20 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
-from typing import cast
+from typing import TYPE_CHECKING
 
-from ..._base_client import Operation, RequestOptions, Timeout, build_body
-from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_TRANSFER_RESELLER_CREDIT = Operation(
-    "reseller.transfer_credit", "PUT", "/reseller/transfer-credit", idempotent=False
-)
-_CREATE_RESELLER_ACCOUNT = Operation(
-    "reseller.accounts.create", "POST", "/reseller/accounts", idempotent=False
-)
-_GET_RESELLER_ACCOUNT = Operation(
-    "reseller.accounts.get",
-    "GET",
-    "/reseller/accounts/{client_user_id}",
-    idempotent=True,
-    parameters={"client_user_id": "integer"},
-)
-_LIST_RESELLER_ACCOUNTS = Operation(
-    "reseller.accounts.list",
-    "GET",
-    "/reseller/accounts",
-    idempotent=True,
-    parameters={"q": "string", "page": "integer", "limit": "integer"},
-)
-_UPDATE_RESELLER_ACCOUNT = Operation(
-    "reseller.accounts.update",
-    "PUT",
-    "/reseller/accounts/{client_user_id}",
-    idempotent=True,
-    parameters={"client_user_id": "integer"},
-)
-_GET_RESELLER_SETTINGS = Operation("reseller.settings.get", "GET", "/reseller", idempotent=True)
-_UPDATE_RESELLER_SETTINGS = Operation("reseller.settings.update", "PUT", "/reseller", idempotent=True)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    from collections.abc import Mapping
+
+    from ..._base_client import Timeout
+    from ..._pagination import AsyncPager, Page
+    from .. import models
 
 
 class ResellerResource(APIResource):
@@ -49,11 +23,11 @@ class ResellerResource(APIResource):
 
     @cached_property
     def accounts(self) -> ResellerAccountsResource:
-        return ResellerAccountsResource(self._client)
+        return ResellerAccountsResource(self._client, raw=self._raw)
 
     @cached_property
     def settings(self) -> ResellerSettingsResource:
-        return ResellerSettingsResource(self._client)
+        return ResellerSettingsResource(self._client, raw=self._raw)
 
     @cached_property
     def with_raw_response(self) -> ResellerResourceWithRawResponse:
@@ -82,17 +56,13 @@ class ResellerResource(APIResource):
             balance: The amount of credit to transfer, in `currency`.
             currency: ISO code of the currency of `balance`, e.g. USD.
         """
-        result = await self._client.request(
-            _TRANSFER_RESELLER_CREDIT,
-            body=build_body(
-                _TRANSFER_RESELLER_CREDIT,
-                models.ResellerTransferCreditRequest,
-                {"client_user_id": client_user_id, "balance": balance, "currency": currency},
-            ),
-            cast_to=models.Account,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.TRANSFER_RESELLER_CREDIT,
+            body={"client_user_id": client_user_id, "balance": balance, "currency": currency},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.Account", result)
 
 
 class ResellerResourceWithRawResponse:
@@ -100,7 +70,8 @@ class ResellerResourceWithRawResponse:
 
     def __init__(self, resource: ResellerResource) -> None:
         self._resource = resource
-        self.transfer_credit = to_raw_response_wrapper(resource.transfer_credit)
+        raw = ResellerResource(resource._client, raw=True)
+        self.transfer_credit = to_raw_response_wrapper(raw.transfer_credit)
 
     @cached_property
     def accounts(self) -> ResellerAccountsResourceWithRawResponse:
@@ -151,26 +122,22 @@ class ResellerAccountsResource(APIResource):
             country: Two-letter country code (ISO 3166), e.g. US.
             account_name: The account's (company) name.
         """
-        result = await self._client.request(
-            _CREATE_RESELLER_ACCOUNT,
-            body=build_body(
-                _CREATE_RESELLER_ACCOUNT,
-                models.AccountCreateRequest,
-                {
-                    "username": username,
-                    "password": password,
-                    "user_phone": user_phone,
-                    "user_email": user_email,
-                    "user_first_name": user_first_name,
-                    "user_last_name": user_last_name,
-                    "country": country,
-                    "account_name": account_name,
-                },
-            ),
-            cast_to=models.Account,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CREATE_RESELLER_ACCOUNT,
+            body={
+                "username": username,
+                "password": password,
+                "user_phone": user_phone,
+                "user_email": user_email,
+                "user_first_name": user_first_name,
+                "user_last_name": user_last_name,
+                "country": country,
+                "account_name": account_name,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.Account", result)
 
     async def get(
         self,
@@ -189,13 +156,13 @@ class ResellerAccountsResource(APIResource):
         Args:
             client_user_id: The user_id of the client account.
         """
-        result = await self._client.request(
-            _GET_RESELLER_ACCOUNT,
-            path_params={"client_user_id": client_user_id},
-            cast_to=models.Account,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_RESELLER_ACCOUNT,
+            path={"client_user_id": client_user_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.Account", result)
 
     def list(
         self,
@@ -206,7 +173,7 @@ class ResellerAccountsResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.Account]:
+    ) -> AsyncPager[Page[models.Account], models.Account]:
         """View Client Accounts
 
         List your client accounts, with their balance, settings and main subaccount.
@@ -218,12 +185,12 @@ class ResellerAccountsResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_RESELLER_ACCOUNTS,
-            models.Account,
+        return self._paginate(
+            _operations.LIST_RESELLER_ACCOUNTS,
             query={"q": q, "page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def update(
@@ -259,27 +226,23 @@ class ResellerAccountsResource(APIResource):
             account_name: The account's (company) name.
             country: Two-letter country code (ISO 3166) of the account holder, e.g. US.
         """
-        result = await self._client.request(
-            _UPDATE_RESELLER_ACCOUNT,
-            path_params={"client_user_id": client_user_id},
-            body=build_body(
-                _UPDATE_RESELLER_ACCOUNT,
-                models.ResellerAccountUpdateRequest,
-                {
-                    "username": username,
-                    "password": password,
-                    "user_email": user_email,
-                    "user_phone": user_phone,
-                    "user_first_name": user_first_name,
-                    "user_last_name": user_last_name,
-                    "account_name": account_name,
-                    "country": country,
-                },
-            ),
-            cast_to=models.Account,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.UPDATE_RESELLER_ACCOUNT,
+            path={"client_user_id": client_user_id},
+            body={
+                "username": username,
+                "password": password,
+                "user_email": user_email,
+                "user_phone": user_phone,
+                "user_first_name": user_first_name,
+                "user_last_name": user_last_name,
+                "account_name": account_name,
+                "country": country,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.Account", result)
 
 
 class ResellerAccountsResourceWithRawResponse:
@@ -287,10 +250,11 @@ class ResellerAccountsResourceWithRawResponse:
 
     def __init__(self, resource: ResellerAccountsResource) -> None:
         self._resource = resource
-        self.create = to_raw_response_wrapper(resource.create)
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.update = to_raw_response_wrapper(resource.update)
+        raw = ResellerAccountsResource(resource._client, raw=True)
+        self.create = to_raw_response_wrapper(raw.create)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.update = to_raw_response_wrapper(raw.update)
 
 
 class ResellerSettingsResource(APIResource):
@@ -314,12 +278,12 @@ class ResellerSettingsResource(APIResource):
 
         ``GET /reseller``
         """
-        result = await self._client.request(
-            _GET_RESELLER_SETTINGS,
-            cast_to=models.Account,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_RESELLER_SETTINGS,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.Account", result)
 
     async def update(
         self,
@@ -372,35 +336,31 @@ class ResellerSettingsResource(APIResource):
             setting_email_sms_subject: 1 to include the email subject in email-to-SMS messages
             setting_sms_message_char_limit: Maximum number of message parts of an SMS.
         """
-        result = await self._client.request(
-            _UPDATE_RESELLER_SETTINGS,
-            body=build_body(
-                _UPDATE_RESELLER_SETTINGS,
-                models.ResellerSettingsUpdateRequest,
-                {
-                    "country": country,
-                    "timezone": timezone,
-                    "user_email": user_email,
-                    "user_phone": user_phone,
-                    "account_name": account_name,
-                    "auto_recharge": auto_recharge,
-                    "user_first_name": user_first_name,
-                    "user_last_name": user_last_name,
-                    "low_credit_amount": low_credit_amount,
-                    "default_country_sms": default_country_sms,
-                    "setting_unicode_sms": setting_unicode_sms,
-                    "auto_recharge_amount": auto_recharge_amount,
-                    "account_billing_email": account_billing_email,
-                    "setting_fix_sender_id": setting_fix_sender_id,
-                    "account_billing_mobile": account_billing_mobile,
-                    "setting_email_sms_subject": setting_email_sms_subject,
-                    "setting_sms_message_char_limit": setting_sms_message_char_limit,
-                },
-            ),
-            cast_to=models.Account,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.UPDATE_RESELLER_SETTINGS,
+            body={
+                "country": country,
+                "timezone": timezone,
+                "user_email": user_email,
+                "user_phone": user_phone,
+                "account_name": account_name,
+                "auto_recharge": auto_recharge,
+                "user_first_name": user_first_name,
+                "user_last_name": user_last_name,
+                "low_credit_amount": low_credit_amount,
+                "default_country_sms": default_country_sms,
+                "setting_unicode_sms": setting_unicode_sms,
+                "auto_recharge_amount": auto_recharge_amount,
+                "account_billing_email": account_billing_email,
+                "setting_fix_sender_id": setting_fix_sender_id,
+                "account_billing_mobile": account_billing_mobile,
+                "setting_email_sms_subject": setting_email_sms_subject,
+                "setting_sms_message_char_limit": setting_sms_message_char_limit,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.Account", result)
 
 
 class ResellerSettingsResourceWithRawResponse:
@@ -408,5 +368,6 @@ class ResellerSettingsResourceWithRawResponse:
 
     def __init__(self, resource: ResellerSettingsResource) -> None:
         self._resource = resource
-        self.get = to_raw_response_wrapper(resource.get)
-        self.update = to_raw_response_wrapper(resource.update)
+        raw = ResellerSettingsResource(resource._client, raw=True)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.update = to_raw_response_wrapper(raw.update)

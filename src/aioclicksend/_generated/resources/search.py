@@ -2,23 +2,20 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from ..._base_client import Operation, RequestOptions, Timeout
-from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_SEARCH_CONTACTS_LISTS = Operation(
-    "search.contact_lists",
-    "GET",
-    "/search/contacts-lists",
-    idempotent=True,
-    parameters={"q": "string", "page": "integer", "limit": "integer"},
-)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    from collections.abc import Mapping
+
+    from ..._base_client import Timeout
+    from ..._pagination import AsyncPager, Page
+    from .. import models
 
 
 class SearchResource(APIResource):
@@ -38,7 +35,7 @@ class SearchResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.SearchContactOrList]:
+    ) -> AsyncPager[Page[models.SearchContactOrList], models.SearchContactOrList]:
         """View Contact Lists
 
         Search contacts and contact lists together by a keyword; each result says whether it is a contact or
@@ -51,12 +48,12 @@ class SearchResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _SEARCH_CONTACTS_LISTS,
-            models.SearchContactOrList,
+        return self._paginate(
+            _operations.SEARCH_CONTACTS_LISTS,
             query={"q": q, "page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
 
@@ -65,4 +62,5 @@ class SearchResourceWithRawResponse:
 
     def __init__(self, resource: SearchResource) -> None:
         self._resource = resource
-        self.contact_lists = to_raw_response_wrapper(resource.contact_lists)
+        raw = SearchResource(resource._client, raw=True)
+        self.contact_lists = to_raw_response_wrapper(raw.contact_lists)

@@ -2,117 +2,24 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import Any, cast
+from typing import TYPE_CHECKING
 
-from typing_extensions import Unpack
-
-from ..._base_client import Operation, RequestOptions, Timeout, build_body
-from ..._bulk import BulkJob, BulkOperation, BulkOptions
-from ..._checks import MessageRules
-from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_CANCEL_SMS = Operation(
-    "sms.cancel", "PUT", "/sms/{message_id}/cancel", idempotent=True, parameters={"message_id": "string"}
-)
-_CANCEL_ALL_SMS = Operation("sms.cancel_all", "PUT", "/sms/cancel-all", idempotent=True)
-_CALCULATE_SMS_PRICE = Operation("sms.price", "POST", "/sms/price", idempotent=True)
-_SEND_SMS = Operation(
-    "sms.send",
-    "POST",
-    "/sms/send",
-    idempotent=False,
-    messages=MessageRules("messages", ("to", "list_id"), "body", "sms"),
-)
-_EXPORT_SMS_HISTORY = Operation(
-    "sms.history.export", "GET", "/sms/history/export", idempotent=True, parameters={"filename": "string"}
-)
-_LIST_SMS_HISTORY = Operation(
-    "sms.history.list",
-    "GET",
-    "/sms/history",
-    idempotent=True,
-    parameters={
-        "q": "string",
-        "order_by": "string",
-        "operator": "string",
-        "date_from": "integer",
-        "date_to": "integer",
-        "page": "integer",
-        "limit": "integer",
-    },
-)
-_CREATE_TEST_INBOUND_SMS = Operation("sms.inbound.create_test", "POST", "/sms/inbound", idempotent=False)
-_LIST_INBOUND_SMS = Operation(
-    "sms.inbound.list",
-    "GET",
-    "/sms/inbound",
-    idempotent=True,
-    parameters={
-        "q": "string",
-        "order_by": "string",
-        "operator": "string",
-        "page": "integer",
-        "limit": "integer",
-    },
-)
-_MARK_INBOUND_SMS_MESSAGE_READ = Operation(
-    "sms.inbound.mark_message_read",
-    "PUT",
-    "/sms/inbound-read/{message_id}",
-    idempotent=True,
-    parameters={"message_id": "string"},
-)
-_MARK_INBOUND_SMS_READ = Operation("sms.inbound.mark_read", "PUT", "/sms/inbound-read", idempotent=True)
-_CREATE_TEST_SMS_RECEIPT = Operation("sms.receipts.create_test", "POST", "/sms/receipts", idempotent=False)
-_GET_SMS_RECEIPT = Operation(
-    "sms.receipts.get",
-    "GET",
-    "/sms/receipts/{message_id}",
-    idempotent=True,
-    parameters={"message_id": "string"},
-)
-_LIST_SMS_RECEIPTS = Operation(
-    "sms.receipts.list",
-    "GET",
-    "/sms/receipts",
-    idempotent=True,
-    parameters={"page": "integer", "limit": "integer"},
-)
-_MARK_SMS_RECEIPTS_READ = Operation("sms.receipts.mark_read", "PUT", "/sms/receipts-read", idempotent=True)
-_CREATE_SMS_TEMPLATE = Operation("sms.templates.create", "POST", "/sms/templates", idempotent=False)
-_DELETE_SMS_TEMPLATE = Operation(
-    "sms.templates.delete",
-    "DELETE",
-    "/sms/templates/{template_id}",
-    idempotent=True,
-    parameters={"template_id": "integer"},
-)
-_LIST_SMS_TEMPLATES = Operation(
-    "sms.templates.list",
-    "GET",
-    "/sms/templates",
-    idempotent=True,
-    parameters={
-        "q": "string",
-        "order_by": "string",
-        "operator": "string",
-        "page": "integer",
-        "limit": "integer",
-    },
-)
-_UPDATE_SMS_TEMPLATE = Operation(
-    "sms.templates.update",
-    "PUT",
-    "/sms/templates/{template_id}",
-    idempotent=True,
-    parameters={"template_id": "integer"},
-)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+    from typing import Any
+
+    from typing_extensions import Unpack
+
+    from ..._base_client import Timeout
+    from ..._bulk import BulkJob, BulkOptions
+    from ..._pagination import AsyncPager, Page
+    from .. import models
 
 
 class SmsResource(APIResource):
@@ -120,19 +27,19 @@ class SmsResource(APIResource):
 
     @cached_property
     def history(self) -> SmsHistoryResource:
-        return SmsHistoryResource(self._client)
+        return SmsHistoryResource(self._client, raw=self._raw)
 
     @cached_property
     def inbound(self) -> SmsInboundResource:
-        return SmsInboundResource(self._client)
+        return SmsInboundResource(self._client, raw=self._raw)
 
     @cached_property
     def receipts(self) -> SmsReceiptsResource:
-        return SmsReceiptsResource(self._client)
+        return SmsReceiptsResource(self._client, raw=self._raw)
 
     @cached_property
     def templates(self) -> SmsTemplatesResource:
-        return SmsTemplatesResource(self._client)
+        return SmsTemplatesResource(self._client, raw=self._raw)
 
     @cached_property
     def with_raw_response(self) -> SmsResourceWithRawResponse:
@@ -156,11 +63,12 @@ class SmsResource(APIResource):
         Args:
             message_id: The message_id of the scheduled message.
         """
-        return await self._client.request(
-            _CANCEL_SMS,
-            path_params={"message_id": message_id},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CANCEL_SMS,
+            path={"message_id": message_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def cancel_all(
@@ -176,12 +84,12 @@ class SmsResource(APIResource):
 
         ``PUT /sms/cancel-all``
         """
-        result = await self._client.request(
-            _CANCEL_ALL_SMS,
-            cast_to=models.CancelledCount,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CANCEL_ALL_SMS,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.CancelledCount", result)
 
     async def price(
         self,
@@ -201,17 +109,13 @@ class SmsResource(APIResource):
         Args:
             messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
         """
-        result = await self._client.request(
-            _CALCULATE_SMS_PRICE,
-            body=build_body(
-                _CALCULATE_SMS_PRICE,
-                models.SmsMessageCollection,
-                {"messages": messages},
-            ),
-            cast_to=models.SmsSendResult,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CALCULATE_SMS_PRICE,
+            body={"messages": messages},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.SmsSendResult", result)
 
     async def send(
         self,
@@ -236,24 +140,20 @@ class SmsResource(APIResource):
             messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
             allow_truncation: Send a text longer than ClickSend sends whole (default: refuse it).
         """
-        result = await self._client.request(
-            _SEND_SMS,
-            body=build_body(
-                _SEND_SMS,
-                models.SmsMessageCollection,
-                {"messages": messages},
-                allow_truncation=allow_truncation,
-            ),
-            cast_to=models.SmsSendResult,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.SEND_SMS,
+            body={"messages": messages},
+            allow_truncation=allow_truncation,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.SmsSendResult", result)
 
     def send_bulk(
         self,
         messages: Iterable[models.SmsMessage | Mapping[str, Any]]
         | AsyncIterable[models.SmsMessage | Mapping[str, Any]],
-        **options: Unpack[BulkOptions],
+        **_options: Unpack[BulkOptions],
     ) -> BulkJob[models.SentSms]:
         """Send SMS, in bulk: any number of messages, in batches of up to 1000.
 
@@ -262,24 +162,7 @@ class SmsResource(APIResource):
         iterable or async iterable; it is read lazily. Settings (``concurrency``, ``max_rate``, ``batch_size``, ``on_progress``…):
         see :class:`~aioclicksend.BulkOptions`.
         """
-        return BulkJob(
-            self._client,
-            BulkOperation(
-                _SEND_SMS,
-                models.SmsMessageCollection,
-                models.SmsMessage,
-                models.SentSms,
-                items_field="messages",
-                results_field="messages",
-                price_field="message_price",
-                max_batch=1000,
-                history=self.history.list,
-                history_by_date=True,
-            ),
-            messages,
-            shared={},
-            options=options,
-        )
+        return self._bulk(_operations.SEND_SMS, messages, {}, _options)
 
 
 class SmsResourceWithRawResponse:
@@ -287,10 +170,11 @@ class SmsResourceWithRawResponse:
 
     def __init__(self, resource: SmsResource) -> None:
         self._resource = resource
-        self.cancel = to_raw_response_wrapper(resource.cancel)
-        self.cancel_all = to_raw_response_wrapper(resource.cancel_all)
-        self.price = to_raw_response_wrapper(resource.price)
-        self.send = to_raw_response_wrapper(resource.send)
+        raw = SmsResource(resource._client, raw=True)
+        self.cancel = to_raw_response_wrapper(raw.cancel)
+        self.cancel_all = to_raw_response_wrapper(raw.cancel_all)
+        self.price = to_raw_response_wrapper(raw.price)
+        self.send = to_raw_response_wrapper(raw.send)
 
     @cached_property
     def history(self) -> SmsHistoryResourceWithRawResponse:
@@ -335,13 +219,13 @@ class SmsHistoryResource(APIResource):
         Args:
             filename: Name to give the exported file, e.g. export.csv.
         """
-        result = await self._client.request(
-            _EXPORT_SMS_HISTORY,
+        return await self._request(
+            _operations.EXPORT_SMS_HISTORY,
             query={"filename": filename},
-            cast_to=models.ExportFile,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.ExportFile", result)
 
     def list(
         self,
@@ -356,7 +240,7 @@ class SmsHistoryResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.SentSms]:
+    ) -> AsyncPager[Page[models.SentSms], models.SentSms]:
         """View SMS History
 
         List the account's SMS history, optionally only messages between `date_from` and `date_to`.
@@ -374,10 +258,8 @@ class SmsHistoryResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_SMS_HISTORY,
-            models.SentSms,
+        return self._paginate(
+            _operations.LIST_SMS_HISTORY,
             query={
                 "q": q,
                 "order_by": order_by,
@@ -387,7 +269,9 @@ class SmsHistoryResource(APIResource):
                 "page": page,
                 "limit": limit,
             },
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
 
@@ -396,8 +280,9 @@ class SmsHistoryResourceWithRawResponse:
 
     def __init__(self, resource: SmsHistoryResource) -> None:
         self._resource = resource
-        self.export = to_raw_response_wrapper(resource.export)
-        self.list = to_raw_response_wrapper(resource.list)
+        raw = SmsHistoryResource(resource._client, raw=True)
+        self.export = to_raw_response_wrapper(raw.export)
+        self.list = to_raw_response_wrapper(raw.list)
 
 
 class SmsInboundResource(APIResource):
@@ -425,17 +310,13 @@ class SmsInboundResource(APIResource):
         Args:
             url: Your URL to push the test data to.
         """
-        result = await self._client.request(
-            _CREATE_TEST_INBOUND_SMS,
-            body=build_body(
-                _CREATE_TEST_INBOUND_SMS,
-                models.UrlRequest,
-                {"url": url},
-            ),
-            cast_to=models.InboundSms,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CREATE_TEST_INBOUND_SMS,
+            body={"url": url},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.InboundSms", result)
 
     def list(
         self,
@@ -448,7 +329,7 @@ class SmsInboundResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.InboundSms]:
+    ) -> AsyncPager[Page[models.InboundSms], models.InboundSms]:
         """View Inbound SMS
 
         Poll the inbound messages not yet marked as read; needs an Inbound Rule with the 'Poll' action
@@ -464,12 +345,12 @@ class SmsInboundResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_INBOUND_SMS,
-            models.InboundSms,
+        return self._paginate(
+            _operations.LIST_INBOUND_SMS,
             query={"q": q, "order_by": order_by, "operator": operator, "page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def mark_message_read(
@@ -490,11 +371,12 @@ class SmsInboundResource(APIResource):
             message_id: The message_id of the inbound message (not the original_message_id of the message it
                 answers; per the connector catalogue, 003).
         """
-        return await self._client.request(
-            _MARK_INBOUND_SMS_MESSAGE_READ,
-            path_params={"message_id": message_id},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.MARK_INBOUND_SMS_MESSAGE_READ,
+            path={"message_id": message_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def mark_read(
@@ -515,15 +397,12 @@ class SmsInboundResource(APIResource):
         Args:
             date_before: Mark only the items before this Unix time; leave out to mark all as read.
         """
-        return await self._client.request(
-            _MARK_INBOUND_SMS_READ,
-            body=build_body(
-                _MARK_INBOUND_SMS_READ,
-                models.DateBeforeRequest,
-                {"date_before": date_before},
-            ),
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.MARK_INBOUND_SMS_READ,
+            body={"date_before": date_before},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
 
@@ -532,10 +411,11 @@ class SmsInboundResourceWithRawResponse:
 
     def __init__(self, resource: SmsInboundResource) -> None:
         self._resource = resource
-        self.create_test = to_raw_response_wrapper(resource.create_test)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.mark_message_read = to_raw_response_wrapper(resource.mark_message_read)
-        self.mark_read = to_raw_response_wrapper(resource.mark_read)
+        raw = SmsInboundResource(resource._client, raw=True)
+        self.create_test = to_raw_response_wrapper(raw.create_test)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.mark_message_read = to_raw_response_wrapper(raw.mark_message_read)
+        self.mark_read = to_raw_response_wrapper(raw.mark_read)
 
 
 class SmsReceiptsResource(APIResource):
@@ -565,17 +445,13 @@ class SmsReceiptsResource(APIResource):
         Args:
             url: Your URL to push the test data to.
         """
-        result = await self._client.request(
-            _CREATE_TEST_SMS_RECEIPT,
-            body=build_body(
-                _CREATE_TEST_SMS_RECEIPT,
-                models.UrlRequest,
-                {"url": url},
-            ),
-            cast_to=models.SmsReceipt,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CREATE_TEST_SMS_RECEIPT,
+            body={"url": url},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.SmsReceipt", result)
 
     async def get(
         self,
@@ -594,13 +470,13 @@ class SmsReceiptsResource(APIResource):
         Args:
             message_id: The message_id the message got when it was sent.
         """
-        result = await self._client.request(
-            _GET_SMS_RECEIPT,
-            path_params={"message_id": message_id},
-            cast_to=models.SmsReceipt,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_SMS_RECEIPT,
+            path={"message_id": message_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.SmsReceipt", result)
 
     def list(
         self,
@@ -610,7 +486,7 @@ class SmsReceiptsResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.SmsReceipt]:
+    ) -> AsyncPager[Page[models.SmsReceipt], models.SmsReceipt]:
         """View SMS Receipts
 
         Poll the delivery receipts not yet marked as read; needs a Delivery Report Rule with the 'Poll'
@@ -623,12 +499,12 @@ class SmsReceiptsResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_SMS_RECEIPTS,
-            models.SmsReceipt,
+        return self._paginate(
+            _operations.LIST_SMS_RECEIPTS,
             query={"page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def mark_read(
@@ -649,15 +525,12 @@ class SmsReceiptsResource(APIResource):
         Args:
             date_before: Mark only the items before this Unix time; leave out to mark all as read.
         """
-        return await self._client.request(
-            _MARK_SMS_RECEIPTS_READ,
-            body=build_body(
-                _MARK_SMS_RECEIPTS_READ,
-                models.DateBeforeRequest,
-                {"date_before": date_before},
-            ),
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.MARK_SMS_RECEIPTS_READ,
+            body={"date_before": date_before},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
 
@@ -666,10 +539,11 @@ class SmsReceiptsResourceWithRawResponse:
 
     def __init__(self, resource: SmsReceiptsResource) -> None:
         self._resource = resource
-        self.create_test = to_raw_response_wrapper(resource.create_test)
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.mark_read = to_raw_response_wrapper(resource.mark_read)
+        raw = SmsReceiptsResource(resource._client, raw=True)
+        self.create_test = to_raw_response_wrapper(raw.create_test)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.mark_read = to_raw_response_wrapper(raw.mark_read)
 
 
 class SmsTemplatesResource(APIResource):
@@ -699,17 +573,13 @@ class SmsTemplatesResource(APIResource):
             template_name: Name of the template.
             body: Message text of the template.
         """
-        result = await self._client.request(
-            _CREATE_SMS_TEMPLATE,
-            body=build_body(
-                _CREATE_SMS_TEMPLATE,
-                models.SmsTemplateFields,
-                {"template_name": template_name, "body": body},
-            ),
-            cast_to=models.SmsTemplate,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CREATE_SMS_TEMPLATE,
+            body={"template_name": template_name, "body": body},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.SmsTemplate", result)
 
     async def delete(
         self,
@@ -728,11 +598,12 @@ class SmsTemplatesResource(APIResource):
         Args:
             template_id: The template's id.
         """
-        return await self._client.request(
-            _DELETE_SMS_TEMPLATE,
-            path_params={"template_id": template_id},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.DELETE_SMS_TEMPLATE,
+            path={"template_id": template_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     def list(
@@ -746,7 +617,7 @@ class SmsTemplatesResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.SmsTemplate]:
+    ) -> AsyncPager[Page[models.SmsTemplate], models.SmsTemplate]:
         """View SMS Templates
 
         List the account's SMS templates.
@@ -761,12 +632,12 @@ class SmsTemplatesResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_SMS_TEMPLATES,
-            models.SmsTemplate,
+        return self._paginate(
+            _operations.LIST_SMS_TEMPLATES,
             query={"q": q, "order_by": order_by, "operator": operator, "page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def update(
@@ -790,18 +661,14 @@ class SmsTemplatesResource(APIResource):
             template_name: Name of the template.
             body: Message text of the template.
         """
-        result = await self._client.request(
-            _UPDATE_SMS_TEMPLATE,
-            path_params={"template_id": template_id},
-            body=build_body(
-                _UPDATE_SMS_TEMPLATE,
-                models.SmsTemplateFields,
-                {"template_name": template_name, "body": body},
-            ),
-            cast_to=models.SmsTemplate,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.UPDATE_SMS_TEMPLATE,
+            path={"template_id": template_id},
+            body={"template_name": template_name, "body": body},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.SmsTemplate", result)
 
 
 class SmsTemplatesResourceWithRawResponse:
@@ -809,7 +676,8 @@ class SmsTemplatesResourceWithRawResponse:
 
     def __init__(self, resource: SmsTemplatesResource) -> None:
         self._resource = resource
-        self.create = to_raw_response_wrapper(resource.create)
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.update = to_raw_response_wrapper(resource.update)
+        raw = SmsTemplatesResource(resource._client, raw=True)
+        self.create = to_raw_response_wrapper(raw.create)
+        self.delete = to_raw_response_wrapper(raw.delete)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.update = to_raw_response_wrapper(raw.update)

@@ -2,49 +2,20 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
-from typing import cast
+from typing import TYPE_CHECKING
 
-from ..._base_client import Operation, RequestOptions, Timeout, build_body
-from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_CANCEL_SMS_CAMPAIGN = Operation(
-    "sms_campaigns.cancel",
-    "PUT",
-    "/sms-campaigns/{sms_campaign_id}/cancel",
-    idempotent=True,
-    parameters={"sms_campaign_id": "integer"},
-)
-_GET_SMS_CAMPAIGN = Operation(
-    "sms_campaigns.get",
-    "GET",
-    "/sms-campaigns/{sms_campaign_id}",
-    idempotent=True,
-    parameters={"sms_campaign_id": "integer"},
-)
-_LIST_SMS_CAMPAIGNS = Operation(
-    "sms_campaigns.list",
-    "GET",
-    "/sms-campaigns",
-    idempotent=True,
-    parameters={"q": "string", "page": "integer", "limit": "integer"},
-)
-_CALCULATE_SMS_CAMPAIGN_PRICE = Operation(
-    "sms_campaigns.price", "POST", "/sms-campaigns/price", idempotent=True
-)
-_SEND_SMS_CAMPAIGN = Operation("sms_campaigns.send", "POST", "/sms-campaigns/send", idempotent=False)
-_UPDATE_SMS_CAMPAIGN = Operation(
-    "sms_campaigns.update",
-    "PUT",
-    "/sms-campaigns/{sms_campaign_id}",
-    idempotent=True,
-    parameters={"sms_campaign_id": "integer"},
-)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    from collections.abc import Mapping
+
+    from ..._base_client import Timeout
+    from ..._pagination import AsyncPager, Page
+    from .. import models
 
 
 class SmsCampaignsResource(APIResource):
@@ -72,13 +43,13 @@ class SmsCampaignsResource(APIResource):
         Args:
             sms_campaign_id: The SMS campaign's id.
         """
-        result = await self._client.request(
-            _CANCEL_SMS_CAMPAIGN,
-            path_params={"sms_campaign_id": sms_campaign_id},
-            cast_to=models.SmsCampaign,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CANCEL_SMS_CAMPAIGN,
+            path={"sms_campaign_id": sms_campaign_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.SmsCampaign", result)
 
     async def get(
         self,
@@ -97,13 +68,13 @@ class SmsCampaignsResource(APIResource):
         Args:
             sms_campaign_id: The SMS campaign's id.
         """
-        result = await self._client.request(
-            _GET_SMS_CAMPAIGN,
-            path_params={"sms_campaign_id": sms_campaign_id},
-            cast_to=models.SmsCampaign,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_SMS_CAMPAIGN,
+            path={"sms_campaign_id": sms_campaign_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.SmsCampaign", result)
 
     def list(
         self,
@@ -114,7 +85,7 @@ class SmsCampaignsResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.SmsCampaign]:
+    ) -> AsyncPager[Page[models.SmsCampaign], models.SmsCampaign]:
         """View SMS Campaigns
 
         The account's SMS campaigns, a page at a time.
@@ -127,12 +98,12 @@ class SmsCampaignsResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_SMS_CAMPAIGNS,
-            models.SmsCampaign,
+        return self._paginate(
+            _operations.LIST_SMS_CAMPAIGNS,
             query={"q": q, "page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def price(
@@ -164,24 +135,20 @@ class SmsCampaignsResource(APIResource):
             schedule: Unix time to send at; leave out (or 0) to send now.
             url_to_shorten: A long URL to replace smsu.io/xxxxx in the body with a tracked short link.
         """
-        result = await self._client.request(
-            _CALCULATE_SMS_CAMPAIGN_PRICE,
-            body=build_body(
-                _CALCULATE_SMS_CAMPAIGN_PRICE,
-                models.SmsCampaignFields,
-                {
-                    "list_id": list_id,
-                    "name": name,
-                    "body": body,
-                    "from": from_,
-                    "schedule": schedule,
-                    "url_to_shorten": url_to_shorten,
-                },
-            ),
-            cast_to=models.SmsCampaignPrice,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CALCULATE_SMS_CAMPAIGN_PRICE,
+            body={
+                "list_id": list_id,
+                "name": name,
+                "body": body,
+                "from": from_,
+                "schedule": schedule,
+                "url_to_shorten": url_to_shorten,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.SmsCampaignPrice", result)
 
     async def send(
         self,
@@ -214,24 +181,20 @@ class SmsCampaignsResource(APIResource):
             schedule: Unix time to send at; leave out (or 0) to send now.
             url_to_shorten: A long URL to replace smsu.io/xxxxx in the body with a tracked short link.
         """
-        result = await self._client.request(
-            _SEND_SMS_CAMPAIGN,
-            body=build_body(
-                _SEND_SMS_CAMPAIGN,
-                models.SmsCampaignFields,
-                {
-                    "list_id": list_id,
-                    "name": name,
-                    "body": body,
-                    "from": from_,
-                    "schedule": schedule,
-                    "url_to_shorten": url_to_shorten,
-                },
-            ),
-            cast_to=models.SmsCampaign,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.SEND_SMS_CAMPAIGN,
+            body={
+                "list_id": list_id,
+                "name": name,
+                "body": body,
+                "from": from_,
+                "schedule": schedule,
+                "url_to_shorten": url_to_shorten,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.SmsCampaign", result)
 
     async def update(
         self,
@@ -264,25 +227,21 @@ class SmsCampaignsResource(APIResource):
             schedule: Unix time to send at; leave out (or 0) to send now.
             url_to_shorten: A long URL to replace smsu.io/xxxxx in the body with a tracked short link.
         """
-        result = await self._client.request(
-            _UPDATE_SMS_CAMPAIGN,
-            path_params={"sms_campaign_id": sms_campaign_id},
-            body=build_body(
-                _UPDATE_SMS_CAMPAIGN,
-                models.SmsCampaignFields,
-                {
-                    "list_id": list_id,
-                    "name": name,
-                    "body": body,
-                    "from": from_,
-                    "schedule": schedule,
-                    "url_to_shorten": url_to_shorten,
-                },
-            ),
-            cast_to=models.SmsCampaign,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.UPDATE_SMS_CAMPAIGN,
+            path={"sms_campaign_id": sms_campaign_id},
+            body={
+                "list_id": list_id,
+                "name": name,
+                "body": body,
+                "from": from_,
+                "schedule": schedule,
+                "url_to_shorten": url_to_shorten,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.SmsCampaign", result)
 
 
 class SmsCampaignsResourceWithRawResponse:
@@ -290,9 +249,10 @@ class SmsCampaignsResourceWithRawResponse:
 
     def __init__(self, resource: SmsCampaignsResource) -> None:
         self._resource = resource
-        self.cancel = to_raw_response_wrapper(resource.cancel)
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.price = to_raw_response_wrapper(resource.price)
-        self.send = to_raw_response_wrapper(resource.send)
-        self.update = to_raw_response_wrapper(resource.update)
+        raw = SmsCampaignsResource(resource._client, raw=True)
+        self.cancel = to_raw_response_wrapper(raw.cancel)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.price = to_raw_response_wrapper(raw.price)
+        self.send = to_raw_response_wrapper(raw.send)
+        self.update = to_raw_response_wrapper(raw.update)

@@ -2,18 +2,19 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
-from typing import cast
+from typing import TYPE_CHECKING
 
-from ..._base_client import Operation, RequestOptions, Timeout
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_GET_SMS_STATISTICS = Operation("statistics.sms", "GET", "/statistics/sms", idempotent=True)
-_GET_VOICE_STATISTICS = Operation("statistics.voice", "GET", "/statistics/voice", idempotent=True)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    from collections.abc import Mapping
+
+    from ..._base_client import Timeout
+    from .. import models
 
 
 class StatisticsResource(APIResource):
@@ -38,12 +39,12 @@ class StatisticsResource(APIResource):
 
         ``GET /statistics/sms``
         """
-        result = await self._client.request(
-            _GET_SMS_STATISTICS,
-            cast_to=models.StatisticsReport,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_SMS_STATISTICS,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.StatisticsReport", result)
 
     async def voice(
         self,
@@ -58,12 +59,12 @@ class StatisticsResource(APIResource):
 
         ``GET /statistics/voice``
         """
-        result = await self._client.request(
-            _GET_VOICE_STATISTICS,
-            cast_to=models.StatisticsReport,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_VOICE_STATISTICS,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.StatisticsReport", result)
 
 
 class StatisticsResourceWithRawResponse:
@@ -71,5 +72,6 @@ class StatisticsResourceWithRawResponse:
 
     def __init__(self, resource: StatisticsResource) -> None:
         self._resource = resource
-        self.sms = to_raw_response_wrapper(resource.sms)
-        self.voice = to_raw_response_wrapper(resource.voice)
+        raw = StatisticsResource(resource._client, raw=True)
+        self.sms = to_raw_response_wrapper(raw.sms)
+        self.voice = to_raw_response_wrapper(raw.voice)

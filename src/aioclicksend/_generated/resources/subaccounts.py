@@ -2,53 +2,21 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, cast
+from typing import TYPE_CHECKING
 
-from ..._base_client import Operation, RequestOptions, Timeout, build_body
-from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_CREATE_SUBACCOUNT = Operation("subaccounts.create", "POST", "/subaccounts", idempotent=False)
-_DELETE_SUBACCOUNT = Operation(
-    "subaccounts.delete",
-    "DELETE",
-    "/subaccounts/{subaccount_id}",
-    idempotent=True,
-    parameters={"subaccount_id": "integer"},
-)
-_GET_SUBACCOUNT = Operation(
-    "subaccounts.get",
-    "GET",
-    "/subaccounts/{subaccount_id}",
-    idempotent=True,
-    parameters={"subaccount_id": "integer"},
-)
-_LIST_SUBACCOUNTS = Operation(
-    "subaccounts.list",
-    "GET",
-    "/subaccounts",
-    idempotent=True,
-    parameters={"page": "integer", "limit": "integer"},
-)
-_REGENERATE_SUBACCOUNT_API_KEY = Operation(
-    "subaccounts.regenerate_api_key",
-    "PUT",
-    "/subaccounts/{subaccount_id}/regen-api-key",
-    idempotent=False,
-    parameters={"subaccount_id": "integer"},
-)
-_UPDATE_SUBACCOUNT = Operation(
-    "subaccounts.update",
-    "PUT",
-    "/subaccounts/{subaccount_id}",
-    idempotent=True,
-    parameters={"subaccount_id": "integer"},
-)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    from collections.abc import Mapping
+    from typing import Any
+
+    from ..._base_client import Timeout
+    from ..._pagination import AsyncPager, Page
+    from .. import models
 
 
 class SubaccountsResource(APIResource):
@@ -121,41 +89,37 @@ class SubaccountsResource(APIResource):
             sms_deidentify_message: 1 to de-identify the subaccount's SMS message content, else 0.
             user_id: A user id to associate with the subaccount.
         """
-        result = await self._client.request(
-            _CREATE_SUBACCOUNT,
-            body=build_body(
-                _CREATE_SUBACCOUNT,
-                models.SubaccountCreateRequest,
-                {
-                    "api_username": api_username,
-                    "password": password,
-                    "email": email,
-                    "phone_number": phone_number,
-                    "first_name": first_name,
-                    "last_name": last_name,
-                    "access_users": access_users,
-                    "access_billing": access_billing,
-                    "access_reporting": access_reporting,
-                    "access_contacts": access_contacts,
-                    "access_settings": access_settings,
-                    "access_sms": access_sms,
-                    "access_email": access_email,
-                    "access_voice": access_voice,
-                    "access_fax": access_fax,
-                    "access_post": access_post,
-                    "access_reseller": access_reseller,
-                    "access_mms": access_mms,
-                    "share_campaigns": share_campaigns,
-                    "notes": notes,
-                    "access_smpp": access_smpp,
-                    "sms_deidentify_message": sms_deidentify_message,
-                    "user_id": user_id,
-                },
-            ),
-            cast_to=models.Subaccount,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CREATE_SUBACCOUNT,
+            body={
+                "api_username": api_username,
+                "password": password,
+                "email": email,
+                "phone_number": phone_number,
+                "first_name": first_name,
+                "last_name": last_name,
+                "access_users": access_users,
+                "access_billing": access_billing,
+                "access_reporting": access_reporting,
+                "access_contacts": access_contacts,
+                "access_settings": access_settings,
+                "access_sms": access_sms,
+                "access_email": access_email,
+                "access_voice": access_voice,
+                "access_fax": access_fax,
+                "access_post": access_post,
+                "access_reseller": access_reseller,
+                "access_mms": access_mms,
+                "share_campaigns": share_campaigns,
+                "notes": notes,
+                "access_smpp": access_smpp,
+                "sms_deidentify_message": sms_deidentify_message,
+                "user_id": user_id,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.Subaccount", result)
 
     async def delete(
         self,
@@ -174,11 +138,12 @@ class SubaccountsResource(APIResource):
         Args:
             subaccount_id: The subaccount's id.
         """
-        return await self._client.request(
-            _DELETE_SUBACCOUNT,
-            path_params={"subaccount_id": subaccount_id},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.DELETE_SUBACCOUNT,
+            path={"subaccount_id": subaccount_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def get(
@@ -198,13 +163,13 @@ class SubaccountsResource(APIResource):
         Args:
             subaccount_id: The subaccount's id.
         """
-        result = await self._client.request(
-            _GET_SUBACCOUNT,
-            path_params={"subaccount_id": subaccount_id},
-            cast_to=models.Subaccount,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.GET_SUBACCOUNT,
+            path={"subaccount_id": subaccount_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.Subaccount", result)
 
     def list(
         self,
@@ -214,7 +179,7 @@ class SubaccountsResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.Subaccount]:
+    ) -> AsyncPager[Page[models.Subaccount], models.Subaccount]:
         """View Subaccounts
 
         List the account's subaccounts, with their API keys and access permissions.
@@ -225,12 +190,12 @@ class SubaccountsResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_SUBACCOUNTS,
-            models.Subaccount,
+        return self._paginate(
+            _operations.LIST_SUBACCOUNTS,
             query={"page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def regenerate_api_key(
@@ -250,13 +215,13 @@ class SubaccountsResource(APIResource):
         Args:
             subaccount_id: The subaccount's id.
         """
-        result = await self._client.request(
-            _REGENERATE_SUBACCOUNT_API_KEY,
-            path_params={"subaccount_id": subaccount_id},
-            cast_to=models.SubaccountApiKey,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.REGENERATE_SUBACCOUNT_API_KEY,
+            path={"subaccount_id": subaccount_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.SubaccountApiKey", result)
 
     async def update(
         self,
@@ -318,40 +283,36 @@ class SubaccountsResource(APIResource):
             share_campaigns: 1 to share campaigns with the main account, else 0.
             notes: Notes about the subaccount, for your reference.
         """
-        result = await self._client.request(
-            _UPDATE_SUBACCOUNT,
-            path_params={"subaccount_id": subaccount_id},
-            body=build_body(
-                _UPDATE_SUBACCOUNT,
-                models.SubaccountUpdateRequest,
-                {
-                    "email": email,
-                    "phone_number": phone_number,
-                    "first_name": first_name,
-                    "last_name": last_name,
-                    "api_username": api_username,
-                    "password": password,
-                    "old_password": old_password,
-                    "access_users": access_users,
-                    "access_billing": access_billing,
-                    "access_reporting": access_reporting,
-                    "access_contacts": access_contacts,
-                    "access_settings": access_settings,
-                    "access_sms": access_sms,
-                    "access_email": access_email,
-                    "access_voice": access_voice,
-                    "access_fax": access_fax,
-                    "access_post": access_post,
-                    "access_reseller": access_reseller,
-                    "access_mms": access_mms,
-                    "share_campaigns": share_campaigns,
-                    "notes": notes,
-                },
-            ),
-            cast_to=models.Subaccount,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.UPDATE_SUBACCOUNT,
+            path={"subaccount_id": subaccount_id},
+            body={
+                "email": email,
+                "phone_number": phone_number,
+                "first_name": first_name,
+                "last_name": last_name,
+                "api_username": api_username,
+                "password": password,
+                "old_password": old_password,
+                "access_users": access_users,
+                "access_billing": access_billing,
+                "access_reporting": access_reporting,
+                "access_contacts": access_contacts,
+                "access_settings": access_settings,
+                "access_sms": access_sms,
+                "access_email": access_email,
+                "access_voice": access_voice,
+                "access_fax": access_fax,
+                "access_post": access_post,
+                "access_reseller": access_reseller,
+                "access_mms": access_mms,
+                "share_campaigns": share_campaigns,
+                "notes": notes,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.Subaccount", result)
 
 
 class SubaccountsResourceWithRawResponse:
@@ -359,9 +320,10 @@ class SubaccountsResourceWithRawResponse:
 
     def __init__(self, resource: SubaccountsResource) -> None:
         self._resource = resource
-        self.create = to_raw_response_wrapper(resource.create)
-        self.delete = to_raw_response_wrapper(resource.delete)
-        self.get = to_raw_response_wrapper(resource.get)
-        self.list = to_raw_response_wrapper(resource.list)
-        self.regenerate_api_key = to_raw_response_wrapper(resource.regenerate_api_key)
-        self.update = to_raw_response_wrapper(resource.update)
+        raw = SubaccountsResource(resource._client, raw=True)
+        self.create = to_raw_response_wrapper(raw.create)
+        self.delete = to_raw_response_wrapper(raw.delete)
+        self.get = to_raw_response_wrapper(raw.get)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.regenerate_api_key = to_raw_response_wrapper(raw.regenerate_api_key)
+        self.update = to_raw_response_wrapper(raw.update)

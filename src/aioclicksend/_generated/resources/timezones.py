@@ -2,17 +2,19 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-import builtins
-from collections.abc import Mapping
 from functools import cached_property
-from typing import cast
+from typing import TYPE_CHECKING
 
-from ..._base_client import Operation, RequestOptions, Timeout
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
+from .. import operations as _operations
 
-_LIST_TIMEZONES = Operation("timezones.list", "GET", "/timezones", idempotent=True)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    import builtins
+    from collections.abc import Mapping
+
+    from ..._base_client import Timeout
 
 
 class TimezonesResource(APIResource):
@@ -37,12 +39,12 @@ class TimezonesResource(APIResource):
 
         ``GET /timezones``
         """
-        result = await self._client.request(
-            _LIST_TIMEZONES,
-            cast_to=builtins.list[str],
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.LIST_TIMEZONES,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("builtins.list[str]", result)
 
 
 class TimezonesResourceWithRawResponse:
@@ -50,4 +52,5 @@ class TimezonesResourceWithRawResponse:
 
     def __init__(self, resource: TimezonesResource) -> None:
         self._resource = resource
-        self.list = to_raw_response_wrapper(resource.list)
+        raw = TimezonesResource(resource._client, raw=True)
+        self.list = to_raw_response_wrapper(raw.list)

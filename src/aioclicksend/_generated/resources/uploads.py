@@ -2,19 +2,19 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cached_property
-from typing import cast
+from typing import TYPE_CHECKING
 
-from ..._base_client import Operation, RequestOptions, Timeout, build_body
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_UPLOAD_MEDIA_FILE = Operation(
-    "uploads.create", "POST", "/uploads", idempotent=False, parameters={"convert": "string"}
-)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    from collections.abc import Mapping
+
+    from ..._base_client import Timeout
+    from .. import models
 
 
 class UploadsResource(APIResource):
@@ -49,18 +49,14 @@ class UploadsResource(APIResource):
                 is.
             filename: A name for the file, with its extension, e.g. letter.docx.
         """
-        result = await self._client.request(
-            _UPLOAD_MEDIA_FILE,
+        return await self._request(
+            _operations.UPLOAD_MEDIA_FILE,
             query={"convert": convert},
-            body=build_body(
-                _UPLOAD_MEDIA_FILE,
-                models.UploadFileRequest,
-                {"content": content, "filename": filename},
-            ),
-            cast_to=models.UploadResult,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            body={"content": content, "filename": filename},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.UploadResult", result)
 
 
 class UploadsResourceWithRawResponse:
@@ -68,4 +64,5 @@ class UploadsResourceWithRawResponse:
 
     def __init__(self, resource: UploadsResource) -> None:
         self._resource = resource
-        self.create = to_raw_response_wrapper(resource.create)
+        raw = UploadsResource(resource._client, raw=True)
+        self.create = to_raw_response_wrapper(raw.create)

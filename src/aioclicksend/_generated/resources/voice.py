@@ -2,55 +2,25 @@
 # change the spec or the templates in codegen/ and regenerate.
 from __future__ import annotations
 
-import builtins
-from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import Any, cast
+from typing import TYPE_CHECKING
 
-from typing_extensions import Unpack
-
-from ..._base_client import Operation, RequestOptions, Timeout, build_body
-from ..._bulk import BulkJob, BulkOperation, BulkOptions
-from ..._checks import MessageRules
-from ..._pagination import AsyncPager
 from ..._resource import APIResource
 from ..._response import to_raw_response_wrapper
 from ..._types import NOT_GIVEN, NotGiven
-from .. import models
+from .. import operations as _operations
 
-_CANCEL_VOICE_MESSAGE = Operation(
-    "voice.cancel", "PUT", "/voice/{message_id}/cancel", idempotent=True, parameters={"message_id": "string"}
-)
-_CANCEL_ALL_VOICE_MESSAGES = Operation("voice.cancel_all", "PUT", "/voice/cancel-all", idempotent=True)
-_LIST_VOICE_LANGUAGES = Operation("voice.languages", "GET", "/voice/lang", idempotent=True)
-_CALCULATE_VOICE_PRICE = Operation("voice.price", "POST", "/voice/price", idempotent=True)
-_SEND_VOICE_MESSAGE = Operation(
-    "voice.send",
-    "POST",
-    "/voice/send",
-    idempotent=False,
-    messages=MessageRules("messages", ("to", "list_id"), "body", "voice"),
-)
-_EXPORT_VOICE_HISTORY = Operation(
-    "voice.history.export", "GET", "/voice/history/export", idempotent=True, parameters={"filename": "string"}
-)
-_LIST_VOICE_HISTORY = Operation(
-    "voice.history.list",
-    "GET",
-    "/voice/history",
-    idempotent=True,
-    parameters={"date_from": "integer", "date_to": "integer", "page": "integer", "limit": "integer"},
-)
-_LIST_VOICE_RECEIPTS = Operation(
-    "voice.receipts.list",
-    "GET",
-    "/voice/receipts",
-    idempotent=True,
-    parameters={"page": "integer", "limit": "integer"},
-)
-_MARK_VOICE_RECEIPTS_READ = Operation(
-    "voice.receipts.mark_read", "PUT", "/voice/receipts-read", idempotent=True
-)
+if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
+    import builtins
+    from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+    from typing import Any
+
+    from typing_extensions import Unpack
+
+    from ..._base_client import Timeout
+    from ..._bulk import BulkJob, BulkOptions
+    from ..._pagination import AsyncPager, Page
+    from .. import models
 
 
 class VoiceResource(APIResource):
@@ -58,11 +28,11 @@ class VoiceResource(APIResource):
 
     @cached_property
     def history(self) -> VoiceHistoryResource:
-        return VoiceHistoryResource(self._client)
+        return VoiceHistoryResource(self._client, raw=self._raw)
 
     @cached_property
     def receipts(self) -> VoiceReceiptsResource:
-        return VoiceReceiptsResource(self._client)
+        return VoiceReceiptsResource(self._client, raw=self._raw)
 
     @cached_property
     def with_raw_response(self) -> VoiceResourceWithRawResponse:
@@ -86,11 +56,12 @@ class VoiceResource(APIResource):
         Args:
             message_id: The message_id the message got when it was sent.
         """
-        return await self._client.request(
-            _CANCEL_VOICE_MESSAGE,
-            path_params={"message_id": message_id},
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CANCEL_VOICE_MESSAGE,
+            path={"message_id": message_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def cancel_all(
@@ -107,12 +78,12 @@ class VoiceResource(APIResource):
 
         ``PUT /voice/cancel-all``
         """
-        result = await self._client.request(
-            _CANCEL_ALL_VOICE_MESSAGES,
-            cast_to=models.CancelledCount,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CANCEL_ALL_VOICE_MESSAGES,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.CancelledCount", result)
 
     async def languages(
         self,
@@ -128,12 +99,12 @@ class VoiceResource(APIResource):
 
         ``GET /voice/lang``
         """
-        result = await self._client.request(
-            _LIST_VOICE_LANGUAGES,
-            cast_to=builtins.list[models.VoiceLanguage],
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.LIST_VOICE_LANGUAGES,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("builtins.list[models.VoiceLanguage]", result)
 
     async def price(
         self,
@@ -153,17 +124,13 @@ class VoiceResource(APIResource):
         Args:
             messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
         """
-        result = await self._client.request(
-            _CALCULATE_VOICE_PRICE,
-            body=build_body(
-                _CALCULATE_VOICE_PRICE,
-                models.VoiceMessageCollection,
-                {"messages": messages},
-            ),
-            cast_to=models.VoiceSendResult,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.CALCULATE_VOICE_PRICE,
+            body={"messages": messages},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.VoiceSendResult", result)
 
     async def send(
         self,
@@ -188,24 +155,20 @@ class VoiceResource(APIResource):
             messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
             allow_truncation: Send a text longer than ClickSend sends whole (default: refuse it).
         """
-        result = await self._client.request(
-            _SEND_VOICE_MESSAGE,
-            body=build_body(
-                _SEND_VOICE_MESSAGE,
-                models.VoiceMessageCollection,
-                {"messages": messages},
-                allow_truncation=allow_truncation,
-            ),
-            cast_to=models.VoiceSendResult,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.SEND_VOICE_MESSAGE,
+            body={"messages": messages},
+            allow_truncation=allow_truncation,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.VoiceSendResult", result)
 
     def send_bulk(
         self,
         messages: Iterable[models.VoiceMessage | Mapping[str, Any]]
         | AsyncIterable[models.VoiceMessage | Mapping[str, Any]],
-        **options: Unpack[BulkOptions],
+        **_options: Unpack[BulkOptions],
     ) -> BulkJob[models.VoiceSentMessage]:
         """Send Voice Message, in bulk: any number of messages, in batches of up to 1000.
 
@@ -214,24 +177,7 @@ class VoiceResource(APIResource):
         iterable or async iterable; it is read lazily. Settings (``concurrency``, ``max_rate``, ``batch_size``, ``on_progress``…):
         see :class:`~aioclicksend.BulkOptions`.
         """
-        return BulkJob(
-            self._client,
-            BulkOperation(
-                _SEND_VOICE_MESSAGE,
-                models.VoiceMessageCollection,
-                models.VoiceMessage,
-                models.VoiceSentMessage,
-                items_field="messages",
-                results_field="messages",
-                price_field="message_price",
-                max_batch=1000,
-                history=self.history.list,
-                history_by_date=True,
-            ),
-            messages,
-            shared={},
-            options=options,
-        )
+        return self._bulk(_operations.SEND_VOICE_MESSAGE, messages, {}, _options)
 
 
 class VoiceResourceWithRawResponse:
@@ -239,11 +185,12 @@ class VoiceResourceWithRawResponse:
 
     def __init__(self, resource: VoiceResource) -> None:
         self._resource = resource
-        self.cancel = to_raw_response_wrapper(resource.cancel)
-        self.cancel_all = to_raw_response_wrapper(resource.cancel_all)
-        self.languages = to_raw_response_wrapper(resource.languages)
-        self.price = to_raw_response_wrapper(resource.price)
-        self.send = to_raw_response_wrapper(resource.send)
+        raw = VoiceResource(resource._client, raw=True)
+        self.cancel = to_raw_response_wrapper(raw.cancel)
+        self.cancel_all = to_raw_response_wrapper(raw.cancel_all)
+        self.languages = to_raw_response_wrapper(raw.languages)
+        self.price = to_raw_response_wrapper(raw.price)
+        self.send = to_raw_response_wrapper(raw.send)
 
     @cached_property
     def history(self) -> VoiceHistoryResourceWithRawResponse:
@@ -280,13 +227,13 @@ class VoiceHistoryResource(APIResource):
         Args:
             filename: Name to give the exported file, e.g. export.csv.
         """
-        result = await self._client.request(
-            _EXPORT_VOICE_HISTORY,
+        return await self._request(
+            _operations.EXPORT_VOICE_HISTORY,
             query={"filename": filename},
-            cast_to=models.ExportFile,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
-        return cast("models.ExportFile", result)
 
     def list(
         self,
@@ -298,7 +245,7 @@ class VoiceHistoryResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.VoiceSentMessage]:
+    ) -> AsyncPager[Page[models.VoiceSentMessage], models.VoiceSentMessage]:
         """Get Voice History
 
         List the voice messages sent, optionally between two dates.
@@ -311,12 +258,12 @@ class VoiceHistoryResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_VOICE_HISTORY,
-            models.VoiceSentMessage,
+        return self._paginate(
+            _operations.LIST_VOICE_HISTORY,
             query={"date_from": date_from, "date_to": date_to, "page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
 
@@ -325,8 +272,9 @@ class VoiceHistoryResourceWithRawResponse:
 
     def __init__(self, resource: VoiceHistoryResource) -> None:
         self._resource = resource
-        self.export = to_raw_response_wrapper(resource.export)
-        self.list = to_raw_response_wrapper(resource.list)
+        raw = VoiceHistoryResource(resource._client, raw=True)
+        self.export = to_raw_response_wrapper(raw.export)
+        self.list = to_raw_response_wrapper(raw.list)
 
 
 class VoiceReceiptsResource(APIResource):
@@ -345,7 +293,7 @@ class VoiceReceiptsResource(APIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
-    ) -> AsyncPager[models.VoiceReceipt]:
+    ) -> AsyncPager[Page[models.VoiceReceipt], models.VoiceReceipt]:
         """View Voice Receipts
 
         Poll the voice delivery receipts not yet marked as read; needs a Voice Delivery Report Rule with the
@@ -358,12 +306,12 @@ class VoiceReceiptsResource(APIResource):
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
-        return AsyncPager(
-            self._client,
-            _LIST_VOICE_RECEIPTS,
-            models.VoiceReceipt,
+        return self._paginate(
+            _operations.LIST_VOICE_RECEIPTS,
             query={"page": page, "limit": limit},
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
     async def mark_read(
@@ -384,15 +332,12 @@ class VoiceReceiptsResource(APIResource):
         Args:
             date_before: Mark only the items before this Unix time; leave out to mark all as read.
         """
-        return await self._client.request(
-            _MARK_VOICE_RECEIPTS_READ,
-            body=build_body(
-                _MARK_VOICE_RECEIPTS_READ,
-                models.DateBeforeRequest,
-                {"date_before": date_before},
-            ),
-            cast_to=Any,
-            options=RequestOptions(timeout=timeout, extra_headers=extra_headers, max_retries=max_retries),
+        return await self._request(
+            _operations.MARK_VOICE_RECEIPTS_READ,
+            body={"date_before": date_before},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            max_retries=max_retries,
         )
 
 
@@ -401,5 +346,6 @@ class VoiceReceiptsResourceWithRawResponse:
 
     def __init__(self, resource: VoiceReceiptsResource) -> None:
         self._resource = resource
-        self.list = to_raw_response_wrapper(resource.list)
-        self.mark_read = to_raw_response_wrapper(resource.mark_read)
+        raw = VoiceReceiptsResource(resource._client, raw=True)
+        self.list = to_raw_response_wrapper(raw.list)
+        self.mark_read = to_raw_response_wrapper(raw.mark_read)
