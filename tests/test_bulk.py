@@ -6,33 +6,26 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from pydantic import ValidationError
 
 from aioclicksend import (
     AsyncClickSend,
+    BulkJob,
     BulkSummary,
     ClientStateError,
     Outcome,
     OutcomeKind,
     RequestValidationError,
-    RetryPolicy,
     reconcile,
     tqdm_progress,
 )
 from aioclicksend._rate import AdaptiveRate
 from aioclicksend.sandbox import SandboxServer
-from aioclicksend.testing import clicksend_sandbox
 
-from .conftest import BASE_URL
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[tuple[SandboxServer, AsyncClickSend]]:
-    async with clicksend_sandbox(retry_policy=RetryPolicy(initial_backoff=0.01, max_backoff=0.05)) as pair:
-        yield pair
+from .support import BASE_URL
 
 
 def sms(count: int, start: int = 0) -> Iterator[dict[str, Any]]:
@@ -191,7 +184,10 @@ async def test_list_ids_expand_and_match_by_custom_string(
     assert contact_list.list_id is not None
     for number in range(3):
         await cs.contacts.create(list_id=contact_list.list_id, phone_number=f"+6141100000{number}")
-    given = [{"list_id": contact_list.list_id, "body": "to the team"}, {"to": "+61422222222", "body": "solo"}]
+    given: list[dict[str, Any]] = [
+        {"list_id": contact_list.list_id, "body": "to the team"},
+        {"to": "+61422222222", "body": "solo"},
+    ]
     outcomes = sorted(
         [outcome async for outcome in cs.sms.send_bulk(given)], key=lambda outcome: outcome.index
     )
@@ -210,7 +206,7 @@ async def test_every_channel(sandbox: tuple[SandboxServer, AsyncClickSend]) -> N
         "address_country": "AU",
         "return_address_id": 1,
     }
-    jobs = {
+    jobs: dict[str, BulkJob[Any]] = {
         "mms": cs.mms.send_bulk(
             [{**n, "body": "b", "subject": "s"} for n in numbers], media_file="https://x/a.jpg"
         ),
@@ -245,7 +241,7 @@ async def test_settings_and_shared_fields_are_checked(sandbox: tuple[SandboxServ
     with pytest.raises(
         RequestValidationError, match="must be an iterable or async iterable of messages, not dict"
     ):
-        cs.sms.send_bulk({"to": "+61411111111", "body": "x"})  # type: ignore[arg-type]
+        cs.sms.send_bulk(cast(Any, {"to": "+61411111111", "body": "x"}))
 
 
 async def test_reconcile_needs_custom_strings() -> None:
@@ -253,7 +249,7 @@ async def test_reconcile_needs_custom_strings() -> None:
         return
         yield
 
-    unknown = Outcome(3, OutcomeKind.UNKNOWN, {}, None)
+    unknown: Outcome[Any] = Outcome(3, OutcomeKind.UNKNOWN, {}, None)
     with pytest.raises(ValueError, match="input positions \\[3\\]"):
         await reconcile([unknown], nothing())
     resolved = await reconcile([Outcome(4, OutcomeKind.UNKNOWN, {}, "t:4")], nothing())

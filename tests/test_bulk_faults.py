@@ -8,14 +8,10 @@ settle each of them the way the server did.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
-
-from aioclicksend import AsyncClickSend, Outcome, OutcomeKind, RetryPolicy
+from aioclicksend import AsyncClickSend, Outcome, OutcomeKind
 from aioclicksend.sandbox import SandboxServer
-from aioclicksend.testing import clicksend_sandbox
 
 MESSAGES = 20_000
 
@@ -23,12 +19,6 @@ MESSAGES = 20_000
 def messages() -> Any:
     """Every 997th recipient is not a number, so ClickSend rejects it (INVALID_RECIPIENT)."""
     return ({"to": f"+614{i:08d}" if i % 997 else "bad", "body": f"hi {i}"} for i in range(MESSAGES))
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[tuple[SandboxServer, AsyncClickSend]]:
-    async with clicksend_sandbox(retry_policy=RetryPolicy(initial_backoff=0.01, max_backoff=0.05)) as pair:
-        yield pair
 
 
 async def assert_matches_server(

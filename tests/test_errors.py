@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from aioresponses import aioresponses
 
 from aioclicksend import (
     APIResponseValidationError,
@@ -21,7 +20,7 @@ from aioclicksend import (
     RequestValidationError,
 )
 
-from .conftest import API_KEY, BASE_URL, sent
+from .support import API_KEY, BASE_URL, MockAPI, sent
 
 SEND_URL = f"{BASE_URL}/sms/send"
 MESSAGES = [{"to": "+61411111111", "body": "hi"}]
@@ -42,7 +41,7 @@ MESSAGES = [{"to": "+61411111111", "body": "hi"}]
 )
 async def test_status_maps_to_its_class(
     client: AsyncClickSend,
-    mocked: aioresponses,
+    mocked: MockAPI,
     status: int,
     error_class: type[APIStatusError],
     response_code: str,
@@ -65,16 +64,14 @@ async def test_status_maps_to_its_class(
     assert str(error) == f"HTTP {status}: {response_code} Something is wrong. (POST {SEND_URL})"
 
 
-async def test_unlisted_4xx_is_a_plain_status_error(client: AsyncClickSend, mocked: aioresponses) -> None:
+async def test_unlisted_4xx_is_a_plain_status_error(client: AsyncClickSend, mocked: MockAPI) -> None:
     mocked.get(f"{BASE_URL}/account", status=409, payload={"response_code": "ALREADY_EXISTS"})
     with pytest.raises(APIStatusError) as caught:
         await client.account.get()
     assert type(caught.value) is APIStatusError and caught.value.status == 409
 
 
-async def test_html_502_from_a_proxy_is_a_clear_server_error(
-    client: AsyncClickSend, mocked: aioresponses
-) -> None:
+async def test_html_502_from_a_proxy_is_a_clear_server_error(client: AsyncClickSend, mocked: MockAPI) -> None:
     page = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
     mocked.post(SEND_URL, status=502, body=page, content_type="text/html")
     with pytest.raises(InternalServerError) as caught:
@@ -85,7 +82,7 @@ async def test_html_502_from_a_proxy_is_a_clear_server_error(
 
 
 async def test_non_json_success_is_a_response_validation_error(
-    client: AsyncClickSend, mocked: aioresponses
+    client: AsyncClickSend, mocked: MockAPI
 ) -> None:
     mocked.get(f"{BASE_URL}/account", status=200, body="<html>maintenance</html>", content_type="text/html")
     with pytest.raises(APIResponseValidationError) as caught:
@@ -93,9 +90,7 @@ async def test_non_json_success_is_a_response_validation_error(
     assert caught.value.status == 200 and "not JSON (text/html)" in str(caught.value)
 
 
-async def test_answer_of_the_wrong_shape_names_the_field(
-    client: AsyncClickSend, mocked: aioresponses
-) -> None:
+async def test_answer_of_the_wrong_shape_names_the_field(client: AsyncClickSend, mocked: MockAPI) -> None:
     mocked.get(f"{BASE_URL}/account", payload={"data": {"user_id": "not-a-number"}})
     with pytest.raises(
         APIResponseValidationError, match=r"account\.get: answer does not match the spec: user_id"
@@ -103,7 +98,7 @@ async def test_answer_of_the_wrong_shape_names_the_field(
         await client.account.get()
 
 
-async def test_missing_body_is_refused_before_sending(client: AsyncClickSend, mocked: aioresponses) -> None:
+async def test_missing_body_is_refused_before_sending(client: AsyncClickSend, mocked: MockAPI) -> None:
     with pytest.raises(RequestValidationError) as caught:
         await client.sms.send(messages=[{"to": "+61411111111"}, {"to": "+61422222222", "body": "ok"}])
     assert str(caught.value) == "sms.send: invalid arguments: messages[0].body: Field required"
@@ -112,7 +107,7 @@ async def test_missing_body_is_refused_before_sending(client: AsyncClickSend, mo
 
 
 async def test_misspelt_field_is_refused_not_silently_dropped(
-    client: AsyncClickSend, mocked: aioresponses
+    client: AsyncClickSend, mocked: MockAPI
 ) -> None:
     with pytest.raises(
         RequestValidationError, match=r"messages\[0\]\.custom_strng: Extra inputs are not permitted"
@@ -121,13 +116,13 @@ async def test_misspelt_field_is_refused_not_silently_dropped(
     assert sent(mocked) == []
 
 
-async def test_too_many_messages_are_refused(client: AsyncClickSend, mocked: aioresponses) -> None:
+async def test_too_many_messages_are_refused(client: AsyncClickSend, mocked: MockAPI) -> None:
     with pytest.raises(RequestValidationError, match="messages: List should have at most 1000 items"):
         await client.sms.send(messages=[{"to": "+61411111111", "body": "hi"}] * 1001)
     assert sent(mocked) == []
 
 
-async def test_empty_path_parameter_is_refused(client: AsyncClickSend, mocked: aioresponses) -> None:
+async def test_empty_path_parameter_is_refused(client: AsyncClickSend, mocked: MockAPI) -> None:
     with pytest.raises(
         RequestValidationError, match=r"sms\.cancel: invalid arguments: message_id: must not be empty"
     ):
@@ -135,7 +130,7 @@ async def test_empty_path_parameter_is_refused(client: AsyncClickSend, mocked: a
     assert sent(mocked) == []
 
 
-async def test_missing_credentials(monkeypatch: pytest.MonkeyPatch, mocked: aioresponses) -> None:
+async def test_missing_credentials(monkeypatch: pytest.MonkeyPatch, mocked: MockAPI) -> None:
     monkeypatch.delenv("CLICKSEND_USERNAME", raising=False)
     monkeypatch.delenv("CLICKSEND_API_KEY", raising=False)
     async with AsyncClickSend(base_url=BASE_URL) as cs:
@@ -147,9 +142,7 @@ async def test_missing_credentials(monkeypatch: pytest.MonkeyPatch, mocked: aior
     assert len(sent(mocked)) == 1
 
 
-async def test_credentials_never_appear_in_repr_or_errors(
-    client: AsyncClickSend, mocked: aioresponses
-) -> None:
+async def test_credentials_never_appear_in_repr_or_errors(client: AsyncClickSend, mocked: MockAPI) -> None:
     assert API_KEY not in repr(client) and API_KEY not in str(vars(client).get("username"))
     mocked.post(SEND_URL, status=401, payload={"response_code": "INVALID_CREDENTIALS"})
     with pytest.raises(AuthenticationError) as caught:

@@ -3,31 +3,31 @@
 from __future__ import annotations
 
 import base64
-import re
 from typing import Any
 
 import pytest
-from aioresponses import aioresponses
 from pydantic import BaseModel, TypeAdapter
 
 from aioclicksend import AsyncClickSend
 from aioclicksend._operation import Operation
-from codegen.operations import python_name
 
-from .conftest import API_KEY, OPERATIONS, SPEC, USERNAME, by_name, operation_of, sent, sent_json
+from .support import (
+    ANY_URL,
+    API_KEY,
+    OPERATIONS,
+    USERNAME,
+    MockAPI,
+    by_name,
+    call_arguments,
+    example,
+    invoke,
+    operation_of,
+    response_example,
+    sent,
+    sent_json,
+)
 
-ANY_URL = re.compile(r"^https://api\.clicksend\.test/v3/.*$")
 Method = Operation[Any]
-
-
-def example(content_owner: dict[str, Any] | None) -> Any:
-    return (content_owner or {}).get("content", {}).get("application/json", {}).get("example")
-
-
-def response_example(method: Method) -> Any:
-    """The documented answer of an operation, if the docs show one."""
-    responses = operation_of(method)["responses"]
-    return example(responses.get("200") or responses.get("201"))
 
 
 def answer_data(method: Method, answer: Any) -> Any:
@@ -47,53 +47,8 @@ def empty_answer(method: Method) -> dict[str, Any]:
     return {"http_code": 200, "response_code": "SUCCESS", "response_msg": "OK", "data": data}
 
 
-def parameter_schema(method: Method, wire_name: str) -> dict[str, Any]:
-    for parameter in operation_of(method).get("parameters", []):
-        if "$ref" in parameter:
-            parameter = SPEC["components"]["parameters"][parameter["$ref"].rsplit("/", 1)[-1]]
-        if parameter["name"] == wire_name:
-            return parameter.get("schema", {})  # type: ignore[no-any-return]
-    return {}
-
-
-def sample_value(method: Method, kind: str, wire_name: str) -> Any:
-    """A plausible value for a path or query argument, by its type, within the spec's bounds."""
-    if kind == "integer":
-        value = 1436849372 if "date" in wire_name or "after" in wire_name else 4321
-        return min(value, parameter_schema(method, wire_name).get("maximum", value))
-    return f"sample-{python_name(wire_name)}"
-
-
-def call_arguments(method: Method) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
-    """Keyword arguments for a call, the path values and the query expected on the wire."""
-    kwargs: dict[str, Any] = {}
-    path_values: dict[str, str] = {}
-    query: dict[str, str] = {}
-    for parameter in method.parameters:
-        if parameter.location == "path" or parameter.required:
-            value = sample_value(method, parameter.kind, parameter.name)
-            kwargs[python_name(parameter.name)] = value
-            (path_values if parameter.location == "path" else query)[parameter.name] = str(value)
-    if method.paging is not None and method.paging.style == "page":
-        kwargs["limit"] = 50
-        query.update(limit="50", page="1")
-    body = example(operation_of(method).get("requestBody"))
-    for wire_name, value in (body or {}).items():
-        kwargs[python_name(wire_name)] = value
-    return kwargs, path_values, query
-
-
-async def invoke(client: AsyncClickSend, method: Method, kwargs: dict[str, Any]) -> Any:
-    target: Any = client
-    for part in method.name.split("."):
-        target = getattr(target, part)
-    return await target(**kwargs)
-
-
 @pytest.mark.parametrize("method", OPERATIONS, ids=by_name)
-async def test_request_shape_and_response(
-    client: AsyncClickSend, mocked: aioresponses, method: Method
-) -> None:
+async def test_request_shape_and_response(client: AsyncClickSend, mocked: MockAPI, method: Method) -> None:
     kwargs, path_values, query = call_arguments(method)
     answer = response_example(method)
     if answer is None and "200" in operation_of(method)["responses"]:

@@ -6,11 +6,10 @@ import re
 from typing import Any
 
 import pytest
-from aioresponses import aioresponses
 
 from aioclicksend import AsyncClickSend, Page, PaginationError, RequestValidationError, models
 
-from .conftest import BASE_URL, sent
+from .support import BASE_URL, MockAPI, sent
 
 CONTACTS = re.compile(r"^https://api\.clicksend\.test/v3/lists/9/contacts\?.*$")
 
@@ -39,11 +38,11 @@ def contacts_page(page: int, last_page: int, per_page: int = 2) -> dict[str, Any
     }
 
 
-def requested_pages(mock: aioresponses) -> list[str]:
+def requested_pages(mock: MockAPI) -> list[str]:
     return [url.query["page"] for _, url, _ in sent(mock)]
 
 
-async def test_async_for_walks_every_page(client: AsyncClickSend, mocked: aioresponses) -> None:
+async def test_async_for_walks_every_page(client: AsyncClickSend, mocked: MockAPI) -> None:
     for page in (1, 2, 3):
         mocked.get(CONTACTS, payload=contacts_page(page, last_page=3))
     ids = [contact.contact_id async for contact in client.contacts.list(list_id=9, limit=2)]
@@ -52,7 +51,7 @@ async def test_async_for_walks_every_page(client: AsyncClickSend, mocked: aiores
     assert {url.query["limit"] for _, url, _ in sent(mocked)} == {"2"}
 
 
-async def test_await_gives_the_first_page(client: AsyncClickSend, mocked: aioresponses) -> None:
+async def test_await_gives_the_first_page(client: AsyncClickSend, mocked: MockAPI) -> None:
     mocked.get(CONTACTS, payload=contacts_page(1, last_page=3))
     page = await client.contacts.list(list_id=9)
     assert isinstance(page, Page)
@@ -69,23 +68,21 @@ async def test_await_gives_the_first_page(client: AsyncClickSend, mocked: aiores
     assert len(sent(mocked)) == 1
 
 
-async def test_starting_page_and_pages(client: AsyncClickSend, mocked: aioresponses) -> None:
+async def test_starting_page_and_pages(client: AsyncClickSend, mocked: MockAPI) -> None:
     for page in (2, 3):
         mocked.get(CONTACTS, payload=contacts_page(page, last_page=3))
     pages = [page.current_page async for page in client.contacts.list(list_id=9, page=2).pages()]
     assert pages == [2, 3]
 
 
-async def test_stops_at_last_page_even_if_more_is_mocked(
-    client: AsyncClickSend, mocked: aioresponses
-) -> None:
+async def test_stops_at_last_page_even_if_more_is_mocked(client: AsyncClickSend, mocked: MockAPI) -> None:
     mocked.get(CONTACTS, payload=contacts_page(1, last_page=1))
     mocked.get(CONTACTS, payload=contacts_page(2, last_page=1))
     assert len([contact async for contact in client.contacts.list(list_id=9)]) == 2
     assert len(sent(mocked)) == 1
 
 
-async def test_stops_if_the_server_does_not_advance(client: AsyncClickSend, mocked: aioresponses) -> None:
+async def test_stops_if_the_server_does_not_advance(client: AsyncClickSend, mocked: MockAPI) -> None:
     mocked.get(CONTACTS, payload=contacts_page(1, last_page=5), repeat=True)
     seen = []
     with pytest.raises(PaginationError, match="asked for page 2, the answer is page 1"):
@@ -95,7 +92,7 @@ async def test_stops_if_the_server_does_not_advance(client: AsyncClickSend, mock
     assert len(sent(mocked)) == 2
 
 
-async def test_empty_list(client: AsyncClickSend, mocked: aioresponses) -> None:
+async def test_empty_list(client: AsyncClickSend, mocked: MockAPI) -> None:
     empty = contacts_page(1, last_page=1)
     empty["data"].update(total=0, data=[], to=None, **{"from": None})
     mocked.get(CONTACTS, payload=empty)
@@ -106,12 +103,12 @@ async def test_empty_list(client: AsyncClickSend, mocked: aioresponses) -> None:
     ("arguments", "problem"),
     [({"limit": 101}, "limit: must be 1 to 100"), ({"page": 0}, "page: must be 1 or more")],
 )
-async def test_bad_paging_arguments(client: AsyncClickSend, arguments: dict[str, int], problem: str) -> None:
+async def test_bad_paging_arguments(client: AsyncClickSend, arguments: dict[str, Any], problem: str) -> None:
     with pytest.raises(RequestValidationError, match=problem):
         client.contact_lists.list(**arguments)
 
 
-async def test_query_filters_are_sent(client: AsyncClickSend, mocked: aioresponses) -> None:
+async def test_query_filters_are_sent(client: AsyncClickSend, mocked: MockAPI) -> None:
     mocked.get(
         re.compile(rf"^{re.escape(BASE_URL)}/sms/history\?.*$"),
         payload=contacts_page(1, 1) | {"data": {"data": []}},
@@ -139,7 +136,7 @@ def alpha_tag_page(names: list[str], next_cursor: str | None) -> dict[str, Any]:
     }
 
 
-async def test_cursor_paging_follows_next_offset(client: AsyncClickSend, mocked: aioresponses) -> None:
+async def test_cursor_paging_follows_next_offset(client: AsyncClickSend, mocked: MockAPI) -> None:
     mocked.get(ALPHA_TAGS, payload=alpha_tag_page(["Acme", "Beta"], CURSOR))
     mocked.get(ALPHA_TAGS, payload=alpha_tag_page(["Gamma"], None))
     names = [tag.alpha_tag async for tag in client.alpha_tags.list(page_size=2, sort_by="alpha_tag")]
@@ -152,7 +149,7 @@ async def test_cursor_paging_follows_next_offset(client: AsyncClickSend, mocked:
     assert "offset=f99872cc-11a6-48ba-a9f2-bcfb6dd1e3d4%238fa5" in str(sent(mocked)[1][1])
 
 
-async def test_cursor_pager_awaited_gives_one_page(client: AsyncClickSend, mocked: aioresponses) -> None:
+async def test_cursor_pager_awaited_gives_one_page(client: AsyncClickSend, mocked: MockAPI) -> None:
     mocked.get(ALPHA_TAGS, payload=alpha_tag_page(["Acme"], CURSOR))
     page = await client.alpha_tags.list(offset="start")
     assert isinstance(page, models.AlphaTagList) and [tag.alpha_tag for tag in page.alpha_tags or []] == [
@@ -161,7 +158,7 @@ async def test_cursor_pager_awaited_gives_one_page(client: AsyncClickSend, mocke
     assert dict(sent(mocked)[0][1].query) == {"offset": "start"}
 
 
-async def test_cursor_paging_stops_on_a_repeated_cursor(client: AsyncClickSend, mocked: aioresponses) -> None:
+async def test_cursor_paging_stops_on_a_repeated_cursor(client: AsyncClickSend, mocked: MockAPI) -> None:
     for _ in range(3):
         mocked.get(ALPHA_TAGS, payload=alpha_tag_page(["Same"], CURSOR))
     names = []

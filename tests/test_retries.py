@@ -7,7 +7,6 @@ import time
 
 import aiohttp
 import pytest
-from aioresponses import aioresponses
 
 from aioclicksend import (
     APIConnectionError,
@@ -19,7 +18,7 @@ from aioclicksend import (
 )
 from aioclicksend._retry import parse_retry_after, should_retry
 
-from .conftest import BASE_URL, sent
+from .support import BASE_URL, MockAPI, sent
 
 SEND_URL = f"{BASE_URL}/sms/send"
 PRICE_URL = f"{BASE_URL}/sms/price"
@@ -39,7 +38,7 @@ def connection_refused() -> aiohttp.ClientConnectorError:
 
 
 async def test_429_waits_for_retry_after_seconds(
-    client: AsyncClickSend, mocked: aioresponses, sleeps: list[float]
+    client: AsyncClickSend, mocked: MockAPI, sleeps: list[float]
 ) -> None:
     mocked.post(SEND_URL, status=429, payload=THROTTLED, headers={"Retry-After": "3"})
     mocked.post(SEND_URL, payload=OK)
@@ -50,7 +49,7 @@ async def test_429_waits_for_retry_after_seconds(
 
 
 async def test_429_waits_for_retry_after_http_date(
-    client: AsyncClickSend, mocked: aioresponses, sleeps: list[float]
+    client: AsyncClickSend, mocked: MockAPI, sleeps: list[float]
 ) -> None:
     later = email.utils.formatdate(time.time() + 20, usegmt=True)
     mocked.get(ACCOUNT_URL, status=429, payload=THROTTLED, headers={"Retry-After": later})
@@ -59,9 +58,7 @@ async def test_429_waits_for_retry_after_http_date(
     assert len(sleeps) == 1 and 15 < sleeps[0] <= 20
 
 
-async def test_retry_after_is_capped(
-    client: AsyncClickSend, mocked: aioresponses, sleeps: list[float]
-) -> None:
+async def test_retry_after_is_capped(client: AsyncClickSend, mocked: MockAPI, sleeps: list[float]) -> None:
     mocked.post(SEND_URL, status=429, payload=THROTTLED, headers={"Retry-After": "86400"})
     mocked.post(SEND_URL, payload=OK)
     await client.sms.send(messages=MESSAGES)
@@ -69,7 +66,7 @@ async def test_retry_after_is_capped(
 
 
 async def test_429_without_retry_after_backs_off_exponentially(
-    client: AsyncClickSend, mocked: aioresponses, sleeps: list[float]
+    client: AsyncClickSend, mocked: MockAPI, sleeps: list[float]
 ) -> None:
     for _ in range(2):
         mocked.post(SEND_URL, status=429, payload=THROTTLED)
@@ -81,7 +78,7 @@ async def test_429_without_retry_after_backs_off_exponentially(
     assert all(0 < wait <= policy.max_backoff + policy.initial_backoff for wait in sleeps)
 
 
-async def test_429_gives_up_after_max_retries(client: AsyncClickSend, mocked: aioresponses) -> None:
+async def test_429_gives_up_after_max_retries(client: AsyncClickSend, mocked: MockAPI) -> None:
     for _ in range(3):
         mocked.post(SEND_URL, status=429, payload=THROTTLED)
     with pytest.raises(RateLimitError) as caught:
@@ -90,14 +87,14 @@ async def test_429_gives_up_after_max_retries(client: AsyncClickSend, mocked: ai
     assert len(sent(mocked)) == 3  # the first attempt and max_retries=2 retries
 
 
-async def test_max_retries_per_call(client: AsyncClickSend, mocked: aioresponses) -> None:
+async def test_max_retries_per_call(client: AsyncClickSend, mocked: MockAPI) -> None:
     mocked.post(SEND_URL, status=429, payload=THROTTLED)
     with pytest.raises(RateLimitError):
         await client.sms.send(messages=MESSAGES, max_retries=0)
     assert len(sent(mocked)) == 1
 
 
-async def test_5xx_on_get_is_retried(client: AsyncClickSend, mocked: aioresponses) -> None:
+async def test_5xx_on_get_is_retried(client: AsyncClickSend, mocked: MockAPI) -> None:
     mocked.get(ACCOUNT_URL, status=503, payload=BROKEN)
     mocked.get(ACCOUNT_URL, status=500, payload=BROKEN)
     mocked.get(ACCOUNT_URL, payload=ACCOUNT)
@@ -105,7 +102,7 @@ async def test_5xx_on_get_is_retried(client: AsyncClickSend, mocked: aioresponse
     assert len(sent(mocked)) == 3
 
 
-async def test_5xx_on_send_is_not_retried(client: AsyncClickSend, mocked: aioresponses) -> None:
+async def test_5xx_on_send_is_not_retried(client: AsyncClickSend, mocked: MockAPI) -> None:
     mocked.post(SEND_URL, status=500, payload=BROKEN)
     mocked.post(SEND_URL, payload=OK)
     with pytest.raises(InternalServerError) as caught:
@@ -114,16 +111,14 @@ async def test_5xx_on_send_is_not_retried(client: AsyncClickSend, mocked: aiores
     assert len(sent(mocked)) == 1
 
 
-async def test_5xx_on_idempotent_post_is_retried(client: AsyncClickSend, mocked: aioresponses) -> None:
+async def test_5xx_on_idempotent_post_is_retried(client: AsyncClickSend, mocked: MockAPI) -> None:
     mocked.post(PRICE_URL, status=502, payload=BROKEN)
     mocked.post(PRICE_URL, payload=OK)
     assert (await client.sms.price(messages=MESSAGES)).total_count == 1
     assert len(sent(mocked)) == 2
 
 
-async def test_refused_connection_is_retried_even_for_a_send(
-    client: AsyncClickSend, mocked: aioresponses
-) -> None:
+async def test_refused_connection_is_retried_even_for_a_send(client: AsyncClickSend, mocked: MockAPI) -> None:
     mocked.post(SEND_URL, exception=connection_refused())
     mocked.post(SEND_URL, payload=OK)
     assert (await client.sms.send(messages=MESSAGES)).total_count == 1
@@ -131,7 +126,7 @@ async def test_refused_connection_is_retried_even_for_a_send(
 
 
 async def test_refused_connection_gives_up_with_a_clear_error(
-    client: AsyncClickSend, mocked: aioresponses
+    client: AsyncClickSend, mocked: MockAPI
 ) -> None:
     for _ in range(3):
         mocked.post(SEND_URL, exception=connection_refused())
@@ -142,7 +137,7 @@ async def test_refused_connection_gives_up_with_a_clear_error(
 
 
 async def test_timeout_after_sending_is_not_retried_for_a_send(
-    client: AsyncClickSend, mocked: aioresponses
+    client: AsyncClickSend, mocked: MockAPI
 ) -> None:
     mocked.post(SEND_URL, exception=TimeoutError())
     mocked.post(SEND_URL, payload=OK)
@@ -153,7 +148,7 @@ async def test_timeout_after_sending_is_not_retried_for_a_send(
 
 
 async def test_connection_lost_mid_request_is_not_retried_for_a_send(
-    client: AsyncClickSend, mocked: aioresponses
+    client: AsyncClickSend, mocked: MockAPI
 ) -> None:
     mocked.post(SEND_URL, exception=aiohttp.ServerDisconnectedError())
     with pytest.raises(APIConnectionError) as caught:
@@ -162,13 +157,13 @@ async def test_connection_lost_mid_request_is_not_retried_for_a_send(
     assert len(sent(mocked)) == 1
 
 
-async def test_timeout_on_get_is_retried(client: AsyncClickSend, mocked: aioresponses) -> None:
+async def test_timeout_on_get_is_retried(client: AsyncClickSend, mocked: MockAPI) -> None:
     mocked.get(ACCOUNT_URL, exception=TimeoutError())
     mocked.get(ACCOUNT_URL, payload=ACCOUNT)
     assert (await client.account.get()).user_id == 7
 
 
-async def test_4xx_other_than_429_is_never_retried(client: AsyncClickSend, mocked: aioresponses) -> None:
+async def test_4xx_other_than_429_is_never_retried(client: AsyncClickSend, mocked: MockAPI) -> None:
     mocked.get(ACCOUNT_URL, status=400, payload={"response_code": "BAD_REQUEST"})
     with pytest.raises(BadRequestError):
         await client.account.get()

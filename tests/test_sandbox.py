@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -18,18 +17,11 @@ from aioclicksend import (
     InternalServerError,
     NotFoundError,
     PermissionDeniedError,
-    RetryPolicy,
 )
 from aioclicksend.sandbox import Faults, SandboxServer
 from aioclicksend.testing import clicksend_sandbox
 
-FAST = RetryPolicy(initial_backoff=0.01, max_backoff=0.05)
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[tuple[SandboxServer, AsyncClickSend]]:
-    async with clicksend_sandbox(retry_policy=FAST) as pair:
-        yield pair
+from .support import FAST
 
 
 async def test_send_lands_in_history_and_receipts(sandbox: tuple[SandboxServer, AsyncClickSend]) -> None:
@@ -51,6 +43,7 @@ async def test_send_lands_in_history_and_receipts(sandbox: tuple[SandboxServer, 
     assert [message.custom_string for message in history] == ["m1", "m3"]
     receipts = [receipt async for receipt in cs.sms.receipts.list()]
     assert {receipt.message_id for receipt in receipts} == {ids[0], ids[2]}
+    assert ids[0] is not None
     receipt = await cs.sms.receipts.get(message_id=ids[0])
     assert receipt.status_code == "201"
     assert server.counters.duplicates() == {}
@@ -273,7 +266,7 @@ async def test_paging_with_prefetch(sandbox: tuple[SandboxServer, AsyncClickSend
         finally:
             active -= 1
 
-    pager.fetch_page = counting  # type: ignore[method-assign]
+    pager.fetch_page = counting  # type: ignore[method-assign,assignment]
     numbers = [contact.phone_number async for contact in pager.items(prefetch=3)]
     assert numbers == [f"+614110{number:05d}" for number in range(100)]
     assert most == 3  # three pages in flight at once

@@ -13,6 +13,7 @@ import asyncio
 import copy
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import schemathesis
@@ -26,7 +27,7 @@ from schemathesis.checks import (
 
 from aioclicksend.sandbox import SandboxServer
 
-from .conftest import SPEC
+from .support import SPEC
 
 CHECKS = [
     not_a_server_error,
@@ -57,5 +58,5 @@ def sandbox_url() -> Iterator[str]:
 
 @schema.parametrize()
 @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
-def test_sandbox_agrees_with_the_spec(case: schemathesis.Case, sandbox_url: str) -> None:
+def test_sandbox_agrees_with_the_spec(case: schemathesis.Case[Any], sandbox_url: str) -> None:
     case.call_and_validate(base_url=sandbox_url, headers=AUTH, checks=CHECKS)

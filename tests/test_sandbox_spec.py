@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -10,16 +9,8 @@ import pytest
 from aioclicksend import AsyncClickSend, NotFoundError, Page
 from aioclicksend._operation import Operation
 from aioclicksend.sandbox import SandboxServer
-from aioclicksend.testing import clicksend_sandbox
 
-from .conftest import OPERATIONS, by_name
-from .test_operations import call_arguments, invoke
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[tuple[SandboxServer, AsyncClickSend]]:
-    async with clicksend_sandbox(max_retries=0) as pair:
-        yield pair
+from .support import OPERATIONS, by_name, call_arguments, invoke
 
 
 @pytest.mark.parametrize("method", OPERATIONS, ids=by_name)

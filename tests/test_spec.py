@@ -10,7 +10,7 @@ from openapi_spec_validator import validate
 
 from codegen.coverage import docs_sections
 
-from .conftest import OPERATIONS, SPEC
+from .support import OPERATIONS, SPEC
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
