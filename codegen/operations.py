@@ -32,9 +32,12 @@ class CallOption:
     default: str
 
 
+# The fields of aioclicksend._base_client.CallOptions, which the resources pass on as they are.
 CALL_OPTIONS = (
     CallOption("timeout", "Timeout | NotGiven", "NOT_GIVEN"),
     CallOption("extra_headers", "Mapping[str, str] | None", "None"),
+    CallOption("extra_query", "Mapping[str, Any] | None", "None"),
+    CallOption("extra_body", "Mapping[str, Any] | None", "None"),
     CallOption("max_retries", "int | NotGiven", "NOT_GIVEN"),
 )
 SEND_OPTIONS = (CallOption("allow_truncation", "bool", "False"),)

@@ -11,10 +11,10 @@ from typing import Any, cast
 import aiohttp
 import pytest
 
-from aioclicksend import NOT_GIVEN, AsyncClickSend, RawResponse, models
+from aioclicksend import NOT_GIVEN, AsyncClickSend, RawResponse, RequestValidationError, models
 from aioclicksend._models import OpenIntEnum, OpenStrEnum
 
-from .support import BASE_URL, MockAPI, sent, sent_json
+from .support import ANY_URL, BASE_URL, MockAPI, sent, sent_json
 
 SEND_URL = f"{BASE_URL}/sms/send"
 OK = {
@@ -180,3 +180,45 @@ def test_open_enum_accepts_unknown_values() -> None:
     assert Level(7) == 7 and Level(7) not in list(Level) and Level(7).name == "VALUE_7"
     with pytest.raises(ValueError):
         Level(cast(Any, "7"))
+
+
+async def test_extra_body_paths_reach_into_the_body(client: AsyncClickSend, mocked: MockAPI) -> None:
+    mocked.post(ANY_URL, payload={"http_code": 200, "data": {"messages": []}})
+    await client.sms.send(
+        messages=[{"to": "+61411111111", "body": "hi"}],
+        extra_body={"shorten_urls": True, "messages[0].contact_id": 5, "meta.tags.first": "a"},
+        extra_query={"trace": ["1", "2"]},
+    )
+    [(_, url, request)] = sent(mocked)
+    assert sent_json(request) == {
+        "messages": [{"to": "+61411111111", "body": "hi", "contact_id": 5}],
+        "shorten_urls": True,
+        "meta": {"tags": {"first": "a"}},
+    }
+    assert url.query.getall("trace") == ["1", "2"]
+
+
+@pytest.mark.parametrize(
+    ("extra_body", "problem"),
+    [
+        ({"messages[3].contact_id": 5}, "3 does not name a place in the body"),
+        ({"messages.contact_id": 5}, "'contact_id' does not name a place in the body"),
+        ({"a..b": 1}, "is not a field name or a path"),
+        ({1: 2}, "extra_body: must be a mapping with text keys"),
+    ],
+)
+async def test_extra_body_paths_that_do_not_fit_are_refused(
+    client: AsyncClickSend, mocked: MockAPI, extra_body: dict[Any, Any], problem: str
+) -> None:
+    with pytest.raises(RequestValidationError, match=problem):
+        await client.sms.send(messages=[{"to": "+61411111111", "body": "hi"}], extra_body=extra_body)
+    assert sent(mocked) == []
+
+
+async def test_an_unknown_field_says_how_to_send_it_on_purpose(client: AsyncClickSend) -> None:
+    with pytest.raises(RequestValidationError) as caught:
+        await client.sms.send(messages=[{"to": "+61411111111", "body": "hi", "too": "typo"}])
+    assert caught.value.problems == [
+        "messages[0].too: Extra inputs are not permitted",
+        "to send a field the spec does not know on purpose, pass it in extra_body={...}",
+    ]

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import functools
 import ipaddress
+import json
 import logging
 import math
 import os
@@ -13,7 +14,7 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 from urllib.parse import quote
 
 import aiohttp
@@ -44,7 +45,7 @@ if TYPE_CHECKING:  # pydantic's model machinery loads with the first model, not 
 _T = TypeVar("_T")
 logger = logging.getLogger("aioclicksend")
 
-__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "BaseClient", "RequestOptions", "Timeout"]
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "BaseClient", "CallOptions", "RequestOptions", "Timeout"]
 
 DEFAULT_BASE_URL = "https://rest.clicksend.com/v3"
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=10)
@@ -58,12 +59,27 @@ Timeout = float | aiohttp.ClientTimeout | None
 """Seconds for the whole request, an :class:`aiohttp.ClientTimeout`, or ``None`` for no limit."""
 
 
+class CallOptions(TypedDict, total=False):
+    """The per-call settings every generated method takes (codegen's ``CALL_OPTIONS`` renders them)."""
+
+    timeout: Timeout | NotGiven
+    extra_headers: Mapping[str, str] | None
+    extra_query: Mapping[str, Any] | None
+    extra_body: Mapping[str, Any] | None
+    max_retries: int | NotGiven
+
+
 @dataclass(frozen=True, slots=True)
 class RequestOptions:
     """Per-call settings that override the client's."""
 
     timeout: Timeout | NotGiven = NOT_GIVEN
     extra_headers: Mapping[str, str] | None = None
+    extra_query: Mapping[str, Any] | None = None
+    """Query parameters the spec does not know, sent as given (a list value as the key repeated)."""
+    extra_body: Mapping[str, Any] | None = None
+    """Body fields the spec does not know, merged into the JSON body; a key may be a path into it,
+    e.g. ``"messages[0].contact_id"``."""
     max_retries: int | NotGiven = NOT_GIVEN
     raw: bool = False
     """Return the whole :class:`RawResponse`, not only the data (what ``with_raw_response`` asks for)."""
@@ -106,7 +122,10 @@ def build_body(
     try:
         body = operation.model(operation.body).model_validate(given)
     except ValidationError as error:
-        raise RequestValidationError(operation.name, validation_problems(error)) from None
+        problems = validation_problems(error)
+        if any(item["type"] == "extra_forbidden" for item in error.errors()):
+            problems.append("to send a field the spec does not know on purpose, pass it in extra_body={...}")
+        raise RequestValidationError(operation.name, problems) from None
     rules = operation.messages
     if rules is not None:
         if not isinstance(allow_truncation, bool):
@@ -171,6 +190,48 @@ def check_parameters(
             problems.append(problem)
     if problems:
         raise RequestValidationError(operation.name, problems)
+
+
+_EXTRA_PATH = re.compile(r"[^.\[\]]+(?:\.[^.\[\]]+|\[\d+\])*")
+_PATH_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def merge_extra_body(
+    operation: Operation[Any], body: dict[str, Any], extra: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``body`` with the ``extra_body`` fields set in it. A key is a field name, or a path into the body
+    such as ``messages[0].contact_id``: objects on the way are created, list items must exist."""
+    for key, value in extra.items():
+        if not _EXTRA_PATH.fullmatch(key):
+            raise RequestValidationError(
+                operation.name, [f"extra_body: {key!r:.80} is not a field name or a path like a.b[0].c"]
+            )
+        steps: list[str | int] = [name or int(index) for name, index in _PATH_STEP.findall(key)]
+        target: Any = body
+        for step in steps[:-1]:
+            target = _descend(operation, key, target, step)
+        _check_step(operation, key, target, steps[-1])
+        target[steps[-1]] = value
+    return body
+
+
+def _check_step(operation: Operation[Any], key: str, target: Any, step: str | int) -> None:
+    fits = (
+        isinstance(target, dict)
+        if isinstance(step, str)
+        else isinstance(target, list) and 0 <= step < len(target)
+    )
+    if not fits:
+        raise RequestValidationError(
+            operation.name, [f"extra_body[{key!r:.80}]: {step!r} does not name a place in the body"]
+        )
+
+
+def _descend(operation: Operation[Any], key: str, target: Any, step: str | int) -> Any:
+    _check_step(operation, key, target, step)
+    if isinstance(step, str) and step not in target:
+        target[step] = {}
+    return target[step]
 
 
 def _query_value(value: Any) -> str:
@@ -341,6 +402,12 @@ class BaseClient:
 
     def _check_options(self, operation: Operation[Any], options: RequestOptions) -> None:
         problems = headers_problems(options.extra_headers)
+        for name in ("extra_query", "extra_body"):
+            extra = getattr(options, name)
+            if extra is not None and not (
+                isinstance(extra, Mapping) and all(isinstance(key, str) for key in extra)
+            ):
+                problems.append(f"{name}: must be a mapping with text keys, not {type(extra).__name__}")
         if not isinstance(options.timeout, NotGiven):
             problems.append(timeout_problem(options.timeout) or "")
         if not isinstance(options.max_retries, NotGiven):
@@ -390,7 +457,7 @@ class BaseClient:
         url = self._url(operation, path_params)
         params = [  # a list value goes out as the same key repeated
             (name, _query_value(item))
-            for name, value in (query or {}).items()
+            for name, value in [*(query or {}).items(), *(options.extra_query or {}).items()]
             if value is not None and not isinstance(value, NotGiven)
             for item in (value if isinstance(value, (list, tuple)) else [value])
         ]
@@ -403,8 +470,12 @@ class BaseClient:
                 )
             headers["Authorization"] = self._authorization
         content: bytes | None = None
-        if body is not None:
+        if options.extra_body:
+            fields = {} if body is None else body.model_dump(mode="json", by_alias=True, exclude_unset=True)
+            content = json.dumps(merge_extra_body(operation, fields, options.extra_body)).encode()
+        elif body is not None:
             content = body.model_dump_json(by_alias=True, exclude_unset=True).encode()
+        if content is not None:
             headers["Content-Type"] = "application/json"
         if options.extra_headers:
             headers.update(options.extra_headers)

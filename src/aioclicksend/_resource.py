@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._base_client import RequestOptions, Timeout
-from ._types import NOT_GIVEN, NotGiven
+from typing_extensions import Unpack
+
+from ._base_client import CallOptions, RequestOptions
 
 if TYPE_CHECKING:
     from ._base_client import BaseClient
@@ -30,16 +31,6 @@ class APIResource:
         self._client = client
         self._raw = raw
 
-    def _options(
-        self,
-        timeout: Timeout | NotGiven,
-        extra_headers: Mapping[str, str] | None,
-        max_retries: int | NotGiven,
-    ) -> RequestOptions:
-        return RequestOptions(
-            timeout=timeout, extra_headers=extra_headers, max_retries=max_retries, raw=self._raw
-        )
-
     async def _request(
         self,
         operation: Operation[_T],
@@ -48,9 +39,7 @@ class APIResource:
         query: Mapping[str, Any] | None = None,
         body: Mapping[str, Any] | None = None,
         allow_truncation: bool = False,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[CallOptions],
     ) -> _T:
         return await self._client.request(
             operation,
@@ -58,7 +47,7 @@ class APIResource:
             query=query,
             body=body,
             allow_truncation=allow_truncation,
-            options=self._options(timeout, extra_headers, max_retries),
+            options=RequestOptions(raw=self._raw, **options),
         )
 
     def _paginate(
@@ -67,9 +56,7 @@ class APIResource:
         *,
         path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any],
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        max_retries: int | NotGiven = NOT_GIVEN,
+        **options: Unpack[CallOptions],
     ) -> AsyncPager[_T, Any]:
         from ._pagination import AsyncPager
 
@@ -78,7 +65,7 @@ class APIResource:
             operation,
             path_params=path,
             query=query,
-            options=self._options(timeout, extra_headers, max_retries),
+            options=RequestOptions(raw=self._raw, **options),
         )
 
     def _bulk(

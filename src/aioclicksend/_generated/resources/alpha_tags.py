@@ -33,6 +33,8 @@ class AlphaTagsResource(APIResource):
         alpha_tag_id: str,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Any:
         """Delete Alpha Tag
@@ -49,6 +51,8 @@ class AlphaTagsResource(APIResource):
             path={"alpha_tag_id": alpha_tag_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -58,6 +62,8 @@ class AlphaTagsResource(APIResource):
         alpha_tag_id: str,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.AlphaTag:
         """Get Alpha Tag
@@ -74,6 +80,8 @@ class AlphaTagsResource(APIResource):
             path={"alpha_tag_id": alpha_tag_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -88,6 +96,8 @@ class AlphaTagsResource(APIResource):
         sort_direction: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[models.AlphaTagList, models.AlphaTag]:
         """List Alpha Tags
@@ -118,6 +128,8 @@ class AlphaTagsResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -128,6 +140,8 @@ class AlphaTagsResource(APIResource):
         reason: models.AlphaTagReason | str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.AlphaTag:
         """Request Alpha Tag
@@ -146,6 +160,8 @@ class AlphaTagsResource(APIResource):
             body={"alpha_tag": alpha_tag, "reason": reason},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 

@@ -101,6 +101,8 @@ class AutomationsEmailReceiptsResource(APIResource):
         enabled: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.EmailReceiptRule:
         """Create Email Delivery Receipt Rule
@@ -128,6 +130,8 @@ class AutomationsEmailReceiptsResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -137,6 +141,8 @@ class AutomationsEmailReceiptsResource(APIResource):
         receipt_rule_id: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Any:
         """Delete Email Delivery Receipt Rule
@@ -153,6 +159,8 @@ class AutomationsEmailReceiptsResource(APIResource):
             path={"receipt_rule_id": receipt_rule_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -162,6 +170,8 @@ class AutomationsEmailReceiptsResource(APIResource):
         receipt_rule_id: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.EmailReceiptRule:
         """View Email Delivery Receipt Rule
@@ -178,6 +188,8 @@ class AutomationsEmailReceiptsResource(APIResource):
             path={"receipt_rule_id": receipt_rule_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -189,6 +201,8 @@ class AutomationsEmailReceiptsResource(APIResource):
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[Page[models.EmailReceiptRule], models.EmailReceiptRule]:
         """View Email Delivery Receipt Rules
@@ -207,6 +221,8 @@ class AutomationsEmailReceiptsResource(APIResource):
             query={"q": q, "page": page, "limit": limit},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -221,6 +237,8 @@ class AutomationsEmailReceiptsResource(APIResource):
         enabled: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.EmailReceiptRule:
         """Update Email Delivery Receipt Rule
@@ -250,6 +268,8 @@ class AutomationsEmailReceiptsResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -285,6 +305,8 @@ class AutomationsFaxInboundResource(APIResource):
         enabled: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.FaxInboundRule:
         """Create Fax Inbound Rule
@@ -312,6 +334,8 @@ class AutomationsFaxInboundResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -321,6 +345,8 @@ class AutomationsFaxInboundResource(APIResource):
         inbound_rule_id: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Any:
         """Delete Fax Inbound Rule
@@ -337,6 +363,8 @@ class AutomationsFaxInboundResource(APIResource):
             path={"inbound_rule_id": inbound_rule_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -346,6 +374,8 @@ class AutomationsFaxInboundResource(APIResource):
         inbound_rule_id: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.FaxInboundRule:
         """View Fax Inbound Rule
@@ -362,6 +392,8 @@ class AutomationsFaxInboundResource(APIResource):
             path={"inbound_rule_id": inbound_rule_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -373,6 +405,8 @@ class AutomationsFaxInboundResource(APIResource):
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[Page[models.FaxInboundRule], models.FaxInboundRule]:
         """View Fax Inbound Rules
@@ -391,6 +425,8 @@ class AutomationsFaxInboundResource(APIResource):
             query={"q": q, "page": page, "limit": limit},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -405,6 +441,8 @@ class AutomationsFaxInboundResource(APIResource):
         enabled: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.FaxInboundRule:
         """Update Fax Inbound Rule
@@ -433,6 +471,8 @@ class AutomationsFaxInboundResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -468,6 +508,8 @@ class AutomationsFaxReceiptsResource(APIResource):
         enabled: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.FaxReceiptRule:
         """Create FAX Delivery Receipt Rule
@@ -495,6 +537,8 @@ class AutomationsFaxReceiptsResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -504,6 +548,8 @@ class AutomationsFaxReceiptsResource(APIResource):
         receipt_rule_id: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Any:
         """Delete FAX Delivery Receipt Rule
@@ -520,6 +566,8 @@ class AutomationsFaxReceiptsResource(APIResource):
             path={"receipt_rule_id": receipt_rule_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -529,6 +577,8 @@ class AutomationsFaxReceiptsResource(APIResource):
         receipt_rule_id: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.FaxReceiptRule:
         """View FAX Delivery Receipt Rule
@@ -545,6 +595,8 @@ class AutomationsFaxReceiptsResource(APIResource):
             path={"receipt_rule_id": receipt_rule_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -556,6 +608,8 @@ class AutomationsFaxReceiptsResource(APIResource):
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[Page[models.FaxReceiptRule], models.FaxReceiptRule]:
         """View FAX Delivery Receipt Rules
@@ -574,6 +628,8 @@ class AutomationsFaxReceiptsResource(APIResource):
             query={"q": q, "page": page, "limit": limit},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -588,6 +644,8 @@ class AutomationsFaxReceiptsResource(APIResource):
         enabled: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.FaxReceiptRule:
         """Update FAX Delivery Receipt Rule
@@ -616,6 +674,8 @@ class AutomationsFaxReceiptsResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -655,6 +715,8 @@ class AutomationsSmsInboundResource(APIResource):
         webhook_type: models.SmsInboundWebhookType | str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.SmsInboundRule:
         """Create SMS Inbound Automation
@@ -688,6 +750,8 @@ class AutomationsSmsInboundResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -697,6 +761,8 @@ class AutomationsSmsInboundResource(APIResource):
         inbound_rule_id: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Any:
         """Delete SMS Inbound Automation
@@ -713,6 +779,8 @@ class AutomationsSmsInboundResource(APIResource):
             path={"inbound_rule_id": inbound_rule_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -722,6 +790,8 @@ class AutomationsSmsInboundResource(APIResource):
         inbound_rule_id: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.SmsInboundRule:
         """View SMS Inbound Automation
@@ -738,6 +808,8 @@ class AutomationsSmsInboundResource(APIResource):
             path={"inbound_rule_id": inbound_rule_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -749,6 +821,8 @@ class AutomationsSmsInboundResource(APIResource):
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[Page[models.SmsInboundRule], models.SmsInboundRule]:
         """View SMS Inbound Automations
@@ -769,6 +843,8 @@ class AutomationsSmsInboundResource(APIResource):
             query={"q": q, "page": page, "limit": limit},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -787,6 +863,8 @@ class AutomationsSmsInboundResource(APIResource):
         webhook_type: models.SmsInboundWebhookType | str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.SmsInboundRule:
         """Update SMS Inbound Automation
@@ -821,6 +899,8 @@ class AutomationsSmsInboundResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -856,6 +936,8 @@ class AutomationsSmsReceiptsResource(APIResource):
         enabled: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.SmsReceiptRule:
         """Create SMS Delivery Receipt Rule
@@ -881,6 +963,8 @@ class AutomationsSmsReceiptsResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -890,6 +974,8 @@ class AutomationsSmsReceiptsResource(APIResource):
         receipt_rule_id: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Any:
         """Delete SMS Delivery Receipt Rule
@@ -906,6 +992,8 @@ class AutomationsSmsReceiptsResource(APIResource):
             path={"receipt_rule_id": receipt_rule_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -915,6 +1003,8 @@ class AutomationsSmsReceiptsResource(APIResource):
         receipt_rule_id: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.SmsReceiptRule:
         """View SMS Delivery Receipt Rule
@@ -931,6 +1021,8 @@ class AutomationsSmsReceiptsResource(APIResource):
             path={"receipt_rule_id": receipt_rule_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -942,6 +1034,8 @@ class AutomationsSmsReceiptsResource(APIResource):
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[Page[models.SmsReceiptRule], models.SmsReceiptRule]:
         """View SMS Delivery Receipt Rules
@@ -961,6 +1055,8 @@ class AutomationsSmsReceiptsResource(APIResource):
             query={"q": q, "page": page, "limit": limit},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -975,6 +1071,8 @@ class AutomationsSmsReceiptsResource(APIResource):
         enabled: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.SmsReceiptRule:
         """Update SMS Delivery Receipt Rule
@@ -1002,6 +1100,8 @@ class AutomationsSmsReceiptsResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -1037,6 +1137,8 @@ class AutomationsVoiceReceiptsResource(APIResource):
         enabled: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.VoiceReceiptRule:
         """Create Voice Delivery Receipt Rule
@@ -1064,6 +1166,8 @@ class AutomationsVoiceReceiptsResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -1073,6 +1177,8 @@ class AutomationsVoiceReceiptsResource(APIResource):
         receipt_rule_id: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Any:
         """Delete Voice Delivery Receipt Rule
@@ -1089,6 +1195,8 @@ class AutomationsVoiceReceiptsResource(APIResource):
             path={"receipt_rule_id": receipt_rule_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -1098,6 +1206,8 @@ class AutomationsVoiceReceiptsResource(APIResource):
         receipt_rule_id: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.VoiceReceiptRule:
         """View Voice Delivery Receipt Rule
@@ -1114,6 +1224,8 @@ class AutomationsVoiceReceiptsResource(APIResource):
             path={"receipt_rule_id": receipt_rule_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -1125,6 +1237,8 @@ class AutomationsVoiceReceiptsResource(APIResource):
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[Page[models.VoiceReceiptRule], models.VoiceReceiptRule]:
         """View Voice Delivery Receipt Rules
@@ -1143,6 +1257,8 @@ class AutomationsVoiceReceiptsResource(APIResource):
             query={"q": q, "page": page, "limit": limit},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -1157,6 +1273,8 @@ class AutomationsVoiceReceiptsResource(APIResource):
         enabled: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.VoiceReceiptRule:
         """Update Voice Delivery Receipt Rule
@@ -1186,6 +1304,8 @@ class AutomationsVoiceReceiptsResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 

@@ -37,6 +37,8 @@ class EmailCampaignsResource(APIResource):
         email_campaign_id: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.EmailCampaign:
         """Cancel Email Campaign
@@ -53,6 +55,8 @@ class EmailCampaignsResource(APIResource):
             path={"email_campaign_id": email_campaign_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -62,6 +66,8 @@ class EmailCampaignsResource(APIResource):
         email_campaign_id: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.EmailCampaign:
         """View Email Campaign
@@ -78,6 +84,8 @@ class EmailCampaignsResource(APIResource):
             path={"email_campaign_id": email_campaign_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -88,6 +96,8 @@ class EmailCampaignsResource(APIResource):
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[Page[models.EmailCampaign], models.EmailCampaign]:
         """View All Email Campaigns
@@ -105,6 +115,8 @@ class EmailCampaignsResource(APIResource):
             query={"page": page, "limit": limit},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -121,6 +133,8 @@ class EmailCampaignsResource(APIResource):
         schedule: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.EmailCampaignSendResult:
         """Calculate Email Campaign Price
@@ -154,6 +168,8 @@ class EmailCampaignsResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -170,6 +186,8 @@ class EmailCampaignsResource(APIResource):
         schedule: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.EmailCampaignSendResult:
         """Send Email Campaign
@@ -204,6 +222,8 @@ class EmailCampaignsResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -221,6 +241,8 @@ class EmailCampaignsResource(APIResource):
         schedule: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.EmailCampaign:
         """Update Email Campaign
@@ -256,6 +278,8 @@ class EmailCampaignsResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -294,6 +318,8 @@ class EmailCampaignsHistoryResource(APIResource):
         date_to: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Any:
         """Export Email Campaign History
@@ -315,6 +341,8 @@ class EmailCampaignsHistoryResource(APIResource):
             query={"date_from": date_from, "date_to": date_to},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -328,6 +356,8 @@ class EmailCampaignsHistoryResource(APIResource):
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[Page[models.EmailCampaignMessage], models.EmailCampaignMessage]:
         """View Email Campaign History
@@ -350,6 +380,8 @@ class EmailCampaignsHistoryResource(APIResource):
             query={"date_from": date_from, "date_to": date_to, "page": page, "limit": limit},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 

@@ -68,6 +68,8 @@ class EmailToSmsAllowedAddressesResource(APIResource):
         subaccount_id: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.EmailToSmsAllowedAddress:
         """Add Allowed Email
@@ -93,6 +95,8 @@ class EmailToSmsAllowedAddressesResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -102,6 +106,8 @@ class EmailToSmsAllowedAddressesResource(APIResource):
         email_address_id: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Any:
         """Delete SMS Email-to-SMS Allowed Address
@@ -118,6 +124,8 @@ class EmailToSmsAllowedAddressesResource(APIResource):
             path={"email_address_id": email_address_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -127,6 +135,8 @@ class EmailToSmsAllowedAddressesResource(APIResource):
         email_address_id: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.EmailToSmsAllowedAddress:
         """Get SMS Email-to-SMS Allowed Address
@@ -143,6 +153,8 @@ class EmailToSmsAllowedAddressesResource(APIResource):
             path={"email_address_id": email_address_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -153,6 +165,8 @@ class EmailToSmsAllowedAddressesResource(APIResource):
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[Page[models.EmailToSmsAllowedAddress], models.EmailToSmsAllowedAddress]:
         """View Allowed Emails
@@ -171,6 +185,8 @@ class EmailToSmsAllowedAddressesResource(APIResource):
             query={"page": page, "limit": limit},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -184,6 +200,8 @@ class EmailToSmsAllowedAddressesResource(APIResource):
         voice: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.EmailToSmsAllowedAddress:
         """Update Email-to-SMS Allowed Address
@@ -205,6 +223,8 @@ class EmailToSmsAllowedAddressesResource(APIResource):
             body={"email_address": email_address, "from": from_, "lang": lang, "voice": voice},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -236,6 +256,8 @@ class EmailToSmsStrippedStringsResource(APIResource):
         strip_string: str,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.EmailToSmsStrippedString:
         """Create Stripped String Rule
@@ -254,6 +276,8 @@ class EmailToSmsStrippedStringsResource(APIResource):
             body={"strip_string": strip_string},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -263,6 +287,8 @@ class EmailToSmsStrippedStringsResource(APIResource):
         rule_id: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Any:
         """Delete Stripped String Rule
@@ -279,6 +305,8 @@ class EmailToSmsStrippedStringsResource(APIResource):
             path={"rule_id": rule_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -288,6 +316,8 @@ class EmailToSmsStrippedStringsResource(APIResource):
         rule_id: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.EmailToSmsStrippedString:
         """View Stripped String Rule
@@ -304,6 +334,8 @@ class EmailToSmsStrippedStringsResource(APIResource):
             path={"rule_id": rule_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -314,6 +346,8 @@ class EmailToSmsStrippedStringsResource(APIResource):
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[Page[models.EmailToSmsStrippedString], models.EmailToSmsStrippedString]:
         """View Stripped String Rules
@@ -332,6 +366,8 @@ class EmailToSmsStrippedStringsResource(APIResource):
             query={"page": page, "limit": limit},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -342,6 +378,8 @@ class EmailToSmsStrippedStringsResource(APIResource):
         strip_string: str,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.EmailToSmsStrippedString:
         """Update Stripped String Rule
@@ -361,6 +399,8 @@ class EmailToSmsStrippedStringsResource(APIResource):
             body={"strip_string": strip_string},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 

@@ -45,6 +45,8 @@ class FaxResource(APIResource):
         messages: Sequence[models.FaxMessage | Mapping[str, Any]],
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.FaxSendResult:
         """Calculate Fax Price
@@ -64,6 +66,8 @@ class FaxResource(APIResource):
             body={"file_url": file_url, "messages": messages},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -75,6 +79,8 @@ class FaxResource(APIResource):
         allow_truncation: bool = False,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.FaxSendResult:
         """Send Fax
@@ -98,6 +104,8 @@ class FaxResource(APIResource):
             allow_truncation=allow_truncation,
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -157,6 +165,8 @@ class FaxHistoryResource(APIResource):
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[Page[models.SentFax], models.SentFax]:
         """View Fax History
@@ -185,6 +195,8 @@ class FaxHistoryResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -212,6 +224,8 @@ class FaxReceiptsResource(APIResource):
         url: str,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.FaxReceipt:
         """Add Fax Delivery Receipt Webhook
@@ -230,6 +244,8 @@ class FaxReceiptsResource(APIResource):
             body={"url": url},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -239,6 +255,8 @@ class FaxReceiptsResource(APIResource):
         message_id: str,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.SentFax:
         """View Specific Fax Receipt
@@ -256,6 +274,8 @@ class FaxReceiptsResource(APIResource):
             path={"message_id": message_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -266,6 +286,8 @@ class FaxReceiptsResource(APIResource):
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[Page[models.FaxReceipt], models.FaxReceipt]:
         """View Fax Receipts
@@ -285,6 +307,8 @@ class FaxReceiptsResource(APIResource):
             query={"page": page, "limit": limit},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -294,6 +318,8 @@ class FaxReceiptsResource(APIResource):
         date_before: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Any:
         """Mark Fax Receipts as Read
@@ -311,6 +337,8 @@ class FaxReceiptsResource(APIResource):
             body={"date_before": date_before},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 

@@ -13,6 +13,7 @@ from .. import operations as _operations
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     import builtins
     from collections.abc import Mapping, Sequence
+    from typing import Any
 
     from ..._base_client import Timeout
     from .. import models
@@ -31,6 +32,8 @@ class GlobalSendingResource(APIResource):
         *,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> builtins.list[models.GlobalSendingCountry]:
         """Agree to rules and regulation
@@ -44,6 +47,8 @@ class GlobalSendingResource(APIResource):
             _operations.AGREE_GLOBAL_SENDING_RULES,
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -52,6 +57,8 @@ class GlobalSendingResource(APIResource):
         *,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> builtins.list[models.GlobalSendingCountry]:
         """Get Countries for Global Sending
@@ -65,6 +72,8 @@ class GlobalSendingResource(APIResource):
             _operations.GET_GLOBAL_SENDING_COUNTRIES,
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -73,6 +82,8 @@ class GlobalSendingResource(APIResource):
         *,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> builtins.list[models.GlobalSendingCountry]:
         """List Countries
@@ -86,6 +97,8 @@ class GlobalSendingResource(APIResource):
             _operations.LIST_GLOBAL_SENDING_COUNTRIES,
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -95,6 +108,8 @@ class GlobalSendingResource(APIResource):
         country_list_ids: Sequence[int],
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> builtins.list[models.GlobalSendingCountry]:
         """Select Countries for Global Sending
@@ -114,6 +129,8 @@ class GlobalSendingResource(APIResource):
             body={"country_list_ids": country_list_ids},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 

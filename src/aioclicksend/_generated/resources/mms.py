@@ -45,6 +45,8 @@ class MmsResource(APIResource):
         messages: Sequence[models.MmsMessage | Mapping[str, Any]],
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.MmsSendResult:
         """Calculate MMS Price
@@ -65,6 +67,8 @@ class MmsResource(APIResource):
             body={"media_file": media_file, "messages": messages},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -76,6 +80,8 @@ class MmsResource(APIResource):
         allow_truncation: bool = False,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.MmsSendResult:
         """Send MMS
@@ -100,6 +106,8 @@ class MmsResource(APIResource):
             allow_truncation=allow_truncation,
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -154,6 +162,8 @@ class MmsHistoryResource(APIResource):
         filename: str,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.ExportFile:
         """Export MMS History
@@ -171,6 +181,8 @@ class MmsHistoryResource(APIResource):
             query={"filename": filename},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -185,6 +197,8 @@ class MmsHistoryResource(APIResource):
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[Page[models.MmsSentMessage], models.MmsSentMessage]:
         """View MMS History
@@ -213,6 +227,8 @@ class MmsHistoryResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -242,6 +258,8 @@ class MmsReceiptsResource(APIResource):
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[Page[models.MmsReceipt], models.MmsReceipt]:
         """Get MMS Delivery Receipts
@@ -261,6 +279,8 @@ class MmsReceiptsResource(APIResource):
             query={"page": page, "limit": limit},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -270,6 +290,8 @@ class MmsReceiptsResource(APIResource):
         date_before: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Any:
         """Mark MMS Receipts as Read
@@ -287,6 +309,8 @@ class MmsReceiptsResource(APIResource):
             body={"date_before": date_before},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 

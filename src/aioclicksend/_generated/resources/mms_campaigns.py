@@ -12,6 +12,7 @@ from .. import operations as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     from collections.abc import Mapping
+    from typing import Any
 
     from ..._base_client import Timeout
     from ..._pagination import AsyncPager, Page
@@ -32,6 +33,8 @@ class MmsCampaignsResource(APIResource):
         mms_campaign_id: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.MmsCampaign:
         """Cancel MMS Campaign
@@ -48,6 +51,8 @@ class MmsCampaignsResource(APIResource):
             path={"mms_campaign_id": mms_campaign_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -57,6 +62,8 @@ class MmsCampaignsResource(APIResource):
         mms_campaign_id: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.MmsCampaign:
         """View MMS Campaign
@@ -73,6 +80,8 @@ class MmsCampaignsResource(APIResource):
             path={"mms_campaign_id": mms_campaign_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -86,6 +95,8 @@ class MmsCampaignsResource(APIResource):
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[Page[models.MmsCampaign], models.MmsCampaign]:
         """View All MMS Campaigns
@@ -106,6 +117,8 @@ class MmsCampaignsResource(APIResource):
             query={"q": q, "order_by": order_by, "operator": operator, "page": page, "limit": limit},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -121,6 +134,8 @@ class MmsCampaignsResource(APIResource):
         schedule: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.MmsCampaignPrice:
         """Calculate MMS Campaign Price
@@ -152,6 +167,8 @@ class MmsCampaignsResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -167,6 +184,8 @@ class MmsCampaignsResource(APIResource):
         schedule: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.MmsCampaign:
         """Send MMS Campaign
@@ -198,6 +217,8 @@ class MmsCampaignsResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -214,6 +235,8 @@ class MmsCampaignsResource(APIResource):
         schedule: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.MmsCampaign:
         """Update MMS Campaign
@@ -247,6 +270,8 @@ class MmsCampaignsResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 

@@ -36,6 +36,8 @@ class NumbersResource(APIResource):
         registration_data: models.DedicatedNumberRegistrationData | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.DedicatedNumberPurchase:
         """Purchase Dedicated Number
@@ -56,6 +58,8 @@ class NumbersResource(APIResource):
             body={"type": type, "country": country, "registration_data": registration_data},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -66,6 +70,8 @@ class NumbersResource(APIResource):
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[Page[models.DedicatedNumber], models.DedicatedNumber]:
         """View Your Numbers
@@ -84,6 +90,8 @@ class NumbersResource(APIResource):
             query={"page": page, "limit": limit},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -97,6 +105,8 @@ class NumbersResource(APIResource):
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[Page[models.AvailableDedicatedNumber], models.AvailableDedicatedNumber]:
         """View Available Numbers
@@ -119,6 +129,8 @@ class NumbersResource(APIResource):
             query={"search": search, "search_type": search_type, "page": page, "limit": limit},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 

@@ -12,6 +12,7 @@ from .. import operations as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     from collections.abc import Mapping, Sequence
+    from typing import Any
 
     from ..._base_client import Timeout
     from ..._pagination import AsyncPager
@@ -36,6 +37,8 @@ class OwnNumbersResource(APIResource):
         own_number_id: str,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.OwnNumber:
         """Delete Own Number
@@ -52,6 +55,8 @@ class OwnNumbersResource(APIResource):
             path={"own_number_id": own_number_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -61,6 +66,8 @@ class OwnNumbersResource(APIResource):
         own_number_id: str,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.OwnNumber:
         """Get Own Number Detail
@@ -77,6 +84,8 @@ class OwnNumbersResource(APIResource):
             path={"own_number_id": own_number_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -90,6 +99,8 @@ class OwnNumbersResource(APIResource):
         sort_direction: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[models.OwnNumberList, models.OwnNumber]:
         """List Own Numbers
@@ -118,6 +129,8 @@ class OwnNumbersResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -128,6 +141,8 @@ class OwnNumbersResource(APIResource):
         label: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.OwnNumber:
         """Update Own Number
@@ -146,6 +161,8 @@ class OwnNumbersResource(APIResource):
             body={"label": label},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -182,6 +199,8 @@ class OwnNumbersVerificationsResource(APIResource):
         country: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.OwnNumberVerification:
         """Request Own Number Verification OTP
@@ -201,6 +220,8 @@ class OwnNumbersVerificationsResource(APIResource):
             body={"phone_number": phone_number, "label": label, "country": country},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -213,6 +234,8 @@ class OwnNumbersVerificationsResource(APIResource):
         country: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.OwnNumberVerification:
         """Verify Own Number OTP
@@ -234,6 +257,8 @@ class OwnNumbersVerificationsResource(APIResource):
             body={"code": code, "phone_number": phone_number, "country": country},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 

@@ -12,6 +12,7 @@ from .. import operations as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     from collections.abc import Mapping
+    from typing import Any
 
     from ..._base_client import Timeout
     from ..._pagination import AsyncPager, Page
@@ -44,6 +45,8 @@ class RechargeResource(APIResource):
         package_id: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.RechargeTransaction:
         """Purchase Recharge Package
@@ -61,6 +64,8 @@ class RechargeResource(APIResource):
             path={"package_id": package_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -99,6 +104,8 @@ class RechargeCreditCardResource(APIResource):
         *,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.RechargeCreditCard:
         """Current Payment Info
@@ -112,6 +119,8 @@ class RechargeCreditCardResource(APIResource):
             _operations.GET_RECHARGE_CREDIT_CARD,
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -126,6 +135,8 @@ class RechargeCreditCardResource(APIResource):
         bank_name: str,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.RechargeCreditCard:
         """Update Payment Info
@@ -155,6 +166,8 @@ class RechargeCreditCardResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -183,6 +196,8 @@ class RechargePackagesResource(APIResource):
         country: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.RechargePackageList:
         """View Recharge Packages
@@ -200,6 +215,8 @@ class RechargePackagesResource(APIResource):
             query={"country": country},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -227,6 +244,8 @@ class RechargeTransactionsResource(APIResource):
         transaction_id: str,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.RechargeTransaction:
         """View Specific Transaction
@@ -243,6 +262,8 @@ class RechargeTransactionsResource(APIResource):
             path={"transaction_id": transaction_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -253,6 +274,8 @@ class RechargeTransactionsResource(APIResource):
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[Page[models.RechargeTransaction], models.RechargeTransaction]:
         """View All Transactions
@@ -270,6 +293,8 @@ class RechargeTransactionsResource(APIResource):
             query={"page": page, "limit": limit},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 

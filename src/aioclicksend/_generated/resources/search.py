@@ -12,6 +12,7 @@ from .. import operations as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     from collections.abc import Mapping
+    from typing import Any
 
     from ..._base_client import Timeout
     from ..._pagination import AsyncPager, Page
@@ -34,6 +35,8 @@ class SearchResource(APIResource):
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[Page[models.SearchContactOrList], models.SearchContactOrList]:
         """View Contact Lists
@@ -53,6 +56,8 @@ class SearchResource(APIResource):
             query={"q": q, "page": page, "limit": limit},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 

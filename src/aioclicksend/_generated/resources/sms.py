@@ -52,6 +52,8 @@ class SmsResource(APIResource):
         message_id: str,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Any:
         """Cancel SMS
@@ -68,6 +70,8 @@ class SmsResource(APIResource):
             path={"message_id": message_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -76,6 +80,8 @@ class SmsResource(APIResource):
         *,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.CancelledCount:
         """Cancel All SMS
@@ -88,6 +94,8 @@ class SmsResource(APIResource):
             _operations.CANCEL_ALL_SMS,
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -97,6 +105,8 @@ class SmsResource(APIResource):
         messages: Sequence[models.SmsMessage | Mapping[str, Any]],
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.SmsSendResult:
         """Calculate SMS Price
@@ -114,6 +124,8 @@ class SmsResource(APIResource):
             body={"messages": messages},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -124,6 +136,8 @@ class SmsResource(APIResource):
         allow_truncation: bool = False,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.SmsSendResult:
         """Send SMS
@@ -146,6 +160,8 @@ class SmsResource(APIResource):
             allow_truncation=allow_truncation,
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -207,6 +223,8 @@ class SmsHistoryResource(APIResource):
         filename: str,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.ExportFile:
         """Export SMS History
@@ -224,6 +242,8 @@ class SmsHistoryResource(APIResource):
             query={"filename": filename},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -239,6 +259,8 @@ class SmsHistoryResource(APIResource):
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[Page[models.SentSms], models.SentSms]:
         """View SMS History
@@ -271,6 +293,8 @@ class SmsHistoryResource(APIResource):
             },
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -299,6 +323,8 @@ class SmsInboundResource(APIResource):
         url: str,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.InboundSms:
         """Create Test Inbound SMS
@@ -315,6 +341,8 @@ class SmsInboundResource(APIResource):
             body={"url": url},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -328,6 +356,8 @@ class SmsInboundResource(APIResource):
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[Page[models.InboundSms], models.InboundSms]:
         """View Inbound SMS
@@ -350,6 +380,8 @@ class SmsInboundResource(APIResource):
             query={"q": q, "order_by": order_by, "operator": operator, "page": page, "limit": limit},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -359,6 +391,8 @@ class SmsInboundResource(APIResource):
         message_id: str,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Any:
         """Mark Specific Inbound SMS Message As Read
@@ -376,6 +410,8 @@ class SmsInboundResource(APIResource):
             path={"message_id": message_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -385,6 +421,8 @@ class SmsInboundResource(APIResource):
         date_before: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Any:
         """Mark Inbound SMS As Read
@@ -402,6 +440,8 @@ class SmsInboundResource(APIResource):
             body={"date_before": date_before},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -432,6 +472,8 @@ class SmsReceiptsResource(APIResource):
         url: str,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.SmsReceipt:
         """Create Test SMS Receipt
@@ -450,6 +492,8 @@ class SmsReceiptsResource(APIResource):
             body={"url": url},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -459,6 +503,8 @@ class SmsReceiptsResource(APIResource):
         message_id: str,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.SmsReceipt:
         """View Specific SMS Receipt
@@ -475,6 +521,8 @@ class SmsReceiptsResource(APIResource):
             path={"message_id": message_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -485,6 +533,8 @@ class SmsReceiptsResource(APIResource):
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[Page[models.SmsReceipt], models.SmsReceipt]:
         """View SMS Receipts
@@ -504,6 +554,8 @@ class SmsReceiptsResource(APIResource):
             query={"page": page, "limit": limit},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -513,6 +565,8 @@ class SmsReceiptsResource(APIResource):
         date_before: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Any:
         """Mark SMS Receipt As Read
@@ -530,6 +584,8 @@ class SmsReceiptsResource(APIResource):
             body={"date_before": date_before},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -561,6 +617,8 @@ class SmsTemplatesResource(APIResource):
         body: str,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.SmsTemplate:
         """Create SMS Template
@@ -578,6 +636,8 @@ class SmsTemplatesResource(APIResource):
             body={"template_name": template_name, "body": body},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -587,6 +647,8 @@ class SmsTemplatesResource(APIResource):
         template_id: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> Any:
         """Delete SMS Template
@@ -603,6 +665,8 @@ class SmsTemplatesResource(APIResource):
             path={"template_id": template_id},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -616,6 +680,8 @@ class SmsTemplatesResource(APIResource):
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[Page[models.SmsTemplate], models.SmsTemplate]:
         """View SMS Templates
@@ -637,6 +703,8 @@ class SmsTemplatesResource(APIResource):
             query={"q": q, "order_by": order_by, "operator": operator, "page": page, "limit": limit},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -648,6 +716,8 @@ class SmsTemplatesResource(APIResource):
         body: str,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.SmsTemplate:
         """Update SMS Template
@@ -667,6 +737,8 @@ class SmsTemplatesResource(APIResource):
             body={"template_name": template_name, "body": body},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 

@@ -12,6 +12,7 @@ from .. import operations as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     from collections.abc import Mapping
+    from typing import Any
 
     from ..._base_client import Timeout
     from .. import models
@@ -30,6 +31,8 @@ class StatisticsResource(APIResource):
         *,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.StatisticsReport:
         """View SMS Statistics
@@ -43,6 +46,8 @@ class StatisticsResource(APIResource):
             _operations.GET_SMS_STATISTICS,
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
@@ -51,6 +56,8 @@ class StatisticsResource(APIResource):
         *,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.StatisticsReport:
         """View Voice Statistics
@@ -63,6 +70,8 @@ class StatisticsResource(APIResource):
             _operations.GET_VOICE_STATISTICS,
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 

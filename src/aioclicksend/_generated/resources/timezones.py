@@ -13,6 +13,7 @@ from .. import operations as _operations
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     import builtins
     from collections.abc import Mapping
+    from typing import Any
 
     from ..._base_client import Timeout
 
@@ -30,6 +31,8 @@ class TimezonesResource(APIResource):
         *,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> builtins.list[str]:
         """Timezones
@@ -43,6 +46,8 @@ class TimezonesResource(APIResource):
             _operations.LIST_TIMEZONES,
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 

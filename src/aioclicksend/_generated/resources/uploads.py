@@ -12,6 +12,7 @@ from .. import operations as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     from collections.abc import Mapping
+    from typing import Any
 
     from ..._base_client import Timeout
     from .. import models
@@ -33,6 +34,8 @@ class UploadsResource(APIResource):
         filename: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> models.UploadResult:
         """Upload Media File
@@ -55,6 +58,8 @@ class UploadsResource(APIResource):
             body={"content": content, "filename": filename},
             timeout=timeout,
             extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
             max_retries=max_retries,
         )
 
