@@ -222,3 +222,51 @@ async def test_an_unknown_field_says_how_to_send_it_on_purpose(client: AsyncClic
         "messages[0].too: Extra inputs are not permitted",
         "to send a field the spec does not know on purpose, pass it in extra_body={...}",
     ]
+
+
+BARE_MMS_CAMPAIGNS_PAGE = {  # the docs' own answer of View All MMS Campaigns: the page without the envelope
+    "total": 1,
+    "per_page": 15,
+    "current_page": 1,
+    "last_page": 1,
+    "next_page_url": None,
+    "prev_page_url": None,
+    "from": 1,
+    "to": 12,
+    "data": [
+        {
+            "mms_campaign_id": 97,
+            "name": "My Campaign",
+            "user_id": 1,
+            "subaccount_id": 15,
+            "list_id": 76468,
+            "from": "+61411111111",
+            "subject": "New MMS campaign test",
+            "file_name": "CEF2DB1E-784F-4505-A293-02007BD81885.jpg",
+            "body": "Hey (First Name), I want to ask if this is your lastname: (Last Name)?",
+            "schedule": 1588061400,
+            "status": "Cancelled",
+            "date_added": 1531801333,
+            "custom_string": None,
+            "country": None,
+            "unsubscribe_link": 0,
+            "_total_count": 0,
+            "_list_name": "",
+            "_media_file_url": "http://rest.clicksend.clicksend/files/CEF2DB1E-784F-4505-A293-02007BD81885.jpg",
+        }
+    ],
+}
+
+
+@pytest.mark.parametrize("enveloped", [False, True])
+async def test_an_answer_documented_bare_is_read_bare_or_enveloped(
+    client: AsyncClickSend, mocked: MockAPI, enveloped: bool
+) -> None:
+    answer = (
+        {"http_code": 200, "response_code": "SUCCESS", "data": BARE_MMS_CAMPAIGNS_PAGE}
+        if enveloped
+        else BARE_MMS_CAMPAIGNS_PAGE
+    )
+    mocked.get(ANY_URL, payload=answer)
+    page = await client.mms_campaigns.list()
+    assert page.total == 1 and [campaign.mms_campaign_id for campaign in page.data] == [97]

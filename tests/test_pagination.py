@@ -166,3 +166,24 @@ async def test_cursor_paging_stops_on_a_repeated_cursor(client: AsyncClickSend, 
         async for tag in client.alpha_tags.list():
             names.append(tag.alpha_tag)
     assert names == ["Same", "Same"] and len(sent(mocked)) == 2
+
+
+async def test_a_walk_without_a_limit_asks_for_the_largest_pages(
+    client: AsyncClickSend, mocked: MockAPI
+) -> None:
+    page_one = contacts_page(1, last_page=2, per_page=100)
+    page_two = contacts_page(2, last_page=2, per_page=100)
+    page_two["data"]["data"] = page_two["data"]["data"][:5]  # 105 items in all
+    mocked.get(CONTACTS, payload=page_one)
+    mocked.get(CONTACTS, payload=page_two)
+    assert len([contact async for contact in client.contacts.list(list_id=9)]) == 105
+    assert [dict(url.query) for _, url, _ in sent(mocked)] == [
+        {"page": "1", "limit": "100"},
+        {"page": "2", "limit": "100"},
+    ]
+
+
+async def test_awaiting_one_page_keeps_the_apis_default_size(client: AsyncClickSend, mocked: MockAPI) -> None:
+    mocked.get(CONTACTS, payload=contacts_page(1, last_page=1))
+    await client.contacts.list(list_id=9)
+    assert [dict(url.query) for _, url, _ in sent(mocked)] == [{"page": "1"}]

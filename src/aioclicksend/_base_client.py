@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, TypeVar
 from urllib.parse import quote
 
 import aiohttp
@@ -27,6 +27,7 @@ from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
     APITimeoutError,
+    ClickSendError,
     ClientConfigurationError,
     ClientStateError,
     MissingCredentialsError,
@@ -45,7 +46,15 @@ if TYPE_CHECKING:  # pydantic's model machinery loads with the first model, not 
 _T = TypeVar("_T")
 logger = logging.getLogger("aioclicksend")
 
-__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "BaseClient", "CallOptions", "RequestOptions", "Timeout"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_TIMEOUT",
+    "AttemptHook",
+    "BaseClient",
+    "CallOptions",
+    "RequestOptions",
+    "Timeout",
+]
 
 DEFAULT_BASE_URL = "https://rest.clicksend.com/v3"
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=10)
@@ -57,6 +66,16 @@ USER_AGENT = "aioclicksend/0.1.0"
 
 Timeout = float | aiohttp.ClientTimeout | None
 """Seconds for the whole request, an :class:`aiohttp.ClientTimeout`, or ``None`` for no limit."""
+
+
+class AttemptHook(Protocol):
+    """Told of each attempt of a request: what a throttler or a request count needs."""
+
+    async def before(self) -> None:
+        """Called before an attempt is sent; may wait (for a slot of a rate limit)."""
+
+    def after(self, error: ClickSendError | None) -> None:
+        """Called once the attempt is over: ``None`` when it answered as the spec says."""
 
 
 class CallOptions(TypedDict, total=False):
@@ -85,7 +104,7 @@ class RequestOptions:
     """Return the whole :class:`RawResponse`, not only the data (what ``with_raw_response`` asks for)."""
 
 
-def _format_location(location: tuple[int | str, ...]) -> str:
+def format_location(location: tuple[int | str, ...]) -> str:
     text = ""
     for part in location:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
@@ -109,7 +128,7 @@ def _base_url_problems(base_url: str, allow_insecure_http: bool) -> list[str]:
 
 def validation_problems(error: ValidationError) -> list[str]:
     """Readable ``field: problem`` lines from a pydantic error."""
-    return [f"{_format_location(tuple(item['loc']))}: {item['msg']}" for item in error.errors()]
+    return [f"{format_location(tuple(item['loc']))}: {item['msg']}" for item in error.errors()]
 
 
 def build_body(
@@ -450,8 +469,10 @@ class BaseClient:
         body: BaseModel | None = None,
         cast_to: Any,
         options: RequestOptions = RequestOptions(),
+        attempts: AttemptHook | None = None,
     ) -> Any:
-        """:meth:`request` with a body already validated, reading the answer's data as ``cast_to``."""
+        """:meth:`request` with a body already validated, reading the answer's data as ``cast_to``;
+        ``attempts`` is told of each attempt (a throttler, a request count)."""
         check_parameters(operation, path_params, query)
         self._check_options(operation, options)
         url = self._url(operation, path_params)
@@ -486,16 +507,27 @@ class BaseClient:
         )
         async for attempt in retrying:
             with attempt:
+                number = attempt.retry_state.attempt_number
+                if attempts is not None:
+                    await attempts.before()
                 started = time.perf_counter()
                 try:
                     status, response_headers, raw, final_url = await self._send(
                         operation, url, params, content, headers, timeout
                     )
-                except APIConnectionError as error:
-                    _log_attempt(operation, attempt.retry_state.attempt_number, started, type(error).__name__)
+                    _log_attempt(operation, number, started, status)
+                    result = self._parse(
+                        operation, final_url, status, response_headers, raw, cast_to, options.raw
+                    )
+                except ClickSendError as error:
+                    if isinstance(error, APIConnectionError):
+                        _log_attempt(operation, number, started, type(error).__name__)
+                    if attempts is not None:
+                        attempts.after(error)
                     raise
-                _log_attempt(operation, attempt.retry_state.attempt_number, started, status)
-                return self._parse(operation, final_url, status, response_headers, raw, cast_to, options.raw)
+                if attempts is not None:
+                    attempts.after(None)
+                return result
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     async def _send(
@@ -597,12 +629,12 @@ class BaseClient:
     ) -> Any:
         method = operation.method
         answer = functools.partial(_answer, raw_response, status, headers, method, url, raw)
-        if status < 300 and operation.envelope:
+        if status < 300 and operation.envelope and cast_to is not Any:  # Any: plain parsing is faster
             decoded = _decode_envelope(cast_to, raw)
             if decoded is not None:
                 return answer(decoded["data"], decoded)
         try:
-            payload: Any = from_json(raw) if raw.strip() else None
+            payload: Any = from_json(raw, cache_strings="keys") if raw.strip() else None
         except ValueError:
             payload = _NOT_JSON
         envelope = payload if isinstance(payload, dict) else {}
@@ -635,10 +667,17 @@ class BaseClient:
                 status=status,
                 body=raw,
             )
-        try:
-            data = _adapter(cast_to).validate_python(
-                envelope.get("data") if envelope and operation.envelope else payload
+        # A few answers are documented bare, without the envelope (View All MMS Campaigns): an answer
+        # with neither ``http_code`` nor ``response_code`` and with fields no envelope has is the data.
+        enveloped = (
+            operation.envelope
+            and bool(envelope)
+            and (
+                "http_code" in envelope or "response_code" in envelope or envelope.keys() <= _ENVELOPE_FIELDS
             )
+        )
+        try:
+            data = _adapter(cast_to).validate_python(envelope.get("data") if enveloped else payload)
         except ValidationError as error:
             raise APIResponseValidationError(
                 f"{operation.name}: answer does not match the spec: " + "; ".join(validation_problems(error)),
@@ -666,6 +705,7 @@ def _log_attempt(operation: Operation[Any], attempt: int, started: float, outcom
 
 
 _NOT_JSON = object()
+_ENVELOPE_FIELDS = {"http_code", "response_code", "response_msg", "data"}
 
 
 @functools.lru_cache(maxsize=1024)

@@ -6,13 +6,15 @@ batch completes; ``await job`` runs it to the end and returns the :class:`BulkSu
 
 What happens to a message:
 
-- it is checked on its own first (the spec's fields, a recipient, the text within the length ClickSend
-  sends without truncating); a bad one becomes ``INVALID`` and the job goes on;
-- batches go out ``concurrency`` at a time, paced by an :class:`~aioclicksend._rate.AdaptiveRate`;
-  429s and connections that never carried the request are retried, so ClickSend sees the batch once;
+- it is checked first (:mod:`aioclicksend._bulk_checks`: the spec's fields, a recipient, the text
+  within the length ClickSend sends without truncating); a bad one becomes ``INVALID``, the job goes on;
+- batches go out ``concurrency`` at a time through the client's request loop, paced by an
+  :class:`~aioclicksend._rate.AdaptiveRate` that is told of every attempt; 429s and connections that
+  never carried the request are retried, so ClickSend sees the batch once;
 - a batch that may have reached ClickSend without an answer (timeout, connection lost, 5xx) is never
   sent again: its messages are ``UNKNOWN``, carrying their ``custom_string`` so that
-  :meth:`BulkJob.reconcile` (or :func:`reconcile`) can look them up in the channel's history.
+  :meth:`BulkJob.reconcile` (or :func:`reconcile`) can look them up in the channel's history;
+- an answered batch becomes outcomes as :class:`~aioclicksend._outcomes.AnsweredBatch` reads it.
 
 A message without a ``custom_string`` is given one (``<tag>:<input position>``), so that every message
 can be found again.
@@ -21,9 +23,9 @@ can be found again.
 from __future__ import annotations
 
 import asyncio
-import functools
 import secrets
 import time
+import types
 import weakref
 from collections.abc import (
     AsyncGenerator,
@@ -32,29 +34,23 @@ from collections.abc import (
     Callable,
     Generator,
     Iterable,
+    Iterator,
     Mapping,
 )
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Generic, TypedDict, TypeVar, cast
 
-import typing_extensions
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel
 
-from ._base_client import (
-    BaseClient,
-    RequestOptions,
-    Timeout,
-    retries_problem,
-    timeout_problem,
-    validation_problems,
-)
-from ._checks import MessageRules, message_problem
+from ._base_client import BaseClient, RequestOptions, Timeout, retries_problem, timeout_problem
+from ._bulk_checks import BatchChecker, validate_shared
+from ._checks import MessageRules
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
     AuthenticationError,
+    ClickSendError,
     ClientStateError,
     InternalServerError,
     MissingCredentialsError,
@@ -62,9 +58,8 @@ from ._exceptions import (
     RateLimitError,
     RequestValidationError,
 )
-from ._models import parse_money
 from ._operation import Operation
-from ._outcomes import ACCEPTED_STATUS, BulkSummary, Outcome, OutcomeKind, ReadOnDemand, reconcile
+from ._outcomes import AnsweredBatch, BulkSummary, Outcome, OutcomeKind, price_of, reconcile
 from ._pagination import AsyncPager
 from ._rate import AdaptiveRate
 from ._retry import should_retry
@@ -114,10 +109,6 @@ class _BulkSend:
     def name(self) -> str:
         return f"{self.operation.name}_bulk"
 
-    @property
-    def items_field(self) -> str:
-        return self.rules.items
-
 
 class BulkOptions(TypedDict, total=False):
     """Settings of a bulk send (keyword arguments of every ``send_bulk``)."""
@@ -149,9 +140,39 @@ class _Batch:
     """Set once a request carrying the batch may have left; cleared on a definite 'not processed'."""
 
 
+class _BatchAttempts:
+    """The request loop's attempt hook for one batch: the pace, the counts, and whether it may have left."""
+
+    def __init__(self, job: BulkJob[Any], batch: _Batch) -> None:
+        self._job = job
+        self._batch = batch
+
+    async def before(self) -> None:
+        await self._job._rate.wait()
+        self._batch.maybe_sent = True
+        self._job.summary.requests += 1
+
+    def after(self, error: ClickSendError | None) -> None:
+        job = self._job
+        if error is None:
+            job._rate.succeeded()
+            return
+        if isinstance(error, RateLimitError):
+            job.summary.throttled += 1
+            job._rate.throttled()
+            job.summary.rate_limit = job._rate.rate
+        if should_retry(error, idempotent=False):
+            self._batch.maybe_sent = False  # a 429, or a connection that never carried it
+
+
+Settled = list[Outcome[Any]] | AnsweredBatch[Any]
+"""What the reader is handed: outcomes made at once (invalid, not sent, unknown), or an answered batch."""
+
 _DONE = None
-_INVALID_FLUSH = 32
-"""Invalid messages handed to the reader together (they hold the input as given, which may be large)."""
+_END = object()
+_CHECK_CHUNK = 32
+"""Messages checked together: one validation call each, and at most this many invalid ones (which hold
+the input as given, perhaps large) held before they are handed to the reader."""
 _WAITING_BATCHES = 2
 """Finished batches that may wait for the reader: a worker with outcomes nobody has read yet waits too."""
 
@@ -215,77 +236,48 @@ class BulkJob(Generic[_Result]):
             self._rate = AdaptiveRate(options.get("max_rate"))
         except ValueError as error:
             problems.append(str(error))
-        self._shared, shared_problems = self._validate_shared(shared)
+        self._shared, shared_problems = validate_shared(bulk.request_model, bulk.rules.items, shared)
         problems += shared_problems
         if problems:
             raise RequestValidationError(bulk.name, problems)
-        self._gives_custom_string = "custom_string" in bulk.item_model.model_fields
+        self._checker = BatchChecker(
+            bulk.item_model, bulk.rules, allow_truncation=self.allow_truncation, tag=self.tag
+        )
         self.summary = BulkSummary(rate_limit=self._rate.rate)
         self._started = False
         self._stopping = False
+        self._unchecked: list[tuple[int, Any]] = []
+        """Messages taken from the input and not checked yet."""
         self._queued: list[_Batch] = []
         self._in_flight: set[_Batch] = set()
         self._input_error: BaseException | None = None
         # Held weakly: a caller that leaves its ``async for`` (an exception, a cancellation) drops the
         # iterator, and asyncio's async-generator finalizer then closes it, which ends the job.
-        self._iterator: weakref.ref[AsyncGenerator[Outcome[_Result], None]] | None = None
+        self._iterator: weakref.ref[AsyncGenerator[Settled, None]] | None = None
         self._ended = asyncio.Event()
 
-    # ---- checks ----
-
-    def _validate_shared(self, shared: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
-        """The fields every batch shares (e.g. ``media_file``), validated, by model field name."""
-        fields = self._bulk.request_model.model_fields
-        by_wire = {info.alias or name: name for name, info in fields.items()}
-        values: dict[str, Any] = {}
-        problems = []
-        for wire_name, value in shared.items():
-            if isinstance(value, NotGiven):
-                continue
-            name = by_wire[wire_name]
-            try:
-                values[name] = TypeAdapter(fields[name].annotation or Any).validate_python(value)
-            except ValidationError as error:
-                problems += [
-                    f"{wire_name}{problem.removeprefix('(body)')}" for problem in validation_problems(error)
-                ]
-        missing = [
-            wire_name
-            for wire_name, name in by_wire.items()
-            if fields[name].is_required() and name not in values and wire_name != self._bulk.items_field
-        ]
-        problems += [f"{wire_name}: Field required" for wire_name in missing]
-        return values, problems
-
-    def _check(self, index: int, message: Any) -> BaseModel | Outcome[_Result]:
-        """The message as a model with its ``custom_string``, or an ``INVALID`` outcome saying why."""
-        fields = (
-            message.model_dump(by_alias=True, exclude_unset=True)
-            if isinstance(message, BaseModel)
-            else message
-        )
-        if isinstance(fields, Mapping):
-            if self._gives_custom_string and fields.get("custom_string") is None:
-                fields = {**fields, "custom_string": f"{self.tag}:{index}"}
-            try:
-                model = self._bulk.item_model.model_validate(fields)
-            except ValidationError as error:
-                problem: str | None = "; ".join(validation_problems(error))
-            else:
-                problem = message_problem(model, self._bulk.rules, allow_truncation=self.allow_truncation)
-                if problem is None:
-                    return model
-        else:
-            problem = f"a message must be a mapping or a model, not {type(message).__name__}"
-        custom = message.get("custom_string") if isinstance(message, Mapping) else None
-        return Outcome(index, OutcomeKind.INVALID, message, custom, reason=problem)
-
-    # ---- running ----
+    # ---- reading it ----
 
     def __aiter__(self) -> AsyncIterator[Outcome[_Result]]:
-        iterator = self._run()
-        self._iterator = weakref.ref(iterator)
-        return iterator
+        return self._outcomes()
+
+    async def _outcomes(self) -> AsyncGenerator[Outcome[_Result], None]:
+        run = self._start()
+        try:
+            async for settled in run:
+                for outcome in settled:
+                    yield outcome
+        finally:
+            await run.aclose()
+
+    def __await__(self) -> Generator[Any, None, BulkSummary]:
+        return self._drain().__await__()
+
+    async def _drain(self) -> BulkSummary:
+        """Run the job to its end without making an outcome object per message."""
+        async for _ in self._start():
+            pass
+        return self.summary
 
     async def __aenter__(self) -> BulkJob[_Result]:
         return self
@@ -299,18 +291,11 @@ class BulkJob(Generic[_Result]):
         Returns once every message taken has its outcome (counted in :attr:`summary`).
         """
         iterator = self._iterator() if self._iterator is not None else None
-        if iterator is not None:
+        if iterator is not None and not cast("types.AsyncGeneratorType[Any, None]", iterator).ag_running:
+            # (a running one is being closed already: by asyncio's finalizer of an abandoned loop)
             await iterator.aclose()
         if self._started:
             await self._ended.wait()
-
-    def __await__(self) -> Generator[Any, None, BulkSummary]:
-        return self._drain().__await__()
-
-    async def _drain(self) -> BulkSummary:
-        async for _ in self:
-            pass
-        return self.summary
 
     def stop(self, reason: str = "stopped by the caller") -> None:
         """Take no more input; finish the batches already formed (safe to call from a signal handler)."""
@@ -318,28 +303,35 @@ class BulkJob(Generic[_Result]):
             self._stopping = True
             self.summary.stopped = self.summary.stopped or reason
 
-    async def _run(self) -> AsyncGenerator[Outcome[_Result], None]:
+    # ---- scheduling ----
+
+    def _start(self) -> AsyncGenerator[Settled, None]:
+        run = self._run()
+        self._iterator = weakref.ref(run)
+        return run
+
+    async def _run(self) -> AsyncGenerator[Settled, None]:
+        """Runs the job; yields what is settled as it is."""
         if self._started:
             raise ClientStateError(f"{self._bulk.name}: a bulk job runs once; start a new one")
         self._started = True
         started = time.monotonic()
         self.summary.started_at = time.time()
         batches: asyncio.Queue[_Batch | None] = asyncio.Queue(maxsize=self.concurrency)
-        # Finished outcomes wait for the reader in ``done``; a task must hold one of ``room``'s slots
-        # to add to it, so memory holds at most about 2 + concurrency batches of outcomes. The queue
-        # itself is unbounded, so that ending the job never waits on a reader that has gone.
-        done: asyncio.Queue[list[Outcome[_Result]] | None] = asyncio.Queue()
+        # Settled outcomes wait for the reader in ``done``; a task must hold one of ``room``'s slots to
+        # add to it, so memory holds at most about 2 + concurrency batches of outcomes. The queue itself
+        # is unbounded, so that ending the job never waits on a reader that has gone.
+        done: asyncio.Queue[Settled | None] = asyncio.Queue()
         room = asyncio.Semaphore(_WAITING_BATCHES)
         producer = asyncio.create_task(self._produce(batches, done, room))
         workers = [asyncio.create_task(self._work(batches, done, room)) for _ in range(self.concurrency)]
         closer = asyncio.create_task(self._close(producer, workers, done))
         ended = False
         try:
-            while (outcomes := await done.get()) is not _DONE:
+            while (settled := await done.get()) is not _DONE:
                 room.release()
                 self.summary.elapsed = time.monotonic() - started
-                for outcome in outcomes:
-                    yield outcome
+                yield settled
                 self._report()
             ended = True
         finally:
@@ -370,53 +362,83 @@ class BulkJob(Generic[_Result]):
         finally:
             done.put_nowait(_DONE)
 
-    @staticmethod
-    async def _hand_over(
-        outcomes: list[Outcome[_Result]], done: asyncio.Queue[Any], room: asyncio.Semaphore
-    ) -> None:
+    async def _hand_over(self, settled: Settled, done: asyncio.Queue[Any], room: asyncio.Semaphore) -> None:
+        self.summary.count(settled)
         await room.acquire()
-        done.put_nowait(outcomes)
+        done.put_nowait(settled)
 
     async def _produce(
         self, batches: asyncio.Queue[_Batch | None], done: asyncio.Queue[Any], room: asyncio.Semaphore
     ) -> None:
         batch = _Batch([])
         self._queued.append(batch)
-        invalid: list[Outcome[_Result]] = []
-        index = 0
         try:
-            async for message in _as_async(self._messages):
-                if self._stopping:
-                    break
-                checked = self._check(index, message)
-                index += 1
-                self.summary.handed_out = index
-                if isinstance(checked, Outcome):
-                    self.summary.count(checked)
-                    invalid.append(checked)
-                    if len(invalid) >= _INVALID_FLUSH:
-                        await self._hand_over(invalid, done, room)
-                        invalid = []
-                    continue
-                batch.items.append((index - 1, checked))
-                if len(batch.items) >= self.batch_size:
-                    await batches.put(batch)
-                    batch = _Batch([])
-                    self._queued.append(batch)
-                    if invalid:
-                        await self._hand_over(invalid, done, room)
-                        invalid = []
+            source = (
+                aiter(self._messages) if isinstance(self._messages, AsyncIterable) else iter(self._messages)
+            )
+            while not self._stopping and await self._take(source, _CHECK_CHUNK):
+                batch = await self._check(batch, batches, done, room)
         except Exception as error:  # the caller's iterable failed: stop, accounting for what was taken
             self._input_error = error
             self.stop(f"the messages iterable raised {type(error).__name__}: {error}")
+        batch = await self._check(batch, batches, done, room)
         if batch.items:
             await batches.put(batch)
         else:
             self._queued.remove(batch)
-        if invalid:
-            await self._hand_over(invalid, done, room)
         for _ in range(self.concurrency):
             await batches.put(None)
+
+    async def _take(self, source: Iterator[Any] | AsyncIterator[Any], count: int) -> bool:
+        """Move up to ``count`` messages from the input to the unchecked ones, each counted as it is
+        taken (so a failing input leaves none unaccounted for); False once the input has ended."""
+        for _ in range(count):
+            if isinstance(source, AsyncIterator):
+                try:
+                    message = await anext(source)
+                except StopAsyncIteration:
+                    return False
+            elif (message := next(source, _END)) is _END:
+                return False
+            self._unchecked.append((self.summary.handed_out, message))
+            self.summary.handed_out += 1
+        return True
+
+    async def _check(
+        self,
+        batch: _Batch,
+        batches: asyncio.Queue[_Batch | None],
+        done: asyncio.Queue[Any],
+        room: asyncio.Semaphore,
+    ) -> _Batch:
+        """Check the messages taken so far: the valid ones fill batches (each full one is queued), the
+        invalid ones go to the reader. Returns the batch still being filled."""
+        if not self._unchecked:
+            return batch
+        valid, invalid = self._checker.check(self._unchecked)
+        batch.items += valid  # no await from taking the messages to here: each is always somewhere
+        self._unchecked = []
+        if invalid:
+            await self._hand_over(
+                [
+                    Outcome(
+                        item.index,
+                        OutcomeKind.INVALID,
+                        item.message,
+                        _custom(item.message),
+                        reason=item.reason,
+                    )
+                    for item in invalid
+                ],
+                done,
+                room,
+            )
+        while len(batch.items) >= self.batch_size:
+            full = _Batch(batch.items[: self.batch_size])
+            batch.items = batch.items[self.batch_size :]
+            self._queued.insert(len(self._queued) - 1, full)
+            await batches.put(full)
+        return batch
 
     async def _work(
         self, batches: asyncio.Queue[_Batch | None], done: asyncio.Queue[Any], room: asyncio.Semaphore
@@ -424,14 +446,9 @@ class BulkJob(Generic[_Result]):
         while (batch := await batches.get()) is not None:
             self._queued.remove(batch)
             self._in_flight.add(batch)
-            outcomes = await self._send(batch)
+            settled = await self._send(batch)
             self._in_flight.discard(batch)  # no await since _send: a cancelled worker leaves it in flight
-            self._count(outcomes)
-            await self._hand_over(outcomes, done, room)
-
-    def _count(self, outcomes: list[Outcome[_Result]]) -> None:
-        for outcome in outcomes:
-            self.summary.count(outcome)
+            await self._hand_over(settled, done, room)
 
     async def _abandon(
         self,
@@ -445,55 +462,43 @@ class BulkJob(Generic[_Result]):
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for batch in [*self._in_flight, *self._queued]:  # none has outcomes yet
-            if not batch.items:
-                continue
-            kind = OutcomeKind.UNKNOWN if batch.maybe_sent else OutcomeKind.NOT_SENT
-            reason = (
-                "cancelled while its batch was being sent"
-                if batch.maybe_sent
-                else "cancelled before it was sent"
+        unchecked: list[Outcome[Any]] = [
+            Outcome(
+                index, OutcomeKind.NOT_SENT, message, _custom(message), reason="cancelled before it was sent"
             )
-            self._count(self._all(batch, kind, reason))
+            for index, message in self._unchecked
+        ]
+        self.summary.count(unchecked)
+        for batch in [*self._in_flight, *self._queued]:  # none has outcomes yet
+            if batch.maybe_sent:
+                self.summary.count(
+                    self._all(batch, OutcomeKind.UNKNOWN, "cancelled while its batch was being sent")
+                )
+            else:
+                self.summary.count(self._all(batch, OutcomeKind.NOT_SENT, "cancelled before it was sent"))
 
     @staticmethod
-    def _all(batch: _Batch, kind: OutcomeKind, reason: str) -> list[Outcome[_Result]]:
+    def _all(batch: _Batch, kind: OutcomeKind, reason: str) -> list[Outcome[Any]]:
         return [
             Outcome(index, kind, model, getattr(model, "custom_string", None), reason=reason)
             for index, model in batch.items
         ]
 
-    async def _send(self, batch: _Batch) -> list[Outcome[_Result]]:
+    # ---- sending ----
+
+    async def _send(self, batch: _Batch) -> Settled:
         bulk = self._bulk
-        values: dict[str, Any] = {**self._shared, bulk.items_field: [model for _, model in batch.items]}
-        body = bulk.request_model.model_construct(**values)
-        options = RequestOptions(timeout=self.timeout, max_retries=0)
-        retrying = self._client.retry_policy.retrying(
-            max_retries=self.max_retries, idempotent=False, operation=bulk.name
-        )
+        values: dict[str, Any] = {**self._shared, bulk.rules.items: [model for _, model in batch.items]}
+        options = RequestOptions(timeout=self.timeout, max_retries=self.max_retries)
         try:
-            async for attempt in retrying:
-                with attempt:
-                    await self._rate.wait()
-                    batch.maybe_sent = True
-                    self.summary.requests += 1
-                    try:
-                        result = await self._client.call(
-                            bulk.operation,
-                            body=body,
-                            cast_to=_answer_type(bulk.results_field),
-                            options=options,
-                        )
-                    except Exception as error:
-                        if isinstance(error, RateLimitError):
-                            self.summary.throttled += 1
-                            self._rate.throttled()
-                            self.summary.rate_limit = self._rate.rate
-                        if should_retry(error, idempotent=False):
-                            batch.maybe_sent = False  # a 429 or a connection that never carried it
-                        raise
-                    self._rate.succeeded()
-            return self._match(batch, result)
+            answer = await self._client.call(
+                bulk.operation,
+                body=bulk.request_model.model_construct(**values),
+                cast_to=Any,
+                options=options,
+                attempts=_BatchAttempts(self, batch),
+            )
+            return self._answered(batch, answer)
         except (APIConnectionError, InternalServerError, APIResponseValidationError) as error:
             if batch.maybe_sent:
                 return self._all(batch, OutcomeKind.UNKNOWN, f"{error}; it may have been sent")
@@ -506,51 +511,22 @@ class BulkJob(Generic[_Result]):
             kind = OutcomeKind.UNKNOWN if batch.maybe_sent else OutcomeKind.NOT_SENT
             return self._all(batch, kind, f"unexpected error: {type(error).__name__}: {error}")
 
-    def _match(self, batch: _Batch, answer: Mapping[str, Any]) -> list[Outcome[_Result]]:
-        """One outcome per message of the batch, from the answer's entries (kept as dicts, see
-        :class:`~aioclicksend._outcomes.ReadOnDemand`). Raises on an answer it cannot read."""
-        entries: list[dict[str, Any]] = answer.get(self._bulk.results_field) or []
-        customs = [getattr(model, "custom_string", None) for _, model in batch.items]
-        answered = [entry.get("custom_string") for entry in entries]
-        if len(entries) == len(customs) and all(
-            given is None or given == custom for given, custom in zip(answered, customs, strict=True)
-        ):
-            groups = [[entry] for entry in entries]
-        elif len(set(customs)) == len(customs):
-            by_custom: dict[str, list[dict[str, Any]]] = {}
-            for entry, given in zip(entries, answered, strict=True):
-                if isinstance(given, str):
-                    by_custom.setdefault(given, []).append(entry)
-            groups = [by_custom.get(custom, []) if isinstance(custom, str) else [] for custom in customs]
-        else:
-            groups = [[] for _ in customs]
-        outcomes = [
-            self._answered(index, model, custom, group)
-            for (index, model), custom, group in zip(batch.items, customs, groups, strict=True)
-        ]
-        self.summary.cost += _price(answer.get("total_price"))
-        return outcomes
-
-    def _answered(
-        self, index: int, model: BaseModel, custom: str | None, group: list[dict[str, Any]]
-    ) -> Outcome[_Result]:
-        """The outcome of a message from its answer entries (one per recipient)."""
-        if not group:
-            reason = "ClickSend answered the batch, but with no entry that matches this message"
-            return Outcome(index, OutcomeKind.UNKNOWN, model, custom, reason=reason)
-        price_field = self._bulk.price_field
-        statuses = [entry.get("status") for entry in group]
-        price = sum([_price(entry.get(price_field)) for entry in group], Decimal(0))
-        accepted = ACCEPTED_STATUS in statuses
-        return Outcome(
-            index,
-            OutcomeKind.ACCEPTED if accepted else OutcomeKind.REJECTED,
-            model,
-            custom,
-            results=ReadOnDemand(cast("type[_Result]", self._bulk.result_model), group),
-            status=ACCEPTED_STATUS if accepted else str(statuses[0])[:200],
-            price=price,
-        )
+    def _answered(self, batch: _Batch, answer: Any) -> Settled:
+        """The batch's outcomes from ClickSend's answer: its entries, or UNKNOWN if they are unreadable."""
+        entries = answer.get(self._bulk.results_field) if isinstance(answer, dict) else None
+        try:
+            answered: AnsweredBatch[Any] = AnsweredBatch(
+                batch.items,
+                [] if entries is None else entries,
+                result_model=self._bulk.result_model,
+                price_field=self._bulk.price_field,
+            )
+        except (AttributeError, TypeError):  # not a list of objects
+            field = self._bulk.results_field
+            reason = f"ClickSend answered, but its {field!r} cannot be read; it may have been sent"
+            return self._all(batch, OutcomeKind.UNKNOWN, reason)
+        self.summary.cost += price_of(answer.get("total_price"))
+        return answered
 
     # ---- reconciling ----
 
@@ -576,29 +552,9 @@ class BulkJob(Generic[_Result]):
         return await reconcile(pending, history.items(prefetch=4))
 
 
-@functools.lru_cache(maxsize=16)
-def _answer_type(results_field: str) -> Any:
-    """What a bulk send reads of an answer: its total price (as sent), and its entries as plain dicts."""
-    fields = {"total_price": Any, results_field: list[dict[str, Any]]}
-    return typing_extensions.TypedDict("BulkAnswer", fields, total=False)  # type: ignore[operator]
-
-
-def _price(value: Any) -> Decimal:
-    """A price as ``Money`` reads it; one that cannot be read (or is not finite) counts as 0."""
-    price = parse_money(value)
-    if isinstance(price, int) and not isinstance(price, bool):
-        price = Decimal(price)
-    return price if type(price) is Decimal and price.is_finite() else Decimal(0)
+def _custom(message: Any) -> Any:
+    return message.get("custom_string") if isinstance(message, Mapping) else None
 
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-async def _as_async(messages: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[Any]:
-    if isinstance(messages, AsyncIterable):
-        async for message in messages:
-            yield message
-    else:
-        for message in messages:
-            yield message

@@ -26,10 +26,12 @@ class MessageRules:
 def message_problem(message: Any, rules: MessageRules, *, allow_truncation: bool) -> str | None:
     """What is wrong with a message the spec's model accepts (no recipient, no text, a text ClickSend
     would truncate), or ``None``."""
-    if rules.recipient_fields and all(
-        getattr(message, name, None) in (None, "") for name in rules.recipient_fields
-    ):
-        return f"needs {' or '.join(rules.recipient_fields)}"
+    for name in rules.recipient_fields:
+        if getattr(message, name, None) not in (None, ""):
+            break
+    else:
+        if rules.recipient_fields:
+            return f"needs {' or '.join(rules.recipient_fields)}"
     if rules.text_field is None or rules.text_rule is None:
         return None
     text = getattr(message, rules.text_field, None)

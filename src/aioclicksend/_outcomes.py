@@ -1,10 +1,11 @@
-"""What a bulk send tells you: an :class:`Outcome` per message, the running :class:`BulkSummary`, and
-:func:`reconcile` to settle the ``UNKNOWN`` ones from a channel's history."""
+"""What a bulk send tells you: an :class:`Outcome` per message, the running :class:`BulkSummary`, how an
+answered batch becomes outcomes (:class:`AnsweredBatch`), and :func:`reconcile` to settle the ``UNKNOWN``
+ones from a channel's history."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterable, Iterable, Sequence
+from collections.abc import AsyncIterable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
@@ -13,8 +14,17 @@ from typing import Any, Generic, TypeVar, overload
 from pydantic import BaseModel
 
 from ._exceptions import RequestValidationError
+from ._models import parse_money
 
-__all__ = ["ACCEPTED_STATUS", "BulkSummary", "Outcome", "OutcomeKind", "ReadOnDemand", "reconcile"]
+__all__ = [
+    "ACCEPTED_STATUS",
+    "AnsweredBatch",
+    "BulkSummary",
+    "Outcome",
+    "OutcomeKind",
+    "ReadOnDemand",
+    "reconcile",
+]
 
 ACCEPTED_STATUS = "SUCCESS"
 """The per-message status of a send answer for a message ClickSend queued."""
@@ -97,14 +107,20 @@ class BulkSummary:
     def messages_per_second(self) -> float:
         return self.settled / self.elapsed if self.elapsed > 0 else 0.0
 
-    def count(self, outcome: Outcome[Any]) -> None:
-        """Add one outcome to the totals."""
-        kind = outcome.kind.value  # the field counting this kind
-        setattr(self, kind, getattr(self, kind) + 1)
-        if outcome.status is not None:
-            self.statuses[outcome.status] += 1
-        if outcome.kind is OutcomeKind.UNKNOWN:
-            self.unknown_outcomes.append(outcome)
+    def count(self, outcomes: Iterable[Outcome[Any]]) -> None:
+        """Add outcomes to the totals (an :class:`AnsweredBatch` adds the totals it has worked out)."""
+        if isinstance(outcomes, AnsweredBatch):
+            self.accepted += outcomes.accepted
+            self.rejected += outcomes.rejected
+            self.statuses.update(outcomes.statuses)
+            outcomes = outcomes.unmatched
+        for outcome in outcomes:
+            kind = outcome.kind.value  # the field counting this kind
+            setattr(self, kind, getattr(self, kind) + 1)
+            if outcome.status is not None:
+                self.statuses[outcome.status] += 1
+            if outcome.kind is OutcomeKind.UNKNOWN:
+                self.unknown_outcomes.append(outcome)
 
     def __str__(self) -> str:
         return (
@@ -145,6 +161,118 @@ class ReadOnDemand(Sequence[_Result]):
 
     def __repr__(self) -> str:
         return repr(list(self._read()))
+
+
+def _text(value: Any) -> str:
+    return value if type(value) is str else str(value)[:200]
+
+
+def price_of(value: Any) -> Decimal:
+    """A price as ``Money`` reads it; one that cannot be read (or is not finite) counts as 0."""
+    price = parse_money(value)
+    if isinstance(price, int) and not isinstance(price, bool):
+        price = Decimal(price)
+    return price if type(price) is Decimal and price.is_finite() else Decimal(0)
+
+
+def _statuses(statuses: list[Any]) -> Counter[str]:
+    """Messages per status; a status that is not text (a hostile answer) counted as its text."""
+    try:
+        counts: Counter[Any] = Counter(statuses)
+    except TypeError:  # an unhashable status
+        return Counter(map(_text, statuses))
+    return counts if all(type(status) is str for status in counts) else Counter(map(_text, statuses))
+
+
+class AnsweredBatch(Iterable[Outcome[_Result]]):
+    """A batch ClickSend answered: its totals worked out at once, an :class:`Outcome` per message made
+    only when iterated (a job that is only awaited never makes them).
+
+    Answer entries are matched to messages by position when they line up (same count, each entry's
+    ``custom_string`` absent or the message's), else by ``custom_string`` (a ``list_id`` message has an
+    entry per contact). A message with no entry is ``UNKNOWN``.
+    """
+
+    __slots__ = (
+        "_groups",
+        "_items",
+        "_price_field",
+        "_result_model",
+        "accepted",
+        "rejected",
+        "statuses",
+        "unmatched",
+    )
+
+    def __init__(
+        self,
+        items: list[tuple[int, BaseModel]],
+        entries: list[dict[str, Any]],
+        *,
+        result_model: type[_Result],
+        price_field: str,
+    ) -> None:
+        self._items = items
+        self._result_model = result_model
+        self._price_field = price_field
+        customs = [getattr(model, "custom_string", None) for _, model in items]
+        answered = [entry.get("custom_string") for entry in entries]
+        groups: list[list[dict[str, Any]]]
+        if answered == customs or (
+            len(answered) == len(customs)
+            and all(given in (None, custom) for given, custom in zip(answered, customs, strict=True))
+        ):
+            groups = [[entry] for entry in entries]
+            self.statuses = _statuses([entry.get("status") for entry in entries])
+        else:
+            groups = [[] for _ in customs]
+            if len(set(customs)) == len(customs):
+                position = {custom: at for at, custom in enumerate(customs) if isinstance(custom, str)}
+                for entry in entries:
+                    given = entry.get("custom_string")
+                    if isinstance(given, str) and given in position:
+                        groups[position[given]].append(entry)
+            self.statuses = _statuses([self._status(group) for group in groups if group])
+        self._groups = groups
+        self.accepted = self.statuses[ACCEPTED_STATUS]
+        self.rejected = sum(self.statuses.values()) - self.accepted
+        self.unmatched: list[Outcome[_Result]] = [
+            Outcome(
+                index,
+                OutcomeKind.UNKNOWN,
+                model,
+                custom,
+                reason="ClickSend answered the batch, but with no entry that matches this message",
+            )
+            for (index, model), custom, group in zip(items, customs, groups, strict=True)
+            if not group
+        ]
+
+    @staticmethod
+    def _status(group: list[dict[str, Any]]) -> str:
+        """A message's status: SUCCESS if any of its recipients was queued, else the first one's."""
+        statuses = [_text(entry.get("status")) for entry in group]
+        return ACCEPTED_STATUS if ACCEPTED_STATUS in statuses else statuses[0]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Outcome[_Result]]:
+        unmatched = iter(self.unmatched)
+        for (index, model), group in zip(self._items, self._groups, strict=True):
+            if not group:
+                yield next(unmatched)
+                continue
+            status = self._status(group)
+            yield Outcome(
+                index,
+                OutcomeKind.ACCEPTED if status == ACCEPTED_STATUS else OutcomeKind.REJECTED,
+                model,
+                getattr(model, "custom_string", None),
+                results=ReadOnDemand(self._result_model, group),
+                status=status,
+                price=sum([price_of(entry.get(self._price_field)) for entry in group], Decimal(0)),
+            )
 
 
 async def reconcile(outcomes: Iterable[Outcome[Any]], history: AsyncIterable[Any]) -> list[Outcome[Any]]:

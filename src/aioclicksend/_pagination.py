@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from ._base_client import check_parameters
 from ._exceptions import PaginationError, RequestValidationError
 from ._models import ClickSendModel
-from ._types import NotGiven
+from ._types import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
     from ._base_client import BaseClient, RequestOptions
@@ -71,8 +71,8 @@ class _Style:
     def __init__(self, operation: Operation[Any], query: Mapping[str, Any]) -> None:
         self.operation = operation
 
-    def query(self, query: Mapping[str, Any], position: Any) -> dict[str, Any]:
-        """The query that asks for the page at ``position``."""
+    def query(self, query: Mapping[str, Any], position: Any, *, walk: bool) -> dict[str, Any]:
+        """The query that asks for the page at ``position`` (for a walk through every page, or not)."""
         raise NotImplementedError
 
     def check(self, page: Any, position: Any) -> None:
@@ -106,7 +106,9 @@ class _PageNumbers(_Style):
             raise RequestValidationError(operation.name, problems)
         self.first: Any = page if isinstance(page, int) else 1
 
-    def query(self, query: Mapping[str, Any], position: Any) -> dict[str, Any]:
+    def query(self, query: Mapping[str, Any], position: Any, *, walk: bool) -> dict[str, Any]:
+        if walk and query.get("limit") in (None, NOT_GIVEN):  # a walk takes the largest pages: fewer requests
+            return {**query, "page": position, "limit": MAX_PAGE_SIZE}
         return {**query, "page": position}
 
     def check(self, page: Any, position: Any) -> None:
@@ -140,7 +142,7 @@ class _Cursor(_Style):
         offset = query.get("offset")
         self.first: Any = None if isinstance(offset, NotGiven) else offset
 
-    def query(self, query: Mapping[str, Any], position: Any) -> dict[str, Any]:
+    def query(self, query: Mapping[str, Any], position: Any, *, walk: bool) -> dict[str, Any]:
         rest = {name: value for name, value in query.items() if name != "offset"}
         return rest if position is None else {**rest, "offset": position}
 
@@ -197,21 +199,24 @@ class AsyncPager(Generic[_Page, _Item]):
         self._options = options
         self._style = _STYLES[operation.paging.style](operation, query)
 
-    async def _request(self, position: Any, options: RequestOptions) -> Any:
+    async def _request(self, position: Any, options: RequestOptions, *, walk: bool) -> Any:
         return await self._client.request(
             self._operation,
             path_params=self._path_params,
-            query=self._style.query(self._query, position),
+            query=self._style.query(self._query, position, walk=walk),
             options=options,
         )
 
     async def fetch_page(self, position: Any) -> _Page:
-        """Fetch the page at ``position``: a page number, or a cursor (``None``: the first page)."""
-        page: _Page = await self._request(position, dataclasses.replace(self._options, raw=False))
+        """Fetch the page at ``position`` of a walk: a page number, or a cursor (``None``: the first page).
+
+        Without a ``limit`` of yours, a walk asks for the largest pages the API allows (100 items).
+        """
+        page: _Page = await self._request(position, dataclasses.replace(self._options, raw=False), walk=True)
         return page
 
     def __await__(self) -> Generator[Any, None, _Page]:
-        return self._request(self._style.first, self._options).__await__()
+        return self._request(self._style.first, self._options, walk=False).__await__()
 
     async def pages(
         self, *, prefetch: int = 0, max_pages: int | None = DEFAULT_MAX_PAGES
