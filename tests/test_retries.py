@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import logging
 import time
 
 import aiohttp
@@ -18,7 +19,7 @@ from aioclicksend import (
 )
 from aioclicksend._retry import parse_retry_after, should_retry
 
-from .support import BASE_URL, MockAPI, sent
+from .support import API_KEY, BASE_URL, MockAPI, sent
 
 SEND_URL = f"{BASE_URL}/sms/send"
 PRICE_URL = f"{BASE_URL}/sms/price"
@@ -191,3 +192,17 @@ def test_should_retry_never_repeats_a_possibly_sent_send() -> None:
     assert should_retry(sent_then_lost, idempotent=True)
     assert should_retry(never_sent, idempotent=False)
     assert not should_retry(ValueError("bug"), idempotent=True)
+
+
+async def test_retries_are_logged_at_info_without_secrets(
+    client: AsyncClickSend, mocked: MockAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    mocked.post(f"{BASE_URL}/sms/send", status=429, headers={"Retry-After": "0"})
+    mocked.post(f"{BASE_URL}/sms/send", payload={"http_code": 200, "data": {"messages": []}})
+    with caplog.at_level(logging.DEBUG, logger="aioclicksend"):
+        await client.sms.send(messages=[{"to": "+61411111111", "body": "secret body"}])
+    lines = [(record.levelno, record.getMessage()) for record in caplog.records]
+    assert (logging.INFO, "sms.send: HTTP 429; retrying in 0.00 s (attempt 2 of 3)") in lines
+    assert [level for level, text in lines if "POST /sms/send ->" in text] == [logging.DEBUG, logging.DEBUG]
+    everything = " ".join(text for _, text in lines)
+    assert API_KEY not in everything and "secret body" not in everything and "Basic" not in everything

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
 from collections import deque
 
 __all__ = ["AdaptiveRate"]
+
+logger = logging.getLogger("aioclicksend")
 
 
 class AdaptiveRate:
@@ -68,6 +71,7 @@ class AdaptiveRate:
         self.rate = max(self.min_rate, min(current, target))
         self._next_start = max(self._next_start, now + 1.0 / self.rate)
         self._last_throttle = self._last_change = now
+        logger.info("ClickSend answered 429: slowing to %.1f requests a second", self.rate)
 
     def _observed_rate(self) -> float:
         if len(self._starts) < 2 or self._starts[-1] <= self._starts[0]:
