@@ -102,6 +102,6 @@ def demo(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks against the sandbox in its own process (see bench/run.py); prints one table."""
+    """Benchmarks against a minimal fake server and the sandbox, each in its own process (bench/run.py)."""
     session.install("-e", ".[bench]")
     session.run("python", "bench/run.py", *session.posargs)
