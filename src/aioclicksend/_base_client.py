@@ -466,13 +466,13 @@ class BaseClient:
         *,
         path_params: Mapping[str, Any] | None = None,
         query: Mapping[str, Any] | None = None,
-        body: BaseModel | None = None,
+        body: BaseModel | bytes | None = None,
         cast_to: Any,
         options: RequestOptions = RequestOptions(),
         attempts: AttemptHook | None = None,
     ) -> Any:
-        """:meth:`request` with a body already validated, reading the answer's data as ``cast_to``;
-        ``attempts`` is told of each attempt (a throttler, a request count)."""
+        """:meth:`request` with a body already validated (a model, or its JSON), reading the answer's data
+        as ``cast_to``; ``attempts`` is told of each attempt (a throttler, a request count)."""
         check_parameters(operation, path_params, query)
         self._check_options(operation, options)
         url = self._url(operation, path_params)
@@ -490,12 +490,14 @@ class BaseClient:
                     "or set CLICKSEND_USERNAME and CLICKSEND_API_KEY"
                 )
             headers["Authorization"] = self._authorization
-        content: bytes | None = None
+        content = (
+            body
+            if isinstance(body, bytes) or body is None
+            else body.model_dump_json(by_alias=True, exclude_unset=True).encode()
+        )
         if options.extra_body:
-            fields = {} if body is None else body.model_dump(mode="json", by_alias=True, exclude_unset=True)
+            fields = json.loads(content) if content else {}
             content = json.dumps(merge_extra_body(operation, fields, options.extra_body)).encode()
-        elif body is not None:
-            content = body.model_dump_json(by_alias=True, exclude_unset=True).encode()
         if content is not None:
             headers["Content-Type"] = "application/json"
         if options.extra_headers:

@@ -37,7 +37,7 @@ from collections.abc import (
     Iterator,
     Mapping,
 )
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypedDict, TypeVar, cast
 
 from pydantic import BaseModel
@@ -59,7 +59,7 @@ from ._exceptions import (
     RequestValidationError,
 )
 from ._operation import Operation
-from ._outcomes import AnsweredBatch, BulkSummary, Outcome, OutcomeKind, price_of, reconcile
+from ._outcomes import AnsweredBatch, BulkSummary, Messages, Outcome, OutcomeKind, price_of, reconcile
 from ._pagination import AsyncPager
 from ._rate import AdaptiveRate
 from ._retry import should_retry
@@ -133,11 +133,16 @@ class BulkOptions(TypedDict, total=False):
 
 @dataclass(eq=False)
 class _Batch:
-    """Up to ``batch_size`` checked messages with their input positions, sent in one request."""
+    """Up to ``batch_size`` checked messages, sent in one request."""
 
-    items: list[tuple[int, BaseModel]]
+    messages: Messages = field(default_factory=Messages)
+    json: list[bytes] = field(default_factory=list)
+    """The messages' JSON, a chunk of them at a time."""
     maybe_sent: bool = False
     """Set once a request carrying the batch may have left; cleared on a definite 'not processed'."""
+
+    def outcomes(self, kind: OutcomeKind, reason: str) -> list[Outcome[Any]]:
+        return self.messages.outcomes(kind, reason)
 
 
 class _BatchAttempts:
@@ -240,6 +245,12 @@ class BulkJob(Generic[_Result]):
         problems += shared_problems
         if problems:
             raise RequestValidationError(bulk.name, problems)
+        shared_json = bulk.request_model.model_construct(**self._shared).model_dump_json(
+            by_alias=True, exclude_unset=True
+        )
+        # A batch's body: ``_body_start``, the JSON array of its messages, ``_body_end``.
+        self._body_start = b'{"%s":' % bulk.rules.items.encode()
+        self._body_end = b"}" if shared_json == "{}" else b"," + shared_json[1:].encode()
         self._checker = BatchChecker(
             bulk.item_model, bulk.rules, allow_truncation=self.allow_truncation, tag=self.tag
         )
@@ -370,19 +381,22 @@ class BulkJob(Generic[_Result]):
     async def _produce(
         self, batches: asyncio.Queue[_Batch | None], done: asyncio.Queue[Any], room: asyncio.Semaphore
     ) -> None:
-        batch = _Batch([])
+        batch = _Batch()
         self._queued.append(batch)
         try:
             source = (
                 aiter(self._messages) if isinstance(self._messages, AsyncIterable) else iter(self._messages)
             )
-            while not self._stopping and await self._take(source, _CHECK_CHUNK):
+            # A chunk never straddles two batches: a batch's JSON is its chunks' JSON joined.
+            while not self._stopping and await self._take(
+                source, min(_CHECK_CHUNK, self.batch_size - len(batch.messages))
+            ):
                 batch = await self._check(batch, batches, done, room)
         except Exception as error:  # the caller's iterable failed: stop, accounting for what was taken
             self._input_error = error
             self.stop(f"the messages iterable raised {type(error).__name__}: {error}")
         batch = await self._check(batch, batches, done, room)
-        if batch.items:
+        if batch.messages:
             await batches.put(batch)
         else:
             self._queued.remove(batch)
@@ -411,12 +425,14 @@ class BulkJob(Generic[_Result]):
         done: asyncio.Queue[Any],
         room: asyncio.Semaphore,
     ) -> _Batch:
-        """Check the messages taken so far: the valid ones fill batches (each full one is queued), the
-        invalid ones go to the reader. Returns the batch still being filled."""
+        """Check the messages taken so far: the valid ones join the batch (queued once full), the invalid
+        ones go to the reader. Returns the batch still being filled."""
         if not self._unchecked:
             return batch
         valid, invalid = self._checker.check(self._unchecked)
-        batch.items += valid  # no await from taking the messages to here: each is always somewhere
+        if valid.messages:  # no await from taking the messages to here: each is always somewhere
+            batch.messages.extend(valid.messages)
+            batch.json.append(valid.json)
         self._unchecked = []
         if invalid:
             await self._hand_over(
@@ -433,12 +449,12 @@ class BulkJob(Generic[_Result]):
                 done,
                 room,
             )
-        while len(batch.items) >= self.batch_size:
-            full = _Batch(batch.items[: self.batch_size])
-            batch.items = batch.items[self.batch_size :]
-            self._queued.insert(len(self._queued) - 1, full)
-            await batches.put(full)
-        return batch
+        if len(batch.messages) < self.batch_size:
+            return batch
+        following = _Batch()
+        self._queued.append(following)
+        await batches.put(batch)
+        return following
 
     async def _work(
         self, batches: asyncio.Queue[_Batch | None], done: asyncio.Queue[Any], room: asyncio.Semaphore
@@ -472,28 +488,21 @@ class BulkJob(Generic[_Result]):
         for batch in [*self._in_flight, *self._queued]:  # none has outcomes yet
             if batch.maybe_sent:
                 self.summary.count(
-                    self._all(batch, OutcomeKind.UNKNOWN, "cancelled while its batch was being sent")
+                    batch.outcomes(OutcomeKind.UNKNOWN, "cancelled while its batch was being sent")
                 )
             else:
-                self.summary.count(self._all(batch, OutcomeKind.NOT_SENT, "cancelled before it was sent"))
-
-    @staticmethod
-    def _all(batch: _Batch, kind: OutcomeKind, reason: str) -> list[Outcome[Any]]:
-        return [
-            Outcome(index, kind, model, getattr(model, "custom_string", None), reason=reason)
-            for index, model in batch.items
-        ]
+                self.summary.count(batch.outcomes(OutcomeKind.NOT_SENT, "cancelled before it was sent"))
 
     # ---- sending ----
 
     async def _send(self, batch: _Batch) -> Settled:
         bulk = self._bulk
-        values: dict[str, Any] = {**self._shared, bulk.rules.items: [model for _, model in batch.items]}
+        body = b"%s[%s]%s" % (self._body_start, b",".join(batch.json), self._body_end)
         options = RequestOptions(timeout=self.timeout, max_retries=self.max_retries)
         try:
             answer = await self._client.call(
                 bulk.operation,
-                body=bulk.request_model.model_construct(**values),
+                body=body,
                 cast_to=Any,
                 options=options,
                 attempts=_BatchAttempts(self, batch),
@@ -501,22 +510,22 @@ class BulkJob(Generic[_Result]):
             return self._answered(batch, answer)
         except (APIConnectionError, InternalServerError, APIResponseValidationError) as error:
             if batch.maybe_sent:
-                return self._all(batch, OutcomeKind.UNKNOWN, f"{error}; it may have been sent")
-            return self._all(batch, OutcomeKind.NOT_SENT, str(error))
+                return batch.outcomes(OutcomeKind.UNKNOWN, f"{error}; it may have been sent")
+            return batch.outcomes(OutcomeKind.NOT_SENT, str(error))
         except APIStatusError as error:
             if isinstance(error, (AuthenticationError, PermissionDeniedError)):
                 self.stop(f"ClickSend refused the account: {error}")
-            return self._all(batch, OutcomeKind.NOT_SENT, str(error))
+            return batch.outcomes(OutcomeKind.NOT_SENT, str(error))
         except Exception as error:  # anything else (an answer nothing could read) still settles the batch
             kind = OutcomeKind.UNKNOWN if batch.maybe_sent else OutcomeKind.NOT_SENT
-            return self._all(batch, kind, f"unexpected error: {type(error).__name__}: {error}")
+            return batch.outcomes(kind, f"unexpected error: {type(error).__name__}: {error}")
 
     def _answered(self, batch: _Batch, answer: Any) -> Settled:
         """The batch's outcomes from ClickSend's answer: its entries, or UNKNOWN if they are unreadable."""
         entries = answer.get(self._bulk.results_field) if isinstance(answer, dict) else None
         try:
             answered: AnsweredBatch[Any] = AnsweredBatch(
-                batch.items,
+                batch.messages,
                 [] if entries is None else entries,
                 result_model=self._bulk.result_model,
                 price_field=self._bulk.price_field,
@@ -524,7 +533,7 @@ class BulkJob(Generic[_Result]):
         except (AttributeError, TypeError):  # not a list of objects
             field = self._bulk.results_field
             reason = f"ClickSend answered, but its {field!r} cannot be read; it may have been sent"
-            return self._all(batch, OutcomeKind.UNKNOWN, reason)
+            return batch.outcomes(OutcomeKind.UNKNOWN, reason)
         self.summary.cost += price_of(answer.get("total_price"))
         return answered
 

@@ -16,9 +16,10 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ._base_client import format_location, validation_problems
 from ._checks import MessageRules, message_problem
+from ._outcomes import Messages
 from ._types import NotGiven
 
-__all__ = ["BatchChecker", "Invalid", "validate_shared"]
+__all__ = ["BatchChecker", "Checked", "Invalid", "validate_shared"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +31,20 @@ class Invalid:
     reason: str
 
 
+@dataclass(eq=False, slots=True)
+class Checked:
+    """The valid messages of a chunk, and their JSON as the request's array items (comma-separated)."""
+
+    messages: Messages
+    json: bytes
+
+
 class BatchChecker:
-    """Turns input messages into models ready to send (with their ``custom_string``), or ``Invalid``."""
+    """Turns input messages into JSON ready to send (each with its ``custom_string``), or ``Invalid``.
+
+    Messages are serialized as soon as they are checked: a batch then holds its messages as given and
+    their JSON, not a model per message (fewer live objects for the garbage collector to walk).
+    """
 
     def __init__(
         self, item_model: type[BaseModel], rules: MessageRules, *, allow_truncation: bool, tag: str
@@ -42,8 +55,8 @@ class BatchChecker:
         self._tag = tag
         self._gives_custom_string = "custom_string" in item_model.model_fields
 
-    def check(self, messages: list[tuple[int, Any]]) -> tuple[list[tuple[int, BaseModel]], list[Invalid]]:
-        """The valid messages as (input position, model), and the invalid ones."""
+    def check(self, messages: list[tuple[int, Any]]) -> tuple[Checked, list[Invalid]]:
+        """The valid messages with their JSON, and the invalid ones (by input position)."""
         invalid: list[Invalid] = []
         positions: list[tuple[int, Any]] = []
         fields: list[Any] = []
@@ -71,14 +84,19 @@ class BatchChecker:
             keep = [at for at in range(len(fields)) if at not in problems]
             positions = [positions[at] for at in keep]
             models = self._items.validate_python([fields[at] for at in keep])
-        valid = []
+        valid = Messages()
+        sendable = []
         for (index, message), model in zip(positions, models, strict=True):
             problem = message_problem(model, self._rules, allow_truncation=self._allow_truncation)
             if problem is None:
-                valid.append((index, model))
+                valid.indices.append(index)
+                valid.given.append(message)
+                valid.customs.append(getattr(model, "custom_string", None))
+                sendable.append(model)
             else:
                 invalid.append(Invalid(index, message, problem))
-        return valid, sorted(invalid, key=lambda item: item.index)
+        json = self._items.dump_json(sendable, by_alias=True, exclude_unset=True)[1:-1] if sendable else b""
+        return Checked(valid, json), sorted(invalid, key=lambda item: item.index)
 
 
 @functools.cache

@@ -20,6 +20,7 @@ __all__ = [
     "ACCEPTED_STATUS",
     "AnsweredBatch",
     "BulkSummary",
+    "Messages",
     "Outcome",
     "OutcomeKind",
     "ReadOnDemand",
@@ -55,7 +56,7 @@ class Outcome(Generic[_Result]):
     """Position of the message in the input, from 0."""
     kind: OutcomeKind
     message: Any
-    """The message as sent (a model), or as given when it was invalid."""
+    """The message as you gave it (its ``custom_string`` is below: yours, or the one it was given)."""
     custom_string: str | None = None
     """The message's reference, which ClickSend keeps in its history and receipts."""
     results: Sequence[_Result] = ()
@@ -184,6 +185,31 @@ def _statuses(statuses: list[Any]) -> Counter[str]:
     return counts if all(type(status) is str for status in counts) else Counter(map(_text, statuses))
 
 
+@dataclass(eq=False, slots=True)
+class Messages:
+    """Messages by position in a batch: their input positions, the messages as given, their references."""
+
+    indices: list[int] = field(default_factory=list)
+    given: list[Any] = field(default_factory=list)
+    customs: list[str | None] = field(default_factory=list)
+    """The ``custom_string`` each was sent with."""
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def extend(self, other: Messages) -> None:
+        self.indices += other.indices
+        self.given += other.given
+        self.customs += other.customs
+
+    def outcomes(self, kind: OutcomeKind, reason: str) -> list[Outcome[Any]]:
+        """The same outcome for each."""
+        return [
+            Outcome(index, kind, message, custom, reason=reason)
+            for index, message, custom in zip(self.indices, self.given, self.customs, strict=True)
+        ]
+
+
 class AnsweredBatch(Iterable[Outcome[_Result]]):
     """A batch ClickSend answered: its totals worked out at once, an :class:`Outcome` per message made
     only when iterated (a job that is only awaited never makes them).
@@ -195,7 +221,7 @@ class AnsweredBatch(Iterable[Outcome[_Result]]):
 
     __slots__ = (
         "_groups",
-        "_items",
+        "_messages",
         "_price_field",
         "_result_model",
         "accepted",
@@ -206,16 +232,16 @@ class AnsweredBatch(Iterable[Outcome[_Result]]):
 
     def __init__(
         self,
-        items: list[tuple[int, BaseModel]],
+        messages: Messages,
         entries: list[dict[str, Any]],
         *,
         result_model: type[_Result],
         price_field: str,
     ) -> None:
-        self._items = items
+        self._messages = messages
         self._result_model = result_model
         self._price_field = price_field
-        customs = [getattr(model, "custom_string", None) for _, model in items]
+        customs = messages.customs
         answered = [entry.get("custom_string") for entry in entries]
         groups: list[list[dict[str, Any]]]
         if answered == customs or (
@@ -236,15 +262,12 @@ class AnsweredBatch(Iterable[Outcome[_Result]]):
         self._groups = groups
         self.accepted = self.statuses[ACCEPTED_STATUS]
         self.rejected = sum(self.statuses.values()) - self.accepted
+        reason = "ClickSend answered the batch, but with no entry that matches this message"
         self.unmatched: list[Outcome[_Result]] = [
-            Outcome(
-                index,
-                OutcomeKind.UNKNOWN,
-                model,
-                custom,
-                reason="ClickSend answered the batch, but with no entry that matches this message",
+            Outcome(index, OutcomeKind.UNKNOWN, message, custom, reason=reason)
+            for index, message, custom, group in zip(
+                messages.indices, messages.given, customs, groups, strict=True
             )
-            for (index, model), custom, group in zip(items, customs, groups, strict=True)
             if not group
         ]
 
@@ -255,11 +278,14 @@ class AnsweredBatch(Iterable[Outcome[_Result]]):
         return ACCEPTED_STATUS if ACCEPTED_STATUS in statuses else statuses[0]
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._messages)
 
     def __iter__(self) -> Iterator[Outcome[_Result]]:
         unmatched = iter(self.unmatched)
-        for (index, model), group in zip(self._items, self._groups, strict=True):
+        messages = self._messages
+        for index, message, custom, group in zip(
+            messages.indices, messages.given, messages.customs, self._groups, strict=True
+        ):
             if not group:
                 yield next(unmatched)
                 continue
@@ -267,8 +293,8 @@ class AnsweredBatch(Iterable[Outcome[_Result]]):
             yield Outcome(
                 index,
                 OutcomeKind.ACCEPTED if status == ACCEPTED_STATUS else OutcomeKind.REJECTED,
-                model,
-                getattr(model, "custom_string", None),
+                message,
+                custom,
                 results=ReadOnDemand(self._result_model, group),
                 status=status,
                 price=sum([price_of(entry.get(self._price_field)) for entry in group], Decimal(0)),
