@@ -247,6 +247,8 @@ def parameter_kind(schemas: dict[str, Any], schema: dict[str, Any], where: str) 
 
 
 def _data_schema(operation: dict[str, Any], where: str) -> dict[str, Any] | None:
+    """The schema of what an operation answers: the envelope's ``data``, or with ``x-sdk-envelope: false``
+    the answer's whole schema."""
     responses = operation.get("responses", {})
     success = next((responses[code] for code in ("200", "201", "204") if code in responses), None)
     if success is None:
@@ -255,6 +257,8 @@ def _data_schema(operation: dict[str, Any], where: str) -> dict[str, Any] | None
     if content is None:
         return None
     schema = content.get("schema", {})
+    if operation.get("x-sdk-envelope", True) is False:
+        return schema  # type: ignore[no-any-return]
     for part in schema.get("allOf", []):
         data = part.get("properties", {}).get("data")
         if data is not None:

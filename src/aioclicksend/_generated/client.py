@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from .resources.referral import ReferralResource
     from .resources.reseller import ResellerResource
     from .resources.search import SearchResource
+    from .resources.senders import SendersResource
+    from .resources.short_urls import ShortUrlsResource
     from .resources.sms import SmsResource
     from .resources.sms_campaigns import SmsCampaignsResource
     from .resources.statistics import StatisticsResource
@@ -166,6 +168,18 @@ class GeneratedClient(BaseClient):
         from .resources.search import SearchResource
 
         return SearchResource(self)
+
+    @cached_property
+    def senders(self) -> SendersResource:
+        from .resources.senders import SendersResource
+
+        return SendersResource(self)
+
+    @cached_property
+    def short_urls(self) -> ShortUrlsResource:
+        from .resources.short_urls import ShortUrlsResource
+
+        return ShortUrlsResource(self)
 
     @cached_property
     def sms(self) -> SmsResource:

@@ -154,8 +154,37 @@ class Account(ClickSendModel):
     """
     1 if the business name is hidden
     """
-    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+    date_sign_up: UnixTime | None = None
+    """
+    When the account was created.
+    """
+    priority: int | None = None
+    """
+    The account's priority tier.
+    """
+    country_ip: str | None = None
+    """
+    Two-letter code of the country the account is used from
+    """
+    price_rate: int | None = None
+    """
+    The pricing tier the account's prices come from.
+    """
+    pricing_variant: int | None = None
+    """
+    The pricing variant the account is on.
+    """
+    on_trial: int | None = None
+    """
+    1 while the account is on a trial
+    """
+    trial_expiry: str | None = None
+    """
+    When the trial ends; null when the account is not on a trial.
+    """
+    currency: Annotated[BillingCurrency | None, Field(alias="_currency")] = None
     subaccount: Annotated[AccountSubaccount | None, Field(alias="_subaccount")] = None
+    referrer_chosen: Annotated[AccountReferrer | None, Field(alias="_referrer_chosen")] = None
 
 
 class AccountCreateRequest(ClickSendRequestModel):
@@ -197,6 +226,21 @@ class AccountCreateRequest(ClickSendRequestModel):
     country: str
     """
     Two-letter country code (ISO 3166), e.g. US.
+    """
+
+
+class AccountReferrer(ClickSendModel):
+    """
+    How the owner said they heard of ClickSend when signing up; null when not given.
+    """
+
+    id: int | None = None
+    """
+    The referral source's id.
+    """
+    name: str | None = None
+    """
+    The referral source, e.g. Other.
     """
 
 
@@ -305,6 +349,22 @@ class AccountSubaccount(ClickSendModel):
     """
     Notes on the subaccount.
     """
+    access_global_sending: int | None = None
+    """
+    1 if global sending is allowed
+    """
+    hide_pricing: int | None = None
+    """
+    1 if prices are hidden from the subaccount
+    """
+    is_main: int | None = None
+    """
+    1 for the account's main user
+    """
+    sign_up_type: str | None = None
+    """
+    How the subaccount signed up; null when not known.
+    """
 
 
 class AccountUsage(ClickSendModel):
@@ -332,11 +392,27 @@ class AccountUsage(ClickSendModel):
     """
     Email usage per subaccount.
     """
+    mms: list[AccountUsageEntry] | None = None
+    """
+    MMS usage per subaccount.
+    """
+    email_transactional: list[AccountUsageEntry] | None = None
+    """
+    Transactional email usage per subaccount.
+    """
+    postcards: list[AccountUsageEntry] | None = None
+    """
+    Postcard usage per subaccount.
+    """
     sms_total: AccountUsageTotal | None = None
     voice_total: AccountUsageTotal | None = None
     fax_total: AccountUsageTotal | None = None
     post_total: AccountUsageTotal | None = None
     email_total: AccountUsageTotal | None = None
+    mms_total: AccountUsageTotal | None = None
+    email_transactional_total: AccountUsageTotal | None = None
+    postcards_total: AccountUsageTotal | None = None
+    currency: Annotated[BillingCurrency | None, Field(alias="_currency")] = None
 
 
 class AccountUsageEntry(ClickSendModel):
@@ -359,6 +435,10 @@ class AccountUsageEntry(ClickSendModel):
     total_price: Money | None = None
     """
     Total price of those messages.
+    """
+    notes: str | None = None
+    """
+    The subaccount's notes.
     """
 
 
@@ -418,6 +498,30 @@ class AccountVerificationRequest(ClickSendRequestModel):
     """
 
 
+class AllowedSenderCountries(ClickSendModel):
+    """
+    Where a sender of an allowed type may be from.
+    """
+
+    global_: Annotated[bool | None, Field(alias="global")] = None
+    """
+    true when a sender of this type from any country is allowed.
+    """
+    country_codes: list[str] | None = None
+    """
+    Otherwise, the countries (ISO 3166 alpha-2) the sender may be from.
+    """
+
+
+class AllowedSenderType(ClickSendModel):
+    """
+    A sender type a country takes, and from where.
+    """
+
+    sender_type: SenderType | None = None
+    allowed_sender_countries: AllowedSenderCountries | None = None
+
+
 class AlphaTag(ClickSendModel):
     """
     An alpha tag and its review status.
@@ -445,6 +549,10 @@ class AlphaTag(ClickSendModel):
     """
     status: AlphaTagStatus | None = None
     reason: AlphaTagReason | None = None
+    countries: list[str] | None = None
+    """
+    Where the alpha tag was asked for (ISO 3166 alpha-2 codes); null for a global alpha tag.
+    """
     created_timestamp: str | None = None
     """
     When it was requested, in ISO 8601 (UTC), e.g. 2021-05-11T01:00:00.123Z.
@@ -455,6 +563,98 @@ class AlphaTag(ClickSendModel):
     """
 
 
+class AlphaTagBusiness(ClickSendRequestModel):
+    """
+    A business an alpha tag is registered for. With business_relationship ENTITY_ASSOCIATE, all the partner_* fields are required; with PRIMARY they must be left out.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    country: str
+    """
+    The country the business is registered in (ISO 3166 alpha-2), e.g. AU.
+    """
+    business_name: str
+    """
+    The business's registered name.
+    """
+    business_relationship: AlphaTagBusinessRelationship
+    business_info: AlphaTagBusinessInfo
+    business_address: AlphaTagBusinessAddress
+    representative: AlphaTagRepresentative
+    abn: str
+    """
+    The business's Australian Business Number (11 digits).
+    """
+    partner_business_name: str | None = None
+    """
+    The name of the business you send for (ENTITY_ASSOCIATE only).
+    """
+    partner_abn: str | None = None
+    """
+    That business's ABN, digits only (ENTITY_ASSOCIATE only).
+    """
+    partner_business_info: AlphaTagBusinessInfo | None = None
+    partner_business_address: AlphaTagBusinessAddress | None = None
+    partner_representative: AlphaTagPartnerRepresentative | None = None
+
+
+class AlphaTagBusinessAddress(ClickSendRequestModel):
+    """
+    A business's address.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    addr_line1: str
+    """
+    First address line.
+    """
+    addr_line2: str | None = None
+    """
+    Second address line.
+    """
+    city: str
+    """
+    City or suburb.
+    """
+    state: str
+    """
+    State, e.g. NSW.
+    """
+    postal: str
+    """
+    Postcode.
+    """
+
+
+class AlphaTagBusinessInfo(ClickSendRequestModel):
+    """
+    How to reach a business.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    website: str
+    """
+    The business's website URL.
+    """
+    phone_number: str
+    """
+    The business's phone number, in E.164 or local format.
+    """
+
+
+class AlphaTagBusinessRelationship(OpenStrEnum):
+    """PRIMARY for your own business (the one of your ClickSend account); ENTITY_ASSOCIATE for a business you send for, which then needs the partner_* fields."""
+
+    PRIMARY = "PRIMARY"
+    ENTITY_ASSOCIATE = "ENTITY_ASSOCIATE"
+
+
 class AlphaTagList(ClickSendModel):
     """
     One page of alpha tags, with the cursor of the next page.
@@ -462,6 +662,32 @@ class AlphaTagList(ClickSendModel):
 
     alpha_tags: list[AlphaTag] | None = None
     metadata: Annotated[CursorListMetadata | None, Field(alias="_metadata")] = None
+
+
+class AlphaTagPartnerRepresentative(ClickSendRequestModel):
+    """
+    The person who represents the business you send for.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    first_name: str
+    """
+    First name.
+    """
+    last_name: str
+    """
+    Last name.
+    """
+    email: str
+    """
+    Email address.
+    """
+    title: str
+    """
+    Their position in that business, e.g. Director.
+    """
 
 
 class AlphaTagReason(OpenStrEnum):
@@ -483,6 +709,28 @@ class AlphaTagReason(OpenStrEnum):
     THIRD_PARTY = "Third Party"
 
 
+class AlphaTagRepresentative(ClickSendRequestModel):
+    """
+    The person who represents the business.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    first_name: str
+    """
+    First name.
+    """
+    last_name: str
+    """
+    Last name.
+    """
+    email: str
+    """
+    Email address.
+    """
+
+
 class AlphaTagRequest(ClickSendRequestModel):
     """
     The alpha tag to register, and why you may use it.
@@ -498,6 +746,14 @@ class AlphaTagRequest(ClickSendRequestModel):
     The alpha tag: 3 to 11 characters, only a-z, A-Z, 0-9 and +, with at least one that is not a digit.
     """
     reason: AlphaTagReason | None = None
+    countries: list[str] | None = None
+    """
+    Where the alpha tag is asked for (ISO 3166 alpha-2 codes); only AU is taken so far, and AU requires it. Left out, the alpha tag is a global one.
+    """
+    businesses: list[AlphaTagBusiness] | None = None
+    """
+    The business behind the alpha tag, for each country in `countries` (required with it).
+    """
 
 
 class AlphaTagStatus(OpenStrEnum):
@@ -528,6 +784,24 @@ class AvailableDedicatedNumber(ClickSendModel):
     price_setup: Money | None = None
     price_monthly: Money | None = None
     price_total: Money | None = None
+    address_requirement: str | None = None
+    """
+    The address the number needs, if any: local means an address matching the number's area (prefix); null when none is needed.
+    """
+
+
+class CancelAllSmsRequest(ClickSendRequestModel):
+    """
+    Which scheduled messages to cancel.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    custom_string: str | None = None
+    """
+    Cancel only the scheduled messages sent with this custom_string; left out, all of them.
+    """
 
 
 class CancelledCount(ClickSendModel):
@@ -536,6 +810,33 @@ class CancelledCount(ClickSendModel):
     """
 
     count: int | None = None
+
+
+class CompliantSenderTypeList(ClickSendModel):
+    """
+    The compliant sender types of each recipient country asked about.
+    """
+
+    data: list[CompliantSenderTypes] | None = None
+
+
+class CompliantSenderTypes(ClickSendModel):
+    """
+    The sender types one recipient country takes and refuses.
+    """
+
+    recipient_country_code: str | None = None
+    """
+    The recipients' country (ISO 3166 alpha-2).
+    """
+    blocked_sender_types: list[SenderType] | None = None
+    """
+    The sender types messages to this country may not come from.
+    """
+    allowed_sender_types: list[AllowedSenderType] | None = None
+    """
+    The sender types messages to this country may come from.
+    """
 
 
 class Contact(ClickSendModel):
@@ -701,6 +1002,10 @@ class ContactFields(ClickSendRequestModel):
     """
     Custom field 4.
     """
+    date_added: int | str | None = None
+    """
+    When the contact was added, as Unix time, e.g. 1436157486.
+    """
 
 
 class ContactImportRequest(ClickSendRequestModel):
@@ -760,6 +1065,14 @@ class ContactList(ClickSendModel):
     contacts_count: Annotated[int | None, Field(alias="_contacts_count")] = None
     """
     Number of contacts in the list.
+    """
+    import_in_progress: Annotated[int | None, Field(alias="_import_in_progress")] = None
+    """
+    1 while an import of contacts into the list is running
+    """
+    optout_in_progress: Annotated[int | None, Field(alias="_optout_in_progress")] = None
+    """
+    1 while opted-out contacts are being removed from the list
     """
 
 
@@ -861,6 +1174,21 @@ class Currency(ClickSendModel):
     """
 
 
+class BillingCurrency(Currency):
+    """
+    The currency the account is billed in, with the least and most a recharge may be.
+    """
+
+    min_recharge_amount: Money | None = None
+    """
+    The smallest recharge allowed, in this currency (official spec).
+    """
+    max_recharge_amount: Money | None = None
+    """
+    The largest recharge allowed, in this currency (official spec).
+    """
+
+
 class CursorListMetadata(ClickSendModel):
     """
     What comes with a page of a cursor-paged list.
@@ -920,6 +1248,31 @@ class DedicatedNumber(ClickSendModel):
     """
     The country's name.
     """
+    notes: str | None = None
+    """
+    Your notes about the number.
+    """
+    type: str | None = None
+    """
+    What the number sends, e.g. sms or mms.
+    """
+    number_type: str | None = None
+    """
+    The kind of number, e.g. longcode, shortcode, tollfree or 10DLC.
+    """
+    number_category: str | None = None
+    """
+    The number's category, if any.
+    """
+    number_guid: str | None = None
+    """
+    The number's unique id (a UUID).
+    """
+    form_submission_id: str | None = None
+    """
+    The id of the registration form submitted for the number, if any.
+    """
+    status: DedicatedNumberStatus | None = None
 
 
 class DedicatedNumberPurchase(ClickSendModel):
@@ -938,7 +1291,7 @@ class DedicatedNumberPurchase(ClickSendModel):
     price_total: Money | None = None
     price_setup: Annotated[Money | None, Field(alias="_price_setup")] = None
     price_monthly: Annotated[Money | None, Field(alias="_price_monthly")] = None
-    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+    currency: Annotated[BillingCurrency | None, Field(alias="_currency")] = None
 
 
 class DedicatedNumberPurchaseRequest(ClickSendRequestModel):
@@ -949,6 +1302,10 @@ class DedicatedNumberPurchaseRequest(ClickSendRequestModel):
     model_config = ConfigDict(
         extra="forbid",
     )
+    dedicated_number: str
+    """
+    The number to buy, in E.164 format, e.g. +12282060576.
+    """
     type: str
     """
     The service the number is for, e.g. 'sms' (003); ClickSend's v2 SDK docs name sms and mms.
@@ -999,6 +1356,182 @@ class DedicatedNumberRegistrationData(ClickSendRequestModel):
     country: str
     """
     Two-letter ISO 3166 country code of the business.
+    """
+
+
+class DedicatedNumberRegistrationLabel(OpenStrEnum):
+    """Where a number's registration stands."""
+
+    REGISTRATION_NOT_REQUIRED = "REGISTRATION_NOT_REQUIRED"
+    REGISTRATION_NOT_INITIATED = "REGISTRATION_NOT_INITIATED"
+    REGISTRATION_INITIATED = "REGISTRATION_INITIATED"
+    CUST_ACTION_REQUIRED = "CUST_ACTION_REQUIRED"
+    REGISTRATION_SUBMITTED = "REGISTRATION_SUBMITTED"
+    REGISTERED = "REGISTERED"
+
+
+class DedicatedNumberStatus(ClickSendModel):
+    """
+    Where a number's registration stands, and whether it can be used.
+    """
+
+    value: int | None = None
+    """
+    0 ready to use; 1 unregistered (some countries cannot be sent to); 2 registration in progress; 3 registration needs your action; 4 usable, but some countries may be restricted until registered; 5 registered.
+    """
+    label: DedicatedNumberRegistrationLabel | None = None
+    description: str | None = None
+    """
+    The status in a sentence, e.g. Your number is ready to go.
+    """
+    name: str | None = None
+    """
+    The status's display name, e.g. Ready to use, Unregistered or Registered.
+    """
+
+
+class DefaultSender(ClickSendModel):
+    """
+    The sender to use for recipients in one country when a message names none.
+    """
+
+    id: str | None = None
+    """
+    The default sender's id (a UUID).
+    """
+    user_id: int | None = None
+    """
+    The account's user id.
+    """
+    subaccount_id: int | None = None
+    """
+    The subaccount it belongs to.
+    """
+    country_code: str | None = None
+    """
+    The recipients' country (ISO 3166 alpha-2).
+    """
+    product_type: SenderProductType | None = None
+    default_sender_strategies: list[DefaultSenderStrategy] | None = None
+    """
+    The senders to use, by priority.
+    """
+    status: DefaultSenderStatus | None = None
+    created_timestamp: str | None = None
+    """
+    When it was created, in ISO 8601.
+    """
+    updated_timestamp: str | None = None
+    """
+    When it last changed, in ISO 8601.
+    """
+
+
+class DefaultSenderCreateRequest(ClickSendRequestModel):
+    """
+    The default sender for one country.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    country_code: str
+    """
+    The recipients' country (ISO 3166 alpha-2), e.g. AU.
+    """
+    product_type: SenderProductType
+    default_sender_strategies: Annotated[list[DefaultSenderStrategyRequest], Field(min_length=1)]
+    """
+    The sender to use; exactly one for now.
+    """
+
+
+class DefaultSenderList(ClickSendModel):
+    """
+    One page of default senders, with the URL of the next page.
+    """
+
+    data: list[DefaultSender] | None = None
+    per_page: int | None = None
+    """
+    Number of default senders per page.
+    """
+    self_page_url: str | None = None
+    """
+    URL of this page.
+    """
+    next_page_url: str | None = None
+    """
+    URL of the next page (its `offset` is the cursor to pass); null or absent on the last page.
+    """
+
+
+class DefaultSenderStatus(OpenStrEnum):
+    """Whether a default sender, or one of its strategies, is in use."""
+
+    ENABLED = "ENABLED"
+    DISABLED = "DISABLED"
+
+
+class DefaultSenderStrategy(ClickSendModel):
+    """
+    One sender of a default sender, with its priority and status.
+    """
+
+    sender_type: SenderType | None = None
+    sender_id: str | None = None
+    """
+    The sender ID.
+    """
+    sender_country_code: str | None = None
+    """
+    The country of the sender's number (ISO 3166 alpha-2), if given.
+    """
+    priority: int | None = None
+    """
+    The strategy's rank, 1 first.
+    """
+    status: DefaultSenderStatus | None = None
+    note: str | None = None
+    """
+    Your note about this sender.
+    """
+
+
+class DefaultSenderStrategyRequest(ClickSendRequestModel):
+    """
+    A sender to send from.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    sender_type: SenderType
+    sender_id: str
+    """
+    The sender ID, in the form its type takes: e.g. 3 to 8 digits for a short code, a phone number for a number, 3 to 11 characters for an alpha tag.
+    """
+    sender_country_code: str | None = None
+    """
+    The country of the sender's number (ISO 3166 alpha-2), e.g. US; needed for some types.
+    """
+    note: str | None = None
+    """
+    A note of your own about this sender (at most 200 characters).
+    """
+
+
+class DefaultSenderUpdateRequest(ClickSendRequestModel):
+    """
+    The new sender strategy of a default sender.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    default_sender_strategies: Annotated[list[DefaultSenderStrategyRequest], Field(min_length=1)]
+    """
+    The sender to use; exactly one for now.
     """
 
 
@@ -1359,6 +1892,56 @@ class EmailCampaignMessage(ClickSendModel):
     """
 
 
+class EmailCampaignSendFields(ClickSendRequestModel):
+    """
+    An email campaign to send or price.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: str
+    """
+    The campaign's name (for your own reference).
+    """
+    subject: str
+    """
+    The email's subject.
+    """
+    body: str
+    """
+    The email's body (HTML).
+    """
+    from_email_address_id: int
+    """
+    The id of the allowed (verified) email address to send from.
+    """
+    from_name: str
+    """
+    The sender's name shown to recipients, e.g. your name or business name.
+    """
+    template_id: int | None = None
+    """
+    The id of an email template to use.
+    """
+    list_id: int
+    """
+    The id of the contact list to send to.
+    """
+    schedule: int | None = None
+    """
+    Unix time to send at; leave out (or 0) to send now.
+    """
+    draft: int | None = None
+    """
+    1 to save the campaign as a draft instead of sending it; 0 (or left out) to send it.
+    """
+    custom_string: str | None = None
+    """
+    Your reference for the campaign, sent back as the campaign's custom_string.
+    """
+
+
 class EmailCampaignSendResult(ClickSendModel):
     """
     The outcome of Send Email Campaign or Calculate Email Campaign Price.
@@ -1380,7 +1963,7 @@ class EmailCampaignSendResult(ClickSendModel):
     """
     The campaign (when pricing, only the fields of the request).
     """
-    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+    currency: Annotated[BillingCurrency | None, Field(alias="_currency")] = None
 
 
 class EmailFrom(ClickSendRequestModel):
@@ -1529,7 +2112,7 @@ class EmailMessage(ClickSendModel):
     """
     The email's attachments, stored by ClickSend.
     """
-    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+    currency: Annotated[BillingCurrency | None, Field(alias="_currency")] = None
 
 
 class EmailMessageAttachment(ClickSendModel):
@@ -1603,7 +2186,7 @@ class EmailPrice(ClickSendModel):
     """
     The email's price.
     """
-    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+    currency: Annotated[BillingCurrency | None, Field(alias="_currency")] = None
 
 
 class EmailReceiptRule(ClickSendModel):
@@ -1837,6 +2420,26 @@ class EmailToSmsAllowedAddress(ClickSendModel):
     """
     Sender ID of the SMS sent from this email address.
     """
+    subaccount_id: int | None = None
+    """
+    The subaccount the address belongs to.
+    """
+    subaccount_name: Annotated[str | None, Field(alias="_subaccount_name")] = None
+    """
+    That subaccount's name.
+    """
+    from_fax: str | None = None
+    """
+    The fax number used as sender, if any.
+    """
+    voice: str | None = None
+    """
+    The voice (female or male) when the address sends a voice message.
+    """
+    lang: str | None = None
+    """
+    The language when the address sends a voice message, e.g. en-us.
+    """
 
 
 class EmailToSmsAllowedAddressCreate(ClickSendRequestModel):
@@ -1904,6 +2507,10 @@ class EmailToSmsStrippedString(ClickSendModel):
     """
     The string cut (with what follows it) from emails sent as SMS.
     """
+    stripped_string: str | None = None
+    """
+    The same string, under the name the official spec gives it.
+    """
 
 
 class EmailToSmsStrippedStringFields(ClickSendRequestModel):
@@ -1927,7 +2534,7 @@ class Envelope(ClickSendModel):
 
     http_code: int | None = None
     """
-    The HTTP status code
+    The HTTP status code, repeated.
     """
     response_code: str | None = None
     """
@@ -2205,7 +2812,7 @@ class FaxSendResult(ClickSendModel):
     Number of them queued (or, when pricing, that could be).
     """
     messages: list[SentFax] | None = None
-    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+    currency: Annotated[BillingCurrency | None, Field(alias="_currency")] = None
 
 
 class ForgotPasswordRequest(ClickSendRequestModel):
@@ -2351,6 +2958,10 @@ class InboundSms(ClickSendModel):
     """
 
     timestamp: UnixTime | None = None
+    timestamp_send: UnixTime | None = None
+    """
+    When the message it answers was sent.
+    """
     from_: Annotated[str | None, Field(alias="from")] = None
     """
     Number that sent the message.
@@ -2391,6 +3002,21 @@ class InboundSms(ClickSendModel):
     """
     The subaccount that sent the original message.
     """
+
+
+class InboundSmsTestRequest(ClickSendRequestModel):
+    """
+    Where, and in which format, to push a test inbound message.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    url: str
+    """
+    Your URL to push the test data to.
+    """
+    webhook_type: SmsInboundWebhookType | None = None
 
 
 class MmsCampaign(ClickSendModel):
@@ -2493,6 +3119,10 @@ class MmsCampaignFields(ClickSendRequestModel):
     """
     Public URL of the media file (image) to send.
     """
+    url_to_shorten: str | None = None
+    """
+    A long URL to replace smsu.io/xxxxx in the body with a tracked short link.
+    """
 
 
 class MmsCampaignPreview(ClickSendModel):
@@ -2522,7 +3152,7 @@ class MmsCampaignPrice(ClickSendModel):
     """
     total_price: Money | None = None
     data: MmsCampaignPreview | None = None
-    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+    currency: Annotated[BillingCurrency | None, Field(alias="_currency")] = None
 
 
 class MmsMessage(ClickSendRequestModel):
@@ -2674,6 +3304,14 @@ class MmsSentMessage(ClickSendModel):
     """
     URL of the media file as the API stored it.
     """
+    date_added: UnixTime | None = None
+    """
+    When the message was added.
+    """
+    priority: int | None = None
+    """
+    The message's sending priority.
+    """
     custom_string: str | None = None
     """
     Your reference from the send request.
@@ -2728,6 +3366,48 @@ class MmsSentMessage(ClickSendModel):
     """
 
 
+class NumberRegistrationRequest(ClickSendRequestModel):
+    """
+    Who registers the numbers, for which business, and how they will be used.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    full_name: str
+    """
+    The legal full name of the person registering (a person's name, not a business's).
+    """
+    company_name: str
+    """
+    The legal name of the business.
+    """
+    email: str
+    """
+    Where ClickSend writes about the registration.
+    """
+    website_url: str
+    """
+    The business's website.
+    """
+    sample_message: str
+    """
+    A typical message the numbers will send.
+    """
+    primary_use_case: str
+    """
+    What the numbers are mainly for, e.g. Marketing, Notifications or Authentication.
+    """
+    company_number: str
+    """
+    The business's support phone number.
+    """
+    area_code: str
+    """
+    Your top three area codes, in case the first is not available, e.g. 416, 647, 905.
+    """
+
+
 class OwnNumber(ClickSendModel):
     """
     A phone number of yours, registered as a sender ID once verified.
@@ -2765,6 +3445,14 @@ class OwnNumber(ClickSendModel):
     verified_timestamp: str | None = None
     """
     When it was verified, in ISO 8601 (UTC), e.g. 2023-08-31T12:00:00Z.
+    """
+    notified_timestamp: str | None = None
+    """
+    When you were last told about this number (e.g. its verification expiring), in ISO 8601; null if never.
+    """
+    is_nearing_expiration: bool | None = None
+    """
+    true when the number's verification will expire soon, so it needs verifying again.
     """
     created_timestamp: str | None = None
     """
@@ -2890,6 +3578,52 @@ class OwnNumberVerifyRequest(ClickSendRequestModel):
     """
 
 
+class PageLink(ClickSendModel):
+    """
+    One link of a pager.
+    """
+
+    url: str | None = None
+    """
+    Where the link goes; null when there is no such page (e.g. no previous one).
+    """
+    label: str | None = None
+    """
+    What the link shows, e.g. 2 or Next.
+    """
+    page: int | None = None
+    """
+    The page the link goes to.
+    """
+    active: bool | None = None
+    """
+    Whether the link is the current page.
+    """
+
+
+class PageLinks(ClickSendModel):
+    """
+    The links of a page of results, besides the PageMeta fields.
+    """
+
+    first_page_url: str | None = None
+    """
+    URL of the first page.
+    """
+    last_page_url: str | None = None
+    """
+    URL of the last page.
+    """
+    path: str | None = None
+    """
+    The URL the page links are built on.
+    """
+    links: list[PageLink] | None = None
+    """
+    One link per page (and to the previous and next ones), as a pager would show them.
+    """
+
+
 class PageMeta(ClickSendModel):
     """
     The paging fields of every paged answer (see the docs' Pagination section).
@@ -2931,10 +3665,10 @@ class PageMeta(ClickSendModel):
 
 class AvailableDedicatedNumberPage(PageMeta):
     data: list[AvailableDedicatedNumber] | None = None
-    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+    currency: Annotated[BillingCurrency | None, Field(alias="_currency")] = None
 
 
-class ContactListPage(PageMeta):
+class ContactListPage(PageMeta, PageLinks):
     data: list[ContactList] | None = None
 
 
@@ -2944,6 +3678,7 @@ class ContactPage(PageMeta):
 
 class DedicatedNumberPage(PageMeta):
     data: list[DedicatedNumber] | None = None
+    currency: Annotated[BillingCurrency | None, Field(alias="_currency")] = None
 
 
 class DeliveryIssuePage(PageMeta):
@@ -3280,7 +4015,7 @@ class PostLetterSendResult(ClickSendModel):
     Number of them queued.
     """
     recipients: list[PostLetter] | None = None
-    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+    currency: Annotated[BillingCurrency | None, Field(alias="_currency")] = None
 
 
 class PostPostcard(ClickSendModel):
@@ -3416,7 +4151,7 @@ class PostPostcardSendResult(ClickSendModel):
     Number of them queued (or, when pricing, that could be).
     """
     recipients: list[PostPostcard] | None = None
-    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+    currency: Annotated[BillingCurrency | None, Field(alias="_currency")] = None
 
 
 class PostRecipient(ClickSendRequestModel):
@@ -3712,6 +4447,30 @@ class RechargePackage(ClickSendModel):
     """
     Number of postcards the package buys.
     """
+    price_rate: int | None = None
+    """
+    The pricing tier the package's prices come from.
+    """
+    price_sms_carrier_fee: Money | None = None
+    """
+    The carrier fee added to each SMS with this package; may be null.
+    """
+    mms_price: Money | None = None
+    """
+    Price per MMS.
+    """
+    mms_quantity: int | None = None
+    """
+    Number of MMS the package buys.
+    """
+    price_mms_carrier_fee: Money | None = None
+    """
+    The carrier fee added to each MMS with this package; may be null.
+    """
+    automation_price: Money | None = None
+    """
+    Price per automation (e.g. an automated reply).
+    """
 
 
 class RechargePackageList(ClickSendModel):
@@ -3720,7 +4479,7 @@ class RechargePackageList(ClickSendModel):
     """
 
     packages: list[RechargePackage] | None = None
-    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+    currency: Annotated[BillingCurrency | None, Field(alias="_currency")] = None
 
 
 class RechargeTransaction(ClickSendModel):
@@ -3992,6 +4751,24 @@ class SearchContactOrListPage(PageMeta):
     data: list[SearchContactOrList] | None = None
 
 
+class SenderProductType(OpenStrEnum):
+    """The product a sender setting applies to; only SMS so far."""
+
+    SMS = "SMS"
+
+
+class SenderType(OpenStrEnum):
+    """A kind of sender: an alpha tag, a 10DLC, toll-free, short code or long code number, your own number, or a number of ClickSend's shared pool (shared_longcode)."""
+
+    ALPHA_TAG = "alpha_tag"
+    FIELD_10_DLC = "10DLC"
+    TOLLFREE = "tollfree"
+    OWN_NUMBER = "own_number"
+    SHORTCODE = "shortcode"
+    LONGCODE = "longcode"
+    SHARED_LONGCODE = "shared_longcode"
+
+
 class SentFax(ClickSendModel):
     """
     A fax as sent (Send Fax), priced (Calculate Fax Price), looked up (View Specific Fax Receipt) or listed in the fax history; each answer fills only some of these fields.
@@ -4143,10 +4920,171 @@ class SentSms(ClickSendModel):
     """
     API username of the user who sent the message.
     """
+    is_shared_system_number: bool | None = None
+    """
+    true when the sender was picked from ClickSend's shared numbers, false otherwise.
+    """
 
 
 class SentSmsPage(PageMeta):
     data: list[SentSms] | None = None
+
+
+class ShortUrlClickCount(ClickSendModel):
+    """
+    The clicks of one value of a breakdown.
+    """
+
+    label: str | None = None
+    """
+    The value, e.g. mobile, android or AU.
+    """
+    count: int | None = None
+    """
+    Number of clicks with that value.
+    """
+
+
+class ShortUrlContact(ClickSendModel):
+    """
+    The recipient of a short link.
+    """
+
+    contact_id: str | None = None
+    """
+    The recipient's contact id; null when the recipient is not a contact.
+    """
+    first_name: str | None = None
+    """
+    The recipient's first name, if known.
+    """
+    last_name: str | None = None
+    """
+    The recipient's last name, if known.
+    """
+    phone_number: str | None = None
+    """
+    The recipient's phone number.
+    """
+
+
+class ShortUrlLinkCounts(ClickSendModel):
+    """
+    How many recipients got and opened a long URL's short links.
+    """
+
+    total: int | None = None
+    """
+    Number of recipients.
+    """
+    opened_unique: int | None = None
+    """
+    Number of recipients who opened their link.
+    """
+    opened_total: int | None = None
+    """
+    Number of opens in all (a recipient opening twice counts twice).
+    """
+    unopened: int | None = None
+    """
+    Number of recipients who have not opened their link (total - opened_unique).
+    """
+
+
+class ShortUrlOpen(ClickSendModel):
+    """
+    How one recipient used their short link (the latest open).
+    """
+
+    open_count: int | None = None
+    """
+    How many times the link was opened.
+    """
+    date_opened: UnixTime | None = None
+    """
+    When the link was first opened; null if never.
+    """
+    user_geo_country: str | None = None
+    """
+    The country the recipient opened it in, e.g. AU; null if never opened.
+    """
+    user_geo_region: str | None = None
+    """
+    The region the recipient opened it in; null if never opened.
+    """
+    user_device: str | None = None
+    """
+    The device type it was opened on, e.g. mobile; null if never opened.
+    """
+    user_browser: str | None = None
+    """
+    The browser it was opened in; null if never opened.
+    """
+    user_os: str | None = None
+    """
+    The operating system it was opened on; null if never opened.
+    """
+    contact: ShortUrlContact | None = None
+
+
+class ShortUrlStatistics(ClickSendModel):
+    """
+    The click statistics of one long URL's short links.
+    """
+
+    long_url_id: str | None = None
+    """
+    The long URL's id within its source (for View Short URL Tracking).
+    """
+    links: ShortUrlLinkCounts | None = None
+    device: list[ShortUrlClickCount] | None = None
+    """
+    Clicks by device type, e.g. mobile.
+    """
+    os: list[ShortUrlClickCount] | None = None
+    """
+    Clicks by operating system.
+    """
+    browser: list[ShortUrlClickCount] | None = None
+    """
+    Clicks by browser.
+    """
+    country: list[ShortUrlClickCount] | None = None
+    """
+    Clicks by the country the recipient was in.
+    """
+    region: list[ShortUrlClickCount] | None = None
+    """
+    Clicks by the region the recipient was in.
+    """
+
+
+class ShortUrlTracking(ClickSendModel):
+    """
+    One page of the recipients of one long URL's short links, with how they used them.
+    """
+
+    total: int | None = None
+    """
+    Number of short links of the long URL (one per recipient).
+    """
+    per_page: int | None = None
+    """
+    Most entries a page holds (at most 100).
+    """
+    current_page_size: int | None = None
+    """
+    Number of entries on this page.
+    """
+    prev_page_url: str | None = None
+    """
+    URL of the previous page; absent on the first page.
+    """
+    next_page_url: str | None = None
+    """
+    URL of the next page; absent on the last page.
+    """
+    data: list[ShortUrlOpen] | None = None
 
 
 class SmsCampaign(ClickSendModel):
@@ -4203,6 +5141,14 @@ class SmsCampaign(ClickSendModel):
     """
     Number of recipients.
     """
+    list_name: Annotated[str | None, Field(alias="_list_name")] = None
+    """
+    The name of the contact list the campaign goes to.
+    """
+    senders: list[SmsSender] | None = None
+    """
+    The senders given for each recipient country; null when none were given.
+    """
 
 
 class SmsCampaignFields(ClickSendRequestModel):
@@ -4237,6 +5183,14 @@ class SmsCampaignFields(ClickSendRequestModel):
     """
     A long URL to replace smsu.io/xxxxx in the body with a tracked short link.
     """
+    source: str | None = None
+    """
+    What you send from, e.g. the name of your application.
+    """
+    senders: list[SmsSenderRequest] | None = None
+    """
+    The sender to use for each recipient country, overriding the default senders; left out, each country's default sender is used.
+    """
 
 
 class SmsCampaignPage(PageMeta):
@@ -4270,7 +5224,36 @@ class SmsCampaignPrice(ClickSendModel):
     """
     total_price: Money | None = None
     data: SmsCampaignPreview | None = None
-    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+    currency: Annotated[BillingCurrency | None, Field(alias="_currency")] = None
+
+
+class SmsCountryRegulation(ClickSendModel):
+    """
+    The country's sending rules as they apply to the account.
+    """
+
+    country_user_id: int | None = None
+    """
+    The id of these rules for the account.
+    """
+    sms_registration_type: int | None = None
+    """
+    The same values as registration_type (0, 1 or 2).
+    """
+    restricted_sending: bool | None = None
+    """
+    Whether sending to the country is restricted for the account (e.g. no registered number).
+    """
+    trial_sending: bool | None = None
+    """
+    Whether the country takes trial sending (sending before registering, within limits).
+    """
+    regulation_requirements_description: str | None = None
+    """
+    The country's requirements, in words.
+    """
+    created_at: ZonedDateTime | None = None
+    updated_at: ZonedDateTime | None = None
 
 
 class SmsInboundMessageSearchType(OpenIntEnum):
@@ -4373,7 +5356,7 @@ class SmsInboundRuleFields(ClickSendRequestModel):
     webhook_type: SmsInboundWebhookType | None = None
 
 
-class SmsInboundRulePage(PageMeta):
+class SmsInboundRulePage(PageMeta, PageLinks):
     data: list[SmsInboundRule] | None = None
 
 
@@ -4429,6 +5412,18 @@ class SmsMessage(ClickSendRequestModel):
     """
     Email address to forward replies to; left out, replies go to the sending user's address.
     """
+    contact_id: int | None = None
+    """
+    The contact (of list_id) to send to; the official spec says it is no longer in use.
+    """
+    exclude_no_sender_id_recipients: bool | None = None
+    """
+    Send SMS: true to send without checking that the sender ID is registered (recipients in countries that require a registered one then get nothing); false to send only with a registered sender ID.
+    """
+    show_summary: bool | None = None
+    """
+    Calculate SMS Price; true to have the answer's _summary (the rules of each recipient country).
+    """
 
 
 class SmsMessageCollection(ClickSendRequestModel):
@@ -4443,6 +5438,74 @@ class SmsMessageCollection(ClickSendRequestModel):
     """
     Up to 1000 messages; with list_id, at most 1000 recipients in total.
     """
+    senders: list[SmsSenderRequest] | None = None
+    """
+    The sender to use for each recipient country, overriding the default senders (see senders.defaults). Left out or empty, each country's default sender is used; a country missing here, or given a sender that is not valid, falls back to its default too.
+    """
+    shorten_urls: bool | None = None
+    """
+    true to shorten one URL in each message into a tracked short link (see short_urls); false, the default, leaves URLs as they are. Applies to every message of the request.
+    """
+
+
+class SmsPriceCountry(ClickSendModel):
+    """
+    How messages to one country may be sent, for this account.
+    """
+
+    name: str | None = None
+    """
+    The country's name.
+    """
+    registration_type: int | None = None
+    """
+    What the country requires: 0 nothing, 1 a registered number (e.g. US, CA), 2 a registered account (e.g. NZ, SG).
+    """
+    receipient_count: int | None = None
+    """
+    Number of the request's messages to this country.
+    """
+    usable_sender_id: bool | None = None
+    """
+    Whether the account has a sender ID it may use in this country.
+    """
+    selected: bool | None = None
+    """
+    Whether the country is enabled for global sending on the account.
+    """
+    regulation: SmsCountryRegulation | None = None
+    registration_status_id: int | None = None
+    """
+    Where the account's registration for this country stands (ClickSend's own code).
+    """
+    registration_entity_id: int | None = None
+    """
+    The same values as registration_type (0, 1 or 2); says which registration form applies.
+    """
+    jotform_id: int | None = None
+    """
+    The id of the account's registration form for this country; null when there is none.
+    """
+
+
+class SmsPriceSummary(ClickSendModel):
+    """
+    The sending rules of each recipient country of a priced request (show_summary).
+    """
+
+    test_message: str | None = None
+    """
+    For accounts on a trial; the official spec says it is for ClickSend's own use.
+    """
+    countries: list[SmsPriceSummaryCountry] | None = None
+
+
+class SmsPriceSummaryCountry(ClickSendModel):
+    """
+    One recipient country of a priced request.
+    """
+
+    country: SmsPriceCountry | None = None
 
 
 class SmsReceipt(ClickSendModel):
@@ -4481,6 +5544,10 @@ class SmsReceipt(ClickSendModel):
     subaccount_id: int | None = None
     """
     The subaccount that sent the message.
+    """
+    digits: int | None = None
+    """
+    The keys the recipient pressed (keypad replies); null when there are none.
     """
     message_type: str | None = None
     """
@@ -4579,7 +5646,58 @@ class SmsSendResult(ClickSendModel):
     Number of them queued (or, when pricing, that could be).
     """
     messages: list[SentSms] | None = None
-    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+    currency: Annotated[BillingCurrency | None, Field(alias="_currency")] = None
+    blocked_count: int | None = None
+    """
+    Number of messages that cannot be sent, e.g. to a country not enabled for global sending or for a sender ID or number registration restriction.
+    """
+    summary: Annotated[SmsPriceSummary | None, Field(alias="_summary")] = None
+
+
+class SmsSender(ClickSendModel):
+    """
+    The sender given for the recipients of one country.
+    """
+
+    recipient_country_code: str | None = None
+    """
+    The recipients' country (ISO 3166 alpha-2).
+    """
+    sender_id: str | None = None
+    """
+    The sender ID given, if one was.
+    """
+    sender_type: SenderType | None = None
+    sender_country_code: str | None = None
+    """
+    The country of the shared number to send from, if given.
+    """
+
+
+class SmsSenderRequest(ClickSendRequestModel):
+    """
+    The sender to use for the recipients of one country.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    recipient_country_code: str
+    """
+    The recipients' country (ISO 3166 alpha-2), e.g. AU.
+    """
+    sender_id: str | None = None
+    """
+    An alpha tag (3 to 11 letters, digits or +) or a phone number; required unless sender_type is shared_longcode.
+    """
+    sender_type: SenderType | None = None
+    """
+    Leave out to send from sender_id; the only type taken here so far is shared_longcode (a number of ClickSend's shared pool).
+    """
+    sender_country_code: str | None = None
+    """
+    With shared_longcode, the country (ISO 3166 alpha-2) of the shared number to send from; left out, the recipients' country.
+    """
 
 
 class SmsTemplate(ClickSendModel):
@@ -4654,7 +5772,7 @@ class StatisticsReport(ClickSendModel):
     """
     Per-day statistics (the name used by View SMS Statistics).
     """
-    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+    currency: Annotated[BillingCurrency | None, Field(alias="_currency")] = None
 
 
 class StatisticsTotals(ClickSendModel):
@@ -4716,6 +5834,26 @@ class Subaccount(ClickSendModel):
     notes: str | None = None
     """
     Notes about the subaccount.
+    """
+    access_smpp: int | None = None
+    """
+    1 if SMPP is allowed, else 0.
+    """
+    access_global_sending: int | None = None
+    """
+    1 if global sending is allowed, else 0.
+    """
+    hide_pricing: int | None = None
+    """
+    1 if prices are hidden from the subaccount, else 0.
+    """
+    is_main: int | None = None
+    """
+    1 for the account's main user, 0 for a subaccount.
+    """
+    sign_up_type: str | None = None
+    """
+    How the subaccount signed up; null when not known.
     """
 
 
@@ -5124,6 +6262,10 @@ class VoiceMessage(ClickSendRequestModel):
     """
     1 to detect an answering machine or voicemail and leave the message on it, else 0.
     """
+    from_: Annotated[str | None, Field(alias="from")] = None
+    """
+    The caller ID to call from, e.g. one of your dedicated numbers.
+    """
 
 
 class VoiceMessageCollection(ClickSendRequestModel):
@@ -5303,7 +6445,7 @@ class VoiceSendResult(ClickSendModel):
     Number of them queued (or, when pricing, that could be).
     """
     messages: list[VoiceSentMessage] | None = None
-    currency: Annotated[Currency | None, Field(alias="_currency")] = None
+    currency: Annotated[BillingCurrency | None, Field(alias="_currency")] = None
 
 
 class VoiceSentMessage(ClickSendModel):
@@ -5384,7 +6526,30 @@ class VoiceSentMessage(ClickSendModel):
     """
     Delivery status text.
     """
+    api_username: Annotated[str | None, Field(alias="_api_username")] = None
+    """
+    API username of the user who sent the message.
+    """
 
 
 class VoiceSentMessagePage(PageMeta):
     data: list[VoiceSentMessage] | None = None
+
+
+class ZonedDateTime(ClickSendModel):
+    """
+    A date and time with its time zone.
+    """
+
+    date: str | None = None
+    """
+    The date and time, e.g. 2024-05-01 10:00:00.000000.
+    """
+    timezone_type: int | None = None
+    """
+    How `timezone` is given (PHP's timezone types 1 to 3).
+    """
+    timezone: str | None = None
+    """
+    The time zone, e.g. UTC.
+    """

@@ -34,11 +34,11 @@ BUY_DEDICATED_NUMBER: Operation[models.DedicatedNumberPurchase] = Operation(
     id="BuyDedicatedNumber",
     name="numbers.buy",
     method="POST",
-    path="/numbers/buy/{dedicated_number}",
+    path="/numbers/buy/{number}",
     idempotent=False,
     result=lambda: models.DedicatedNumberPurchase,
     models=MODELS,
-    parameters=(Parameter("dedicated_number", "path", "string", required=True),),
+    parameters=(Parameter("number", "path", "string", required=True),),
     body="DedicatedNumberPurchaseRequest",
     body_required=True,
 )
@@ -51,7 +51,7 @@ CALCULATE_EMAIL_CAMPAIGN_PRICE: Operation[models.EmailCampaignSendResult] = Oper
     idempotent=True,
     result=lambda: models.EmailCampaignSendResult,
     models=MODELS,
-    body="EmailCampaignFields",
+    body="EmailCampaignSendFields",
     body_required=True,
 )
 
@@ -171,6 +171,7 @@ CANCEL_ALL_SMS: Operation[models.CancelledCount] = Operation(
     idempotent=True,
     result=lambda: models.CancelledCount,
     models=MODELS,
+    body="CancelAllSmsRequest",
 )
 
 CANCEL_ALL_VOICE_MESSAGES: Operation[models.CancelledCount] = Operation(
@@ -322,6 +323,18 @@ CREATE_CONTACT_LIST: Operation[models.ContactList] = Operation(
     result=lambda: models.ContactList,
     models=MODELS,
     body="ContactListFields",
+    body_required=True,
+)
+
+CREATE_DEFAULT_SENDER: Operation[models.DefaultSender] = Operation(
+    id="CreateDefaultSender",
+    name="senders.defaults.create",
+    method="POST",
+    path="/senders/default-senders",
+    idempotent=False,
+    result=lambda: models.DefaultSender,
+    models=MODELS,
+    body="DefaultSenderCreateRequest",
     body_required=True,
 )
 
@@ -501,7 +514,7 @@ CREATE_TEST_INBOUND_SMS: Operation[models.InboundSms] = Operation(
     idempotent=False,
     result=lambda: models.InboundSms,
     models=MODELS,
-    body="UrlRequest",
+    body="InboundSmsTestRequest",
     body_required=True,
 )
 
@@ -574,6 +587,17 @@ DELETE_CONTACT_LIST: Operation[Any] = Operation(
     result=lambda: Any,
     models=MODELS,
     parameters=(Parameter("list_id", "path", "integer", required=True),),
+)
+
+DELETE_DEFAULT_SENDER: Operation[Any] = Operation(
+    id="DeleteDefaultSender",
+    name="senders.defaults.delete",
+    method="DELETE",
+    path="/senders/default-senders/{default_sender_id}",
+    idempotent=True,
+    result=lambda: Any,
+    models=MODELS,
+    parameters=(Parameter("default_sender_id", "path", "string", required=True),),
 )
 
 DELETE_EMAIL_RECEIPT_RULE: Operation[Any] = Operation(
@@ -784,7 +808,14 @@ EXPORT_MMS_HISTORY: Operation[models.ExportFile] = Operation(
     idempotent=True,
     result=lambda: models.ExportFile,
     models=MODELS,
-    parameters=(Parameter("filename", "query", "string", required=True),),
+    parameters=(
+        Parameter("filename", "query", "string", required=True),
+        Parameter("q", "query", "string"),
+        Parameter("order_by", "query", "string"),
+        Parameter("date_from", "query", "integer"),
+        Parameter("date_to", "query", "integer"),
+        Parameter("limit", "query", "integer"),
+    ),
 )
 
 EXPORT_POST_LETTER_HISTORY: Operation[models.ExportFile] = Operation(
@@ -795,7 +826,14 @@ EXPORT_POST_LETTER_HISTORY: Operation[models.ExportFile] = Operation(
     idempotent=True,
     result=lambda: models.ExportFile,
     models=MODELS,
-    parameters=(Parameter("filename", "query", "string", required=True),),
+    parameters=(
+        Parameter("filename", "query", "string", required=True),
+        Parameter("q", "query", "string"),
+        Parameter("order_by", "query", "string"),
+        Parameter("date_from", "query", "integer"),
+        Parameter("date_to", "query", "integer"),
+        Parameter("limit", "query", "integer"),
+    ),
 )
 
 EXPORT_POST_POSTCARD_HISTORY: Operation[models.ExportFile] = Operation(
@@ -817,7 +855,15 @@ EXPORT_SMS_HISTORY: Operation[models.ExportFile] = Operation(
     idempotent=True,
     result=lambda: models.ExportFile,
     models=MODELS,
-    parameters=(Parameter("filename", "query", "string", required=True),),
+    parameters=(
+        Parameter("filename", "query", "string", required=True),
+        Parameter("q", "query", "string"),
+        Parameter("order_by", "query", "string"),
+        Parameter("date_from", "query", "integer"),
+        Parameter("date_to", "query", "integer"),
+        Parameter("limit", "query", "integer"),
+        Parameter("page", "query", "integer"),
+    ),
 )
 
 EXPORT_VOICE_HISTORY: Operation[models.ExportFile] = Operation(
@@ -828,7 +874,14 @@ EXPORT_VOICE_HISTORY: Operation[models.ExportFile] = Operation(
     idempotent=True,
     result=lambda: models.ExportFile,
     models=MODELS,
-    parameters=(Parameter("filename", "query", "string", required=True),),
+    parameters=(
+        Parameter("filename", "query", "string", required=True),
+        Parameter("q", "query", "string"),
+        Parameter("order_by", "query", "string"),
+        Parameter("date_from", "query", "integer"),
+        Parameter("date_to", "query", "integer"),
+        Parameter("limit", "query", "integer"),
+    ),
 )
 
 FORGOT_PASSWORD: Operation[Any] = Operation(
@@ -941,6 +994,17 @@ GET_COUNTRY_PRICING: Operation[models.CountryPricing] = Operation(
         Parameter("country", "path", "string", required=True),
         Parameter("currency", "query", "string"),
     ),
+)
+
+GET_DEFAULT_SENDER: Operation[models.DefaultSender] = Operation(
+    id="GetDefaultSender",
+    name="senders.defaults.get",
+    method="GET",
+    path="/senders/default-senders/{default_sender_id}",
+    idempotent=True,
+    result=lambda: models.DefaultSender,
+    models=MODELS,
+    parameters=(Parameter("default_sender_id", "path", "string", required=True),),
 )
 
 GET_EMAIL_CAMPAIGN: Operation[models.EmailCampaign] = Operation(
@@ -1063,6 +1127,17 @@ GET_GLOBAL_SENDING_COUNTRIES: Operation[builtins.list[models.GlobalSendingCountr
     models=MODELS,
 )
 
+GET_INBOUND_SMS: Operation[models.InboundSms] = Operation(
+    id="GetInboundSms",
+    name="sms.inbound.get",
+    method="GET",
+    path="/sms/inbound/{original_message_id}",
+    idempotent=True,
+    result=lambda: models.InboundSms,
+    models=MODELS,
+    parameters=(Parameter("original_message_id", "path", "string", required=True),),
+)
+
 GET_MMS_CAMPAIGN: Operation[models.MmsCampaign] = Operation(
     id="GetMmsCampaign",
     name="mms_campaigns.get",
@@ -1139,6 +1214,32 @@ GET_RESELLER_SETTINGS: Operation[models.Account] = Operation(
     models=MODELS,
 )
 
+GET_SHORT_URL_STATISTICS: Operation[builtins.list[models.ShortUrlStatistics]] = Operation(
+    id="GetShortUrlStatistics",
+    name="short_urls.statistics",
+    method="GET",
+    path="/short-url/statistics/{source}/{source_id}",
+    idempotent=True,
+    result=lambda: builtins.list[models.ShortUrlStatistics],
+    models=MODELS,
+    parameters=(
+        Parameter("source", "path", "string", required=True),
+        Parameter("source_id", "path", "string", required=True),
+    ),
+)
+
+GET_SHORT_URL_TRACKING: Operation[models.ShortUrlTracking] = Operation(
+    id="GetShortUrlTracking",
+    name="short_urls.tracking",
+    method="GET",
+    path="/short-url/tracking/{long_url_id}",
+    idempotent=True,
+    result=lambda: models.ShortUrlTracking,
+    models=MODELS,
+    envelope=False,
+    parameters=(Parameter("long_url_id", "path", "string", required=True),),
+)
+
 GET_SMS_CAMPAIGN: Operation[models.SmsCampaign] = Operation(
     id="GetSmsCampaign",
     name="sms_campaigns.get",
@@ -1191,6 +1292,17 @@ GET_SMS_STATISTICS: Operation[models.StatisticsReport] = Operation(
     idempotent=True,
     result=lambda: models.StatisticsReport,
     models=MODELS,
+)
+
+GET_SMS_TEMPLATE: Operation[models.SmsTemplate] = Operation(
+    id="GetSmsTemplate",
+    name="sms.templates.get",
+    method="GET",
+    path="/sms/templates/{template_id}",
+    idempotent=True,
+    result=lambda: models.SmsTemplate,
+    models=MODELS,
+    parameters=(Parameter("template_id", "path", "integer", required=True),),
 )
 
 GET_SUBACCOUNT: Operation[models.Subaccount] = Operation(
@@ -1273,6 +1385,20 @@ LIST_ALPHA_TAGS: Operation[models.AlphaTagList] = Operation(
     paging=Paging("cursor", "alpha_tags"),
 )
 
+LIST_COMPLIANT_SENDER_TYPES: Operation[models.CompliantSenderTypeList] = Operation(
+    id="ListCompliantSenderTypes",
+    name="senders.compliant_types",
+    method="GET",
+    path="/senders/compliant-sender-types",
+    idempotent=True,
+    result=lambda: models.CompliantSenderTypeList,
+    models=MODELS,
+    parameters=(
+        Parameter("filter[product_type]", "query", "string", required=True),
+        Parameter("filter[country_code][]", "query", "string[]"),
+    ),
+)
+
 LIST_CONTACTS: Operation[Page[models.Contact]] = Operation(
     id="ListContacts",
     name="contacts.list",
@@ -1353,8 +1479,28 @@ LIST_DEDICATED_NUMBERS: Operation[Page[models.DedicatedNumber]] = Operation(
     parameters=(
         Parameter("page", "query", "integer"),
         Parameter("limit", "query", "integer"),
+        Parameter("q", "query", "string"),
+        Parameter("q2", "query", "string"),
+        Parameter("excluding_number_type", "query", "string"),
+        Parameter("exclude_10dlc_campaign", "query", "boolean"),
     ),
     paging=Paging("page", "data"),
+)
+
+LIST_DEFAULT_SENDERS: Operation[models.DefaultSenderList] = Operation(
+    id="ListDefaultSenders",
+    name="senders.defaults.list",
+    method="GET",
+    path="/senders/default-senders",
+    idempotent=True,
+    result=lambda: models.DefaultSenderList,
+    models=MODELS,
+    parameters=(
+        Parameter("offset", "query", "string"),
+        Parameter("per_page", "query", "integer"),
+        Parameter("sort_by", "query", "string"),
+        Parameter("sort_direction", "query", "string"),
+    ),
 )
 
 LIST_DELIVERY_ISSUES: Operation[Page[models.DeliveryIssue]] = Operation(
@@ -1803,6 +1949,9 @@ LIST_SMS_CAMPAIGNS: Operation[Page[models.SmsCampaign]] = Operation(
     models=MODELS,
     parameters=(
         Parameter("q", "query", "string"),
+        Parameter("order_by", "query", "string"),
+        Parameter("date_from", "query", "integer"),
+        Parameter("date_to", "query", "integer"),
         Parameter("page", "query", "integer"),
         Parameter("limit", "query", "integer"),
     ),
@@ -1928,6 +2077,8 @@ LIST_VOICE_HISTORY: Operation[Page[models.VoiceSentMessage]] = Operation(
     result=lambda: page_of(models.VoiceSentMessage),
     models=MODELS,
     parameters=(
+        Parameter("order_by", "query", "string"),
+        Parameter("operator", "query", "string"),
         Parameter("date_from", "query", "integer"),
         Parameter("date_to", "query", "integer"),
         Parameter("page", "query", "integer"),
@@ -2083,6 +2234,22 @@ REGENERATE_SUBACCOUNT_API_KEY: Operation[models.SubaccountApiKey] = Operation(
     parameters=(Parameter("subaccount_id", "path", "integer", required=True),),
 )
 
+REGISTER_NUMBERS: Operation[Any] = Operation(
+    id="RegisterNumbers",
+    name="numbers.register",
+    method="POST",
+    path="/numbers/registrations/number-types/{number_type}/country/{country_code}",
+    idempotent=False,
+    result=lambda: Any,
+    models=MODELS,
+    parameters=(
+        Parameter("number_type", "path", "string", required=True),
+        Parameter("country_code", "path", "string", required=True),
+    ),
+    body="NumberRegistrationRequest",
+    body_required=True,
+)
+
 REMOVE_DUPLICATE_CONTACTS: Operation[models.RemoveDuplicatesResult] = Operation(
     id="RemoveDuplicateContacts",
     name="contact_lists.remove_duplicates",
@@ -2230,7 +2397,7 @@ SEND_EMAIL_CAMPAIGN: Operation[models.EmailCampaignSendResult] = Operation(
     idempotent=False,
     result=lambda: models.EmailCampaignSendResult,
     models=MODELS,
-    body="EmailCampaignFields",
+    body="EmailCampaignSendFields",
     body_required=True,
 )
 
@@ -2334,6 +2501,19 @@ UPDATE_CONTACT_LIST: Operation[models.ContactList] = Operation(
     models=MODELS,
     parameters=(Parameter("list_id", "path", "integer", required=True),),
     body="ContactListFields",
+    body_required=True,
+)
+
+UPDATE_DEFAULT_SENDER: Operation[models.DefaultSender] = Operation(
+    id="UpdateDefaultSender",
+    name="senders.defaults.update",
+    method="PATCH",
+    path="/senders/default-senders/{default_sender_id}",
+    idempotent=True,
+    result=lambda: models.DefaultSender,
+    models=MODELS,
+    parameters=(Parameter("default_sender_id", "path", "string", required=True),),
+    body="DefaultSenderUpdateRequest",
     body_required=True,
 )
 
@@ -2759,7 +2939,7 @@ SEND_SMS: Operation[models.SmsSendResult] = Operation(
         item="SmsMessage",
         history=LIST_SMS_HISTORY,
         history_by_date=True,
-        shared=(),
+        shared=("senders", "shorten_urls"),
     ),
 )
 
@@ -2813,6 +2993,7 @@ OPERATIONS: tuple[Operation[Any], ...] = (
     CREATE_ALLOWED_EMAIL_ADDRESS,
     CREATE_CONTACT,
     CREATE_CONTACT_LIST,
+    CREATE_DEFAULT_SENDER,
     CREATE_DELIVERY_ISSUE,
     CREATE_EMAIL_RECEIPT_RULE,
     CREATE_EMAIL_TEMPLATE,
@@ -2834,6 +3015,7 @@ OPERATIONS: tuple[Operation[Any], ...] = (
     DELETE_ALPHA_TAG,
     DELETE_CONTACT,
     DELETE_CONTACT_LIST,
+    DELETE_DEFAULT_SENDER,
     DELETE_EMAIL_RECEIPT_RULE,
     DELETE_EMAIL_TEMPLATE,
     DELETE_EMAIL_TO_SMS_ALLOWED_ADDRESS,
@@ -2865,6 +3047,7 @@ OPERATIONS: tuple[Operation[Any], ...] = (
     GET_CONTACT,
     GET_CONTACT_LIST,
     GET_COUNTRY_PRICING,
+    GET_DEFAULT_SENDER,
     GET_EMAIL_CAMPAIGN,
     GET_EMAIL_MASTER_TEMPLATE,
     GET_EMAIL_RECEIPT_RULE,
@@ -2876,6 +3059,7 @@ OPERATIONS: tuple[Operation[Any], ...] = (
     GET_FAX_RECEIPT,
     GET_FAX_RECEIPT_RULE,
     GET_GLOBAL_SENDING_COUNTRIES,
+    GET_INBOUND_SMS,
     GET_MMS_CAMPAIGN,
     GET_OWN_NUMBER,
     GET_POST_RETURN_ADDRESS,
@@ -2883,23 +3067,28 @@ OPERATIONS: tuple[Operation[Any], ...] = (
     GET_RECHARGE_TRANSACTION,
     GET_RESELLER_ACCOUNT,
     GET_RESELLER_SETTINGS,
+    GET_SHORT_URL_STATISTICS,
+    GET_SHORT_URL_TRACKING,
     GET_SMS_CAMPAIGN,
     GET_SMS_INBOUND_RULE,
     GET_SMS_RECEIPT,
     GET_SMS_RECEIPT_RULE,
     GET_SMS_STATISTICS,
+    GET_SMS_TEMPLATE,
     GET_SUBACCOUNT,
     GET_VOICE_RECEIPT_RULE,
     GET_VOICE_STATISTICS,
     IMPORT_CONTACTS,
     LIST_ALLOWED_EMAIL_ADDRESSES,
     LIST_ALPHA_TAGS,
+    LIST_COMPLIANT_SENDER_TYPES,
     LIST_CONTACTS,
     LIST_CONTACT_LISTS,
     LIST_CONTACT_LIST_IMPORT_FIELDS,
     LIST_CONTACT_SUGGESTIONS,
     LIST_COUNTRIES,
     LIST_DEDICATED_NUMBERS,
+    LIST_DEFAULT_SENDERS,
     LIST_DELIVERY_ISSUES,
     LIST_EMAIL_CAMPAIGNS,
     LIST_EMAIL_CAMPAIGN_HISTORY,
@@ -2949,6 +3138,7 @@ OPERATIONS: tuple[Operation[Any], ...] = (
     PREVIEW_CONTACT_LIST_IMPORT,
     PURCHASE_RECHARGE_PACKAGE,
     REGENERATE_SUBACCOUNT_API_KEY,
+    REGISTER_NUMBERS,
     REMOVE_DUPLICATE_CONTACTS,
     REMOVE_OPTED_OUT_CONTACTS,
     REQUEST_ALPHA_TAG,
@@ -2968,6 +3158,7 @@ OPERATIONS: tuple[Operation[Any], ...] = (
     TRANSFER_RESELLER_CREDIT,
     UPDATE_CONTACT,
     UPDATE_CONTACT_LIST,
+    UPDATE_DEFAULT_SENDER,
     UPDATE_EMAIL_CAMPAIGN,
     UPDATE_EMAIL_RECEIPT_RULE,
     UPDATE_EMAIL_TEMPLATE,

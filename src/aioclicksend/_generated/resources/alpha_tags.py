@@ -138,6 +138,8 @@ class AlphaTagsResource(APIResource):
         *,
         alpha_tag: str,
         reason: models.AlphaTagReason | str | NotGiven = NOT_GIVEN,
+        countries: Sequence[str] | NotGiven = NOT_GIVEN,
+        businesses: Sequence[models.AlphaTagBusiness | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -154,10 +156,14 @@ class AlphaTagsResource(APIResource):
         Args:
             alpha_tag: The alpha tag: 3 to 11 characters, only a-z, A-Z, 0-9 and +, with at least one that
                 is not a digit.
+            countries: Where the alpha tag is asked for (ISO 3166 alpha-2 codes); only AU is taken so far,
+                and AU requires it. Left out, the alpha tag is a global one.
+            businesses: The business behind the alpha tag, for each country in `countries` (required with
+                it).
         """
         return await self._request(
             _operations.REQUEST_ALPHA_TAG,
-            body={"alpha_tag": alpha_tag, "reason": reason},
+            body={"alpha_tag": alpha_tag, "reason": reason, "countries": countries, "businesses": businesses},
             timeout=timeout,
             extra_headers=extra_headers,
             extra_query=extra_query,

@@ -80,6 +80,7 @@ class ContactsResource(APIResource):
         custom_2: str | NotGiven = NOT_GIVEN,
         custom_3: str | NotGiven = NOT_GIVEN,
         custom_4: str | NotGiven = NOT_GIVEN,
+        date_added: int | str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -110,6 +111,7 @@ class ContactsResource(APIResource):
             custom_2: Custom field 2.
             custom_3: Custom field 3.
             custom_4: Custom field 4.
+            date_added: When the contact was added, as Unix time, e.g. 1436157486.
         """
         return await self._request(
             _operations.CREATE_CONTACT,
@@ -131,6 +133,7 @@ class ContactsResource(APIResource):
                 "custom_2": custom_2,
                 "custom_3": custom_3,
                 "custom_4": custom_4,
+                "date_added": date_added,
             },
             timeout=timeout,
             extra_headers=extra_headers,
@@ -354,6 +357,7 @@ class ContactsResource(APIResource):
         custom_2: str | NotGiven = NOT_GIVEN,
         custom_3: str | NotGiven = NOT_GIVEN,
         custom_4: str | NotGiven = NOT_GIVEN,
+        date_added: int | str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -386,6 +390,7 @@ class ContactsResource(APIResource):
             custom_2: Custom field 2.
             custom_3: Custom field 3.
             custom_4: Custom field 4.
+            date_added: When the contact was added, as Unix time, e.g. 1436157486.
         """
         return await self._request(
             _operations.UPDATE_CONTACT,
@@ -407,6 +412,7 @@ class ContactsResource(APIResource):
                 "custom_2": custom_2,
                 "custom_3": custom_3,
                 "custom_4": custom_4,
+                "date_added": date_added,
             },
             timeout=timeout,
             extra_headers=extra_headers,

@@ -131,6 +131,8 @@ class EmailCampaignsResource(APIResource):
         list_id: int,
         template_id: int | NotGiven = NOT_GIVEN,
         schedule: int | NotGiven = NOT_GIVEN,
+        draft: int | NotGiven = NOT_GIVEN,
+        custom_string: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -153,6 +155,8 @@ class EmailCampaignsResource(APIResource):
             list_id: The id of the contact list to send to.
             template_id: The id of an email template to use.
             schedule: Unix time to send at; leave out (or 0) to send now.
+            draft: 1 to save the campaign as a draft instead of sending it; 0 (or left out) to send it.
+            custom_string: Your reference for the campaign, sent back as the campaign's custom_string.
         """
         return await self._request(
             _operations.CALCULATE_EMAIL_CAMPAIGN_PRICE,
@@ -165,6 +169,8 @@ class EmailCampaignsResource(APIResource):
                 "list_id": list_id,
                 "template_id": template_id,
                 "schedule": schedule,
+                "draft": draft,
+                "custom_string": custom_string,
             },
             timeout=timeout,
             extra_headers=extra_headers,
@@ -184,6 +190,8 @@ class EmailCampaignsResource(APIResource):
         list_id: int,
         template_id: int | NotGiven = NOT_GIVEN,
         schedule: int | NotGiven = NOT_GIVEN,
+        draft: int | NotGiven = NOT_GIVEN,
+        custom_string: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -207,6 +215,8 @@ class EmailCampaignsResource(APIResource):
             list_id: The id of the contact list to send to.
             template_id: The id of an email template to use.
             schedule: Unix time to send at; leave out (or 0) to send now.
+            draft: 1 to save the campaign as a draft instead of sending it; 0 (or left out) to send it.
+            custom_string: Your reference for the campaign, sent back as the campaign's custom_string.
         """
         return await self._request(
             _operations.SEND_EMAIL_CAMPAIGN,
@@ -219,6 +229,8 @@ class EmailCampaignsResource(APIResource):
                 "list_id": list_id,
                 "template_id": template_id,
                 "schedule": schedule,
+                "draft": draft,
+                "custom_string": custom_string,
             },
             timeout=timeout,
             extra_headers=extra_headers,

@@ -160,6 +160,11 @@ class MmsHistoryResource(APIResource):
         self,
         *,
         filename: str,
+        q: str | NotGiven = NOT_GIVEN,
+        order_by: str | NotGiven = NOT_GIVEN,
+        date_from: int | NotGiven = NOT_GIVEN,
+        date_to: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -175,10 +180,22 @@ class MmsHistoryResource(APIResource):
 
         Args:
             filename: Name to give the exported file, e.g. export.csv.
+            q: Export only what matches: comma-separated field:value pairs, e.g. status:Completed.
+            order_by: Sort as field:asc or field:desc, e.g. date_added:desc.
+            date_from: Only messages from this Unix time on, e.g. 1436849372.
+            date_to: Only messages up to this Unix time, e.g. 1436879372.
+            limit: How many records to export, e.g. 50000 (the official spec names it without saying more).
         """
         return await self._request(
             _operations.EXPORT_MMS_HISTORY,
-            query={"filename": filename},
+            query={
+                "filename": filename,
+                "q": q,
+                "order_by": order_by,
+                "date_from": date_from,
+                "date_to": date_to,
+                "limit": limit,
+            },
             timeout=timeout,
             extra_headers=extra_headers,
             extra_query=extra_query,

@@ -132,6 +132,7 @@ class MmsCampaignsResource(APIResource):
         media_file: str,
         from_: str | NotGiven = NOT_GIVEN,
         schedule: int | NotGiven = NOT_GIVEN,
+        url_to_shorten: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -153,6 +154,7 @@ class MmsCampaignsResource(APIResource):
             media_file: Public URL of the media file (image) to send.
             from_: Sender ID (a number in international format); left out, the account's default sender.
             schedule: Unix time to send at; leave out (or 0) to send now.
+            url_to_shorten: A long URL to replace smsu.io/xxxxx in the body with a tracked short link.
         """
         return await self._request(
             _operations.CALCULATE_MMS_CAMPAIGN_PRICE,
@@ -164,6 +166,7 @@ class MmsCampaignsResource(APIResource):
                 "media_file": media_file,
                 "from": from_,
                 "schedule": schedule,
+                "url_to_shorten": url_to_shorten,
             },
             timeout=timeout,
             extra_headers=extra_headers,
@@ -182,6 +185,7 @@ class MmsCampaignsResource(APIResource):
         media_file: str,
         from_: str | NotGiven = NOT_GIVEN,
         schedule: int | NotGiven = NOT_GIVEN,
+        url_to_shorten: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -203,6 +207,7 @@ class MmsCampaignsResource(APIResource):
             media_file: Public URL of the media file (image) to send.
             from_: Sender ID (a number in international format); left out, the account's default sender.
             schedule: Unix time to send at; leave out (or 0) to send now.
+            url_to_shorten: A long URL to replace smsu.io/xxxxx in the body with a tracked short link.
         """
         return await self._request(
             _operations.SEND_MMS_CAMPAIGN,
@@ -214,6 +219,7 @@ class MmsCampaignsResource(APIResource):
                 "media_file": media_file,
                 "from": from_,
                 "schedule": schedule,
+                "url_to_shorten": url_to_shorten,
             },
             timeout=timeout,
             extra_headers=extra_headers,
@@ -233,6 +239,7 @@ class MmsCampaignsResource(APIResource):
         media_file: str,
         from_: str | NotGiven = NOT_GIVEN,
         schedule: int | NotGiven = NOT_GIVEN,
+        url_to_shorten: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -255,6 +262,7 @@ class MmsCampaignsResource(APIResource):
             media_file: Public URL of the media file (image) to send.
             from_: Sender ID (a number in international format); left out, the account's default sender.
             schedule: Unix time to send at; leave out (or 0) to send now.
+            url_to_shorten: A long URL to replace smsu.io/xxxxx in the body with a tracked short link.
         """
         return await self._request(
             _operations.UPDATE_MMS_CAMPAIGN,
@@ -267,6 +275,7 @@ class MmsCampaignsResource(APIResource):
                 "media_file": media_file,
                 "from": from_,
                 "schedule": schedule,
+                "url_to_shorten": url_to_shorten,
             },
             timeout=timeout,
             extra_headers=extra_headers,

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # names only the annotations use: the models load with the fi
 
 
 class NumbersResource(APIResource):
-    """``client.numbers``: Purchase Dedicated Number, View Your Numbers, View Available Numbers."""
+    """``client.numbers``: Purchase Dedicated Number, View Your Numbers, Register Numbers, View Available Numbers."""
 
     @cached_property
     def with_raw_response(self) -> NumbersResourceWithRawResponse:
@@ -30,6 +30,7 @@ class NumbersResource(APIResource):
     async def buy(
         self,
         *,
+        number: str,
         dedicated_number: str,
         type: str,
         country: str | NotGiven = NOT_GIVEN,
@@ -45,17 +46,23 @@ class NumbersResource(APIResource):
         Buy a dedicated number found with View Available Numbers. This costs money: the answer gives the
         setup, monthly and total price charged.
 
-        ``POST /numbers/buy/{dedicated_number}``
+        ``POST /numbers/buy/{number}``
 
         Args:
+            number: The number to buy, in E.164 format, e.g. +12282060576 (the same as dedicated_number).
             dedicated_number: The number to buy, in E.164 format, e.g. +12282060576.
             type: The service the number is for, e.g. 'sms' (003); ClickSend's v2 SDK docs name sms and mms.
             country: Two-letter ISO 3166 country code of the number, e.g. US or AU.
         """
         return await self._request(
             _operations.BUY_DEDICATED_NUMBER,
-            path={"dedicated_number": dedicated_number},
-            body={"type": type, "country": country, "registration_data": registration_data},
+            path={"number": number},
+            body={
+                "dedicated_number": dedicated_number,
+                "type": type,
+                "country": country,
+                "registration_data": registration_data,
+            },
             timeout=timeout,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -68,6 +75,10 @@ class NumbersResource(APIResource):
         *,
         page: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
+        q: str | NotGiven = NOT_GIVEN,
+        q2: str | NotGiven = NOT_GIVEN,
+        excluding_number_type: str | NotGiven = NOT_GIVEN,
+        exclude_10dlc_campaign: bool | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -84,10 +95,84 @@ class NumbersResource(APIResource):
         Args:
             page: Page number (starts at 1).
             limit: Number of records per page.
+            q: Filter as comma-separated key:value pairs; the keys are type (sms, mms), number_type
+                (longcode, shortcode, tollfree, 10DLC) and country (ISO 3166 alpha-2), e.g.
+                type:sms,number_type:longcode,country:AU.
+            q2: A second filter of the same form, e.g. type:mms (the official spec names it without saying
+                more).
+            excluding_number_type: Leave out the numbers of this type (shortcode, tollfree or 10DLC).
+            exclude_10dlc_campaign: true to leave out the numbers linked to a 10DLC campaign (default
+                false).
         """
         return self._paginate(
             _operations.LIST_DEDICATED_NUMBERS,
-            query={"page": page, "limit": limit},
+            query={
+                "page": page,
+                "limit": limit,
+                "q": q,
+                "q2": q2,
+                "excluding_number_type": excluding_number_type,
+                "exclude_10dlc_campaign": exclude_10dlc_campaign,
+            },
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            max_retries=max_retries,
+        )
+
+    async def register(
+        self,
+        *,
+        number_type: str,
+        country_code: str,
+        full_name: str,
+        company_name: str,
+        email: str,
+        website_url: str,
+        sample_message: str,
+        primary_use_case: str,
+        company_number: str,
+        area_code: str,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Any:
+        """Register Numbers
+
+        Ask ClickSend to register numbers of a type that needs verified business details (so far only 10DLC
+        numbers in Canada). ClickSend's compliance team reviews the request and says whether it is approved.
+
+        ``POST /numbers/registrations/number-types/{number_type}/country/{country_code}``
+
+        Args:
+            number_type: The type of number to register, e.g. 10dlc.
+            country_code: The numbers' country, two capital letters (ISO 3166 alpha-2), e.g. CA.
+            full_name: The legal full name of the person registering (a person's name, not a business's).
+            company_name: The legal name of the business.
+            email: Where ClickSend writes about the registration.
+            website_url: The business's website.
+            sample_message: A typical message the numbers will send.
+            primary_use_case: What the numbers are mainly for, e.g. Marketing, Notifications or
+                Authentication.
+            company_number: The business's support phone number.
+            area_code: Your top three area codes, in case the first is not available, e.g. 416, 647, 905.
+        """
+        return await self._request(
+            _operations.REGISTER_NUMBERS,
+            path={"number_type": number_type, "country_code": country_code},
+            body={
+                "full_name": full_name,
+                "company_name": company_name,
+                "email": email,
+                "website_url": website_url,
+                "sample_message": sample_message,
+                "primary_use_case": primary_use_case,
+                "company_number": company_number,
+                "area_code": area_code,
+            },
             timeout=timeout,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -143,4 +228,5 @@ class NumbersResourceWithRawResponse:
         raw = NumbersResource(resource._client, raw=True)
         self.buy = to_raw_response_wrapper(raw.buy)
         self.list = to_raw_response_wrapper(raw.list)
+        self.register = to_raw_response_wrapper(raw.register)
         self.search = to_raw_response_wrapper(raw.search)

@@ -426,6 +426,11 @@ class PostLettersHistoryResource(APIResource):
         self,
         *,
         filename: str,
+        q: str | NotGiven = NOT_GIVEN,
+        order_by: str | NotGiven = NOT_GIVEN,
+        date_from: int | NotGiven = NOT_GIVEN,
+        date_to: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -441,10 +446,22 @@ class PostLettersHistoryResource(APIResource):
 
         Args:
             filename: Name to give the exported file, e.g. letters_history.csv.
+            q: Export only what matches: comma-separated field:value pairs, e.g. status:Completed.
+            order_by: Sort as field:asc or field:desc, e.g. date_added:desc.
+            date_from: Only letters from this Unix time on, e.g. 1436849372.
+            date_to: Only letters up to this Unix time, e.g. 1436879372.
+            limit: How many records to export, e.g. 50000 (the official spec names it without saying more).
         """
         return await self._request(
             _operations.EXPORT_POST_LETTER_HISTORY,
-            query={"filename": filename},
+            query={
+                "filename": filename,
+                "q": q,
+                "order_by": order_by,
+                "date_from": date_from,
+                "date_to": date_to,
+                "limit": limit,
+            },
             timeout=timeout,
             extra_headers=extra_headers,
             extra_query=extra_query,

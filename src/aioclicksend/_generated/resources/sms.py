@@ -78,6 +78,7 @@ class SmsResource(APIResource):
     async def cancel_all(
         self,
         *,
+        custom_string: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -89,9 +90,14 @@ class SmsResource(APIResource):
         Cancel every scheduled message that has not been sent yet; answers with how many were cancelled.
 
         ``PUT /sms/cancel-all``
+
+        Args:
+            custom_string: Cancel only the scheduled messages sent with this custom_string; left out, all of
+                them.
         """
         return await self._request(
             _operations.CANCEL_ALL_SMS,
+            body={"custom_string": custom_string},
             timeout=timeout,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -103,6 +109,8 @@ class SmsResource(APIResource):
         self,
         *,
         messages: Sequence[models.SmsMessage | Mapping[str, Any]],
+        senders: Sequence[models.SmsSenderRequest | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        shorten_urls: bool | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -118,10 +126,16 @@ class SmsResource(APIResource):
 
         Args:
             messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
+            senders: The sender to use for each recipient country, overriding the default senders (see
+                senders.defaults). Left out or empty, each country's default sender is used; a country
+                missing here, or given a sender that is not valid, falls back to its default too.
+            shorten_urls: true to shorten one URL in each message into a tracked short link (see
+                short_urls); false, the default, leaves URLs as they are. Applies to every message of the
+                request.
         """
         return await self._request(
             _operations.CALCULATE_SMS_PRICE,
-            body={"messages": messages},
+            body={"messages": messages, "senders": senders, "shorten_urls": shorten_urls},
             timeout=timeout,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -133,6 +147,8 @@ class SmsResource(APIResource):
         self,
         *,
         messages: Sequence[models.SmsMessage | Mapping[str, Any]],
+        senders: Sequence[models.SmsSenderRequest | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        shorten_urls: bool | NotGiven = NOT_GIVEN,
         allow_truncation: bool = False,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -152,11 +168,17 @@ class SmsResource(APIResource):
 
         Args:
             messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
+            senders: The sender to use for each recipient country, overriding the default senders (see
+                senders.defaults). Left out or empty, each country's default sender is used; a country
+                missing here, or given a sender that is not valid, falls back to its default too.
+            shorten_urls: true to shorten one URL in each message into a tracked short link (see
+                short_urls); false, the default, leaves URLs as they are. Applies to every message of the
+                request.
             allow_truncation: Send a text longer than ClickSend sends whole (default: refuse it).
         """
         return await self._request(
             _operations.SEND_SMS,
-            body={"messages": messages},
+            body={"messages": messages, "senders": senders, "shorten_urls": shorten_urls},
             allow_truncation=allow_truncation,
             timeout=timeout,
             extra_headers=extra_headers,
@@ -169,16 +191,22 @@ class SmsResource(APIResource):
         self,
         messages: Iterable[models.SmsMessage | Mapping[str, Any]]
         | AsyncIterable[models.SmsMessage | Mapping[str, Any]],
+        *,
+        senders: Sequence[models.SmsSenderRequest | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        shorten_urls: bool | NotGiven = NOT_GIVEN,
         **_options: Unpack[BulkOptions],
     ) -> BulkJob[models.SentSms]:
         """Send SMS, in bulk: any number of messages, in batches of up to 1000.
 
         Returns a :class:`~aioclicksend.BulkJob`: ``async for outcome in job`` gives one outcome per
         input item as its batch completes; ``await job`` gives the summary. ``messages`` may be any
-        iterable or async iterable; it is read lazily. Settings (``concurrency``, ``max_rate``, ``batch_size``, ``on_progress``…):
+        iterable or async iterable; it is read lazily. The other arguments are the same
+        for every batch. Settings (``concurrency``, ``max_rate``, ``batch_size``, ``on_progress``…):
         see :class:`~aioclicksend.BulkOptions`.
         """
-        return self._bulk(_operations.SEND_SMS, messages, {}, _options)
+        return self._bulk(
+            _operations.SEND_SMS, messages, {"senders": senders, "shorten_urls": shorten_urls}, _options
+        )
 
 
 class SmsResourceWithRawResponse:
@@ -221,6 +249,12 @@ class SmsHistoryResource(APIResource):
         self,
         *,
         filename: str,
+        q: str | NotGiven = NOT_GIVEN,
+        order_by: str | NotGiven = NOT_GIVEN,
+        date_from: int | NotGiven = NOT_GIVEN,
+        date_to: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        page: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -236,10 +270,24 @@ class SmsHistoryResource(APIResource):
 
         Args:
             filename: Name to give the exported file, e.g. export.csv.
+            q: Export only what matches: comma-separated field:value pairs, e.g. status:Completed.
+            order_by: Sort as field:asc or field:desc, e.g. date_added:desc.
+            date_from: Only messages from this Unix time on, e.g. 1436849372.
+            date_to: Only messages up to this Unix time, e.g. 1436879372.
+            limit: How many records to export, e.g. 50000 (the official spec names it without saying more).
+            page: Page number (starts at 1).
         """
         return await self._request(
             _operations.EXPORT_SMS_HISTORY,
-            query={"filename": filename},
+            query={
+                "filename": filename,
+                "q": q,
+                "order_by": order_by,
+                "date_from": date_from,
+                "date_to": date_to,
+                "limit": limit,
+                "page": page,
+            },
             timeout=timeout,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -310,7 +358,7 @@ class SmsHistoryResourceWithRawResponse:
 
 
 class SmsInboundResource(APIResource):
-    """``client.sms.inbound``: Create Test Inbound SMS, View Inbound SMS, Mark Specific Inbound SMS Message As Read, Mark Inbound SMS As Read."""
+    """``client.sms.inbound``: Create Test Inbound SMS, View Specific Inbound SMS, View Inbound SMS, Mark Specific Inbound SMS Message As Read, Mark Inbound SMS As Read."""
 
     @cached_property
     def with_raw_response(self) -> SmsInboundResourceWithRawResponse:
@@ -321,6 +369,7 @@ class SmsInboundResource(APIResource):
         self,
         *,
         url: str,
+        webhook_type: models.SmsInboundWebhookType | str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -338,7 +387,37 @@ class SmsInboundResource(APIResource):
         """
         return await self._request(
             _operations.CREATE_TEST_INBOUND_SMS,
-            body={"url": url},
+            body={"url": url, "webhook_type": webhook_type},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            max_retries=max_retries,
+        )
+
+    async def get(
+        self,
+        *,
+        original_message_id: str,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> models.InboundSms:
+        """View Specific Inbound SMS
+
+        The reply to one of your messages, found by the message_id of the message you sent; read or not. If
+        the recipient replied more than once, the first reply.
+
+        ``GET /sms/inbound/{original_message_id}``
+
+        Args:
+            original_message_id: The message_id of the message you sent, which the inbound message answers.
+        """
+        return await self._request(
+            _operations.GET_INBOUND_SMS,
+            path={"original_message_id": original_message_id},
             timeout=timeout,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -453,6 +532,7 @@ class SmsInboundResourceWithRawResponse:
         self._resource = resource
         raw = SmsInboundResource(resource._client, raw=True)
         self.create_test = to_raw_response_wrapper(raw.create_test)
+        self.get = to_raw_response_wrapper(raw.get)
         self.list = to_raw_response_wrapper(raw.list)
         self.mark_message_read = to_raw_response_wrapper(raw.mark_message_read)
         self.mark_read = to_raw_response_wrapper(raw.mark_read)
@@ -603,7 +683,7 @@ class SmsReceiptsResourceWithRawResponse:
 
 
 class SmsTemplatesResource(APIResource):
-    """``client.sms.templates``: Create SMS Template, Delete SMS Template, View SMS Templates, Update SMS Template."""
+    """``client.sms.templates``: Create SMS Template, Delete SMS Template, View Specific SMS Template, View SMS Templates, Update SMS Template."""
 
     @cached_property
     def with_raw_response(self) -> SmsTemplatesResourceWithRawResponse:
@@ -662,6 +742,35 @@ class SmsTemplatesResource(APIResource):
         """
         return await self._request(
             _operations.DELETE_SMS_TEMPLATE,
+            path={"template_id": template_id},
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            max_retries=max_retries,
+        )
+
+    async def get(
+        self,
+        *,
+        template_id: int,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> models.SmsTemplate:
+        """View Specific SMS Template
+
+        One SMS template, by its id.
+
+        ``GET /sms/templates/{template_id}``
+
+        Args:
+            template_id: The template's id.
+        """
+        return await self._request(
+            _operations.GET_SMS_TEMPLATE,
             path={"template_id": template_id},
             timeout=timeout,
             extra_headers=extra_headers,
@@ -751,5 +860,6 @@ class SmsTemplatesResourceWithRawResponse:
         raw = SmsTemplatesResource(resource._client, raw=True)
         self.create = to_raw_response_wrapper(raw.create)
         self.delete = to_raw_response_wrapper(raw.delete)
+        self.get = to_raw_response_wrapper(raw.get)
         self.list = to_raw_response_wrapper(raw.list)
         self.update = to_raw_response_wrapper(raw.update)

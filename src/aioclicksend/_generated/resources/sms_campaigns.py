@@ -11,7 +11,7 @@ from ..._types import NOT_GIVEN, NotGiven
 from .. import operations as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from typing import Any
 
     from ..._base_client import Timeout
@@ -89,6 +89,9 @@ class SmsCampaignsResource(APIResource):
         self,
         *,
         q: str | NotGiven = NOT_GIVEN,
+        order_by: str | NotGiven = NOT_GIVEN,
+        date_from: int | NotGiven = NOT_GIVEN,
+        date_to: int | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -106,12 +109,22 @@ class SmsCampaignsResource(APIResource):
         Args:
             q: Filter as field:value (not case-sensitive), on e.g. sms_campaign_id, name, list_id, from,
                 body, schedule, status, date_added, custom_string or source (named by 003 only).
+            order_by: Sort as field:asc or field:desc, e.g. date_added:desc (official spec).
+            date_from: Only campaigns from this Unix time on, e.g. 1436849372 (official spec).
+            date_to: Only campaigns up to this Unix time, e.g. 1436879372 (official spec).
             page: Page number (starts at 1).
             limit: Number of records per page.
         """
         return self._paginate(
             _operations.LIST_SMS_CAMPAIGNS,
-            query={"q": q, "page": page, "limit": limit},
+            query={
+                "q": q,
+                "order_by": order_by,
+                "date_from": date_from,
+                "date_to": date_to,
+                "page": page,
+                "limit": limit,
+            },
             timeout=timeout,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -128,6 +141,8 @@ class SmsCampaignsResource(APIResource):
         from_: str | NotGiven = NOT_GIVEN,
         schedule: int | NotGiven = NOT_GIVEN,
         url_to_shorten: str | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        senders: Sequence[models.SmsSenderRequest | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -149,6 +164,9 @@ class SmsCampaignsResource(APIResource):
             from_: Sender ID (a number or an alphanumeric ID); left out, the account's default sender.
             schedule: Unix time to send at; leave out (or 0) to send now.
             url_to_shorten: A long URL to replace smsu.io/xxxxx in the body with a tracked short link.
+            source: What you send from, e.g. the name of your application.
+            senders: The sender to use for each recipient country, overriding the default senders; left out,
+                each country's default sender is used.
         """
         return await self._request(
             _operations.CALCULATE_SMS_CAMPAIGN_PRICE,
@@ -159,6 +177,8 @@ class SmsCampaignsResource(APIResource):
                 "from": from_,
                 "schedule": schedule,
                 "url_to_shorten": url_to_shorten,
+                "source": source,
+                "senders": senders,
             },
             timeout=timeout,
             extra_headers=extra_headers,
@@ -176,6 +196,8 @@ class SmsCampaignsResource(APIResource):
         from_: str | NotGiven = NOT_GIVEN,
         schedule: int | NotGiven = NOT_GIVEN,
         url_to_shorten: str | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        senders: Sequence[models.SmsSenderRequest | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -199,6 +221,9 @@ class SmsCampaignsResource(APIResource):
             from_: Sender ID (a number or an alphanumeric ID); left out, the account's default sender.
             schedule: Unix time to send at; leave out (or 0) to send now.
             url_to_shorten: A long URL to replace smsu.io/xxxxx in the body with a tracked short link.
+            source: What you send from, e.g. the name of your application.
+            senders: The sender to use for each recipient country, overriding the default senders; left out,
+                each country's default sender is used.
         """
         return await self._request(
             _operations.SEND_SMS_CAMPAIGN,
@@ -209,6 +234,8 @@ class SmsCampaignsResource(APIResource):
                 "from": from_,
                 "schedule": schedule,
                 "url_to_shorten": url_to_shorten,
+                "source": source,
+                "senders": senders,
             },
             timeout=timeout,
             extra_headers=extra_headers,
@@ -227,6 +254,8 @@ class SmsCampaignsResource(APIResource):
         from_: str | NotGiven = NOT_GIVEN,
         schedule: int | NotGiven = NOT_GIVEN,
         url_to_shorten: str | NotGiven = NOT_GIVEN,
+        source: str | NotGiven = NOT_GIVEN,
+        senders: Sequence[models.SmsSenderRequest | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -249,6 +278,9 @@ class SmsCampaignsResource(APIResource):
             from_: Sender ID (a number or an alphanumeric ID); left out, the account's default sender.
             schedule: Unix time to send at; leave out (or 0) to send now.
             url_to_shorten: A long URL to replace smsu.io/xxxxx in the body with a tracked short link.
+            source: What you send from, e.g. the name of your application.
+            senders: The sender to use for each recipient country, overriding the default senders; left out,
+                each country's default sender is used.
         """
         return await self._request(
             _operations.UPDATE_SMS_CAMPAIGN,
@@ -260,6 +292,8 @@ class SmsCampaignsResource(APIResource):
                 "from": from_,
                 "schedule": schedule,
                 "url_to_shorten": url_to_shorten,
+                "source": source,
+                "senders": senders,
             },
             timeout=timeout,
             extra_headers=extra_headers,

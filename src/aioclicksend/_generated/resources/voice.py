@@ -233,6 +233,11 @@ class VoiceHistoryResource(APIResource):
         self,
         *,
         filename: str,
+        q: str | NotGiven = NOT_GIVEN,
+        order_by: str | NotGiven = NOT_GIVEN,
+        date_from: int | NotGiven = NOT_GIVEN,
+        date_to: int | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -248,10 +253,22 @@ class VoiceHistoryResource(APIResource):
 
         Args:
             filename: Name to give the exported file, e.g. export.csv.
+            q: Export only what matches: comma-separated field:value pairs, e.g. status:Completed.
+            order_by: Sort as field:asc or field:desc, e.g. date_added:desc.
+            date_from: Only messages from this Unix time on, e.g. 1436849372.
+            date_to: Only messages up to this Unix time, e.g. 1436879372.
+            limit: How many records to export, e.g. 50000 (the official spec names it without saying more).
         """
         return await self._request(
             _operations.EXPORT_VOICE_HISTORY,
-            query={"filename": filename},
+            query={
+                "filename": filename,
+                "q": q,
+                "order_by": order_by,
+                "date_from": date_from,
+                "date_to": date_to,
+                "limit": limit,
+            },
             timeout=timeout,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -262,6 +279,8 @@ class VoiceHistoryResource(APIResource):
     def list(
         self,
         *,
+        order_by: str | NotGiven = NOT_GIVEN,
+        operator: str | NotGiven = NOT_GIVEN,
         date_from: int | NotGiven = NOT_GIVEN,
         date_to: int | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
@@ -279,6 +298,8 @@ class VoiceHistoryResource(APIResource):
         ``GET /voice/history``
 
         Args:
+            order_by: Sort as field:asc or field:desc, e.g. date_added:desc (official spec).
+            operator: How the conditions of a q search combine, AND (the default) or OR (official spec).
             date_from: Only messages from this Unix time on, e.g. 1436849372.
             date_to: Only messages up to this Unix time, e.g. 1436879372.
             page: Page number (starts at 1).
@@ -286,7 +307,14 @@ class VoiceHistoryResource(APIResource):
         """
         return self._paginate(
             _operations.LIST_VOICE_HISTORY,
-            query={"date_from": date_from, "date_to": date_to, "page": page, "limit": limit},
+            query={
+                "order_by": order_by,
+                "operator": operator,
+                "date_from": date_from,
+                "date_to": date_to,
+                "page": page,
+                "limit": limit,
+            },
             timeout=timeout,
             extra_headers=extra_headers,
             extra_query=extra_query,
