@@ -80,7 +80,7 @@ def _wait_until_listening(port: int, server: subprocess.Popen[bytes], seconds: f
 @nox.session
 def demo(session: nox.Session) -> None:
     """Start the embedded sandbox (20 ms latency) and run the example programs against it."""
-    session.install("-e", ".[progress]")
+    session.install("-e", ".[progress,sandbox]")
     port = _free_port()
     python = os.path.join(session.bin, "python")
     command = [python, "-m", "aioclicksend.sandbox", "--port", str(port), "--latency-ms", "20"]
@@ -103,5 +103,5 @@ def demo(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks against a minimal fake server and the sandbox, each in its own process (bench/run.py)."""
-    session.install("-e", ".[bench]")
+    session.install("-e", ".[bench,sandbox]")
     session.run("python", "bench/run.py", *session.posargs)

@@ -214,6 +214,26 @@ async def test_bad_requests_get_a_clickSend_style_400_naming_the_field(
                 response.status == 400
                 and "filename: Field required" in (await response.json())["response_msg"]
             )
+        refused = [
+            ("POST", "/sms/send", {"messages": [{"to": "+61411111111", "body": "x", "source": None}]}),
+            ("POST", "/sms/send", {"messages": [{"to": "+61411111111", "body": "x"}], "colour": 1}),
+            ("POST", "/voice/send", {"messages": [{"to": "+61411111111", "body": "x", "voice": "robot"}]}),
+            ("GET", "/lists?limit=500", None),
+            ("GET", "/alpha-tags?filter%5Bstatus%5D%5B%5D=APPROVED&filter%5Bstatus%5D%5B%5D=NOPE", None),
+        ]
+        messages = []
+        for method, path, body in refused:
+            async with session.request(method, server.base_url + path, json=body) as response:
+                assert response.status == 400
+                messages.append((await response.json())["response_msg"])
+        assert messages == [
+            'messages[0].source: null is not of type "string"',  # a null the schema does not allow
+            "colour: Extra inputs are not permitted",
+            'messages[0].voice: "robot" is not one of "female" or "male"',
+            "limit: 500 is greater than the maximum of 100",
+            'filter[status][][1]: "NOPE" is not one of "PENDING", "APPROVED" or "REJECTED"',
+        ]
+    assert not server.counters.deliveries
 
 
 async def test_wrong_credentials_header_is_refused(sandbox: tuple[SandboxServer, AsyncClickSend]) -> None:
@@ -286,3 +306,37 @@ def test_bad_fault_settings_are_named() -> None:
 
     with pytest.raises(SystemExit, match=r"drop_rate must be between 0 and 1, not -0\.5"):
         main(["--drop-rate", "-0.5"])
+
+
+async def test_alpha_tags_are_kept_and_paged_by_cursor(sandbox: tuple[SandboxServer, AsyncClickSend]) -> None:
+    _, cs = sandbox
+    requested = [await cs.alpha_tags.request(alpha_tag=f"Tag{number}") for number in range(12)]
+    assert all(tag.id and tag.status == "PENDING" for tag in requested)
+    first = await cs.alpha_tags.list(page_size=5)
+    assert [tag.alpha_tag for tag in first.alpha_tags or []] == [f"Tag{number}" for number in range(5)]
+    walked = [tag.alpha_tag async for tag in cs.alpha_tags.list(page_size=5)]
+    assert walked == [f"Tag{number}" for number in range(12)]
+    assert requested[3].id is not None
+    assert (await cs.alpha_tags.get(alpha_tag_id=requested[3].id)).alpha_tag == "Tag3"
+    await cs.alpha_tags.delete(alpha_tag_id=requested[3].id)
+    with pytest.raises(NotFoundError):
+        await cs.alpha_tags.get(alpha_tag_id=requested[3].id)
+
+
+async def test_automation_rules_round_trip(sandbox: tuple[SandboxServer, AsyncClickSend]) -> None:
+    _, cs = sandbox
+    rule = await cs.automations.sms_inbound.create(
+        dedicated_number="*",
+        rule_name="Forward",
+        message_search_type=0,
+        action="EMAIL_FIXED",
+        action_address="ann@example.com",
+        enabled=1,
+    )
+    assert rule.inbound_rule_id is not None and rule.rule_name == "Forward"
+    [listed] = [item async for item in cs.automations.sms_inbound.list()]
+    assert listed.inbound_rule_id == rule.inbound_rule_id
+    assert (await cs.automations.sms_receipts.list()).total == 0  # another collection
+    await cs.automations.sms_inbound.delete(inbound_rule_id=rule.inbound_rule_id)
+    with pytest.raises(NotFoundError):
+        await cs.automations.sms_inbound.get(inbound_rule_id=rule.inbound_rule_id)

@@ -1,11 +1,13 @@
 """The sandbox under hostile or careless use: deep JSON, unbounded state, slow connections, its own
-control endpoints, restricted accounts and fault settings changed at run time."""
+control endpoints, restricted accounts, fault settings changed at run time, and its request log."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import json
+import logging
+import re
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -14,8 +16,8 @@ import pytest
 from aioclicksend import AsyncClickSend, AuthenticationError, PermissionDeniedError
 from aioclicksend.sandbox import Faults, SandboxServer
 from aioclicksend.sandbox.__main__ import parse_arguments
-from aioclicksend.sandbox._app import MAX_JSON_DEPTH, _nested_deeper_than
 from aioclicksend.sandbox._faults import RateLimiter
+from aioclicksend.sandbox._validation import MAX_JSON_DEPTH, _nested_deeper_than
 from aioclicksend.testing import clicksend_sandbox
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(b"user:key").decode()}
@@ -321,3 +323,38 @@ def test_fault_values_are_checked_when_changed(name: str, value: float, message:
         Faults(**{name: value})  # type: ignore[arg-type]
     assert faults == Faults()
     assert json.dumps(faults.settings())  # still plain JSON
+
+
+def test_fault_flags_come_from_the_faults_fields() -> None:
+    defaults = parse_arguments([])
+    assert {name: getattr(defaults, name) for name in Faults().settings()} == Faults().settings()
+    given = parse_arguments(["--rate-limit", "2.5", "--seed", "7", "--spike-ms", "30", "--log"])
+    assert (given.rate_limit, given.seed, given.spike_ms, given.log) == (2.5, 7, 30.0, True)
+    with pytest.raises(SystemExit):
+        parse_arguments(["--seed", "1.5"])  # the field is an int
+
+
+# --- 8. the request log ------------------------------------------------------------------------------------
+
+
+async def test_requests_are_logged_without_credentials_or_bodies(
+    server: SandboxServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="aioclicksend.sandbox")
+    message = {"messages": [{"to": "+61411111111", "body": "private words"}]}
+    async with aiohttp.ClientSession(headers=AUTH) as session:
+        async with session.post(f"{server.base_url}/sms/send?token=hidden", json=message) as response:
+            assert response.status == 200
+        async with session.get(f"{server.base_url}/lists/abc") as response:
+            assert response.status == 400
+        async with session.get(f"{root(server)}/_sandbox/counters") as response:
+            assert response.status == 200
+    lines = [record.getMessage() for record in caplog.records if record.name == "aioclicksend.sandbox"]
+    assert [line.rsplit(" ", 2)[0] for line in lines] == [
+        "POST /v3/sms/send 200",
+        "GET /v3/lists/abc 400",
+        "GET /_sandbox/counters 200",
+    ]
+    assert all(re.fullmatch(r"\S+ \S+ \d{3} \d+\.\d ms", line) for line in lines)
+    credentials = AUTH["Authorization"].split()[1]
+    assert not any(secret in line for line in lines for secret in ("private", "hidden", credentials))

@@ -1,4 +1,5 @@
-"""The sandbox and the spec agree: every operation is routed and answers in the documented shape."""
+"""The sandbox and the spec agree: every operation is routed and answers in the documented shape, and its
+behaviours are registered by the operation table's ids."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from aioclicksend import AsyncClickSend, NotFoundError, Page
 from aioclicksend._operation import Operation
 from aioclicksend.sandbox import SandboxServer
+from aioclicksend.sandbox._behaviours import BY_ID, handlers
 
 from .support import OPERATIONS, by_name, call_arguments, invoke
 
@@ -28,3 +30,12 @@ async def test_every_operation_answers_as_the_spec_says(
         if method.paging is not None and method.paging.style == "page":
             assert isinstance(result, Page)
     assert server.counters.requests[method.id] >= 1
+
+
+def test_behaviours_are_registered_by_the_tables_ids() -> None:
+    registered = handlers()
+    assert set(registered) <= set(BY_ID)
+    for operation in OPERATIONS:
+        if operation.bulk is not None:  # a bulk send, its history list (from the table) and a price
+            assert {operation.id, operation.bulk.history.id} <= set(registered)
+    assert len(registered) > 100

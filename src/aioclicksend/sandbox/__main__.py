@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 
-from ._faults import Faults
+from ._app import logger
+from ._faults import Faults, fault_settings
 from ._server import SandboxServer
 
 
@@ -29,24 +31,13 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--port", type=int, default=8080, help="port to listen on; 0 picks a free one (default: 8080)"
     )
-    parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every answer")
-    parser.add_argument(
-        "--rate-limit", type=float, default=None, help="requests per second per account before 429"
-    )
-    parser.add_argument(
-        "--error-rate", type=float, default=0.0, help="share of requests answered 5xx, not carried out"
-    )
-    parser.add_argument(
-        "--error-after-rate", type=float, default=0.0, help="share of requests carried out, then answered 5xx"
-    )
-    parser.add_argument(
-        "--drop-rate", type=float, default=0.0, help="share of requests carried out, then dropped"
-    )
-    parser.add_argument(
-        "--spike-rate", type=float, default=0.0, help="share of requests carried out, then answered late"
-    )
-    parser.add_argument("--spike-ms", type=float, default=0.0, help="how late a spiked answer comes")
-    parser.add_argument("--seed", type=int, default=None, help="seed of the fault draws")
+    for setting in fault_settings():
+        parser.add_argument(
+            "--" + setting.name.replace("_", "-"),
+            type=setting.type,
+            default=setting.default,
+            help=f"{setting.help} (default: {'off' if setting.default is None else setting.default})",
+        )
     parser.add_argument(
         "--accounts",
         type=_accounts,
@@ -66,6 +57,11 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         default=75.0,
         help="seconds an idle connection is kept open (default: 75)",
     )
+    parser.add_argument(
+        "--log",
+        action="store_true",
+        help="log a line per request to stderr: method, path, status and milliseconds",
+    )
     return parser.parse_args(argv)
 
 
@@ -80,18 +76,12 @@ async def serve(server: SandboxServer) -> None:
 def main(argv: list[str] | None = None) -> None:
     arguments = parse_arguments(argv)
     try:
-        faults = Faults(
-            latency_ms=arguments.latency_ms,
-            rate_limit=arguments.rate_limit,
-            error_rate=arguments.error_rate,
-            error_after_rate=arguments.error_after_rate,
-            drop_rate=arguments.drop_rate,
-            spike_rate=arguments.spike_rate,
-            spike_ms=arguments.spike_ms,
-            seed=arguments.seed,
-        )
+        faults = Faults(**{setting.name: getattr(arguments, setting.name) for setting in fault_settings()})
     except ValueError as error:
         raise SystemExit(f"aioclicksend sandbox: {error}") from None
+    if arguments.log:
+        logging.basicConfig(format="%(asctime)s %(name)s %(message)s")
+        logger.setLevel(logging.INFO)
     server = SandboxServer(
         arguments.host,
         arguments.port,

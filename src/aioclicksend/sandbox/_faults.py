@@ -2,32 +2,35 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import time
+import typing
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
-RATES = ("error_rate", "error_after_rate", "drop_rate", "spike_rate")
+__all__ = ["Counters", "FaultSetting", "Faults", "RateLimiter", "fault_settings"]
 
 
-def _check_setting(name: str, value: Any) -> None:
-    """Refuses a value a fault setting cannot take, with a message naming the setting."""
-    if value is None and name in ("rate_limit", "seed"):
-        return
-    if name == "seed":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"seed must be an integer or None, not {value!r}")
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not -math.inf < value < math.inf:
-        raise ValueError(f"{name} must be a finite number, not {value!r}")
-    if name in RATES and not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} must be between 0 and 1, not {value!r}")
-    if name == "rate_limit" and value <= 0:
-        raise ValueError(f"rate_limit must be positive, not {value!r}")
-    if name.endswith("_ms") and value < 0:
-        raise ValueError(f"{name} must be 0 or more, not {value!r}")
+@dataclass(frozen=True)
+class _Bound:
+    """A limit a fault setting's number keeps, and how its error message says it."""
+
+    words: str
+    holds: Callable[[float], bool]
+
+
+SHARE = _Bound("between 0 and 1", lambda value: 0 <= value <= 1)
+POSITIVE = _Bound("positive", lambda value: value > 0)
+NOT_NEGATIVE = _Bound("0 or more", lambda value: value >= 0)
+
+
+def _setting(default: Any, help: str, bound: _Bound | None = None) -> Any:
+    """A field of :class:`Faults`: its ``help`` is the command line's and its ``bound`` is checked."""
+    return field(default=default, metadata={"help": help, "bound": bound})
 
 
 @dataclass
@@ -35,43 +38,112 @@ class Faults:
     """What the sandbox does wrong on purpose. Change the fields at any time; the next request sees them.
 
     Every field is checked whenever it is set (a ValueError names it), and setting ``seed`` restarts the
-    random draws from that seed.
+    random draws from that seed. The fields are also the command line's flags (``--error-rate``…) and
+    the JSON of ``/_sandbox/faults``.
     """
 
-    latency_ms: float = 0.0
-    """Added to every answer."""
-    rate_limit: float | None = None
-    """Requests per second allowed per account (a token bucket of one second's burst); beyond it, 429."""
-    error_rate: float = 0.0
-    """Share of requests answered 500, 502 or 503 before anything is done."""
-    error_after_rate: float = 0.0
-    """Share of requests answered 500, 502 or 503 after they were carried out (the ambiguous case)."""
-    drop_rate: float = 0.0
-    """Share of requests whose connection is closed without an answer, after they were carried out."""
-    spike_rate: float = 0.0
-    """Share of requests answered ``spike_ms`` late, after they were carried out (a latency spike)."""
-    spike_ms: float = 0.0
-    seed: int | None = None
-    """Seed of the random draws, for reproducible runs."""
+    latency_ms: float = _setting(0.0, "milliseconds added to every answer", NOT_NEGATIVE)
+    rate_limit: float | None = _setting(
+        None,
+        "requests per second allowed per account (a token bucket of one second's burst); beyond it, 429",
+        POSITIVE,
+    )
+    error_rate: float = _setting(
+        0.0, "share of requests answered 500, 502 or 503 before anything is done", SHARE
+    )
+    error_after_rate: float = _setting(
+        0.0,
+        "share of requests answered 500, 502 or 503 after they were carried out (the ambiguous case)",
+        SHARE,
+    )
+    drop_rate: float = _setting(
+        0.0,
+        "share of requests whose connection is closed without an answer, after they were carried out",
+        SHARE,
+    )
+    spike_rate: float = _setting(
+        0.0, "share of requests answered spike_ms late, after they were carried out (a latency spike)", SHARE
+    )
+    spike_ms: float = _setting(0.0, "how many milliseconds late a spiked answer comes", NOT_NEGATIVE)
+    seed: int | None = _setting(None, "seed of the random draws, for reproducible runs")
     _random: random.Random = field(init=False, repr=False, compare=False)
 
     if not TYPE_CHECKING:  # hidden from type checkers, which would otherwise allow any attribute name
 
         def __setattr__(self, name: str, value: Any) -> None:
-            _check_setting(name, value)
+            _setting_named(name).check(value)
             super().__setattr__(name, value)
             if name == "seed":  # the draws restart from the new seed
                 object.__setattr__(self, "_random", random.Random(value))
 
     def settings(self) -> dict[str, Any]:
         """The fields as JSON: what ``GET /_sandbox/faults`` answers."""
-        return {setting.name: getattr(self, setting.name) for setting in fields(self) if setting.init}
+        return {setting.name: getattr(self, setting.name) for setting in fault_settings()}
 
     def draw(self, rate: float) -> bool:
         return rate > 0 and self._random.random() < rate
 
     def error_status(self) -> int:
         return self._random.choice((500, 502, 503))
+
+
+@dataclass(frozen=True)
+class FaultSetting:
+    """A field of :class:`Faults` as the command line and the checks see it."""
+
+    name: str
+    type: type[int] | type[float]
+    optional: bool
+    """Whether it may be None (off)."""
+    default: Any
+    help: str
+    bound: _Bound | None
+
+    def check(self, value: Any) -> None:
+        """Refuses a value the setting cannot take, with a message naming the setting."""
+        if value is None and self.optional:
+            return
+        or_none = " or None" if self.optional else ""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            valid = False
+        elif self.type is int:
+            valid = isinstance(value, int)
+        else:
+            valid = -math.inf < value < math.inf  # not math.isfinite: it overflows on a huge int
+        if not valid:
+            words = "an integer" if self.type is int else "a finite number"
+            raise ValueError(f"{self.name} must be {words}{or_none}, not {value!r}")
+        if self.bound is not None and not self.bound.holds(value):
+            raise ValueError(f"{self.name} must be {self.bound.words}, not {value!r}")
+
+
+@functools.cache
+def fault_settings() -> tuple[FaultSetting, ...]:
+    """The settings of :class:`Faults`, read from its fields: name, type, default, help and bound."""
+    hints = typing.get_type_hints(Faults)
+    found = []
+    for setting in fields(Faults):
+        if not setting.init:
+            continue
+        types = typing.get_args(hints[setting.name]) or (hints[setting.name],)
+        found.append(
+            FaultSetting(
+                name=setting.name,
+                type=next(kind for kind in types if kind is not type(None)),
+                optional=type(None) in types,
+                default=setting.default,
+                help=setting.metadata["help"],
+                bound=setting.metadata["bound"],
+            )
+        )
+    return tuple(found)
+
+
+def _setting_named(name: str) -> FaultSetting:
+    found = next((setting for setting in fault_settings() if setting.name == name), None)
+    if found is None:
+        raise AttributeError(f"{name}: not a fault setting")
+    return found
 
 
 class RateLimiter:

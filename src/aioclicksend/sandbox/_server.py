@@ -106,7 +106,7 @@ class SandboxServer:
 
     async def start(self) -> None:
         app = create_app(self.state)
-        app.middlewares.append(_follow_requests)
+        app.middlewares.insert(0, _follow_requests)  # outermost: the connection sees every request
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
         server = self._runner.server

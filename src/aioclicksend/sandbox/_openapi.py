@@ -1,0 +1,135 @@
+"""What the sandbox looks up in the bundled spec: documented answers and compiled JSON Schemas.
+
+Every fact about an operation (method, path, auth, envelope, paging, parameters, body, bulk settings)
+comes from the operation table, ``aioclicksend._generated.operations``. This module only finds, by an
+operation's path and method or by a schema's name, the raw material the table does not carry: the
+answer the docs show, and the JSON Schemas requests are validated against.
+
+Schemas are checked with jsonschema-rs (Draft 2020-12, the dialect of OpenAPI 3.1), not with the SDK's
+pydantic models, so that a mistake in those models shows up against the sandbox. The bundled spec is
+registered once as the resource ``SPEC_URI``; each validator is compiled once, for
+``{"$ref": SPEC_URI + pointer}``, so every ``$ref: '#/components/schemas/X'`` in it resolves within
+that one document.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+from urllib.parse import quote
+
+try:
+    import jsonschema_rs
+except ImportError as error:  # an optional dependency: say how to get it
+    raise ImportError(
+        "the aioclicksend sandbox validates requests with jsonschema-rs: pip install 'aioclicksend[sandbox]'"
+    ) from error
+
+from .._operation import Operation
+
+__all__ = [
+    "SPEC_URI",
+    "Documented",
+    "documented",
+    "parameter_validator",
+    "pointer",
+    "schema_validator",
+    "spec",
+    "validator",
+]
+
+SPEC_URI = "https://aioclicksend.invalid/openapi.json"
+"""The name the bundled spec is registered under; nothing is ever fetched from it."""
+
+
+@functools.cache
+def spec() -> dict[str, Any]:
+    text = resources.files("aioclicksend._generated").joinpath("openapi.json").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def pointer(*parts: str | int) -> str:
+    """A JSON pointer (as a URI fragment) to ``spec()[parts[0]][parts[1]]…``."""
+    return "#/" + "/".join(quote(str(part).replace("~", "~0").replace("/", "~1"), safe="~") for part in parts)
+
+
+def _entry(operation: Operation[Any]) -> dict[str, Any]:
+    """The operation's entry in the spec, found by its path and method."""
+    entry: dict[str, Any] = spec()["paths"][operation.path][operation.method.lower()]
+    return entry
+
+
+@functools.cache
+def _registry() -> jsonschema_rs.Registry:
+    return jsonschema_rs.Registry([(SPEC_URI, spec())], draft=jsonschema_rs.Draft202012)
+
+
+@functools.cache
+def validator(at: str) -> jsonschema_rs.Draft202012Validator:
+    """The compiled validator of the schema at the pointer ``at`` (``#/components/schemas/SmsMessage``)."""
+    return jsonschema_rs.Draft202012Validator({"$ref": SPEC_URI + at}, registry=_registry())
+
+
+def schema_validator(name: str) -> jsonschema_rs.Draft202012Validator:
+    return validator(pointer("components", "schemas", name))
+
+
+@functools.cache
+def parameter_validator(operation: Operation[Any], name: str) -> jsonschema_rs.Draft202012Validator:
+    """The validator of the schema of the operation's parameter ``name`` (declared there or referred to)."""
+    for index, parameter in enumerate(_entry(operation)["parameters"]):
+        ref = parameter.get("$ref")
+        if ref is not None and spec()["components"]["parameters"][ref.rsplit("/", 1)[-1]]["name"] == name:
+            return validator(ref + "/schema")
+        if parameter.get("name") == name:
+            where = ("paths", operation.path, operation.method.lower(), "parameters", index, "schema")
+            return validator(pointer(*where))
+    raise KeyError(f"{operation.id} has no parameter {name!r}")
+
+
+@dataclass(frozen=True)
+class Documented:
+    """An operation's answer as the docs show it."""
+
+    data: Any
+    """The answer's data (all of it for an operation without the envelope); without an example, the
+    emptiest value of the documented type (``{}``, ``[]`` or ``None``)."""
+    message: str
+    """The envelope's ``response_msg``."""
+
+    def fresh_data(self) -> Any:
+        """A copy of :attr:`data` to change and answer with."""
+        return copy.deepcopy(self.data)
+
+
+@functools.cache
+def documented(operation: Operation[Any]) -> Documented:
+    responses = _entry(operation)["responses"]
+    for status in ("200", "201"):
+        example = responses.get(status, {}).get("content", {}).get("application/json", {}).get("example")
+        if example is None:
+            continue
+        if not operation.envelope:
+            return Documented(example, "OK")
+        return Documented(example.get("data"), example.get("response_msg") or "OK")
+    return Documented(_emptiest(operation, responses.get("200", {})), "OK")
+
+
+def _emptiest(operation: Operation[Any], response: dict[str, Any]) -> Any:
+    """``{}`` for an object, ``[]`` for an array, else ``None``: the data schema's emptiest value."""
+    data: dict[str, Any] = response.get("content", {}).get("application/json", {}).get("schema", {})
+    if operation.envelope:  # allOf [Envelope, {properties: {data: …}}]
+        parts = data.get("allOf", [])
+        data = next(
+            (part["properties"]["data"] for part in parts if "data" in part.get("properties", {})), {}
+        )
+    while "$ref" in data:
+        data = spec()["components"]["schemas"][data["$ref"].rsplit("/", 1)[-1]]
+    if data.get("type") == "object" or "properties" in data or "allOf" in data:
+        return {}
+    return [] if data.get("type") == "array" else None

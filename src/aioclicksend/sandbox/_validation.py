@@ -1,0 +1,165 @@
+"""Requests checked against the spec before a behaviour sees them; a 400 names the field at fault.
+
+Path and query values are read from text by their kind in the operation table (``integer``, ``number``,
+``boolean``, ``string``; an array of one as repeated keys), then checked against the parameter's schema
+(bounds, enums). A JSON body is checked against its request schema, which refuses unknown fields
+(``additionalProperties: false``) and every null it does not allow. Behaviours get the body as sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import jsonschema_rs
+from aiohttp import web
+
+from .._operation import Operation, Parameter
+from ._answers import bad_request
+from ._openapi import parameter_validator, schema_validator
+
+__all__ = ["MAX_JSON_DEPTH", "json_body", "json_object", "path_values", "query_values", "read_raw"]
+
+MAX_JSON_DEPTH = 64
+"""Arrays and objects nested deeper are refused before parsing."""
+MAX_PROBLEMS = 10
+"""The most problems one 400 lists."""
+
+
+class _TextForm(NamedTuple):
+    """How a parameter of one kind is written in a URL."""
+
+    pattern: re.Pattern[str]
+    read: Callable[[str], Any]
+    words: str
+
+
+_TEXT_FORMS = {
+    "integer": _TextForm(re.compile(r"-?[0-9]+"), int, "an integer"),
+    "number": _TextForm(re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?"), float, "a number"),
+    "boolean": _TextForm(re.compile("true|false"), lambda text: text == "true", "true or false"),
+}
+
+
+def _from_text(text: str, kind: str, name: str) -> Any:
+    """A path or query value read as its kind, or a 400 naming the parameter."""
+    form = _TEXT_FORMS.get(kind)
+    if form is None:
+        return text
+    try:
+        if form.pattern.fullmatch(text):
+            return form.read(text)
+    except ValueError:  # an integer of more digits than Python reads
+        pass
+    raise bad_request(f"{name}: must be {form.words}, not {text!r}")
+
+
+def _location(root: str, steps: Sequence[str | int]) -> str:
+    """Where a value is, as the SDK writes it: ``messages[0].to``."""
+    where = root
+    for step in steps:
+        where += f"[{step}]" if isinstance(step, int) else f".{step}" if where else step
+    return where
+
+
+def _problems(error: jsonschema_rs.ValidationError, root: str) -> list[str]:
+    where = _location(root, error.instance_path)
+    kind = error.kind
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
+        return [f"{_location(where, [kind.property])}: Field required"]
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
+        return [f"{_location(where, [name])}: Extra inputs are not permitted" for name in kind.unexpected]
+    return [f"{where or 'the request body'}: {error.message}"]
+
+
+def _check(validator: jsonschema_rs.Draft202012Validator, value: Any, root: str) -> None:
+    if validator.is_valid(value):
+        return
+    problems = (problem for error in validator.iter_errors(value) for problem in _problems(error, root))
+    raise bad_request("; ".join(itertools.islice(problems, MAX_PROBLEMS)))
+
+
+def _parameter_value(operation: Operation[Any], parameter: Parameter, texts: list[str]) -> Any:
+    kind = parameter.kind.removesuffix("[]")
+    values = [_from_text(text, kind, parameter.name) for text in texts]
+    value = values if parameter.kind.endswith("[]") else values[0]
+    _check(parameter_validator(operation, parameter.name), value, parameter.name)
+    return value
+
+
+def path_values(request: web.Request, operation: Operation[Any]) -> dict[str, Any]:
+    return {
+        parameter.name: _parameter_value(operation, parameter, [request.match_info[parameter.name]])
+        for parameter in operation.parameters
+        if parameter.location == "path"
+    }
+
+
+def query_values(request: web.Request, operation: Operation[Any]) -> dict[str, Any]:
+    """The query parameters the operation takes (others are ignored), read and checked."""
+    query: dict[str, Any] = {}
+    for parameter in operation.parameters:
+        if parameter.location != "query":
+            continue
+        texts = request.query.getall(parameter.name, [])
+        if texts:
+            query[parameter.name] = _parameter_value(operation, parameter, texts)
+        elif parameter.required:
+            raise bad_request(f"{parameter.name}: Field required")
+    return query
+
+
+async def read_raw(request: web.Request) -> bytes:
+    try:
+        return (await request.read()).strip()
+    except ConnectionResetError:  # the client went away mid-body (e.g. it was cancelled): nothing to do
+        raise asyncio.CancelledError from None
+
+
+JSON_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)  # an unterminated one runs to the end
+NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
+
+
+def _nested_deeper_than(limit: int, raw: bytes) -> bool:
+    """Whether JSON text nests arrays and objects deeper than ``limit``, read in one pass without parsing."""
+    depth = 0
+    for bracket in JSON_STRINGS.sub(b"", raw).translate(None, NOT_BRACKETS):
+        depth += 1 if bracket in b"[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def json_object(raw: bytes) -> dict[str, Any]:
+    """A request body read as a JSON object, or a 400 saying why it is not one."""
+    if _nested_deeper_than(MAX_JSON_DEPTH, raw):
+        raise bad_request(f"the request body is nested too deeply (over {MAX_JSON_DEPTH} levels)")
+    try:
+        payload = json.loads(raw, parse_constant=_not_json)
+    except ValueError:
+        raise bad_request("the request body is not valid JSON") from None
+    if not isinstance(payload, dict):
+        raise bad_request("the request body must be a JSON object")
+    return payload
+
+
+async def json_body(request: web.Request, operation: Operation[Any]) -> dict[str, Any]:
+    """The operation's JSON body, checked against its request schema; ``{}`` if it takes none."""
+    if operation.body is None:
+        return {}
+    raw = await read_raw(request)
+    if not raw:
+        if operation.body_required:
+            raise bad_request("a request body is required")
+        return {}
+    body = json_object(raw)
+    _check(schema_validator(operation.body), body, "")
+    return body
