@@ -270,3 +270,11 @@ async def test_an_answer_documented_bare_is_read_bare_or_enveloped(
     mocked.get(ANY_URL, payload=answer)
     page = await client.mms_campaigns.list()
     assert page.total == 1 and [campaign.mms_campaign_id for campaign in page.data] == [97]
+
+
+async def test_none_means_not_given(client: AsyncClickSend, mocked: MockAPI) -> None:
+    """A None field is left out, as NOT_GIVEN is: the spec allows no null there."""
+    mocked.post(ANY_URL, payload={"http_code": 200, "data": {"messages": []}})
+    await client.sms.send(messages=[{"to": "+61411111111", "body": "hi", "source": None}])
+    [(_, _, request)] = sent(mocked)
+    assert sent_json(request) == {"messages": [{"to": "+61411111111", "body": "hi"}]}

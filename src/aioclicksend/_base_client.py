@@ -490,10 +490,10 @@ class BaseClient:
                     "or set CLICKSEND_USERNAME and CLICKSEND_API_KEY"
                 )
             headers["Authorization"] = self._authorization
-        content = (
+        content = (  # a None field is not sent: None means "not given", as NOT_GIVEN does
             body
             if isinstance(body, bytes) or body is None
-            else body.model_dump_json(by_alias=True, exclude_unset=True).encode()
+            else body.model_dump_json(by_alias=True, exclude_unset=True, exclude_none=True).encode()
         )
         if options.extra_body:
             fields = json.loads(content) if content else {}

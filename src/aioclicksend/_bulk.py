@@ -246,7 +246,7 @@ class BulkJob(Generic[_Result]):
         if problems:
             raise RequestValidationError(bulk.name, problems)
         shared_json = bulk.request_model.model_construct(**self._shared).model_dump_json(
-            by_alias=True, exclude_unset=True
+            by_alias=True, exclude_unset=True, exclude_none=True
         )
         # A batch's body: ``_body_start``, the JSON array of its messages, ``_body_end``.
         self._body_start = b'{"%s":' % bulk.rules.items.encode()

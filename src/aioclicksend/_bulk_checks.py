@@ -95,7 +95,11 @@ class BatchChecker:
                 sendable.append(model)
             else:
                 invalid.append(Invalid(index, message, problem))
-        json = self._items.dump_json(sendable, by_alias=True, exclude_unset=True)[1:-1] if sendable else b""
+        json = (
+            self._items.dump_json(sendable, by_alias=True, exclude_unset=True, exclude_none=True)[1:-1]
+            if sendable
+            else b""
+        )
         return Checked(valid, json), sorted(invalid, key=lambda item: item.index)
 
 
