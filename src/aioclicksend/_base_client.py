@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import functools
 import ipaddress
 import json
 import logging
 import math
-import os
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict, TypeVar
 from urllib.parse import quote
@@ -22,11 +20,13 @@ from pydantic_core import ValidationError, from_json
 from typing_extensions import Self
 from yarl import URL
 
+from ._auth import Credentials
 from ._checks import message_problem
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
     APITimeoutError,
+    AuthenticationError,
     ClickSendError,
     ClientConfigurationError,
     ClientStateError,
@@ -52,6 +52,7 @@ __all__ = [
     "AttemptHook",
     "BaseClient",
     "CallOptions",
+    "ClientSettings",
     "RequestOptions",
     "Timeout",
 ]
@@ -309,15 +310,30 @@ def _origin(url: URL) -> tuple[str, str | None, int | None]:
     return url.scheme, url.host, url.port
 
 
+class ClientSettings(TypedDict, total=False):
+    """The settings every client takes besides its credentials and address."""
+
+    timeout: Timeout
+    """Default timeout of each request: seconds, an ``aiohttp.ClientTimeout``, or ``None``."""
+    max_retries: int
+    """Default retries after the first attempt (see the README's retry rules)."""
+    session: aiohttp.ClientSession | None
+    """An ``aiohttp.ClientSession`` of yours to send the requests with (never closed by the client)."""
+    retry_policy: RetryPolicy | None
+    max_response_size: int
+    connection_limit: int
+    trust_env: bool
+    allow_insecure_http: bool
+
+
 class BaseClient:
     """Holds the connection pool, the credentials and the request loop shared by every resource."""
 
     def __init__(
         self,
-        username: str | None = None,
-        api_key: str | None = None,
         *,
-        base_url: str | None = None,
+        credentials: Credentials,
+        base_url: str,
         timeout: Timeout = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         session: aiohttp.ClientSession | None = None,
@@ -338,19 +354,12 @@ class BaseClient:
                 problems.append(f"{name}: must be an int of 1 or more, not {number!r:.80}")
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             problems.append(f"session: must be an aiohttp.ClientSession, not {type(session).__name__}")
-        self.username = username if username is not None else os.environ.get("CLICKSEND_USERNAME")
-        api_key = api_key if api_key is not None else os.environ.get("CLICKSEND_API_KEY")
-        for name, value in (("username", self.username), ("api_key", api_key)):
-            if value is not None and not isinstance(value, str):
-                problems.append(f"{name}: must be a str, not {type(value).__name__}")
-        self.base_url = (base_url or os.environ.get("CLICKSEND_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        problems += credentials.problems()
+        self.base_url = base_url.rstrip("/") if isinstance(base_url, str) else base_url
         problems += _base_url_problems(self.base_url, allow_insecure_http)
         if problems:
             raise ClientConfigurationError(f"{type(self).__name__}: " + "; ".join(problems))
-        self._authorization: str | None = None
-        if self.username and api_key:
-            token = base64.b64encode(f"{self.username}:{api_key}".encode()).decode("ascii")
-            self._authorization = f"Basic {token}"
+        self._credentials = credentials
         self._origin = _origin(URL(self.base_url))
         self.timeout = timeout
         self.max_retries = max_retries
@@ -364,12 +373,15 @@ class BaseClient:
         self._closed = False
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(username={self.username!r}, base_url={self.base_url!r})"
+        return f"{type(self).__name__}({self._credentials!r}, base_url={self.base_url!r})"
 
     @property
     def has_credentials(self) -> bool:
-        """Whether a username and an API key were given (or found in the environment)."""
-        return self._authorization is not None
+        """Whether credentials were given (or found in the environment)."""
+        return self._credentials.headers() is not None
+
+    def missing_credentials(self, what: str) -> MissingCredentialsError:
+        return MissingCredentialsError(f"{what} needs credentials: {self._credentials.missing}")
 
     async def __aenter__(self) -> Self:
         if self._closed:
@@ -483,13 +495,8 @@ class BaseClient:
             for item in (value if isinstance(value, (list, tuple)) else [value])
         ]
         headers = {"Accept": "application/json"}
-        if operation.auth:
-            if self._authorization is None:
-                raise MissingCredentialsError(
-                    f"{operation.name} needs credentials: pass username= and api_key= to AsyncClickSend "
-                    "or set CLICKSEND_USERNAME and CLICKSEND_API_KEY"
-                )
-            headers["Authorization"] = self._authorization
+        if operation.auth and not self.has_credentials:
+            raise self.missing_credentials(operation.name)
         content = (  # a None field is not sent: None means "not given", as NOT_GIVEN does
             body
             if isinstance(body, bytes) or body is None
@@ -500,9 +507,29 @@ class BaseClient:
             content = json.dumps(merge_extra_body(operation, fields, options.extra_body)).encode()
         if content is not None:
             headers["Content-Type"] = "application/json"
-        if options.extra_headers:
-            headers.update(options.extra_headers)
         timeout = self._timeout(options.timeout)
+        send = functools.partial(self._send, operation, url, params, content, timeout=timeout)
+        for renewed in (False, True):
+            try:
+                return await self._attempts(operation, send, headers, cast_to, options, attempts)
+            except AuthenticationError:
+                # Credentials that can be renewed (a session token) are, once, and the call made again:
+                # a 401 means nothing was done, so repeating it is safe.
+                if renewed or not operation.auth or not await self._credentials.refresh(self):
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _attempts(
+        self,
+        operation: Operation[Any],
+        send: Callable[[Mapping[str, str]], Awaitable[tuple[int, Mapping[str, str], bytes, str]]],
+        headers: Mapping[str, str],
+        cast_to: Any,
+        options: RequestOptions,
+        attempts: AttemptHook | None,
+    ) -> Any:
+        """The attempts of one request, as the retry policy allows; the credentials' headers are read at
+        each attempt (they may have been renewed), ``extra_headers`` last."""
         retries = self.max_retries if isinstance(options.max_retries, NotGiven) else options.max_retries
         retrying = self.retry_policy.retrying(
             max_retries=retries, idempotent=operation.idempotent, operation=operation.name
@@ -513,9 +540,10 @@ class BaseClient:
                 if attempts is not None:
                     await attempts.before()
                 started = time.perf_counter()
+                signed = {**headers, **((self._credentials.headers() or {}) if operation.auth else {})}
                 try:
-                    status, response_headers, raw, final_url = await self._send(
-                        operation, url, params, content, headers, timeout
+                    status, response_headers, raw, final_url = await send(
+                        {**signed, **(options.extra_headers or {})}
                     )
                     _log_attempt(operation, number, started, status)
                     result = self._parse(
@@ -539,6 +567,7 @@ class BaseClient:
         params: list[tuple[str, str]],
         content: bytes | None,
         headers: Mapping[str, str],
+        *,
         timeout: aiohttp.ClientTimeout,
     ) -> tuple[int, Mapping[str, str], bytes, str]:
         """One attempt: the answer's status, headers, body and URL, after the redirects that may be followed.

@@ -53,7 +53,6 @@ from ._exceptions import (
     ClickSendError,
     ClientStateError,
     InternalServerError,
-    MissingCredentialsError,
     PermissionDeniedError,
     RateLimitError,
     RequestValidationError,
@@ -201,10 +200,7 @@ class BulkJob(Generic[_Result]):
     ) -> None:
         bulk = _BulkSend.of(operation)
         if operation.auth and not client.has_credentials:
-            raise MissingCredentialsError(
-                f"{bulk.name} needs credentials: pass username= and api_key= to AsyncClickSend "
-                "or set CLICKSEND_USERNAME and CLICKSEND_API_KEY"
-            )
+            raise client.missing_credentials(bulk.name)
         self._client = client
         self._bulk = bulk
         self._messages = messages

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
+from typing_extensions import Unpack
+
+from ._auth import BasicCredentials
+from ._base_client import DEFAULT_BASE_URL, ClientSettings
 from ._generated.client import GeneratedClient
 
 __all__ = ["AsyncClickSend"]
@@ -19,8 +25,23 @@ class AsyncClickSend(GeneratedClient):
         username: API username.
         api_key: API key (the password of Basic auth).
         base_url: API address, e.g. a sandbox's; default ``https://rest.clicksend.com/v3``.
-        timeout: default timeout of each request: seconds, an :class:`aiohttp.ClientTimeout`, or ``None``.
-        max_retries: default number of retries after the first attempt (see the README's retry rules).
-        session: an :class:`aiohttp.ClientSession` of yours to send the requests with.
-        retry_policy: backoff settings between retries.
+        settings: ``timeout``, ``max_retries``, ``session``, ``retry_policy``, ``max_response_size``,
+            ``connection_limit``, ``trust_env``, ``allow_insecure_http`` (see :class:`ClientSettings`).
     """
+
+    def __init__(
+        self,
+        username: str | None = None,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        **settings: Unpack[ClientSettings],
+    ) -> None:
+        self.username = username if username is not None else os.environ.get("CLICKSEND_USERNAME")
+        super().__init__(
+            credentials=BasicCredentials(
+                self.username, api_key if api_key is not None else os.environ.get("CLICKSEND_API_KEY")
+            ),
+            base_url=base_url or os.environ.get("CLICKSEND_BASE_URL") or DEFAULT_BASE_URL,
+            **settings,
+        )
