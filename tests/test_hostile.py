@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import gzip
 import json
 import random
@@ -549,3 +550,25 @@ async def test_single_sends_refuse_what_bulk_refuses(hostile: Hostile) -> None:
         hostile.answer = answer_with(200, {"http_code": 200, "data": {"messages": []}})
         await cs.sms.send(messages=[{"to": "+61411111111", "body": "ж" * 900}], allow_truncation=True)
     assert len(hostile.received) == 1
+
+
+# ---- aiohttp's own resend of a PUT or DELETE ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("own_session", [True, False])
+async def test_a_put_that_may_have_been_done_is_never_sent_again(hostile: Hostile, own_session: bool) -> None:
+    """aiohttp resends a PUT whose connection drops before the answer; buying credit twice costs money."""
+
+    async def carried_out_then_dropped(request: web.Request) -> web.StreamResponse:
+        assert request.transport is not None
+        request.transport.abort()
+        raise asyncio.CancelledError
+
+    hostile.answer = carried_out_then_dropped
+    async with contextlib.AsyncExitStack() as stack:
+        session = None if own_session else await stack.enter_async_context(aiohttp.ClientSession())
+        cs = await stack.enter_async_context(hostile.client(session=session, max_retries=3))
+        with pytest.raises(APIConnectionError) as caught:
+            await cs.recharge.purchase(package_id=1)
+    assert caught.value.request_sent is True
+    assert [(method, path) for method, path, _, _ in hostile.received] == [("PUT", "/v3/recharge/purchase/1")]

@@ -10,7 +10,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict, TypeVar
 from urllib.parse import quote
@@ -295,6 +295,22 @@ def headers_problems(headers: Any) -> list[str]:
     return problems
 
 
+def _resent_by_aiohttp(operation: Operation[Any]) -> bool:
+    """Whether aiohttp would send this request again by itself while it must not be repeated."""
+    return not operation.idempotent and operation.method in ("PUT", "DELETE")
+
+
+def _one_shot(content: bytes | None) -> aiohttp.payload.Payload:
+    """A body aiohttp can send only once: it resends a PUT or DELETE whose connection dropped, unless
+    its body was already used up (a session of the caller's still does that), and a send that may have
+    been carried out is never to be repeated behind the retry policy's back."""
+
+    async def once() -> AsyncIterator[bytes]:
+        yield content or b""
+
+    return aiohttp.payload.AsyncIterablePayload(once())
+
+
 def _is_loopback(host: str | None) -> bool:
     if host is None:
         return False
@@ -416,6 +432,11 @@ class BaseClient:
                 headers={"User-Agent": USER_AGENT},
                 trust_env=self.trust_env,
             )
+            # aiohttp sends a PUT or DELETE again, once, by itself when the connection drops before the
+            # answer (aio-libs/aiohttp#10790), and this private switch is the only way to stop it. The
+            # retry policy decides what is repeated; for sessions of the caller's, see _one_shot.
+            if hasattr(self._session, "_retry_connection"):
+                self._session._retry_connection = False
             self._session_loop = loop
         return self._session
 
@@ -582,7 +603,7 @@ class BaseClient:
                     method,
                     url,
                     params=params,
-                    data=content,
+                    data=_one_shot(content) if _resent_by_aiohttp(operation) else content,
                     headers=headers,
                     timeout=timeout,
                     allow_redirects=False,
