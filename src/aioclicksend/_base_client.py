@@ -300,15 +300,19 @@ def _resent_by_aiohttp(operation: Operation[Any]) -> bool:
     return not operation.idempotent and operation.method in ("PUT", "DELETE")
 
 
-def _one_shot(content: bytes | None) -> aiohttp.payload.Payload:
+class _OneShot(aiohttp.payload.AsyncIterablePayload):
     """A body aiohttp can send only once: it resends a PUT or DELETE whose connection dropped, unless
-    its body was already used up (a session of the caller's still does that), and a send that may have
-    been carried out is never to be repeated behind the retry policy's back."""
+    its body was already used up (a session of the caller's still does that), and a request that may
+    have been carried out is never to be repeated behind the retry policy's back."""
 
-    async def once() -> AsyncIterator[bytes]:
-        yield content or b""
+    def __init__(self, content: bytes | None) -> None:
+        self.content = content or b""
+        """What it sends."""
 
-    return aiohttp.payload.AsyncIterablePayload(once())
+        async def once() -> AsyncIterator[bytes]:
+            yield self.content
+
+        super().__init__(once())
 
 
 def _is_loopback(host: str | None) -> bool:
@@ -603,7 +607,7 @@ class BaseClient:
                     method,
                     url,
                     params=params,
-                    data=_one_shot(content) if _resent_by_aiohttp(operation) else content,
+                    data=_OneShot(content) if _resent_by_aiohttp(operation) else content,
                     headers=headers,
                     timeout=timeout,
                     allow_redirects=False,
