@@ -262,6 +262,7 @@ class BulkJob(Generic[_Result]):
         # iterator, and asyncio's async-generator finalizer then closes it, which ends the job.
         self._iterator: weakref.ref[AsyncGenerator[Settled, None]] | None = None
         self._ended = asyncio.Event()
+        self._closing: asyncio.Future[None] | None = None
 
     # ---- reading it ----
 
@@ -275,7 +276,7 @@ class BulkJob(Generic[_Result]):
                 for outcome in settled:
                     yield outcome
         finally:
-            await run.aclose()
+            await self.aclose()
 
     def __await__(self) -> Generator[Any, None, BulkSummary]:
         return self._drain().__await__()
@@ -297,10 +298,14 @@ class BulkJob(Generic[_Result]):
 
         Returns once every message taken has its outcome (counted in :attr:`summary`).
         """
-        iterator = self._iterator() if self._iterator is not None else None
-        if iterator is not None and not cast("types.AsyncGeneratorType[Any, None]", iterator).ag_running:
-            # (a running one is being closed already: by asyncio's finalizer of an abandoned loop)
-            await iterator.aclose()
+        run = self._iterator() if self._iterator is not None else None
+        if run is not None and self._closing is None:
+            if cast("types.AsyncGeneratorType[Any, None]", run).ag_running:
+                self.stop("closed")  # another task is driving it: it ends as soon as it can
+            else:  # one close, however many ask for it (the caller, asyncio's finalizer of a loop left)
+                self._closing = asyncio.ensure_future(run.aclose())
+        if self._closing is not None:
+            await asyncio.shield(self._closing)
         if self._started:
             await self._ended.wait()
 
