@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from .bundle import SpecError
-from .generate import COVERAGE, OUTPUT, ROOT, generate
+from .generate import APIS, ROOT, generate
 
 
 def _differences(expected: Path, actual: Path) -> list[str]:
@@ -33,18 +33,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
     parser.add_argument("--check", action="store_true", help="compare instead of writing")
     arguments = parser.parse_args(argv)
+    problems: list[str] = []
     try:
+        for source in APIS:
+            if not arguments.check:
+                generate(source)
+                print(f"generated {source.output.relative_to(ROOT)}")
+                continue
+            with tempfile.TemporaryDirectory() as scratch:
+                expected = Path(scratch) / "_generated"
+                expected_coverage = Path(scratch) / source.coverage.name
+                generate(source, expected, expected_coverage)
+                problems += [
+                    f"{problem} ({source.output.relative_to(ROOT)})"
+                    for problem in _differences(expected, source.output)
+                ]
+                if not source.coverage.exists() or not filecmp.cmp(
+                    expected_coverage, source.coverage, shallow=False
+                ):
+                    problems.append(f"differs: {source.coverage.relative_to(ROOT)}")
         if not arguments.check:
-            generate()
-            print(f"generated {OUTPUT.relative_to(ROOT)}")
             return 0
-        with tempfile.TemporaryDirectory() as scratch:
-            expected = Path(scratch) / "_generated"
-            expected_coverage = Path(scratch) / COVERAGE.name
-            generate(expected, expected_coverage)
-            problems = _differences(expected, OUTPUT)
-            if not COVERAGE.exists() or not filecmp.cmp(expected_coverage, COVERAGE, shallow=False):
-                problems.append(f"differs: {COVERAGE.relative_to(ROOT)}")
     except SpecError as error:
         print(f"spec error: {error}", file=sys.stderr)
         return 2

@@ -42,12 +42,42 @@ CALL_OPTIONS = (
 )
 SEND_OPTIONS = (CallOption("allow_truncation", "bool", "False"),)
 """Taken as well by the sends that check their messages (``x-sdk-bulk``)."""
+UPLOAD_OPTIONS = (
+    CallOption("file", "FileInput | None", "None"),
+    CallOption("content_type", "str | None", "None"),
+)
+"""Taken as well by the operations that can carry a document in the request (``x-sdk-multipart``)."""
 # Names an API argument cannot take: the method's own first parameter and the options above. Generated
 # bodies reach everything else through ``self`` and the table module ``_operations``, and an API
 # argument never starts with "_", so no other name of the templates can be shadowed.
-RESERVED_NAMES = {"self", *(option.name for option in (*CALL_OPTIONS, *SEND_OPTIONS))}
+RESERVED_NAMES = {"self", *(option.name for option in (*CALL_OPTIONS, *SEND_OPTIONS, *UPLOAD_OPTIONS))}
 # Lower-case names a resource module imports: a method of that name would hide them from its annotations.
 MODULE_NAMES = {"builtins", "models"}
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How an API wraps what it exchanges, from its spec's root (rendered into its generated client)."""
+
+    error_code: str
+    """The field of an error answer holding the API's error code (``x-sdk-error.code``)."""
+    error_message: str
+    envelope_fields: tuple[str, ...]
+    """The properties of the root's ``Envelope`` schema."""
+    request_envelope: str | None
+    """The field request bodies are wrapped in (``x-sdk-request-envelope``), if any."""
+
+
+def read_dialect(spec: dict[str, Any]) -> Dialect:
+    error = spec.get("x-sdk-error")
+    if not isinstance(error, dict) or not {"code", "message"} <= set(error):
+        raise SpecError(
+            "the root needs x-sdk-error: {code: <field>, message: <field>} (the error answer's fields)"
+        )
+    envelope = spec.get("components", {}).get("schemas", {}).get("Envelope", {}).get("properties")
+    if not envelope or "data" not in envelope:
+        raise SpecError("components.schemas.Envelope must list the envelope's properties, data among them")
+    return Dialect(error["code"], error["message"], tuple(envelope), spec.get("x-sdk-request-envelope"))
 
 
 @dataclass
@@ -105,7 +135,10 @@ class Method:
     body_model: str | None
     body_required: bool
     data_annotation: str  # the type of the answer's data, e.g. "models.SmsSendResult"
-    paging: str | None = None  # "page" or "cursor" (x-pagination)
+    body_constants: dict[str, Any] = field(default_factory=dict)  # fixed fields beside a wrapped body
+    binary: bool = False  # x-sdk-binary: the answer is a document, streamed
+    multipart: bool = False  # x-sdk-multipart: a document can go in the request
+    paging: str | None = None  # "page", "cursor" or "start-key" (x-pagination)
     page_items: str | None = None  # the field of the data holding a page's items
     item_model: str | None = None  # a paged answer's item schema
     envelope: bool = True  # False: the answer is the data itself, not wrapped (x-sdk-envelope: false)
@@ -118,6 +151,8 @@ class Method:
 
     @property
     def return_annotation(self) -> str:
+        if self.paging == "start-key":
+            return f"AsyncPager[KeyedPage[models.{self.item_model}], models.{self.item_model}]"
         if self.paging:
             return f"AsyncPager[{self.data_annotation}, models.{self.item_model}]"
         return self.data_annotation
@@ -131,7 +166,11 @@ class Method:
 
     @property
     def options(self) -> tuple[CallOption, ...]:
-        return (*(SEND_OPTIONS if self.bulk else ()), *CALL_OPTIONS)
+        return (
+            *(SEND_OPTIONS if self.bulk else ()),
+            *(UPLOAD_OPTIONS if self.multipart else ()),
+            *CALL_OPTIONS,
+        )
 
     def arguments_in(self, location: str) -> list[Argument]:
         return [argument for argument in self.arguments if argument.location == location]
@@ -385,12 +424,16 @@ def _read_method(
             )
         )
     body_model = None
+    body_constants: dict[str, Any] = {}
     body = operation.get("requestBody")
     if body is not None:
         schema = body.get("content", {}).get("application/json", {}).get("schema", {})
         if "$ref" not in schema:
             raise SpecError(f"{where}: the request body must be a $ref to a named object schema")
         body_model = schema_name(schema["$ref"])
+        wrapper = spec.get("x-sdk-request-envelope")
+        if wrapper:  # the API wraps bodies, e.g. {"data": {...}}: the arguments are the wrapped model's
+            body_model, body_constants = _unwrap_body(schemas, body_model, wrapper, where)
         body_schema = schemas[body_model]
         required = set(body_schema.get("required", []))
         for wire_name, property_schema in body_schema.get("properties", {}).items():
@@ -423,10 +466,22 @@ def _read_method(
         if "offset" not in {argument.wire_name for argument in arguments}:
             raise SpecError(f"{where}: a cursor-paged operation needs the offset parameter")
         data_annotation = annotator.annotate(data, argument=False)
-    elif paging is None:
+    elif paging == "start-key":
+        items = (data or {}).get("items", {})
+        if (data or {}).get("type") != "array" or "$ref" not in items:
+            raise SpecError(f"{where}: x-pagination start-key needs data to be an array of a named schema")
+        if not {"page_size", "start_key"} <= {argument.wire_name for argument in arguments}:
+            raise SpecError(
+                f"{where}: a start-key-paged operation needs the page_size and start_key parameters"
+            )
+        item, page_items = schema_name(items["$ref"]), "data"
         data_annotation = annotator.annotate(data, argument=False)
+    elif paging is None:
+        data_annotation = (
+            "BinaryResponse" if operation.get("x-sdk-binary") else annotator.annotate(data, argument=False)
+        )
     else:
-        raise SpecError(f"{where}: x-pagination must be page or cursor, not {paging!r}")
+        raise SpecError(f"{where}: x-pagination must be page, cursor or start-key, not {paging!r}")
     return Method(
         name=name,
         operation_id=operation["operationId"],
@@ -442,12 +497,35 @@ def _read_method(
         body_model=body_model,
         body_required=bool((body or {}).get("required")),
         data_annotation=data_annotation,
+        body_constants=body_constants,
+        binary=bool(operation.get("x-sdk-binary")),
+        multipart=bool(operation.get("x-sdk-multipart")),
         paging=paging,
         page_items=page_items,
         item_model=item,
         envelope=operation.get("x-sdk-envelope", True) is not False,
         bulk=_read_bulk(schemas, operation, body_model, data, arguments, where),
     )
+
+
+def _unwrap_body(
+    schemas: dict[str, Any], wrapper_model: str, field_name: str, where: str
+) -> tuple[str, dict[str, Any]]:
+    """The model wrapped in ``field_name`` of a body schema, and the body's other fields: constants (an
+    enum of one value), which the request loop sets beside the wrapped model."""
+    properties = schemas[wrapper_model].get("properties", {})
+    inner = properties.get(field_name, {})
+    if "$ref" not in inner:
+        raise SpecError(f"{where}: the body's {field_name!r} must be a $ref (x-sdk-request-envelope)")
+    constants = {}
+    for name, schema in properties.items():
+        if name == field_name:
+            continue
+        values = schema.get("enum", [schema["const"]] if "const" in schema else [])
+        if len(values) != 1:
+            raise SpecError(f"{where}: the body's {name!r} beside {field_name!r} must be one fixed value")
+        constants[name] = values[0]
+    return schema_name(inner["$ref"]), constants
 
 
 def _read_bulk(

@@ -20,6 +20,9 @@ class Credentials:
     def headers(self) -> dict[str, str] | None:
         raise NotImplementedError
 
+    async def ready(self, client: BaseClient) -> None:
+        """Before a request that needs them: get what the headers need, if it is not there yet (a token)."""
+
     async def refresh(self, client: BaseClient) -> bool:
         """After a 401: get fresh credentials if these can be renewed (a session token); whether they were."""
         return False

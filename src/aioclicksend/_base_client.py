@@ -12,7 +12,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypedDict, TypeVar
 from urllib.parse import quote
 
 import aiohttp
@@ -21,6 +21,7 @@ from typing_extensions import Self
 from yarl import URL
 
 from ._auth import Credentials
+from ._binary import BinaryResponse, FileInput, multipart_body
 from ._checks import message_problem
 from ._exceptions import (
     APIConnectionError,
@@ -41,7 +42,7 @@ from ._types import NOT_GIVEN, NotGiven
 if TYPE_CHECKING:  # pydantic's model machinery loads with the first model, not with the client
     from pydantic import BaseModel, TypeAdapter
 
-    from ._operation import Operation
+    from ._operation import Dialect, Operation
 
 _T = TypeVar("_T")
 logger = logging.getLogger("aioclicksend")
@@ -349,6 +350,9 @@ class ClientSettings(TypedDict, total=False):
 class BaseClient:
     """Holds the connection pool, the credentials and the request loop shared by every resource."""
 
+    dialect: ClassVar[Dialect]
+    """How the API wraps what it exchanges: set by each API's generated client, from its spec."""
+
     def __init__(
         self,
         *,
@@ -480,10 +484,13 @@ class BaseClient:
         query: Mapping[str, Any] | None = None,
         body: Mapping[str, Any] | None = None,
         allow_truncation: bool = False,
+        file: FileInput | None = None,
+        content_type: str | None = None,
         options: RequestOptions = RequestOptions(),
     ) -> _T:
         """Send one operation (retrying as the policy allows) and return its answer's data, read as the
-        spec says (or the whole :class:`RawResponse` when ``options.raw``)."""
+        spec says (or the whole :class:`RawResponse` when ``options.raw``). ``file`` goes with the JSON
+        in one request, for an operation that takes a document (``x-sdk-multipart``)."""
         content = None
         if body is not None:
             content = build_body(operation, body, allow_truncation=allow_truncation)
@@ -494,6 +501,7 @@ class BaseClient:
             body=content,
             cast_to=operation.result_type,
             options=options,
+            upload=None if file is None else (file, content_type),
         )
         return result
 
@@ -507,6 +515,7 @@ class BaseClient:
         cast_to: Any,
         options: RequestOptions = RequestOptions(),
         attempts: AttemptHook | None = None,
+        upload: tuple[FileInput, str | None] | None = None,
     ) -> Any:
         """:meth:`request` with a body already validated (a model, or its JSON), reading the answer's data
         as ``cast_to``; ``attempts`` is told of each attempt (a throttler, a request count)."""
@@ -520,17 +529,15 @@ class BaseClient:
             for item in (value if isinstance(value, (list, tuple)) else [value])
         ]
         headers = {"Accept": "application/json"}
-        if operation.auth and not self.has_credentials:
-            raise self.missing_credentials(operation.name)
-        content = (  # a None field is not sent: None means "not given", as NOT_GIVEN does
-            body
-            if isinstance(body, bytes) or body is None
-            else body.model_dump_json(by_alias=True, exclude_unset=True, exclude_none=True).encode()
-        )
-        if options.extra_body:
-            fields = json.loads(content) if content else {}
-            content = json.dumps(merge_extra_body(operation, fields, options.extra_body)).encode()
-        if content is not None:
+        if operation.auth:
+            if not self.has_credentials:
+                raise self.missing_credentials(operation.name)
+            await self._credentials.ready(self)
+        encoded = self._encode_body(operation, body, options)
+        content: bytes | Callable[[], Any] | None = encoded
+        if upload is not None:  # the JSON and the document in one multipart/mixed body (its own type)
+            content = multipart_body(operation.name, json.loads(encoded) if encoded else {}, *upload)
+        elif encoded is not None:
             headers["Content-Type"] = "application/json"
         timeout = self._timeout(options.timeout)
         send = functools.partial(self._send, operation, url, params, content, timeout=timeout)
@@ -544,10 +551,32 @@ class BaseClient:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _encode_body(
+        self, operation: Operation[Any], body: BaseModel | bytes | None, options: RequestOptions
+    ) -> bytes | None:
+        """The JSON body: the model's (a None field is not sent: None means "not given", as NOT_GIVEN
+        does), wrapped as the API wraps bodies, with ``extra_body`` merged in last."""
+        content = (
+            body
+            if isinstance(body, bytes) or body is None
+            else body.model_dump_json(by_alias=True, exclude_unset=True, exclude_none=True).encode()
+        )
+        wrapper = self.dialect.request_envelope
+        if not options.extra_body and not (wrapper and (content or operation.body_constants)):
+            return content
+        fields = json.loads(content) if content else {}
+        if wrapper:
+            fields = {**({wrapper: fields} if content else {}), **(operation.body_constants or {})}
+        if options.extra_body:
+            fields = merge_extra_body(operation, fields, options.extra_body)
+        return json.dumps(fields).encode()
+
     async def _attempts(
         self,
         operation: Operation[Any],
-        send: Callable[[Mapping[str, str]], Awaitable[tuple[int, Mapping[str, str], bytes, str]]],
+        send: Callable[
+            [Mapping[str, str]], Awaitable[tuple[int, Mapping[str, str], bytes | BinaryResponse, str]]
+        ],
         headers: Mapping[str, str],
         cast_to: Any,
         options: RequestOptions,
@@ -590,31 +619,42 @@ class BaseClient:
         operation: Operation[Any],
         url: str,
         params: list[tuple[str, str]],
-        content: bytes | None,
+        content: bytes | Callable[[], Any] | None,
         headers: Mapping[str, str],
         *,
         timeout: aiohttp.ClientTimeout,
-    ) -> tuple[int, Mapping[str, str], bytes, str]:
+    ) -> tuple[int, Mapping[str, str], bytes | BinaryResponse, str]:
         """One attempt: the answer's status, headers, body and URL, after the redirects that may be followed.
 
         No aiohttp error is kept as the cause of ours: its request info holds the Authorization header.
         """
         session = self._get_session()
         method = operation.method
+        data = content() if callable(content) else content  # a multipart body is made for each attempt
         try:
             for hop in range(MAX_REDIRECTS + 1):
-                async with session.request(
+                response = await session.request(
                     method,
                     url,
                     params=params,
-                    data=_OneShot(content) if _resent_by_aiohttp(operation) else content,
+                    data=_OneShot(data) if _resent_by_aiohttp(operation) and not callable(content) else data,
                     headers=headers,
                     timeout=timeout,
                     allow_redirects=False,
-                ) as response:
-                    target = self._redirect_target(operation, response, last_hop=hop == MAX_REDIRECTS)
+                )
+                streamed = operation.binary and 200 <= response.status < 300
+                try:
+                    target = (
+                        None if streamed else self._redirect_target(operation, response, hop == MAX_REDIRECTS)
+                    )
+                    if streamed:  # a document: the caller reads it, and lets the connection go
+                        document = BinaryResponse(response)
+                        return document.status, document.headers, document, url
                     if target is None:
                         return response.status, response.headers, await self._read(response, url), url
+                finally:
+                    if not streamed:
+                        response.release()
                 url, params = target, []
         except APIResponseValidationError:
             raise
@@ -632,7 +672,7 @@ class BaseClient:
         raise error_class(message, method=method, url=url, request_sent=sent) from None
 
     def _redirect_target(
-        self, operation: Operation[Any], response: aiohttp.ClientResponse, *, last_hop: bool
+        self, operation: Operation[Any], response: aiohttp.ClientResponse, last_hop: bool
     ) -> str | None:
         """Where to follow a redirect, or ``None`` to hand the answer (a redirect or not) to the parser.
 
@@ -679,14 +719,16 @@ class BaseClient:
         url: str,
         status: int,
         headers: Mapping[str, str],
-        raw: bytes,
+        raw: bytes | BinaryResponse,
         cast_to: Any,
         raw_response: bool,
     ) -> Any:
+        if isinstance(raw, BinaryResponse):  # a document: the caller streams it
+            return raw
         method = operation.method
         answer = functools.partial(_answer, raw_response, status, headers, method, url, raw)
         if status < 300 and operation.envelope and cast_to is not Any:  # Any: plain parsing is faster
-            decoded = _decode_envelope(cast_to, raw)
+            decoded = _decode_envelope(cast_to, raw, self.dialect.envelope_fields)
             if decoded is not None:
                 return answer(decoded["data"], decoded)
         try:
@@ -695,7 +737,7 @@ class BaseClient:
             payload = _NOT_JSON
         envelope = payload if isinstance(payload, dict) else {}
         if status >= 300:
-            response_msg = envelope.get("response_msg")
+            response_msg = envelope.get(self.dialect.error_message)
             if 300 <= status < 400:
                 location = headers.get("Location") or "nowhere"
                 response_msg = (
@@ -710,7 +752,7 @@ class BaseClient:
                 status=status,
                 method=method,
                 url=url,
-                response_code=envelope.get("response_code"),
+                response_code=envelope.get(self.dialect.error_code),
                 response_msg=response_msg,
                 headers=headers,
                 body=payload if payload is not _NOT_JSON else raw,
@@ -723,14 +765,13 @@ class BaseClient:
                 status=status,
                 body=raw,
             )
-        # A few answers are documented bare, without the envelope (View All MMS Campaigns): an answer
-        # with neither ``http_code`` nor ``response_code`` and with fields no envelope has is the data.
+        # A few answers are documented bare, without the envelope (View All MMS Campaigns): an answer with
+        # no envelope field besides ``data``, and with fields no envelope has, is the data itself.
+        fields = self.dialect.envelope_fields
         enveloped = (
             operation.envelope
             and bool(envelope)
-            and (
-                "http_code" in envelope or "response_code" in envelope or envelope.keys() <= _ENVELOPE_FIELDS
-            )
+            and (bool(envelope.keys() & (fields - {"data"})) or envelope.keys() <= fields)
         )
         try:
             data = _adapter(cast_to).validate_python(envelope.get("data") if enveloped else payload)
@@ -761,26 +802,25 @@ def _log_attempt(operation: Operation[Any], attempt: int, started: float, outcom
 
 
 _NOT_JSON = object()
-_ENVELOPE_FIELDS = {"http_code", "response_code", "response_msg", "data"}
 
 
 @functools.lru_cache(maxsize=1024)
-def _envelope_adapter(cast_to: Any) -> TypeAdapter[Any]:
+def _envelope_adapter(cast_to: Any, envelope_fields: frozenset[str]) -> TypeAdapter[Any]:
     from pydantic import TypeAdapter
     from typing_extensions import TypedDict
 
-    fields = {"http_code": Any, "response_code": Any, "response_msg": Any, "data": cast_to}
+    fields = {**dict.fromkeys(sorted(envelope_fields), Any), "data": cast_to}
     return TypeAdapter(TypedDict("Envelope", fields, total=False))  # type: ignore[operator]
 
 
-def _decode_envelope(cast_to: Any, raw: bytes) -> dict[str, Any] | None:
+def _decode_envelope(cast_to: Any, raw: bytes, envelope_fields: frozenset[str]) -> dict[str, Any] | None:
     """The envelope of a success answer, its data validated straight from the JSON bytes (the fast path).
 
     ``None`` when that does not work out (not JSON, no ``data``, data not as the spec says): the
     general path then parses the answer again and says what is wrong.
     """
     try:
-        envelope: dict[str, Any] = _envelope_adapter(cast_to).validate_json(raw)
+        envelope: dict[str, Any] = _envelope_adapter(cast_to, envelope_fields).validate_json(raw)
     except ValidationError:
         return None
     return envelope if "data" in envelope else None
@@ -805,8 +845,6 @@ def _answer(
         headers=headers,
         method=method,
         url=url,
-        http_code=envelope.get("http_code"),
-        response_code=envelope.get("response_code"),
-        response_msg=envelope.get("response_msg"),
+        envelope={name: value for name, value in envelope.items() if name != "data"},
         content=raw,
     )

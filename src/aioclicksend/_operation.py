@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -18,9 +18,22 @@ from ._checks import MessageRules
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-__all__ = ["BulkSend", "LazyModule", "MessageRules", "Operation", "Paging", "Parameter", "page_of"]
+__all__ = ["BulkSend", "Dialect", "LazyModule", "MessageRules", "Operation", "Paging", "Parameter", "page_of"]
 
 _T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """How an API wraps what it exchanges, as its spec declares it (the generated client carries it)."""
+
+    error_code: str
+    """The field of an error answer with the API's error code (ClickSend: ``response_code``)."""
+    error_message: str
+    envelope_fields: frozenset[str]
+    """The fields of the envelope around every JSON answer (its ``data`` among them)."""
+    request_envelope: str | None = None
+    """The field a request's JSON body is wrapped in (Kazoo: ``data``), if the API wraps bodies."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +56,8 @@ class Paging:
 
     style: str
     """``page``: numbered pages (``page`` / ``limit``, ClickSend's PageMeta); ``cursor``: the ``offset``
-    of ``_metadata.pagination.next``."""
+    of ``_metadata.pagination.next``; ``start-key``: ``start_key`` in the query, ``next_start_key`` in the
+    envelope (Kazoo)."""
     items: str
     """The field of the answer's data that holds the items."""
 
@@ -92,6 +106,12 @@ class Operation(Generic[_T]):
     body: str | None = None
     """The schema of the JSON body, if it takes one."""
     body_required: bool = False
+    body_constants: Mapping[str, Any] | None = None
+    """Fixed fields beside a wrapped body (Kazoo's resubmit: ``"action": "resubmit"``)."""
+    binary: bool = False
+    """The answer is a document (streamed: :class:`~aioclicksend.BinaryResponse`), not JSON."""
+    multipart: bool = False
+    """A document can go in the request with the JSON (``file=``): a ``multipart/mixed`` body."""
     paging: Paging | None = None
     messages: MessageRules | None = None
     """For a send: what each of its messages must hold (checked before sending)."""

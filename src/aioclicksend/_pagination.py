@@ -4,7 +4,8 @@ One pager serves every paging style the spec declares (``x-pagination``); a styl
 that says where a walk starts, what to ask for next and where the items are:
 
 - ``page``: numbered pages (``page`` / ``limit``; the answer's ``current_page`` and ``last_page``);
-- ``cursor``: the ``offset`` found in ``_metadata.pagination.next`` (alpha tags, own numbers).
+- ``cursor``: the ``offset`` found in ``_metadata.pagination.next`` (alpha tags, own numbers);
+- ``start-key``: ``start_key`` in the query, the envelope's ``next_start_key`` for the next page (Kazoo).
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from ._types import NOT_GIVEN, NotGiven
 if TYPE_CHECKING:
     from ._base_client import BaseClient, RequestOptions
     from ._operation import Operation
+    from ._response import RawResponse
 
-__all__ = ["DEFAULT_MAX_PAGES", "MAX_PAGE_SIZE", "AsyncCursorPager", "AsyncPager", "Page"]
+__all__ = ["DEFAULT_MAX_PAGES", "MAX_PAGE_SIZE", "AsyncCursorPager", "AsyncPager", "KeyedPage", "Page"]
 
 MAX_PAGE_SIZE = 100
 """The most items ClickSend returns per page."""
@@ -62,6 +64,16 @@ class Page(ClickSendModel, Generic[_Item]):
         return self.current_page < self.last_page and bool(self.data)
 
 
+class KeyedPage(ClickSendModel, Generic[_Item]):
+    """One page of a list paged by start key: its items and the keys from the envelope."""
+
+    data: list[_Item] = Field(default_factory=list)
+    page_size: int | None = None
+    start_key: Any = None
+    next_start_key: Any = None
+    """The key of the next page; ``None`` on the last."""
+
+
 class _Style:
     """A paging style: where a walk starts, what to ask for next, where a page's items are."""
 
@@ -89,6 +101,10 @@ class _Style:
 
     def items(self, page: Any) -> Sequence[Any]:
         raise NotImplementedError
+
+    def page(self, answer: RawResponse[Any]) -> Any:
+        """The page an answer holds."""
+        return answer.data
 
 
 class _PageNumbers(_Style):
@@ -157,7 +173,35 @@ class _Cursor(_Style):
         return getattr(page, self.items_field, None) or []
 
 
-_STYLES: dict[str, type[_Style]] = {"page": _PageNumbers, "cursor": _Cursor}
+class _StartKey(_Style):
+    """Pages chained by the envelope's ``next_start_key``."""
+
+    def __init__(self, operation: Operation[Any], query: Mapping[str, Any]) -> None:
+        super().__init__(operation, query)
+        key = query.get("start_key")
+        self.first: Any = None if isinstance(key, NotGiven) else key
+
+    def query(self, query: Mapping[str, Any], position: Any, *, walk: bool) -> dict[str, Any]:
+        rest = {name: value for name, value in query.items() if name != "start_key"}
+        return rest if position is None else {**rest, "start_key": position}
+
+    def following(self, page: Any, position: Any) -> Any:
+        return page.next_start_key
+
+    def items(self, page: Any) -> Sequence[Any]:
+        return page.data  # type: ignore[no-any-return]
+
+    def page(self, answer: RawResponse[Any]) -> KeyedPage[Any]:
+        keys = answer.envelope
+        return KeyedPage.model_construct(
+            data=list(answer.data or []),
+            page_size=keys.get("page_size"),
+            start_key=keys.get("start_key"),
+            next_start_key=keys.get("next_start_key") or None,
+        )
+
+
+_STYLES: dict[str, type[_Style]] = {"page": _PageNumbers, "cursor": _Cursor, "start-key": _StartKey}
 
 
 def _page_budget(operation: Operation[Any], max_pages: int | None) -> float:
@@ -200,12 +244,15 @@ class AsyncPager(Generic[_Page, _Item]):
         self._style = _STYLES[operation.paging.style](operation, query)
 
     async def _request(self, position: Any, options: RequestOptions, *, walk: bool) -> Any:
-        return await self._client.request(
-            self._operation,
+        """The page at ``position`` (the whole answer when ``options.raw``: with_raw_response)."""
+        operation: Operation[Any] = self._operation
+        answer: RawResponse[Any] = await self._client.request(
+            operation,
             path_params=self._path_params,
             query=self._style.query(self._query, position, walk=walk),
-            options=options,
+            options=dataclasses.replace(options, raw=True),
         )
+        return answer if options.raw else self._style.page(answer)
 
     async def fetch_page(self, position: Any) -> _Page:
         """Fetch the page at ``position`` of a walk: a page number, or a cursor (``None``: the first page).

@@ -11,6 +11,7 @@ from ._base_client import CallOptions, RequestOptions
 
 if TYPE_CHECKING:
     from ._base_client import BaseClient
+    from ._binary import FileInput
     from ._bulk import BulkJob, BulkOptions
     from ._operation import Operation
     from ._pagination import AsyncPager
@@ -39,6 +40,8 @@ class APIResource:
         query: Mapping[str, Any] | None = None,
         body: Mapping[str, Any] | None = None,
         allow_truncation: bool = False,
+        file: FileInput | None = None,
+        content_type: str | None = None,
         **options: Unpack[CallOptions],
     ) -> _T:
         return await self._client.request(
@@ -47,6 +50,8 @@ class APIResource:
             query=query,
             body=body,
             allow_truncation=allow_truncation,
+            file=file,
+            content_type=content_type,
             options=RequestOptions(raw=self._raw, **options),
         )
 
@@ -57,7 +62,7 @@ class APIResource:
         path: Mapping[str, Any] | None = None,
         query: Mapping[str, Any],
         **options: Unpack[CallOptions],
-    ) -> AsyncPager[_T, Any]:
+    ) -> AsyncPager[Any, Any]:
         from ._pagination import AsyncPager
 
         return AsyncPager(

@@ -1,4 +1,4 @@
-"""Raw responses: the parsed result together with the HTTP status, headers and ClickSend envelope."""
+"""Raw responses: the parsed result together with the HTTP status, headers and the envelope."""
 
 from __future__ import annotations
 
@@ -23,14 +23,26 @@ class RawResponse(Generic[_T]):
     headers: Mapping[str, str]
     method: str
     url: str
-    http_code: int | None
-    """The envelope's ``http_code``."""
-    response_code: str | None
-    """The envelope's ``response_code``, e.g. ``SUCCESS``."""
-    response_msg: str | None
-    """The envelope's ``response_msg``."""
+    envelope: Mapping[str, Any]
+    """The envelope around the data: its other fields (ClickSend: ``http_code``, ``response_code``,
+    ``response_msg``; Kazoo: ``status``, ``request_id``, ``next_start_key``…)."""
     content: bytes
     """The body exactly as received."""
+
+    @property
+    def http_code(self) -> int | None:
+        """The envelope's ``http_code``."""
+        return self.envelope.get("http_code")
+
+    @property
+    def response_code(self) -> str | None:
+        """The envelope's ``response_code``, e.g. ``SUCCESS``."""
+        return self.envelope.get("response_code")
+
+    @property
+    def response_msg(self) -> str | None:
+        """The envelope's ``response_msg``."""
+        return self.envelope.get("response_msg")
 
 
 def to_raw_response_wrapper(func: Callable[_P, Awaitable[_T]]) -> Callable[_P, Awaitable[RawResponse[_T]]]:

@@ -1,0 +1,131 @@
+"""Documents in and out: a streamed binary answer, and a document sent with its JSON in one request."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+from collections.abc import AsyncIterable, AsyncIterator, Callable
+from typing import Any
+
+import aiohttp
+
+from ._exceptions import APIConnectionError, RequestValidationError
+
+__all__ = ["BinaryResponse", "FileInput", "multipart_body"]
+
+FileInput = bytes | str | os.PathLike[str] | AsyncIterable[bytes]
+"""A document to send: its bytes, the path of a file (streamed from disk), or an async iterable of bytes."""
+
+CHUNK = 64 * 1024
+
+
+class BinaryResponse:
+    """A document the API answered with, not read yet: read it whole, in chunks, or into a file.
+
+    It holds the connection until it is read to the end or closed: use ``async with``, or one of
+    :meth:`read`, :meth:`save` or a whole :meth:`iter_bytes`, each of which closes it.
+    """
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
+        self.status = response.status
+        self.headers = response.headers
+        self.content_type = response.content_type
+        """E.g. ``application/pdf``."""
+        disposition = response.content_disposition
+        self.filename = disposition.filename if disposition is not None else None
+        """The file name the answer suggests (``Content-Disposition``), if any."""
+
+    async def iter_bytes(self, chunk_size: int = CHUNK) -> AsyncIterator[bytes]:
+        """The document, a chunk at a time (never all of it in memory)."""
+        try:
+            async for chunk in self._response.content.iter_chunked(chunk_size):
+                yield chunk
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise APIConnectionError(
+                f"connection lost while reading the document: {type(error).__name__}: {error}",
+                method=self._response.method,
+                url=str(self._response.url),
+                request_sent=True,
+            ) from None
+        finally:
+            self.close()
+
+    async def read(self) -> bytes:
+        """The whole document."""
+        return b"".join([chunk async for chunk in self.iter_bytes()])
+
+    async def save(self, path: str | os.PathLike[str]) -> int:
+        """Write the document to ``path`` as it arrives; returns its size in bytes."""
+        size = 0
+        with open(path, "wb") as file:  # a chunk written at a time, between reads
+            async for chunk in self.iter_bytes():
+                file.write(chunk)
+                size += len(chunk)
+        return size
+
+    def close(self) -> None:
+        """Let the connection go (without reading the rest)."""
+        self._response.release()
+
+    async def __aenter__(self) -> BinaryResponse:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"BinaryResponse({self.status}, {self.content_type!r}, filename={self.filename!r})"
+
+
+_MAGIC = ((b"%PDF", "application/pdf"), (b"II*\x00", "image/tiff"), (b"MM\x00*", "image/tiff"))
+
+
+def _content_type(file: FileInput, given: str | None, operation: str) -> str:
+    """The document's type: as given, else from the file's name, else from its first bytes."""
+    if given:
+        return given
+    if isinstance(file, (str, os.PathLike)):
+        guessed = mimetypes.guess_type(os.fspath(file))[0]
+        if guessed:
+            return guessed
+        with open(file, "rb") as opened:
+            file = opened.read(8)
+    if isinstance(file, bytes):
+        for magic, kind in _MAGIC:
+            if file.startswith(magic):
+                return kind
+    raise RequestValidationError(
+        operation, ["content_type: cannot tell the document's type: pass content_type="]
+    )
+
+
+def multipart_body(
+    operation: str, metadata: Any, file: FileInput, content_type: str | None
+) -> Callable[[], aiohttp.MultipartWriter]:
+    """What makes a ``multipart/mixed`` body (the JSON ``metadata``, then the document) for one attempt.
+
+    A file is opened anew for each attempt and streamed from disk; an async iterable can be sent once.
+    """
+    kind = _content_type(file, content_type, operation)
+    if isinstance(file, (str, os.PathLike)) and not os.path.isfile(file):
+        raise RequestValidationError(operation, [f"file: {os.fspath(file)!r} is not a file"])
+    if not isinstance(file, (bytes, str, os.PathLike, AsyncIterable)):
+        raise RequestValidationError(
+            operation, [f"file: must be bytes, a path or an async iterable, not {type(file).__name__}"]
+        )
+    sent = False
+
+    def make() -> aiohttp.MultipartWriter:
+        nonlocal sent
+        if sent and isinstance(file, AsyncIterable):
+            raise RequestValidationError(operation, ["file: an async iterable can be sent once, and was"])
+        sent = True
+        writer = aiohttp.MultipartWriter("mixed")
+        writer.append(json.dumps(metadata), {"Content-Type": "application/json"})
+        document: Any = open(file, "rb") if isinstance(file, (str, os.PathLike)) else file  # noqa: SIM115
+        writer.append(document, {"Content-Type": kind})
+        return writer
+
+    return make
