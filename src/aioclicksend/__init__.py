@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._base_client import Timeout
+    from ._binary import BinaryResponse
     from ._bulk import BulkJob, BulkOptions
     from ._client import AsyncClickSend
     from ._exceptions import (
@@ -52,6 +53,7 @@ _EXPORTS = {
     "AsyncCursorPager": "._pagination",
     "AsyncPager": "._pagination",
     "AuthenticationError": "._exceptions",
+    "BinaryResponse": "._binary",
     "BadRequestError": "._exceptions",
     "BulkJob": "._bulk",
     "BulkOptions": "._bulk",
@@ -113,6 +115,7 @@ __all__ = [
     "AsyncPager",
     "AuthenticationError",
     "BadRequestError",
+    "BinaryResponse",
     "BulkJob",
     "BulkOptions",
     "BulkSummary",

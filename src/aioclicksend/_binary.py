@@ -124,8 +124,22 @@ def multipart_body(
         sent = True
         writer = aiohttp.MultipartWriter("mixed")
         writer.append(json.dumps(metadata), {"Content-Type": "application/json"})
-        document: Any = open(file, "rb") if isinstance(file, (str, os.PathLike)) else file  # noqa: SIM115
+        document = _from_disk(file) if isinstance(file, (str, os.PathLike)) else file
         writer.append(document, {"Content-Type": kind})
         return writer
 
     return make
+
+
+async def _from_disk(path: str | os.PathLike[str]) -> AsyncIterator[bytes]:
+    """A file's bytes, a chunk at a time, read as the request is written. The file is open only while
+    a chunk is read, so a request given up halfway leaves no file open."""
+    offset = 0
+    while True:
+        with open(path, "rb") as file:
+            file.seek(offset)
+            chunk = file.read(CHUNK)
+        if not chunk:
+            return
+        offset += len(chunk)
+        yield chunk
