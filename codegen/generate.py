@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,28 +130,90 @@ def request_schemas(spec: dict[str, Any]) -> set[str]:
     return found - set(TYPE_OVERRIDES)
 
 
-def _write_models(spec_path: Path, output: Path, strict_models: set[str], spec_dir: str) -> None:
-    command = [
-        sys.executable,
-        "-m",
-        "datamodel_code_generator",
-        "--input",
-        str(spec_path),
-        "--output",
-        str(output / "models.py"),
-        "--custom-template-dir",
-        str(TEMPLATES / "models"),
-        "--additional-imports",
-        "aioclicksend._models.OpenStrEnum,aioclicksend._models.OpenIntEnum",
-        "--type-overrides",
-        json.dumps(TYPE_OVERRIDES),
-        "--base-class-map",
-        json.dumps({name: REQUEST_BASE_CLASS for name in sorted(strict_models)}),
-        "--no-formatters",
-        "--custom-file-header",
-        HEADER.format(source=f"{spec_dir} by datamodel-code-generator, configured in pyproject.toml"),
-    ]
-    subprocess.run(command, cwd=ROOT, check=True, env=_tool_environment())
+def model_modules(spec: dict[str, Any]) -> dict[str, str]:
+    """The module of the generated models each schema goes to: the resource whose operations alone use it,
+    else ``common``. A call then loads the models of its resource and the common ones, not all of them;
+    and no resource module needs another's (a schema two resources use, and all it uses, are common)."""
+    schemas = spec["components"]["schemas"]
+    users: dict[str, set[str]] = {name: set() for name in schemas}
+
+    def visit(node: Any, resource: str, seen: set[str]) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+                name = ref.rsplit("/", 1)[-1]
+                if name not in seen:
+                    seen.add(name)
+                    users[name].add(resource)
+                    visit(schemas[name], resource, seen)
+            for key, value in node.items():
+                if key != "example":
+                    visit(value, resource, seen)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value, resource, seen)
+
+    for item in spec["paths"].values():
+        for operation in item.values():
+            resource = operation["x-sdk-resource"].split(".")[0]
+            visit({key: operation.get(key) for key in ("requestBody", "responses")}, resource, set())
+    return {name: next(iter(found)) if len(found) == 1 else "common" for name, found in users.items()}
+
+
+def _write_models(spec: dict[str, Any], output: Path, strict_models: set[str], spec_dir: str) -> None:
+    """The models as a package (``models/<module>.py``), each schema named ``<module>.<Name>`` for
+    datamodel-code-generator, which writes one module per prefix."""
+    modules = model_modules(spec)
+    text = json.dumps(spec)
+    for name, module in modules.items():
+        text = text.replace(f'"#/components/schemas/{name}"', f'"#/components/schemas/{module}.{name}"')
+    split = json.loads(text)
+    split["components"]["schemas"] = {
+        f"{modules[name]}.{name}": schema for name, schema in split["components"]["schemas"].items()
+    }
+    with tempfile.TemporaryDirectory() as scratch:
+        split_path = Path(scratch) / "openapi.json"
+        split_path.write_text(json.dumps(split, indent=1, ensure_ascii=False), encoding="utf-8")
+        command = [
+            sys.executable,
+            "-m",
+            "datamodel_code_generator",
+            "--input",
+            str(split_path),
+            "--output",
+            str(output / "models"),
+            "--custom-template-dir",
+            str(TEMPLATES / "models"),
+            "--additional-imports",
+            # Money and UnixTime too: the type overrides are used through the common module (common.Money).
+            ",".join(
+                f"aioclicksend._models.{name}" for name in ("OpenStrEnum", "OpenIntEnum", *TYPE_OVERRIDES)
+            ),
+            "--type-overrides",
+            json.dumps(TYPE_OVERRIDES),
+            "--base-class-map",
+            json.dumps({f"{modules[name]}.{name}": REQUEST_BASE_CLASS for name in sorted(strict_models)}),
+            "--no-formatters",
+            "--custom-file-header",
+            HEADER.format(source=f"{spec_dir} by datamodel-code-generator, configured in pyproject.toml"),
+        ]
+        subprocess.run(command, cwd=ROOT, check=True, env=_tool_environment())
+    for generated in (output / "models").glob("*.py"):
+        # The split output names an overridden type through the common module (common.Money); each module
+        # imports it itself (the additional imports above), so the bare name serves, and type-checks.
+        text = generated.read_text(encoding="utf-8")
+        for name in TYPE_OVERRIDES:
+            text = text.replace(f"common.{name}", name)
+        generated.write_text(text, encoding="utf-8")
+    (output / "models" / "__init__.py").write_text(
+        _environment()
+        .get_template("models_init.py.jinja")
+        .render(
+            header=HEADER.format(source=spec_dir),
+            modules={name: module for name, module in sorted(modules.items()) if name not in TYPE_OVERRIDES},
+        ),
+        encoding="utf-8",
+    )
 
 
 def _tool_environment() -> dict[str, str]:
@@ -182,7 +245,7 @@ def generate(source: ApiSource, output: Path | None = None, coverage: Path | Non
     spec_path = output / "openapi.json"
     spec_path.write_text(json.dumps(spec, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     spec_dir = source.spec_dir.relative_to(ROOT).as_posix() + "/"
-    _write_models(spec_path, output, strict_models, spec_dir)
+    _write_models(spec, output, strict_models, spec_dir)
     environment = _environment()
     header = HEADER.format(source=spec_dir)
     (output / "__init__.py").write_text(

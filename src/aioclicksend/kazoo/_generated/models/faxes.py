@@ -7,7 +7,11 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field
 
-from aioclicksend._models import ClickSendModel, ClickSendRequestModel, OpenStrEnum
+from aioclicksend._models import (
+    ClickSendModel,
+    ClickSendRequestModel,
+    OpenStrEnum,
+)
 
 
 class Action(OpenStrEnum):
@@ -52,25 +56,6 @@ class Envelope(ClickSendModel):
     next_start_key: str | int | list[Any] | None = None
     """
     The key of the next page, to pass back as start_key; absent on the last page (list answers only).
-    """
-
-
-class Error(Envelope):
-    """
-    The envelope of an error answer.
-    """
-
-    error: str | None = None
-    """
-    The HTTP status code, as a string, e.g. "404".
-    """
-    message: str | None = None
-    """
-    A short error code or message, e.g. bad_identifier, invalid_credentials or "invalid request envelope".
-    """
-    data: Any | None = None
-    """
-    Details, e.g. {"message": "bad identifier", "not_found": "..."}, or the validation errors by field.
     """
 
 
