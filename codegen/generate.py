@@ -257,9 +257,19 @@ def generate(source: ApiSource, output: Path | None = None, coverage: Path | Non
             header=header, resources=api.resources, dialect=dialect
         )
     )
-    (output / "operations.py").write_text(
-        environment.get_template("operations.py.jinja").render(header=header, api=api)
+    (output / "operations").mkdir()
+    parts = {
+        resource.module: [method for method in api.methods if method.part == resource.module]
+        for resource in api.resources
+    }
+    (output / "operations" / "__init__.py").write_text(
+        environment.get_template("operations_init.py.jinja").render(header=header, parts=parts)
     )
+    part_template = environment.get_template("operations.py.jinja")
+    for part, methods in parts.items():
+        (output / "operations" / f"{part}.py").write_text(
+            part_template.render(header=header, methods=methods)
+        )
     template = environment.get_template("resource_module.py.jinja")
     for resource in api.resources:
         path = output / "resources" / f"{resource.module}.py"

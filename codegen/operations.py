@@ -145,6 +145,11 @@ class Method:
     bulk: Bulk | None = None
 
     @property
+    def part(self) -> str:
+        """The part of the API (top-level resource) whose table module holds the operation."""
+        return self.qualified_name.split(".", 1)[0]
+
+    @property
     def constant(self) -> str:
         """The name of the operation's entry in the generated table, e.g. ``SEND_SMS``."""
         return re.sub(r"(?<!^)(?=[A-Z])", "_", self.operation_id).upper()
@@ -381,9 +386,10 @@ def _history(by_path: dict[str, Resource], resource_path: str, method: Method) -
     *children, history_method = f"{resource_path}.{method.bulk.history}".split(".")
     history = by_path.get(".".join(children))
     found = [known for known in history.methods if known.name == history_method] if history else []
-    if not found or found[0].paging is None:
+    if not found or found[0].paging is None or found[0].part != method.part:
         raise SpecError(
-            f"{method.qualified_name}: x-sdk-bulk history {method.bulk.history!r} is not a paged operation"
+            f"{method.qualified_name}: x-sdk-bulk history {method.bulk.history!r} is not a paged operation "
+            "of the same part of the API"
         )
     return found[0]
 

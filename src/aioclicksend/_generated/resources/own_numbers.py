@@ -9,7 +9,7 @@ from aioclicksend._resource import APIResource
 from aioclicksend._response import to_raw_response_wrapper
 from aioclicksend._types import NOT_GIVEN, NotGiven
 
-from .. import operations as _operations
+from ..operations import own_numbers as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     from collections.abc import Mapping, Sequence
