@@ -104,8 +104,8 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-def request_schemas(spec: dict[str, Any]) -> set[str]:
-    """Every schema reachable from a request body: these take no unknown fields (extra="forbid")."""
+def referenced_schemas(spec: dict[str, Any], node: Any) -> set[str]:
+    """The schemas ``node`` refers to, and all they refer to in turn (examples aside)."""
     schemas = spec["components"]["schemas"]
     found: set[str] = set()
 
@@ -124,39 +124,29 @@ def request_schemas(spec: dict[str, Any]) -> set[str]:
             for value in node:
                 visit(value)
 
-    for item in spec["paths"].values():
-        for operation in item.values():
-            visit(operation.get("requestBody", {}))
-    return found - set(TYPE_OVERRIDES)
+    visit(node)
+    return found
+
+
+def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    return [operation for item in spec["paths"].values() for operation in item.values()]
+
+
+def request_schemas(spec: dict[str, Any]) -> set[str]:
+    """Every schema reachable from a request body: these take no unknown fields (extra="forbid")."""
+    bodies = [operation.get("requestBody", {}) for operation in _operations(spec)]
+    return referenced_schemas(spec, bodies) - set(TYPE_OVERRIDES)
 
 
 def model_modules(spec: dict[str, Any]) -> dict[str, str]:
     """The module of the generated models each schema goes to: the resource whose operations alone use it,
     else ``common``. A call then loads the models of its resource and the common ones, not all of them;
     and no resource module needs another's (a schema two resources use, and all it uses, are common)."""
-    schemas = spec["components"]["schemas"]
-    users: dict[str, set[str]] = {name: set() for name in schemas}
-
-    def visit(node: Any, resource: str, seen: set[str]) -> None:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-                name = ref.rsplit("/", 1)[-1]
-                if name not in seen:
-                    seen.add(name)
-                    users[name].add(resource)
-                    visit(schemas[name], resource, seen)
-            for key, value in node.items():
-                if key != "example":
-                    visit(value, resource, seen)
-        elif isinstance(node, list):
-            for value in node:
-                visit(value, resource, seen)
-
-    for item in spec["paths"].values():
-        for operation in item.values():
-            resource = operation["x-sdk-resource"].split(".")[0]
-            visit({key: operation.get(key) for key in ("requestBody", "responses")}, resource, set())
+    users: dict[str, set[str]] = {name: set() for name in spec["components"]["schemas"]}
+    for operation in _operations(spec):
+        exchanged = [operation.get("requestBody"), operation.get("responses")]
+        for name in referenced_schemas(spec, exchanged):
+            users[name].add(operation["x-sdk-resource"].split(".")[0])
     return {name: next(iter(found)) if len(found) == 1 else "common" for name, found in users.items()}
 
 
