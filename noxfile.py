@@ -34,6 +34,22 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs)
 
 
+FUZZ_EXAMPLES = "20000"
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """The long run of the hostile-server fuzz tests: `nox -s fuzz -- [EXAMPLES] [pytest arguments]`.
+
+    EXAMPLES (default 20 000) are shared by the fuzz tests and drawn at random each run (the bounded
+    run in `nox -s tests` is derandomized); a failure prints the blob that reproduces it.
+    """
+    session.install("-e", ".[test]")
+    arguments = list(session.posargs)
+    examples = arguments.pop(0) if arguments and arguments[0].isdigit() else FUZZ_EXAMPLES
+    session.run("pytest", "tests/test_fuzz.py", *arguments, env={"AIOCLICKSEND_FUZZ_EXAMPLES": examples})
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff (lint and format) and mypy --strict (over the tests and codegen too, so they are installed)."""

@@ -198,6 +198,7 @@ HOSTILE_ENTRIES: dict[str, Callable[[bytes], Any]] = {
     "custom_string is a dict": lambda body: sent_answer(body, custom_string={"a": 1}),
     "price sNaN": lambda body: sent_answer(body, message_price="sNaN"),
     "price Infinity": lambda body: sent_answer(body, message_price="Infinity"),
+    "price beyond any sum": lambda body: sent_answer(body, message_price="1e999999999"),
     "total_price sNaN": lambda body: sent_answer(body) | {"data": {"total_price": "sNaN", "messages": []}},
     "status is a dict": lambda body: sent_answer(body, status={"x": 1}),
     "entries are strings": lambda body: {"http_code": 200, "data": {"messages": ["x", "y"]}},
@@ -215,10 +216,16 @@ async def test_any_answer_settles_its_batch(hostile: Hostile, kind: str, concurr
 
     hostile.answer = answer
     async with hostile.client() as cs:
-        summary = await asyncio.wait_for(cs.sms.send_bulk(sms(12), batch_size=4, concurrency=concurrency), 5)
-    assert summary.handed_out == summary.settled == 12
+        job = cs.sms.send_bulk(sms(12), batch_size=4, concurrency=concurrency)
+
+        async def every_outcome() -> list[Any]:  # read one by one: each outcome made from its entries
+            return [outcome async for outcome in job]
+
+        outcomes = await asyncio.wait_for(every_outcome(), 5)
+    summary = job.summary
+    assert summary.handed_out == summary.settled == 12 == len({outcome.index for outcome in outcomes})
     assert len(hostile.received) == 3  # each batch sent once
-    assert summary.cost.is_finite()
+    assert summary.cost.is_finite() and all(outcome.price.is_finite() for outcome in outcomes)
 
 
 async def test_an_unreadable_answer_leaves_its_messages_unknown_with_the_reason(hostile: Hostile) -> None:

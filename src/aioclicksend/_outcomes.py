@@ -168,12 +168,19 @@ def _text(value: Any) -> str:
     return value if type(value) is str else str(value)[:200]
 
 
+_PRICE_DIGITS = 15
+"""No price has more digits on either side of the point: a value that does (1e999999999) is not one, and
+would overflow the sums."""
+
+
 def price_of(value: Any) -> Decimal:
-    """A price as ``Money`` reads it; one that cannot be read (or is not finite) counts as 0."""
+    """A price as ``Money`` reads it; one that cannot be read (not finite, or no price) counts as 0."""
     price = parse_money(value)
     if isinstance(price, int) and not isinstance(price, bool):
         price = Decimal(price)
-    return price if type(price) is Decimal and price.is_finite() else Decimal(0)
+    if type(price) is not Decimal or not price.is_finite() or abs(price.adjusted()) > _PRICE_DIGITS:
+        return Decimal(0)
+    return price
 
 
 def _statuses(statuses: list[Any]) -> Counter[str]:
