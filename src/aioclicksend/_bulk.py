@@ -407,16 +407,21 @@ class BulkJob(Generic[_Result]):
     async def _take(self, source: Iterator[Any] | AsyncIterator[Any], count: int) -> bool:
         """Move up to ``count`` messages from the input to the unchecked ones, each counted as it is
         taken (so a failing input leaves none unaccounted for); False once the input has ended."""
-        for _ in range(count):
-            if isinstance(source, AsyncIterator):
+        unchecked, summary = self._unchecked, self.summary
+        if isinstance(source, AsyncIterator):
+            for _ in range(count):
                 try:
                     message = await anext(source)
                 except StopAsyncIteration:
                     return False
-            elif (message := next(source, _END)) is _END:
+                unchecked.append((summary.handed_out, message))
+                summary.handed_out += 1
+            return True
+        for _ in range(count):
+            if (message := next(source, _END)) is _END:
                 return False
-            self._unchecked.append((self.summary.handed_out, message))
-            self.summary.handed_out += 1
+            unchecked.append((summary.handed_out, message))
+            summary.handed_out += 1
         return True
 
     async def _check(

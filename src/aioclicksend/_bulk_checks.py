@@ -84,17 +84,21 @@ class BatchChecker:
             keep = [at for at in range(len(fields)) if at not in problems]
             positions = [positions[at] for at in keep]
             models = self._items.validate_python([fields[at] for at in keep])
-        valid = Messages()
-        sendable = []
-        for (index, message), model in zip(positions, models, strict=True):
-            problem = message_problem(model, self._rules, allow_truncation=self._allow_truncation)
-            if problem is None:
-                valid.indices.append(index)
-                valid.given.append(message)
-                valid.customs.append(getattr(model, "custom_string", None))
-                sendable.append(model)
-            else:
-                invalid.append(Invalid(index, message, problem))
+        problems_of = [
+            message_problem(model, self._rules, allow_truncation=self._allow_truncation) for model in models
+        ]
+        invalid += [
+            Invalid(*position, problem)
+            for position, problem in zip(positions, problems_of, strict=True)
+            if problem
+        ]
+        sendable = [model for model, problem in zip(models, problems_of, strict=True) if problem is None]
+        kept = [position for position, problem in zip(positions, problems_of, strict=True) if problem is None]
+        valid = Messages(
+            [index for index, _ in kept],
+            [message for _, message in kept],
+            [getattr(model, "custom_string", None) for model in sendable],
+        )
         json = (
             self._items.dump_json(sendable, by_alias=True, exclude_unset=True, exclude_none=True)[1:-1]
             if sendable
