@@ -3,8 +3,12 @@ the mock that records requests, and the helpers that drive an operation from its
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
+import threading
+from collections.abc import Iterator
 from importlib import resources
 from types import SimpleNamespace
 from typing import Any
@@ -15,6 +19,7 @@ from aioresponses import aioresponses
 from aioclicksend import AsyncClickSend, RetryPolicy
 from aioclicksend._generated.operations import OPERATIONS
 from aioclicksend._operation import Operation
+from aioclicksend.sandbox import SandboxServer
 from codegen.operations import python_name
 
 __all__ = ["API_KEY", "BASE_URL", "FAST", "OPERATIONS", "SPEC", "USERNAME", "MockAPI"]
@@ -127,3 +132,21 @@ async def invoke(client: AsyncClickSend, operation: Operation[Any], kwargs: dict
     for part in operation.name.split("."):
         target = getattr(target, part)
     return await target(**kwargs)
+
+
+@contextlib.contextmanager
+def sandbox_in_a_thread() -> Iterator[SandboxServer]:
+    """A running sandbox with an event loop of its own, for clients that are not async (schemathesis,
+    the official SDK)."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    server = SandboxServer()
+    asyncio.run_coroutine_threadsafe(server.start(), loop).result(10)
+    try:
+        yield server
+    finally:
+        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()

@@ -95,12 +95,14 @@ async def test_reads_and_failed_lookups_store_nothing(server: SandboxServer) -> 
             ("GET", "/sms/history"),
             ("GET", "/sms/receipts"),
             ("GET", "/sms/receipts/NO-SUCH-ID"),
+            ("GET", "/sms/inbound"),
+            ("GET", "/sms/inbound/NO-SUCH-ID"),
             ("PUT", "/sms/cancel-all"),
             ("PUT", "/sms/NO-SUCH-ID/cancel"),
         ]:
             assert await status(method, path) in (200, 404)
     assert list(store.collections) == ["/lists"]
-    assert (store.history, store.receipts) == ({}, {})
+    assert (store.history, store.inbound) == ({}, [])
 
 
 # --- 3. rate limiter buckets -----------------------------------------------------------------------------------

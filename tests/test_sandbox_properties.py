@@ -8,9 +8,7 @@ spec does not list (aiohttp answers those 405).
 
 from __future__ import annotations
 
-import asyncio
 import copy
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,9 +23,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from aioclicksend.sandbox import SandboxServer
-
-from .support import SPEC
+from .support import SPEC, sandbox_in_a_thread
 
 CHECKS = [
     not_a_server_error,
@@ -46,17 +42,8 @@ schema.config.update(basic_auth=("property-user", "property-key"))
 @pytest.fixture(scope="module")
 def sandbox_url() -> Iterator[str]:
     """The sandbox in a thread of its own (schemathesis calls it synchronously)."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    server = SandboxServer()
-    asyncio.run_coroutine_threadsafe(server.start(), loop).result(10)
-    try:
+    with sandbox_in_a_thread() as server:
         yield server.base_url
-    finally:
-        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
 
 
 @schema.parametrize()

@@ -4,10 +4,14 @@ Every operation of the table is routed under ``/v3``; Basic auth is required (an
 and key unless ``accounts`` restricts them; the docs' test usernames ``nocredit``, ``notactive`` and
 ``banned`` answer as those accounts do); bodies, path and query values are validated against the spec's
 JSON Schemas (with jsonschema-rs, not the SDK's models: a second opinion) and refused with a
-ClickSend-style 400 envelope naming the field. What each operation does is registered by operationId
-(``_behaviours``): contact lists, contacts, templates, alpha tags and automation rules are kept in
-memory; sends land in history and receipts with unique message ids and a status per recipient (an
-invalid number gets ``INVALID_RECIPIENT``); the rest answer as the docs show. Faults (rate limit, 5xx,
+ClickSend-style 400 envelope naming the field; an unknown route or method gets ClickSend's 404 or 405
+envelope, and a trailing ``/`` is tolerated. What each operation does is registered by operationId
+(``_behaviours``): contact lists, contacts, templates, alpha tags, default senders and automation rules
+are kept in memory; sends land in history with unique message ids and a status per recipient (an
+invalid number gets ``INVALID_RECIPIENT``) and are receipted once their schedule time has come; the
+rest answer as the docs show. Every answer made from the sandbox's state has the keys and JSON types of
+the docs' example of its operation (``_shapes``), with the request's values and null or empty for what
+the request did not give. Faults (rate limit, 5xx,
 latency, dropped connections) are configured through :class:`Faults`, also while the server runs, and
 :class:`Counters` say what it received; out of process, ``GET /_sandbox/counters``
 (``POST /_sandbox/counters/reset``) and ``GET``/``PUT /_sandbox/faults`` do the same. Each request is

@@ -25,6 +25,22 @@ __all__ = ["API_PREFIX", "CONTROL_PREFIX", "TEST_ACCOUNTS", "SandboxState", "cre
 
 API_PREFIX = "/v3"
 CONTROL_PREFIX = "/_sandbox"  # the sandbox's own endpoints (counters, faults), outside the ClickSend API
+TRAILING_SLASH = "{_trailing_slash:/?}"  # every operation's path also answers with a "/" at its end
+
+ERROR_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    429: "TOO_MANY_REQUESTS",
+    500: "INTERNAL_SERVER_ERROR",
+}
+"""The response code of each HTTP status (the docs' Status Codes table); others are their reason phrase."""
+ERROR_MESSAGES = {
+    404: "The URI requested is invalid or the resource requested does not exists.",
+    405: "Method doesn't exist or is not allowed.",
+}
 
 logger = logging.getLogger("aioclicksend.sandbox")
 """Logs a line per request at INFO: method, path, status and milliseconds (never a header or a body)."""
@@ -89,6 +105,23 @@ async def _log_requests(request: web.Request, handler: Next) -> web.StreamRespon
     finally:
         elapsed = (time.perf_counter() - began) * 1000
         logger.info("%s %s %s %.1f ms", request.method, request.path, status, elapsed)
+
+
+@web.middleware
+async def _json_errors(request: web.Request, handler: Next) -> web.StreamResponse:
+    """aiohttp's own refusals (no such route, a method the path does not take, a body too large…) as
+    ClickSend's JSON envelope instead of ``text/plain``, with their headers (``Allow``)."""
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        code = ERROR_CODES.get(error.status, error.reason.upper().replace(" ", "_"))
+        response = envelope(error.status, code, ERROR_MESSAGES.get(error.status, error.reason))
+        for name in ("Allow", "Retry-After"):
+            if name in error.headers:
+                response.headers[name] = error.headers[name]
+        return response
 
 
 @web.middleware
@@ -225,14 +258,13 @@ async def _change_faults(request: web.Request) -> web.Response:
 def create_app(state: SandboxState | None = None) -> web.Application:
     """The sandbox as an aiohttp application serving every operation of the table under ``/v3``, and its
     own counters and faults under ``/_sandbox``."""
-    app = web.Application(middlewares=[_log_requests, _count, _faults_before, _faults_after])
+    app = web.Application(middlewares=[_log_requests, _count, _json_errors, _faults_before, _faults_after])
     app[STATE_KEY] = state or SandboxState()
     registered = handlers()
     for operation in sorted(BY_ID.values(), key=_specificity):
         behaviour = registered.get(operation.id, answer_as_documented)
-        app.router.add_route(
-            operation.method, API_PREFIX + operation.path, _route(operation, behaviour), name=operation.id
-        )
+        path = API_PREFIX + operation.path + TRAILING_SLASH
+        app.router.add_route(operation.method, path, _route(operation, behaviour), name=operation.id)
     app.router.add_get(f"{CONTROL_PREFIX}/counters", _show_counters)
     app.router.add_post(f"{CONTROL_PREFIX}/counters/reset", _reset_counters)
     app.router.add_get(f"{CONTROL_PREFIX}/faults", _show_faults)

@@ -7,6 +7,14 @@ table; an operation it does not name answers what the docs show. Everything else
 comes from the table: paging style and items field, message rules, bulk settings (the results, the
 price field and the history list, ``send.bulk.history``).
 
+What the sandbox keeps is plain values: what the request gave and what the sandbox made (a message's
+id, price, time, status…). Every answer made from them is shaped after the documented answer of the
+operation that answers (:mod:`._shapes`): the same keys and JSON types as the docs' example, values
+from the request or the sandbox's state, null or empty for what neither has, never the example's own
+values. So a message sent is answered like the send example, listed like the history example and
+receipted like the receipt example. Receipts are worked out when read: a message is receipted once its
+schedule time has come, unless it was cancelled first.
+
 Why a registry rather than ``x-sandbox`` markers in the spec: which channel a send lands in, or which
 operations share a collection, is how this fake keeps its state, not a fact about ClickSend's API. The
 spec describes the API (for the SDK, its docs and schemathesis) and stays free of test-double wiring;
@@ -18,11 +26,15 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import re
+import secrets
+import string
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +47,7 @@ from .._pagination import MAX_PAGE_SIZE
 from ._answers import TEST_ACCOUNTS, Refusal, envelope
 from ._faults import Counters
 from ._openapi import documented
+from ._shapes import data_shape, item_shape
 from ._store import Store
 
 __all__ = ["BY_ID", "Call", "Handler", "answer_as_documented", "handlers"]
@@ -46,6 +59,22 @@ MIN_PAGE_SIZE = 15  # the docs' Pagination section: 15 to 100 per page
 CURSOR_PAGE_SIZE = 10  # the docs' default page_size of the cursor-paged lists
 E164 = re.compile(r"^\+?[1-9][0-9]{6,14}$")
 PRICE_PER_PART = Decimal("0.0770")
+PRICE_PER_EMAIL = Decimal("0.0050")
+DELIVERED = ("201", "Success: Message received on handset.")
+"""The status code and text of a delivery receipt (the docs' SMS Delivery Status Codes)."""
+COUNTRY_CODES = {
+    "1": "US",
+    "27": "ZA",
+    "33": "FR",
+    "44": "GB",
+    "49": "DE",
+    "61": "AU",
+    "64": "NZ",
+    "65": "SG",
+}
+"""Dialling codes → ISO country, for the ``country`` of a message to a number (others: unknown)."""
+SHAPE_OF = {"ListMmsReceipts": "ListSmsReceipts"}
+"""Operations the docs show no answer of, shaped like a sibling's: an MMS receipt like an SMS one."""
 
 
 @dataclass
@@ -71,6 +100,10 @@ class Call:
             return web.json_response(data)
         return envelope(200, "SUCCESS", documented(self.operation).message, data)
 
+    def render(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The operation's answer data, shaped after its documented answer."""
+        return data_shape(self.operation).render(values)
+
 
 Handler = Callable[[Call], web.Response]
 """What answers one operation."""
@@ -84,10 +117,40 @@ def answer_as_documented(call: Call) -> web.Response:
     return call.ok(data)
 
 
+def _message_id() -> str:
+    """A new message id, as ClickSend writes them: an upper-case UUID (random, without the version bits)."""
+    text = os.urandom(16).hex().upper()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+def _now() -> int:
+    """The sandbox's clock: unix time in seconds (tests may replace it)."""
+    return int(time.time())
+
+
+@functools.cache
+def _the_account() -> dict[str, Any]:
+    shown = documented(BY_ID["GetAccount"]).data
+    subaccount = shown.get("_subaccount") or {}
+    return {
+        "user_id": shown.get("user_id"),
+        "subaccount_id": subaccount.get("subaccount_id"),
+        "_currency": shown.get("_currency"),
+    }
+
+
+def _account(call: Call) -> dict[str, Any]:
+    """The values every item of the account shares: the user and subaccount ids and currency of the
+    account the sandbox answers Get Account with, and the API username of the request."""
+    return {**_the_account(), "_api_username": call.account}
+
+
 # --- paging ----------------------------------------------------------------------------------------------
 
+Render = Callable[[dict[str, Any]], dict[str, Any]]
 
-def _numbered_page(call: Call, items: list[dict[str, Any]], items_field: str) -> web.Response:
+
+def _numbered_page(call: Call, items: list[dict[str, Any]], items_field: str, render: Render) -> web.Response:
     """Numbered pages as ClickSend answers them: 15 to 100 per page, with the PageMeta fields."""
     page = call.query.get("page") or 1
     per_page = min(max(call.query.get("limit") or MIN_PAGE_SIZE, MIN_PAGE_SIZE), MAX_PAGE_SIZE)
@@ -109,12 +172,12 @@ def _numbered_page(call: Call, items: list[dict[str, Any]], items_field: str) ->
             "prev_page_url": link(page - 1) if page > 1 else None,
             "from": first,
             "to": first + len(chunk) - 1 if first is not None else None,
-            items_field: chunk,
+            items_field: [render(item) for item in chunk],
         }
     )
 
 
-def _cursor_page(call: Call, items: list[dict[str, Any]], items_field: str) -> web.Response:
+def _cursor_page(call: Call, items: list[dict[str, Any]], items_field: str, render: Render) -> web.Response:
     """Cursor pages as the alpha tag list answers them; here a cursor is the position of the page's first
     item, and a cursor the sandbox did not give reads as the end of the list."""
     offset = call.query.get("offset", "0")
@@ -124,22 +187,47 @@ def _cursor_page(call: Call, items: list[dict[str, Any]], items_field: str) -> w
     following = str(url.update_query(offset=str(start + size))) if start + size < len(items) else None
     return call.ok(
         {
-            items_field: items[start : start + size],
+            items_field: [render(item) for item in items[start : start + size]],
             "_metadata": {"pagination": {"self": str(url), "next": following, "page_size": size}},
         }
     )
 
 
-def _paged(call: Call, items: list[dict[str, Any]]) -> web.Response:
-    """The items, a page at a time as the operation's paging style (from the table) says."""
-    paging = call.operation.paging
+def _paged(call: Call, items: list[dict[str, Any]], values: Render | None = None) -> web.Response:
+    """The items a page at a time, as the operation's paging style (from the table) says, each shaped
+    after the documented item (``values`` first gives what an item shows)."""
+    operation = call.operation
+    shape = item_shape(BY_ID[SHAPE_OF.get(operation.id, operation.id)])
+
+    def render(item: dict[str, Any]) -> dict[str, Any]:
+        return shape.render(item if values is None else values(item))
+
+    paging = operation.paging
     if paging is None:
-        return call.ok(items)
+        shown = documented(operation).data
+        if isinstance(shown, dict):  # the items in an object the table does not page (default senders)
+            field = next(key for key, value in shown.items() if isinstance(value, list))
+            per_page = call.query.get("per_page") or CURSOR_PAGE_SIZE
+            listed = {
+                field: [item if values is None else values(item) for item in items],
+                "per_page": per_page,
+            }
+            return call.ok(call.render({**listed, "self_page_url": str(call.request.url)}))
+        return call.ok([render(item) for item in items])
     page = _cursor_page if paging.style == "cursor" else _numbered_page
-    return page(call, items, paging.items)
+    return page(call, items, paging.items, render)
 
 
 # --- messages ------------------------------------------------------------------------------------------
+
+
+def _moment(value: Any) -> int | None:
+    """A unix time given as an int or numeric text; None for none."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
 
 
 def _within(moment: Any, since: int | None, until: int | None) -> bool:
@@ -149,7 +237,26 @@ def _within(moment: Any, since: int | None, until: int | None) -> bool:
     return (since is None or moment >= since) and (until is None or moment <= until)
 
 
-def _history(channel: str) -> Handler:
+def _due_at(message: dict[str, Any]) -> int:
+    """When a message goes out: its schedule, or when it was sent."""
+    scheduled = _moment(message.get("schedule"))
+    sent: int = message["date"]
+    return scheduled if scheduled is not None and scheduled > sent else sent
+
+
+def _as_listed(message: dict[str, Any], now: int) -> dict[str, Any]:
+    """A sent message as its history shows it now: cancelled, still scheduled, or sent and receipted."""
+    if message.get("cancelled"):
+        return {**message, "status": "Cancelled"}
+    if _due_at(message) > now:
+        return {**message, "status": "Scheduled"}
+    return {**message, "status": "Sent", "status_code": DELIVERED[0], "status_text": DELIVERED[1]}
+
+
+def _history(channel: str, *, delivered: bool = True) -> Handler:
+    """A channel's history, by the date range the query gives; ``delivered``: its messages go through
+    scheduling and delivery (``_as_listed``), unlike emails, listed as they were queued."""
+
     def history(call: Call) -> web.Response:
         items = call.store.history.get(channel, [])
         since, until = call.query.get("date_from"), call.query.get("date_to")
@@ -157,14 +264,45 @@ def _history(channel: str) -> Handler:
             items = [
                 item for item in items if _within(item.get("date") or item.get("date_added"), since, until)
             ]
-        return _paged(call, items)
+        if not delivered:
+            return _paged(call, items)
+        now = _now()
+        return _paged(call, items, lambda message: _as_listed(message, now))
 
     return history
 
 
+def _receipted(call: Call, channel: str) -> list[dict[str, Any]]:
+    """The channel's delivery receipts as of now: a message is receipted once its schedule time has
+    come (the clock is read on every call), unless it was cancelled before."""
+    now = _now()
+    return [
+        message
+        for message in call.store.history.get(channel, [])
+        if not message.get("cancelled") and _due_at(message) <= now
+    ]
+
+
+def _receipt_values(channel: str) -> Render:
+    def values(message: dict[str, Any]) -> dict[str, Any]:
+        due = _due_at(message)
+        return {
+            **message,
+            "timestamp_send": due,
+            "timestamp": due,
+            "status": "Delivered",
+            "status_code": DELIVERED[0],
+            "status_text": DELIVERED[1],
+            "message_type": channel,
+            "_message_type": channel,
+        }
+
+    return values
+
+
 def _receipts(channel: str) -> Handler:
     def receipts(call: Call) -> web.Response:
-        return _paged(call, call.store.receipts.get(channel, []))
+        return _paged(call, _receipted(call, channel), _receipt_values(channel))
 
     return receipts
 
@@ -172,12 +310,10 @@ def _receipts(channel: str) -> Handler:
 def _receipt(channel: str) -> Handler:
     def receipt(call: Call) -> web.Response:
         wanted = call.path_values["message_id"]
-        found = next(
-            (item for item in call.store.receipts.get(channel, []) if item["message_id"] == wanted), None
-        )
+        found = next((item for item in _receipted(call, channel) if item["message_id"] == wanted), None)
         if found is None:
             raise Refusal(404, "NOT_FOUND", "Receipt not found.")
-        return call.ok(found)
+        return call.ok(call.render(_receipt_values(channel)(found)))
 
     return receipt
 
@@ -187,19 +323,28 @@ def _cancel(channel: str) -> Handler:
         message = call.store.find_message(channel, str(call.path_values["message_id"]))
         if message is None:
             raise Refusal(404, "NOT_FOUND", "Message not found.")
-        message["status"] = "Cancelled"
+        message["cancelled"] = True
         return call.ok(call.documented_data())
 
     return cancel
 
 
 def _cancel_all(channel: str) -> Handler:
+    """Cancels the channel's messages still waiting for their schedule (those of the body's
+    ``custom_string`` if it gives one)."""
+
     def cancel_all(call: Call) -> web.Response:
+        now = _now()
+        custom = call.body.get("custom_string")
         scheduled = [
-            item for item in call.store.history.get(channel, []) if item.get("status") == "Scheduled"
+            item
+            for item in call.store.history.get(channel, [])
+            if not item.get("cancelled")
+            and _due_at(item) > now
+            and (custom is None or item.get("custom_string") == custom)
         ]
         for item in scheduled:
-            item["status"] = "Cancelled"
+            item["cancelled"] = True
         return call.ok({"count": len(scheduled)})
 
     return cancel_all
@@ -211,109 +356,189 @@ def _recipients(call: Call, message: dict[str, Any]) -> list[dict[str, Any]]:
     if list_id is None:
         return [message]
     return [
-        {**message, "to": contact.get("phone_number")}
+        {
+            **message,
+            "to": contact.get("phone_number"),
+            "contact_id": contact.get("contact_id"),
+            "first_name": contact.get("first_name"),
+            "last_name": contact.get("last_name"),
+        }
         for contact in call.store.items(CONTACTS.key({"list_id": list_id}))
     ]
 
 
-def _send(channel: str, send: Operation[Any], *, record: bool) -> Handler:
-    """A bulk send (``record``: kept in history and receipts) or its price, as the table's bulk settings and
-    message rules of ``send`` say: each recipient is priced per message part and given a status."""
+def _country(number: Any) -> str | None:
+    """The country of a number by its dialling code (None if the sandbox does not know it)."""
+    if number.__class__ is not str:
+        return None
+    digits = number[1:] if number[:1] == "+" else number
+    codes = COUNTRY_CODES
+    return codes.get(digits[:1]) or codes.get(digits[:2]) or codes.get(digits[:3])
+
+
+def _file_urls(call: Call, shared: dict[str, Any]) -> dict[str, Any]:
+    """The files a send names, as its answer shows them (``_file_url``, ``_media_file_url``…)."""
+    file_url = shared.get("file_url") or next(iter(shared.get("file_urls") or []), None)
+    media = shared.get("media_file")
+    return {
+        "_file_url": file_url,
+        "letter_file_name": file_url.rsplit("/", 1)[-1] if isinstance(file_url, str) else None,
+        "_media_file_url": media,
+        "ip_address": call.request.remote,
+    }
+
+
+Shown = tuple[tuple[str, str | None], ...]
+"""Operations by id, each with the list field of its answer that holds the messages (None: its items)."""
+
+
+@functools.cache
+def _keys_shown(shown: Shown) -> frozenset[str]:
+    """Every key the messages of these operations show (a channel's sends, history and receipts)."""
+    keys: set[str] = set()
+    for operation_id, field in shown:
+        keys.update(item_shape(BY_ID[SHAPE_OF.get(operation_id, operation_id)], field).keys)
+    return frozenset(keys)
+
+
+def _send(channel: str, send: Operation[Any], *, record: bool, shown: Shown) -> Handler:
+    """A bulk send (``record``: kept in history, receipted when due) or its price, as the table's bulk
+    settings and message rules of ``send`` say: each recipient is priced per message part and given a
+    status; the answer is shaped after the operation's documented one. A message keeps the values of
+    the request, and of the sandbox, that the channel's operations ``shown`` show."""
     bulk, rules = send.bulk, send.messages
     assert bulk is not None and rules is not None, f"{send.id} is not a bulk send"
     needs_number = "to" in rules.recipient_fields
-
-    def parts_of(recipient: dict[str, Any]) -> int:
-        if rules.text_field is None or rules.text_rule is None:
-            return 1
-        return count_parts(str(recipient.get(rules.text_field, "")), rules.text_rule).parts
+    price_field = bulk.price
+    text_field, text_rule = rules.text_field, rules.text_rule
 
     def answer(call: Call) -> web.Response:
         if record and call.account == "nocredit":
             raise Refusal(*TEST_ACCOUNTS["nocredit"])
-        example = call.documented_data()
-        template = (example.get(bulk.results) or [{}])[0]
-        stamps = [stamp for stamp in ("date", "date_added") if stamp in template]
-        now = int(time.time())
-        results = []
+        now = _now()
+        shared = {key: value for key, value in call.body.items() if key != rules.items}
+        made = {"direction": "out", "carrier": "", "date": now, "date_added": now}
+        made.update(message_parts=1, message_pages=1, post_pages=1)
+        every = {**_account(call), **shared, **_file_urls(call, shared), **made}
+        wanted = _keys_shown(shown)
+        base = {key: value for key, value in every.items() if key in wanted}
+        base["date"] = now  # when it was sent: what its history is filtered by and its receipt dated
+        messages = []
         total = Decimal(0)
         for message in call.body.get(rules.items, []):
             for recipient in _recipients(call, message):
                 to = recipient.get("to")
-                valid = not needs_number or (isinstance(to, str) and E164.match(to) is not None)
-                parts = parts_of(recipient)
-                price = PRICE_PER_PART * parts if valid else Decimal(0)
-                result = {**template, **{key: value for key, value in recipient.items() if key != "list_id"}}
-                result.update(
-                    schedule=recipient.get("schedule", ""), status="SUCCESS" if valid else "INVALID_RECIPIENT"
-                )
-                result[bulk.price] = str(price)
-                if "message_parts" in template:
-                    result.update(direction="out", message_parts=parts)
-                for stamp in stamps:
-                    result[stamp] = now
-                if record:
-                    result["message_id"] = str(uuid.uuid4()).upper()
-                    if valid:
-                        _deliver(call, channel, recipient, result, now)
+                valid = not needs_number or (to.__class__ is str and E164.match(to) is not None)
+                entry = {**base, **recipient}
+                if text_rule is not None and text_field is not None:
+                    parts = count_parts(str(recipient.get(text_field, "")), text_rule).parts
+                    entry["message_parts"] = parts
                 else:
-                    result.pop("message_id", None)
+                    parts = 1
+                price = PRICE_PER_PART * parts if valid else Decimal(0)
+                entry["status"] = "SUCCESS" if valid else "INVALID_RECIPIENT"
+                entry[price_field] = price
+                entry["country"] = recipient.get("address_country") or _country(to)
+                if "return_address_id" in recipient:
+                    entry["_return_address"] = _return_address(call, recipient["return_address_id"])
+                if record:
+                    entry["message_id"] = _message_id()
+                    if valid:
+                        _deliver(call, channel, recipient, entry)
                 total += price
-                results.append(result)
-        queued = sum(1 for result in results if result["status"] == "SUCCESS")
+                messages.append(entry)
+        queued = sum(1 for entry in messages if entry["status"] == "SUCCESS")
+        totals = {"total_price": total, "total_count": len(messages), "total_cost": len(messages)}
         return call.ok(
-            {
-                **example,
-                "total_price": str(total),
-                "total_count": len(results),
-                "queued_count": queued,
-                bulk.results: results,
-            }
+            call.render({**_the_account(), **totals, "queued_count": queued, bulk.results: messages})
         )
 
     return answer
 
 
-def _deliver(call: Call, channel: str, recipient: dict[str, Any], result: dict[str, Any], now: int) -> None:
-    """A message accepted: counted, kept in the channel's history, and given a delivery receipt."""
+def _return_address(call: Call, return_address_id: Any) -> dict[str, Any] | None:
+    """The return address a letter or postcard names, if the sandbox has it."""
+    found = call.store.collections.get(RETURN_ADDRESSES.key({}), {}).get(str(return_address_id))
+    return None if found is None else RETURN_ADDRESSES.values(call, found)
+
+
+def _deliver(call: Call, channel: str, recipient: dict[str, Any], entry: dict[str, Any]) -> None:
+    """A message accepted: counted and kept in the channel's history (its receipt comes when it is due)."""
     key = str(recipient.get("custom_string") or json.dumps(recipient, sort_keys=True))
     call.counters.deliveries[(channel, key)] += 1
-    call.store.history.setdefault(channel, []).append(
-        {**result, "status": "Scheduled" if recipient.get("schedule") else "Sent"}
-    )
-    call.store.receipts.setdefault(channel, []).append(
-        {
-            "timestamp_send": now,
-            "timestamp": now,
-            "message_id": result["message_id"],
-            "status_code": "201",
-            "status_text": "Success: Message received on handset.",
-            "error_code": None,
-            "error_text": None,
-            "custom_string": recipient.get("custom_string"),
-            "message_type": channel,
-        }
-    )
+    call.store.history.setdefault(channel, []).append(entry)
 
 
 def _send_email(call: Call) -> web.Response:
-    """A transactional email: answered like the documented one, with its own values, kept in history."""
+    """A transactional email, kept in the email history."""
     if call.account == "nocredit":
         raise Refusal(*TEST_ACCOUNTS["nocredit"])
-    given = {
-        key: value
-        for key, value in call.body.items()
-        if key in ("to", "cc", "bcc", "subject", "body", "schedule")
+    body = call.body
+    sender = body.get("from") or {}
+    email = {
+        **_account(call),
+        **{key: value for key, value in body.items() if key != "attachments"},
+        "from_email_address_id": sender.get("email_address_id"),
+        "from_name": sender.get("name"),
+        "body_plain_text": re.sub(r"<[^>]*>", "", str(body.get("body", ""))),
+        "message_id": _message_id(),
+        "status": "Queued",
+        "soft_bounce_count": 0,
+        "hard_bounce_count": 0,
+        "price": PRICE_PER_EMAIL,
+        "date_added": _now(),
+        "_attachments": [
+            {
+                "file_name": attachment.get("filename"),
+                "content_type": attachment.get("type"),
+                "content_disposition": attachment.get("disposition"),
+                "content_id": attachment.get("content_id"),
+                "_attachment_file_url": str(
+                    call.request.url.with_path(f"/files/{uuid.uuid4()}").with_query(None)
+                ),
+            }
+            for attachment in body.get("attachments", [])
+        ],
     }
-    email = {**call.documented_data(), **given}
-    email.update(
-        message_id=str(uuid.uuid4()).upper(), status="Queued", date_added=int(time.time()), _attachments=[]
-    )
-    email.setdefault("schedule", None)
-    recipients = ",".join(sorted(str(recipient.get("email")) for recipient in call.body.get("to", [])))
-    call.counters.deliveries[("email", f"{recipients}|{call.body.get('subject')}")] += 1
+    recipients = ",".join(sorted(str(recipient.get("email")) for recipient in body.get("to", [])))
+    call.counters.deliveries[("email", f"{recipients}|{body.get('subject')}")] += 1
     call.store.history.setdefault("email", []).append(email)
-    return call.ok(email)
+    return call.ok(call.render(email))
+
+
+# --- inbound SMS -------------------------------------------------------------------------------------------
+
+
+def _create_test_inbound(call: Call) -> web.Response:
+    """A test inbound SMS: a reply to the last SMS sent (if any), kept in the inbound list."""
+    sent = call.store.history.get("sms", [])
+    original = sent[-1] if sent else {}
+    body = "This is a test incoming SMS."
+    inbound = {
+        "timestamp": _now(),
+        "from": original.get("to"),
+        "to": original.get("from"),
+        "body": body,
+        "original_body": original.get("body"),
+        "original_message_id": original.get("message_id") or _message_id(),
+        "custom_string": original.get("custom_string"),
+        "message_id": _message_id(),
+        "_keyword": body.split()[0].lower(),
+    }
+    call.store.inbound.append(inbound)
+    return call.ok(call.render(inbound))
+
+
+def _list_inbound(call: Call) -> web.Response:
+    return _paged(call, call.store.inbound)
+
+
+def _get_inbound(call: Call) -> web.Response:
+    wanted = call.path_values["original_message_id"]
+    found = next((item for item in call.store.inbound if item["original_message_id"] == wanted), None)
+    if found is None:
+        raise Refusal(404, "NOT_FOUND", "Inbound message not found.")
+    return call.ok(call.render(found))
 
 
 def _named(*handlers: tuple[str | None, Handler]) -> dict[str, Handler]:
@@ -325,7 +550,7 @@ def _named(*handlers: tuple[str | None, Handler]) -> dict[str, Handler]:
 class Channel:
     """Messages of one kind, by the ids of their operations: a bulk send and its price (its history list is
     the table's ``send.bulk.history``), and whichever of receipts, cancelling and cancelling all it has.
-    ``name`` keys the channel's history, receipts and delivery counters."""
+    ``name`` keys the channel's history and delivery counters."""
 
     name: str
     send: str
@@ -338,9 +563,12 @@ class Channel:
     def handlers(self) -> dict[str, Handler]:
         send = BY_ID[self.send]
         assert send.bulk is not None, f"{self.send} is not a bulk send"
+        results = send.bulk.results
+        listed = (send.bulk.history.id, self.receipts, self.receipt)
+        shown = ((self.send, results), (self.price, results), *((name, None) for name in listed if name))
         return _named(
-            (self.send, _send(self.name, send, record=True)),
-            (self.price, _send(self.name, send, record=False)),
+            (self.send, _send(self.name, send, record=True, shown=shown)),
+            (self.price, _send(self.name, send, record=False, shown=shown)),
             (send.bulk.history.id, _history(self.name)),
             (self.receipts, _receipts(self.name)),
             (self.receipt, _receipt(self.name)),
@@ -351,13 +579,17 @@ class Channel:
 
 # --- collections --------------------------------------------------------------------------------------
 
+Made = Callable[[Call], dict[str, Any]]
+Worked = Callable[[Call, dict[str, Any]], dict[str, Any]]
+
 
 @dataclass(frozen=True, kw_only=True)
 class Collection:
     """Items kept in the store, by the ids of the operations that create, list, get, update and delete them.
 
     Items are kept per collection path with its parameters filled in (the create operation's path, e.g.
-    ``/lists/7/contacts``)."""
+    ``/lists/7/contacts``), as the values given (body and path) and made (id, time added, ``made``);
+    ``shown`` works out values when an item is answered (a list's contact count)."""
 
     id_parameter: str
     """The item operations' path parameter that names an item."""
@@ -368,6 +600,8 @@ class Collection:
     gets: str | None = None
     updates: str | None = None
     deletes: str | None = None
+    made: Made | None = None
+    shown: Worked | None = None
 
     def key(self, path_values: dict[str, Any]) -> str:
         return BY_ID[self.creates].path.format(**path_values)
@@ -390,16 +624,25 @@ class Collection:
         parameter = item_operation.parameter(self.id_parameter)
         return str(number) if parameter is not None and parameter.kind == "string" else number
 
+    def values(self, call: Call, item: dict[str, Any]) -> dict[str, Any]:
+        """What an item shows: the account's values, its own, and those worked out now."""
+        shown = self.shown(call, item) if self.shown is not None else {}
+        return {**_account(call), **item, **shown}
+
     def _create(self, call: Call) -> web.Response:
-        shown = call.documented_data()
-        item = {**(shown if isinstance(shown, dict) else {}), **call.path_values, **call.body}
+        now = _now()
+        item = {**call.path_values, **call.body, "date_added": now, "date_updated": now}
+        if self.made is not None:
+            item.update(self.made(call))
         new_id = self._new_id(call)
         item[self.id_field or self.id_parameter] = new_id
         call.store.collections.setdefault(self.key(call.path_values), {})[str(new_id)] = item
-        return call.ok(item)
+        return call.ok(call.render(self.values(call, item)))
 
     def _list(self, call: Call) -> web.Response:
-        return _paged(call, call.store.items(self.key(call.path_values)))
+        return _paged(
+            call, call.store.items(self.key(call.path_values)), lambda item: self.values(call, item)
+        )
 
     def _items(self, call: Call) -> tuple[dict[str, dict[str, Any]], str]:
         """The collection the request names and its item's key; a 404 if there is no such item."""
@@ -411,12 +654,12 @@ class Collection:
 
     def _get(self, call: Call) -> web.Response:
         items, key = self._items(call)
-        return call.ok(items[key])
+        return call.ok(call.render(self.values(call, items[key])))
 
     def _update(self, call: Call) -> web.Response:
         items, key = self._items(call)
-        items[key].update(call.body)
-        return call.ok(items[key])
+        items[key].update(call.body, date_updated=_now())
+        return call.ok(call.render(self.values(call, items[key])))
 
     def _delete(self, call: Call) -> web.Response:
         items, key = self._items(call)
@@ -440,9 +683,53 @@ def _move_contact(*, keep_source: bool) -> Handler:
             del source[contact_id]
         target = call.store.collections.setdefault(CONTACTS.key({"list_id": target_list}), {})
         target[str(moved["contact_id"])] = moved
-        return call.ok(moved)
+        return call.ok(call.render(CONTACTS.values(call, moved)))
 
     return move
+
+
+def _code(length: int) -> str:
+    return "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(length))
+
+
+def _list_email_id(call: Call) -> dict[str, Any]:
+    return {"list_email_id": _code(16)}
+
+
+def _contacts_count(call: Call, contact_list: dict[str, Any]) -> dict[str, Any]:
+    return {"_contacts_count": len(call.store.collections.get(CONTACTS.key(contact_list), {}))}
+
+
+def _list_name(call: Call, contact: dict[str, Any]) -> dict[str, Any]:
+    lists = call.store.collections.get(CONTACT_LISTS.key({}), {})
+    return {"_list_name": lists.get(str(contact.get("list_id")), {}).get("list_name")}
+
+
+def _api_key(call: Call) -> dict[str, Any]:
+    return {"api_key": _message_id()}
+
+
+def _iso(moment: int) -> str:
+    return datetime.fromtimestamp(moment, timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _stamps(call: Call, item: dict[str, Any]) -> dict[str, Any]:
+    """When an item was made and last changed, as ISO times (alpha tags, default senders)."""
+    return {"created_timestamp": _iso(item["date_added"]), "updated_timestamp": _iso(item["date_updated"])}
+
+
+def _pending(call: Call) -> dict[str, Any]:
+    """A requested alpha tag is pending review."""
+    return {"status": "PENDING"}
+
+
+def _enabled(call: Call, sender: dict[str, Any]) -> dict[str, Any]:
+    """A default sender and its strategies are enabled, the strategies in the order given."""
+    strategies = [
+        {**strategy, "priority": position, "status": "ENABLED"}
+        for position, strategy in enumerate(sender.get("default_sender_strategies") or [], start=1)
+    ]
+    return {**_stamps(call, sender), "status": "ENABLED", "default_sender_strategies": strategies}
 
 
 # --- the registry -------------------------------------------------------------------------------------
@@ -487,6 +774,8 @@ CONTACT_LISTS = Collection(
     gets="GetContactList",
     updates="UpdateContactList",
     deletes="DeleteContactList",
+    made=_list_email_id,
+    shown=_contacts_count,
 )
 CONTACTS = Collection(
     id_parameter="contact_id",
@@ -495,6 +784,15 @@ CONTACTS = Collection(
     gets="GetContact",
     updates="UpdateContact",
     deletes="DeleteContact",
+    shown=_list_name,
+)
+RETURN_ADDRESSES = Collection(
+    id_parameter="return_address_id",
+    creates="CreatePostReturnAddress",
+    lists="ListPostReturnAddresses",
+    gets="GetPostReturnAddress",
+    updates="UpdatePostReturnAddress",
+    deletes="DeletePostReturnAddress",
 )
 COLLECTIONS = (
     CONTACT_LISTS,
@@ -503,6 +801,7 @@ COLLECTIONS = (
         id_parameter="template_id",
         creates="CreateSmsTemplate",
         lists="ListSmsTemplates",
+        gets="GetSmsTemplate",
         updates="UpdateSmsTemplate",
         deletes="DeleteSmsTemplate",
     ),
@@ -537,14 +836,7 @@ COLLECTIONS = (
         updates="UpdateEmailToSmsStrippedString",
         deletes="DeleteEmailToSmsStrippedString",
     ),
-    Collection(
-        id_parameter="return_address_id",
-        creates="CreatePostReturnAddress",
-        lists="ListPostReturnAddresses",
-        gets="GetPostReturnAddress",
-        updates="UpdatePostReturnAddress",
-        deletes="DeletePostReturnAddress",
-    ),
+    RETURN_ADDRESSES,
     Collection(
         id_parameter="client_user_id",
         id_field="user_id",
@@ -560,6 +852,7 @@ COLLECTIONS = (
         gets="GetSubaccount",
         updates="UpdateSubaccount",
         deletes="DeleteSubaccount",
+        made=_api_key,
     ),
     Collection(
         id_parameter="alpha_tag_id",
@@ -568,6 +861,18 @@ COLLECTIONS = (
         lists="ListAlphaTags",
         gets="GetAlphaTag",
         deletes="DeleteAlphaTag",
+        made=_pending,
+        shown=_stamps,
+    ),
+    Collection(
+        id_parameter="default_sender_id",
+        id_field="id",
+        creates="CreateDefaultSender",
+        lists="ListDefaultSenders",
+        gets="GetDefaultSender",
+        updates="UpdateDefaultSender",
+        deletes="DeleteDefaultSender",
+        shown=_enabled,
     ),
     # automation rules
     Collection(
@@ -622,7 +927,10 @@ COLLECTIONS = (
 
 SINGLE: dict[str, Handler] = {
     "SendEmail": _send_email,
-    "ListEmailHistory": _history("email"),
+    "ListEmailHistory": _history("email", delivered=False),
+    "CreateTestInboundSms": _create_test_inbound,
+    "ListInboundSms": _list_inbound,
+    "GetInboundSms": _get_inbound,
     "CopyContact": _move_contact(keep_source=True),
     "TransferContact": _move_contact(keep_source=False),
 }

@@ -34,9 +34,13 @@ from .._operation import Operation
 __all__ = [
     "SPEC_URI",
     "Documented",
+    "allows_null",
+    "data_schema",
     "documented",
     "parameter_validator",
     "pointer",
+    "properties",
+    "resolved",
     "schema_validator",
     "spec",
     "validator",
@@ -120,16 +124,51 @@ def documented(operation: Operation[Any]) -> Documented:
     return Documented(_emptiest(operation, responses.get("200", {})), "OK")
 
 
-def _emptiest(operation: Operation[Any], response: dict[str, Any]) -> Any:
-    """``{}`` for an object, ``[]`` for an array, else ``None``: the data schema's emptiest value."""
+def resolved(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema a ``$ref`` names (followed until it is not one)."""
+    while "$ref" in schema:
+        schema = spec()["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def properties(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """An object schema's properties, those of its ``allOf`` parts included."""
+    schema = resolved(schema)
+    found: dict[str, dict[str, Any]] = {}
+    for part in schema.get("allOf", []):
+        found.update(properties(part))
+    found.update(schema.get("properties", {}))
+    return found
+
+
+def allows_null(schema: dict[str, Any]) -> bool:
+    """Whether a value of the schema may be null (a schema that names no type allows anything)."""
+    schema = resolved(schema)
+    if "allOf" in schema:
+        return all(allows_null(part) for part in schema["allOf"])
+    if "anyOf" in schema or "oneOf" in schema:
+        return any(allows_null(part) for part in schema.get("anyOf", schema.get("oneOf", [])))
+    kind = schema.get("type")
+    return kind is None or kind == "null" or (isinstance(kind, list) and "null" in kind)
+
+
+def data_schema(operation: Operation[Any]) -> dict[str, Any]:
+    """The schema of the operation's answer data (the envelope's ``data``, or the whole answer without
+    one), as it is in the spec: not to be changed."""
+    return _data(operation, _entry(operation)["responses"])
+
+
+def _data(operation: Operation[Any], responses: dict[str, Any]) -> dict[str, Any]:
+    response = responses.get("200") or responses.get("201") or {}
     data: dict[str, Any] = response.get("content", {}).get("application/json", {}).get("schema", {})
     if operation.envelope:  # allOf [Envelope, {properties: {data: …}}]
-        parts = data.get("allOf", [])
-        data = next(
-            (part["properties"]["data"] for part in parts if "data" in part.get("properties", {})), {}
-        )
-    while "$ref" in data:
-        data = spec()["components"]["schemas"][data["$ref"].rsplit("/", 1)[-1]]
+        data = properties(data).get("data", {})
+    return data
+
+
+def _emptiest(operation: Operation[Any], response: dict[str, Any]) -> Any:
+    """``{}`` for an object, ``[]`` for an array, else ``None``: the data schema's emptiest value."""
+    data = resolved(_data(operation, {"200": response}))
     if data.get("type") == "object" or "properties" in data or "allOf" in data:
         return {}
     return [] if data.get("type") == "array" else None

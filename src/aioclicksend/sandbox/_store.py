@@ -1,4 +1,4 @@
-"""The sandbox's in-memory state: collections (lists, contacts, templates, rules…) and sent messages."""
+"""The sandbox's in-memory state: collections (lists, contacts, templates, rules…) and messages."""
 
 from __future__ import annotations
 
@@ -12,14 +12,16 @@ class Store:
     """Everything the sandbox remembers, per server (not per account: it is a test double).
 
     Only writes add entries: reads go through ``.get()``, so no request that changes nothing grows it.
+    Delivery receipts are not kept: they are worked out from the history when read.
     """
 
     collections: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     """Items by collection path (with its parameters filled in, e.g. ``/lists/7/contacts``) and id."""
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    """Sent messages per channel (``sms``, ``mms``, ``voice``…), oldest first."""
-    receipts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    """Delivery receipts per channel, oldest first."""
+    """Sent messages per channel (``sms``, ``mms``, ``voice``…), oldest first, as the sandbox keeps them:
+    what the request gave and what the sandbox made (id, price, time…)."""
+    inbound: list[dict[str, Any]] = field(default_factory=list)
+    """Inbound SMS (the test ones), oldest first."""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
 
     def next_id(self) -> int:
