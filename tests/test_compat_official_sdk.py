@@ -8,10 +8,8 @@ sandbox (a contact list, a sent SMS…), so that gets, updates, deletes, receipt
 
 The official SDK has defects of its own: models that refuse what ClickSend's docs show, requests that
 cannot say what the docs require. Those operations are listed in ``OFFICIAL_SDK_DEFECTS``, each with
-the docs line (``001`` is the API reference in ``shared/seeds/``) that shows the defect is theirs;
-``OUR_SPEC_DECISIONS`` lists the few failures that come from a decision of our spec where the docs
-contradict themselves. Both are expected to fail (strictly: one that starts working is noticed). Any
-other failure is the sandbox's. The whole run takes about 10 s, so it is part of ``nox -s tests``.
+the docs line (``001`` is the API reference in ``shared/seeds/``) that shows the defect is theirs; they
+are expected to fail (strictly: one that starts working is noticed). Any other failure is the sandbox's. The whole run takes about 10 s, so it is part of ``nox -s tests``.
 """
 
 from __future__ import annotations
@@ -91,15 +89,6 @@ OFFICIAL_SDK_DEFECTS = {
 }
 """``Api.method`` → how the official SDK cannot do what ClickSend's docs show, with the docs line that shows it."""
 
-OUR_SPEC_DECISIONS = {
-    "MmsCampaignsApi.view_all_mms_campaigns": 'the docs show this list as a bare page (001 line 23351, "total": 1 at the top), '
-    "which its model reads; our spec decided on the envelope every other list has (openapi/resources/mms_campaigns.yaml, DECISION), "
-    "so the sandbox answers {data: {total, ..., data: [...]}} and its model reads data as the list",
-    "EmailApi.send_email": 'it sends from.email_address_id as text, as the docs\' body example does ("email_address_id": "email", '
-    '001 line 14451); our spec takes an integer, as the docs\' curl sample sends it ("email_address_id":1, line 14006), so the sandbox refuses "1"',
-    "EmailApi.calculate_email_price": 'it sends from.email_address_id as text (the docs\' Send Email body example: "email_address_id": "email", '
-    "001 line 14451); our spec takes an integer (the docs' curl sample, line 14006), so the sandbox refuses it",
-}
 """``Api.method`` → failures that come from a decision of our spec where the docs disagree with themselves or
 with it: not the official SDK's defect, not the sandbox's (it answers as the spec says); reported, expected."""
 
@@ -332,12 +321,12 @@ def arguments(sandbox: Sandbox, api: type, method: str) -> dict[str, Any]:
 
 
 def official_cases() -> Iterator[Any]:
-    """Every official operation; those of ``OFFICIAL_SDK_DEFECTS`` and ``OUR_SPEC_DECISIONS`` are expected
-    to fail (strictly: one that starts working is noticed), by their models' refusal or ClickSend's."""
+    """Every official operation; those of ``OFFICIAL_SDK_DEFECTS`` are expected to fail (strictly: one that
+    starts working is noticed), by their models' refusal or ClickSend's."""
     failing = (pydantic.ValidationError, clicksend.ApiException)
     for api_name, method in official_methods():
         key = f"{api_name}.{method}"
-        known = OFFICIAL_SDK_DEFECTS.get(key) or OUR_SPEC_DECISIONS.get(key)
+        known = OFFICIAL_SDK_DEFECTS.get(key)
         marks = [pytest.mark.xfail(strict=True, reason=known, raises=failing)] if known else []
         yield pytest.param(api_name, method, id=key, marks=marks)
 

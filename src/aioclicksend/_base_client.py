@@ -765,13 +765,12 @@ class BaseClient:
                 status=status,
                 body=raw,
             )
-        # A few answers are documented bare, without the envelope (View All MMS Campaigns): an answer with
-        # no envelope field besides ``data``, and with fields no envelope has, is the data itself.
+        # Answers are read enveloped or bare, whichever comes (the docs show View All MMS Campaigns bare):
+        # an answer with an envelope field besides ``data`` is enveloped; one with only ``data`` is for an
+        # operation the spec says is enveloped; anything else is the data itself.
         fields = self.dialect.envelope_fields
-        enveloped = (
-            operation.envelope
-            and bool(envelope)
-            and (bool(envelope.keys() & (fields - {"data"})) or envelope.keys() <= fields)
+        enveloped = bool(envelope) and (
+            bool(envelope.keys() & (fields - {"data"})) or (operation.envelope and envelope.keys() <= fields)
         )
         try:
             data = _adapter(cast_to).validate_python(envelope.get("data") if enveloped else payload)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, RootModel
 
 from aioclicksend._models import (
     ClickSendModel,
@@ -16,6 +16,13 @@ from aioclicksend._models import (
 
 from . import common
 from .common import PageMeta
+
+
+class EmailAddressId(RootModel[str]):
+    root: Annotated[str, Field(pattern="^[0-9]+$")]
+    """
+    The id of the allowed email address to send from.
+    """
 
 
 class EmailAllowedAddress(ClickSendModel):
@@ -97,7 +104,7 @@ class EmailFrom(ClickSendRequestModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    email_address_id: int
+    email_address_id: int | EmailAddressId
     """
     The id of the allowed email address to send from.
     """

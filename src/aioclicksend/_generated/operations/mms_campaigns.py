@@ -61,6 +61,7 @@ LIST_MMS_CAMPAIGNS: Operation[Page[models.MmsCampaign]] = Operation(
     idempotent=True,
     result=lambda: page_of(models.MmsCampaign),
     models=MODELS,
+    envelope=False,
     parameters=(
         Parameter("q", "query", "string"),
         Parameter("order_by", "query", "string"),
