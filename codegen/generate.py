@@ -234,7 +234,9 @@ def generate(source: ApiSource, output: Path | None = None, coverage: Path | Non
     (output / "resources").mkdir(parents=True)
     spec_path = output / "openapi.json"
     spec_path.write_text(json.dumps(spec, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    spec_dir = source.spec_dir.relative_to(ROOT).as_posix() + "/"
+    spec_dir = (
+        source.spec_dir.relative_to(ROOT) if source.spec_dir.is_relative_to(ROOT) else source.spec_dir
+    ).as_posix() + "/"
     _write_models(spec, output, strict_models, spec_dir)
     environment = _environment()
     header = HEADER.format(source=spec_dir)

@@ -340,3 +340,24 @@ async def test_automation_rules_round_trip(sandbox: tuple[SandboxServer, AsyncCl
     await cs.automations.sms_inbound.delete(inbound_rule_id=rule.inbound_rule_id)
     with pytest.raises(NotFoundError):
         await cs.automations.sms_inbound.get(inbound_rule_id=rule.inbound_rule_id)
+
+
+async def test_senders_and_short_urls_go_out(sandbox: tuple[SandboxServer, AsyncClickSend]) -> None:
+    """Fields ClickSend's own spec knows (the docs do not): they reach the sandbox, which validates them."""
+    server, cs = sandbox
+    senders = [
+        {"recipient_country_code": "AU", "sender_type": "longcode", "sender_id": "+61411111111"}
+    ]
+    sent = await cs.sms.send(
+        messages=[{"to": "+61411111111", "body": "see https://example.com", "contact_id": 7}],
+        senders=senders,
+        shorten_urls=True,
+    )
+    assert [message.status for message in sent.messages or []] == ["SUCCESS"]
+    contact_list = await cs.contact_lists.create(list_name="Campaign")
+    assert contact_list.list_id is not None
+    campaign = await cs.sms_campaigns.send(
+        list_id=contact_list.list_id, name="Spring", body="Hello", senders=senders, source="sdk"
+    )
+    assert campaign is not None
+    assert server.counters.requests["SendSms"] == 1 and server.counters.requests["SendSmsCampaign"] == 1
