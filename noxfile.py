@@ -71,7 +71,9 @@ def codegen_check(session: nox.Session) -> None:
     _codegen_check(session)
 
 
-DEMO_PROGRAMS = ["examples/bulk_send.py", "examples/paging_walk.py"]
+DEMO_PROGRAMS = ["examples/bulk_send.py", "examples/paging_walk.py", "examples/kazoo_fax.py"]
+KAZOO_TRANSMIT_AFTER = "0.5"
+"""Seconds a fax stays in the demo sandbox's outgoing queue: long enough to watch it go."""
 
 
 def _free_port() -> int:
@@ -95,11 +97,13 @@ def _wait_until_listening(port: int, server: subprocess.Popen[bytes], seconds: f
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """Start the embedded sandbox (20 ms latency) and run the example programs against it."""
+    """Start the embedded sandbox (20 ms latency; ClickSend under /v3, Kazoo faxes under /v2) and run the
+    example programs against it."""
     session.install("-e", ".[progress,sandbox]")
     port = _free_port()
     python = os.path.join(session.bin, "python")
     command = [python, "-m", "aioclicksend.sandbox", "--port", str(port), "--latency-ms", "20"]
+    command += ["--kazoo-transmit-after", KAZOO_TRANSMIT_AFTER]
     server = subprocess.Popen(command)
     try:
         _wait_until_listening(port, server)
@@ -107,6 +111,9 @@ def demo(session: nox.Session) -> None:
             "CLICKSEND_BASE_URL": f"http://127.0.0.1:{port}/v3",
             "CLICKSEND_USERNAME": "demo-user",
             "CLICKSEND_API_KEY": "demo-key",
+            "KAZOO_BASE_URL": f"http://127.0.0.1:{port}/v2",
+            "KAZOO_ACCOUNT_ID": "4b8c6fec4b2597882c0390202d195419",
+            "KAZOO_API_KEY": "demo-kazoo-key",
         }
         for program in DEMO_PROGRAMS:
             session.log(f"--- {program}")

@@ -17,6 +17,15 @@ latency, dropped connections) are configured through :class:`Faults`, also while
 (``POST /_sandbox/counters/reset``) and ``GET``/``PUT /_sandbox/faults`` do the same. Each request is
 logged at INFO on the ``aioclicksend.sandbox`` logger (``--log`` shows them on stderr).
 
+The same server serves the Kazoo v2 Faxes API (``_kazoo``): every operation of Kazoo's table under
+``/v2/accounts/{account_id}``, with an ``X-Auth-Token`` from ``PUT /v2/api_auth`` (any non-empty API key
+unless ``kazoo_api_keys`` restricts them), Kazoo's envelope and errors, bodies checked against Kazoo's
+spec, start-key paging (50 a page by default). A fax sent waits in ``faxes/outgoing`` for
+``kazoo_transmit_after`` seconds, is transmitted (its pages counted from the PDF; a number ending in
+``0000`` fails) and is then in ``faxes/outbox`` with its document; ``server.kazoo`` receives faxes into
+the inbox, logs emails to fax and expires tokens. The faults and counters are the same for both APIs
+(Kazoo's requests counted as ``kazoo.<operationId>``).
+
     python -m aioclicksend.sandbox --port 8080 --latency-ms 20 --rate-limit 50 --log
 """
 
@@ -25,6 +34,16 @@ from __future__ import annotations
 from ._answers import TEST_ACCOUNTS
 from ._app import SandboxState, create_app
 from ._faults import Counters, Faults
+from ._kazoo_state import KazooState, make_pdf
 from ._server import SandboxServer
 
-__all__ = ["TEST_ACCOUNTS", "Counters", "Faults", "SandboxServer", "SandboxState", "create_app"]
+__all__ = [
+    "TEST_ACCOUNTS",
+    "Counters",
+    "Faults",
+    "KazooState",
+    "SandboxServer",
+    "SandboxState",
+    "create_app",
+    "make_pdf",
+]

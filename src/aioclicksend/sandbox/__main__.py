@@ -1,4 +1,4 @@
-"""``python -m aioclicksend.sandbox``: run the local ClickSend until interrupted."""
+"""``python -m aioclicksend.sandbox``: run the local ClickSend (and Kazoo faxes API) until interrupted."""
 
 from __future__ import annotations
 
@@ -13,19 +13,27 @@ from ._server import SandboxServer
 
 
 def _accounts(text: str) -> dict[str, str]:
-    """``user:key,user2:key2`` as a mapping of username to API key."""
+    """``user:key,user2:key2`` as a mapping of username (or Kazoo account id) to API key."""
     accounts = {}
     for pair in text.split(","):
         username, _, api_key = pair.partition(":")
         if not username or not api_key:
-            raise argparse.ArgumentTypeError(f"expected user:key pairs separated by commas, not {pair!r}")
+            raise argparse.ArgumentTypeError(f"expected name:key pairs separated by commas, not {pair!r}")
         accounts[username] = api_key
     return accounts
 
 
+def _seconds(text: str) -> float:
+    seconds = float(text)
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected 0 or more seconds, not {text!r}")
+    return seconds
+
+
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m aioclicksend.sandbox", description="A local ClickSend REST API v3."
+        prog="python -m aioclicksend.sandbox",
+        description="A local ClickSend REST API v3, and Kazoo v2 Faxes API (under /v2) on the same port.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument(
@@ -44,6 +52,20 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         metavar="USER:KEY,…",
         help="the only credentials accepted, others get 401 (default: any username and key)",
+    )
+    parser.add_argument(
+        "--kazoo-api-keys",
+        type=_accounts,
+        default=None,
+        metavar="ACCOUNT_ID:KEY,…",
+        help="the only Kazoo API keys accepted, each for its account (default: any key, any account)",
+    )
+    parser.add_argument(
+        "--kazoo-transmit-after",
+        type=_seconds,
+        default=1.0,
+        metavar="SECONDS",
+        help="seconds a Kazoo fax stays in the outgoing queue before it is transmitted (default: 1)",
     )
     parser.add_argument(
         "--read-timeout",
@@ -70,6 +92,9 @@ async def serve(server: SandboxServer) -> None:
         accounts = server.state.accounts
         who = "accounts " + ", ".join(accounts) if accounts is not None else "any username and API key"
         print(f"ClickSend sandbox listening on {server.base_url} ({who}; Ctrl-C stops it)", flush=True)
+        keys = server.kazoo.api_keys
+        whose = "accounts " + ", ".join(keys) if keys is not None else "any API key"
+        print(f"Kazoo faxes API on {server.kazoo_base_url} ({whose})", flush=True)
         await asyncio.Event().wait()
 
 
@@ -87,6 +112,8 @@ def main(argv: list[str] | None = None) -> None:
         arguments.port,
         faults=faults,
         accounts=arguments.accounts,
+        kazoo_api_keys=arguments.kazoo_api_keys,
+        kazoo_transmit_after=arguments.kazoo_transmit_after,
         read_timeout=arguments.read_timeout,
         keepalive_timeout=arguments.keepalive_timeout,
     )

@@ -21,11 +21,20 @@ def envelope(status: int, code: str, message: str, data: Any = None) -> web.Resp
 
 
 class Refusal(Exception):
-    """Raised to answer with an error envelope."""
+    """Raised to answer with an error envelope: ClickSend's (:attr:`response`), or that of the API the
+    request is for (the Kazoo routes render it in Kazoo's shape)."""
 
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
-        self.response = envelope(status, code, message)
+        self.status = status
+        self.code = code
+        """ClickSend's word for the error (``BAD_REQUEST``); another API may have its own."""
+        self.message = message
+
+    @property
+    def response(self) -> web.Response:
+        """The refusal as ClickSend answers it."""
+        return envelope(self.status, self.code, self.message)
 
 
 def bad_request(message: str) -> Refusal:

@@ -1,5 +1,6 @@
-"""The sandbox's aiohttp application: a route per operation of the table, the middlewares around them
-(request log, counters, faults before and after the handler) and the sandbox's own endpoints."""
+"""The sandbox's aiohttp application: a route per operation of ClickSend's table and of Kazoo's
+(:mod:`._kazoo`), the middlewares around them (request log, counters, faults before and after the
+handler: the same for both APIs, each answering errors in its own shape) and the sandbox's own endpoints."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from typing import Any
 from aiohttp import web
 
 from .._operation import Operation
+from . import _kazoo
 from ._answers import TEST_ACCOUNTS, Refusal, envelope
 from ._behaviours import BY_ID, Call, Handler, answer_as_documented, handlers
 from ._faults import Counters, Faults, RateLimiter
+from ._kazoo_state import KazooState
 from ._store import Store
 from ._validation import json_body, json_object, path_values, query_values, read_raw
 
@@ -59,14 +62,30 @@ class SandboxState:
     limiter: RateLimiter = field(default_factory=RateLimiter)
     accounts: Mapping[str, str] | None = None
     """The only username → API key pairs accepted; None: any non-empty username and key."""
+    kazoo: KazooState = field(default_factory=KazooState)
+    """The Kazoo faxes API's faxes, SMTP log and tokens (and its API keys and transmit delay)."""
 
 
 STATE_KEY = web.AppKey("aioclicksend_sandbox_state", SandboxState)
+ROUTED: dict[str, Operation[Any]] = {**BY_ID, **_kazoo.ROUTED}
+"""Every operation by the name of its route: ClickSend's operationId, ``kazoo.<operationId>``."""
 
 
 def _operation(request: web.Request) -> Operation[Any] | None:
-    """The operation a request was routed to (its route is named by the operationId), if any."""
-    return BY_ID.get(request.match_info.route.name or "")
+    """The operation a request was routed to (its route is named after the operationId), if any."""
+    return ROUTED.get(request.match_info.route.name or "")
+
+
+def _refused(request: web.Request, refusal: Refusal) -> web.Response:
+    """A refusal in the shape of the API the request is for."""
+    return _kazoo.error_response(refusal) if _kazoo.serves(request.path) else refusal.response
+
+
+def _caller(request: web.Request, state: SandboxState) -> str:
+    """Who the rate limit counts a request against: its ClickSend username, or its Kazoo account."""
+    if _kazoo.serves(request.path):
+        return "kazoo:" + request.match_info.get("account_id", "")
+    return _account(request, state.accounts) or request.remote or "anonymous"
 
 
 def _account(request: web.Request, accounts: Mapping[str, str] | None) -> str | None:
@@ -110,14 +129,16 @@ async def _log_requests(request: web.Request, handler: Next) -> web.StreamRespon
 @web.middleware
 async def _json_errors(request: web.Request, handler: Next) -> web.StreamResponse:
     """aiohttp's own refusals (no such route, a method the path does not take, a body too large…) as
-    ClickSend's JSON envelope instead of ``text/plain``, with their headers (``Allow``)."""
+    the API's JSON envelope instead of ``text/plain``, with their headers (``Allow``)."""
     try:
         return await handler(request)
     except web.HTTPException as error:
         if error.status < 400:
             raise
         code = ERROR_CODES.get(error.status, error.reason.upper().replace(" ", "_"))
-        response = envelope(error.status, code, ERROR_MESSAGES.get(error.status, error.reason))
+        response = _refused(
+            request, Refusal(error.status, code, ERROR_MESSAGES.get(error.status, error.reason))
+        )
         for name in ("Allow", "Retry-After"):
             if name in error.headers:
                 response.headers[name] = error.headers[name]
@@ -126,11 +147,11 @@ async def _json_errors(request: web.Request, handler: Next) -> web.StreamRespons
 
 @web.middleware
 async def _count(request: web.Request, handler: Next) -> web.StreamResponse:
-    """Counts requests per operation and answers per status (not the sandbox's own endpoints)."""
+    """Counts requests per operation (by route name) and answers per status (not the sandbox's own
+    endpoints)."""
     counters = request.app[STATE_KEY].counters
-    operation = _operation(request)
-    if operation is not None:
-        counters.requests[operation.id] += 1
+    if _operation(request) is not None:
+        counters.requests[request.match_info.route.name or ""] += 1
     response = await handler(request)
     if not request.path.startswith(CONTROL_PREFIX):
         counters.answered[response.status] += 1
@@ -147,16 +168,16 @@ async def _faults_before(request: web.Request, handler: Next) -> web.StreamRespo
     if faults.latency_ms:
         await asyncio.sleep(faults.latency_ms / 1000)
     if faults.rate_limit is not None:
-        caller = _account(request, state.accounts) or request.remote or "anonymous"
-        wait = state.limiter.acquire(caller, faults.rate_limit)
+        wait = state.limiter.acquire(_caller(request, state), faults.rate_limit)
         if wait:
             counters.rate_limited += 1
-            response = envelope(429, "TOO_MANY_REQUESTS", "Rate limit exceeded.")
+            response = _refused(request, Refusal(429, "TOO_MANY_REQUESTS", "Rate limit exceeded."))
             response.headers["Retry-After"] = Counters.retry_after(wait)
             return response
     if faults.draw(faults.error_rate):
         counters.injected_errors += 1
-        return envelope(faults.error_status(), "INTERNAL_ERROR", "Injected failure before processing.")
+        refusal = Refusal(faults.error_status(), "INTERNAL_ERROR", "Injected failure before processing.")
+        return _refused(request, refusal)
     return await handler(request)
 
 
@@ -178,7 +199,8 @@ async def _faults_after(request: web.Request, handler: Next) -> web.StreamRespon
         raise asyncio.CancelledError
     if faults.draw(faults.error_after_rate):
         counters.injected_errors += 1
-        return envelope(faults.error_status(), "INTERNAL_ERROR", "Injected failure after processing.")
+        refusal = Refusal(faults.error_status(), "INTERNAL_ERROR", "Injected failure after processing.")
+        return _refused(request, refusal)
     return response
 
 
@@ -256,15 +278,18 @@ async def _change_faults(request: web.Request) -> web.Response:
 
 
 def create_app(state: SandboxState | None = None) -> web.Application:
-    """The sandbox as an aiohttp application serving every operation of the table under ``/v3``, and its
-    own counters and faults under ``/_sandbox``."""
+    """The sandbox as an aiohttp application serving every operation of ClickSend's table under ``/v3``
+    and of Kazoo's under ``/v2/accounts/{account_id}`` (and ``PUT /v2/api_auth``), and its own counters
+    and faults under ``/_sandbox``."""
     app = web.Application(middlewares=[_log_requests, _count, _json_errors, _faults_before, _faults_after])
-    app[STATE_KEY] = state or SandboxState()
+    app[STATE_KEY] = state = state or SandboxState()
     registered = handlers()
     for operation in sorted(BY_ID.values(), key=_specificity):
         behaviour = registered.get(operation.id, answer_as_documented)
         path = API_PREFIX + operation.path + TRAILING_SLASH
         app.router.add_route(operation.method, path, _route(operation, behaviour), name=operation.id)
+    for name, method, path, answer in _kazoo.routes(state.kazoo, state.counters):
+        app.router.add_route(method, path + TRAILING_SLASH, answer, name=name)
     app.router.add_get(f"{CONTROL_PREFIX}/counters", _show_counters)
     app.router.add_post(f"{CONTROL_PREFIX}/counters/reset", _reset_counters)
     app.router.add_get(f"{CONTROL_PREFIX}/faults", _show_faults)

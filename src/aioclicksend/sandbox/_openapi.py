@@ -10,6 +10,10 @@ pydantic models, so that a mistake in those models shows up against the sandbox.
 registered once as the resource ``SPEC_URI``; each validator is compiled once, for
 ``{"$ref": SPEC_URI + pointer}``, so every ``$ref: '#/components/schemas/X'`` in it resolves within
 that one document.
+
+Each API's generated package bundles its own spec (``openapi.json`` beside its models): an operation's
+spec is the one of the package its table entry names (``operation.models``), so the Kazoo operations
+are looked up in Kazoo's spec by the same functions. Without a package, ClickSend's is meant.
 """
 
 from __future__ import annotations
@@ -32,29 +36,44 @@ except ImportError as error:  # an optional dependency: say how to get it
 from .._operation import Operation
 
 __all__ = [
+    "CLICKSEND",
     "SPEC_URI",
     "Documented",
     "allows_null",
     "data_schema",
     "documented",
+    "package_of",
     "parameter_validator",
     "pointer",
     "properties",
+    "request_validator",
     "resolved",
     "schema_validator",
     "spec",
     "validator",
 ]
 
+CLICKSEND = "aioclicksend._generated"
+"""The generated package of ClickSend's API, whose spec is meant when no package is named."""
 SPEC_URI = "https://aioclicksend.invalid/openapi.json"
-"""The name the bundled spec is registered under; nothing is ever fetched from it."""
+"""The name ClickSend's bundled spec is registered under; nothing is ever fetched from it."""
 
 
 @functools.cache
-def spec() -> dict[str, Any]:
-    text = resources.files("aioclicksend._generated").joinpath("openapi.json").read_text(encoding="utf-8")
+def spec(package: str = CLICKSEND) -> dict[str, Any]:
+    """The spec bundled in an API's generated package."""
+    text = resources.files(package).joinpath("openapi.json").read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
+
+
+def package_of(operation: Operation[Any]) -> str:
+    """The generated package of an operation's table entry (its models are ``<package>.models``)."""
+    return operation.models.rpartition(".")[0]
+
+
+def _uri(package: str) -> str:
+    return SPEC_URI if package == CLICKSEND else f"https://aioclicksend.invalid/{package}/openapi.json"
 
 
 def pointer(*parts: str | int) -> str:
@@ -63,37 +82,50 @@ def pointer(*parts: str | int) -> str:
 
 
 def _entry(operation: Operation[Any]) -> dict[str, Any]:
-    """The operation's entry in the spec, found by its path and method."""
-    entry: dict[str, Any] = spec()["paths"][operation.path][operation.method.lower()]
+    """The operation's entry in its API's spec, found by its path and method."""
+    entry: dict[str, Any] = spec(package_of(operation))["paths"][operation.path][operation.method.lower()]
     return entry
 
 
 @functools.cache
-def _registry() -> jsonschema_rs.Registry:
-    return jsonschema_rs.Registry([(SPEC_URI, spec())], draft=jsonschema_rs.Draft202012)
+def _registry(package: str) -> jsonschema_rs.Registry:
+    return jsonschema_rs.Registry([(_uri(package), spec(package))], draft=jsonschema_rs.Draft202012)
 
 
 @functools.cache
-def validator(at: str) -> jsonschema_rs.Draft202012Validator:
-    """The compiled validator of the schema at the pointer ``at`` (``#/components/schemas/SmsMessage``)."""
-    return jsonschema_rs.Draft202012Validator({"$ref": SPEC_URI + at}, registry=_registry())
+def validator(at: str, package: str = CLICKSEND) -> jsonschema_rs.Draft202012Validator:
+    """The compiled validator of the schema at the pointer ``at`` (``#/components/schemas/SmsMessage``)
+    of an API's spec."""
+    return jsonschema_rs.Draft202012Validator({"$ref": _uri(package) + at}, registry=_registry(package))
 
 
-def schema_validator(name: str) -> jsonschema_rs.Draft202012Validator:
-    return validator(pointer("components", "schemas", name))
+def schema_validator(name: str, package: str = CLICKSEND) -> jsonschema_rs.Draft202012Validator:
+    return validator(pointer("components", "schemas", name), package)
 
 
 @functools.cache
 def parameter_validator(operation: Operation[Any], name: str) -> jsonschema_rs.Draft202012Validator:
     """The validator of the schema of the operation's parameter ``name`` (declared there or referred to)."""
+    package = package_of(operation)
     for index, parameter in enumerate(_entry(operation)["parameters"]):
         ref = parameter.get("$ref")
-        if ref is not None and spec()["components"]["parameters"][ref.rsplit("/", 1)[-1]]["name"] == name:
-            return validator(ref + "/schema")
+        if (
+            ref is not None
+            and spec(package)["components"]["parameters"][ref.rsplit("/", 1)[-1]]["name"] == name
+        ):
+            return validator(ref + "/schema", package)
         if parameter.get("name") == name:
             where = ("paths", operation.path, operation.method.lower(), "parameters", index, "schema")
-            return validator(pointer(*where))
+            return validator(pointer(*where), package)
     raise KeyError(f"{operation.id} has no parameter {name!r}")
+
+
+@functools.cache
+def request_validator(operation: Operation[Any]) -> jsonschema_rs.Draft202012Validator:
+    """The validator of the operation's JSON request body as it goes on the wire: for an API that wraps
+    bodies (Kazoo's ``{"data": {...}}``) the wrapper with its fixed fields, not only the table's ``body``."""
+    where = ("paths", operation.path, operation.method.lower(), "requestBody", "content", "application/json")
+    return validator(pointer(*where, "schema"), package_of(operation))
 
 
 @dataclass(frozen=True)
@@ -125,7 +157,7 @@ def documented(operation: Operation[Any]) -> Documented:
 
 
 def resolved(schema: dict[str, Any]) -> dict[str, Any]:
-    """The schema a ``$ref`` names (followed until it is not one)."""
+    """The schema a ``$ref`` of ClickSend's spec names (followed until it is not one)."""
     while "$ref" in schema:
         schema = spec()["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
     return schema

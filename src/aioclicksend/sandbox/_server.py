@@ -12,6 +12,7 @@ from aiohttp import web
 
 from ._app import SandboxState, create_app
 from ._faults import Counters, Faults
+from ._kazoo_state import KazooState
 
 
 class _Connection(web.RequestHandler):
@@ -67,9 +68,13 @@ async def _follow_requests(
 class SandboxServer:
     """The sandbox on ``host:port`` (port 0: a free one), as an async context manager.
 
-    ``server.base_url`` is what to give ``AsyncClickSend(base_url=...)``; ``server.faults`` can be
-    changed while it runs; ``server.counters`` and ``server.state.store`` show what it received.
-    ``accounts`` (username → API key) restricts the credentials accepted; without it any are.
+    ``server.base_url`` is what to give ``AsyncClickSend(base_url=...)``, ``server.kazoo_base_url`` what
+    to give ``AsyncKazoo(base_url=...)`` (the same server serves the Kazoo faxes API, any account id in
+    the address); ``server.faults`` can be changed while it runs; ``server.counters``,
+    ``server.state.store`` and ``server.kazoo`` show what it received (and ``server.kazoo`` receives
+    faxes, logs emails and expires tokens for tests). ``accounts`` (username → API key) restricts the
+    ClickSend credentials accepted, ``kazoo_api_keys`` (account id → API key) the Kazoo API keys; without
+    them any are. A fax sent stays ``kazoo_transmit_after`` seconds in the outgoing queue.
     A connection is closed when a request takes over ``read_timeout`` seconds to come in once begun, or
     when it stays idle ``keepalive_timeout`` seconds.
     """
@@ -81,12 +86,15 @@ class SandboxServer:
         *,
         faults: Faults | None = None,
         accounts: Mapping[str, str] | None = None,
+        kazoo_api_keys: Mapping[str, str] | None = None,
+        kazoo_transmit_after: float = 1.0,
         read_timeout: float = 10.0,
         keepalive_timeout: float = 75.0,
     ) -> None:
         self.host = host
         self.port = port
-        self.state = SandboxState(faults=faults or Faults(), accounts=accounts)
+        kazoo = KazooState(api_keys=kazoo_api_keys, transmit_after=kazoo_transmit_after)
+        self.state = SandboxState(faults=faults or Faults(), accounts=accounts, kazoo=kazoo)
         self.read_timeout = read_timeout
         self.keepalive_timeout = keepalive_timeout
         self._runner: web.AppRunner | None = None
@@ -101,8 +109,16 @@ class SandboxServer:
         return self.state.counters
 
     @property
+    def kazoo(self) -> KazooState:
+        return self.state.kazoo
+
+    @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}/v3"
+
+    @property
+    def kazoo_base_url(self) -> str:
+        return f"http://{self.host}:{self.port}/v2"
 
     async def start(self) -> None:
         app = create_app(self.state)

@@ -22,7 +22,7 @@ from .._operation import Operation, Parameter
 from ._answers import bad_request
 from ._openapi import parameter_validator, schema_validator
 
-__all__ = ["MAX_JSON_DEPTH", "json_body", "json_object", "path_values", "query_values", "read_raw"]
+__all__ = ["MAX_JSON_DEPTH", "check", "json_body", "json_object", "path_values", "query_values", "read_raw"]
 
 MAX_JSON_DEPTH = 64
 """Arrays and objects nested deeper are refused before parsing."""
@@ -76,7 +76,8 @@ def _problems(error: jsonschema_rs.ValidationError, root: str) -> list[str]:
     return [f"{where or 'the request body'}: {error.message}"]
 
 
-def _check(validator: jsonschema_rs.Draft202012Validator, value: Any, root: str) -> None:
+def check(validator: jsonschema_rs.Draft202012Validator, value: Any, root: str) -> None:
+    """Refuses a value the schema does not hold: a 400 listing its first problems, each naming where."""
     if validator.is_valid(value):
         return
     problems = (problem for error in validator.iter_errors(value) for problem in _problems(error, root))
@@ -87,7 +88,7 @@ def _parameter_value(operation: Operation[Any], parameter: Parameter, texts: lis
     kind = parameter.kind.removesuffix("[]")
     values = [_from_text(text, kind, parameter.name) for text in texts]
     value = values if parameter.kind.endswith("[]") else values[0]
-    _check(parameter_validator(operation, parameter.name), value, parameter.name)
+    check(parameter_validator(operation, parameter.name), value, parameter.name)
     return value
 
 
@@ -161,5 +162,5 @@ async def json_body(request: web.Request, operation: Operation[Any]) -> dict[str
             raise bad_request("a request body is required")
         return {}
     body = json_object(raw)
-    _check(schema_validator(operation.body), body, "")
+    check(schema_validator(operation.body), body, "")
     return body
