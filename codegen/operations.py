@@ -62,10 +62,20 @@ class Dialect:
     error_code: str
     """The field of an error answer holding the API's error code (``x-sdk-error.code``)."""
     error_message: str
+    """The field with its text (``x-sdk-error.message``); a dotted name reaches into an object."""
     envelope_fields: tuple[str, ...]
     """The properties of the root's ``Envelope`` schema."""
     request_envelope: str | None
     """The field request bodies are wrapped in (``x-sdk-request-envelope``), if any."""
+
+
+def _accept(operation: dict[str, Any]) -> str:
+    """A document's Accept header: the media types of its success answer, then JSON (which errors are)."""
+    success = [answer for status, answer in operation["responses"].items() if str(status).startswith("2")]
+    types = [kind for answer in success for kind in answer.get("content", {})]
+    if not types:
+        raise SpecError(f"{operation['operationId']}: x-sdk-binary needs a 2xx answer with its media types")
+    return ", ".join([*types, "application/json;q=0.1"])
 
 
 def read_dialect(spec: dict[str, Any]) -> Dialect:
@@ -137,6 +147,7 @@ class Method:
     data_annotation: str  # the type of the answer's data, e.g. "models.SmsSendResult"
     body_constants: dict[str, Any] = field(default_factory=dict)  # fixed fields beside a wrapped body
     binary: bool = False  # x-sdk-binary: the answer is a document, streamed
+    accept: str = "application/json"  # the Accept header: a document's types come from its 2xx answer
     multipart: bool = False  # x-sdk-multipart: a document can go in the request
     paging: str | None = None  # "page", "cursor" or "start-key" (x-pagination)
     page_items: str | None = None  # the field of the data holding a page's items
@@ -505,6 +516,7 @@ def _read_method(
         data_annotation=data_annotation,
         body_constants=body_constants,
         binary=bool(operation.get("x-sdk-binary")),
+        accept=_accept(operation) if operation.get("x-sdk-binary") else "application/json",
         multipart=bool(operation.get("x-sdk-multipart")),
         paging=paging,
         page_items=page_items,

@@ -125,11 +125,21 @@ async def test_attachments_stream(
     assert await (await method(fax_id="f1")).save(tmp_path / "fax.pdf") == len(PDF)
     assert (tmp_path / "fax.pdf").read_bytes() == PDF
     assert [url.query.get("disposition") for _, url, _ in sent(mocked)] == ["attachment", None, None]
+    # Kazoo picks the answer's type by Accept: the document's types first, JSON (its errors) last.
+    accepted = {kwargs["headers"]["Accept"] for _, _, kwargs in sent(mocked)}
+    assert accepted == {"application/pdf, image/tiff, application/octet-stream, application/json;q=0.1"}
 
 
 async def test_errors_carry_kazoos_code_and_message(kazoo: AsyncKazoo, mocked: MockAPI) -> None:
     mocked.get(
-        ANY_URL, status=404, payload={"status": "error", "error": "bad_identifier", "message": "No fax f9"}
+        ANY_URL,
+        status=404,
+        payload={
+            "status": "error",
+            "error": "404",
+            "message": "bad_identifier",
+            "data": {"message": "No fax f9"},
+        },
     )
     with pytest.raises(NotFoundError) as caught:
         await kazoo.faxes.outbox.get(fax_id="f9")
@@ -158,7 +168,14 @@ async def test_an_api_key_is_traded_for_a_token_and_again_after_a_401(mocked: Mo
         mocked.put(f"{ROOT}/api_auth", payload={"auth_token": token, "data": {}, "status": "success"})
     mocked.get(ANY_URL, payload={"data": {"id": "j1"}})
     mocked.get(
-        ANY_URL, status=401, payload={"status": "error", "error": "invalid_credentials", "message": "expired"}
+        ANY_URL,
+        status=401,
+        payload={
+            "status": "error",
+            "error": "401",
+            "message": "invalid_credentials",
+            "data": {"message": "expired"},
+        },
     )
     mocked.get(ANY_URL, payload={"data": {"id": "j1"}})
     async with AsyncKazoo(base_url=ROOT, account_id=ACCOUNT, api_key=API_KEY) as kazoo:
@@ -183,7 +200,14 @@ async def test_an_api_key_is_traded_for_a_token_and_again_after_a_401(mocked: Mo
 
 async def test_a_401_with_a_fixed_token_is_not_repeated(kazoo: AsyncKazoo, mocked: MockAPI) -> None:
     mocked.get(
-        ANY_URL, status=401, payload={"status": "error", "error": "invalid_credentials", "message": "no"}
+        ANY_URL,
+        status=401,
+        payload={
+            "status": "error",
+            "error": "401",
+            "message": "invalid_credentials",
+            "data": {"message": "no"},
+        },
     )
     with pytest.raises(AuthenticationError) as caught:
         await kazoo.faxes.outbox.get(fax_id="f1")

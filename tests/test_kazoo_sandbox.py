@@ -430,10 +430,14 @@ async def test_requests_without_a_good_token_get_kazoos_401(pair: Pair) -> None:
     for token in (None, "made-up"):
         status, _, answer = await raw(server, "GET", "/{account}/faxes/outbox", token)
         assert status == 401
-        assert answer["status"] == "error" and answer["error"] == "invalid_credentials"
-        assert answer["message"] and answer["data"] == {"message": answer["message"]}
+        assert (answer["status"], answer["error"], answer["message"]) == (
+            "error",
+            "401",
+            "invalid_credentials",
+        )
+        assert answer["data"]["message"]
     status, _, answer = await raw(server, "PUT", "/api_auth", json={"data": {"api_key": ""}})
-    assert (status, answer["error"], answer["message"]) == (
+    assert (status, answer["message"], answer["data"]["message"]) == (
         400,
         "invalid_data",
         "data.api_key: must be a non-empty string",
@@ -510,8 +514,8 @@ async def test_bad_requests_are_refused_naming_the_field(pair: Pair) -> None:
     for method, path, options, named in cases:
         status, _, answer = await raw(server, method, path, token, **options)
         assert status == 400, (path, answer)
-        assert (answer["status"], answer["error"]) == ("error", "invalid_data")
-        assert named in answer["message"], answer["message"]
+        assert (answer["status"], answer["error"], answer["message"]) == ("error", "400", "invalid_data")
+        assert named in answer["data"]["message"], answer
 
 
 async def test_a_multipart_send_is_read_part_by_part(pair: Pair) -> None:
@@ -557,17 +561,17 @@ async def test_a_multipart_send_is_read_part_by_part(pair: Pair) -> None:
     ]:
         headers = {"Content-Type": "multipart/mixed"} if isinstance(body, bytes) else {}
         status, _, answer = await raw(server, "PUT", "/{account}/faxes", token, data=body, headers=headers)
-        assert (status, answer["error"]) == (400, "invalid_data") and answer["message"].startswith(named), (
-            answer
-        )
+        assert (status, answer["message"]) == (400, "invalid_data") and answer["data"]["message"].startswith(
+            named
+        ), answer
 
 
 async def test_unknown_routes_and_methods_answer_in_kazoos_shape(pair: Pair) -> None:
     server, _ = pair
     status, _, answer = await raw(server, "GET", "/{account}/faxes/nothing", token_of(server))
-    assert (status, answer["status"], answer["error"]) == (404, "error", "not_found")
+    assert (status, answer["status"], answer["message"]) == (404, "error", "not_found")
     status, headers, answer = await raw(server, "DELETE", "/{account}/faxes", token_of(server))
-    assert (status, answer["error"], headers["Allow"]) == (405, "invalid_method", "PUT")
+    assert (status, answer["message"], headers["Allow"]) == (405, "invalid_method", "PUT")
 
 
 # --- faults and counters ------------------------------------------------------------------------------------

@@ -528,7 +528,7 @@ class BaseClient:
             if value is not None and not isinstance(value, NotGiven)
             for item in (value if isinstance(value, (list, tuple)) else [value])
         ]
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": operation.accept}
         if operation.auth:
             if not self.has_credentials:
                 raise self.missing_credentials(operation.name)
@@ -737,7 +737,7 @@ class BaseClient:
             payload = _NOT_JSON
         envelope = payload if isinstance(payload, dict) else {}
         if status >= 300:
-            response_msg = envelope.get(self.dialect.error_message)
+            response_msg = _dotted(envelope, self.dialect.error_message)
             if 300 <= status < 400:
                 location = headers.get("Location") or "nowhere"
                 response_msg = (
@@ -752,7 +752,7 @@ class BaseClient:
                 status=status,
                 method=method,
                 url=url,
-                response_code=envelope.get(self.dialect.error_code),
+                response_code=_dotted(envelope, self.dialect.error_code),
                 response_msg=response_msg,
                 headers=headers,
                 body=payload if payload is not _NOT_JSON else raw,
@@ -801,6 +801,14 @@ def _log_attempt(operation: Operation[Any], attempt: int, started: float, outcom
 
 
 _NOT_JSON = object()
+
+
+def _dotted(answer: dict[str, Any], name: str) -> Any:
+    """The value at a dotted field name (``data.message``) of an answer, or None where it stops."""
+    value: Any = answer
+    for part in name.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 @functools.lru_cache(maxsize=1024)

@@ -30,6 +30,7 @@ class Dialect:
     error_code: str
     """The field of an error answer with the API's error code (ClickSend: ``response_code``)."""
     error_message: str
+    """The field with its text; a dotted name reaches into an object (Kazoo: ``data.message``)."""
     envelope_fields: frozenset[str]
     """The fields of the envelope around every JSON answer (its ``data`` among them)."""
     request_envelope: str | None = None
@@ -110,6 +111,8 @@ class Operation(Generic[_T]):
     """Fixed fields beside a wrapped body (Kazoo's resubmit: ``"action": "resubmit"``)."""
     binary: bool = False
     """The answer is a document (streamed: :class:`~aioclicksend.BinaryResponse`), not JSON."""
+    accept: str = "application/json"
+    """The Accept header sent (a document's: its media types, as the API chooses its answer by it)."""
     multipart: bool = False
     """A document can go in the request with the JSON (``file=``): a ``multipart/mixed`` body."""
     paging: Paging | None = None

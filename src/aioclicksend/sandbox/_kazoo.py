@@ -79,13 +79,13 @@ def _request_id() -> str:
 
 
 def error_response(refusal: Refusal) -> web.Response:
-    """A refusal in Kazoo's error envelope; a 5xx is ``fatal``."""
-    code = CODES.get(refusal.code, refusal.code.lower())
+    """A refusal in Kazoo's error envelope, as the Kazoo docs show it: the status repeated as text in
+    ``error``, the code in ``message``, the text in ``data.message``; a 5xx is ``fatal``."""
     return web.json_response(
         {
             "status": "fatal" if refusal.status >= 500 else "error",
-            DIALECT.error_code: code,
-            DIALECT.error_message: refusal.message,
+            "error": str(refusal.status),
+            "message": CODES.get(refusal.code, refusal.code.lower()),
             "data": {"message": refusal.message},
             "request_id": _request_id(),
         },

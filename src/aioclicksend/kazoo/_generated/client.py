@@ -16,8 +16,8 @@ class GeneratedClient(BaseClient):
     """The client's resources, each imported on first use so that ``import aioclicksend`` stays cheap."""
 
     dialect = Dialect(
-        error_code="error",
-        error_message="message",
+        error_code="message",
+        error_message="data.message",
         envelope_fields=frozenset(
             (
                 "data",

@@ -100,6 +100,7 @@ GET_INBOX_FAX_ATTACHMENT: Operation[BinaryResponse] = Operation(
         Parameter("disposition", "query", "string"),
     ),
     binary=True,
+    accept="application/pdf, image/tiff, application/octet-stream, application/json;q=0.1",
 )
 
 GET_INCOMING_FAX: Operation[models.InboxFax] = Operation(
@@ -137,6 +138,7 @@ GET_OUTBOX_FAX_ATTACHMENT: Operation[BinaryResponse] = Operation(
         Parameter("disposition", "query", "string"),
     ),
     binary=True,
+    accept="application/pdf, image/tiff, application/octet-stream, application/json;q=0.1",
 )
 
 GET_OUTGOING_FAX: Operation[models.OutgoingFaxJob] = Operation(
