@@ -454,6 +454,8 @@ def _read_method(
         body_schema = schemas[body_model]
         required = set(body_schema.get("required", []))
         for wire_name, property_schema in body_schema.get("properties", {}).items():
+            if property_schema.get("readOnly"):  # the server sets it: never an argument
+                continue
             arguments.append(
                 Argument(
                     name=python_name(wire_name),

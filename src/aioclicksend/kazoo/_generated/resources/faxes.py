@@ -55,14 +55,12 @@ class FaxesResource(APIResource):
         *,
         from_number: str,
         to_number: str,
-        attempts: int | NotGiven = NOT_GIVEN,
         document: models.FaxDocument | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         from_name: str | NotGiven = NOT_GIVEN,
         notifications: models.FaxNotifications | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         retries: int | NotGiven = NOT_GIVEN,
         subject: str | NotGiven = NOT_GIVEN,
         to_name: str | NotGiven = NOT_GIVEN,
-        tx_result: models.FaxTxResult | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         file: FileInput | None = None,
         content_type: str | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -83,8 +81,6 @@ class FaxesResource(APIResource):
         Args:
             from_number: The sender's fax number.
             to_number: The recipient's fax number.
-            attempts: How many attempts were made; set by the system and reset when the fax is put or
-                posted.
             from_name: The sender's name.
             retries: How many times to retry.
             subject: The subject header of an email-to-fax message.
@@ -95,14 +91,12 @@ class FaxesResource(APIResource):
             body={
                 "from_number": from_number,
                 "to_number": to_number,
-                "attempts": attempts,
                 "document": document,
                 "from_name": from_name,
                 "notifications": notifications,
                 "retries": retries,
                 "subject": subject,
                 "to_name": to_name,
-                "tx_result": tx_result,
             },
             file=file,
             content_type=content_type,
@@ -716,14 +710,12 @@ class FaxesOutgoingResource(APIResource):
         *,
         from_number: str,
         to_number: str,
-        attempts: int | NotGiven = NOT_GIVEN,
         document: models.FaxDocument | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         from_name: str | NotGiven = NOT_GIVEN,
         notifications: models.FaxNotifications | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         retries: int | NotGiven = NOT_GIVEN,
         subject: str | NotGiven = NOT_GIVEN,
         to_name: str | NotGiven = NOT_GIVEN,
-        tx_result: models.FaxTxResult | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         file: FileInput | None = None,
         content_type: str | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -742,8 +734,6 @@ class FaxesOutgoingResource(APIResource):
         Args:
             from_number: The sender's fax number.
             to_number: The recipient's fax number.
-            attempts: How many attempts were made; set by the system and reset when the fax is put or
-                posted.
             from_name: The sender's name.
             retries: How many times to retry.
             subject: The subject header of an email-to-fax message.
@@ -754,14 +744,12 @@ class FaxesOutgoingResource(APIResource):
             body={
                 "from_number": from_number,
                 "to_number": to_number,
-                "attempts": attempts,
                 "document": document,
                 "from_name": from_name,
                 "notifications": notifications,
                 "retries": retries,
                 "subject": subject,
                 "to_name": to_name,
-                "tx_result": tx_result,
             },
             file=file,
             content_type=content_type,
