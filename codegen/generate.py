@@ -1,6 +1,6 @@
 """Generate each API's package from its spec: the bundled spec, the operation table, the models, the
-resources and the client (ClickSend: openapi/ → src/aioclicksend/_generated/; Kazoo faxes:
-openapi/kazoo/ → src/aioclicksend/kazoo/_generated/)."""
+resources, the client and, when the spec describes pushes (``webhooks``), the webhook table (ClickSend:
+openapi/ → src/aioclicksend/_generated/; Kazoo faxes: openapi/kazoo/ → src/aioclicksend/kazoo/_generated/)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from openapi_spec_validator import validate
 
 from .bundle import bundle
 from .coverage import coverage_table, docs_sections
-from .operations import Argument, Method, read_api, read_dialect
+from .operations import Argument, Method, read_api, read_dialect, read_webhooks
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "aioclicksend"
@@ -31,7 +31,13 @@ HEADER = (
 )
 DOC_WIDTH = 100
 # Schemas mapped to handwritten lenient types instead of generated ones.
-TYPE_OVERRIDES = {"Money": "aioclicksend._models.Money", "UnixTime": "aioclicksend._models.UnixTime"}
+TYPE_OVERRIDES = {
+    "Money": "aioclicksend._models.Money",
+    "UnixTime": "aioclicksend._models.UnixTime",
+    "FormInteger": "aioclicksend.webhooks._types.FormInteger",
+}
+WEBHOOKS_MODULE = "webhooks"
+"""The models module of the schemas only pushes (the spec's ``webhooks``) use."""
 # The base of the models of request bodies: no unknown fields, no numbers turned into text.
 REQUEST_BASE_CLASS = "aioclicksend._models.ClickSendRequestModel"
 
@@ -141,12 +147,15 @@ def request_schemas(spec: dict[str, Any]) -> set[str]:
 def model_modules(spec: dict[str, Any]) -> dict[str, str]:
     """The module of the generated models each schema goes to: the resource whose operations alone use it,
     else ``common``. A call then loads the models of its resource and the common ones, not all of them;
-    and no resource module needs another's (a schema two resources use, and all it uses, are common)."""
+    and no resource module needs another's (a schema two resources use, and all it uses, are common). The
+    pushes (``webhooks``) count as one more user, ``webhooks``."""
     users: dict[str, set[str]] = {name: set() for name in spec["components"]["schemas"]}
     for operation in _operations(spec):
         exchanged = [operation.get("requestBody"), operation.get("responses")]
         for name in referenced_schemas(spec, exchanged):
             users[name].add(operation["x-sdk-resource"].split(".")[0])
+    for name in referenced_schemas(spec, list((spec.get("webhooks") or {}).values())):
+        users[name].add(WEBHOOKS_MODULE)
     return {name: next(iter(found)) if len(found) == 1 else "common" for name, found in users.items()}
 
 
@@ -175,9 +184,12 @@ def _write_models(spec: dict[str, Any], output: Path, strict_models: set[str], s
             "--custom-template-dir",
             str(TEMPLATES / "models"),
             "--additional-imports",
-            # Money and UnixTime too: the type overrides are used through the common module (common.Money).
+            # The type overrides too: they are used through a module of the split (common.Money).
             ",".join(
-                f"aioclicksend._models.{name}" for name in ("OpenStrEnum", "OpenIntEnum", *TYPE_OVERRIDES)
+                [
+                    *(f"aioclicksend._models.{name}" for name in ("OpenStrEnum", "OpenIntEnum")),
+                    *TYPE_OVERRIDES.values(),
+                ]
             ),
             "--type-overrides",
             json.dumps(TYPE_OVERRIDES),
@@ -189,11 +201,11 @@ def _write_models(spec: dict[str, Any], output: Path, strict_models: set[str], s
         ]
         subprocess.run(command, cwd=ROOT, check=True, env=_tool_environment())
     for generated in (output / "models").glob("*.py"):
-        # The split output names an overridden type through the common module (common.Money); each module
-        # imports it itself (the additional imports above), so the bare name serves, and type-checks.
+        # The split output names an overridden type through its module of the split (common.Money); each
+        # module imports it itself (the additional imports above), so the bare name serves, and type-checks.
         text = generated.read_text(encoding="utf-8")
         for name in TYPE_OVERRIDES:
-            text = text.replace(f"common.{name}", name)
+            text = text.replace(f"{modules.get(name, 'common')}.{name}", name)
         generated.write_text(text, encoding="utf-8")
     (output / "models" / "__init__.py").write_text(
         _environment()
@@ -223,6 +235,7 @@ def generate(source: ApiSource, output: Path | None = None, coverage: Path | Non
     spec = bundle(source.spec_dir)
     validate(spec)
     api = read_api(spec)
+    webhooks = read_webhooks(spec)
     dialect = read_dialect(spec)
     strict_models = request_schemas(spec)
     for name in strict_models:  # say in the spec what the SDK enforces: request bodies take no unknown fields
@@ -266,4 +279,8 @@ def generate(source: ApiSource, output: Path | None = None, coverage: Path | Non
     for resource in api.resources:
         path = output / "resources" / f"{resource.module}.py"
         path.write_text(template.render(header=header, resources=resource.walk()))
+    if webhooks:
+        (output / "webhooks.py").write_text(
+            environment.get_template("webhooks.py.jinja").render(header=header, webhooks=webhooks)
+        )
     _format(output)

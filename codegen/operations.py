@@ -1,9 +1,10 @@
-"""The one reader of the bundled spec: every operation as a plain description.
+"""The one reader of the bundled spec: every operation (and every push, the spec's ``webhooks``) as a
+plain description.
 
 Codegen renders these descriptions into the operation table (``_generated/operations.py``), the
-resources and the client; the request loop, the sandbox and the tests read that generated table, so
-nothing else parses operations out of the spec. A spec mistake fails here, with an error naming the
-operation and the field.
+resources and the client, and the pushes into the webhook table (``_generated/webhooks.py``); the request
+loop, the receivers, the sandbox and the tests read those generated tables, so nothing else parses
+operations out of the spec. A spec mistake fails here, with an error naming the operation and the field.
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ REF_PREFIX = "#/components/schemas/"
 PARAMETER_KINDS = ("integer", "number", "string", "boolean")
 TEXT_RULES = ("sms", "voice", "mms")
 # Schemas codegen maps to handwritten lenient types (see aioclicksend/_models.py).
-SCALAR_TYPES = {"Money": ("Decimal | float | str", "Decimal | None"), "UnixTime": ("int", "int | None")}
+SCALAR_TYPES = {
+    "Money": ("Decimal | float | str", "Decimal | None"),
+    "UnixTime": ("int", "int | None"),
+    "FormInteger": ("int", "int | None"),  # aioclicksend.webhooks' lenient integer, for pushed forms
+}
+WEBHOOK_CONTENT = ("application/x-www-form-urlencoded", "application/json")
+"""The bodies a push's ``post`` may describe: the formats of a URL rule's webhook_type post and json."""
+TABLE_NAMES = {"MODELS", "WEBHOOKS", "TYPE_CHECKING"}
+"""The generated webhook table's own upper-case names, which a push's constant (its kind) must not be."""
 
 
 @dataclass(frozen=True)
@@ -600,3 +609,95 @@ def _read_bulk(
             if argument.location == "body" and argument.wire_name != bulk["items"]
         ],
     )
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """A push the API makes to a URL of the user's (an entry of the spec's ``webhooks``)."""
+
+    kind: str
+    """The key under ``webhooks``, e.g. ``sms_inbound``: the name the receivers take."""
+    payload: str
+    """The schema of what the push carries, whatever its format."""
+    docs_section: str
+    dedup_key: tuple[str, ...]
+    """The payload fields that tell one push of this kind from another (``x-sdk-dedup-key``)."""
+    summary: str
+    formats: tuple[str, ...]
+    """How it may arrive: "post" (a form body), "json" (a JSON body), "get" (the query string)."""
+
+    @property
+    def constant(self) -> str:
+        """The name of the push's entry in the generated table, e.g. ``SMS_INBOUND``."""
+        return self.kind.upper()
+
+
+def read_webhooks(spec: dict[str, Any]) -> list[Webhook]:
+    """Every push of the spec (its ``webhooks``), in the order of their kinds."""
+    schemas = spec.get("components", {}).get("schemas", {})
+    found = []
+    for kind, item in sorted((spec.get("webhooks") or {}).items()):
+        where = f"webhooks.{kind}"
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", kind) or keyword.iskeyword(kind):
+            raise SpecError(f"{where}: a push's kind must be lower_snake_case")
+        if kind.upper() in TABLE_NAMES:
+            raise SpecError(f"{where}: the kind would hide the table's own {kind.upper()}")
+        for key in ("x-docs-section", "x-sdk-dedup-key", "post"):
+            if key not in item:
+                raise SpecError(f"{where}: {key} is missing")
+        unknown = sorted(
+            set(item) - {"x-docs-section", "x-sdk-dedup-key", "post", "get", "summary", "description"}
+        )
+        if unknown:
+            raise SpecError(f"{where}: only post and get (and the kind's x- fields) are read, not {unknown}")
+        payloads: dict[str, str] = {}
+        content = item["post"].get("requestBody", {}).get("content", {})
+        if not content or set(content) - set(WEBHOOK_CONTENT):
+            raise SpecError(f"{where}: post's requestBody must describe {' and/or '.join(WEBHOOK_CONTENT)}")
+        for media_type, body in content.items():
+            if "$ref" not in body.get("schema", {}):
+                raise SpecError(f"{where}: post's {media_type} body must be a $ref to a named object schema")
+            payloads["post" if media_type == WEBHOOK_CONTENT[0] else "json"] = schema_name(
+                body["schema"]["$ref"]
+            )
+        if "get" in item:
+            parameters = [
+                _resolve_parameter(spec, parameter, f"{where} get")
+                for parameter in item["get"].get("parameters", [])
+            ]
+            if (
+                len(parameters) != 1
+                or parameters[0].get("in") != "query"
+                or parameters[0].get("style", "form") != "form"
+                or parameters[0].get("explode", True) is not True
+                or "$ref" not in parameters[0].get("schema", {})
+            ):
+                raise SpecError(
+                    f"{where}: get takes one query parameter (style form, explode) whose schema is a $ref"
+                )
+            payloads["get"] = schema_name(parameters[0]["schema"]["$ref"])
+        if len(set(payloads.values())) != 1:
+            raise SpecError(f"{where}: every format must carry the same payload schema, not {payloads}")
+        payload = next(iter(payloads.values()))
+        properties = schemas.get(payload, {}).get("properties")
+        if not properties:
+            raise SpecError(f"{where}: the payload {payload} must be an object schema with properties")
+        if schemas[payload].get("required"):
+            raise SpecError(f"{where}: the payload {payload} must list no required properties (lenient)")
+        dedup_key = item["x-sdk-dedup-key"]
+        if not isinstance(dedup_key, list) or not dedup_key or set(dedup_key) - set(properties):
+            raise SpecError(f"{where}: x-sdk-dedup-key must list properties of {payload}, not {dedup_key!r}")
+        found.append(
+            Webhook(
+                kind=kind,
+                payload=payload,
+                docs_section=item["x-docs-section"],
+                dedup_key=tuple(dedup_key),
+                summary=item["post"].get("summary", "").strip(),
+                formats=tuple(sorted(payloads)),
+            )
+        )
+    sections = [webhook.docs_section for webhook in found]
+    if len(sections) != len(set(sections)):
+        raise SpecError(f"webhooks: x-docs-section used twice: {sorted(sections)}")
+    return found

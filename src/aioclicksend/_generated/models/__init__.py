@@ -260,6 +260,11 @@ if TYPE_CHECKING:
     from .voice import VoiceSendResult as VoiceSendResult
     from .voice import VoiceSentMessage as VoiceSentMessage
     from .voice import VoiceSentMessagePage as VoiceSentMessagePage
+    from .webhooks import FaxReceiptPush as FaxReceiptPush
+    from .webhooks import InboundSmsPush as InboundSmsPush
+    from .webhooks import PushReceiptStatus as PushReceiptStatus
+    from .webhooks import SmsReceiptPush as SmsReceiptPush
+    from .webhooks import VoiceReceiptPush as VoiceReceiptPush
 
 MODULES = {
     "Account": "common",
@@ -373,6 +378,7 @@ MODULES = {
     "FaxMessageCollection": "fax",
     "FaxReceipt": "fax",
     "FaxReceiptPage": "fax",
+    "FaxReceiptPush": "webhooks",
     "FaxReceiptRule": "automations",
     "FaxReceiptRuleAction": "automations",
     "FaxReceiptRuleFields": "automations",
@@ -385,6 +391,7 @@ MODULES = {
     "GlobalSendingRegistrationStatus": "global_sending",
     "InboundSms": "sms",
     "InboundSmsPage": "sms",
+    "InboundSmsPush": "webhooks",
     "InboundSmsTestRequest": "sms",
     "MmsCampaign": "mms_campaigns",
     "MmsCampaignFields": "mms_campaigns",
@@ -425,6 +432,7 @@ MODULES = {
     "PostReturnAddress": "post",
     "PostReturnAddressFields": "post",
     "PostReturnAddressPage": "post",
+    "PushReceiptStatus": "webhooks",
     "RechargeCreditCard": "recharge",
     "RechargeCreditCardRequest": "recharge",
     "RechargePackage": "recharge",
@@ -473,6 +481,7 @@ MODULES = {
     "SmsPriceSummaryCountry": "sms",
     "SmsReceipt": "sms",
     "SmsReceiptPage": "sms",
+    "SmsReceiptPush": "webhooks",
     "SmsReceiptRule": "automations",
     "SmsReceiptRuleAction": "automations",
     "SmsReceiptRuleFields": "automations",
@@ -504,6 +513,7 @@ MODULES = {
     "VoiceMessageCollection": "voice",
     "VoiceReceipt": "voice",
     "VoiceReceiptPage": "voice",
+    "VoiceReceiptPush": "webhooks",
     "VoiceReceiptRule": "automations",
     "VoiceReceiptRuleAction": "automations",
     "VoiceReceiptRulePage": "automations",
