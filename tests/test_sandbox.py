@@ -345,9 +345,7 @@ async def test_automation_rules_round_trip(sandbox: tuple[SandboxServer, AsyncCl
 async def test_senders_and_short_urls_go_out(sandbox: tuple[SandboxServer, AsyncClickSend]) -> None:
     """Fields ClickSend's own spec knows (the docs do not): they reach the sandbox, which validates them."""
     server, cs = sandbox
-    senders = [
-        {"recipient_country_code": "AU", "sender_type": "longcode", "sender_id": "+61411111111"}
-    ]
+    senders = [{"recipient_country_code": "AU", "sender_type": "longcode", "sender_id": "+61411111111"}]
     sent = await cs.sms.send(
         messages=[{"to": "+61411111111", "body": "see https://example.com", "contact_id": 7}],
         senders=senders,

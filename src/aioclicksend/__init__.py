@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from ._response import RawResponse
     from ._retry import RetryPolicy
     from ._types import NOT_GIVEN, NotGiven
+    from .webhooks._errors import WebhookError
 
 _EXPORTS = {
     "APIConnectionError": "._exceptions",
@@ -79,6 +80,7 @@ _EXPORTS = {
     "RequestValidationError": "._exceptions",
     "RetryPolicy": "._retry",
     "Timeout": "._base_client",
+    "WebhookError": ".webhooks._errors",
     "count_parts": "._message_parts",
     "reconcile": "._outcomes",
     "sms_parts": "._message_parts",
@@ -139,6 +141,7 @@ __all__ = [
     "RequestValidationError",
     "RetryPolicy",
     "Timeout",
+    "WebhookError",
     "count_parts",
     "reconcile",
     "sms_parts",

@@ -1,0 +1,97 @@
+"""Receiving ClickSend's pushes (inbound SMS, delivery receipts) inside an async web app.
+
+    from aiohttp import web
+    from aioclicksend import webhooks
+
+    async def on_sms(push):           # an aioclicksend.models.InboundSmsPush
+        print(push.from_, push.body)
+
+    app = web.Application()
+    receiver = webhooks.aiohttp_receiver("sms_inbound", on_sms, secret="s3cret")
+    app.router.add_route("*", "/clicksend/sms", receiver)  # the rule's URL: …/clicksend/sms?secret=s3cret
+
+The kinds of push are the spec's (``openapi/resources/webhooks.yaml``): ``sms_inbound``, ``sms_receipt``,
+``voice_receipt`` and ``fax_receipt``. :func:`parse` reads one in whichever format a rule's ``webhook_type``
+chose (a form POST, a GET query string, a JSON POST); :func:`aiohttp_receiver` and
+:func:`starlette_endpoint` answer ClickSend as it expects, check an optional shared secret, and drop
+ClickSend's retries of a push already handled (see :class:`DedupStore`). :func:`encode` writes a push as
+ClickSend sends it, for whatever plays ClickSend's part (the sandbox, your tests).
+
+Names are imported on first use, so neither aiohttp.web nor starlette is loaded before it is needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aioclicksend._generated.webhooks import Kind
+
+    from ._dedup import DedupStore, MemoryDedupStore, dedup_key
+    from ._encode import EncodedPush, WebhookType, encode
+    from ._errors import WebhookError
+    from ._parse import MAX_BODY, from_aiohttp, from_starlette, parse
+    from ._receivers import SECRET_PARAMETER, Handler, aiohttp_receiver, starlette_endpoint
+    from ._table import Webhook, kinds, webhook
+    from ._types import FormInteger
+
+_EXPORTS = {
+    "DedupStore": "._dedup",
+    "EncodedPush": "._encode",
+    "FormInteger": "._types",
+    "Handler": "._receivers",
+    "Kind": "aioclicksend._generated.webhooks",
+    "MAX_BODY": "._parse",
+    "MemoryDedupStore": "._dedup",
+    "SECRET_PARAMETER": "._receivers",
+    "Webhook": "._table",
+    "WebhookError": "._errors",
+    "WebhookType": "._encode",
+    "aiohttp_receiver": "._receivers",
+    "dedup_key": "._dedup",
+    "encode": "._encode",
+    "from_aiohttp": "._parse",
+    "from_starlette": "._parse",
+    "kinds": "._table",
+    "parse": "._parse",
+    "starlette_endpoint": "._receivers",
+    "webhook": "._table",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
+
+__all__ = [
+    "MAX_BODY",
+    "SECRET_PARAMETER",
+    "DedupStore",
+    "EncodedPush",
+    "FormInteger",
+    "Handler",
+    "Kind",
+    "MemoryDedupStore",
+    "Webhook",
+    "WebhookError",
+    "WebhookType",
+    "aiohttp_receiver",
+    "dedup_key",
+    "encode",
+    "from_aiohttp",
+    "from_starlette",
+    "kinds",
+    "parse",
+    "starlette_endpoint",
+    "webhook",
+]
