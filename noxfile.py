@@ -34,6 +34,13 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs)
 
 
+@nox.session
+def reference(session: nox.Session) -> None:
+    """Check the spec against the documents it is written from (../shared/seeds, beside the checkout)."""
+    session.install("-e", ".[test,codegen]")
+    session.run("pytest", "-m", "reference", *session.posargs)
+
+
 FUZZ_EXAMPLES = "20000"
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from openapi_spec_validator import validate
 
 from codegen.coverage import OTHER_SOURCES, docs_sections
@@ -47,7 +46,6 @@ def test_idempotent_marks_only_on_non_get() -> None:
 
 
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = ROOT.parent / "shared" / "seeds" / "001_5dfe397238c1fbca.txt"
 
 
 def test_coverage_table_maps_every_docs_section_to_one_operation() -> None:
@@ -66,13 +64,3 @@ def test_coverage_table_maps_every_docs_section_to_one_operation() -> None:
     by_section = {operation["x-docs-section"]: operation for operation in operations()}
     for row, title in zip(rows, covered, strict=True):
         assert f"| {by_section[title]['operationId']} |" in row
-
-
-def test_docs_sections_list_matches_the_reference() -> None:
-    """openapi/docs-sections.txt is the reference's own list of operation sections (when the reference is at hand)."""
-    if not REFERENCE.exists():
-        pytest.skip("the reference (../shared/seeds) is not beside this checkout")
-    lines = REFERENCE.read_text(encoding="utf-8").splitlines()
-    titles = [lines[index - 2].strip() for index, line in enumerate(lines) if line == "Code samples"]
-    listed = docs_sections(ROOT / "openapi" / "docs-sections.txt")
-    assert [title.removesuffix(" (POST)") for title in listed] == titles

@@ -40,7 +40,6 @@ from codegen.operations import read_webhooks
 from .support import SPEC
 
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = ROOT.parent / "shared" / "seeds" / "001_5dfe397238c1fbca.txt"
 FORM = "application/x-www-form-urlencoded"
 KINDS: list[Kind] = ["fax_receipt", "sms_inbound", "sms_receipt", "voice_receipt"]
 
@@ -157,36 +156,6 @@ def test_each_payload_declares_every_documented_variable(kind: str) -> None:
     assert list(schema["properties"]) == list(DOCUMENTED[kind])
     assert "required" not in schema
     assert all(schema["properties"][name].get("description") for name in schema["properties"])
-
-
-def docs_variables() -> dict[str, list[str]]:
-    """The variables of each push section of the reference, by the section's title and part."""
-    lines = REFERENCE.read_text(encoding="utf-8").splitlines()
-    found: dict[str, list[str]] = {}
-    for index, line in enumerate(lines):
-        if line not in ("Push Inbound SMS", "Push Delivery Receipts"):
-            continue
-        start = next(at for at in range(index, index + 20) if lines[at].split()[:1] == ["Variable"])
-        rows = []
-        for row in lines[start + 1 :]:
-            if not row.strip():
-                break
-            rows.append(row)
-        names = [row.split()[0] for row in rows]
-        constant = next((row.split("'")[1] for row in rows if row.startswith("message_type ")), None)
-        part = {"sms": "SMS", "voice": "Voice", "fax": "Fax"}.get(constant or "")
-        found[f"{line} ({part})" if part else line] = names
-    return found
-
-
-def test_the_payloads_are_the_docs_variables() -> None:
-    """Each push's schema lists the variables of its docs section, in the docs' order (reference at hand)."""
-    if not REFERENCE.exists():
-        pytest.skip("the reference (../shared/seeds) is not beside this checkout")
-    sections = docs_variables()
-    assert sorted(sections) == sorted(entry.docs_section for entry in WEBHOOKS.values())
-    for entry in WEBHOOKS.values():
-        assert list(SPEC["components"]["schemas"][entry.schema]["properties"]) == sections[entry.docs_section]
 
 
 @pytest.mark.parametrize("kind", KINDS)
