@@ -11,7 +11,9 @@ are kept in memory; sends land in history with unique message ids and a status p
 invalid number gets ``INVALID_RECIPIENT``) and are receipted once their schedule time has come; the
 rest answer as the docs show. Every answer made from the sandbox's state has the keys and JSON types of
 the docs' example of its operation (``_shapes``), with the request's values and null or empty for what
-the request did not give. Faults (rate limit, 5xx,
+the request did not give. Receipts and inbound SMS are pushed to the enabled URL rules
+(``_pushes``; ``server.pushes``, ``server.state.receive_sms``), retried as ClickSend retries them.
+Faults (rate limit, 5xx,
 latency, dropped connections) are configured through :class:`Faults`, also while the server runs, and
 :class:`Counters` say what it received; out of process, ``GET /_sandbox/counters``
 (``POST /_sandbox/counters/reset``) and ``GET``/``PUT /_sandbox/faults`` do the same. Each request is
@@ -35,6 +37,7 @@ from ._answers import TEST_ACCOUNTS
 from ._app import SandboxState, create_app
 from ._faults import Counters, Faults
 from ._kazoo_state import KazooState, make_pdf
+from ._pushes import PushAttempt, Pushes
 from ._server import SandboxServer
 
 __all__ = [
@@ -42,6 +45,8 @@ __all__ = [
     "Counters",
     "Faults",
     "KazooState",
+    "PushAttempt",
+    "Pushes",
     "SandboxServer",
     "SandboxState",
     "create_app",

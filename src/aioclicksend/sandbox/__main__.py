@@ -80,6 +80,18 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         help="seconds an idle connection is kept open (default: 75)",
     )
     parser.add_argument(
+        "--push-retry-interval",
+        type=_seconds,
+        default=600.0,
+        metavar="SECONDS",
+        help="seconds between tries of a push to a URL rule not answered 200 (default: 600, as ClickSend)",
+    )
+    parser.add_argument(
+        "--allow-remote-pushes",
+        action="store_true",
+        help="push to URLs of any host, not only loopback ones (127.0.0.1, localhost, ::1)",
+    )
+    parser.add_argument(
         "--log",
         action="store_true",
         help="log a line per request to stderr: method, path, status and milliseconds",
@@ -116,6 +128,8 @@ def main(argv: list[str] | None = None) -> None:
         kazoo_transmit_after=arguments.kazoo_transmit_after,
         read_timeout=arguments.read_timeout,
         keepalive_timeout=arguments.keepalive_timeout,
+        push_retry_interval=arguments.push_retry_interval,
+        allow_remote_pushes=arguments.allow_remote_pushes,
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(server))

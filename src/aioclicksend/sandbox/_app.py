@@ -18,9 +18,10 @@ from aiohttp import web
 from .._operation import Operation
 from . import _kazoo
 from ._answers import TEST_ACCOUNTS, Refusal, envelope
-from ._behaviours import BY_ID, Call, Handler, answer_as_documented, handlers
+from ._behaviours import BY_ID, TEST_SMS_BODY, Call, Handler, answer_as_documented, handlers, receive_sms
 from ._faults import Counters, Faults, RateLimiter
 from ._kazoo_state import KazooState
+from ._pushes import Pushes
 from ._store import Store
 from ._validation import json_body, json_object, path_values, query_values, read_raw
 
@@ -64,6 +65,15 @@ class SandboxState:
     """The only username → API key pairs accepted; None: any non-empty username and key."""
     kazoo: KazooState = field(default_factory=KazooState)
     """The Kazoo faxes API's faxes, SMTP log and tokens (and its API keys and transmit delay)."""
+    pushes: Pushes = field(default_factory=Pushes)
+    """The inbound SMS and delivery receipts pushed to URL rules, and every attempt at them."""
+
+    def receive_sms(
+        self, body: str = TEST_SMS_BODY, *, from_number: str | None = None, to: str | None = None
+    ) -> dict[str, Any]:
+        """An SMS received: kept in the inbound list (a reply to the last SMS sent, unless ``from_number``
+        and ``to`` say otherwise) and pushed to every enabled URL inbound rule it matches."""
+        return receive_sms(self.store, self.pushes, body, from_number=from_number, to=to)
 
 
 STATE_KEY = web.AppKey("aioclicksend_sandbox_state", SandboxState)
@@ -227,6 +237,7 @@ def _route(operation: Operation[Any], behaviour: Handler) -> Callable[[web.Reque
                 path_values(request, operation),
                 query_values(request, operation),
                 await json_body(request, operation),
+                state.pushes,
             )
             return behaviour(call)
         except Refusal as refusal:
@@ -283,6 +294,11 @@ def create_app(state: SandboxState | None = None) -> web.Application:
     and faults under ``/_sandbox``."""
     app = web.Application(middlewares=[_log_requests, _count, _json_errors, _faults_before, _faults_after])
     app[STATE_KEY] = state = state or SandboxState()
+
+    async def stop_pushes(app: web.Application) -> None:
+        await state.pushes.close()
+
+    app.on_cleanup.append(stop_pushes)
     registered = handlers()
     for operation in sorted(BY_ID.values(), key=_specificity):
         behaviour = registered.get(operation.id, answer_as_documented)

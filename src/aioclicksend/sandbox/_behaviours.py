@@ -36,7 +36,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -47,10 +47,14 @@ from .._pagination import MAX_PAGE_SIZE
 from ._answers import TEST_ACCOUNTS, Refusal, envelope
 from ._faults import Counters
 from ._openapi import documented
+from ._pushes import Pushes
 from ._shapes import data_shape, item_shape
 from ._store import Store
 
-__all__ = ["BY_ID", "Call", "Handler", "answer_as_documented", "handlers"]
+if TYPE_CHECKING:
+    from .._generated.webhooks import Kind
+
+__all__ = ["BY_ID", "TEST_SMS_BODY", "Call", "Handler", "answer_as_documented", "handlers", "receive_sms"]
 
 BY_ID: dict[str, Operation[Any]] = {operation.id: operation for operation in OPERATIONS}
 """The operation table by operationId."""
@@ -90,6 +94,7 @@ class Call:
     query: dict[str, Any]
     body: dict[str, Any]
     """The JSON body as sent (checked against its schema)."""
+    pushes: Pushes
 
     def documented_data(self) -> Any:
         """A fresh copy of the documented answer's data."""
@@ -401,11 +406,14 @@ def _keys_shown(shown: Shown) -> frozenset[str]:
     return frozenset(keys)
 
 
-def _send(channel: str, send: Operation[Any], *, record: bool, shown: Shown) -> Handler:
-    """A bulk send (``record``: kept in history, receipted when due) or its price, as the table's bulk
-    settings and message rules of ``send`` say: each recipient is priced per message part and given a
-    status; the answer is shaped after the operation's documented one. A message keeps the values of
-    the request, and of the sandbox, that the channel's operations ``shown`` show."""
+def _send(
+    channel: str, send: Operation[Any], *, record: bool, shown: Shown, receipts: ReceiptPush | None
+) -> Handler:
+    """A bulk send (``record``: kept in history, receipted when due, the receipt pushed as ``receipts``
+    says) or its price, as the table's bulk settings and message rules of ``send`` say: each recipient is
+    priced per message part and given a status; the answer is shaped after the operation's documented
+    one. A message keeps the values of the request, and of the sandbox, that the channel's operations
+    ``shown`` show."""
     bulk, rules = send.bulk, send.messages
     assert bulk is not None and rules is not None, f"{send.id} is not a bulk send"
     needs_number = "to" in rules.recipient_fields
@@ -445,6 +453,8 @@ def _send(channel: str, send: Operation[Any], *, record: bool, shown: Shown) -> 
                     entry["message_id"] = _message_id()
                     if valid:
                         _deliver(call, channel, recipient, entry)
+                        if receipts is not None:
+                            receipts.push_when_due(call, channel, entry)
                 total += price
                 messages.append(entry)
         queued = sum(1 for entry in messages if entry["status"] == "SUCCESS")
@@ -509,23 +519,62 @@ def _send_email(call: Call) -> web.Response:
 # --- inbound SMS -------------------------------------------------------------------------------------------
 
 
-def _create_test_inbound(call: Call) -> web.Response:
-    """A test inbound SMS: a reply to the last SMS sent (if any), kept in the inbound list."""
-    sent = call.store.history.get("sms", [])
+INBOUND_RULES = "CreateSmsInboundRule"
+"""The operation creating the inbound SMS rules, whose collection a received SMS is pushed by."""
+TEST_SMS_BODY = "This is a test incoming SMS."
+
+
+def _inbound_sms(store: Store, body: str, from_number: str | None, to: str | None) -> dict[str, Any]:
+    """An inbound SMS kept in the inbound list: a reply to the last SMS sent (if any), from its
+    recipient to its sender unless ``from_number`` and ``to`` say otherwise."""
+    sent = store.history.get("sms", [])
     original = sent[-1] if sent else {}
-    body = "This is a test incoming SMS."
     inbound = {
+        **{key: _the_account()[key] for key in ("user_id", "subaccount_id")},
         "timestamp": _now(),
-        "from": original.get("to"),
-        "to": original.get("from"),
+        "from": from_number or original.get("to"),
+        "to": to or original.get("from"),
         "body": body,
         "original_body": original.get("body"),
         "original_message_id": original.get("message_id") or _message_id(),
         "custom_string": original.get("custom_string"),
         "message_id": _message_id(),
-        "_keyword": body.split()[0].lower(),
+        "_keyword": body.split()[0].lower() if body.split() else "",
     }
-    call.store.inbound.append(inbound)
+    store.inbound.append(inbound)
+    return inbound
+
+
+def _inbound_rule_matches(rule: Mapping[str, Any], sms: Mapping[str, Any]) -> bool:
+    """Whether an inbound rule applies to an SMS: by its dedicated number ('*' for any) and search."""
+    number = rule.get("dedicated_number")
+    if number not in (None, "", "*") and number != sms.get("to"):
+        return False
+    term, text = str(rule.get("message_search_term") or "").lower(), str(sms.get("body") or "").lower()
+    search = rule.get("message_search_type")
+    matched = {1: text.startswith(term), 2: term in text, 3: term not in text}
+    return matched.get(search, True) if isinstance(search, int) else True
+
+
+def receive_sms(
+    store: Store,
+    pushes: Pushes,
+    body: str = TEST_SMS_BODY,
+    *,
+    from_number: str | None = None,
+    to: str | None = None,
+) -> dict[str, Any]:
+    """An SMS received (see :func:`_inbound_sms`) and pushed to the URL of every inbound rule it matches."""
+    inbound = _inbound_sms(store, body, from_number, to)
+    rules = [rule for rule in store.items(BY_ID[INBOUND_RULES].path) if _inbound_rule_matches(rule, inbound)]
+    pushes.send_to_rules("sms_inbound", inbound, rules)
+    return inbound
+
+
+def _create_test_inbound(call: Call) -> web.Response:
+    """A test inbound SMS (see :func:`_inbound_sms`), pushed to the URL the request gives (only there)."""
+    inbound = _inbound_sms(call.store, TEST_SMS_BODY, None, None)
+    call.pushes.send("sms_inbound", inbound, call.body["url"], call.body.get("webhook_type"))
     return call.ok(call.render(inbound))
 
 
@@ -547,6 +596,42 @@ def _named(*handlers: tuple[str | None, Handler]) -> dict[str, Handler]:
 
 
 @dataclass(frozen=True)
+class ReceiptPush:
+    """How a channel's delivery receipts are pushed: as ``kind``, to the URL rules of the collection the
+    ``rules`` operation creates, and to the URL its ``test`` operation (if any) names."""
+
+    kind: Kind
+    rules: str
+    test: str | None = None
+
+    def push_when_due(self, call: Call, channel: str, message: dict[str, Any]) -> None:
+        """Push a message's receipt to the rules once it is due, unless it was cancelled by then."""
+        store, pushes = call.store, call.pushes
+
+        def due() -> None:
+            if not message.get("cancelled"):
+                receipt = _receipt_values(channel)(message)
+                pushes.send_to_rules(self.kind, receipt, store.items(BY_ID[self.rules].path))
+
+        pushes.later(_due_at(message) - _now(), due)
+
+    def handlers(self, channel: str) -> tuple[tuple[str | None, Handler], ...]:
+        return ((self.test, self._create_test(channel)),)
+
+    def _create_test(self, channel: str) -> Handler:
+        """A test receipt (of the last message sent, or of none), pushed to the URL the request gives."""
+
+        def create_test(call: Call) -> web.Response:
+            sent = call.store.history.get(channel, [])
+            message = sent[-1] if sent else {"message_id": _message_id(), "date": _now()}
+            receipt = _receipt_values(channel)(message)
+            call.pushes.send(self.kind, receipt, call.body["url"])
+            return call.ok(call.render(receipt))
+
+        return create_test
+
+
+@dataclass(frozen=True)
 class Channel:
     """Messages of one kind, by the ids of their operations: a bulk send and its price (its history list is
     the table's ``send.bulk.history``), and whichever of receipts, cancelling and cancelling all it has.
@@ -559,6 +644,7 @@ class Channel:
     receipt: str | None = None
     cancel: str | None = None
     cancel_all: str | None = None
+    receipt_push: ReceiptPush | None = None
 
     def handlers(self) -> dict[str, Handler]:
         send = BY_ID[self.send]
@@ -566,14 +652,16 @@ class Channel:
         results = send.bulk.results
         listed = (send.bulk.history.id, self.receipts, self.receipt)
         shown = ((self.send, results), (self.price, results), *((name, None) for name in listed if name))
+        pushed = self.receipt_push
         return _named(
-            (self.send, _send(self.name, send, record=True, shown=shown)),
-            (self.price, _send(self.name, send, record=False, shown=shown)),
+            (self.send, _send(self.name, send, record=True, shown=shown, receipts=pushed)),
+            (self.price, _send(self.name, send, record=False, shown=shown, receipts=None)),
             (send.bulk.history.id, _history(self.name)),
             (self.receipts, _receipts(self.name)),
             (self.receipt, _receipt(self.name)),
             (self.cancel, _cancel(self.name)),
             (self.cancel_all, _cancel_all(self.name)),
+            *(pushed.handlers(self.name) if pushed is not None else ()),
         )
 
 
@@ -743,6 +831,7 @@ CHANNELS = (
         receipt="GetSmsReceipt",
         cancel="CancelSms",
         cancel_all="CancelAllSms",
+        receipt_push=ReceiptPush("sms_receipt", rules="CreateSmsReceiptRule", test="CreateTestSmsReceipt"),
     ),
     Channel("mms", send="SendMms", price="CalculateMmsPrice", receipts="ListMmsReceipts"),
     Channel(
@@ -752,9 +841,15 @@ CHANNELS = (
         receipts="ListVoiceReceipts",
         cancel="CancelVoiceMessage",
         cancel_all="CancelAllVoiceMessages",
+        receipt_push=ReceiptPush("voice_receipt", rules="CreateVoiceReceiptRule"),
     ),
     Channel(
-        "fax", send="SendFax", price="CalculateFaxPrice", receipts="ListFaxReceipts", receipt="GetFaxReceipt"
+        "fax",
+        send="SendFax",
+        price="CalculateFaxPrice",
+        receipts="ListFaxReceipts",
+        receipt="GetFaxReceipt",
+        receipt_push=ReceiptPush("fax_receipt", rules="CreateFaxReceiptRule", test="CreateTestFaxReceipt"),
     ),
     Channel(
         "post/letters", send="SendPostLetter", price="CalculatePostLetterPrice", cancel="CancelPostLetter"

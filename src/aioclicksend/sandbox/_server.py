@@ -13,6 +13,7 @@ from aiohttp import web
 from ._app import SandboxState, create_app
 from ._faults import Counters, Faults
 from ._kazoo_state import KazooState
+from ._pushes import DEFAULT_RETRY_INTERVAL, Pushes
 
 
 class _Connection(web.RequestHandler):
@@ -77,6 +78,11 @@ class SandboxServer:
     them any are. A fax sent stays ``kazoo_transmit_after`` seconds in the outgoing queue.
     A connection is closed when a request takes over ``read_timeout`` seconds to come in once begun, or
     when it stays idle ``keepalive_timeout`` seconds.
+
+    Inbound SMS and delivery receipts are pushed to the enabled URL rules (``server.pushes``), a push
+    not answered 200 tried again every ``push_retry_interval`` seconds (ClickSend: 600); only loopback
+    URLs are pushed to unless ``allow_remote_pushes``. ``server.state.receive_sms(...)`` makes an SMS
+    arrive.
     """
 
     def __init__(
@@ -90,11 +96,14 @@ class SandboxServer:
         kazoo_transmit_after: float = 1.0,
         read_timeout: float = 10.0,
         keepalive_timeout: float = 75.0,
+        push_retry_interval: float = DEFAULT_RETRY_INTERVAL,
+        allow_remote_pushes: bool = False,
     ) -> None:
         self.host = host
         self.port = port
         kazoo = KazooState(api_keys=kazoo_api_keys, transmit_after=kazoo_transmit_after)
-        self.state = SandboxState(faults=faults or Faults(), accounts=accounts, kazoo=kazoo)
+        pushes = Pushes(retry_interval=push_retry_interval, allow_remote=allow_remote_pushes)
+        self.state = SandboxState(faults=faults or Faults(), accounts=accounts, kazoo=kazoo, pushes=pushes)
         self.read_timeout = read_timeout
         self.keepalive_timeout = keepalive_timeout
         self._runner: web.AppRunner | None = None
@@ -111,6 +120,10 @@ class SandboxServer:
     @property
     def kazoo(self) -> KazooState:
         return self.state.kazoo
+
+    @property
+    def pushes(self) -> Pushes:
+        return self.state.pushes
 
     @property
     def base_url(self) -> str:

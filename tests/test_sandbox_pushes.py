@@ -1,0 +1,193 @@
+"""The sandbox pushes inbound SMS and delivery receipts to URL rules, to a real receiver on a loopback port."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from aioclicksend import AsyncClickSend, webhooks
+from aioclicksend.models import InboundSmsPush, SmsReceiptPush
+from aioclicksend.sandbox import PushAttempt, SandboxServer
+
+Sandbox = tuple[SandboxServer, AsyncClickSend]
+RECEIVED: tuple[webhooks.Kind, ...] = ("sms_inbound", "sms_receipt")
+
+
+class Receiver:
+    """A loopback web app with a receiver per kind of push, recording what its handlers got."""
+
+    def __init__(self, base_url: str, failures: int) -> None:
+        self.base_url = base_url
+        self.failures = failures
+        """How many requests to answer 500 before handling any."""
+        self.received: list[Any] = []
+
+    def url(self, kind: str) -> str:
+        return f"{self.base_url}/{kind}"
+
+    async def handle(self, push: Any) -> None:
+        self.received.append(push)
+
+    @web.middleware
+    async def fail_first(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if self.failures:
+            self.failures -= 1
+            return web.Response(status=500, text="not yet")
+        response: web.StreamResponse = await handler(request)
+        return response
+
+
+@asynccontextmanager
+async def receiver(failures: int = 0) -> AsyncIterator[Receiver]:
+    listener = socket.create_server(("127.0.0.1", 0))
+    got = Receiver(f"http://127.0.0.1:{listener.getsockname()[1]}", failures)
+    app = web.Application(middlewares=[got.fail_first])
+    for kind in RECEIVED:
+        app.router.add_route("*", f"/{kind}", webhooks.aiohttp_receiver(kind, got.handle))
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.SockSite(runner, listener).start()
+    try:
+        yield got
+    finally:
+        await runner.cleanup()
+
+
+async def settled(server: SandboxServer) -> list[PushAttempt]:
+    await asyncio.wait_for(server.pushes.settled(), 3)
+    return server.pushes.attempts
+
+
+async def first_attempt(server: SandboxServer) -> None:
+    async def attempted() -> None:
+        while not server.pushes.attempts:
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(attempted(), 3)
+
+
+async def test_a_sent_sms_is_receipted_to_a_url_rule(sandbox: Sandbox) -> None:
+    server, cs = sandbox
+    async with receiver() as got:
+        url = got.url("sms_receipt")
+        await cs.automations.sms_receipts.create(
+            rule_name="hook", match_type=0, action="URL", action_address=url, enabled=1
+        )
+        await cs.automations.sms_receipts.create(
+            rule_name="off", match_type=0, action="URL", action_address=url + "?off", enabled=0
+        )
+        sent = await cs.sms.send(messages=[{"to": "+61411111111", "body": "hi", "custom_string": "c1"}])
+        assert [(a.url, a.kind, a.attempt, a.status) for a in await settled(server)] == [
+            (url, "sms_receipt", 1, 200)
+        ]
+    [push] = got.received
+    assert isinstance(push, SmsReceiptPush)
+    assert (push.message_id, push.status, push.custom_string) == (
+        (sent.messages or [])[0].message_id,
+        "Delivered",
+        "c1",
+    )
+
+
+@pytest.mark.parametrize("webhook_type", ["json", "get"])
+async def test_an_inbound_sms_is_pushed_to_matching_inbound_rules(
+    sandbox: Sandbox, webhook_type: str
+) -> None:
+    server, cs = sandbox
+    async with receiver() as got:
+        for term in ("stop", "start"):
+            await cs.automations.sms_inbound.create(
+                dedicated_number="*",
+                rule_name=term,
+                message_search_type=1,
+                message_search_term=term,
+                action="URL",
+                action_address=got.url("sms_inbound") + "?rule=" + term,
+                enabled=1,
+                webhook_type=webhook_type,
+            )
+        inbound = server.state.receive_sms("STOP please", from_number="+61411111111", to="+61400000000")
+        assert [attempt.status for attempt in await settled(server)] == [200]
+    [push] = got.received
+    assert isinstance(push, InboundSmsPush)
+    assert (push.message_id, push.from_, push.to, push.body) == (
+        inbound["message_id"],
+        "+61411111111",
+        "+61400000000",
+        "STOP please",
+    )
+
+
+async def test_a_failed_push_is_retried_and_handled_once(sandbox: Sandbox) -> None:
+    server, cs = sandbox
+    server.pushes.retry_interval = 0.01
+    async with receiver(failures=1) as got:
+        url = got.url("sms_receipt")
+        await cs.automations.sms_receipts.create(
+            rule_name="hook", match_type=0, action="URL", action_address=url, enabled=1
+        )
+        await cs.sms.send(messages=[{"to": "+61411111111", "body": "hi"}])
+        assert [(a.attempt, a.status) for a in await settled(server)] == [(1, 500), (2, 200)]
+    assert len(got.received) == 1
+
+
+async def test_create_test_pushes_to_the_url_given(sandbox: Sandbox) -> None:
+    server, cs = sandbox
+    async with receiver() as got:
+        sent = await cs.sms.send(messages=[{"to": "+61411111111", "body": "hi"}])
+        receipt = await cs.sms.receipts.create_test(url=got.url("sms_receipt"))
+        inbound = await cs.sms.inbound.create_test(url=got.url("sms_inbound"), webhook_type="json")
+        assert [a.status for a in await settled(server)] == [200, 200]
+    by_kind = {type(push): push for push in got.received}
+    assert by_kind[SmsReceiptPush].message_id == receipt.message_id == (sent.messages or [])[0].message_id
+    assert by_kind[InboundSmsPush].message_id == inbound.message_id
+
+
+async def test_only_loopback_urls_are_pushed_to_unless_allowed(sandbox: Sandbox) -> None:
+    server, cs = sandbox
+    await cs.sms.receipts.create_test(url="http://example.com/hook")
+    [refused] = await settled(server)
+    assert (refused.url, refused.status, refused.error) == (
+        "http://example.com/hook",
+        None,
+        "refused: not a loopback URL",
+    )
+
+
+async def test_pushes_in_hand_are_cancelled_when_the_server_stops() -> None:
+    async with receiver(failures=1) as got, SandboxServer(push_retry_interval=60) as server:
+        server.pushes.send("sms_inbound", {"message_id": "m1"}, got.url("sms_inbound"))
+        await first_attempt(server)
+        pending = set(server.pushes._tasks)
+        assert pending
+    assert all(task.cancelled() for task in pending)
+    assert [attempt.status for attempt in server.pushes.attempts] == [500]
+
+
+async def test_a_scheduled_sms_is_receipted_when_due_unless_cancelled(sandbox: Sandbox) -> None:
+    server, cs = sandbox
+    async with receiver() as got:
+        await cs.automations.sms_receipts.create(
+            rule_name="hook", match_type=0, action="URL", action_address=got.url("sms_receipt"), enabled=1
+        )
+        due = int(time.time()) + 1
+        sent = await cs.sms.send(
+            messages=[
+                {"to": "+61411111111", "body": "kept", "schedule": due},
+                {"to": "+61422222222", "body": "dropped", "schedule": due},
+            ]
+        )
+        kept, dropped = (message.message_id for message in sent.messages or [])
+        assert dropped is not None
+        await cs.sms.cancel(message_id=dropped)
+        assert await settled(server) == []
+        await first_attempt(server)
+        await settled(server)
+    assert [push.message_id for push in got.received] == [kept]
