@@ -78,7 +78,12 @@ def codegen_check(session: nox.Session) -> None:
     _codegen_check(session)
 
 
-DEMO_PROGRAMS = ["examples/bulk_send.py", "examples/paging_walk.py", "examples/kazoo_fax.py"]
+DEMO_PROGRAMS = [
+    "examples/bulk_send.py",
+    "examples/paging_walk.py",
+    "examples/kazoo_fax.py",
+    "examples/webhook_app.py",
+]
 KAZOO_TRANSMIT_AFTER = "0.5"
 """Seconds a fax stays in the demo sandbox's outgoing queue: long enough to watch it go."""
 

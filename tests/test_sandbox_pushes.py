@@ -15,6 +15,7 @@ from aiohttp import web
 from aioclicksend import AsyncClickSend, webhooks
 from aioclicksend.models import InboundSmsPush, SmsReceiptPush
 from aioclicksend.sandbox import PushAttempt, SandboxServer
+from examples import webhook_app
 
 Sandbox = tuple[SandboxServer, AsyncClickSend]
 RECEIVED: tuple[webhooks.Kind, ...] = ("sms_inbound", "sms_receipt")
@@ -191,3 +192,20 @@ async def test_a_scheduled_sms_is_receipted_when_due_unless_cancelled(sandbox: S
         await first_attempt(server)
         await settled(server)
     assert [push.message_id for push in got.received] == [kept]
+
+
+async def test_the_webhook_app_example_receives_receipts_and_answers_inbound_sms(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """examples/webhook_app.py end to end: send → receipts pushed → recorded; inbound pushed → replied."""
+    server, _ = sandbox
+    monkeypatch.setenv("CLICKSEND_BASE_URL", server.base_url)
+    monkeypatch.setenv("CLICKSEND_USERNAME", "sandbox-user")
+    monkeypatch.setenv("CLICKSEND_API_KEY", "sandbox-key")
+    monkeypatch.delenv("WEBHOOK_PUBLIC_URL", raising=False)
+    await webhook_app.main()
+    printed = capsys.readouterr().out
+    assert printed.count("  receipt for ") == webhook_app.SENT and "Delivered" in printed
+    assert "answered 1 inbound SMS" in printed
+    delivered = [a for a in server.pushes.attempts if a.kind == "sms_receipt" and a.delivered]
+    assert len(delivered) >= webhook_app.SENT  # (the auto-reply's own receipt may come too)
