@@ -15,6 +15,7 @@ from aiohttp import web
 from aioclicksend import AsyncClickSend, webhooks
 from aioclicksend.models import InboundSmsPush, SmsReceiptPush
 from aioclicksend.sandbox import PushAttempt, SandboxServer
+from aioclicksend.sandbox._pushes import DEFAULT_RECEIPT_DELAY
 from examples import webhook_app
 
 Sandbox = tuple[SandboxServer, AsyncClickSend]
@@ -59,6 +60,29 @@ async def receiver(failures: int = 0) -> AsyncIterator[Receiver]:
         yield got
     finally:
         await runner.cleanup()
+
+
+@pytest.fixture
+async def sandbox(sandbox: Sandbox) -> Sandbox:
+    """The shared sandbox, pushing receipts as soon as their message is due (the delay is tested alone)."""
+    sandbox[0].pushes.receipt_delay = 0
+    return sandbox
+
+
+async def test_a_receipt_is_pushed_a_second_after_its_message_by_default(sandbox: Sandbox) -> None:
+    server, cs = sandbox
+    server.pushes.receipt_delay = DEFAULT_RECEIPT_DELAY
+    async with receiver() as got:
+        await cs.automations.sms_receipts.create(
+            rule_name="hook", match_type=0, action="URL", action_address=got.url("sms_receipt"), enabled=1
+        )
+        sent_at = time.monotonic()
+        await cs.sms.send(messages=[{"to": "+61411111111", "body": "hi"}])
+        await asyncio.sleep(DEFAULT_RECEIPT_DELAY / 2)
+        assert server.pushes.attempts == [] and got.received == []
+        await first_attempt(server)
+        assert await settled(server) and len(got.received) == 1
+        assert DEFAULT_RECEIPT_DELAY / 2 <= time.monotonic() - sent_at < DEFAULT_RECEIPT_DELAY + 2
 
 
 async def settled(server: SandboxServer) -> list[PushAttempt]:

@@ -87,6 +87,13 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         help="seconds between tries of a push to a URL rule not answered 200 (default: 600, as ClickSend)",
     )
     parser.add_argument(
+        "--receipt-delay",
+        type=_seconds,
+        default=1.0,
+        metavar="SECONDS",
+        help="seconds between a message falling due and its delivery receipt's push (default: 1)",
+    )
+    parser.add_argument(
         "--allow-remote-pushes",
         action="store_true",
         help="push to URLs of any host, not only loopback ones (127.0.0.1, localhost, ::1)",
@@ -129,6 +136,7 @@ def main(argv: list[str] | None = None) -> None:
         read_timeout=arguments.read_timeout,
         keepalive_timeout=arguments.keepalive_timeout,
         push_retry_interval=arguments.push_retry_interval,
+        receipt_delay=arguments.receipt_delay,
         allow_remote_pushes=arguments.allow_remote_pushes,
     )
     with contextlib.suppress(KeyboardInterrupt):

@@ -605,7 +605,8 @@ class ReceiptPush:
     test: str | None = None
 
     def push_when_due(self, call: Call, channel: str, message: dict[str, Any]) -> None:
-        """Push a message's receipt to the rules once it is due, unless it was cancelled by then."""
+        """Push a message's receipt to the rules ``receipt_delay`` seconds after it is due, unless it was
+        cancelled by then."""
         store, pushes = call.store, call.pushes
 
         def due() -> None:
@@ -613,7 +614,7 @@ class ReceiptPush:
                 receipt = _receipt_values(channel)(message)
                 pushes.send_to_rules(self.kind, receipt, store.items(BY_ID[self.rules].path))
 
-        pushes.later(_due_at(message) - _now(), due)
+        pushes.later(_due_at(message) - _now() + pushes.receipt_delay, due)
 
     def handlers(self, channel: str) -> tuple[tuple[str | None, Handler], ...]:
         return ((self.test, self._create_test(channel)),)

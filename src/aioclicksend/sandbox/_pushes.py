@@ -24,7 +24,14 @@ if TYPE_CHECKING:
     from .._generated.webhooks import Kind
     from ..webhooks import EncodedPush, WebhookType
 
-__all__ = ["DEFAULT_RETRY_INTERVAL", "MAX_RETRIES", "PUSH_TIMEOUT", "PushAttempt", "Pushes"]
+__all__ = [
+    "DEFAULT_RECEIPT_DELAY",
+    "DEFAULT_RETRY_INTERVAL",
+    "MAX_RETRIES",
+    "PUSH_TIMEOUT",
+    "PushAttempt",
+    "Pushes",
+]
 
 logger = logging.getLogger("aioclicksend.sandbox")
 
@@ -34,6 +41,8 @@ MAX_RETRIES = 10
 """…up to 10 times…"""
 PUSH_TIMEOUT = 30.0
 """…whenever the URL does not answer 200 within 30 seconds."""
+DEFAULT_RECEIPT_DELAY = 1.0
+"""Seconds between a message falling due and its delivery receipt's push (a handset's answer takes time)."""
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -68,12 +77,19 @@ def url_rules(rules: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 class Pushes:
     """The pushes one sandbox makes, and every attempt at them (:attr:`attempts`, oldest first).
 
-    ``retry_interval`` and ``allow_remote`` may be changed while the sandbox runs; ``await
+    ``retry_interval``, ``receipt_delay`` and ``allow_remote`` may be changed while the sandbox runs; ``await
     pushes.settled()`` waits until every push begun is delivered or given up.
     """
 
-    def __init__(self, *, retry_interval: float = DEFAULT_RETRY_INTERVAL, allow_remote: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        retry_interval: float = DEFAULT_RETRY_INTERVAL,
+        receipt_delay: float = DEFAULT_RECEIPT_DELAY,
+        allow_remote: bool = False,
+    ) -> None:
         self.retry_interval = retry_interval
+        self.receipt_delay = receipt_delay
         self.allow_remote = allow_remote
         self.attempts: list[PushAttempt] = []
         self._tasks: set[asyncio.Task[None]] = set()

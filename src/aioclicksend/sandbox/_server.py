@@ -13,7 +13,7 @@ from aiohttp import web
 from ._app import SandboxState, create_app
 from ._faults import Counters, Faults
 from ._kazoo_state import KazooState
-from ._pushes import DEFAULT_RETRY_INTERVAL, Pushes
+from ._pushes import DEFAULT_RECEIPT_DELAY, DEFAULT_RETRY_INTERVAL, Pushes
 
 
 class _Connection(web.RequestHandler):
@@ -79,10 +79,10 @@ class SandboxServer:
     A connection is closed when a request takes over ``read_timeout`` seconds to come in once begun, or
     when it stays idle ``keepalive_timeout`` seconds.
 
-    Inbound SMS and delivery receipts are pushed to the enabled URL rules (``server.pushes``), a push
-    not answered 200 tried again every ``push_retry_interval`` seconds (ClickSend: 600); only loopback
-    URLs are pushed to unless ``allow_remote_pushes``. ``server.state.receive_sms(...)`` makes an SMS
-    arrive.
+    Inbound SMS and delivery receipts are pushed to the enabled URL rules (``server.pushes``; a receipt
+    ``receipt_delay`` seconds after its message falls due), a push not answered 200 tried again every
+    ``push_retry_interval`` seconds (ClickSend: 600); only loopback URLs are pushed to unless
+    ``allow_remote_pushes``. ``server.state.receive_sms(...)`` makes an SMS arrive.
     """
 
     def __init__(
@@ -97,12 +97,15 @@ class SandboxServer:
         read_timeout: float = 10.0,
         keepalive_timeout: float = 75.0,
         push_retry_interval: float = DEFAULT_RETRY_INTERVAL,
+        receipt_delay: float = DEFAULT_RECEIPT_DELAY,
         allow_remote_pushes: bool = False,
     ) -> None:
         self.host = host
         self.port = port
         kazoo = KazooState(api_keys=kazoo_api_keys, transmit_after=kazoo_transmit_after)
-        pushes = Pushes(retry_interval=push_retry_interval, allow_remote=allow_remote_pushes)
+        pushes = Pushes(
+            retry_interval=push_retry_interval, receipt_delay=receipt_delay, allow_remote=allow_remote_pushes
+        )
         self.state = SandboxState(faults=faults or Faults(), accounts=accounts, kazoo=kazoo, pushes=pushes)
         self.read_timeout = read_timeout
         self.keepalive_timeout = keepalive_timeout
