@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 import pytest
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from aioclicksend import (
     AsyncClickSend,
@@ -22,10 +22,12 @@ from aioclicksend import (
     reconcile,
     tqdm_progress,
 )
+from aioclicksend._bulk_checks import BatchChecker
+from aioclicksend._operation import Operation
 from aioclicksend._rate import AdaptiveRate
 from aioclicksend.sandbox import SandboxServer
 
-from .support import BASE_URL
+from .support import BASE_URL, OPERATIONS, by_name, example, operation_of
 
 
 def sms(count: int, start: int = 0) -> Iterator[dict[str, Any]]:
@@ -309,3 +311,43 @@ async def test_an_unreadable_answer_field_spoils_only_its_read(client: AsyncClic
     assert len(outcome.results) == 1
     with pytest.raises(ValidationError, match="message_parts"):
         outcome.results[0]
+
+
+BULK_SENDS = [operation for operation in OPERATIONS if operation.bulk is not None]
+
+
+@pytest.mark.parametrize("operation", BULK_SENDS, ids=by_name)
+def test_checks_read_messages_as_the_spec_model_does(operation: Operation[Any]) -> None:
+    """The checker validates plain dicts (a TypedDict of the item model) for speed: what it sends and
+    refuses must be what the model itself would send and refuse."""
+    assert operation.bulk is not None and operation.messages is not None
+    model = operation.model(operation.bulk.item)
+    items = example(operation_of(operation).get("requestBody"))[operation.messages.items]
+    by_name_given = [
+        {
+            name: item[info.alias or name]
+            for name, info in model.model_fields.items()
+            if (info.alias or name) in item
+        }
+        for item in items
+    ]
+    wrong = [{**items[0], "colour": "red"}, {**items[0], "custom_string": 7}, dict.fromkeys(items[0], 12.5)]
+    checker = BatchChecker(model, operation.messages, allow_truncation=True, tag="t")
+    checked, invalid = checker.check(10, [*items, *by_name_given, *wrong])
+    expected = [
+        model.model_validate({"custom_string": f"t:{10 + at}", **item}) for at, item in enumerate(items)
+    ]
+    expected += [
+        model.model_validate({"custom_string": f"t:{10 + len(items) + at}", **item})
+        for at, item in enumerate(items)
+    ]
+    as_json = TypeAdapter(list[model]).dump_json(  # type: ignore[valid-type]
+        expected, by_alias=True, exclude_unset=True, exclude_none=True
+    )
+    assert checked.json == as_json[1:-1]
+    assert checked.messages.indices == list(range(10, 10 + 2 * len(items)))
+    for found, message in zip(invalid, wrong, strict=True):
+        with pytest.raises(ValidationError) as caught:
+            model.model_validate(message)
+        said = {f"{'.'.join(map(str, error['loc']))}: {error['msg']}" for error in caught.value.errors()}
+        assert set(found.reason.split("; ")) == said, (found.reason, said)

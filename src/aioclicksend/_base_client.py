@@ -155,7 +155,8 @@ def build_body(
         problems = [
             f"{rules.items}[{index}]: {problem}"
             for index, message in enumerate(getattr(body, rules.items, None) or [])
-            if (problem := message_problem(message, rules, allow_truncation=allow_truncation)) is not None
+            if (problem := message_problem(vars(message), rules, allow_truncation=allow_truncation))
+            is not None
         ]
         if problems:
             raise RequestValidationError(operation.name, problems)

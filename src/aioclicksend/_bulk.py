@@ -38,6 +38,7 @@ from collections.abc import (
     Mapping,
 )
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, Generic, TypedDict, TypeVar, cast
 
 from pydantic import BaseModel
@@ -253,8 +254,8 @@ class BulkJob(Generic[_Result]):
         self.summary = BulkSummary(rate_limit=self._rate.rate)
         self._started = False
         self._stopping = False
-        self._unchecked: list[tuple[int, Any]] = []
-        """Messages taken from the input and not checked yet."""
+        self._unchecked: list[Any] = []
+        """Messages taken from the input and not checked yet (the last ones handed out)."""
         self._queued: list[_Batch] = []
         self._in_flight: set[_Batch] = set()
         self._input_error: BaseException | None = None
@@ -408,21 +409,19 @@ class BulkJob(Generic[_Result]):
         """Move up to ``count`` messages from the input to the unchecked ones, each counted as it is
         taken (so a failing input leaves none unaccounted for); False once the input has ended."""
         unchecked, summary = self._unchecked, self.summary
-        if isinstance(source, AsyncIterator):
-            for _ in range(count):
-                try:
-                    message = await anext(source)
-                except StopAsyncIteration:
-                    return False
-                unchecked.append((summary.handed_out, message))
-                summary.handed_out += 1
-            return True
-        for _ in range(count):
-            if (message := next(source, _END)) is _END:
-                return False
-            unchecked.append((summary.handed_out, message))
-            summary.handed_out += 1
-        return True
+        had = len(unchecked)
+        try:
+            if isinstance(source, AsyncIterator):
+                for _ in range(count):
+                    try:
+                        unchecked.append(await anext(source))
+                    except StopAsyncIteration:
+                        break
+            else:  # (list.extend keeps what it took before an input that raises)
+                unchecked.extend(islice(source, count))
+        finally:
+            summary.handed_out += len(unchecked) - had
+        return len(unchecked) - had == count
 
     async def _check(
         self,
@@ -435,7 +434,8 @@ class BulkJob(Generic[_Result]):
         ones go to the reader. Returns the batch still being filled."""
         if not self._unchecked:
             return batch
-        valid, invalid = self._checker.check(self._unchecked)
+        first = self.summary.handed_out - len(self._unchecked)
+        valid, invalid = self._checker.check(first, self._unchecked)
         if valid.messages:  # no await from taking the messages to here: each is always somewhere
             batch.messages.extend(valid.messages)
             batch.json.append(valid.json)
@@ -484,11 +484,12 @@ class BulkJob(Generic[_Result]):
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        first = self.summary.handed_out - len(self._unchecked)
         unchecked: list[Outcome[Any]] = [
             Outcome(
                 index, OutcomeKind.NOT_SENT, message, _custom(message), reason="cancelled before it was sent"
             )
-            for index, message in self._unchecked
+            for index, message in enumerate(self._unchecked, first)
         ]
         self.summary.count(unchecked)
         for batch in [*self._in_flight, *self._queued]:  # none has outcomes yet

@@ -1,8 +1,10 @@
 """The checks of a bulk send: the settings shared by every batch, and each batch's messages at once.
 
-A batch's messages are validated by one pydantic call (the spec's item model for a list); only when
-it finds problems are the messages it named set apart, each as ``INVALID`` with its reason. Then each
-valid message passes the send's own checks (:func:`~aioclicksend._checks.message_problem`).
+A chunk of messages is validated by one pydantic call against the spec's item model read as a
+``TypedDict`` (the same fields, types, aliases and config, but plain dicts out: no model object per
+message); only when it finds problems are the messages it named set apart, each as ``INVALID`` with its
+reason. Then each valid message is given its ``custom_string`` if it has none, and passes the send's own
+checks (:func:`~aioclicksend._checks.messages_problems`).
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, with_config
+from typing_extensions import NotRequired, TypedDict
 
 from ._base_client import format_location, validation_problems
-from ._checks import MessageRules, message_problem
+from ._checks import MessageRules, messages_problems
 from ._outcomes import Messages
 from ._types import NotGiven
 
@@ -55,62 +58,84 @@ class BatchChecker:
         self._tag = tag
         self._gives_custom_string = "custom_string" in item_model.model_fields
 
-    def check(self, messages: list[tuple[int, Any]]) -> tuple[Checked, list[Invalid]]:
-        """The valid messages with their JSON, and the invalid ones (by input position)."""
+    def check(self, first: int, messages: list[Any]) -> tuple[Checked, list[Invalid]]:
+        """The valid messages with their JSON, and the invalid ones; ``first`` is the input position of
+        ``messages[0]``."""
         invalid: list[Invalid] = []
-        positions: list[tuple[int, Any]] = []
-        fields: list[Any] = []
-        for index, message in messages:
-            given = message
-            if type(message) is not dict:  # (the common case skips the slower checks)
+        indices: list[int] = list(range(first, first + len(messages)))
+        given: list[Any] = messages
+        fields: list[Mapping[str, Any]] = messages
+        if set(map(type, messages)) != {dict}:  # (the common case, dicts only, skips this)
+            indices, given, fields = [], [], []
+            as_dict: Mapping[str, Any]
+            for index, message in enumerate(messages, first):
                 if isinstance(message, BaseModel):
-                    given = message.model_dump(by_alias=True, exclude_unset=True)
-                elif not isinstance(message, Mapping):
+                    as_dict = message.model_dump(by_alias=True, exclude_unset=True)
+                elif isinstance(message, Mapping):
+                    as_dict = message
+                else:
                     reason = f"a message must be a mapping or a model, not {type(message).__name__}"
                     invalid.append(Invalid(index, message, reason))
                     continue
-            if self._gives_custom_string and given.get("custom_string") is None:
-                given = {**given, "custom_string": f"{self._tag}:{index}"}
-            positions.append((index, message))
-            fields.append(given)
+                indices.append(index)
+                given.append(message)
+                fields.append(as_dict)
         try:
-            models = self._items.validate_python(fields)
+            items = self._items.validate_python(fields)
         except ValidationError as error:
             problems: dict[int, list[str]] = {}
-            for item in error.errors():
-                where, *inside = item["loc"]
-                problems.setdefault(int(where), []).append(f"{format_location(tuple(inside))}: {item['msg']}")
-            invalid += [Invalid(*positions[at], "; ".join(found)) for at, found in problems.items()]
+            for found in error.errors():
+                where, *inside = found["loc"]
+                problems.setdefault(int(where), []).append(
+                    f"{format_location(tuple(inside))}: {found['msg']}"
+                )
+            invalid += [Invalid(indices[at], given[at], "; ".join(said)) for at, said in problems.items()]
             keep = [at for at in range(len(fields)) if at not in problems]
-            positions = [positions[at] for at in keep]
-            models = self._items.validate_python([fields[at] for at in keep])
-        problems_of = [
-            message_problem(model, self._rules, allow_truncation=self._allow_truncation) for model in models
-        ]
-        invalid += [
-            Invalid(*position, problem)
-            for position, problem in zip(positions, problems_of, strict=True)
-            if problem
-        ]
-        sendable = [model for model, problem in zip(models, problems_of, strict=True) if problem is None]
-        kept = [position for position, problem in zip(positions, problems_of, strict=True) if problem is None]
-        valid = Messages(
-            [index for index, _ in kept],
-            [message for _, message in kept],
-            [getattr(model, "custom_string", None) for model in sendable],
-        )
-        json = (
-            self._items.dump_json(sendable, by_alias=True, exclude_unset=True, exclude_none=True)[1:-1]
-            if sendable
-            else b""
-        )
+            indices, given = [indices[at] for at in keep], [given[at] for at in keep]
+            items = self._items.validate_python([fields[at] for at in keep])
+        rules, allow_truncation = self._rules, self._allow_truncation
+        problems_of = messages_problems(items, rules, allow_truncation=allow_truncation)
+        if problems_of is not None:
+            invalid += [
+                Invalid(index, message, problem)
+                for index, message, problem in zip(indices, given, problems_of, strict=True)
+                if problem is not None
+            ]
+            kept = [at for at, problem in enumerate(problems_of) if problem is None]
+            indices, given, items = (
+                [indices[at] for at in kept],
+                [given[at] for at in kept],
+                [items[at] for at in kept],
+            )
+        if self._gives_custom_string:
+            tag = self._tag
+            for index, item in zip(indices, items, strict=True):
+                if item.get("custom_string") is None:
+                    item["custom_string"] = f"{tag}:{index}"
+        valid = Messages(indices, given, [item.get("custom_string") for item in items])
+        sendable = items
+        json = self._items.dump_json(sendable, by_alias=True, exclude_none=True)[1:-1] if sendable else b""
         return Checked(valid, json), sorted(invalid, key=lambda item: item.index)
 
 
+def as_typed_dict(model: type[BaseModel]) -> Any:
+    """``model``'s fields as a ``TypedDict`` (validated by pydantic into plain dicts keyed by field name):
+    the same types, constraints, aliases and config; a field with a default is simply optional."""
+    fields: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        annotation: Any = info.annotation
+        for constraint in [*info.metadata, *([Field(alias=info.alias)] if info.alias else [])]:
+            annotation = Annotated[annotation, constraint]
+        fields[name] = annotation if info.is_required() else NotRequired[annotation]
+    typed_dict = TypedDict(model.__name__, fields)  # type: ignore[misc]
+    return with_config({**model.model_config, "defer_build": False})(typed_dict)
+
+
 @functools.cache
-def _list_of(item_model: type[BaseModel]) -> TypeAdapter[list[BaseModel]]:
+def _list_of(item_model: type[BaseModel]) -> TypeAdapter[list[dict[str, Any]]]:
     """The validator of a list of messages (built once: building it costs more than a batch)."""
-    return TypeAdapter(list[item_model])  # type: ignore[valid-type]
+    items: Any = list[as_typed_dict(item_model)]  # type: ignore[misc]
+    return TypeAdapter(items)
 
 
 def validate_shared(

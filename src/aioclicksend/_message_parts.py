@@ -100,6 +100,11 @@ def surely_fits(text: str, channel: str) -> bool:
     return 2 * len(text) <= _SHORTEST_LIMIT[channel]  # at most 2 units a character (UTF-16 surrogates)
 
 
+def surely_fit(texts: list[str], channel: str) -> bool:
+    """:func:`surely_fits` of every text at once."""
+    return not texts or surely_fits(max(texts, key=len), channel)
+
+
 def count_parts(text: str, channel: str) -> MessageParts:
     """Parts of a message text by the docs' table of ``channel``: ``sms``, ``voice`` or ``mms``."""
     if not isinstance(text, str):

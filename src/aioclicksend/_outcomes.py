@@ -9,7 +9,8 @@ from collections.abc import AsyncIterable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Generic, TypeVar, overload
+from itertools import repeat
+from typing import Any, Generic, TypeVar, cast, overload
 
 from pydantic import BaseModel
 
@@ -140,7 +141,7 @@ class ReadOnDemand(Sequence[_Result]):
 
     __slots__ = ("_entries", "_model", "_models")
 
-    def __init__(self, model: type[_Result], entries: list[dict[str, Any]]) -> None:
+    def __init__(self, model: type[_Result], entries: Sequence[dict[str, Any]]) -> None:
         self._model = model
         self._entries = entries
         self._models: tuple[_Result, ...] | None = None
@@ -249,14 +250,15 @@ class AnsweredBatch(Iterable[Outcome[_Result]]):
         self._result_model = result_model
         self._price_field = price_field
         customs = messages.customs
-        answered = [entry.get("custom_string") for entry in entries]
-        groups: list[list[dict[str, Any]]]
+        answered = list(map(dict.get, entries, repeat("custom_string")))
+        groups: list[Sequence[dict[str, Any]]]
         if answered == customs or (
             len(answered) == len(customs)
             and all(given in (None, custom) for given, custom in zip(answered, customs, strict=True))
         ):
-            groups = [[entry] for entry in entries]
-            self.statuses = _statuses([entry.get("status") for entry in entries])
+            groups = list(zip(entries))  # an entry each
+            self.statuses = _statuses(list(map(dict.get, entries, repeat("status"))))
+            self.unmatched: list[Outcome[_Result]] = []
         else:
             groups = [[] for _ in customs]
             if len(set(customs)) == len(customs):
@@ -264,22 +266,22 @@ class AnsweredBatch(Iterable[Outcome[_Result]]):
                 for entry in entries:
                     given = entry.get("custom_string")
                     if isinstance(given, str) and given in position:
-                        groups[position[given]].append(entry)
+                        cast("list[dict[str, Any]]", groups[position[given]]).append(entry)
             self.statuses = _statuses([self._status(group) for group in groups if group])
+            reason = "ClickSend answered the batch, but with no entry that matches this message"
+            self.unmatched = [
+                Outcome(index, OutcomeKind.UNKNOWN, message, custom, reason=reason)
+                for index, message, custom, group in zip(
+                    messages.indices, messages.given, customs, groups, strict=True
+                )
+                if not group
+            ]
         self._groups = groups
         self.accepted = self.statuses[ACCEPTED_STATUS]
         self.rejected = sum(self.statuses.values()) - self.accepted
-        reason = "ClickSend answered the batch, but with no entry that matches this message"
-        self.unmatched: list[Outcome[_Result]] = [
-            Outcome(index, OutcomeKind.UNKNOWN, message, custom, reason=reason)
-            for index, message, custom, group in zip(
-                messages.indices, messages.given, customs, groups, strict=True
-            )
-            if not group
-        ]
 
     @staticmethod
-    def _status(group: list[dict[str, Any]]) -> str:
+    def _status(group: Sequence[dict[str, Any]]) -> str:
         """A message's status: SUCCESS if any of its recipients was queued, else the first one's."""
         statuses = [_text(entry.get("status")) for entry in group]
         return ACCEPTED_STATUS if ACCEPTED_STATUS in statuses else statuses[0]
