@@ -35,6 +35,7 @@ from aioclicksend import (
     RequestValidationError,
     RetryPolicy,
 )
+from aioclicksend._bulk import _CHECK_CHUNK
 from aioclicksend.sandbox import SandboxServer
 
 API_KEY = "HOSTILE-SECRET-KEY"
@@ -486,7 +487,7 @@ async def test_invalid_messages_reach_the_reader_without_piling_up(hostile: Host
 
     def invalid() -> Iterator[dict[str, str]]:
         nonlocal taken
-        for _ in range(1000):
+        for _ in range(20 * _CHECK_CHUNK):
             taken += 1
             yield {"to": "+61411111111", "body": ""}
 
@@ -497,7 +498,7 @@ async def test_invalid_messages_reach_the_reader_without_piling_up(hostile: Host
             break
         taken_at_first_outcome = taken
         await job.aclose()
-    assert taken_at_first_outcome <= 4 * 32
+    assert taken_at_first_outcome <= 4 * _CHECK_CHUNK
     assert hostile.received == []
 
 

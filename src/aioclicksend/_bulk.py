@@ -175,7 +175,7 @@ Settled = list[Outcome[Any]] | AnsweredBatch[Any]
 
 _DONE = None
 _END = object()
-_CHECK_CHUNK = 32
+_CHECK_CHUNK = 250
 """Messages checked together: one validation call each, and at most this many invalid ones (which hold
 the input as given, perhaps large) held before they are handed to the reader."""
 _WAITING_BATCHES = 2
@@ -460,6 +460,7 @@ class BulkJob(Generic[_Result]):
         following = _Batch()
         self._queued.append(following)
         await batches.put(batch)
+        await asyncio.sleep(0)  # a worker waiting for it sends it now, not once the queue is full
         return following
 
     async def _work(
