@@ -121,6 +121,36 @@ async def test_a_sent_sms_is_receipted_to_a_url_rule(sandbox: Sandbox) -> None:
     )
 
 
+async def test_a_number_that_reaches_no_handset_is_accepted_and_receipted_undelivered(
+    sandbox: Sandbox,
+) -> None:
+    """Numbers set aside for fiction are well formed: ClickSend queues the message, the receipt fails."""
+    server, cs = sandbox
+    fictional = ["+61491570006", "+12025550123"]
+    async with receiver() as got:
+        await cs.automations.sms_receipts.create(
+            rule_name="hook", match_type=0, action="URL", action_address=got.url("sms_receipt"), enabled=1
+        )
+        sent = await cs.sms.send(
+            messages=[{"to": to, "body": "hi", "custom_string": to} for to in [*fictional, "+61411111111"]]
+        )
+        assert [message.status for message in sent.messages or []] == ["SUCCESS"] * 3
+        assert len(await settled(server)) == 3
+    by_number = {push.custom_string: push for push in got.received}
+    for to in fictional:
+        push = by_number[to]
+        assert (push.status, push.status_code, push.error_code) == ("Undelivered", "301", "8"), push
+    assert (by_number["+61411111111"].status, by_number["+61411111111"].status_code) == ("Delivered", "201")
+    listed = {receipt.custom_string: receipt.status_code async for receipt in cs.sms.receipts.list()}
+    assert {to: listed[to] for to in [*fictional, "+61411111111"]} == {
+        "+61491570006": "301",
+        "+12025550123": "301",
+        "+61411111111": "201",
+    }
+    history = {entry.custom_string: entry.status async for entry in cs.sms.history.list()}
+    assert (history["+61491570006"], history["+61411111111"]) == ("Failed", "Sent")
+
+
 @pytest.mark.parametrize("webhook_type", ["json", "get"])
 async def test_an_inbound_sms_is_pushed_to_matching_inbound_rules(
     sandbox: Sandbox, webhook_type: str

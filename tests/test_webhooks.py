@@ -25,6 +25,7 @@ import httpx
 import pytest
 import yaml
 from aiohttp import web
+from fastapi import FastAPI, Request
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
@@ -724,7 +725,6 @@ async def test_the_starlette_endpoint_answers_as_the_aiohttp_receiver() -> None:
 
 
 async def test_from_starlette_in_an_endpoint_of_your_own() -> None:
-    from starlette.requests import Request
     from starlette.responses import PlainTextResponse
 
     async def own(request: Request) -> PlainTextResponse:
@@ -787,3 +787,31 @@ def test_the_public_names() -> None:
     assert set(webhooks.__all__) <= set(dir(webhooks))
     for name in webhooks.__all__:
         assert getattr(webhooks, name) is not None
+
+
+async def test_a_fastapi_app_receives_pushes_as_the_readme_shows() -> None:
+    """The README's FastAPI lines: the endpoint mounted with ``add_route``, and ``from_starlette`` in a
+    route of the app's own, each for every ``webhook_type``."""
+    inbound = Recorder()
+    receipts: list[Any] = []
+    app = FastAPI()
+    app.add_route(
+        "/clicksend/sms",
+        webhooks.starlette_endpoint("sms_inbound", inbound, secret="s3cret"),
+        ["GET", "POST"],
+    )
+
+    @app.api_route("/own/receipts", methods=["GET", "POST"])
+    async def own(request: Request) -> dict[str, str]:
+        receipts.append(await webhooks.from_starlette(request, "sms_receipt"))
+        return {"ok": "yes"}
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://clicksend.test") as client:
+        for webhook_type in ("post", "get", "json"):
+            answer = await send(client, "/clicksend/sms?secret=s3cret", "sms_inbound", webhook_type)
+            assert (answer.status_code, answer.text) == (200, "OK")
+            assert (await send(client, "/own/receipts", "sms_receipt", webhook_type)).json() == {"ok": "yes"}
+        assert (await send(client, "/clicksend/sms?secret=no", "sms_inbound", "post")).status_code == 403
+    assert inbound.calls == 1 and inbound.pushes[0].model_dump(by_alias=True) == read_back("sms_inbound")
+    assert [push.model_dump(by_alias=True) for push in receipts] == [read_back("sms_receipt")] * 3

@@ -66,6 +66,18 @@ PRICE_PER_PART = Decimal("0.0770")
 PRICE_PER_EMAIL = Decimal("0.0050")
 DELIVERED = ("201", "Success: Message received on handset.")
 """The status code and text of a delivery receipt (the docs' SMS Delivery Status Codes)."""
+UNDELIVERABLE = re.compile(r"^\+?(?:1[2-9][0-9]{2}55501[0-9]{2}|6149157[0-9]{4})$")
+"""Numbers set aside for fiction (North America's NXX-555-01XX, Australia's 0491 57X XXX): a message to
+one is accepted, as ClickSend accepts any well-formed number, and its receipt says ``Undelivered``."""
+UNDELIVERED = {
+    "status": "Undelivered",
+    "status_code": "301",
+    "status_text": "Failed",
+    "error_code": "8",
+    "error_text": "Unknown subscriber: the number is inactive or invalid.",
+}
+"""An undelivered message's receipt fields: ClickSend's gateway error 8 (its help centre's list of SMS
+gateway error codes; the reference documents only the fields)."""
 COUNTRY_CODES = {
     "1": "US",
     "27": "ZA",
@@ -255,7 +267,14 @@ def _as_listed(message: dict[str, Any], now: int) -> dict[str, Any]:
         return {**message, "status": "Cancelled"}
     if _due_at(message) > now:
         return {**message, "status": "Scheduled"}
+    if _undeliverable(message):
+        return {**message, **UNDELIVERED, "status": "Failed"}
     return {**message, "status": "Sent", "status_code": DELIVERED[0], "status_text": DELIVERED[1]}
+
+
+def _undeliverable(message: dict[str, Any]) -> bool:
+    to = message.get("to")
+    return isinstance(to, str) and UNDELIVERABLE.match(to) is not None
 
 
 def _history(channel: str, *, delivered: bool = True) -> Handler:
@@ -291,13 +310,12 @@ def _receipted(call: Call, channel: str) -> list[dict[str, Any]]:
 def _receipt_values(channel: str) -> Render:
     def values(message: dict[str, Any]) -> dict[str, Any]:
         due = _due_at(message)
+        delivered = {"status": "Delivered", "status_code": DELIVERED[0], "status_text": DELIVERED[1]}
         return {
             **message,
             "timestamp_send": due,
             "timestamp": due,
-            "status": "Delivered",
-            "status_code": DELIVERED[0],
-            "status_text": DELIVERED[1],
+            **(UNDELIVERED if _undeliverable(message) else delivered),
             "message_type": channel,
             "_message_type": channel,
         }
