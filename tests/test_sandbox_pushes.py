@@ -259,7 +259,8 @@ async def test_the_webhook_app_example_receives_receipts_and_answers_inbound_sms
     monkeypatch.delenv("WEBHOOK_PUBLIC_URL", raising=False)
     await webhook_app.main()
     printed = capsys.readouterr().out
-    assert printed.count("  receipt for ") == webhook_app.SENT and "Delivered" in printed
+    assert printed.count("  receipt for ") == webhook_app.SENT
+    assert printed.count(": Delivered (") == webhook_app.SENT - 1 and printed.count(": Undelivered (") == 1
     assert "answered 1 inbound SMS" in printed
     delivered = [a for a in server.pushes.attempts if a.kind == "sms_receipt" and a.delivered]
     assert len(delivered) >= webhook_app.SENT  # (the auto-reply's own receipt may come too)
