@@ -333,7 +333,8 @@ def test_checks_read_messages_as_the_spec_model_does(operation: Operation[Any]) 
     ]
     wrong = [{**items[0], "colour": "red"}, {**items[0], "custom_string": 7}, dict.fromkeys(items[0], 12.5)]
     checker = BatchChecker(model, operation.messages, allow_truncation=True, tag="t")
-    checked, invalid = checker.check(10, [*items, *by_name_given, *wrong])
+    given = [*items, *by_name_given, *wrong]
+    checked, invalid = checker.check(range(10, 10 + len(given)), given)
     expected = [
         model.model_validate({"custom_string": f"t:{10 + at}", **item}) for at, item in enumerate(items)
     ]

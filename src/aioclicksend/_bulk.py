@@ -23,6 +23,9 @@ can be found again.
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
+import os
 import secrets
 import time
 import types
@@ -36,8 +39,10 @@ from collections.abc import (
     Iterable,
     Iterator,
     Mapping,
+    Sequence,
 )
 from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import islice
 from typing import Any, Generic, TypedDict, TypeVar, cast
 
@@ -45,6 +50,7 @@ from pydantic import BaseModel
 
 from ._base_client import BaseClient, RequestOptions, Timeout, retries_problem, timeout_problem
 from ._bulk_checks import BatchChecker, validate_shared
+from ._bulk_journal import JobJournal, Recorded
 from ._checks import MessageRules
 from ._exceptions import (
     APIConnectionError,
@@ -54,6 +60,7 @@ from ._exceptions import (
     ClickSendError,
     ClientStateError,
     InternalServerError,
+    JournalError,
     PermissionDeniedError,
     RateLimitError,
     RequestValidationError,
@@ -64,8 +71,11 @@ from ._pagination import AsyncPager
 from ._rate import AdaptiveRate
 from ._retry import should_retry
 from ._types import NOT_GIVEN, NotGiven
+from .journal import Attempt, JobRecord, JournalStore, Settlement
 
 __all__ = ["BulkJob", "BulkOptions"]
+
+logger = logging.getLogger("aioclicksend")
 
 _Result = TypeVar("_Result", bound=BaseModel)
 
@@ -129,6 +139,13 @@ class BulkOptions(TypedDict, total=False):
     """Prefix of the ``custom_string`` given to messages without one (default: 8 random hex digits)."""
     allow_truncation: bool
     """Send texts longer than ClickSend sends whole (default: refuse them as invalid)."""
+    journal: str | os.PathLike[str] | JournalStore | None
+    """Record the job there (a SQLite file's path, or a store), so that running it again finishes it."""
+    job_id: str | None
+    """The job's name in the journal (default: the send's name, e.g. ``sms.send``)."""
+    history_lag: float
+    """When resuming, how long after an unanswered batch was sent to wait before looking it up in the
+    channel's history, which may list a message some seconds after it is sent (default 10)."""
 
 
 @dataclass(eq=False)
@@ -140,6 +157,12 @@ class _Batch:
     """The messages' JSON, a chunk of them at a time."""
     maybe_sent: bool = False
     """Set once a request carrying the batch may have left; cleared on a definite 'not processed'."""
+    number: int = -1
+    """Its place in the order batches are formed (the same each time the same input is sent)."""
+    attempt: int = 0
+    """How many times the journal says it was tried before (when a job is resumed)."""
+    digest: str = ""
+    """Of the batch as formed, when journaled."""
 
     def outcomes(self, kind: OutcomeKind, reason: str) -> list[Outcome[Any]]:
         return self.messages.outcomes(kind, reason)
@@ -187,7 +210,8 @@ class BulkJob(Generic[_Result]):
 
     ``job.stop()`` ends it gracefully: no more input is taken and the batches already formed are sent.
     Cancelling the task that iterates it ends it at once: batches in flight become ``UNKNOWN``, the
-    others ``NOT_SENT``, all counted in :attr:`summary`.
+    others ``NOT_SENT``, all counted in :attr:`summary`; the outcomes it never yielded are then in
+    :attr:`left_over`.
     """
 
     def __init__(
@@ -216,6 +240,7 @@ class BulkJob(Generic[_Result]):
         self.on_progress = options.get("on_progress")
         self.tag = options.get("tag") or secrets.token_hex(4)
         self.allow_truncation = options.get("allow_truncation", False)
+        self.history_lag = options.get("history_lag", 10.0)
         if not isinstance(messages, (Iterable, AsyncIterable)) or isinstance(messages, (str, bytes, Mapping)):
             problems.append(
                 f"messages: must be an iterable or async iterable of messages, not {type(messages).__name__}"
@@ -231,6 +256,8 @@ class BulkJob(Generic[_Result]):
             problems.append(f"on_progress: must be callable, not {type(self.on_progress).__name__}")
         if not isinstance(self.tag, str):
             problems.append(f"tag: must be a str, not {type(self.tag).__name__}")
+        if not (isinstance(self.history_lag, (int, float)) and 0 <= self.history_lag < math.inf):
+            problems.append(f"history_lag: must be 0 or more seconds, not {self.history_lag!r}")
         if not isinstance(self.allow_truncation, bool):
             problems.append(f"allow_truncation: must be True or False, not {self.allow_truncation!r}")
         problems = [problem for problem in problems if problem]
@@ -240,6 +267,10 @@ class BulkJob(Generic[_Result]):
             problems.append(str(error))
         self._shared, shared_problems = validate_shared(bulk.request_model, bulk.rules.items, shared)
         problems += shared_problems
+        try:
+            self._journal = JobJournal.of(options.get("journal"), options.get("job_id"), operation.name)
+        except RequestValidationError as error:
+            problems += error.problems
         if problems:
             raise RequestValidationError(bulk.name, problems)
         shared_json = bulk.request_model.model_construct(**self._shared).model_dump_json(
@@ -248,10 +279,14 @@ class BulkJob(Generic[_Result]):
         # A batch's body: ``_body_start``, the JSON array of its messages, ``_body_end``.
         self._body_start = b'{"%s":' % bulk.rules.items.encode()
         self._body_end = b"}" if shared_json == "{}" else b"," + shared_json[1:].encode()
-        self._checker = BatchChecker(
-            bulk.item_model, bulk.rules, allow_truncation=self.allow_truncation, tag=self.tag
-        )
+        self._checker = self._make_checker()
         self.summary = BulkSummary(rate_limit=self._rate.rate)
+        self.left_over: list[Outcome[Any]] = []
+        """Outcomes the job settled but never yielded, because it was closed or cancelled first."""
+        self._formed = 0
+        """Batches formed so far."""
+        self._mismatch: str | None = None
+        """Why the input is not the one the journal recorded, once a batch shows it."""
         self._started = False
         self._stopping = False
         self._unchecked: list[Any] = []
@@ -265,6 +300,10 @@ class BulkJob(Generic[_Result]):
         self._ended = asyncio.Event()
         self._closing: asyncio.Future[None] | None = None
 
+    def _make_checker(self) -> BatchChecker:
+        bulk = self._bulk
+        return BatchChecker(bulk.item_model, bulk.rules, allow_truncation=self.allow_truncation, tag=self.tag)
+
     # ---- reading it ----
 
     def __aiter__(self) -> AsyncIterator[Outcome[_Result]]:
@@ -272,11 +311,16 @@ class BulkJob(Generic[_Result]):
 
     async def _outcomes(self) -> AsyncGenerator[Outcome[_Result], None]:
         run = self._start()
+        unread: Iterator[Outcome[_Result]] | None = None
         try:
             async for settled in run:
-                for outcome in settled:
+                unread = iter(settled)
+                for outcome in unread:
                     yield outcome
+                unread = None
         finally:
+            if unread is not None:
+                self.left_over.extend(unread)
             await self.aclose()
 
     def __await__(self) -> Generator[Any, None, BulkSummary]:
@@ -330,6 +374,14 @@ class BulkJob(Generic[_Result]):
         self._started = True
         started = time.monotonic()
         self.summary.started_at = time.time()
+        if self._journal is not None:
+            try:
+                await self._resume(self._journal)
+            except BaseException:
+                self.summary.finished = True
+                self._ended.set()
+                await self._journal.close()
+                raise
         batches: asyncio.Queue[_Batch | None] = asyncio.Queue(maxsize=self.concurrency)
         # Settled outcomes wait for the reader in ``done``; a task must hold one of ``room``'s slots to
         # add to it, so memory holds at most about 2 + concurrency batches of outcomes. The queue itself
@@ -350,12 +402,14 @@ class BulkJob(Generic[_Result]):
         finally:
             try:
                 if not ended:
-                    await self._abandon(producer, workers, closer)
+                    await self._abandon(producer, workers, closer, done)
                 self.summary.elapsed = time.monotonic() - started
                 self.summary.rate_limit = self._rate.rate
                 self.summary.finished = True
             finally:
                 self._ended.set()
+                if self._journal is not None:
+                    await self._journal.close()
             self._report()
         await closer
         if self._input_error is not None:
@@ -375,9 +429,18 @@ class BulkJob(Generic[_Result]):
         finally:
             done.put_nowait(_DONE)
 
-    async def _hand_over(self, settled: Settled, done: asyncio.Queue[Any], room: asyncio.Semaphore) -> None:
+    async def _hand_over(
+        self, settled: Settled, done: asyncio.Queue[Any], room: asyncio.Semaphore, sent: _Batch | None = None
+    ) -> None:
+        """Count outcomes and pass them to the reader; those of a batch ``sent`` are journaled first."""
         self.summary.count(settled)
-        await room.acquire()
+        try:
+            if sent is not None and self._journal is not None:
+                await self._record(self._journal, sent, settled)
+            await room.acquire()
+        except asyncio.CancelledError:
+            self.left_over.extend(settled)
+            raise
         done.put_nowait(settled)
 
     async def _produce(
@@ -399,7 +462,7 @@ class BulkJob(Generic[_Result]):
             self.stop(f"the messages iterable raised {type(error).__name__}: {error}")
         batch = await self._check(batch, batches, done, room)
         if batch.messages:
-            await batches.put(batch)
+            await self._queue(batch, batches, done, room)
         else:
             self._queued.remove(batch)
         for _ in range(self.concurrency):
@@ -435,7 +498,7 @@ class BulkJob(Generic[_Result]):
         if not self._unchecked:
             return batch
         first = self.summary.handed_out - len(self._unchecked)
-        valid, invalid = self._checker.check(first, self._unchecked)
+        valid, invalid = self._checker.check(range(first, first + len(self._unchecked)), self._unchecked)
         if valid.messages:  # no await from taking the messages to here: each is always somewhere
             batch.messages.extend(valid.messages)
             batch.json.append(valid.json)
@@ -459,9 +522,28 @@ class BulkJob(Generic[_Result]):
             return batch
         following = _Batch()
         self._queued.append(following)
+        await self._queue(batch, batches, done, room)
+        return following
+
+    async def _queue(
+        self,
+        batch: _Batch,
+        batches: asyncio.Queue[_Batch | None],
+        done: asyncio.Queue[Any],
+        room: asyncio.Semaphore,
+    ) -> None:
+        """Send a formed batch: what the journal says was settled is not sent again."""
+        batch.number, self._formed = self._formed, self._formed + 1
+        if self._journal is not None:
+            batch.digest = JobJournal.digest(batch.json, self._body_end)
+            recorded = None if self._mismatch else await self._journal.recorded(batch.number)
+            if self._mismatch or recorded is not None:
+                replaced = await self._replay(batch, recorded, done, room)
+                if replaced is None:
+                    return
+                batch = replaced
         await batches.put(batch)
         await asyncio.sleep(0)  # a worker waiting for it sends it now, not once the queue is full
-        return following
 
     async def _work(
         self, batches: asyncio.Queue[_Batch | None], done: asyncio.Queue[Any], room: asyncio.Semaphore
@@ -471,20 +553,25 @@ class BulkJob(Generic[_Result]):
             self._in_flight.add(batch)
             settled = await self._send(batch)
             self._in_flight.discard(batch)  # no await since _send: a cancelled worker leaves it in flight
-            await self._hand_over(settled, done, room)
+            await self._hand_over(settled, done, room, sent=batch)
 
     async def _abandon(
         self,
         producer: asyncio.Task[None],
         workers: list[asyncio.Task[None]],
         closer: asyncio.Task[None],
+        done: asyncio.Queue[Any],
     ) -> None:
-        """End the job now: cancel its tasks and give every message handed out its outcome."""
+        """End the job now: cancel its tasks and give every message handed out its outcome, in
+        :attr:`left_over` with those settled and never read."""
         self.stop("cancelled")
         tasks = [producer, *workers, closer]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        while not done.empty():
+            if (settled := done.get_nowait()) is not _DONE:
+                self.left_over.extend(settled)
         first = self.summary.handed_out - len(self._unchecked)
         unchecked: list[Outcome[Any]] = [
             Outcome(
@@ -492,19 +579,27 @@ class BulkJob(Generic[_Result]):
             )
             for index, message in enumerate(self._unchecked, first)
         ]
-        self.summary.count(unchecked)
+        abandoned = unchecked
         for batch in [*self._in_flight, *self._queued]:  # none has outcomes yet
             if batch.maybe_sent:
-                self.summary.count(
-                    batch.outcomes(OutcomeKind.UNKNOWN, "cancelled while its batch was being sent")
-                )
+                abandoned += batch.outcomes(OutcomeKind.UNKNOWN, "cancelled while its batch was being sent")
             else:
-                self.summary.count(batch.outcomes(OutcomeKind.NOT_SENT, "cancelled before it was sent"))
+                abandoned += batch.outcomes(OutcomeKind.NOT_SENT, "cancelled before it was sent")
+        self.summary.count(abandoned)
+        self.left_over += abandoned
 
     # ---- sending ----
 
     async def _send(self, batch: _Batch) -> Settled:
         bulk = self._bulk
+        if self._journal is not None:
+            try:  # recorded before it can leave: a run after a crash looks it up before sending it again
+                await self._journal.started(
+                    batch.number, batch.attempt, batch.messages, batch.digest, time.time()
+                )
+            except JournalError as error:
+                self.stop(str(error))
+                return batch.outcomes(OutcomeKind.NOT_SENT, str(error))
         body = b"%s[%s]%s" % (self._body_start, b",".join(batch.json), self._body_end)
         options = RequestOptions(timeout=self.timeout, max_retries=self.max_retries)
         try:
@@ -545,24 +640,142 @@ class BulkJob(Generic[_Result]):
         self.summary.cost += price_of(answer.get("total_price"))
         return answered
 
+    # ---- the journal ----
+
+    async def _record(self, journal: JobJournal, batch: _Batch, settled: Settled) -> None:
+        """Journal a sent batch's outcomes; a journal that fails stops the job (its outcomes still count)."""
+        if isinstance(settled, AnsweredBatch):
+            settlement = settled.settlement()
+        else:
+            settlement = Settlement.of_kinds([outcome.kind.value for outcome in settled], settled[0].reason)
+        try:
+            await journal.settled(batch.number, batch.attempt, settlement)
+        except JournalError as error:
+            logger.warning("%s: %s", self._bulk.name, error)
+            self.stop(str(error))
+
+    async def _resume(self, journal: JobJournal) -> None:
+        """Open the job in its journal, adopting what it recorded; settle what was in flight."""
+        proposed = JobRecord(
+            journal.job_id, self._bulk.operation.name, self.tag, self.batch_size, time.time()
+        )
+        record = await journal.open(proposed)
+        if (record.tag, record.batch_size) != (self.tag, self.batch_size):
+            self.tag, self.batch_size = record.tag, record.batch_size
+            self._checker = self._make_checker()
+        self.summary.started_at = record.started_at
+        unresolved = await journal.unresolved()
+        if unresolved:
+            await self._resolve(journal, unresolved)
+
+    async def _resolve(self, journal: JobJournal, attempts: list[Attempt]) -> None:
+        """Look the messages of batches that got no answer up in the channel's history: found, they
+        are accepted; not found, they were never sent (and will be)."""
+        wait = max(attempt.sent_at for attempt in attempts) + self.history_lag - time.time()
+        if wait > 0:
+            logger.info("%s: resuming; reading the history in %.0f s", self._bulk.name, wait)
+            await asyncio.sleep(wait)
+        unknown: list[Outcome[Any]] = []
+        for attempt in attempts:
+            kinds = attempt.settlement.kinds if attempt.settlement else ["unknown"] * len(attempt.positions)
+            unknown += [
+                Outcome(position, OutcomeKind.UNKNOWN, None, custom)
+                for position, custom, kind in zip(attempt.positions, attempt.customs, kinds, strict=True)
+                if kind == OutcomeKind.UNKNOWN.value and custom
+            ]
+        since = min(attempt.sent_at for attempt in attempts)
+        logger.info("%s: resuming; looking %d messages up in the history", self._bulk.name, len(unknown))
+        found = {outcome.index: outcome for outcome in await self._reconcile(unknown, since, 300.0)}
+        price_field = self._bulk.price_field
+        for attempt in attempts:
+            size = len(attempt.positions)
+            unknown_kinds = [OutcomeKind.UNKNOWN.value] * size
+            settlement = attempt.settlement or Settlement(
+                unknown_kinds, [None] * size, [None] * size, [None] * size
+            )
+            for at, position in enumerate(attempt.positions):
+                outcome = found.get(position)
+                if outcome is None or settlement.kinds[at] != OutcomeKind.UNKNOWN.value:
+                    continue
+                entry = outcome.results[0] if outcome.results else None
+                settlement.kinds[at] = outcome.kind.value
+                settlement.statuses[at] = outcome.status
+                settlement.message_ids[at] = getattr(entry, "message_id", None)
+                settlement.prices[at] = str(getattr(entry, price_field, None) or "") or None
+                if outcome.kind is OutcomeKind.NOT_SENT:
+                    settlement.reason = outcome.reason
+            await journal.settled(attempt.number, attempt.attempt, settlement)
+
+    async def _replay(
+        self,
+        batch: _Batch,
+        recorded: tuple[str, dict[int, Recorded]] | None,
+        done: asyncio.Queue[Any],
+        room: asyncio.Semaphore,
+    ) -> _Batch | None:
+        """A batch the journal has seen: what it settled comes from it, the rest (never sent) is
+        returned to send. A batch that differs from the recorded one is not sent, nor anything after."""
+        assert self._journal is not None
+        if recorded is not None and recorded[0] != batch.digest:
+            self._mismatch = (
+                f"batch {batch.number} (input positions {batch.messages.indices[0]} to "
+                f"{batch.messages.indices[-1]}) is not the one journal job {self._journal.job_id!r} "
+                "recorded: the input differs"
+            )
+            self._input_error = JournalError(self._mismatch)
+            self.stop(self._mismatch)
+        self._queued.remove(batch)
+        if self._mismatch is not None:
+            await self._hand_over(batch.outcomes(OutcomeKind.NOT_SENT, self._mismatch), done, room)
+            return None
+        assert recorded is not None
+        messages, by_position = batch.messages, recorded[1]
+        settled: list[Outcome[Any]] = []
+        resend: list[int] = []
+        for at, index in enumerate(messages.indices):
+            found = by_position.get(index)
+            if found is None or found.kind == OutcomeKind.NOT_SENT.value:
+                resend.append(at)
+            else:  # accepted, rejected; or unknown, which is never sent again
+                settled.append(found.outcome(index, messages.given[at], messages.customs[at]))
+        again = None
+        if resend:
+            valid, _ = self._checker.check(
+                [messages.indices[at] for at in resend], [messages.given[at] for at in resend]
+            )
+            again = _Batch(valid.messages, [valid.json], number=batch.number, digest=batch.digest)
+            self._queued.append(again)
+        self.summary.resumed += len(settled)
+        self.summary.cost += sum([outcome.price for outcome in settled], Decimal(0))
+        if settled:
+            await self._hand_over(settled, done, room)
+        if again is not None:
+            again.attempt = await self._journal.attempts_made(batch.number)
+        return again
+
     # ---- reconciling ----
 
     async def reconcile(
-        self, outcomes: Iterable[Outcome[Any]] | None = None, *, margin: float = 300.0
+        self, outcomes: Iterable[Outcome[Any] | str] | None = None, *, margin: float = 300.0
     ) -> list[Outcome[Any]]:
         """Look the ``UNKNOWN`` outcomes (default: all of this job's) up in the channel's history.
 
-        Returns a new outcome for each: ``ACCEPTED`` with the history entries when ClickSend has the
-        message, else ``NOT_SENT``. The history is read from ``margin`` seconds before the job started to
-        now; ClickSend may list a message some time after it is sent, so reconcile a while after the job.
+        ``outcomes`` may also be plain ``custom_string`` values. Returns a new outcome for each:
+        ``ACCEPTED`` with the history entries when ClickSend has the message, else ``NOT_SENT``. The
+        history is read from ``margin`` seconds before the job started to now, and only until every
+        message is found; ClickSend may list a message some time after it is sent, so reconcile a while
+        after the job.
         """
+        pending = list(self.summary.unknown_outcomes if outcomes is None else outcomes)
+        return await self._reconcile(pending, self.summary.started_at or time.time(), margin)
+
+    async def _reconcile(
+        self, pending: Sequence[Outcome[Any] | str], since: float, margin: float
+    ) -> list[Outcome[Any]]:
         bulk = self._bulk
-        now = time.time()
-        since = (self.summary.started_at or now) - margin
         query: dict[str, Any] = {"limit": 100}
         if bulk.history_by_date:
-            query.update(date_from=int(since), date_to=int(now + margin))
-        pending = list(self.summary.unknown_outcomes if outcomes is None else outcomes)
+            query.update(date_from=int(since - margin), date_to=int(time.time() + margin))
         history: AsyncPager[Any, Any] = AsyncPager(
             self._client, bulk.history, query=query, options=RequestOptions(timeout=self.timeout)
         )

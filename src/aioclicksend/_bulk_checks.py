@@ -10,7 +10,7 @@ checks (:func:`~aioclicksend._checks.messages_problems`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -58,17 +58,17 @@ class BatchChecker:
         self._tag = tag
         self._gives_custom_string = "custom_string" in item_model.model_fields
 
-    def check(self, first: int, messages: list[Any]) -> tuple[Checked, list[Invalid]]:
-        """The valid messages with their JSON, and the invalid ones; ``first`` is the input position of
-        ``messages[0]``."""
+    def check(self, positions: Sequence[int], messages: list[Any]) -> tuple[Checked, list[Invalid]]:
+        """The valid messages with their JSON, and the invalid ones; ``positions`` are the messages'
+        input positions."""
         invalid: list[Invalid] = []
-        indices: list[int] = list(range(first, first + len(messages)))
+        indices = list(positions)
         given: list[Any] = messages
         fields: list[Mapping[str, Any]] = messages
         if set(map(type, messages)) != {dict}:  # (the common case, dicts only, skips this)
             indices, given, fields = [], [], []
             as_dict: Mapping[str, Any]
-            for index, message in enumerate(messages, first):
+            for index, message in zip(positions, messages, strict=True):
                 if isinstance(message, BaseModel):
                     as_dict = message.model_dump(by_alias=True, exclude_unset=True)
                 elif isinstance(message, Mapping):

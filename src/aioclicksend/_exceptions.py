@@ -9,6 +9,7 @@
     │   └── APITimeoutError
     ├── APIResponseValidationError    an answer that is not the JSON the API documents (or too large)
     ├── PaginationError               a paged answer that does not advance, or too many pages
+    ├── JournalError                  a bulk job's journal that cannot be used (or input it does not match)
     └── APIStatusError                an HTTP error status, one class per status
         ├── RedirectError (3xx), BadRequestError (400), AuthenticationError (401),
         ├── PermissionDeniedError (403), NotFoundError (404), MethodNotAllowedError (405),
@@ -36,6 +37,7 @@ __all__ = [
     "ClientConfigurationError",
     "ClientStateError",
     "InternalServerError",
+    "JournalError",
     "MethodNotAllowedError",
     "MissingCredentialsError",
     "NotFoundError",
@@ -118,6 +120,11 @@ def _text(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
     return str(value)[:200]
+
+
+class JournalError(ClickSendError):
+    """A bulk job's journal cannot be used: unreadable, recorded for another send, or the input given to
+    resume the job is not the input it recorded."""
 
 
 class APIStatusError(_RequestError):

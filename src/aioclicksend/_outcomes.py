@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from ._exceptions import RequestValidationError
 from ._models import parse_money
+from .journal import Settlement
 
 __all__ = [
     "ACCEPTED_STATUS",
@@ -97,6 +98,8 @@ class BulkSummary:
     finished: bool = False
     stopped: str | None = None
     """Why the job ended before the input did, if it did."""
+    resumed: int = 0
+    """Messages whose outcome came from the job's journal (settled by an earlier run), not sent again."""
     unknown_outcomes: list[Outcome[Any]] = field(default_factory=list)
     """The ``UNKNOWN`` outcomes, kept for :meth:`BulkJob.reconcile`."""
 
@@ -165,6 +168,16 @@ class ReadOnDemand(Sequence[_Result]):
         return repr(list(self._read()))
 
 
+_ACCEPTED = OutcomeKind.ACCEPTED.value
+
+
+def _kind_of(status: Any) -> str:
+    """The outcome kind of a message ClickSend answered for with ``status`` (``None``: no answer)."""
+    if status is None:
+        return OutcomeKind.UNKNOWN.value
+    return _ACCEPTED if status == ACCEPTED_STATUS else OutcomeKind.REJECTED.value
+
+
 def _text(value: Any) -> str:
     return value if type(value) is str else str(value)[:200]
 
@@ -228,6 +241,7 @@ class AnsweredBatch(Iterable[Outcome[_Result]]):
     """
 
     __slots__ = (
+        "_entries",
         "_groups",
         "_messages",
         "_price_field",
@@ -257,10 +271,12 @@ class AnsweredBatch(Iterable[Outcome[_Result]]):
             and all(given in (None, custom) for given, custom in zip(answered, customs, strict=True))
         ):
             groups = list(zip(entries))  # an entry each
+            self._entries: list[dict[str, Any]] | None = entries
             self.statuses = _statuses(list(map(dict.get, entries, repeat("status"))))
             self.unmatched: list[Outcome[_Result]] = []
         else:
             groups = [[] for _ in customs]
+            self._entries = None
             if len(set(customs)) == len(customs):
                 position = {custom: at for at, custom in enumerate(customs) if isinstance(custom, str)}
                 for entry in entries:
@@ -289,6 +305,28 @@ class AnsweredBatch(Iterable[Outcome[_Result]]):
     def __len__(self) -> int:
         return len(self._messages)
 
+    def settlement(self) -> Settlement:
+        """What a journal records of each message (without making an outcome object for each)."""
+        if self._entries is not None:  # an entry each, in order
+            entries = self._entries
+            statuses: list[Any] = list(map(dict.get, entries, repeat("status")))
+            message_ids = list(map(dict.get, entries, repeat("message_id")))
+            prices = list(map(dict.get, entries, repeat(self._price_field)))
+        else:
+            firsts = [group[0] if group else {} for group in self._groups]
+            statuses = [self._status(group) if group else None for group in self._groups]
+            message_ids = list(map(dict.get, firsts, repeat("message_id")))
+            prices = [
+                str(sum([price_of(entry.get(self._price_field)) for entry in group], Decimal(0)))
+                for group in self._groups
+            ]
+        if self.accepted == len(statuses):
+            kinds = [_ACCEPTED] * len(statuses)
+        else:
+            kinds = [_kind_of(status) for status in statuses]
+        reason = "ClickSend answered the batch, but with no entry that matches this message"
+        return Settlement(kinds, statuses, message_ids, prices, reason if self.unmatched else None)
+
     def __iter__(self) -> Iterator[Outcome[_Result]]:
         unmatched = iter(self.unmatched)
         messages = self._messages
@@ -310,24 +348,43 @@ class AnsweredBatch(Iterable[Outcome[_Result]]):
             )
 
 
-async def reconcile(outcomes: Iterable[Outcome[Any]], history: AsyncIterable[Any]) -> list[Outcome[Any]]:
+async def reconcile(
+    outcomes: Iterable[Outcome[Any] | str], history: AsyncIterable[Any]
+) -> list[Outcome[Any]]:
     """Resolve outcomes by their ``custom_string`` against history entries, e.g. ``cs.sms.history.list()``.
 
-    Each outcome comes back ``ACCEPTED`` (with the entries found, one per recipient) or, if no entry
-    has its ``custom_string``, ``NOT_SENT``: safe to send again. Usable after a restart, with outcomes
-    (or just their index and ``custom_string``) saved from the job.
+    ``outcomes`` are outcomes (saved from a job, or just their index and ``custom_string``), or plain
+    ``custom_string`` values (whose outcomes are indexed by their place in the list). Each comes back
+    ``ACCEPTED`` (with the entries found) or, if no entry has its ``custom_string``, ``NOT_SENT``: safe
+    to send again. The history is read until every one is found, or to its end.
     """
-    pending = list(outcomes)
+    pending: list[Outcome[Any]] = []
+    for at, item in enumerate(outcomes):
+        if isinstance(item, Outcome):
+            pending.append(item)
+        elif isinstance(item, str):
+            pending.append(Outcome(at, OutcomeKind.UNKNOWN, None, item))
+        else:
+            problem = f"outcomes[{at}]: must be an Outcome or a custom_string, not {type(item).__name__}"
+            raise RequestValidationError("reconcile", [problem])
     missing = [outcome.index for outcome in pending if not outcome.custom_string]
     if missing:
         problem = f"outcomes without a custom_string cannot be reconciled: input positions {missing[:10]}"
         raise RequestValidationError("reconcile", [problem])
     wanted = {outcome.custom_string: outcome for outcome in pending}
     found: dict[str, list[Any]] = {}
-    async for entry in history:
-        custom = getattr(entry, "custom_string", None)
-        if isinstance(custom, str) and custom in wanted:
-            found.setdefault(custom, []).append(entry)
+    walk = aiter(history)
+    try:
+        async for entry in walk:
+            custom = getattr(entry, "custom_string", None)
+            if isinstance(custom, str) and custom in wanted:
+                found.setdefault(custom, []).append(entry)
+                if len(found) == len(wanted):
+                    break
+    finally:
+        close = getattr(walk, "aclose", None)
+        if close is not None:
+            await close()
     resolved = []
     for outcome in pending:
         entries = found.get(outcome.custom_string or "")

@@ -1,0 +1,301 @@
+"""Journals of bulk jobs: what lets a job that died be run again to its end, nothing sent twice.
+
+``send_bulk(messages, journal="job.db", job_id="march-promo")`` records, before each batch goes out,
+which input positions it holds, their ``custom_string`` and a digest of the batch as sent; and once it
+is answered, each message's outcome. Running the same job again with the same journal:
+
+- batches are formed again from the input, as before (the same messages form the same batches); a
+  batch whose digest differs from the recorded one stops the job with :class:`JournalError` (the input
+  is not the one the journal recorded);
+- messages with a final outcome (accepted, rejected) are not sent again: their outcome comes from the
+  journal;
+- batches that were in flight when the process died are first looked up in the channel's history
+  (by ``custom_string``): what ClickSend has is accepted, and only what it provably never got is sent.
+
+The default store, :class:`SQLiteJournal`, is a SQLite file in WAL mode with one writer: one
+transaction per batch. Another store (PostgreSQL, Redis) implements :class:`JournalStore`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic_core import to_json
+
+from ._exceptions import JournalError
+
+__all__ = ["Attempt", "JobRecord", "JournalStore", "SQLiteJournal", "Settlement"]
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """What a job is, as first recorded: resuming it uses these, whatever the new run was given."""
+
+    job_id: str
+    operation: str
+    """The send, e.g. ``sms.send``."""
+    tag: str
+    """Prefix of the ``custom_string`` given to messages without one."""
+    batch_size: int
+    started_at: float
+    """Unix time the job first started."""
+
+
+@dataclass
+class Settlement:
+    """The outcome of each message of an attempt, by position in it: ``kinds`` are
+    :class:`~aioclicksend.OutcomeKind` values; ``statuses``, ``message_ids`` and ``prices`` as ClickSend
+    answered (``None`` where it did not)."""
+
+    kinds: list[str]
+    statuses: list[Any]
+    message_ids: list[Any]
+    prices: list[Any]
+    reason: str | None = None
+    """Why messages are not sent or unknown, if any are."""
+
+    @classmethod
+    def of_kinds(cls, kinds: list[str], reason: str | None = None) -> Settlement:
+        """Messages ClickSend said nothing of (not sent, or no answer)."""
+        size = len(kinds)
+        return cls(kinds, [None] * size, [None] * size, [None] * size, reason)
+
+
+@dataclass
+class Attempt:
+    """One try at sending one batch (``number`` in the order batches are formed; ``attempt`` from 0)."""
+
+    number: int
+    attempt: int
+    positions: list[int]
+    customs: list[str]
+    digest: str
+    """Of the batch as formed (all its messages, whatever this attempt sends)."""
+    sent_at: float
+    settlement: Settlement | None = None
+    """``None`` while in flight: when the process died, it may or may not have reached ClickSend."""
+
+
+@runtime_checkable
+class JournalStore(Protocol):
+    """Where bulk jobs are recorded. Every method is called from the job's event loop, one at a time."""
+
+    async def open_job(self, job: JobRecord) -> JobRecord:
+        """The job as recorded, recording ``job`` if it is new."""
+        ...
+
+    async def started(self, job_id: str, attempt: Attempt) -> None:
+        """Record an attempt before it is sent (durably: the request goes out once this returns)."""
+        ...
+
+    async def settled(self, job_id: str, number: int, attempt: int, settlement: Settlement) -> None:
+        """Record the outcomes of an attempt."""
+        ...
+
+    async def attempts(self, job_id: str, number: int) -> list[Attempt]:
+        """The attempts of one batch, oldest first."""
+        ...
+
+    async def formed(self, job_id: str) -> int:
+        """How many batches were recorded (their numbers are below this)."""
+        ...
+
+    async def unresolved(self, job_id: str) -> list[Attempt]:
+        """Attempts with messages whose fate is unknown: never settled, or settled with ``unknown``."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id TEXT PRIMARY KEY, operation TEXT NOT NULL, tag TEXT NOT NULL,
+    batch_size INTEGER NOT NULL, started_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS attempts (
+    job_id TEXT NOT NULL, number INTEGER NOT NULL, attempt INTEGER NOT NULL,
+    positions BLOB NOT NULL, customs BLOB NOT NULL, digest TEXT NOT NULL, sent_at REAL NOT NULL,
+    settlement BLOB, unresolved INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (job_id, number, attempt)
+);
+CREATE INDEX IF NOT EXISTS attempts_unresolved ON attempts (job_id) WHERE unresolved = 1;
+"""
+
+
+class SQLiteJournal:
+    """A :class:`JournalStore` in a SQLite file (WAL mode; one process writes it at a time).
+
+    Survives the process being killed at any point: a batch is recorded before it is sent, in one
+    transaction, and SQLite's WAL keeps the file whole whatever moment the writer dies at. Each write
+    is a sub-millisecond append to the WAL (no fsync: ``synchronous=NORMAL``, safe from a killed
+    process), made on the event loop's thread: handing it to a thread costs more than it does, since a
+    busy loop holds the GIL the thread needs. The WAL is folded into the file (which fsyncs) when the
+    journal is closed, in a thread.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._db: sqlite3.Connection | None = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._db is None:
+            try:
+                db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                db.execute("PRAGMA busy_timeout = 5000")  # a second writer waits, then fails
+                db.execute("PRAGMA journal_mode = WAL")
+                db.execute("PRAGMA synchronous = NORMAL")
+                db.execute("PRAGMA wal_autocheckpoint = 0")  # checkpoints (and their fsync) at close
+                db.executescript(_SCHEMA)
+            except (sqlite3.Error, OSError) as error:
+                raise JournalError(f"journal {self.path}: cannot be used: {error}") from None
+            self._db = db
+        return self._db
+
+    async def _write(self, statement: str, values: Sequence[Any]) -> None:
+        db = self._connection()
+        try:
+            db.execute(statement, values)
+        except sqlite3.Error as error:
+            raise JournalError(f"journal {self.path}: cannot be written: {error}") from None
+
+    async def _read(self, statement: str, values: Sequence[Any]) -> list[Any]:
+        db = self._connection()
+        try:
+            return db.execute(statement, values).fetchall()
+        except sqlite3.Error as error:
+            raise JournalError(f"journal {self.path}: cannot be read: {error}") from None
+
+    async def open_job(self, job: JobRecord) -> JobRecord:
+        await self._write(
+            "INSERT OR IGNORE INTO jobs VALUES (?, ?, ?, ?, ?)",
+            (job.job_id, job.operation, job.tag, job.batch_size, job.started_at),
+        )
+        [row] = await self._read(
+            "SELECT job_id, operation, tag, batch_size, started_at FROM jobs WHERE job_id = ?", (job.job_id,)
+        )
+        return JobRecord(*row)
+
+    async def started(self, job_id: str, attempt: Attempt) -> None:
+        await self._write(
+            "INSERT OR REPLACE INTO attempts VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 1)",
+            (
+                job_id,
+                attempt.number,
+                attempt.attempt,
+                _pack_positions(attempt.positions),
+                _pack(attempt.customs),
+                attempt.digest,
+                attempt.sent_at,
+            ),
+        )
+
+    async def settled(self, job_id: str, number: int, attempt: int, settlement: Settlement) -> None:
+        unresolved = int("unknown" in settlement.kinds)
+        await self._write(
+            "UPDATE attempts SET settlement = ?, unresolved = ?"
+            " WHERE job_id = ? AND number = ? AND attempt = ?",
+            (_pack_settlement(settlement), unresolved, job_id, number, attempt),
+        )
+
+    async def attempts(self, job_id: str, number: int) -> list[Attempt]:
+        rows = await self._read(
+            f"SELECT {_ATTEMPT} FROM attempts WHERE job_id = ? AND number = ? ORDER BY attempt",
+            (job_id, number),
+        )
+        return [_attempt(row) for row in rows]
+
+    async def formed(self, job_id: str) -> int:
+        [(last,)] = await self._read("SELECT max(number) FROM attempts WHERE job_id = ?", (job_id,))
+        return 0 if last is None else int(last) + 1
+
+    async def unresolved(self, job_id: str) -> list[Attempt]:
+        rows = await self._read(
+            f"SELECT {_ATTEMPT} FROM attempts WHERE job_id = ? AND unresolved = 1 ORDER BY number, attempt",
+            (job_id,),
+        )
+        return [_attempt(row) for row in rows]
+
+    async def close(self) -> None:
+        if self._db is not None:
+            db, self._db = self._db, None
+            await asyncio.to_thread(_checkpoint_and_close, db)
+
+
+_ATTEMPT = "number, attempt, positions, customs, digest, sent_at, settlement"
+
+
+def _checkpoint_and_close(db: sqlite3.Connection) -> None:
+    try:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.close()
+
+
+def _pack(value: Any) -> bytes:
+    return to_json(value)
+
+
+def _unpack(blob: bytes) -> Any:
+    return json.loads(blob)
+
+
+def _pack_settlement(settlement: Settlement) -> bytes:
+    """A settlement's lists, each as ``{"same": value, "count": n}`` when its values are all the same
+    (the kinds, statuses and prices of an accepted batch), else as it is (the message ids)."""
+    return _pack(
+        {name: _same(value) if isinstance(value, list) else value for name, value in vars(settlement).items()}
+    )
+
+
+def _unpack_settlement(blob: bytes) -> Settlement:
+    fields: dict[str, Any] = {
+        name: [value["same"]] * value["count"] if isinstance(value, dict) and "same" in value else value
+        for name, value in _unpack(blob).items()
+    }
+    return Settlement(**fields)
+
+
+def _same(values: list[Any]) -> Any:
+    try:
+        if values and len(set(values)) == 1:
+            return {"same": values[0], "count": len(values)}
+    except TypeError:  # an unhashable value (an answer's odd status): kept as it is
+        pass
+    return values
+
+
+def _pack_positions(positions: list[int]) -> bytes:
+    """Input positions; those of a batch are most often consecutive: then just the first and count."""
+    if positions and positions[-1] - positions[0] + 1 == len(positions):
+        return _pack({"first": positions[0], "count": len(positions)})
+    return _pack(positions)
+
+
+def _unpack_positions(blob: bytes) -> list[int]:
+    positions = _unpack(blob)
+    if isinstance(positions, dict):
+        return list(range(positions["first"], positions["first"] + positions["count"]))
+    return list(positions)
+
+
+def _attempt(row: Sequence[Any]) -> Attempt:
+    number, attempt, positions, customs, digest, sent_at, settlement = row
+    try:
+        return Attempt(
+            number,
+            attempt,
+            _unpack_positions(positions),
+            _unpack(customs),
+            digest,
+            sent_at,
+            None if settlement is None else _unpack_settlement(settlement),
+        )
+    except (ValueError, TypeError, KeyError) as error:
+        raise JournalError(f"journal: batch {number} attempt {attempt} cannot be read: {error}") from None
