@@ -135,13 +135,13 @@ async def invoke(client: AsyncClickSend, operation: Operation[Any], kwargs: dict
 
 
 @contextlib.contextmanager
-def sandbox_in_a_thread() -> Iterator[SandboxServer]:
+def sandbox_in_a_thread(**settings: Any) -> Iterator[SandboxServer]:
     """A running sandbox with an event loop of its own, for clients that are not async (schemathesis,
-    the official SDK)."""
+    the official SDK, the command line); ``settings`` are :class:`SandboxServer`'s."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    server = SandboxServer()
+    server = SandboxServer(**settings)
     asyncio.run_coroutine_threadsafe(server.start(), loop).result(10)
     try:
         yield server

@@ -37,6 +37,7 @@ class Recorded:
             status=self.status if isinstance(self.status, str) else None,
             price=price_of(self.price),
             reason=self.reason,
+            message_id=self.message_id if isinstance(self.message_id, str) else None,
         )
 
 

@@ -69,6 +69,8 @@ class Outcome(Generic[_Result]):
     """What ClickSend priced the message at, across its recipients."""
     reason: str | None = None
     """Why it is invalid, not sent or unknown."""
+    message_id: str | None = None
+    """ClickSend's id for the message (its first recipient's), when it answered."""
 
 
 @dataclass
@@ -176,6 +178,10 @@ def _kind_of(status: Any) -> str:
     if status is None:
         return OutcomeKind.UNKNOWN.value
     return _ACCEPTED if status == ACCEPTED_STATUS else OutcomeKind.REJECTED.value
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None else _text(value)
 
 
 def _text(value: Any) -> str:
@@ -345,6 +351,7 @@ class AnsweredBatch(Iterable[Outcome[_Result]]):
                 results=ReadOnDemand(self._result_model, group),
                 status=status,
                 price=sum([price_of(entry.get(self._price_field)) for entry in group], Decimal(0)),
+                message_id=_text_or_none(group[0].get("message_id")),
             )
 
 
@@ -397,6 +404,7 @@ async def reconcile(
                     outcome.custom_string,
                     tuple(entries),
                     status=getattr(entries[0], "status", None),
+                    message_id=getattr(entries[0], "message_id", None),
                 )
             )
         else:

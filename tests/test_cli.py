@@ -1,0 +1,244 @@
+"""The ``aioclicksend`` command against the sandbox: bulk CSV sends (killed and resumed), one SMS,
+history, contacts, and what bad input gets."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from aioclicksend import AsyncClickSend
+from aioclicksend.cli import cli
+from aioclicksend.sandbox import SandboxServer
+
+from .support import sandbox_in_a_thread
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[SandboxServer]:
+    with sandbox_in_a_thread(accounts={"demo": "key"}) as running:
+        yield running
+
+
+def invoke(server: SandboxServer, *arguments: str, username: str = "demo") -> Result:
+    environment = {
+        "CLICKSEND_USERNAME": username,
+        "CLICKSEND_API_KEY": "key",
+        "CLICKSEND_BASE_URL": server.base_url,
+    }
+    return CliRunner().invoke(cli, list(arguments), env=environment, catch_exceptions=False)
+
+
+def write_csv(
+    path: Path, count: int, *, start: int = 0, header: tuple[str, ...] = ("name", "phone", "body")
+) -> Path:
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(header)
+        for i in range(start, start + count):
+            writer.writerow([f"name {i}", f"+614{i:08d}", f"Hello {i}"][: len(header)])
+    return path
+
+
+def results_of(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def delivered(server: SandboxServer, prefix: str = "") -> Counter[str]:
+    return Counter(
+        {
+            key: count
+            for (channel, key), count in server.counters.deliveries.items()
+            if channel == "sms" and key.startswith(prefix)
+        }
+    )
+
+
+def test_a_csv_is_sent_with_a_results_row_per_input_row(server: SandboxServer, tmp_path: Path) -> None:
+    messages = write_csv(tmp_path / "messages.csv", 1_200)
+    with messages.open("a", newline="") as file:
+        csv.writer(file).writerow(["empty", "+61411111111", ""])
+    results = tmp_path / "results.csv"
+    answer = invoke(
+        server,
+        "bulk",
+        "sms",
+        str(messages),
+        "--results",
+        str(results),
+        "--map",
+        "to=phone",
+        "--job-id",
+        "happy",
+    )
+    assert answer.exit_code == 0, answer.output
+    rows = results_of(results)
+    assert sorted(int(row["row"]) for row in rows) == list(range(1, 1_202))
+    by_outcome = Counter(row["outcome"] for row in rows)
+    assert by_outcome == {"accepted": 1_200, "invalid": 1}
+    assert all(row["message_id"] and row["price"] for row in rows if row["outcome"] == "accepted")
+    assert [row["reason"] for row in rows if row["outcome"] == "invalid"] == ["body: Field required"]
+    customs = {row["custom_string"] for row in rows if row["outcome"] == "accepted"}
+    assert all(delivered(server)[custom] == 1 for custom in customs)
+    assert "1200 accepted" in answer.output and (tmp_path / "results.csv.journal").exists()
+
+
+def test_a_dry_run_checks_and_prices_without_sending(server: SandboxServer, tmp_path: Path) -> None:
+    messages = write_csv(tmp_path / "messages.csv", 30, header=("name", "to", "body"))
+    before = sum(server.counters.deliveries.values())
+    answer = invoke(server, "bulk", "sms", str(messages), "--results", str(tmp_path / "dry.csv"), "--dry-run")
+    assert answer.exit_code == 0, answer.output
+    assert sum(server.counters.deliveries.values()) == before
+    assert "dry run: 30 rows would be sent for 2.31" in answer.output
+    assert {row["outcome"] for row in results_of(tmp_path / "dry.csv")} == {"would send"}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (["--map", "to=mobile"], "no 'mobile' or 'list_id' column (name it, or --map to=COLUMN)"),
+        (["--map", "colour=phone"], "--map: colour is not a field of these messages"),
+        (["--map", "to"], "'to': expected FIELD=COLUMN"),
+        (["--concurrency", "0"], "Invalid value for '--concurrency'"),
+    ],
+)
+def test_bad_arguments_get_one_line_and_exit_2(
+    server: SandboxServer, tmp_path: Path, arguments: list[str], said: str
+) -> None:
+    messages = write_csv(tmp_path / "messages.csv", 3)
+    answer = invoke(server, "bulk", "sms", str(messages), "--results", str(tmp_path / "r.csv"), *arguments)
+    assert answer.exit_code == 2 and said in answer.output and "Traceback" not in answer.output
+
+
+def test_unreadable_files_and_refused_credentials_get_one_line(server: SandboxServer, tmp_path: Path) -> None:
+    results = str(tmp_path / "r.csv")
+    missing = invoke(server, "bulk", "sms", str(tmp_path / "nope.csv"), "--results", results)
+    assert missing.exit_code == 2 and "nope.csv: cannot be read" in missing.output
+    (tmp_path / "binary.csv").write_bytes(b"\xff\xfe\x00bad")
+    binary = invoke(server, "bulk", "sms", str(tmp_path / "binary.csv"), "--results", results)
+    assert binary.exit_code == 2 and "cannot be read" in binary.output
+    (tmp_path / "empty.csv").write_text("")
+    empty = invoke(server, "bulk", "sms", str(tmp_path / "empty.csv"), "--results", results)
+    assert empty.exit_code == 2 and "empty, no header row" in empty.output
+    messages = write_csv(tmp_path / "messages.csv", 5)
+    refused = invoke(
+        server, "bulk", "sms", str(messages), "--results", results, "--map", "to=phone", username="intruder"
+    )
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert "5 not sent (the job stopped: ClickSend refused the account" in refused.output
+    single = invoke(server, "sms", "send", "--to", "+61411111111", "--body", "hi", username="intruder")
+    assert (
+        single.exit_code == 1 and single.output.startswith("Error: ") and len(single.output.splitlines()) == 1
+    )
+
+
+def test_one_sms_its_price_and_the_history(server: SandboxServer) -> None:
+    sent = invoke(
+        server, "sms", "send", "--to", "+61411111111", "--body", "from the cli", "--custom-string", "cli-1"
+    )
+    assert sent.exit_code == 0, sent.output
+    assert json.loads(sent.output)["messages"][0]["custom_string"] == "cli-1"
+    price = invoke(server, "sms", "price", "--to", "+61411111111", "--body", "from the cli")
+    assert price.exit_code == 0 and json.loads(price.output)["total_price"]
+    history = invoke(server, "sms", "history", "--since", "2020-01-01")
+    assert history.exit_code == 0
+    assert "cli-1" in [json.loads(line).get("custom_string") for line in history.output.splitlines()]
+    table = invoke(server, "sms", "history", "--since", str(int(time.time()) - 60), "--format", "table")
+    assert table.output.splitlines()[0].split() == ["date", "to", "status", "message_id", "body"]
+    assert "from the cli" in table.output
+    bad = invoke(server, "sms", "history", "--since", "last tuesday")
+    assert bad.exit_code == 2 and "not a Unix time nor an ISO date" in bad.output
+
+
+def test_contacts_are_imported_into_a_list(server: SandboxServer, tmp_path: Path) -> None:
+    async def new_list() -> int:
+        async with AsyncClickSend("demo", "key", base_url=server.base_url) as cs:
+            created = await cs.contact_lists.create(list_name="from csv")
+            assert created.list_id is not None
+            return created.list_id
+
+    list_id = asyncio.run(new_list())
+    contacts = write_csv(tmp_path / "contacts.csv", 25, header=("first_name", "phone_number"))
+    answer = invoke(server, "contacts", "import", str(list_id), str(contacts))
+    assert answer.exit_code == 0, answer.output
+    assert f"25 contacts added to list {list_id}" in answer.output
+
+
+def test_every_command_has_help(server: SandboxServer) -> None:
+    commands = [[], ["sms"], ["sms", "send"], ["sms", "price"], ["sms", "history"], ["bulk"], ["contacts"]]
+    commands += [["bulk", channel] for channel in ("sms", "mms", "voice", "fax")] + [["contacts", "import"]]
+    for command in commands:
+        answer = invoke(server, *command, "--help")
+        assert answer.exit_code == 0 and "Usage: " in answer.output and "Options:" in answer.output, command
+
+
+def run_cli(server: SandboxServer, *arguments: str) -> subprocess.Popen[bytes]:
+    environment = {
+        **os.environ,
+        "CLICKSEND_USERNAME": "demo",
+        "CLICKSEND_API_KEY": "key",
+        "CLICKSEND_BASE_URL": server.base_url,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "aioclicksend.cli", *arguments],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def test_killed_at_random_and_run_again_every_row_is_sent_exactly_once(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    """SIGKILL (no chance to clean up) at random moments of a 20 000-row job, then a graceful Ctrl-C,
+    each followed by the same command: in the end every row reached the sandbox once, the results file
+    has a row per input row, and the journal is whole."""
+    count = 20_000
+    messages = write_csv(tmp_path / "messages.csv", count, start=50_000)
+    results, journal = tmp_path / "results.csv", tmp_path / "job.db"
+    command = ["bulk", "sms", str(messages), "--results", str(results), "--journal", str(journal)]
+    command += ["--map", "to=phone", "--batch-size", "250", "--concurrency", "2", "--history-lag", "0"]
+    server.faults.latency_ms = 15
+    randomness = random.Random(20261127)
+    progress = []
+    try:
+        for kill in range(10):
+            process = run_cli(server, *command)
+            time.sleep(randomness.uniform(0.6, 1.6))
+            process.send_signal(signal.SIGKILL if kill < 9 else signal.SIGINT)
+            _, errors = process.communicate(timeout=60)
+            assert b"Traceback" not in errors, errors.decode()
+            progress.append(sum(delivered(server, "").values()))
+        final = run_cli(server, *command)
+        _, errors = final.communicate(timeout=120)
+    finally:
+        server.faults.latency_ms = 0
+    started = sum(delivered(server, "").values()) - count
+    assert progress[-1] - started < count, f"the job was still running when last stopped: {progress}"
+    assert len(set(progress)) >= 4, f"the kills came at different points of the job: {progress}"
+    assert final.returncode == 0, errors.decode()
+    rows = results_of(results)
+    assert sorted(int(row["row"]) for row in rows) == list(range(1, count + 1))
+    assert Counter(row["outcome"] for row in rows) == {"accepted": count}
+    sent = delivered(server, rows[0]["custom_string"].split(":")[0] + ":")
+    assert len(sent) == count and set(sent.values()) == {1}, "every row reached ClickSend exactly once"
+    assert {row["custom_string"] for row in rows} == set(sent)
+    summary = errors.decode().strip().splitlines()[-1]
+    assert f"{count}/{count} messages: {count} accepted" in summary
+    with sqlite3.connect(journal) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("SELECT count(*) FROM attempts WHERE unresolved = 1").fetchone() == (0,)
