@@ -720,7 +720,7 @@ class BulkJob(Generic[_Result]):
             self._mismatch = (
                 f"batch {batch.number} (input positions {batch.messages.indices[0]} to "
                 f"{batch.messages.indices[-1]}) is not the one journal job {self._journal.job_id!r} "
-                "recorded: the input differs"
+                "recorded: the input differs (send it as a new job: another journal or job_id)"
             )
             self._input_error = JournalError(self._mismatch)
             self.stop(self._mismatch)

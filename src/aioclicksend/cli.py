@@ -15,6 +15,7 @@ import asyncio
 import csv
 import importlib
 import json
+import logging
 import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -75,6 +76,24 @@ def _print_json(value: Any) -> None:
 )
 def cli(username: str | None, api_key: str | None, base_url: str | None) -> None:
     """ClickSend from the command line: bulk sends from CSV (resumable), SMS, contacts, the sandbox."""
+    # The client's retries, slow-downs and resuming are logged at INFO: worth a line on stderr here.
+    logger = logging.getLogger("aioclicksend")
+    if not any(isinstance(handler, _ClientLog) for handler in logger.handlers):
+        logger.addHandler(_ClientLog())
+        logger.setLevel(logging.INFO)
+
+
+class _ClientLog(logging.StreamHandler):  # type: ignore[type-arg]
+    """The client's own log lines (not the sandbox's, when it runs in the same process), on stderr."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("aioclicksend: %(message)s"))
+        self.addFilter(lambda record: record.name == "aioclicksend")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr  # the stderr of now (a test runner swaps it)
+        super().emit(record)
 
 
 # ---- sms ----
