@@ -103,7 +103,7 @@ def test_a_dry_run_checks_and_prices_without_sending(server: SandboxServer, tmp_
     answer = invoke(server, "bulk", "sms", str(messages), "--results", str(tmp_path / "dry.csv"), "--dry-run")
     assert answer.exit_code == 0, answer.output
     assert sum(server.counters.deliveries.values()) == before
-    assert "dry run: 30 rows would be sent for 2.31" in answer.output
+    assert "dry run: 30 rows would be sent in 30 parts for 2.31" in answer.output
     assert {row["outcome"] for row in results_of(tmp_path / "dry.csv")} == {"would send"}
 
 
@@ -176,6 +176,24 @@ def test_contacts_are_imported_into_a_list(server: SandboxServer, tmp_path: Path
     answer = invoke(server, "contacts", "import", str(list_id), str(contacts))
     assert answer.exit_code == 0, answer.output
     assert f"25 contacts added to list {list_id}" in answer.output
+
+
+def test_other_channels_take_their_shared_fields(server: SandboxServer, tmp_path: Path) -> None:
+    messages = tmp_path / "messages.csv"
+    messages.write_text("to,body,subject\n" + "".join(f"+614{i:08d},Look {i},Offer\n" for i in range(12)))
+    mms = invoke(
+        server,
+        "bulk",
+        "mms",
+        str(messages),
+        "--results",
+        str(tmp_path / "mms.csv"),
+        "--media-file",
+        "https://x/a.jpg",
+    )
+    assert mms.exit_code == 0 and "12 accepted" in mms.output, mms.output
+    missing = invoke(server, "bulk", "fax", str(messages), "--results", str(tmp_path / "fax.csv"))
+    assert missing.exit_code == 2 and "Missing option '--file-url'" in missing.output
 
 
 def test_every_command_has_help(server: SandboxServer) -> None:

@@ -423,8 +423,8 @@ def _dry_run(
     """Check every row as the send would, and price the valid ones a batch at a time."""
     checker = BatchChecker(item, rules, allow_truncation=False, tag="dry-run")
 
-    async def price(cs: AsyncClickSend) -> tuple[int, int, Decimal]:
-        valid = invalid = 0
+    async def price(cs: AsyncClickSend) -> tuple[int, int, Decimal, int]:
+        valid = invalid = parts = 0
         cost = Decimal(0)
         pending: list[tuple[int, dict[str, Any]]] = []
         with results.open("w", newline="", encoding="utf-8") as out:
@@ -432,6 +432,7 @@ def _dry_run(
             writer.writerow(RESULT_COLUMNS)
 
             async def flush() -> Decimal:
+                nonlocal parts
                 if not pending:
                     return Decimal(0)
                 answer = await getattr(cs, channel).price(
@@ -450,6 +451,7 @@ def _dry_run(
                         ]
                     )
                 pending.clear()
+                parts += sum(getattr(entry, "message_parts", None) or 0 for entry in answer.messages or [])
                 return Decimal(str(answer.total_price or 0))
 
             for row, message in enumerate(source):
@@ -463,11 +465,13 @@ def _dry_run(
                 if len(pending) == 1000:
                     cost += await flush()
             cost += await flush()
-        return valid, invalid, cost
+        return valid, invalid, cost, parts
 
-    valid, invalid, cost = _run(price, context)
+    valid, invalid, cost, parts = _run(price, context)
+    in_parts = f" in {parts} parts" if parts else ""
     click.echo(
-        f"dry run: {valid} rows would be sent for {cost}, {invalid} invalid; details in {results}", err=True
+        f"dry run: {valid} rows would be sent{in_parts} for {cost}, {invalid} invalid; details in {results}",
+        err=True,
     )
     if invalid:
         raise Failed(f"{invalid} invalid rows (see {results})")
