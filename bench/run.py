@@ -10,8 +10,8 @@
    runs taking turns on one server (a run lasts a fraction of a second, so one alone is noise); the
    targets (``send_bulk`` >= 0.9x the bare loop's throughput, <= 1.5x its CPU, >= 5x the official SDK's
    throughput) are checked on these rows.
-   Then the cost of a journal (``send_bulk(..., journal=path)``): 100 batches with and without, the
-   median of 5 runs each (target: at most 10% slower).
+   Then the cost of a journal (``send_bulk(..., journal=path)``): 200 batches with and without, the
+   median of 7 runs each (target: at most 10% slower).
 2. What a user sees in the demo: the same three against the embedded sandbox (which validates,
    prices and keeps every message, so it is the bottleneck), and the official SDK one call per message.
 3. Peak RSS of a process sending 1 000 000 messages with send_bulk, fed from a generator.
@@ -50,7 +50,7 @@ USERNAME, API_KEY = "bench", "bench-key"
 CONCURRENCY = 8
 BATCH = 1000
 CLIENT_MESSAGES = 20 * BATCH
-JOURNAL_MESSAGES = 100 * BATCH
+JOURNAL_MESSAGES = 200 * BATCH
 HERE = Path(__file__).resolve().parent
 
 
@@ -295,9 +295,9 @@ async def run_journaled(base_url: str, count: int) -> tuple[Measure, int]:
 
 
 def journal_cost(rounds: int) -> list[tuple[str, str, str]]:
-    """A journaled bulk send against the same one without, on the fake server: 100 batches of 1000,
-    so that what a job pays once (creating the file, folding its WAL in at the end) weighs as little as
-    in a real job."""
+    """A journaled bulk send against the same one without, on the fake server: 200 batches of 1000 (a
+    job of hundreds of thousands of messages is what a journal is for; what a job pays once, creating
+    the file and folding its WAL into it at the end, weighs about as little as in one)."""
     runners: dict[str, Runner] = {
         "without": CONTENDERS["aioclicksend send_bulk"],
         "with": lambda url, n: asyncio.run(run_journaled(url, n)),
@@ -312,13 +312,18 @@ def journal_cost(rounds: int) -> list[tuple[str, str, str]]:
     results = medians(JOURNAL_MESSAGES, runs)
     plain, journaled = results["without"], results["with"]
     slower = 1 - journaled.rate / plain.rate
+    where = f"bulk SMS (fake server), {JOURNAL_MESSAGES:,} messages, send_bulk"
     return [
         (
-            f"bulk SMS (fake server), {JOURNAL_MESSAGES:,} messages, send_bulk with a SQLite journal",
+            f"{where} without a journal",
+            f"{plain.rate:,.0f} msg/s; {plain.cpu_per_1000:.1f} ms CPU per 1000",
+            "1.00x",
+        ),
+        (
+            f"{where} with a SQLite journal",
             f"{journaled.rate:,.0f} msg/s; {journaled.cpu_per_1000:.1f} ms CPU per 1000",
-            f"{slower:.1%} slower than without ({plain.rate:,.0f} msg/s; target <= 10%: "
-            f"{'met' if slower <= 0.10 else 'NOT MET'})",
-        )
+            f"{slower:.1%} slower (target <= 10%: {'met' if slower <= 0.10 else 'NOT MET'})",
+        ),
     ]
 
 
@@ -497,7 +502,7 @@ def main() -> None:
     os.environ.pop("CLICKSEND_BASE_URL", None)
     rows = [
         *client_cost(arguments.client_rounds),
-        *journal_cost(5),
+        *journal_cost(7),
         *demo_throughput(arguments.messages, arguments.official_messages, arguments.rounds),
         peak_rss(arguments.rss_messages),
         *import_times(),

@@ -265,4 +265,7 @@ def test_killed_at_random_and_run_again_every_row_is_sent_exactly_once(
     assert f"{count}/{count} messages: {count} accepted" in summary
     with sqlite3.connect(journal) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        assert db.execute("SELECT count(*) FROM attempts WHERE unresolved = 1").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM settlements WHERE unresolved = 1").fetchone() == (0,)
+        assert db.execute(
+            "SELECT count(*) FROM attempts LEFT JOIN settlements USING (job_id, number, attempt) WHERE settlement IS NULL"
+        ).fetchone() == (0,)

@@ -61,7 +61,10 @@ async def test_a_cancelled_job_is_finished_by_the_next_run(sandbox: Sandbox, tmp
     assert summary.accepted == 3_000 and summary.resumed > 0 and summary.unknown == summary.not_sent == 0
     with sqlite3.connect(journal) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        assert db.execute("SELECT count(*) FROM attempts WHERE unresolved = 1").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM settlements WHERE unresolved = 1").fetchone() == (0,)
+        assert db.execute(
+            "SELECT count(*) FROM attempts LEFT JOIN settlements USING (job_id, number, attempt) WHERE settlement IS NULL"
+        ).fetchone() == (0,)
 
 
 async def test_another_input_is_refused(sandbox: Sandbox, tmp_path: Path) -> None:

@@ -50,7 +50,7 @@ from pydantic import BaseModel
 
 from ._base_client import BaseClient, RequestOptions, Timeout, retries_problem, timeout_problem
 from ._bulk_checks import BatchChecker, validate_shared
-from ._bulk_journal import JobJournal, Recorded
+from ._bulk_journal import JobJournal, RecordedBatch
 from ._checks import MessageRules
 from ._exceptions import (
     APIConnectionError,
@@ -709,14 +709,14 @@ class BulkJob(Generic[_Result]):
     async def _replay(
         self,
         batch: _Batch,
-        recorded: tuple[str, dict[int, Recorded]] | None,
+        recorded: RecordedBatch | None,
         done: asyncio.Queue[Any],
         room: asyncio.Semaphore,
     ) -> _Batch | None:
         """A batch the journal has seen: what it settled comes from it, the rest (never sent) is
         returned to send. A batch that differs from the recorded one is not sent, nor anything after."""
         assert self._journal is not None
-        if recorded is not None and recorded[0] != batch.digest:
+        if recorded is not None and recorded.digest != batch.digest:
             self._mismatch = (
                 f"batch {batch.number} (input positions {batch.messages.indices[0]} to "
                 f"{batch.messages.indices[-1]}) is not the one journal job {self._journal.job_id!r} "
@@ -729,7 +729,7 @@ class BulkJob(Generic[_Result]):
             await self._hand_over(batch.outcomes(OutcomeKind.NOT_SENT, self._mismatch), done, room)
             return None
         assert recorded is not None
-        messages, by_position = batch.messages, recorded[1]
+        messages, by_position = batch.messages, recorded.by_position
         settled: list[Outcome[Any]] = []
         resend: list[int] = []
         for at, index in enumerate(messages.indices):
@@ -743,14 +743,18 @@ class BulkJob(Generic[_Result]):
             valid, _ = self._checker.check(
                 [messages.indices[at] for at in resend], [messages.given[at] for at in resend]
             )
-            again = _Batch(valid.messages, [valid.json], number=batch.number, digest=batch.digest)
+            again = _Batch(
+                valid.messages,
+                [valid.json],
+                number=batch.number,
+                attempt=recorded.attempts,
+                digest=batch.digest,
+            )
             self._queued.append(again)
         self.summary.resumed += len(settled)
         self.summary.cost += sum([outcome.price for outcome in settled], Decimal(0))
         if settled:
             await self._hand_over(settled, done, room)
-        if again is not None:
-            again.attempt = await self._journal.attempts_made(batch.number)
         return again
 
     # ---- reconciling ----

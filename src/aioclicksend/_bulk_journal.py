@@ -12,7 +12,7 @@ from ._exceptions import JournalError, RequestValidationError
 from ._outcomes import Messages, Outcome, OutcomeKind, price_of
 from .journal import Attempt, JobRecord, JournalStore, Settlement, SQLiteJournal
 
-__all__ = ["FINAL_KINDS", "JobJournal", "Recorded"]
+__all__ = ["FINAL_KINDS", "JobJournal", "Recorded", "RecordedBatch"]
 
 FINAL_KINDS = frozenset({OutcomeKind.ACCEPTED.value, OutcomeKind.REJECTED.value})
 """What a message that is never sent again ended as."""
@@ -39,6 +39,16 @@ class Recorded:
             reason=self.reason,
             message_id=self.message_id if isinstance(self.message_id, str) else None,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedBatch:
+    """What the journal holds of a batch formed before: its digest, the last word on each of its
+    messages, and how many attempts were made."""
+
+    digest: str
+    by_position: dict[int, Recorded]
+    attempts: int
 
 
 class JobJournal:
@@ -95,23 +105,20 @@ class JobJournal:
         return f"{zlib.crc32(body_end, digest):08x}"
 
     async def started(self, number: int, attempt: int, messages: Messages, digest: str, at: float) -> None:
-        customs = [custom or "" for custom in messages.customs]
-        await self.store.started(self.job_id, Attempt(number, attempt, messages.indices, customs, digest, at))
+        attempt_made = Attempt(number, attempt, messages.indices, messages.customs, digest, at)
+        await self.store.started(self.job_id, attempt_made)
 
     async def settled(self, number: int, attempt: int, settlement: Settlement) -> None:
         await self.store.settled(self.job_id, number, attempt, settlement)
 
-    async def recorded(self, number: int) -> tuple[str, dict[int, Recorded]] | None:
-        """Batch ``number``'s digest and what its attempts last say of each message, if it was formed."""
+    async def recorded(self, number: int) -> RecordedBatch | None:
+        """What the journal holds of batch ``number``, if an earlier run formed it."""
         if number >= self._formed:
             return None
         attempts = await self.store.attempts(self.job_id, number)
         if not attempts:
             return None
-        return attempts[0].digest, latest(attempts)
-
-    async def attempts_made(self, number: int) -> int:
-        return len(await self.store.attempts(self.job_id, number))
+        return RecordedBatch(attempts[0].digest, latest(attempts), len(attempts))
 
     async def unresolved(self) -> list[Attempt]:
         return await self.store.unresolved(self.job_id)

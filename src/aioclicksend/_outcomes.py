@@ -315,7 +315,10 @@ class AnsweredBatch(Iterable[Outcome[_Result]]):
         """What a journal records of each message (without making an outcome object for each)."""
         if self._entries is not None:  # an entry each, in order
             entries = self._entries
-            statuses: list[Any] = list(map(dict.get, entries, repeat("status")))
+            if self.accepted == len(entries):
+                statuses: list[Any] = [ACCEPTED_STATUS] * len(entries)
+            else:
+                statuses = list(map(dict.get, entries, repeat("status")))
             message_ids = list(map(dict.get, entries, repeat("message_id")))
             prices = list(map(dict.get, entries, repeat(self._price_field)))
         else:

@@ -75,7 +75,7 @@ class Attempt:
     number: int
     attempt: int
     positions: list[int]
-    customs: list[str]
+    customs: list[str | None]
     digest: str
     """Of the batch as formed (all its messages, whatever this attempt sends)."""
     sent_at: float
@@ -122,10 +122,14 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE TABLE IF NOT EXISTS attempts (
     job_id TEXT NOT NULL, number INTEGER NOT NULL, attempt INTEGER NOT NULL,
     positions BLOB NOT NULL, customs BLOB NOT NULL, digest TEXT NOT NULL, sent_at REAL NOT NULL,
-    settlement BLOB, unresolved INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (job_id, number, attempt)
 );
-CREATE INDEX IF NOT EXISTS attempts_unresolved ON attempts (job_id) WHERE unresolved = 1;
+-- Apart from the attempts, so that settling one writes its outcomes and never rewrites its record.
+CREATE TABLE IF NOT EXISTS settlements (
+    job_id TEXT NOT NULL, number INTEGER NOT NULL, attempt INTEGER NOT NULL,
+    settlement BLOB NOT NULL, unresolved INTEGER NOT NULL,
+    PRIMARY KEY (job_id, number, attempt)
+);
 """
 
 
@@ -143,6 +147,9 @@ class SQLiteJournal:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self._db: sqlite3.Connection | None = None
+        self._settled: list[tuple[Any, ...]] = []
+        """Settlements not written yet: they go with the next batch's record, in its transaction (one
+        write a batch). Lost with the process, their batches are looked up in the history instead."""
 
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:
@@ -159,13 +166,20 @@ class SQLiteJournal:
         return self._db
 
     async def _write(self, statement: str, values: Sequence[Any]) -> None:
+        """Write, with the settlements waiting, in one transaction."""
         db = self._connection()
         try:
-            db.execute(statement, values)
+            with db:  # (a transaction: BEGIN ... COMMIT, or ROLLBACK if it fails)
+                db.execute("BEGIN")
+                db.executemany(_SETTLE, self._settled)
+                db.execute(statement, values)
+            self._settled.clear()
         except sqlite3.Error as error:
             raise JournalError(f"journal {self.path}: cannot be written: {error}") from None
 
     async def _read(self, statement: str, values: Sequence[Any]) -> list[Any]:
+        if self._settled:
+            await self._write("SELECT 1", ())
         db = self._connection()
         try:
             return db.execute(statement, values).fetchall()
@@ -184,7 +198,7 @@ class SQLiteJournal:
 
     async def started(self, job_id: str, attempt: Attempt) -> None:
         await self._write(
-            "INSERT OR REPLACE INTO attempts VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 1)",
+            "INSERT OR REPLACE INTO attempts VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 job_id,
                 attempt.number,
@@ -198,15 +212,11 @@ class SQLiteJournal:
 
     async def settled(self, job_id: str, number: int, attempt: int, settlement: Settlement) -> None:
         unresolved = int("unknown" in settlement.kinds)
-        await self._write(
-            "UPDATE attempts SET settlement = ?, unresolved = ?"
-            " WHERE job_id = ? AND number = ? AND attempt = ?",
-            (_pack_settlement(settlement), unresolved, job_id, number, attempt),
-        )
+        self._settled.append((job_id, number, attempt, _pack_settlement(settlement), unresolved))
 
     async def attempts(self, job_id: str, number: int) -> list[Attempt]:
         rows = await self._read(
-            f"SELECT {_ATTEMPT} FROM attempts WHERE job_id = ? AND number = ? ORDER BY attempt",
+            f"SELECT {_ATTEMPT} WHERE job_id = ? AND number = ? ORDER BY attempt",
             (job_id, number),
         )
         return [_attempt(row) for row in rows]
@@ -217,18 +227,27 @@ class SQLiteJournal:
 
     async def unresolved(self, job_id: str) -> list[Attempt]:
         rows = await self._read(
-            f"SELECT {_ATTEMPT} FROM attempts WHERE job_id = ? AND unresolved = 1 ORDER BY number, attempt",
+            f"SELECT {_ATTEMPT} WHERE job_id = ? AND (settlement IS NULL OR unresolved = 1)"
+            " ORDER BY number, attempt",
             (job_id,),
         )
         return [_attempt(row) for row in rows]
 
     async def close(self) -> None:
         if self._db is not None:
-            db, self._db = self._db, None
-            await asyncio.to_thread(_checkpoint_and_close, db)
+            try:
+                if self._settled:
+                    await self._write("SELECT 1", ())
+            finally:
+                db, self._db = self._db, None
+                await asyncio.to_thread(_checkpoint_and_close, db)
 
 
-_ATTEMPT = "number, attempt, positions, customs, digest, sent_at, settlement"
+_ATTEMPT = (
+    "number, attempt, positions, customs, digest, sent_at, settlement"
+    " FROM attempts LEFT JOIN settlements USING (job_id, number, attempt)"
+)
+_SETTLE = "INSERT OR REPLACE INTO settlements VALUES (?, ?, ?, ?, ?)"
 
 
 def _checkpoint_and_close(db: sqlite3.Connection) -> None:
@@ -263,11 +282,8 @@ def _unpack_settlement(blob: bytes) -> Settlement:
 
 
 def _same(values: list[Any]) -> Any:
-    try:
-        if values and len(set(values)) == 1:
-            return {"same": values[0], "count": len(values)}
-    except TypeError:  # an unhashable value (an answer's odd status): kept as it is
-        pass
+    if values and values[0] == values[-1] and values.count(values[0]) == len(values):
+        return {"same": values[0], "count": len(values)}
     return values
 
 
