@@ -163,3 +163,22 @@ async def test_reconcile_takes_custom_strings_and_stops_once_all_are_found(sandb
     assert {outcome.kind for outcome in found} == {OutcomeKind.ACCEPTED} and read < 300
     with pytest.raises(RequestValidationError, match=r"outcomes\[0\]: must be an Outcome or a custom_string"):
         await reconcile([3], history())  # type: ignore[list-item]
+
+
+async def test_a_journal_keeps_the_callers_own_custom_strings(sandbox: Sandbox, tmp_path: Path) -> None:
+    """Custom strings of the tag's are not written down (they follow from the position); the caller's
+    are, and a batch that got no answer is looked up by them."""
+    server, cs = sandbox
+    journal = tmp_path / "job.db"
+    given = [
+        {"to": f"+614{i:08d}", "body": "b", **({"custom_string": f"mine-{i}"} if i % 2 else {})}
+        for i in range(40)
+    ]
+    server.faults.drop_rate = 1.0  # each batch is sent, then its connection dropped: no answer
+    first = await cs.sms.send_bulk(given, journal=journal, batch_size=10, max_retries=0)
+    server.faults.drop_rate = 0.0
+    assert first.unknown == 40 and len(deliveries(server)) == 40
+    summary = await cs.sms.send_bulk(given, journal=journal, batch_size=10, history_lag=0)
+    assert summary.accepted == summary.resumed == 40 and summary.requests == 0
+    assert set(deliveries(server).values()) == {1}
+    assert {f"mine-{i}" for i in range(1, 40, 2)} <= set(deliveries(server))

@@ -680,7 +680,9 @@ class BulkJob(Generic[_Result]):
             kinds = attempt.settlement.kinds if attempt.settlement else ["unknown"] * len(attempt.positions)
             unknown += [
                 Outcome(position, OutcomeKind.UNKNOWN, None, custom)
-                for position, custom, kind in zip(attempt.positions, attempt.customs, kinds, strict=True)
+                for position, custom, kind in zip(
+                    attempt.positions, self._customs_of(attempt), kinds, strict=True
+                )
                 if kind == OutcomeKind.UNKNOWN.value and custom
             ]
         since = min(attempt.sent_at for attempt in attempts)
@@ -705,6 +707,12 @@ class BulkJob(Generic[_Result]):
                 if outcome.kind is OutcomeKind.NOT_SENT:
                     settlement.reason = outcome.reason
             await journal.settled(attempt.number, attempt.attempt, settlement)
+
+    def _customs_of(self, attempt: Attempt) -> list[str | None]:
+        """An attempt's custom strings: as recorded, or the tag's when each was the tag's."""
+        if attempt.customs is not None:
+            return attempt.customs
+        return [f"{self.tag}:{position}" for position in attempt.positions]
 
     async def _replay(
         self,

@@ -107,12 +107,15 @@ class BatchChecker:
                 [given[at] for at in kept],
                 [items[at] for at in kept],
             )
+        tag_customs = self._gives_custom_string
         if self._gives_custom_string:
             tag = self._tag
             for index, item in zip(indices, items, strict=True):
                 if item.get("custom_string") is None:
                     item["custom_string"] = f"{tag}:{index}"
-        valid = Messages(indices, given, [item.get("custom_string") for item in items])
+                else:
+                    tag_customs = False
+        valid = Messages(indices, given, [item.get("custom_string") for item in items], tag_customs)
         sendable = items
         json = self._items.dump_json(sendable, by_alias=True, exclude_none=True)[1:-1] if sendable else b""
         return Checked(valid, json), sorted(invalid, key=lambda item: item.index)

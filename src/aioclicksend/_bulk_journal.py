@@ -105,7 +105,8 @@ class JobJournal:
         return f"{zlib.crc32(body_end, digest):08x}"
 
     async def started(self, number: int, attempt: int, messages: Messages, digest: str, at: float) -> None:
-        attempt_made = Attempt(number, attempt, messages.indices, messages.customs, digest, at)
+        customs = None if messages.tag_customs else messages.customs
+        attempt_made = Attempt(number, attempt, messages.indices, customs, digest, at)
         await self.store.started(self.job_id, attempt_made)
 
     async def settled(self, number: int, attempt: int, settlement: Settlement) -> None:

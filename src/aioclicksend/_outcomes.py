@@ -220,11 +220,14 @@ class Messages:
     given: list[Any] = field(default_factory=list)
     customs: list[str | None] = field(default_factory=list)
     """The ``custom_string`` each was sent with."""
+    tag_customs: bool = False
+    """Whether each ``custom_string`` is the job's ``<tag>:<input position>`` (none is the caller's)."""
 
     def __len__(self) -> int:
         return len(self.indices)
 
     def extend(self, other: Messages) -> None:
+        self.tag_customs = (self.tag_customs or not self.indices) and other.tag_customs
         self.indices += other.indices
         self.given += other.given
         self.customs += other.customs

@@ -75,7 +75,8 @@ class Attempt:
     number: int
     attempt: int
     positions: list[int]
-    customs: list[str | None]
+    customs: list[str | None] | None
+    """``None`` when each is the job's ``<tag>:<input position>``."""
     digest: str
     """Of the batch as formed (all its messages, whatever this attempt sends)."""
     sent_at: float
