@@ -7,9 +7,11 @@ import asyncio
 import contextlib
 import json
 import re
+import sqlite3
 import threading
 from collections.abc import Iterator
 from importlib import resources
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -22,7 +24,16 @@ from aioclicksend._operation import Operation
 from aioclicksend.sandbox import SandboxServer
 from codegen.operations import python_name
 
-__all__ = ["API_KEY", "BASE_URL", "FAST", "OPERATIONS", "SPEC", "USERNAME", "MockAPI"]
+__all__ = [
+    "API_KEY",
+    "BASE_URL",
+    "FAST",
+    "OPERATIONS",
+    "SPEC",
+    "USERNAME",
+    "MockAPI",
+    "assert_journal_settled",
+]
 
 BASE_URL = "https://api.clicksend.test/v3"
 ANY_URL = re.compile(r"^https://api\.clicksend\.test/v3/.*$")
@@ -150,3 +161,15 @@ def sandbox_in_a_thread(**settings: Any) -> Iterator[SandboxServer]:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+def assert_journal_settled(path: Path) -> None:
+    """A SQLite journal is whole, and every batch it recorded is settled with nothing left unknown."""
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("SELECT count(*) FROM settlements WHERE unresolved = 1").fetchone() == (0,)
+        unsettled = db.execute(
+            "SELECT count(*) FROM attempts LEFT JOIN settlements USING (job_id, number, attempt)"
+            " WHERE settlement IS NULL"
+        )
+        assert unsettled.fetchone() == (0,)

@@ -9,7 +9,6 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from aioclicksend import AsyncClickSend
 from aioclicksend.cli import cli
 from aioclicksend.sandbox import SandboxServer
 
-from .support import sandbox_in_a_thread
+from .support import assert_journal_settled, sandbox_in_a_thread
 
 
 @pytest.fixture(scope="module")
@@ -263,9 +262,4 @@ def test_killed_at_random_and_run_again_every_row_is_sent_exactly_once(
     assert {row["custom_string"] for row in rows} == set(sent)
     summary = errors.decode().strip().splitlines()[-1]
     assert f"{count}/{count} messages: {count} accepted" in summary
-    with sqlite3.connect(journal) as db:
-        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        assert db.execute("SELECT count(*) FROM settlements WHERE unresolved = 1").fetchone() == (0,)
-        assert db.execute(
-            "SELECT count(*) FROM attempts LEFT JOIN settlements USING (job_id, number, attempt) WHERE settlement IS NULL"
-        ).fetchone() == (0,)
+    assert_journal_settled(journal)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,8 @@ import pytest
 from aioclicksend import AsyncClickSend, JournalError, OutcomeKind, RequestValidationError, reconcile
 from aioclicksend.journal import JournalStore, SQLiteJournal
 from aioclicksend.sandbox import SandboxServer
+
+from .support import assert_journal_settled
 
 Sandbox = tuple[SandboxServer, AsyncClickSend]
 
@@ -59,12 +60,7 @@ async def test_a_cancelled_job_is_finished_by_the_next_run(sandbox: Sandbox, tmp
     sent = deliveries(server)
     assert len(sent) == 3_000 and set(sent.values()) == {1}, "each message reached ClickSend once"
     assert summary.accepted == 3_000 and summary.resumed > 0 and summary.unknown == summary.not_sent == 0
-    with sqlite3.connect(journal) as db:
-        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        assert db.execute("SELECT count(*) FROM settlements WHERE unresolved = 1").fetchone() == (0,)
-        assert db.execute(
-            "SELECT count(*) FROM attempts LEFT JOIN settlements USING (job_id, number, attempt) WHERE settlement IS NULL"
-        ).fetchone() == (0,)
+    assert_journal_settled(journal)
 
 
 async def test_another_input_is_refused(sandbox: Sandbox, tmp_path: Path) -> None:
