@@ -178,3 +178,17 @@ async def test_a_journal_keeps_the_callers_own_custom_strings(sandbox: Sandbox, 
     assert summary.accepted == summary.resumed == 40 and summary.requests == 0
     assert set(deliveries(server).values()) == {1}
     assert {f"mine-{i}" for i in range(1, 40, 2)} <= set(deliveries(server))
+
+
+async def test_one_writer_at_a_time(sandbox: Sandbox, tmp_path: Path) -> None:
+    """Two runs of a job at once could both send a batch: the second cannot open the journal."""
+    server, cs = sandbox
+    journal = tmp_path / "job.db"
+    server.faults.latency_ms = 300
+    first = asyncio.create_task(cs.sms.send_bulk(sms(100), journal=journal, batch_size=50)._drain())
+    await asyncio.sleep(0.1)
+    with pytest.raises(JournalError, match="locked"):
+        await cs.sms.send_bulk(sms(100), journal=journal, batch_size=50)
+    server.faults.latency_ms = 0
+    assert (await first).accepted == 100
+    assert set(deliveries(server).values()) == {1} and len(deliveries(server)) == 100

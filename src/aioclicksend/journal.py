@@ -156,7 +156,10 @@ class SQLiteJournal:
         if self._db is None:
             try:
                 db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-                db.execute("PRAGMA busy_timeout = 5000")  # a second writer waits, then fails
+                # One writer: the first write locks the file until the journal is closed; a second
+                # process (or job) on the same file fails to open it, after a second, before sending.
+                db.execute("PRAGMA locking_mode = EXCLUSIVE")
+                db.execute("PRAGMA busy_timeout = 1000")
                 db.execute("PRAGMA journal_mode = WAL")
                 db.execute("PRAGMA synchronous = NORMAL")
                 db.execute("PRAGMA wal_autocheckpoint = 0")  # checkpoints (and their fsync) at close
