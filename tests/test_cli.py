@@ -263,3 +263,31 @@ def test_killed_at_random_and_run_again_every_row_is_sent_exactly_once(
     summary = errors.decode().strip().splitlines()[-1]
     assert f"{count}/{count} messages: {count} accepted" in summary
     assert_journal_settled(journal)
+
+
+def test_ctrl_c_twice_interrupts_at_once_without_a_traceback(server: SandboxServer, tmp_path: Path) -> None:
+    messages = write_csv(tmp_path / "messages.csv", 3_000, start=90_000)
+    command = ["bulk", "sms", str(messages), "--results", str(tmp_path / "r.csv"), "--map", "to=phone"]
+    command += ["--batch-size", "100", "--concurrency", "1", "--history-lag", "0"]
+    server.faults.latency_ms = 200
+    try:
+        before = sum(delivered(server).values())
+        process = run_cli(server, *command)
+        deadline = time.monotonic() + 30
+        while sum(delivered(server).values()) == before:
+            assert time.monotonic() < deadline and process.poll() is None, "the run never got to sending"
+            time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        _, errors = process.communicate(timeout=30)
+    finally:
+        server.faults.latency_ms = 0
+    assert process.returncode == 1 and b"Traceback" not in errors, errors.decode()
+    assert b"interrupted: run the same command again to finish the job" in errors
+    finish = run_cli(server, *command)
+    _, errors = finish.communicate(timeout=60)
+    assert finish.returncode == 0, errors.decode()
+    rows = results_of(tmp_path / "r.csv")
+    assert Counter(row["outcome"] for row in rows) == {"accepted": 3_000}
+    assert {delivered(server)[row["custom_string"]] for row in rows} == {1}

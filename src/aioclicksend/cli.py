@@ -59,6 +59,8 @@ def _run(work: Callable[[AsyncClickSend], Awaitable[_T]], context: click.Context
         raise Failed(str(error)) from None
     except OSError as error:
         raise Failed(f"{error}") from None
+    except KeyboardInterrupt:
+        raise Failed("interrupted: run the same command again to finish the job") from None
 
 
 def _print_json(value: Any) -> None:
@@ -388,12 +390,17 @@ def _bulk_send(channel: str) -> Operation[Any]:
 
 
 def _on_interrupt(loop: asyncio.AbstractEventLoop, stop: Callable[[], None]) -> None:
-    """Ctrl-C (or SIGTERM) stops taking rows; the batches formed are sent and the results written."""
+    """Ctrl-C (or SIGTERM) stops taking rows; the batches formed are sent and the results written. A
+    second one interrupts at once (the journal knows what was in flight)."""
     import signal
+
+    def first(signum: int) -> None:
+        stop()
+        loop.remove_signal_handler(signum)  # the next one is a KeyboardInterrupt
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         try:
-            loop.add_signal_handler(signum, stop)
+            loop.add_signal_handler(signum, first, signum)
         except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
             return
 
