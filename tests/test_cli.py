@@ -94,6 +94,21 @@ def test_a_csv_is_sent_with_a_results_row_per_input_row(server: SandboxServer, t
     customs = {row["custom_string"] for row in rows if row["outcome"] == "accepted"}
     assert all(delivered(server)[custom] == 1 for custom in customs)
     assert "1200 accepted" in answer.output and (tmp_path / "results.csv.journal").exists()
+    write_csv(messages, 1_200, start=7)  # another input for the same job: refused, results kept
+    refused = invoke(
+        server,
+        "bulk",
+        "sms",
+        str(messages),
+        "--results",
+        str(results),
+        "--map",
+        "to=phone",
+        "--job-id",
+        "happy",
+    )
+    assert refused.exit_code == 1 and "the input differs (send it as a new job" in refused.output
+    assert results_of(results) == rows
 
 
 def test_a_dry_run_checks_and_prices_without_sending(server: SandboxServer, tmp_path: Path) -> None:

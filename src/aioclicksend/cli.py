@@ -358,7 +358,10 @@ def _bulk(
             show_pos=True,
             item_show_func=lambda _: " ".join(f"{kind} {count}" for kind, count in sorted(kinds.items())),
         )
-        with results.open("w", newline="", encoding="utf-8") as out, progress as bar:
+        # Written beside, and put in place once the run ends: a run that dies, or stops on an input
+        # the journal refuses, leaves the results of the run before it whole.
+        partial = results.with_name(results.name + ".partial")
+        with partial.open("w", newline="", encoding="utf-8") as out, progress as bar:
             writer = csv.writer(out)
             writer.writerow(RESULT_COLUMNS)
             async for outcome in job:
@@ -371,6 +374,7 @@ def _bulk(
                     [row + 1, OutcomeKind.NOT_SENT.value, "", "", "", "", "not taken: the job stopped"]
                 )
             kinds[OutcomeKind.NOT_SENT.value] += rows_left
+        partial.replace(results)
         click.echo(f"{job.summary}; results in {results}, journal {journal}", err=True)
         return kinds, job.summary.stopped
 
