@@ -93,11 +93,11 @@ class Measure:
         self.cpu = time.process_time() - self.cpu
 
 
-async def run_aioclicksend(base_url: str, count: int) -> tuple[Measure, int]:
+async def run_aioclicksend(base_url: str, count: int, journal: Path | None = None) -> tuple[Measure, int]:
     async with AsyncClickSend(USERNAME, API_KEY, base_url=base_url) as cs:
         with Measure() as measure:
             summary = await cs.sms.send_bulk(
-                messages(count), concurrency=CONCURRENCY, batch_size=BATCH, tag="bench"
+                messages(count), concurrency=CONCURRENCY, batch_size=BATCH, tag="bench", journal=journal
             )
     return measure, summary.accepted
 
@@ -279,19 +279,10 @@ def client_cost(rounds: int) -> list[tuple[str, str, str]]:
     ]
 
 
-async def run_journaled(base_url: str, count: int) -> tuple[Measure, int]:
-    """``send_bulk`` as above, journaled to a new SQLite file."""
+def run_journaled(base_url: str, count: int) -> tuple[Measure, int]:
+    """``send_bulk`` journaled to a new SQLite file."""
     with tempfile.TemporaryDirectory() as directory:
-        async with AsyncClickSend(USERNAME, API_KEY, base_url=base_url) as cs:
-            with Measure() as measure:
-                summary = await cs.sms.send_bulk(
-                    messages(count),
-                    concurrency=CONCURRENCY,
-                    batch_size=BATCH,
-                    tag="bench",
-                    journal=Path(directory) / "job.db",
-                )
-    return measure, summary.accepted
+        return asyncio.run(run_aioclicksend(base_url, count, Path(directory) / "job.db"))
 
 
 def journal_cost(rounds: int) -> list[tuple[str, str, str]]:
@@ -300,7 +291,7 @@ def journal_cost(rounds: int) -> list[tuple[str, str, str]]:
     the file and folding its WAL into it at the end, weighs about as little as in one)."""
     runners: dict[str, Runner] = {
         "without": CONTENDERS["aioclicksend send_bulk"],
-        "with": lambda url, n: asyncio.run(run_journaled(url, n)),
+        "with": run_journaled,
     }
     runs: dict[str, list[Measure]] = {name: [] for name in runners}
     with fake_server(20) as base_url:

@@ -72,8 +72,7 @@ def test_a_csv_is_sent_with_a_results_row_per_input_row(server: SandboxServer, t
     with messages.open("a", newline="") as file:
         csv.writer(file).writerow(["empty", "+61411111111", ""])
     results = tmp_path / "results.csv"
-    answer = invoke(
-        server,
+    command = [
         "bulk",
         "sms",
         str(messages),
@@ -83,7 +82,8 @@ def test_a_csv_is_sent_with_a_results_row_per_input_row(server: SandboxServer, t
         "to=phone",
         "--job-id",
         "happy",
-    )
+    ]
+    answer = invoke(server, *command)
     assert answer.exit_code == 0, answer.output
     rows = results_of(results)
     assert sorted(int(row["row"]) for row in rows) == list(range(1, 1_202))
@@ -95,20 +95,17 @@ def test_a_csv_is_sent_with_a_results_row_per_input_row(server: SandboxServer, t
     assert all(delivered(server)[custom] == 1 for custom in customs)
     assert "1200 accepted" in answer.output and (tmp_path / "results.csv.journal").exists()
     write_csv(messages, 1_200, start=7)  # another input for the same job: refused, results kept
-    refused = invoke(
-        server,
-        "bulk",
-        "sms",
-        str(messages),
-        "--results",
-        str(results),
-        "--map",
-        "to=phone",
-        "--job-id",
-        "happy",
-    )
+    refused = invoke(server, *command)
     assert refused.exit_code == 1 and "the input differs (send it as a new job" in refused.output
     assert results_of(results) == rows
+
+
+def test_a_text_over_several_lines_is_one_row(server: SandboxServer, tmp_path: Path) -> None:
+    messages = tmp_path / "messages.csv"
+    messages.write_text('to,body\n+61411111111,"Line one\nline two"\n\n+61411111112,short\n')
+    answer = invoke(server, "bulk", "sms", str(messages), "--results", str(tmp_path / "r.csv"))
+    assert answer.exit_code == 0, answer.output
+    assert [row["outcome"] for row in results_of(tmp_path / "r.csv")] == ["accepted", "accepted"]
 
 
 def test_a_dry_run_checks_and_prices_without_sending(server: SandboxServer, tmp_path: Path) -> None:
@@ -145,6 +142,13 @@ def test_unreadable_files_and_refused_credentials_get_one_line(server: SandboxSe
     (tmp_path / "binary.csv").write_bytes(b"\xff\xfe\x00bad")
     binary = invoke(server, "bulk", "sms", str(tmp_path / "binary.csv"), "--results", results)
     assert binary.exit_code == 2 and "cannot be read" in binary.output
+    broken = write_csv(tmp_path / "broken.csv", 300)
+    with broken.open("a") as file:
+        file.write('name,+61411111111,"a quote never closed\n')
+    before = sum(server.counters.deliveries.values())
+    damaged = invoke(server, "bulk", "sms", str(broken), "--results", results, "--map", "to=phone")
+    assert damaged.exit_code == 2 and "broken.csv: cannot be read" in damaged.output
+    assert "Traceback" not in damaged.output and sum(server.counters.deliveries.values()) == before
     (tmp_path / "empty.csv").write_text("")
     empty = invoke(server, "bulk", "sms", str(tmp_path / "empty.csv"), "--results", results)
     assert empty.exit_code == 2 and "empty, no header row" in empty.output

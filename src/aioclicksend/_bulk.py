@@ -201,6 +201,8 @@ _END = object()
 _CHECK_CHUNK = 250
 """Messages checked together: one validation call each, and at most this many invalid ones (which hold
 the input as given, perhaps large) held before they are handed to the reader."""
+HISTORY_MARGIN = 300.0
+"""Seconds the history is read beyond a job's time (clocks differ; ClickSend lists a message late)."""
 _WAITING_BATCHES = 2
 """Finished batches that may wait for the reader: a worker with outcomes nobody has read yet waits too."""
 
@@ -687,7 +689,7 @@ class BulkJob(Generic[_Result]):
             ]
         since = min(attempt.sent_at for attempt in attempts)
         logger.info("%s: resuming; looking %d messages up in the history", self._bulk.name, len(unknown))
-        found = {outcome.index: outcome for outcome in await self._reconcile(unknown, since, 300.0)}
+        found = {outcome.index: outcome for outcome in await self._reconcile(unknown, since, HISTORY_MARGIN)}
         price_field = self._bulk.price_field
         for attempt in attempts:
             size = len(attempt.positions)
@@ -702,8 +704,9 @@ class BulkJob(Generic[_Result]):
                 entry = outcome.results[0] if outcome.results else None
                 settlement.kinds[at] = outcome.kind.value
                 settlement.statuses[at] = outcome.status
+                price = getattr(entry, price_field, None)
                 settlement.message_ids[at] = getattr(entry, "message_id", None)
-                settlement.prices[at] = str(getattr(entry, price_field, None) or "") or None
+                settlement.prices[at] = None if price is None else str(price)
                 if outcome.kind is OutcomeKind.NOT_SENT:
                     settlement.reason = outcome.reason
             await journal.settled(attempt.number, attempt.attempt, settlement)
@@ -768,7 +771,7 @@ class BulkJob(Generic[_Result]):
     # ---- reconciling ----
 
     async def reconcile(
-        self, outcomes: Iterable[Outcome[Any] | str] | None = None, *, margin: float = 300.0
+        self, outcomes: Iterable[Outcome[Any] | str] | None = None, *, margin: float = HISTORY_MARGIN
     ) -> list[Outcome[Any]]:
         """Look the ``UNKNOWN`` outcomes (default: all of this job's) up in the channel's history.
 

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -205,11 +206,12 @@ class CsvMessages:
     ) -> None:
         self.path = path
         self.columns = {field: mapping.get(field, field) for field in fields}
-        try:
+        try:  # read once through before anything is sent: the rows (a quoted cell may span lines)
             with path.open(newline="", encoding="utf-8-sig") as file:
-                header = next(csv.reader(file), None)
-                self.rows = sum(1 for _ in file)
-        except (OSError, UnicodeDecodeError) as error:
+                records = csv.reader(file, strict=True)  # a malformed row is refused, not merged
+                header = next(records, None)
+                self.rows = sum(1 for record in records if record)  # (blank lines are no rows)
+        except (OSError, UnicodeDecodeError, csv.Error) as error:
             raise click.UsageError(f"{path}: cannot be read: {error}") from None
         if not header:
             raise click.UsageError(f"{path}: empty, no header row")
@@ -224,12 +226,18 @@ class CsvMessages:
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         with self.path.open(newline="", encoding="utf-8-sig") as file:
-            for row in csv.DictReader(file):
-                yield {
-                    field: row[column]
-                    for field, column in self.used.items()
-                    if row.get(column) not in (None, "")
-                }
+            rows = csv.DictReader(file, strict=True)
+            try:
+                for row in rows:
+                    yield {
+                        field: row[column]
+                        for field, column in self.used.items()
+                        if row.get(column) not in (None, "")
+                    }
+            except (UnicodeDecodeError, csv.Error) as error:  # the file changed since it was read through
+                raise click.UsageError(
+                    f"{self.path}: line {rows.line_num}: cannot be read: {error}"
+                ) from None
 
 
 def _mapping(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -437,45 +445,28 @@ def _dry_run(
     async def price(cs: AsyncClickSend) -> tuple[int, int, Decimal, int]:
         valid = invalid = parts = 0
         cost = Decimal(0)
-        pending: list[tuple[int, dict[str, Any]]] = []
+        rows = enumerate(source)
         with results.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
             writer.writerow(RESULT_COLUMNS)
-
-            async def flush() -> Decimal:
-                nonlocal parts
-                if not pending:
-                    return Decimal(0)
-                answer = await getattr(cs, channel).price(
-                    messages=[message for _, message in pending], **shared
+            while chunk := list(islice(rows, 1000)):  # (a price request takes 1000 messages)
+                checked, found = checker.check([row for row, _ in chunk], [message for _, message in chunk])
+                invalid += len(found)
+                writer.writerows(
+                    [item.index + 1, OutcomeKind.INVALID.value, "", "", "", "", item.reason] for item in found
                 )
-                for (row, message), entry in zip(pending, answer.messages or [], strict=False):
-                    writer.writerow(
-                        [
-                            row + 1,
-                            "would send",
-                            entry.status or "",
-                            "",
-                            getattr(entry, "message_price", ""),
-                            message.get("custom_string", ""),
-                            "",
-                        ]
-                    )
-                pending.clear()
-                parts += sum(getattr(entry, "message_parts", None) or 0 for entry in answer.messages or [])
-                return Decimal(str(answer.total_price or 0))
-
-            for row, message in enumerate(source):
-                _, found = checker.check([row], [message])
-                if found:
-                    invalid += 1
-                    writer.writerow([row + 1, OutcomeKind.INVALID.value, "", "", "", "", found[0].reason])
+                sendable = checked.messages
+                if not sendable.given:
                     continue
-                valid += 1
-                pending.append((row, message))
-                if len(pending) == 1000:
-                    cost += await flush()
-            cost += await flush()
+                valid += len(sendable.given)
+                answer = await getattr(cs, channel).price(messages=sendable.given, **shared)
+                entries = answer.messages or []
+                for row, message, entry in zip(sendable.indices, sendable.given, entries, strict=False):
+                    price = getattr(entry, "message_price", "")
+                    custom = message.get("custom_string", "")
+                    writer.writerow([row + 1, "would send", entry.status or "", "", price, custom, ""])
+                parts += sum(getattr(entry, "message_parts", None) or 0 for entry in entries)
+                cost += Decimal(str(answer.total_price or 0))
         return valid, invalid, cost, parts
 
     valid, invalid, cost, parts = _run(price, context)
@@ -557,18 +548,18 @@ def contacts_import(
 
             async def one(row: int, contact: dict[str, Any]) -> None:
                 nonlocal added
-                async with room:
-                    try:
-                        await cs.contacts.create(list_id=list_id, **contact)
-                        added += 1
-                    except ClickSendError as error:
-                        failed.append(f"row {row + 1}: {error}")
+                try:
+                    await cs.contacts.create(list_id=list_id, **contact)
+                    added += 1
+                except ClickSendError as error:
+                    failed.append(f"row {row + 1}: {error}")
+                finally:
+                    room.release()
                     bar.update(1)
 
             tasks: set[asyncio.Task[None]] = set()
             for row, contact in enumerate(source):
-                await room.acquire()  # read no further ahead than the requests in flight
-                room.release()
+                await room.acquire()  # a row is read once a request may start: no further ahead
                 task = asyncio.create_task(one(row, contact))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)

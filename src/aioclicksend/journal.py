@@ -156,6 +156,9 @@ class SQLiteJournal:
         if self._db is None:
             try:
                 db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            except (sqlite3.Error, OSError) as error:
+                raise JournalError(f"journal {self.path}: cannot be used: {error}") from None
+            try:
                 # One writer: the first write locks the file until the journal is closed; a second
                 # process (or job) on the same file fails to open it, after a second, before sending.
                 db.execute("PRAGMA locking_mode = EXCLUSIVE")
@@ -165,25 +168,27 @@ class SQLiteJournal:
                 db.execute("PRAGMA wal_autocheckpoint = 0")  # checkpoints (and their fsync) at close
                 db.executescript(_SCHEMA)
             except (sqlite3.Error, OSError) as error:
+                db.close()
                 raise JournalError(f"journal {self.path}: cannot be used: {error}") from None
             self._db = db
         return self._db
 
-    async def _write(self, statement: str, values: Sequence[Any]) -> None:
-        """Write, with the settlements waiting, in one transaction."""
+    async def _write(self, statement: str | None = None, values: Sequence[Any] = ()) -> None:
+        """Write the settlements waiting, and ``statement`` if any, in one transaction."""
         db = self._connection()
         try:
             with db:  # (a transaction: BEGIN ... COMMIT, or ROLLBACK if it fails)
                 db.execute("BEGIN")
                 db.executemany(_SETTLE, self._settled)
-                db.execute(statement, values)
+                if statement is not None:
+                    db.execute(statement, values)
             self._settled.clear()
         except sqlite3.Error as error:
             raise JournalError(f"journal {self.path}: cannot be written: {error}") from None
 
     async def _read(self, statement: str, values: Sequence[Any]) -> list[Any]:
         if self._settled:
-            await self._write("SELECT 1", ())
+            await self._write()
         db = self._connection()
         try:
             return db.execute(statement, values).fetchall()
@@ -241,7 +246,7 @@ class SQLiteJournal:
         if self._db is not None:
             try:
                 if self._settled:
-                    await self._write("SELECT 1", ())
+                    await self._write()
             finally:
                 db, self._db = self._db, None
                 await asyncio.to_thread(_checkpoint_and_close, db)
