@@ -61,7 +61,8 @@ def delivered(server: SandboxServer, prefix: str = "") -> Counter[str]:
     return Counter(
         {
             key: count
-            for (channel, key), count in server.counters.deliveries.items()
+            # (a copy made in one step: the sandbox's thread adds to it meanwhile)
+            for (channel, key), count in dict.copy(server.counters.deliveries).items()
             if channel == "sms" and key.startswith(prefix)
         }
     )
@@ -237,6 +238,20 @@ def run_cli(server: SandboxServer, *arguments: str) -> subprocess.Popen[bytes]:
     )
 
 
+def start_sending(server: SandboxServer, command: list[str], results: Path) -> subprocess.Popen[bytes]:
+    """Run the command; return once its job has begun (its results file is open, so its Ctrl-C handler
+    is in place) and the sandbox has taken more messages since."""
+    partial = results.with_name(results.name + ".partial")
+    partial.unlink(missing_ok=True)
+    before = sum(delivered(server).values())
+    process = run_cli(server, *command)
+    deadline = time.monotonic() + 30
+    while not (partial.exists() and sum(delivered(server).values()) > before):
+        assert time.monotonic() < deadline and process.poll() is None, "the run never got to sending"
+        time.sleep(0.01)
+    return process
+
+
 def test_killed_at_random_and_run_again_every_row_is_sent_exactly_once(
     server: SandboxServer, tmp_path: Path
 ) -> None:
@@ -254,12 +269,7 @@ def test_killed_at_random_and_run_again_every_row_is_sent_exactly_once(
     try:
         for kill in range(10):
             time.sleep(0.2)  # for the sandbox to finish what the killed run had in flight
-            before = sum(delivered(server).values())
-            process = run_cli(server, *command)
-            deadline = time.monotonic() + 30
-            while sum(delivered(server).values()) == before and process.poll() is None:  # sending again
-                assert time.monotonic() < deadline, "the run never got to sending"
-                time.sleep(0.01)
+            process = start_sending(server, command, results)
             time.sleep(randomness.uniform(0, 0.1))
             process.send_signal(signal.SIGKILL if kill < 9 else signal.SIGINT)
             _, errors = process.communicate(timeout=60)
@@ -290,12 +300,7 @@ def test_ctrl_c_twice_interrupts_at_once_without_a_traceback(server: SandboxServ
     command += ["--batch-size", "100", "--concurrency", "1", "--history-lag", "0"]
     server.faults.latency_ms = 200
     try:
-        before = sum(delivered(server).values())
-        process = run_cli(server, *command)
-        deadline = time.monotonic() + 30
-        while sum(delivered(server).values()) == before:
-            assert time.monotonic() < deadline and process.poll() is None, "the run never got to sending"
-            time.sleep(0.01)
+        process = start_sending(server, command, tmp_path / "r.csv")
         process.send_signal(signal.SIGINT)
         time.sleep(0.05)
         process.send_signal(signal.SIGINT)
