@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -36,8 +37,6 @@ TYPE_OVERRIDES = {
     "UnixTime": "aioclicksend._models.UnixTime",
     "FormInteger": "aioclicksend.webhooks._types.FormInteger",
 }
-WEBHOOKS_MODULE = "webhooks"
-"""The models module of the schemas only pushes (the spec's ``webhooks``) use."""
 # The base of the models of request bodies: no unknown fields, no numbers turned into text.
 REQUEST_BASE_CLASS = "aioclicksend._models.ClickSendRequestModel"
 
@@ -144,19 +143,18 @@ def request_schemas(spec: dict[str, Any]) -> set[str]:
     return referenced_schemas(spec, bodies) - set(TYPE_OVERRIDES)
 
 
+def module_name(schema: str) -> str:
+    """The module of a schema's generated model: its name in snake case (``SmsMessage`` → ``sms_message``)."""
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", schema)).lower()
+
+
 def model_modules(spec: dict[str, Any]) -> dict[str, str]:
-    """The module of the generated models each schema goes to: the resource whose operations alone use it,
-    else ``common``. A call then loads the models of its resource and the common ones, not all of them;
-    and no resource module needs another's (a schema two resources use, and all it uses, are common). The
-    pushes (``webhooks``) count as one more user, ``webhooks``."""
-    users: dict[str, set[str]] = {name: set() for name in spec["components"]["schemas"]}
-    for operation in _operations(spec):
-        exchanged = [operation.get("requestBody"), operation.get("responses")]
-        for name in referenced_schemas(spec, exchanged):
-            users[name].add(operation["x-sdk-resource"].split(".")[0])
-    for name in referenced_schemas(spec, list((spec.get("webhooks") or {}).values())):
-        users[name].add(WEBHOOKS_MODULE)
-    return {name: next(iter(found)) if len(found) == 1 else "common" for name, found in users.items()}
+    """The module of the generated models each schema goes to: one of its own, so that a call loads the
+    models it sends and receives and no other (the spec's schemas refer to each other without cycles)."""
+    modules = {name: module_name(name) for name in spec["components"]["schemas"]}
+    if len(set(modules.values())) < len(modules):
+        raise ValueError("two schemas' names give one module name; rename one in the spec")
+    return modules
 
 
 def _write_models(spec: dict[str, Any], output: Path, strict_models: set[str], spec_dir: str) -> None:
@@ -184,7 +182,7 @@ def _write_models(spec: dict[str, Any], output: Path, strict_models: set[str], s
             "--custom-template-dir",
             str(TEMPLATES / "models"),
             "--additional-imports",
-            # The type overrides too: they are used through a module of the split (common.Money).
+            # The type overrides too: they are used through a module of the split (money.Money).
             ",".join(
                 [
                     *(f"aioclicksend._models.{name}" for name in ("OpenStrEnum", "OpenIntEnum")),
@@ -201,11 +199,11 @@ def _write_models(spec: dict[str, Any], output: Path, strict_models: set[str], s
         ]
         subprocess.run(command, cwd=ROOT, check=True, env=_tool_environment())
     for generated in (output / "models").glob("*.py"):
-        # The split output names an overridden type through its module of the split (common.Money); each
+        # The split output names an overridden type through its module of the split (money.Money); each
         # module imports it itself (the additional imports above), so the bare name serves, and type-checks.
         text = generated.read_text(encoding="utf-8")
-        for name in TYPE_OVERRIDES:
-            text = text.replace(f"{modules.get(name, 'common')}.{name}", name)
+        for name in TYPE_OVERRIDES.keys() & modules.keys():
+            text = text.replace(f"{modules[name]}.{name}", name)
         generated.write_text(text, encoding="utf-8")
     (output / "models" / "__init__.py").write_text(
         _environment()

@@ -6,15 +6,18 @@ import json
 import subprocess
 import sys
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, cast
 
 import aiohttp
 import pytest
 
+import aioclicksend
 from aioclicksend import NOT_GIVEN, AsyncClickSend, RawResponse, RequestValidationError, models
 from aioclicksend._models import OpenIntEnum, OpenStrEnum
+from codegen.generate import TYPE_OVERRIDES, module_name, referenced_schemas
 
-from .support import ANY_URL, BASE_URL, MockAPI, sent, sent_json
+from .support import ANY_URL, BASE_URL, MockAPI, sandbox_in_a_thread, sent, sent_json
 
 SEND_URL = f"{BASE_URL}/sms/send"
 OK = {
@@ -160,6 +163,30 @@ def test_import_is_lazy() -> None:
     assert "aioclicksend._generated.models" not in touched  # models load with the first call that needs one
     assert "aioclicksend._generated.models" in called
     assert "aioclicksend._generated.resources.contacts" not in called
+
+
+def test_a_call_loads_only_the_models_it_sends_and_receives() -> None:
+    """One module per schema: sms.send loads the models of its body and of its answer, and no other."""
+    spec = json.loads((Path(aioclicksend.__file__).parent / "_generated" / "openapi.json").read_text())
+    operation = spec["paths"]["/sms/send"]["post"]
+    exchanged = [operation["requestBody"], operation["responses"]["200"]]
+    expected = {module_name(name) for name in referenced_schemas(spec, exchanged) - set(TYPE_OVERRIDES)}
+    expected -= {"envelope"}  # the request loop reads the envelope itself; its model is for the reader
+    code = (
+        "import asyncio, sys, aioclicksend\n"
+        "async def main():\n"
+        "    async with aioclicksend.AsyncClickSend('demo', 'key', base_url=sys.argv[1]) as cs:\n"
+        "        await cs.sms.send(messages=[{'to': '+61411111111', 'body': 'hello'}])\n"
+        "asyncio.run(main())\n"
+        "prefix = 'aioclicksend._generated.models.'\n"
+        "print(' '.join(sorted(m[len(prefix):] for m in sys.modules if m.startswith(prefix))))\n"
+    )
+    with sandbox_in_a_thread(accounts={"demo": "key"}) as server:
+        run = subprocess.run(
+            [sys.executable, "-c", code, server.base_url], capture_output=True, text=True, check=True
+        )
+    assert set(run.stdout.split()) == expected
+    assert {"sms_message_collection", "sms_send_result", "sms_message"} <= expected
 
 
 def test_open_enum_accepts_unknown_values() -> None:

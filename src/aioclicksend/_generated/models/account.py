@@ -5,197 +5,180 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
-from aioclicksend._models import (
-    ClickSendModel,
-    ClickSendRequestModel,
-    Money,
-)
+from aioclicksend._models import ClickSendModel, Money, UnixTime
 
-from . import common
+from . import account_referrer, account_subaccount, billing_currency
 
 
-class AccountUsage(ClickSendModel):
+class Account(ClickSendModel):
     """
-    One month's usage per channel, per subaccount, with a total per channel.
-    """
-
-    sms: list[AccountUsageEntry] | None = None
-    """
-    SMS usage per subaccount.
-    """
-    voice: list[AccountUsageEntry] | None = None
-    """
-    Voice usage per subaccount.
-    """
-    fax: list[AccountUsageEntry] | None = None
-    """
-    Fax usage per subaccount.
-    """
-    post: list[AccountUsageEntry] | None = None
-    """
-    Post usage per subaccount.
-    """
-    email: list[AccountUsageEntry] | None = None
-    """
-    Email usage per subaccount.
-    """
-    mms: list[AccountUsageEntry] | None = None
-    """
-    MMS usage per subaccount.
-    """
-    email_transactional: list[AccountUsageEntry] | None = None
-    """
-    Transactional email usage per subaccount.
-    """
-    postcards: list[AccountUsageEntry] | None = None
-    """
-    Postcard usage per subaccount.
-    """
-    sms_total: AccountUsageTotal | None = None
-    voice_total: AccountUsageTotal | None = None
-    fax_total: AccountUsageTotal | None = None
-    post_total: AccountUsageTotal | None = None
-    email_total: AccountUsageTotal | None = None
-    mms_total: AccountUsageTotal | None = None
-    email_transactional_total: AccountUsageTotal | None = None
-    postcards_total: AccountUsageTotal | None = None
-    currency: Annotated[common.BillingCurrency | None, Field(alias="_currency")] = None
-
-
-class AccountUsageEntry(ClickSendModel):
-    """
-    One subaccount's usage of one channel in the month.
+    A ClickSend account (as answered by Create Account, View Account Details and Verify Account; each answer holds a subset of these fields).
     """
 
-    subaccount_id: int | None = None
+    user_id: int | None = None
     """
-    The subaccount's id.
+    The account's user id.
     """
     username: str | None = None
     """
-    The subaccount's username.
+    The username.
     """
-    total_count: Money | None = None
+    user_email: str | None = None
     """
-    Number of messages (a decimal; message parts may be counted).
+    The owner's email address.
     """
-    total_price: Money | None = None
+    active: int | None = None
     """
-    Total price of those messages.
+    1 once the account is verified
     """
-    notes: str | None = None
+    banned: int | None = None
     """
-    The subaccount's notes.
+    1 if the account is banned
     """
-
-
-class AccountUsageTotal(ClickSendModel):
+    balance: Money | None = None
     """
-    One channel's usage over all subaccounts in the month.
+    The credit balance, in the account's currency.
     """
-
-    count: int | None = None
-    """
-    Number of messages.
-    """
-    price: Money | None = None
-    """
-    Total price.
-    """
-
-
-class AccountVerification(ClickSendModel):
-    """
-    Where the activation token was sent.
-    """
-
     user_phone: str | None = None
     """
-    The phone number (E.164).
+    The owner's phone number (E.164).
     """
-    type: str | None = None
+    reply_to: str | None = None
     """
-    How the token was sent, e.g. sms.
+    Where replies are sent.
+    """
+    delivery_to: str | None = None
+    """
+    Where delivery reports are sent.
+    """
+    user_first_name: str | None = None
+    """
+    The owner's first name.
+    """
+    user_last_name: str | None = None
+    """
+    The owner's last name.
+    """
+    account: int | None = None
+    """
+    Account flag (0 or 1).
+    """
+    account_name: str | None = None
+    """
+    The account's (company) name.
+    """
+    account_billing_email: str | None = None
+    """
+    The billing email address.
+    """
+    account_billing_mobile: str | None = None
+    """
+    The billing phone number.
     """
     country: str | None = None
     """
-    Two-letter country code.
+    Two-letter country code of the account.
     """
-
-
-class AccountVerificationRequest(ClickSendRequestModel):
+    default_country_sms: str | None = None
     """
-    Where and how to send the account activation token.
+    Default country for SMS recipients' local numbers.
     """
-
-    model_config = ConfigDict(
-        extra="forbid",
+    unsubscribe_mail: int | None = None
+    """
+    1 if unsubscribed from mail
+    """
+    auto_recharge: int | None = None
+    """
+    1 if automatic recharge is on
+    """
+    auto_recharge_amount: Money | None = None
+    """
+    The amount of an automatic recharge.
+    """
+    low_credit_amount: Money | None = None
+    """
+    The balance under which credit counts as low.
+    """
+    setting_unicode_sms: int | None = None
+    """
+    1 if SMS are sent as unicode
+    """
+    setting_beta: int | None = None
+    """
+    1 if beta features are on
+    """
+    setting_email_sms_subject: int | None = None
+    """
+    1 if an email-to-SMS subject is included
+    """
+    setting_fix_sender_id: int | None = None
+    """
+    1 if the sender id is fixed
+    """
+    setting_sms_message_char_limit: int | None = None
+    """
+    Maximum number of message parts of an SMS.
+    """
+    old_dashboard: int | None = None
+    """
+    1 if the old dashboard is used
+    """
+    balance_commission: Money | None = None
+    """
+    Commission balance.
+    """
+    timezone: str | None = None
+    """
+    Time zone name, e.g. Australia/Melbourne.
+    """
+    private_uploads: int | None = None
+    """
+    1 if uploads are private
+    """
+    fax_quality: int | None = None
+    """
+    Fax quality setting.
+    """
+    setting_sms_hide_your_number: int | None = None
+    """
+    1 if the number is hidden
+    """
+    setting_sms_hide_business_name: int | None = None
+    """
+    1 if the business name is hidden
+    """
+    date_sign_up: UnixTime | None = None
+    """
+    When the account was created.
+    """
+    priority: int | None = None
+    """
+    The account's priority tier.
+    """
+    country_ip: str | None = None
+    """
+    Two-letter code of the country the account is used from
+    """
+    price_rate: int | None = None
+    """
+    The pricing tier the account's prices come from.
+    """
+    pricing_variant: int | None = None
+    """
+    The pricing variant the account is on.
+    """
+    on_trial: int | None = None
+    """
+    1 while the account is on a trial
+    """
+    trial_expiry: str | None = None
+    """
+    When the trial ends; null when the account is not on a trial.
+    """
+    currency: Annotated[billing_currency.BillingCurrency | None, Field(alias="_currency")] = None
+    subaccount: Annotated[account_subaccount.AccountSubaccount | None, Field(alias="_subaccount")] = None
+    referrer_chosen: Annotated[account_referrer.AccountReferrer | None, Field(alias="_referrer_chosen")] = (
+        None
     )
-    country: str
-    """
-    Two-letter country code (ISO 3166), e.g. US.
-    """
-    user_phone: str
-    """
-    The phone number registered with the account, in E.164 format or local to `country`.
-    """
-    type: str
-    """
-    How to send the token, e.g. sms.
-    """
-
-
-class ForgotPasswordRequest(ClickSendRequestModel):
-    """
-    The account whose password was forgotten.
-    """
-
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    username: str
-    """
-    The account's username.
-    """
-
-
-class ForgotUsernameRequest(ClickSendRequestModel):
-    """
-    Identifies the account by its email or its phone number; give exactly one.
-    """
-
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    email: str | None = None
-    """
-    The email address registered to the account.
-    """
-    phone_number: str | None = None
-    """
-    The phone number registered to the account.
-    """
-
-
-class VerifyForgotPasswordRequest(ClickSendRequestModel):
-    """
-    The verification code from Forgot Password and the new password.
-    """
-
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    subaccount_id: int
-    """
-    The id of the subaccount whose password is reset.
-    """
-    activation_token: str
-    """
-    The verification code from the Forgot Password email.
-    """
-    password: str
-    """
-    The new password.
-    """
