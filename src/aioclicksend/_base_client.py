@@ -35,7 +35,6 @@ from ._exceptions import (
     RequestValidationError,
     status_error_class,
 )
-from ._response import RawResponse
 from ._retry import RetryPolicy
 from ._types import NOT_GIVEN, NotGiven
 
@@ -847,6 +846,8 @@ def _answer(
     """The data, or the whole :class:`RawResponse` when the call came through ``with_raw_response``."""
     if not raw_response:
         return data
+    from ._response import RawResponse  # only what with_raw_response asks for needs it
+
     return RawResponse(
         data=data,
         status=status,

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from itertools import repeat
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._message_parts import count_parts, surely_fit, surely_fits
 
 __all__ = ["MessageRules", "message_problem", "messages_problems"]
 
 
-@dataclass(frozen=True, slots=True)
-class MessageRules:
+class MessageRules(NamedTuple):
     """What a send's messages must hold (from the spec's ``x-sdk-bulk``)."""
 
     items: str

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ._exceptions import RequestValidationError
 
@@ -54,8 +54,7 @@ class MessageParts:
         return self.parts > self.max_parts
 
 
-@dataclass(frozen=True, slots=True)
-class _Rule:
+class _Rule(NamedTuple):
     single: int
     """Most characters in a message of one part."""
     per_part: int

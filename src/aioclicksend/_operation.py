@@ -11,7 +11,7 @@ import functools
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from ._checks import MessageRules
 
@@ -23,8 +23,7 @@ __all__ = ["BulkSend", "Dialect", "LazyModule", "MessageRules", "Operation", "Pa
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True, slots=True)
-class Dialect:
+class Dialect(NamedTuple):
     """How an API wraps what it exchanges, as its spec declares it (the generated client carries it)."""
 
     error_code: str
@@ -37,8 +36,7 @@ class Dialect:
     """The field a request's JSON body is wrapped in (Kazoo: ``data``), if the API wraps bodies."""
 
 
-@dataclass(frozen=True, slots=True)
-class Parameter:
+class Parameter(NamedTuple):
     """A path or query parameter."""
 
     name: str
@@ -51,8 +49,7 @@ class Parameter:
     required: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Paging:
+class Paging(NamedTuple):
     """How a list operation pages (the spec's ``x-pagination``)."""
 
     style: str
@@ -63,8 +60,7 @@ class Paging:
     """The field of the answer's data that holds the items."""
 
 
-@dataclass(frozen=True, slots=True)
-class BulkSend:
+class BulkSend(NamedTuple):
     """How a send operation is split into batches (the spec's ``x-sdk-bulk``)."""
 
     results: str
