@@ -609,6 +609,32 @@ async def test_the_fault_injection_applies_to_kazoo_too(pair: Pair) -> None:
     assert server.counters.requests["kazoo.ListInboxFaxes"] == 7
 
 
+@pytest.mark.parametrize("document", ["bytes", "path", "url"])
+async def test_a_dropped_send_on_the_callers_session_goes_out_once(document: str, tmp_path: Path) -> None:
+    """aiohttp sends a PUT again by itself when a kept-alive connection drops before the answer, on any
+    session but the client's own: a fax, with its document or a link to one, still goes out once."""
+    pdf = tmp_path / "fax.pdf"
+    pdf.write_bytes(PDF)
+    contents: dict[str, dict[str, Any]] = {
+        "bytes": {"file": PDF},
+        "path": {"file": pdf},
+        "url": {"document": {"url": "http://fax.test/a.pdf", "method": "get"}},
+    }
+    async with (
+        SandboxServer(kazoo_transmit_after=TRANSMIT) as server,
+        aiohttp.ClientSession() as session,
+        AsyncKazoo(
+            base_url=server.kazoo_base_url, account_id=ACCOUNT, api_key=API_KEY, session=session
+        ) as kazoo,
+    ):
+        await kazoo.faxes.inbox.list()  # leaves a connection to reuse
+        server.faults.drop_rate = 1.0
+        with pytest.raises(APIConnectionError) as caught:
+            await kazoo.faxes.send(to_number=TO, from_number=FROM, **contents[document])
+    assert caught.value.request_sent is True
+    assert server.counters.requests["kazoo.SendFax"] == 1 and server.counters.dropped == 1
+
+
 async def test_kazoo_and_clicksend_on_one_server(pair: Pair) -> None:
     server, kazoo = pair
     async with AsyncClickSend("user", "key", base_url=server.base_url) as cs:

@@ -442,7 +442,8 @@ class BaseClient:
             )
             # aiohttp sends a PUT or DELETE again, once, by itself when the connection drops before the
             # answer (aio-libs/aiohttp#10790), and this private switch is the only way to stop it. The
-            # retry policy decides what is repeated; for sessions of the caller's, see _one_shot.
+            # retry policy decides what is repeated; for sessions of the caller's, see _OneShot and
+            # multipart_body.
             if hasattr(self._session, "_retry_connection"):
                 self._session._retry_connection = False
             self._session_loop = loop

@@ -107,6 +107,9 @@ def multipart_body(
     """What makes a ``multipart/mixed`` body (the JSON ``metadata``, then the document) for one attempt.
 
     A file is opened anew for each attempt and streamed from disk; an async iterable can be sent once.
+    The document always goes as a stream, bytes too: aiohttp sends a PUT again by itself when its
+    connection drops before the answer, on a session of the caller's (see ``_get_session``), unless a
+    part of the body can be written only once.
     """
     kind = _content_type(file, content_type, operation)
     if isinstance(file, (str, os.PathLike)) and not os.path.isfile(file):
@@ -124,11 +127,18 @@ def multipart_body(
         sent = True
         writer = aiohttp.MultipartWriter("mixed")
         writer.append(json.dumps(metadata), {"Content-Type": "application/json"})
-        document = _from_disk(file) if isinstance(file, (str, os.PathLike)) else file
+        if isinstance(file, bytes):
+            document: AsyncIterable[bytes] = _once(file)
+        else:
+            document = _from_disk(file) if isinstance(file, (str, os.PathLike)) else file
         writer.append(document, {"Content-Type": kind})
         return writer
 
     return make
+
+
+async def _once(content: bytes) -> AsyncIterator[bytes]:
+    yield content
 
 
 async def _from_disk(path: str | os.PathLike[str]) -> AsyncIterator[bytes]:
