@@ -136,7 +136,12 @@ def test_lenient_models_take_the_docs_inconsistencies() -> None:
         Decimal("1.00"),
     )
     assert sms.model_extra == {"new_field": 1}
-    assert models.SmsSendResult.model_validate({"total_price": 0.28}).total_price == Decimal("0.28")
+    priced = models.SmsSendResult.model_validate({"total_price": 0.28, "queued_count": 1})
+    assert priced.total_price == Decimal("0.28")
+    assert json.loads(priced.model_dump_json(exclude_unset=True)) == {
+        "total_price": "0.28",
+        "queued_count": 1,
+    }
     assert (
         models.Contact.model_validate({"contact_id": 1, "list_name": None, "custom_1": 123}).custom_1 == "123"
     )

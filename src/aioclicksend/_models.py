@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum, IntEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 __all__ = ["ClickSendModel", "ClickSendRequestModel", "Money", "OpenIntEnum", "OpenStrEnum", "UnixTime"]
 
@@ -101,9 +101,6 @@ def parse_money(value: Any) -> Any:
 UnixTime = Annotated[int | None, BeforeValidator(_parse_unix_time)]
 """Unix time in seconds; the API sends ints, numeric strings, or "" for none (read as ``None``)."""
 
-Money = Annotated[
-    Decimal | None,
-    BeforeValidator(parse_money),
-    PlainSerializer(lambda value: None if value is None else str(value), when_used="json"),
-]
-"""An amount; the API sends strings ("0.0770") and numbers (0.28); read exactly as ``Decimal``."""
+Money = Annotated[Decimal | None, BeforeValidator(parse_money)]
+"""An amount; the API sends strings ("0.0770") and numbers (0.28); read exactly as ``Decimal``, and
+written in JSON as its text ("0.0770"), as pydantic writes every Decimal."""
