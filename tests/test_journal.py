@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +42,10 @@ async def test_a_finished_job_run_again_sends_nothing(sandbox: Sandbox, tmp_path
     assert sorted(outcome.index for outcome in outcomes) == list(range(950))
     assert {outcome.kind for outcome in outcomes} == {OutcomeKind.ACCEPTED}
     assert again.summary.resumed == again.summary.accepted == 950 and again.summary.cost == first.cost
+    cost = re.compile(r"cost [^;]*;")  # summed from the journal's prices: the same text too
+    assert (
+        cost.findall(str(again.summary)) == cost.findall(str(first)) == [f"cost {first.cost.normalize():f};"]
+    )
     assert all(outcome.custom_string in sent for outcome in outcomes)
 
 

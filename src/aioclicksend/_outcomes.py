@@ -132,7 +132,8 @@ class BulkSummary:
     def __str__(self) -> str:
         return (
             f"{self.settled}/{self.handed_out} messages: {self.accepted} accepted, {self.rejected} rejected, "
-            f"{self.invalid} invalid, {self.not_sent} not sent, {self.unknown} unknown; cost {self.cost}; "
+            f"{self.invalid} invalid, {self.not_sent} not sent, {self.unknown} unknown; "
+            f"cost {amount_text(self.cost)}; "
             f"{self.requests} requests ({self.throttled} throttled) in {self.elapsed:.1f} s"
         )
 
@@ -201,6 +202,12 @@ def price_of(value: Any) -> Decimal:
     if type(price) is not Decimal or not price.is_finite() or abs(price.adjusted()) > _PRICE_DIGITS:
         return Decimal(0)
     return price
+
+
+def amount_text(amount: Decimal) -> str:
+    """An amount as people read it: the same text for the same value, however many trailing zeros its
+    prices had (``385.0000`` summed from answers and ``385.000`` from the journal both read ``385``)."""
+    return f"{amount.normalize():f}"
 
 
 def _statuses(statuses: list[Any]) -> Counter[str]:

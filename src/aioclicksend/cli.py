@@ -31,7 +31,7 @@ from ._bulk_checks import BatchChecker
 from ._client import AsyncClickSend
 from ._exceptions import ClickSendError
 from ._operation import Operation
-from ._outcomes import Outcome, OutcomeKind
+from ._outcomes import Outcome, OutcomeKind, amount_text
 
 __all__ = ["main"]
 
@@ -472,7 +472,8 @@ def _dry_run(
     valid, invalid, cost, parts = _run(price, context)
     in_parts = f" in {parts} parts" if parts else ""
     click.echo(
-        f"dry run: {valid} rows would be sent{in_parts} for {cost}, {invalid} invalid; details in {results}",
+        f"dry run: {valid} rows would be sent{in_parts} for {amount_text(cost)}, {invalid} invalid; "
+        f"details in {results}",
         err=True,
     )
     if invalid:
