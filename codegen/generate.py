@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from openapi_spec_validator import validate
 
 from .bundle import bundle
 from .coverage import coverage_table, docs_sections
-from .operations import Argument, Method, read_api, read_dialect, read_webhooks
+from .operations import Argument, Method, read_api, read_dialect, read_webhooks, snake_case
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "aioclicksend"
@@ -143,15 +142,10 @@ def request_schemas(spec: dict[str, Any]) -> set[str]:
     return referenced_schemas(spec, bodies) - set(TYPE_OVERRIDES)
 
 
-def module_name(schema: str) -> str:
-    """The module of a schema's generated model: its name in snake case (``SmsMessage`` → ``sms_message``)."""
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", schema)).lower()
-
-
 def model_modules(spec: dict[str, Any]) -> dict[str, str]:
     """The module of the generated models each schema goes to: one of its own, so that a call loads the
     models it sends and receives and no other (the spec's schemas refer to each other without cycles)."""
-    modules = {name: module_name(name) for name in spec["components"]["schemas"]}
+    modules = {name: snake_case(name) for name in spec["components"]["schemas"]}
     if len(set(modules.values())) < len(modules):
         raise ValueError("two schemas' names give one module name; rename one in the spec")
     return modules

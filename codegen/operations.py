@@ -172,7 +172,7 @@ class Method:
     @property
     def constant(self) -> str:
         """The name of the operation's entry in the generated table, e.g. ``SEND_SMS``."""
-        return re.sub(r"(?<!^)(?=[A-Z])", "_", self.operation_id).upper()
+        return snake_case(self.operation_id).upper()
 
     @property
     def return_annotation(self) -> str:
@@ -237,6 +237,12 @@ class Api:
         """Every method; those a bulk send's history refers to come before the sends."""
         found = [method for top in self.resources for item in top.walk() for method in item.methods]
         return sorted(found, key=lambda method: (method.bulk is not None, method.constant))
+
+
+def snake_case(name: str) -> str:
+    """A CamelCase name in snake case, an acronym kept whole (``SmsMessage`` → ``sms_message``,
+    ``MMSCampaign`` → ``mms_campaign``)."""
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)).lower()
 
 
 def python_name(wire_name: str) -> str:

@@ -15,7 +15,8 @@ import pytest
 import aioclicksend
 from aioclicksend import NOT_GIVEN, AsyncClickSend, RawResponse, RequestValidationError, models
 from aioclicksend._models import OpenIntEnum, OpenStrEnum
-from codegen.generate import TYPE_OVERRIDES, module_name, referenced_schemas
+from codegen.generate import TYPE_OVERRIDES, referenced_schemas
+from codegen.operations import snake_case
 
 from .support import ANY_URL, BASE_URL, MockAPI, sandbox_in_a_thread, sent, sent_json
 
@@ -175,7 +176,7 @@ def test_a_call_loads_only_the_models_it_sends_and_receives() -> None:
     spec = json.loads((Path(aioclicksend.__file__).parent / "_generated" / "openapi.json").read_text())
     operation = spec["paths"]["/sms/send"]["post"]
     exchanged = [operation["requestBody"], operation["responses"]["200"]]
-    expected = {module_name(name) for name in referenced_schemas(spec, exchanged) - set(TYPE_OVERRIDES)}
+    expected = {snake_case(name) for name in referenced_schemas(spec, exchanged) - set(TYPE_OVERRIDES)}
     expected -= {"envelope"}  # the request loop reads the envelope itself; its model is for the reader
     code = (
         "import asyncio, sys, aioclicksend\n"
