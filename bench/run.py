@@ -232,16 +232,19 @@ def median_results(
 
 
 def shared_server_results(
-    start: Callable[[], contextlib.AbstractContextManager[str]], count: int, rounds: int
+    start: Callable[[], contextlib.AbstractContextManager[str]],
+    count: int,
+    rounds: int,
+    contenders: dict[str, Runner] = CONTENDERS,
 ) -> dict[str, Result]:
     """Each contender ``rounds`` times, taking turns on one server (one that keeps nothing), after a
     warm-up run each: short runs, so many of them."""
-    runs: dict[str, list[Measure]] = {name: [] for name in CONTENDERS}
+    runs: dict[str, list[Measure]] = {name: [] for name in contenders}
     with start() as base_url:
-        for name, runner in CONTENDERS.items():
+        for name, runner in contenders.items():
             checked_run(base_url, name, 2 * BATCH, runner)
         for _ in range(rounds):
-            for name, runner in CONTENDERS.items():
+            for name, runner in contenders.items():
                 runs[name].append(checked_run(base_url, name, count, runner))
     return medians(count, runs)
 
@@ -300,14 +303,7 @@ def journal_cost(rounds: int) -> list[tuple[str, str, str]]:
         "without": CONTENDERS["aioclicksend send_bulk"],
         "with": run_journaled,
     }
-    runs: dict[str, list[Measure]] = {name: [] for name in runners}
-    with fake_server(20) as base_url:
-        for name, runner in runners.items():
-            checked_run(base_url, name, 2 * BATCH, runner)
-        for _ in range(rounds):
-            for name, runner in runners.items():
-                runs[name].append(checked_run(base_url, name, JOURNAL_MESSAGES, runner))
-    results = medians(JOURNAL_MESSAGES, runs)
+    results = shared_server_results(lambda: fake_server(20), JOURNAL_MESSAGES, rounds, runners)
     plain, journaled = results["without"], results["with"]
     slower = 1 - journaled.rate / plain.rate
     where = f"bulk SMS (fake server), {JOURNAL_MESSAGES:,} messages, send_bulk"

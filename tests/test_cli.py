@@ -197,6 +197,18 @@ def test_contacts_are_imported_into_a_list(server: SandboxServer, tmp_path: Path
     assert f"25 contacts added to list {list_id}" in answer.output
 
 
+def test_contacts_refused_are_counted_and_the_first_ones_said(server: SandboxServer, tmp_path: Path) -> None:
+    contacts = write_csv(tmp_path / "contacts.csv", 30, header=("first_name", "phone_number"))
+    server.faults.error_rate = 1.0  # every create answered 5xx (and not repeated: it may have been done)
+    try:
+        answer = invoke(server, "contacts", "import", "1", str(contacts))
+    finally:
+        server.faults.error_rate = 0.0
+    assert answer.exit_code == 1
+    assert "0 contacts added to list 1" in answer.output and "30 rows not added" in answer.output
+    assert len([line for line in answer.output.splitlines() if line.startswith("row ")]) == 20
+
+
 def test_other_channels_take_their_shared_fields(server: SandboxServer, tmp_path: Path) -> None:
     messages = tmp_path / "messages.csv"
     messages.write_text("to,body,subject\n" + "".join(f"+614{i:08d},Look {i},Offer\n" for i in range(12)))

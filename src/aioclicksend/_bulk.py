@@ -677,26 +677,23 @@ class BulkJob(Generic[_Result]):
         if wait > 0:
             logger.info("%s: resuming; reading the history in %.0f s", self._bulk.name, wait)
             await asyncio.sleep(wait)
-        unknown: list[Outcome[Any]] = []
-        for attempt in attempts:
-            kinds = attempt.settlement.kinds if attempt.settlement else ["unknown"] * len(attempt.positions)
-            unknown += [
-                Outcome(position, OutcomeKind.UNKNOWN, None, custom)
-                for position, custom, kind in zip(
-                    attempt.positions, self._customs_of(attempt), kinds, strict=True
-                )
-                if kind == OutcomeKind.UNKNOWN.value and custom
-            ]
+        settlements = [  # one in flight when the process died: all of it unknown
+            attempt.settlement or Settlement.of_kinds([OutcomeKind.UNKNOWN.value] * len(attempt.positions))
+            for attempt in attempts
+        ]
+        unknown: list[Outcome[Any]] = [
+            Outcome(position, OutcomeKind.UNKNOWN, None, custom)
+            for attempt, settlement in zip(attempts, settlements, strict=True)
+            for position, custom, kind in zip(
+                attempt.positions, self._customs_of(attempt), settlement.kinds, strict=True
+            )
+            if kind == OutcomeKind.UNKNOWN.value and custom
+        ]
         since = min(attempt.sent_at for attempt in attempts)
         logger.info("%s: resuming; looking %d messages up in the history", self._bulk.name, len(unknown))
         found = {outcome.index: outcome for outcome in await self._reconcile(unknown, since, HISTORY_MARGIN)}
         price_field = self._bulk.price_field
-        for attempt in attempts:
-            size = len(attempt.positions)
-            unknown_kinds = [OutcomeKind.UNKNOWN.value] * size
-            settlement = attempt.settlement or Settlement(
-                unknown_kinds, [None] * size, [None] * size, [None] * size
-            )
+        for attempt, settlement in zip(attempts, settlements, strict=True):
             for at, position in enumerate(attempt.positions):
                 outcome = found.get(position)
                 if outcome is None or settlement.kinds[at] != OutcomeKind.UNKNOWN.value:

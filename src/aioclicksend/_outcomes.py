@@ -172,6 +172,8 @@ class ReadOnDemand(Sequence[_Result]):
 
 
 _ACCEPTED = OutcomeKind.ACCEPTED.value
+_UNMATCHED = "ClickSend answered the batch, but with no entry that matches this message"
+"""Why a message of an answered batch is unknown: no entry of the answer is its."""
 
 
 def _kind_of(status: Any) -> str:
@@ -300,9 +302,8 @@ class AnsweredBatch(Iterable[Outcome[_Result]]):
                     if isinstance(given, str) and given in position:
                         cast("list[dict[str, Any]]", groups[position[given]]).append(entry)
             self.statuses = _statuses([self._status(group) for group in groups if group])
-            reason = "ClickSend answered the batch, but with no entry that matches this message"
             self.unmatched = [
-                Outcome(index, OutcomeKind.UNKNOWN, message, custom, reason=reason)
+                Outcome(index, OutcomeKind.UNKNOWN, message, custom, reason=_UNMATCHED)
                 for index, message, custom, group in zip(
                     messages.indices, messages.given, customs, groups, strict=True
                 )
@@ -343,8 +344,7 @@ class AnsweredBatch(Iterable[Outcome[_Result]]):
             kinds = [_ACCEPTED] * len(statuses)
         else:
             kinds = [_kind_of(status) for status in statuses]
-        reason = "ClickSend answered the batch, but with no entry that matches this message"
-        return Settlement(kinds, statuses, message_ids, prices, reason if self.unmatched else None)
+        return Settlement(kinds, statuses, message_ids, prices, _UNMATCHED if self.unmatched else None)
 
     def __iter__(self) -> Iterator[Outcome[_Result]]:
         unmatched = iter(self.unmatched)

@@ -466,7 +466,7 @@ def _dry_run(
                     custom = message.get("custom_string", "")
                     writer.writerow([row + 1, "would send", entry.status or "", "", price, custom, ""])
                 parts += sum(getattr(entry, "message_parts", None) or 0 for entry in entries)
-                cost += Decimal(str(answer.total_price or 0))
+                cost += answer.total_price or Decimal(0)
         return valid, invalid, cost, parts
 
     valid, invalid, cost, parts = _run(price, context)
@@ -539,21 +539,26 @@ def contacts_import(
     ]
     source = CsvMessages(file, fields, _mapping(mapping), [["phone_number", "email", "fax_number"]])
 
-    async def add(cs: AsyncClickSend) -> tuple[int, list[str]]:
-        failed: list[str] = []
-        added = 0
+    shown = 20
+    """Failed rows said one by one; the others are only counted (every row fails with a wrong list)."""
+
+    async def add(cs: AsyncClickSend) -> tuple[int, int, list[str]]:
+        failures: list[str] = []
+        added = failed = 0
         room = asyncio.Semaphore(concurrency)
         with click.progressbar(
             length=source.rows, label=f"list {list_id}", file=sys.stderr, show_pos=True
         ) as bar:
 
             async def one(row: int, contact: dict[str, Any]) -> None:
-                nonlocal added
+                nonlocal added, failed
                 try:
                     await cs.contacts.create(list_id=list_id, **contact)
                     added += 1
                 except ClickSendError as error:
-                    failed.append(f"row {row + 1}: {error}")
+                    failed += 1
+                    if len(failures) < shown:
+                        failures.append(f"row {row + 1}: {error}")
                 finally:
                     room.release()
                     bar.update(1)
@@ -565,14 +570,14 @@ def contacts_import(
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
             await asyncio.gather(*tasks)
-        return added, failed
+        return added, failed, failures
 
-    added, failed = _run(add, context)
+    added, failed, failures = _run(add, context)
     click.echo(f"{added} contacts added to list {list_id}", err=True)
+    for line in failures:
+        click.echo(line, err=True)
     if failed:
-        for line in failed[:20]:
-            click.echo(line, err=True)
-        raise Failed(f"{len(failed)} rows not added")
+        raise Failed(f"{failed} rows not added")
 
 
 # ---- sandbox ----
