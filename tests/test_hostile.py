@@ -23,6 +23,7 @@ from aiohttp import web
 from aioclicksend import (
     APIConnectionError,
     APIResponseValidationError,
+    APITimeoutError,
     AsyncClickSend,
     BadRequestError,
     ClickSendError,
@@ -36,6 +37,7 @@ from aioclicksend import (
     RetryPolicy,
 )
 from aioclicksend._bulk import _CHECK_CHUNK
+from aioclicksend.kazoo import AsyncKazoo
 from aioclicksend.sandbox import SandboxServer
 
 API_KEY = "HOSTILE-SECRET-KEY"
@@ -580,3 +582,41 @@ async def test_a_put_that_may_have_been_done_is_never_sent_again(hostile: Hostil
             await cs.recharge.purchase(package_id=1)
     assert caught.value.request_sent is True
     assert [(method, path) for method, path, _, _ in hostile.received] == [("PUT", "/v3/recharge/purchase/1")]
+
+
+# ---- Kazoo's token request goes through the core --------------------------------------------------------
+
+
+def kazoo_client(hostile: Hostile, **options: Any) -> AsyncKazoo:
+    options.setdefault("retry_policy", FAST)
+    return AsyncKazoo(base_url=hostile.url + "/v2", account_id="a1", api_key=API_KEY, **options)
+
+
+async def test_a_token_request_answered_too_late_times_out(hostile: Hostile) -> None:
+    async def too_late(request: web.Request) -> web.StreamResponse:
+        if request.path.endswith("/api_auth"):  # (it was waited for with aiohttp's timeout, not the client's)
+            await asyncio.sleep(1)
+            return web.json_response({"auth_token": "late", "data": {}})
+        return web.json_response({"data": [], "status": "success"})
+
+    hostile.answer = too_late
+    async with kazoo_client(hostile, timeout=0.2, max_retries=0) as kazoo:
+        with pytest.raises(APITimeoutError):
+            await asyncio.wait_for(kazoo.faxes.inbox.list(), 5)
+
+
+async def test_a_token_request_is_not_redirected_to_another_origin(servers: tuple[Hostile, Hostile]) -> None:
+    hostile, elsewhere = servers
+    hostile.answer = answer_with(307, {}, {"Location": elsewhere.url + "/v2/api_auth"})
+    async with kazoo_client(hostile) as kazoo:
+        with pytest.raises(ClickSendError):
+            await kazoo.faxes.inbox.list()
+    assert [path for _, path, _, _ in hostile.received] == ["/v2/api_auth"]
+    assert elsewhere.received == []  # the API key went nowhere else
+
+
+async def test_a_huge_token_answer_is_refused_before_it_is_read_whole(hostile: Hostile) -> None:
+    hostile.answer = answer_with(200, {"auth_token": "t" * 2_000_000, "data": {}})
+    async with kazoo_client(hostile, max_response_size=1_000_000) as kazoo:
+        with pytest.raises(APIResponseValidationError):
+            await kazoo.faxes.inbox.list()

@@ -190,7 +190,7 @@ async def test_an_api_key_is_traded_for_a_token_and_again_after_a_401(mocked: Mo
         ("PUT", "api_auth"),
         ("PUT", "api_auth"),
     ]
-    assert calls[0][2]["json"] == {"data": {"api_key": API_KEY}}
+    assert sent_json(calls[0][2]) == {"data": {"api_key": API_KEY}}
     assert [request["headers"].get("X-Auth-Token") for method, _, request in calls if method == "GET"] == [
         "token-1",
         "token-1",

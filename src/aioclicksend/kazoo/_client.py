@@ -4,26 +4,39 @@ key it trades for one). Everything else is the core's and the spec's."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
 from typing_extensions import Unpack
 
 from .._auth import Credentials
 from .._base_client import ClientSettings
 from .._exceptions import (
-    APIConnectionError,
     AuthenticationError,
     ClientConfigurationError,
     status_error_class,
 )
+from .._operation import Operation
+from .._types import NOT_GIVEN
 from ._generated.client import GeneratedClient
 
 if TYPE_CHECKING:
     from .._base_client import BaseClient
 
 __all__ = ["AsyncKazoo", "KazooCredentials"]
+
+_API_AUTH: Operation[Any] = Operation(
+    id="ApiAuth",
+    name="kazoo.api_auth",
+    method="PUT",
+    path="/api_auth",
+    idempotent=True,  # trading a key for a token changes nothing: safe to repeat, or to follow a 307
+    result=lambda: Any,
+    models=__name__,
+    auth=False,
+)
+"""Kazoo's API-key authentication: outside the faxes API (and its spec), under the API's root."""
 
 
 class KazooCredentials(Credentials):
@@ -70,19 +83,20 @@ class KazooCredentials(Credentials):
             if self._token != stale:  # another call got one meanwhile
                 return
             url = f"{self._api_root}/api_auth"
+            # One attempt of the core's: the client's timeout, its answer-size limit, and redirects only
+            # within the origin (the key never goes elsewhere); a failure is one of our errors.
+            status, _, raw, _ = await client._send(
+                _API_AUTH,
+                url,
+                [],
+                json.dumps({"data": {"api_key": self._api_key}}).encode(),
+                {"Accept": _API_AUTH.accept, "Content-Type": "application/json"},
+                timeout=client._timeout(NOT_GIVEN),
+            )
             try:
-                async with client._get_session().put(
-                    url, json={"data": {"api_key": self._api_key}}
-                ) as answer:
-                    payload = await answer.json(content_type=None) if answer.content_length != 0 else {}
-                    status = answer.status
-            except (aiohttp.ClientError, TimeoutError, ValueError) as error:
-                raise APIConnectionError(
-                    f"cannot get an auth token: {type(error).__name__}",
-                    method="PUT",
-                    url=url,
-                    request_sent=True,
-                ) from None
+                payload = json.loads(raw) if isinstance(raw, bytes) and raw else {}
+            except ValueError:
+                payload = None
             token = payload.get("auth_token") if isinstance(payload, dict) else None
             if status >= 300 or not isinstance(token, str) or not token:
                 error_class = status_error_class(status) if status >= 300 else AuthenticationError
