@@ -29,12 +29,14 @@ from fastapi import FastAPI, Request
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
+from starlette.requests import Request as StarletteRequest
 from starlette.routing import Route
 
 import aioclicksend
 from aioclicksend import ClickSendError, WebhookError, models, webhooks
 from aioclicksend._generated.webhooks import WEBHOOKS, Kind
 from aioclicksend._models import ClickSendModel
+from aioclicksend.webhooks._receivers import _Receiver
 from codegen.bundle import SpecError, bundle
 from codegen.operations import read_webhooks
 
@@ -325,6 +327,24 @@ MALFORMED: list[tuple[str, dict[str, Any], str | None]] = [
     ("sms_inbound", {"body": b"a&" * 2000, "content_type": FORM}, None),
     ("sms_inbound", {"body": b"", "query": ""}, None),  # a probe of the URL, not a push
     ("sms_inbound", {"body": b"&&", "content_type": FORM}, None),
+    ("sms_inbound", {"body": b"message_id=M1", "content_type": FORM + "; charset=undefined"}, None),
+    ("sms_inbound", {"body": b"message_id=M1", "content_type": FORM + "; charset=a\x00b"}, None),
+    (
+        "sms_receipt",
+        {"body": b"message_id=M1&timestamp=" + b"9" * 500_000, "content_type": FORM},
+        "timestamp",
+    ),
+    ("sms_inbound", {"body": json.dumps({f"k{i}": 1 for i in range(1001)}).encode()}, None),
+    (
+        "sms_inbound",
+        {
+            "body": b'--b\r\nContent-Disposition: form-data; name="message_id"'
+            + b"; a=b" * 4000
+            + b"\r\n\r\nM1",
+            "content_type": "multipart/form-data; boundary=b",
+        },
+        None,
+    ),
 ]
 
 
@@ -342,6 +362,24 @@ def test_malformed_pushes_raise_webhook_error_naming_the_field(
         assert field in str(error)
     for secret in ("yesterday", "abc", "M2", "1.5"):  # the message never repeats a value of the push
         assert secret not in str(error).replace("malformed", "")
+
+
+def test_a_body_given_as_text_is_read_as_that_text_whatever_its_charset_said() -> None:
+    push = webhooks.parse(
+        "sms_inbound", body="message_id=M1&body=café", content_type=f"{FORM}; charset=latin-1"
+    )
+    assert isinstance(push, models.InboundSmsPush) and push.body == "café"
+
+
+async def test_a_body_from_a_sender_that_goes_away_is_a_webhook_error() -> None:
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    request = StarletteRequest(
+        {"type": "http", "method": "POST", "headers": [], "query_string": b""}, receive
+    )
+    with pytest.raises(WebhookError, match="went away"):
+        await webhooks.from_starlette(request, "sms_inbound")
 
 
 def test_an_unknown_kind_is_a_value_error_not_a_malformed_push() -> None:
@@ -598,6 +636,47 @@ async def test_a_failing_store_answers_500() -> None:
     receiver = webhooks.aiohttp_receiver("sms_inbound", handler, store=BrokenStore())
     async with aiohttp_server({"/hook": receiver}) as root, aiohttp.ClientSession() as session:
         assert (await push(session, f"{root}/hook", "sms_inbound", "post"))[0] == 500
+    assert handler.calls == 0
+
+
+async def test_a_push_cancelled_after_the_store_recorded_it_is_handled_on_its_retry() -> None:
+    class SlowStore(webhooks.MemoryDedupStore):
+        """Records the key at once and answers late (a remote store: the reply still on its way)."""
+
+        delay = 1.0
+
+        async def seen(self, key: str) -> bool:
+            known = await super().seen(key)
+            await asyncio.sleep(self.delay)
+            return known
+
+    handler, store = Recorder(), SlowStore()
+    receiver = _Receiver("sms_inbound", handler, None, store)
+
+    async def body() -> bytes:
+        return b"message_id=M1&from=%2B61411111111"
+
+    first = asyncio.create_task(receiver.receive(body, FORM, ""))
+    await asyncio.sleep(0.1)
+    first.cancel()  # the request went away (or the server is stopping) before it was handled
+    await asyncio.gather(first, return_exceptions=True)
+    store.delay = 0
+    assert (await receiver.receive(body, FORM, "")).status == 200  # ClickSend's retry
+    assert handler.calls == 1
+
+
+async def test_a_body_not_in_its_content_encoding_answers_400() -> None:
+    handler = Recorder()
+    async with (
+        aiohttp_server({"/hook": webhooks.aiohttp_receiver("sms_inbound", handler)}) as root,
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{root}/hook",
+            data=b"message_id=M1",
+            headers={"Content-Type": FORM, "Content-Encoding": "gzip"},
+        ) as answer,
+    ):
+        assert answer.status == 400
     assert handler.calls == 0
 
 

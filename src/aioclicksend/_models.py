@@ -70,7 +70,9 @@ class OpenIntEnum(IntEnum):
         return member
 
 
-_NUMERIC = re.compile(r"\s*-?\d+(\.\d+)?\s*")
+_NUMERIC = re.compile(r"\s*-?\d{1,20}(\.\d{1,20})?\s*")
+"""A number as text, as the API writes times. Longer ones are left to pydantic's own int parsing, which
+is quick and refuses over 4300 digits: Decimal would take seconds on a hostile push's million."""
 
 
 def _parse_unix_time(value: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import TYPE_CHECKING, Any
@@ -23,12 +23,15 @@ if TYPE_CHECKING:
     from aioclicksend._generated.webhooks import Kind
     from aioclicksend._models import ClickSendModel
 
-__all__ = ["MAX_BODY", "MAX_FIELDS", "from_aiohttp", "from_starlette", "parse"]
+__all__ = ["MAX_BODY", "MAX_FIELDS", "MAX_MULTIPART", "from_aiohttp", "from_starlette", "parse"]
 
 MAX_BODY = 1024 * 1024
 """The largest push body read (1 MiB); a push is a few hundred bytes, an inbound SMS at most a few KiB."""
 MAX_FIELDS = 1000
 """The most fields a push may have; ClickSend sends about a dozen."""
+MAX_MULTIPART = 16 * 1024
+"""The largest ``multipart/form-data`` body read (16 KiB): ClickSend sends forms and JSON, and the email
+package that reads multipart spends about a second on 100 KiB of a hostile header."""
 
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
@@ -107,6 +110,8 @@ async def aiohttp_body(request: web.BaseRequest, kind: str) -> bytes:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:  # over the application's own client_max_size
         raise _too_large(kind) from None
+    except web.RequestPayloadError as error:  # e.g. a Content-Encoding its bytes are not in
+        raise WebhookError(kind, [f"the body cannot be read: {error}"]) from None
     if len(body) > MAX_BODY:
         raise _too_large(kind)
     return body
@@ -117,13 +122,18 @@ async def starlette_body(request: StarletteRequest, kind: str) -> bytes:
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > MAX_BODY:
         raise _too_large(kind)
+    from starlette.requests import ClientDisconnect
+
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise _too_large(kind)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise _too_large(kind)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise WebhookError(kind, ["the sender went away before the whole body came"]) from None
     return b"".join(chunks)
 
 
@@ -149,14 +159,15 @@ def _media_type(kind: str, content_type: str | None) -> tuple[str, dict[str, str
 
 def _body_fields(kind: str, body: bytes | str, content_type: str | None) -> dict[str, Any]:
     media_type, parameters = _media_type(kind, content_type)
-    if isinstance(body, str):
-        body = body.encode("utf-8")
+    charset = parameters.get("charset")
+    if isinstance(body, str):  # text already: whatever charset its bytes had, they are decoded
+        body, charset = body.encode("utf-8", "surrogatepass"), None
     if not media_type or media_type == "text/plain":
         media_type = "application/json" if body.lstrip()[:1] == b"{" else FORM
     if media_type == "application/json" or media_type.endswith("+json"):
-        return _json_fields(kind, body, parameters.get("charset"))
+        return _json_fields(kind, body, charset)
     if media_type == FORM:
-        return _form_fields(kind, body, parameters.get("charset"))
+        return _form_fields(kind, body, charset)
     if media_type == MULTIPART:
         return _multipart_fields(kind, body, content_type or "")
     raise WebhookError(kind, [f"a push body is a form ({FORM}) or JSON (application/json), not {media_type}"])
@@ -172,13 +183,13 @@ def _json_fields(kind: str, body: bytes, charset: str | None) -> dict[str, Any]:
         raise WebhookError(kind, ["the body is not JSON"]) from None
     if not isinstance(value, dict):
         raise WebhookError(kind, ["the JSON body is not an object"])
-    return value
+    return _once_each(kind, value.items())
 
 
 def _decode(kind: str, raw: bytes, charset: str, field: str | None) -> str:
     try:
         return raw.decode(charset)
-    except (UnicodeDecodeError, LookupError):
+    except (ValueError, LookupError):  # not text in that charset, or no such charset (or not a name)
         what = f"the value of {field!r}" if field is not None else "a field name"
         raise WebhookError(kind, [f"{what} is not {charset} text"], field=field) from None
 
@@ -187,16 +198,15 @@ def _form_fields(kind: str, data: bytes | str, charset: str | None = None) -> di
     """A form body or a query string (``a=1&b=+x%21``): percent-decoded, each name given once."""
     charset = charset or "utf-8"
     raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
-    pairs = []
-    for chunk in raw.split(b"&"):
-        if not chunk:
-            continue
-        raw_name, _, raw_value = chunk.partition(b"=")
-        name = _decode(kind, _unquote(raw_name), charset, None)
-        pairs.append((name, _decode(kind, _unquote(raw_value), charset, name)))
-        if len(pairs) > MAX_FIELDS:
-            raise WebhookError(kind, [f"the push has more than {MAX_FIELDS} fields"])
-    return _once_each(kind, pairs)
+
+    def pairs() -> Iterator[tuple[str, str]]:  # decoded as they are counted: no more than the limit
+        for chunk in raw.split(b"&"):
+            if chunk:
+                raw_name, _, raw_value = chunk.partition(b"=")
+                name = _decode(kind, _unquote(raw_name), charset, None)
+                yield name, _decode(kind, _unquote(raw_value), charset, name)
+
+    return _once_each(kind, pairs())
 
 
 def _unquote(raw: bytes) -> bytes:
@@ -205,6 +215,8 @@ def _unquote(raw: bytes) -> bytes:
 
 
 def _multipart_fields(kind: str, body: bytes, content_type: str) -> dict[str, Any]:
+    if len(body) > MAX_MULTIPART:
+        raise WebhookError(kind, [f"the multipart body is larger than {MAX_MULTIPART} bytes"])
     header = " ".join(content_type.splitlines()).encode("latin-1", "replace")
     pairs = []
     try:
@@ -226,32 +238,34 @@ def _multipart_fields(kind: str, body: bytes, content_type: str) -> dict[str, An
         parts = []
     if not parts:
         raise WebhookError(kind, ["the body is not multipart/form-data"])
-    fields = []
-    for name, raw, charset in pairs:
-        if name is None:
-            raise WebhookError(kind, ["a part of the multipart body has no name"])
-        fields.append((name, _decode(kind, raw, charset, name)))
-        if len(fields) > MAX_FIELDS:
-            raise WebhookError(kind, [f"the push has more than {MAX_FIELDS} fields"])
-    return _once_each(kind, fields)
+
+    def fields() -> Iterator[tuple[str, str]]:
+        for name, raw, charset in pairs:
+            if name is None:
+                raise WebhookError(kind, ["a part of the multipart body has no name"])
+            yield name, _decode(kind, raw, charset, name)
+
+    return _once_each(kind, fields())
 
 
 def _mapping_fields(kind: str, query: Mapping[str, str | Sequence[str]]) -> dict[str, Any]:
-    pairs: list[tuple[str, Any]] = []
-    for name, value in query.items():
-        if isinstance(value, (list, tuple)):
-            pairs += [(str(name), item) for item in value]
-        else:
-            pairs.append((str(name), value))
-    if len(pairs) > MAX_FIELDS:
-        raise WebhookError(kind, [f"the push has more than {MAX_FIELDS} fields"])
-    return _once_each(kind, pairs)
+    return _once_each(
+        kind,
+        (
+            (str(name), item)
+            for name, value in query.items()
+            for item in (value if isinstance(value, (list, tuple)) else [value])
+        ),
+    )
 
 
-def _once_each(kind: str, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """The fields by name; a name given twice with two values is ambiguous, so malformed."""
+def _once_each(kind: str, pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """The fields by name, at most :data:`MAX_FIELDS` (whatever the format); a name given twice with two
+    values is ambiguous, so malformed."""
     fields: dict[str, Any] = {}
-    for name, value in pairs:
+    for count, (name, value) in enumerate(pairs, 1):
+        if count > MAX_FIELDS:
+            raise WebhookError(kind, [f"the push has more than {MAX_FIELDS} fields"])
         if name in fields and fields[name] != value:
             raise WebhookError(kind, [f"{name}: given more than once, with different values"], field=name)
         fields[name] = value

@@ -98,6 +98,7 @@ class _Receiver:
         except WebhookError as error:
             logger.warning("rejected a %s push: %s", self.kind, "; ".join(error.problems))
             return _Answer(400, f"Bad Request: {error}")
+        key = None
         try:
             key = dedup_key(self.kind, push)
             if key is not None and await self.store.seen(key):
@@ -106,21 +107,29 @@ class _Receiver:
         except Exception:
             logger.exception("the dedup store failed on a %s push", self.kind)
             return _Answer(500, "Internal Server Error")
+        except BaseException:  # cancelled: the store may have recorded a push that was never handled
+            await self._forget(key)
+            raise
         try:
             result = self.handler(push)
             if inspect.isawaitable(result):
                 await result
         except BaseException as error:
-            if key is not None:
-                try:
-                    await self.store.forget(key)
-                except Exception:
-                    logger.exception("the dedup store failed to forget the %s push %s", self.kind, key)
+            await self._forget(key)
             if not isinstance(error, Exception):  # cancelled (or the process exiting): not ours to answer
                 raise
             logger.exception("the handler of a %s push raised; ClickSend will send it again", self.kind)
             return _Answer(500, "Internal Server Error")
         return OK
+
+    async def _forget(self, key: str | None) -> None:
+        """Forget a push that was not handled, so that ClickSend's retry of it is."""
+        if key is None:
+            return
+        try:
+            await self.store.forget(key)
+        except Exception:
+            logger.exception("the dedup store failed to forget the %s push %s", self.kind, key)
 
 
 def _query_pairs(query: str, *, chunks: bool = False) -> list[tuple[str, str]]:
