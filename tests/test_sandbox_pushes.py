@@ -216,6 +216,41 @@ async def test_only_loopback_urls_are_pushed_to_unless_allowed(sandbox: Sandbox)
     )
 
 
+async def test_a_malformed_url_is_refused_not_answered_500(sandbox: Sandbox) -> None:
+    server, cs = sandbox
+    await cs.sms.receipts.create_test(url="http://[::1")
+    [refused] = await settled(server)
+    assert refused.status is None and (refused.error or "").startswith("refused: not a URL")
+
+
+async def test_a_get_push_goes_before_the_urls_fragment_and_its_answer_is_not_read(sandbox: Sandbox) -> None:
+    server, cs = sandbox
+    got: list[dict[str, str]] = []
+
+    async def endless(request: web.Request) -> web.StreamResponse:
+        got.append(dict(request.query))
+        answer = web.StreamResponse()
+        await answer.prepare(request)
+        while True:  # an answer that never ends: its status is all the sandbox needs
+            await answer.write(b"x" * 65536)
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    app = web.Application()
+    app.router.add_get("/hook", endless)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+    await runner.setup()
+    await web.SockSite(runner, listener).start()
+    try:
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/hook?mine=1#top"
+        await cs.sms.inbound.create_test(url=url, webhook_type="get")
+        [attempt] = await settled(server)
+    finally:
+        await runner.cleanup()
+    assert attempt.status == 200
+    [query] = got
+    assert query["mine"] == "1" and "message_id" in query
+
+
 async def test_pushes_in_hand_are_cancelled_when_the_server_stops() -> None:
     async with receiver(failures=1) as got, SandboxServer(push_retry_interval=60) as server:
         server.pushes.send("sms_inbound", {"message_id": "m1"}, got.url("sms_inbound"))

@@ -55,6 +55,7 @@ __all__ = [
     "ClientSettings",
     "RequestOptions",
     "Timeout",
+    "is_loopback",
 ]
 
 DEFAULT_BASE_URL = "https://rest.clicksend.com/v3"
@@ -119,7 +120,7 @@ def _base_url_problems(base_url: str, allow_insecure_http: bool) -> list[str]:
         return [f"base_url: {base_url!r:.80} is not a URL ({error})"]
     if url.scheme not in ("http", "https") or not url.host:
         return [f"base_url: {base_url!r:.80} must be an http(s) URL with a host"]
-    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
+    if url.scheme == "http" and not allow_insecure_http and not is_loopback(url.host):
         return [
             f"base_url: {base_url!r:.80} would send your credentials unencrypted; use https, "
             "or pass allow_insecure_http=True"
@@ -316,7 +317,8 @@ class _OneShot(aiohttp.payload.AsyncIterablePayload):
         super().__init__(once())
 
 
-def _is_loopback(host: str | None) -> bool:
+def is_loopback(host: str | None) -> bool:
+    """Whether a URL's host is this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
     if host is None:
         return False
     if host == "localhost" or host.endswith(".localhost"):

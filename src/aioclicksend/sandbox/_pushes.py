@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from yarl import URL
 
-from ..webhooks import WebhookError, encode, webhook
+from .._base_client import is_loopback
+from ..webhooks import encode, webhook
 
 if TYPE_CHECKING:
     from .._generated.webhooks import Kind
@@ -43,7 +44,6 @@ PUSH_TIMEOUT = 30.0
 """…whenever the URL does not answer 200 within 30 seconds."""
 DEFAULT_RECEIPT_DELAY = 1.0
 """Seconds between a message falling due and its delivery receipt's push (a handset's answer takes time)."""
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,12 +100,19 @@ class Pushes:
         self, kind: Kind, values: Mapping[str, Any], url: str, webhook_type: WebhookType | None = None
     ) -> None:
         """Push ``kind`` (its fields taken from ``values``) to ``url`` in the background."""
-        if not self.allow_remote and URL(url).host not in LOOPBACK_HOSTS:
-            logger.warning("refused to push %s to %s: not a loopback URL (allow_remote is off)", kind, url)
-            self.attempts.append(PushAttempt(url, kind, 1, error="refused: not a loopback URL"))
+        refusal: str | None
+        try:
+            target = URL(url)
+        except (ValueError, TypeError) as error:  # (a rule's address is the user's text)
+            refusal = f"not a URL: {error}"
+        else:
+            refusal = None if self.allow_remote or is_loopback(target.host) else "not a loopback URL"
+        if refusal is not None:
+            logger.warning("refused to push %s to %s: %s", kind, url, refusal)
+            self.attempts.append(PushAttempt(url, kind, 1, error=f"refused: {refusal}"))
             return
         task = asyncio.get_running_loop().create_task(
-            self._deliver(kind, push_fields(kind, values), url, webhook_type or "post")
+            self._deliver(kind, push_fields(kind, values), url, target, webhook_type or "post")
         )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -147,15 +154,17 @@ class Pushes:
             await self._session.close()
             self._session = None
 
-    async def _deliver(self, kind: Kind, fields: dict[str, Any], url: str, webhook_type: WebhookType) -> None:
+    async def _deliver(
+        self, kind: Kind, fields: dict[str, Any], url: str, target: URL, webhook_type: WebhookType
+    ) -> None:
         try:
             push = encode(kind, fields, webhook_type)
-        except (WebhookError, ValueError) as refused:
+        except ValueError as refused:  # (a WebhookError among them)
             logger.warning("could not push %s to %s: %s", kind, url, refused)
             self.attempts.append(PushAttempt(url, kind, 1, error=f"not encoded: {refused}"))
             return
-        target = URL(url)
-        if push.query:  # the push's variables after the URL's own query
+        if push.query:  # the push's variables after the URL's own query (a fragment is not sent)
+            target = target.with_fragment(None)
             target = URL(f"{target}{'&' if target.raw_query_string else '?'}{push.query}", encoded=True)
         for attempt in range(1, MAX_RETRIES + 2):
             if attempt > 1:
@@ -174,8 +183,7 @@ class Pushes:
         try:
             async with self._session.request(
                 push.method, target, data=push.body or None, headers=push.headers, allow_redirects=False
-            ) as answer:
-                await answer.read()
+            ) as answer:  # only its status counts: the body is not read (a hostile one may be endless)
                 return answer.status, None
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             return None, f"{type(error).__name__}: {error}".rstrip(": ")
