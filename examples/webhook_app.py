@@ -81,6 +81,7 @@ async def main() -> None:
         await site.start()
         port = runner.addresses[0][1]
         public = os.environ.get("WEBHOOK_PUBLIC_URL", f"http://127.0.0.1:{port}")
+        rule_id = None
         try:
             rule = await cs.automations.sms_receipts.create(
                 rule_name="webhook_app receipts",
@@ -89,7 +90,8 @@ async def main() -> None:
                 action_address=f"{public}/clicksend/receipts?secret={secret}",
                 enabled=1,
             )
-            print(f"receipt rule {rule.receipt_rule_id} pushes to {public}/clicksend/receipts")
+            rule_id = rule.receipt_rule_id
+            print(f"receipt rule {rule_id} pushes to {public}/clicksend/receipts")
 
             started = time.monotonic()
             # The last number is one set aside for fiction: accepted, but its receipt says Undelivered.
@@ -109,6 +111,8 @@ async def main() -> None:
             await receiver.until(lambda: bool(receiver.replies), "the inbound SMS and its reply")
             print(f"answered {len(receiver.replies)} inbound SMS")
         finally:
+            if rule_id is not None:  # the rule holds the secret, and would push to a URL now gone
+                await cs.automations.sms_receipts.delete(receipt_rule_id=rule_id)
             await runner.cleanup()
 
 
