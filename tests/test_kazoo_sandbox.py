@@ -447,6 +447,33 @@ async def test_requests_without_a_good_token_get_kazoos_401(pair: Pair) -> None:
     assert re.fullmatch("[0-9a-f]{32}", answer["data"]["account_id"])
 
 
+async def test_any_api_key_text_is_answered_and_expired_tokens_are_dropped(pair: Pair) -> None:
+    server, _ = pair
+    for key in ("clé", "\ud800"):  # not ASCII; not even encodable (compared and hashed as given)
+        status, _, answer = await raw(server, "PUT", "/api_auth", json={"data": {"api_key": key}})
+        assert status == 201 and answer["auth_token"]
+    async with kazoo_sandbox(api_keys={ACCOUNT: "right-key"}, account_id=ACCOUNT) as (restricted, _):
+        status, _, answer = await raw(restricted, "PUT", "/api_auth", json={"data": {"api_key": "clé"}})
+        assert status == 401 and answer["message"] == "invalid_credentials"
+    clock = Clock(server)
+    clock.advance(server.kazoo.token_lifetime + 1)
+    server.kazoo.issue_token("k")
+    assert len(server.kazoo.tokens) == 1  # the ones before had expired
+
+
+async def test_a_body_not_in_its_content_encoding_is_a_400(pair: Pair) -> None:
+    server, kazoo = pair
+    await kazoo.faxes.inbox.list()  # (a token)
+    token = next(iter(server.kazoo.tokens))
+    metadata = json.dumps({"data": {"to_number": TO, "from_number": FROM}}).encode()
+    multipart = b"--B\r\nContent-Type: application/json\r\n\r\n" + metadata + b"\r\n--B--\r\n"
+    for content_type, body in (("application/json", metadata), ("multipart/mixed; boundary=B", multipart)):
+        headers = {"Content-Type": content_type, "Content-Encoding": "gzip"}
+        status, _, answer = await raw(server, "PUT", "/{account}/faxes", token, data=body, headers=headers)
+        assert status == 400 and answer["status"] == "error"
+    assert server.counters.requests["kazoo.SendFax"] == 2
+
+
 async def test_restricted_api_keys_each_open_their_own_account() -> None:
     keys = {ACCOUNT: "right-key"}
     async with kazoo_sandbox(api_keys=keys, account_id=ACCOUNT, api_key="right-key") as (server, kazoo):

@@ -36,8 +36,7 @@ from ..kazoo._generated.operations import OPERATIONS
 from ._answers import Refusal, bad_request
 from ._faults import Counters
 from ._kazoo_state import GREGORIAN_OFFSET, Fax, KazooState, page_key, read_page_key
-from ._openapi import request_validator
-from ._validation import check, json_object, path_values, query_values, read_raw
+from ._validation import checked_json, json_body, json_object, path_values, query_values, read_raw
 
 __all__ = ["PREFIX", "ROUTED", "error_response", "routes", "serves"]
 
@@ -185,12 +184,6 @@ async def _read_part(part: BodyPartReader, limit: int) -> bytes:
     return bytes(content)
 
 
-def _json_part(raw: bytes, operation: Operation[Any]) -> dict[str, Any]:
-    body = json_object(raw.strip())
-    check(request_validator(operation), body, "")
-    return body
-
-
 def _kind(content_type: str, content: bytes) -> str:
     """A document's type: as its part says, else from its first bytes."""
     if content_type and content_type != "application/octet-stream":
@@ -213,7 +206,7 @@ async def _multipart(
                 )
             content_type = part.headers.get("Content-Type", "").partition(";")[0].strip().lower()
             if content_type == "application/json" and metadata is None:
-                metadata = _json_part(await _read_part(part, MAX_JSON_SIZE), operation)
+                metadata = checked_json((await _read_part(part, MAX_JSON_SIZE)).strip(), operation)
             else:
                 content = await _read_part(part, MAX_DOCUMENT_SIZE)
                 if not content:
@@ -222,7 +215,14 @@ async def _multipart(
     except ConnectionResetError:  # the client went away mid-body: nothing to answer
         raise asyncio.CancelledError from None
     # aiohttp's reader raises these (and asserts) on a body that is not well-formed multipart
-    except (ValueError, LookupError, RuntimeError, AssertionError, HttpProcessingError):
+    except (
+        ValueError,
+        LookupError,
+        RuntimeError,
+        AssertionError,
+        HttpProcessingError,
+        web.RequestPayloadError,
+    ):
         raise bad_request("the request body is not a well-formed multipart/mixed body") from None
     if metadata is None:
         raise bad_request('a multipart send needs an application/json part: {"data": {...}}')
@@ -236,10 +236,7 @@ async def _body(request: web.Request, operation: Operation[Any]) -> tuple[dict[s
         return {}, None
     if operation.multipart and request.content_type.startswith("multipart/"):
         return await _multipart(request, operation)
-    raw = await read_raw(request)
-    if not raw:
-        raise bad_request("a request body is required")
-    return _json_part(raw, operation), None
+    return await json_body(request, operation), None
 
 
 def _route(operation: Operation[Any], behaviour: Handler, state: KazooState) -> Answer:

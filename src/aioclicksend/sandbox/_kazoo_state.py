@@ -170,16 +170,23 @@ class KazooState:
     def issue_token(self, api_key: str, *, token: str | None = None) -> tuple[str, str] | None:
         """A new token for an API key and the account it is for; None if the key is not accepted.
         ``token`` is the token's text, if a test wants one it knows beforehand (else a random one)."""
+        given = api_key.encode("utf-8", "surrogatepass")  # (compared as bytes: a key may be any text)
         if self.api_keys is None:
             account = None
-            shown = hashlib.md5(api_key.encode(), usedforsecurity=False).hexdigest()
+            shown = hashlib.md5(given, usedforsecurity=False).hexdigest()
         else:
-            found = [name for name, key in self.api_keys.items() if secrets.compare_digest(key, api_key)]
+            found = [
+                name
+                for name, key in self.api_keys.items()
+                if secrets.compare_digest(key.encode("utf-8", "surrogatepass"), given)
+            ]
             if not found:
                 return None
             account = shown = found[0]
+        now = self.clock()
+        self.tokens = {text: kept for text, kept in self.tokens.items() if kept.expires > now}
         token = token or secrets.token_urlsafe(32)
-        self.tokens[token] = Token(account, self.clock() + self.token_lifetime)
+        self.tokens[token] = Token(account, now + self.token_lifetime)
         return token, shown
 
     def token(self, token: str) -> Token | None:

@@ -48,7 +48,6 @@ __all__ = [
     "properties",
     "request_validator",
     "resolved",
-    "schema_validator",
     "spec",
     "validator",
 ]
@@ -97,10 +96,6 @@ def validator(at: str, package: str = CLICKSEND) -> jsonschema_rs.Draft202012Val
     """The compiled validator of the schema at the pointer ``at`` (``#/components/schemas/SmsMessage``)
     of an API's spec."""
     return jsonschema_rs.Draft202012Validator({"$ref": _uri(package) + at}, registry=_registry(package))
-
-
-def schema_validator(name: str, package: str = CLICKSEND) -> jsonschema_rs.Draft202012Validator:
-    return validator(pointer("components", "schemas", name), package)
 
 
 @functools.cache

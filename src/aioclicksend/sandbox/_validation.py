@@ -20,9 +20,18 @@ from aiohttp import web
 
 from .._operation import Operation, Parameter
 from ._answers import bad_request
-from ._openapi import parameter_validator, schema_validator
+from ._openapi import parameter_validator, request_validator
 
-__all__ = ["MAX_JSON_DEPTH", "check", "json_body", "json_object", "path_values", "query_values", "read_raw"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "check",
+    "checked_json",
+    "json_body",
+    "json_object",
+    "path_values",
+    "query_values",
+    "read_raw",
+]
 
 MAX_JSON_DEPTH = 64
 """Arrays and objects nested deeper are refused before parsing."""
@@ -119,6 +128,8 @@ async def read_raw(request: web.Request) -> bytes:
         return (await request.read()).strip()
     except ConnectionResetError:  # the client went away mid-body (e.g. it was cancelled): nothing to do
         raise asyncio.CancelledError from None
+    except web.RequestPayloadError:  # e.g. bytes that are not in the Content-Encoding the request names
+        raise bad_request("the request body cannot be read as its headers describe it") from None
 
 
 JSON_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)  # an unterminated one runs to the end
@@ -152,6 +163,14 @@ def json_object(raw: bytes) -> dict[str, Any]:
     return payload
 
 
+def checked_json(raw: bytes, operation: Operation[Any]) -> dict[str, Any]:
+    """A JSON request body as it came (for Kazoo, wrapped), checked against the operation's request
+    schema; a 400 saying what is wrong."""
+    body = json_object(raw)
+    check(request_validator(operation), body, "")
+    return body
+
+
 async def json_body(request: web.Request, operation: Operation[Any]) -> dict[str, Any]:
     """The operation's JSON body, checked against its request schema; ``{}`` if it takes none."""
     if operation.body is None:
@@ -161,6 +180,4 @@ async def json_body(request: web.Request, operation: Operation[Any]) -> dict[str
         if operation.body_required:
             raise bad_request("a request body is required")
         return {}
-    body = json_object(raw)
-    check(schema_validator(operation.body), body, "")
-    return body
+    return checked_json(raw, operation)
