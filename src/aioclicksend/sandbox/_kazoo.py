@@ -312,10 +312,15 @@ def _row(fax: Fax) -> dict[str, Any]:
     return {**fax.view(), "from": fax.fields["from_number"], "to": fax.fields["to_number"]}
 
 
-def _document_answer(call: Call, fax: Fax) -> web.StreamResponse:
-    """The fax's document, as the ``disposition`` asked (attachment by default), with a file name."""
+def _check_attachment(fax: Fax) -> None:
+    """A 404 for a fax whose document is gone (or never came)."""
     if fax.document is None:
         raise Refusal(404, "bad_identifier", f"fax {fax.id} has no attachment")
+
+
+def _document_answer(call: Call, fax: Fax) -> web.StreamResponse:
+    """The fax's document, as the ``disposition`` asked (attachment by default), with a file name."""
+    _check_attachment(fax)
     kind = fax.content_type if fax.content_type in FAX_TYPES else "application/octet-stream"
     extension = EXTENSIONS.get(kind, "bin")
     stamp = time.strftime("%Y-%m-%d_%H-%M-%S", time.gmtime(fax.fields["created"] - GREGORIAN_OFFSET))
@@ -382,8 +387,7 @@ class Folder:
 
     def _delete_attachment(self, call: Call) -> web.StreamResponse:
         fax = self._fax(call)
-        if fax.document is None:
-            raise Refusal(404, "bad_identifier", f"fax {fax.id} has no attachment")
+        _check_attachment(fax)
         fax.document = fax.content_type = None
         return call.ok(fax.view())
 

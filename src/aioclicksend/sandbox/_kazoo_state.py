@@ -237,8 +237,21 @@ class KazooState:
             status="pending",
             tx_result=dict(EMPTY_TX_RESULT),
         )
-        fax = Fax(_new_id(), "outgoing", fields, next(self._keys), self.clock() + self.transmit_after)
-        fax.document, fax.content_type = document, content_type
+        return self._add("outgoing", fields, document, content_type)
+
+    def _add(
+        self, folder: str, fields: dict[str, Any], document: bytes | None, content_type: str | None
+    ) -> Fax:
+        """A new fax in ``folder``, done (sent or received) ``transmit_after`` seconds from now."""
+        fax = Fax(
+            _new_id(),
+            folder,
+            fields,
+            next(self._keys),
+            self.clock() + self.transmit_after,
+            document,
+            content_type,
+        )
         self.faxes[fax.id] = fax
         return fax
 
@@ -298,11 +311,7 @@ class KazooState:
                 "time_elapsed": pages,
             },
         }
-        folder = "incoming" if receiving else "inbox"
-        fax = Fax(_new_id(), folder, fields, next(self._keys), self.clock() + self.transmit_after)
-        fax.document, fax.content_type = document, content_type
-        self.faxes[fax.id] = fax
-        return fax.view()
+        return self._add("incoming" if receiving else "inbox", fields, document, content_type).view()
 
     def email_fax(
         self,
