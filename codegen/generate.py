@@ -34,7 +34,7 @@ DOC_WIDTH = 100
 TYPE_OVERRIDES = {
     "Money": "aioclicksend._models.Money",
     "UnixTime": "aioclicksend._models.UnixTime",
-    "FormInteger": "aioclicksend.webhooks._types.FormInteger",
+    "FormInteger": "aioclicksend._models.FormInteger",
 }
 # The base of the models of request bodies: no unknown fields, no numbers turned into text.
 REQUEST_BASE_CLASS = "aioclicksend._models.ClickSendRequestModel"

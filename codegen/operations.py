@@ -24,7 +24,7 @@ TEXT_RULES = ("sms", "voice", "mms")
 SCALAR_TYPES = {
     "Money": ("Decimal | float | str", "Decimal | None"),
     "UnixTime": ("int", "int | None"),
-    "FormInteger": ("int", "int | None"),  # aioclicksend.webhooks' lenient integer, for pushed forms
+    "FormInteger": ("int", "int | None"),  # the lenient integer of pushes, whose forms send text
 }
 WEBHOOK_CONTENT = ("application/x-www-form-urlencoded", "application/json")
 """The bodies a push's ``post`` may describe: the formats of a URL rule's webhook_type post and json."""

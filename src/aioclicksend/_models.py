@@ -9,7 +9,15 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
-__all__ = ["ClickSendModel", "ClickSendRequestModel", "Money", "OpenIntEnum", "OpenStrEnum", "UnixTime"]
+__all__ = [
+    "ClickSendModel",
+    "ClickSendRequestModel",
+    "FormInteger",
+    "Money",
+    "OpenIntEnum",
+    "OpenStrEnum",
+    "UnixTime",
+]
 
 
 class ClickSendModel(BaseModel):
@@ -106,3 +114,16 @@ UnixTime = Annotated[int | None, BeforeValidator(_parse_unix_time)]
 Money = Annotated[Decimal | None, BeforeValidator(parse_money)]
 """An amount; the API sends strings ("0.0770") and numbers (0.28); read exactly as ``Decimal``, and
 written in JSON as its text ("0.0770"), as pydantic writes every Decimal."""
+
+
+def _blank_is_none(value: Any) -> Any:
+    """ "" (a form's empty value) and whitespace are no number; anything else is left for pydantic's lax int
+    parsing, which takes ints and their digits and refuses the rest with a message naming the field."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+FormInteger = Annotated[int | None, BeforeValidator(_blank_is_none)]
+"""An integer of a push: sent as a number, as its digits ("12"), or as "" for none (read as ``None``), as a
+form sends every number as text."""

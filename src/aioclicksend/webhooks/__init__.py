@@ -28,6 +28,7 @@ from .._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from aioclicksend._generated.webhooks import Kind
+    from aioclicksend._models import FormInteger
 
     from ._dedup import DedupStore, MemoryDedupStore, dedup_key
     from ._encode import EncodedPush, WebhookType, encode
@@ -35,12 +36,11 @@ if TYPE_CHECKING:
     from ._parse import MAX_BODY, from_aiohttp, from_starlette, parse
     from ._receivers import SECRET_PARAMETER, Handler, aiohttp_receiver, starlette_endpoint
     from ._table import Webhook, kinds, webhook
-    from ._types import FormInteger
 
 _EXPORTS = {
     "DedupStore": "._dedup",
     "EncodedPush": "._encode",
-    "FormInteger": "._types",
+    "FormInteger": "aioclicksend._models",
     "Handler": "._receivers",
     "Kind": "aioclicksend._generated.webhooks",
     "MAX_BODY": "._parse",

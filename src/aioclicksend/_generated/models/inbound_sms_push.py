@@ -5,8 +5,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from aioclicksend._models import ClickSendModel, UnixTime
-from aioclicksend.webhooks._types import FormInteger
+from aioclicksend._models import ClickSendModel, FormInteger, UnixTime
 
 
 class InboundSmsPush(ClickSendModel):
