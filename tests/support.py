@@ -10,6 +10,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterator
+from contextlib import closing
 from importlib import resources
 from pathlib import Path
 from types import SimpleNamespace
@@ -165,7 +166,7 @@ def sandbox_in_a_thread(**settings: Any) -> Iterator[SandboxServer]:
 
 def assert_journal_settled(path: Path) -> None:
     """A SQLite journal is whole, and every batch it recorded is settled with nothing left unknown."""
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db:  # (closed: an open read would hold the file's lock)
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("SELECT count(*) FROM settlements WHERE unresolved = 1").fetchone() == (0,)
         unsettled = db.execute(

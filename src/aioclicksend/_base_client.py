@@ -128,6 +128,36 @@ def _base_url_problems(base_url: str, allow_insecure_http: bool) -> list[str]:
     return []
 
 
+_MAX_DEPTH = 64
+"""Deepest nesting of lists and mappings a request's value is searched to."""
+
+
+def unencodable_problem(value: Any, location: tuple[int | str, ...] = ()) -> str | None:
+    """Why ``value`` cannot go out as UTF-8 JSON (``field: problem``), or None: a text with a lone
+    surrogate (as ``json.loads('"\\ud83d"')`` makes), a key that is not a text, nesting too deep."""
+    if isinstance(value, str):
+        try:
+            value.encode()
+        except UnicodeEncodeError as error:
+            where = format_location(location)
+            return f"{where}: a text with an unpaired surrogate at {error.start} cannot be sent as UTF-8"
+        return None
+    if len(location) >= _MAX_DEPTH:
+        return f"{format_location(location)}: nested more than {_MAX_DEPTH} levels deep"
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"{format_location(location)}: a key must be a text, not {type(key).__name__}"
+            problem = unencodable_problem(key, location) or unencodable_problem(item, (*location, key))
+            if problem is not None:
+                return problem
+    elif isinstance(value, (list, tuple)):
+        for at, item in enumerate(value):
+            if (problem := unencodable_problem(item, (*location, at))) is not None:
+                return problem
+    return None
+
+
 def validation_problems(error: ValidationError) -> list[str]:
     """Readable ``field: problem`` lines from a pydantic error."""
     return [f"{format_location(tuple(item['loc']))}: {item['msg']}" for item in error.errors()]
@@ -559,20 +589,26 @@ class BaseClient:
     ) -> bytes | None:
         """The JSON body: the model's (a None field is not sent: None means "not given", as NOT_GIVEN
         does), wrapped as the API wraps bodies, with ``extra_body`` merged in last."""
-        content = (
-            body
-            if isinstance(body, bytes) or body is None
-            else body.model_dump_json(by_alias=True, exclude_unset=True, exclude_none=True).encode()
-        )
-        wrapper = self.dialect.request_envelope
-        if not options.extra_body and not (wrapper and (content or operation.body_constants)):
-            return content
-        fields = json.loads(content) if content else {}
-        if wrapper:
-            fields = {**({wrapper: fields} if content else {}), **(operation.body_constants or {})}
-        if options.extra_body:
-            fields = merge_extra_body(operation, fields, options.extra_body)
-        return json.dumps(fields).encode()
+        try:
+            content = (
+                body
+                if isinstance(body, bytes) or body is None
+                else body.model_dump_json(by_alias=True, exclude_unset=True, exclude_none=True).encode()
+            )
+            wrapper = self.dialect.request_envelope
+            if not options.extra_body and not (wrapper and (content or operation.body_constants)):
+                return content
+            fields = json.loads(content) if content else {}
+            if wrapper:
+                fields = {**({wrapper: fields} if content else {}), **(operation.body_constants or {})}
+            if options.extra_body:
+                fields = merge_extra_body(operation, fields, options.extra_body)
+            return json.dumps(fields, ensure_ascii=False, allow_nan=False).encode()
+        except (ValueError, TypeError, RecursionError) as error:  # (pydantic's serialization error too)
+            given = None if body is None or isinstance(body, bytes) else body.model_dump(by_alias=True)
+            problem = unencodable_problem(given) or unencodable_problem(options.extra_body, ("extra_body",))
+            said = problem or f"cannot be sent as JSON: {type(error).__name__}: {str(error)[:200]}"
+            raise RequestValidationError(operation.name, [said]) from None
 
     async def _attempts(
         self,

@@ -794,8 +794,13 @@ class BulkJob(Generic[_Result]):
         return await reconcile(pending, history.items(prefetch=4))
 
 
-def _custom(message: Any) -> Any:
-    return message.get("custom_string") if isinstance(message, Mapping) else None
+def _custom(message: Any) -> str | None:
+    """The ``custom_string`` a message was given, if it is a text (a mapping may fail when read)."""
+    try:
+        custom = message.get("custom_string") if isinstance(message, Mapping) else None
+    except Exception:
+        return None
+    return custom if isinstance(custom, str) else None
 
 
 def _is_int(value: Any) -> bool:

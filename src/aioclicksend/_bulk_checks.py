@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError, with_config
+from pydantic_core import to_json
 from typing_extensions import NotRequired, TypedDict
 
-from ._base_client import format_location, validation_problems
+from ._base_client import format_location, unencodable_problem, validation_problems
 from ._checks import MessageRules, messages_problems
 from ._outcomes import Messages
 from ._types import NotGiven
@@ -57,6 +58,7 @@ class BatchChecker:
         self._allow_truncation = allow_truncation
         self._tag = tag
         self._gives_custom_string = "custom_string" in item_model.model_fields
+        self._aliases = {name: info.alias for name, info in item_model.model_fields.items() if info.alias}
 
     def check(self, positions: Sequence[int], messages: list[Any]) -> tuple[Checked, list[Invalid]]:
         """The valid messages with their JSON, and the invalid ones; ``positions`` are the messages'
@@ -80,19 +82,11 @@ class BatchChecker:
                 indices.append(index)
                 given.append(message)
                 fields.append(as_dict)
-        try:
-            items = self._items.validate_python(fields)
-        except ValidationError as error:
-            problems: dict[int, list[str]] = {}
-            for found in error.errors():
-                where, *inside = found["loc"]
-                problems.setdefault(int(where), []).append(
-                    f"{format_location(tuple(inside))}: {found['msg']}"
-                )
-            invalid += [Invalid(indices[at], given[at], "; ".join(said)) for at, said in problems.items()]
+        items, problems = self._validate(fields)
+        if problems:
+            invalid += [Invalid(indices[at], given[at], said) for at, said in problems.items()]
             keep = [at for at in range(len(fields)) if at not in problems]
             indices, given = [indices[at] for at in keep], [given[at] for at in keep]
-            items = self._items.validate_python([fields[at] for at in keep])
         rules, allow_truncation = self._rules, self._allow_truncation
         problems_of = messages_problems(items, rules, allow_truncation=allow_truncation)
         if problems_of is not None:
@@ -115,10 +109,78 @@ class BatchChecker:
                     item["custom_string"] = f"{tag}:{index}"
                 else:
                     tag_customs = False
+        try:
+            json = self._json(items)
+        except ValueError:  # (pydantic's serialization error): set apart what cannot go out as JSON
+            unencodable = {
+                at: problem for at, item in enumerate(items) if (problem := _unencodable(item, self._aliases))
+            }
+            invalid += [Invalid(indices[at], given[at], problem) for at, problem in unencodable.items()]
+            kept = [at for at in range(len(items)) if at not in unencodable]
+            indices, given, items = (
+                [indices[at] for at in kept],
+                [given[at] for at in kept],
+                [items[at] for at in kept],
+            )
+            json = self._json(items)
         valid = Messages(indices, given, [item.get("custom_string") for item in items], tag_customs)
-        sendable = items
-        json = self._items.dump_json(sendable, by_alias=True, exclude_none=True)[1:-1] if sendable else b""
         return Checked(valid, json), sorted(invalid, key=lambda item: item.index)
+
+    def _validate(self, fields: list[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], dict[int, str]]:
+        """The messages the spec's model takes, as plain dicts, and what is wrong with the others (by
+        their place in ``fields``)."""
+        try:
+            return self._items.validate_python(fields), {}
+        except ValidationError as error:
+            problems = _by_message(error)
+        except Exception:  # a mapping of the caller's that fails when read: find which, one at a time
+            problems = {}
+        kept = [one for at, one in enumerate(fields) if at not in problems]
+        try:
+            return self._items.validate_python(kept), problems
+        except Exception:
+            pass
+        items = []
+        for at, one in enumerate(fields):
+            if at in problems:
+                continue
+            try:
+                [item] = self._items.validate_python([one])
+                items.append(item)
+            except ValidationError as error:
+                problems[at] = _by_message(error)[0]
+            except Exception as error:
+                problems[at] = f"cannot be read: {type(error).__name__}: {str(error)[:200]}"
+        return items, problems
+
+    def _json(self, items: list[dict[str, Any]]) -> bytes:
+        """The items' JSON, comma-separated (without the list's brackets)."""
+        return self._items.dump_json(items, by_alias=True, exclude_none=True)[1:-1] if items else b""
+
+
+def _by_message(error: ValidationError) -> dict[int, str]:
+    """A list validation's problems, by the place of the message they are in."""
+    problems: dict[int, list[str]] = {}
+    for found in error.errors():
+        where, *inside = found["loc"]
+        problems.setdefault(int(where), []).append(f"{format_location(tuple(inside))}: {found['msg']}")
+    return {at: "; ".join(said) for at, said in problems.items()}
+
+
+def _unencodable(item: dict[str, Any], aliases: Mapping[str, str]) -> str | None:
+    """Why a checked message (by field name; ``aliases`` give the names it is sent as) cannot go out as
+    JSON, or None."""
+    return unencodable_problem({aliases.get(name, name): value for name, value in item.items()}) or (
+        None if _json_ok(item) else "cannot be sent as JSON (a value pydantic cannot serialize)"
+    )
+
+
+def _json_ok(item: dict[str, Any]) -> bool:
+    try:
+        to_json(item)
+    except ValueError:
+        return False
+    return True
 
 
 def as_typed_dict(model: type[BaseModel]) -> Any:
