@@ -34,23 +34,27 @@ from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
+    Awaitable,
     Callable,
     Generator,
     Iterable,
     Iterator,
     Mapping,
     Sequence,
+    Set,
 )
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
 from typing import Any, Generic, TypedDict, TypeVar, cast
 
+import aiohttp
 from pydantic import BaseModel
 
 from ._base_client import BaseClient, RequestOptions, Timeout, retries_problem, timeout_problem
 from ._bulk_checks import BatchChecker, validate_shared
 from ._bulk_journal import JobJournal, RecordedBatch
+from ._bulk_lookup import HistoryLookup, Window
 from ._checks import MessageRules
 from ._exceptions import (
     APIConnectionError,
@@ -66,7 +70,16 @@ from ._exceptions import (
     RequestValidationError,
 )
 from ._operation import Operation
-from ._outcomes import AnsweredBatch, BulkSummary, Messages, Outcome, OutcomeKind, price_of, reconcile
+from ._outcomes import (
+    SHARED_CUSTOM_STRING,
+    AnsweredBatch,
+    BulkSummary,
+    Messages,
+    Outcome,
+    OutcomeKind,
+    price_of,
+    reconcile,
+)
 from ._pagination import AsyncPager
 from ._rate import AdaptiveRate
 from ._retry import should_retry
@@ -78,6 +91,7 @@ __all__ = ["BulkJob", "BulkOptions"]
 logger = logging.getLogger("aioclicksend")
 
 _Result = TypeVar("_Result", bound=BaseModel)
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -163,6 +177,8 @@ class _Batch:
     """How many times the journal says it was tried before (when a job is resumed)."""
     digest: str = ""
     """Of the batch as formed, when journaled."""
+    recorded_at: float = 0.0
+    """When the journal last recorded it as being handed to the transport."""
 
     def outcomes(self, kind: OutcomeKind, reason: str) -> list[Outcome[Any]]:
         return self.messages.outcomes(kind, reason)
@@ -176,9 +192,12 @@ class _BatchAttempts:
         self._batch = batch
 
     async def before(self) -> None:
-        await self._job._rate.wait()
-        self._batch.maybe_sent = True
-        self._job.summary.requests += 1
+        job, batch = self._job, self._batch
+        await job._rate.wait()
+        if job._journal is not None and time.time() - batch.recorded_at > _RECORD_AGAIN_AFTER:
+            await job._record_hand_off(batch)  # the lookup after a crash reads the history around it
+        batch.maybe_sent = True
+        job.summary.requests += 1
 
     def after(self, error: ClickSendError | None) -> None:
         job = self._job
@@ -204,6 +223,8 @@ the input as given, perhaps large) held before they are handed to the reader."""
 HISTORY_MARGIN = 300.0
 """Seconds the history is read beyond a job's time (clocks differ; ClickSend lists a message late)."""
 _WAITING_BATCHES = 2
+_RECORD_AGAIN_AFTER = 1.0
+"""Seconds an attempt may wait (its pace, a retry) before the journal records its hand-off time again."""
 """Finished batches that may wait for the reader: a worker with outcomes nobody has read yet waits too."""
 
 
@@ -301,6 +322,11 @@ class BulkJob(Generic[_Result]):
         self._iterator: weakref.ref[AsyncGenerator[Settled, None]] | None = None
         self._ended = asyncio.Event()
         self._closing: asyncio.Future[None] | None = None
+        self._stop_asked = asyncio.Event()
+        self._callers_customs: set[int] = set()
+        """Hashes of the custom strings callers gave the messages checked so far."""
+        self._shared_customs: set[int] = set()
+        """... and of those given to more than one: the history cannot tell their messages apart."""
 
     def _make_checker(self) -> BatchChecker:
         bulk = self._bulk
@@ -361,6 +387,7 @@ class BulkJob(Generic[_Result]):
         if not self._stopping:
             self._stopping = True
             self.summary.stopped = self.summary.stopped or reason
+            self._stop_asked.set()
 
     # ---- scheduling ----
 
@@ -455,7 +482,7 @@ class BulkJob(Generic[_Result]):
                 aiter(self._messages) if isinstance(self._messages, AsyncIterable) else iter(self._messages)
             )
             # A chunk never straddles two batches: a batch's JSON is its chunks' JSON joined.
-            while not self._stopping and await self._take(
+            while self._taking() and await self._take(
                 source, min(_CHECK_CHUNK, self.batch_size - len(batch.messages))
             ):
                 batch = await self._check(batch, batches, done, room)
@@ -469,6 +496,15 @@ class BulkJob(Generic[_Result]):
             self._queued.remove(batch)
         for _ in range(self.concurrency):
             await batches.put(None)
+
+    def _taking(self) -> bool:
+        """Whether to take more input: until stopped, and once stopped, as long as it forms batches the
+        journal recorded (their outcomes then come from it, nothing sent: a stopped resume still gives
+        each message what the journal knows of it)."""
+        if not self._stopping:
+            return True
+        journal = self._journal
+        return journal is not None and self._mismatch is None and self._formed < journal.formed
 
     async def _take(self, source: Iterator[Any] | AsyncIterator[Any], count: int) -> bool:
         """Move up to ``count`` messages from the input to the unchecked ones, each counted as it is
@@ -501,6 +537,8 @@ class BulkJob(Generic[_Result]):
             return batch
         first = self.summary.handed_out - len(self._unchecked)
         valid, invalid = self._checker.check(range(first, first + len(self._unchecked)), self._unchecked)
+        if not valid.messages.tag_customs:
+            self._note_customs(valid.messages)
         if valid.messages:  # no await from taking the messages to here: each is always somewhere
             batch.messages.extend(valid.messages)
             batch.json.append(valid.json)
@@ -527,6 +565,15 @@ class BulkJob(Generic[_Result]):
         await self._queue(batch, batches, done, room)
         return following
 
+    def _note_customs(self, messages: Messages) -> None:
+        tagged = f"{self.tag}:"
+        for custom in messages.customs:
+            if custom is not None and not custom.startswith(tagged):
+                key = hash(custom)
+                if key in self._callers_customs:
+                    self._shared_customs.add(key)
+                self._callers_customs.add(key)
+
     async def _queue(
         self,
         batch: _Batch,
@@ -542,6 +589,11 @@ class BulkJob(Generic[_Result]):
             if self._mismatch or recorded is not None:
                 replaced = await self._replay(batch, recorded, done, room)
                 if replaced is None:
+                    return
+                if self._stopping:  # formed after the stop, to give the journal's outcomes: not sent
+                    self._queued.remove(replaced)
+                    reason = f"not sent: the job stopped ({self.summary.stopped})"
+                    await self._hand_over(replaced.outcomes(OutcomeKind.NOT_SENT, reason), done, room)
                     return
                 batch = replaced
         await batches.put(batch)
@@ -596,9 +648,7 @@ class BulkJob(Generic[_Result]):
         bulk = self._bulk
         if self._journal is not None:
             try:  # recorded before it can leave: a run after a crash looks it up before sending it again
-                await self._journal.started(
-                    batch.number, batch.attempt, batch.messages, batch.digest, time.time()
-                )
+                await self._record_hand_off(batch)
             except JournalError as error:
                 self.stop(str(error))
                 return batch.outcomes(OutcomeKind.NOT_SENT, str(error))
@@ -644,6 +694,14 @@ class BulkJob(Generic[_Result]):
 
     # ---- the journal ----
 
+    async def _record_hand_off(self, batch: _Batch) -> None:
+        """Record the batch as going out now (before it can leave)."""
+        assert self._journal is not None
+        batch.recorded_at = time.time()
+        await self._journal.started(
+            batch.number, batch.attempt, batch.messages, batch.digest, batch.recorded_at
+        )
+
     async def _record(self, journal: JobJournal, batch: _Batch, settled: Settled) -> None:
         """Journal a sent batch's outcomes; a journal that fails stops the job (its outcomes still count)."""
         if isinstance(settled, AnsweredBatch):
@@ -672,41 +730,80 @@ class BulkJob(Generic[_Result]):
 
     async def _resolve(self, journal: JobJournal, attempts: list[Attempt]) -> None:
         """Look the messages of batches that got no answer up in the channel's history: found, they
-        are accepted; not found, they were never sent (and will be)."""
+        are accepted; not found, they were never sent (and will be). A stop meanwhile leaves them as the
+        journal has them (unknown), settled by a later run."""
         wait = max(attempt.sent_at for attempt in attempts) + self.history_lag - time.time()
         if wait > 0:
             logger.info("%s: resuming; reading the history in %.0f s", self._bulk.name, wait)
-            await asyncio.sleep(wait)
+            if not await self._unless_stopped(asyncio.sleep(wait, True)):
+                return
         settlements = [  # one in flight when the process died: all of it unknown
             attempt.settlement or Settlement.of_kinds([OutcomeKind.UNKNOWN.value] * len(attempt.positions))
             for attempt in attempts
         ]
-        unknown: list[Outcome[Any]] = [
-            Outcome(position, OutcomeKind.UNKNOWN, None, custom)
+        survey = await journal.survey(self._customs_of)
+        unknown = {
+            custom
             for attempt, settlement in zip(attempts, settlements, strict=True)
-            for position, custom, kind in zip(
-                attempt.positions, self._customs_of(attempt), settlement.kinds, strict=True
-            )
-            if kind == OutcomeKind.UNKNOWN.value and custom
-        ]
-        since = min(attempt.sent_at for attempt in attempts)
+            for custom, kind in zip(self._customs_of(attempt), settlement.kinds, strict=True)
+            if kind == OutcomeKind.UNKNOWN.value and custom and custom not in survey.shared
+        }
+        sent_at = [attempt.sent_at for attempt in attempts]
+        window = Window(
+            min(sent_at) - HISTORY_MARGIN, max(sent_at) + self._longest_attempt() + HISTORY_MARGIN
+        )
+        lookup = self._lookup()
         logger.info("%s: resuming; looking %d messages up in the history", self._bulk.name, len(unknown))
-        found = {outcome.index: outcome for outcome in await self._reconcile(unknown, since, HISTORY_MARGIN)}
-        price_field = self._bulk.price_field
+        found = await self._unless_stopped(lookup.find(unknown, window, survey.witness))
+        if found is None:
+            logger.info("%s: stopped while reading the history; run it again to finish", self._bulk.name)
+            return
         for attempt, settlement in zip(attempts, settlements, strict=True):
-            for at, position in enumerate(attempt.positions):
-                outcome = found.get(position)
-                if outcome is None or settlement.kinds[at] != OutcomeKind.UNKNOWN.value:
-                    continue
-                entry = outcome.results[0] if outcome.results else None
-                settlement.kinds[at] = outcome.kind.value
-                settlement.statuses[at] = outcome.status
-                price = getattr(entry, price_field, None)
-                settlement.message_ids[at] = getattr(entry, "message_id", None)
-                settlement.prices[at] = None if price is None else str(price)
-                if outcome.kind is OutcomeKind.NOT_SENT:
-                    settlement.reason = outcome.reason
+            self._settle_looked_up(attempt, settlement, found, survey.shared)
             await journal.settled(attempt.number, attempt.attempt, settlement)
+
+    def _settle_looked_up(
+        self, attempt: Attempt, settlement: Settlement, found: Mapping[str, list[Any]], shared: Set[str]
+    ) -> None:
+        """An attempt's unknown messages as the lookup found them: accepted, or never sent."""
+        for at, custom in enumerate(self._customs_of(attempt)):
+            if settlement.kinds[at] != OutcomeKind.UNKNOWN.value:
+                continue
+            if not custom or custom in shared:
+                settlement.reason = SHARED_CUSTOM_STRING if custom else "no custom_string to look it up by"
+                continue
+            entries = found.get(custom)
+            if not entries:
+                settlement.kinds[at] = OutcomeKind.NOT_SENT.value
+                settlement.reason = "not in ClickSend's history: it was not sent"
+                continue
+            price = getattr(entries[0], self._bulk.price_field, None)
+            settlement.kinds[at] = OutcomeKind.ACCEPTED.value
+            settlement.statuses[at] = getattr(entries[0], "status", None)
+            settlement.message_ids[at] = getattr(entries[0], "message_id", None)
+            settlement.prices[at] = None if price is None else str(price)
+
+    async def _unless_stopped(self, work: Awaitable[_T]) -> _T | None:
+        """``work``'s result, or None if the job is stopped first (``work`` is then cancelled)."""
+        task = asyncio.ensure_future(work)
+        stopped = asyncio.ensure_future(self._stop_asked.wait())
+        try:
+            await asyncio.wait([task, stopped], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for pending in (task, stopped):
+                pending.cancel()
+            await asyncio.gather(task, stopped, return_exceptions=True)
+        return task.result() if task.done() and not task.cancelled() else None
+
+    def _lookup(self) -> HistoryLookup:
+        bulk = self._bulk
+        return HistoryLookup(self._client, bulk.history, bulk.history_by_date, self.timeout, self._bulk.name)
+
+    def _longest_attempt(self) -> float:
+        """Seconds one attempt may last (its timeout): ClickSend got a batch by then, or never."""
+        timeout = self._client.timeout if isinstance(self.timeout, NotGiven) else self.timeout
+        total = timeout.total if isinstance(timeout, aiohttp.ClientTimeout) else timeout
+        return HISTORY_MARGIN if total is None else float(total)
 
     def _customs_of(self, attempt: Attempt) -> list[str | None]:
         """An attempt's custom strings: as recorded, or the tag's when each was the tag's."""
@@ -773,7 +870,9 @@ class BulkJob(Generic[_Result]):
         """Look the ``UNKNOWN`` outcomes (default: all of this job's) up in the channel's history.
 
         ``outcomes`` may also be plain ``custom_string`` values. Returns a new outcome for each:
-        ``ACCEPTED`` with the history entries when ClickSend has the message, else ``NOT_SENT``. The
+        ``ACCEPTED`` with the history entries when ClickSend has the message, else ``NOT_SENT``; one
+        whose ``custom_string`` the caller gave to other messages of the job too stays ``UNKNOWN``
+        (the history cannot tell them apart). The
         history is read from ``margin`` seconds before the job started to now, and only until every
         message is found; ClickSend may list a message some time after it is sent, so reconcile a while
         after the job.
@@ -791,7 +890,10 @@ class BulkJob(Generic[_Result]):
         history: AsyncPager[Any, Any] = AsyncPager(
             self._client, bulk.history, query=query, options=RequestOptions(timeout=self.timeout)
         )
-        return await reconcile(pending, history.items(prefetch=4))
+        shared = self._shared_customs
+        return await reconcile(
+            pending, history.items(prefetch=4), shared=lambda custom: hash(custom) in shared
+        )
 
 
 def _custom(message: Any) -> str | None:

@@ -3,8 +3,10 @@ back when it is run again."""
 
 from __future__ import annotations
 
+import math
 import os
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +14,7 @@ from ._exceptions import JournalError, RequestValidationError
 from ._outcomes import Messages, Outcome, OutcomeKind, price_of
 from .journal import Attempt, JobRecord, JournalStore, Settlement, SQLiteJournal
 
-__all__ = ["FINAL_KINDS", "JobJournal", "Recorded", "RecordedBatch"]
+__all__ = ["FINAL_KINDS", "JobJournal", "Recorded", "RecordedBatch", "Survey"]
 
 FINAL_KINDS = frozenset({OutcomeKind.ACCEPTED.value, OutcomeKind.REJECTED.value})
 """What a message that is never sent again ended as."""
@@ -49,6 +51,19 @@ class RecordedBatch:
     digest: str
     by_position: dict[int, Recorded]
     attempts: int
+
+
+@dataclass
+class Survey:
+    """What a job's journal says of its custom strings as a whole."""
+
+    shared: set[str]
+    """Custom strings the caller gave to more than one message: the history cannot tell them apart."""
+    witness: str | None
+    """The custom string of a message ClickSend accepted (the latest batch's): it is in the history."""
+
+
+_ACCEPTED = OutcomeKind.ACCEPTED.value
 
 
 class JobJournal:
@@ -91,6 +106,36 @@ class JobJournal:
             )
         self._formed = await self.store.formed(self.job_id)
         return record
+
+    @property
+    def formed(self) -> int:
+        """Batches the journal recorded when the job was opened."""
+        return self._formed
+
+    async def survey(self, customs_of: Callable[[Attempt], list[str | None]]) -> Survey:
+        """What every batch recorded says of the job's custom strings (``customs_of`` reads an attempt's)."""
+        seen: set[str] = set()
+        survey = Survey(set(), None)
+        witness_at = -math.inf
+        for number in range(self._formed):
+            for attempt in await self.store.attempts(self.job_id, number):
+                customs = customs_of(attempt)
+                if attempt.customs is not None:  # the caller's: perhaps shared
+                    for custom in attempt.customs:
+                        if custom in seen:
+                            survey.shared.add(custom)
+                        elif custom is not None:
+                            seen.add(custom)
+                settled = attempt.settlement
+                if settled is not None and attempt.sent_at > witness_at:
+                    accepted = (
+                        c for c, k in zip(customs, settled.kinds, strict=True) if k == _ACCEPTED and c
+                    )
+                    if (custom := next(accepted, None)) is not None:
+                        survey.witness, witness_at = custom, attempt.sent_at
+        if survey.witness in survey.shared:
+            survey.witness = None
+        return survey
 
     async def close(self) -> None:
         if self._owned:

@@ -5,7 +5,7 @@ ones from a channel's history."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
@@ -368,15 +368,26 @@ class AnsweredBatch(Iterable[Outcome[_Result]]):
             )
 
 
+SHARED_CUSTOM_STRING = (
+    "its custom_string is shared with other messages of the job: ClickSend's history cannot tell which "
+    "of them it has; check by hand before sending it again"
+)
+
+
 async def reconcile(
-    outcomes: Iterable[Outcome[Any] | str], history: AsyncIterable[Any]
+    outcomes: Iterable[Outcome[Any] | str],
+    history: AsyncIterable[Any],
+    *,
+    shared: Callable[[str], bool] | None = None,
 ) -> list[Outcome[Any]]:
     """Resolve outcomes by their ``custom_string`` against history entries, e.g. ``cs.sms.history.list()``.
 
     ``outcomes`` are outcomes (saved from a job, or just their index and ``custom_string``), or plain
     ``custom_string`` values (whose outcomes are indexed by their place in the list). Each comes back
     ``ACCEPTED`` (with the entries found) or, if no entry has its ``custom_string``, ``NOT_SENT``: safe
-    to send again. The history is read until every one is found, or to its end.
+    to send again. The history is read until every one is found, or to its end. A ``custom_string``
+    that more than one of ``outcomes`` carry, or that ``shared`` says other messages carry too, cannot
+    tell its message apart: its outcome stays ``UNKNOWN`` (never matched by another message's entry).
     """
     pending: list[Outcome[Any]] = []
     for at, item in enumerate(outcomes):
@@ -391,7 +402,11 @@ async def reconcile(
     if missing:
         problem = f"outcomes without a custom_string cannot be reconciled: input positions {missing[:10]}"
         raise RequestValidationError("reconcile", [problem])
-    wanted = {outcome.custom_string: outcome for outcome in pending}
+    carried = Counter(outcome.custom_string for outcome in pending)
+    ambiguous = {
+        custom for custom, count in carried.items() if custom and (count > 1 or (shared and shared(custom)))
+    }
+    wanted = {outcome.custom_string: outcome for outcome in pending if outcome.custom_string not in ambiguous}
     found: dict[str, list[Any]] = {}
     walk = aiter(history)
     try:
@@ -399,16 +414,26 @@ async def reconcile(
             custom = getattr(entry, "custom_string", None)
             if isinstance(custom, str) and custom in wanted:
                 found.setdefault(custom, []).append(entry)
-                if len(found) == len(wanted):
-                    break
+            if len(found) == len(wanted):
+                break
     finally:
         close = getattr(walk, "aclose", None)
         if close is not None:
             await close()
-    resolved = []
+    resolved: list[Outcome[Any]] = []
     for outcome in pending:
         entries = found.get(outcome.custom_string or "")
-        if entries:
+        if outcome.custom_string in ambiguous:
+            resolved.append(
+                Outcome(
+                    outcome.index,
+                    OutcomeKind.UNKNOWN,
+                    outcome.message,
+                    outcome.custom_string,
+                    reason=SHARED_CUSTOM_STRING,
+                )
+            )
+        elif entries:
             resolved.append(
                 Outcome(
                     outcome.index,

@@ -326,6 +326,11 @@ class AsyncPager(Generic[_Page, _Item]):
                 task.cancel()
             await asyncio.gather(*(task for _, task in pending), return_exceptions=True)
 
+    def items_of(self, page: _Page) -> Sequence[_Item]:
+        """The items of one page of this list."""
+        items: Sequence[_Item] = self._style.items(page)
+        return items
+
     async def items(
         self, *, prefetch: int = 0, max_pages: int | None = DEFAULT_MAX_PAGES
     ) -> AsyncIterator[_Item]:

@@ -1,0 +1,130 @@
+"""Resuming a job: the outcomes of a stopped resume agree with the journal, the history lookup stops when
+the job is stopped, and a custom_string shared by several messages never matches one of them."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+from aioclicksend import AsyncClickSend, OutcomeKind
+from aioclicksend._outcomes import SHARED_CUSTOM_STRING
+from aioclicksend.sandbox import SandboxServer
+
+from .support import assert_journal_settled
+
+Sandbox = tuple[SandboxServer, AsyncClickSend]
+
+
+def sms(count: int) -> Iterator[dict[str, Any]]:
+    return ({"to": f"+614{i:08d}", "body": f"message {i}"} for i in range(count))
+
+
+def delivered(server: SandboxServer) -> int:
+    return sum(count for (channel, _), count in server.counters.deliveries.items() if channel == "sms")
+
+
+async def kinds_of(job: Any) -> Counter[OutcomeKind]:
+    return Counter([outcome.kind async for outcome in job])
+
+
+async def lost_answers(cs: AsyncClickSend, server: SandboxServer, journal: Path, count: int) -> None:
+    """A first run whose every batch reaches the sandbox and gets no answer: all of it in flight."""
+    server.faults.drop_rate = 1.0
+    first = await cs.sms.send_bulk(sms(count), journal=journal, batch_size=100, max_retries=0)
+    server.faults.drop_rate = 0.0
+    assert first.unknown == count and delivered(server) == count
+
+
+async def test_a_resume_stopped_while_waiting_for_the_history_claims_nothing(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    server, cs = sandbox
+    journal = tmp_path / "job.db"
+    await lost_answers(cs, server, journal, 500)
+    job = cs.sms.send_bulk(sms(500), journal=journal, batch_size=100, history_lag=30)
+    asyncio.get_running_loop().call_later(0.3, job.stop)
+    started = time.monotonic()
+    kinds = await kinds_of(job)
+    assert time.monotonic() - started < 5, "the stop ends the wait for the history"
+    assert kinds == {OutcomeKind.UNKNOWN: 500}, "what is in flight stays unknown: never not_sent"
+    assert delivered(server) == 500
+    finished = await cs.sms.send_bulk(sms(500), journal=journal, batch_size=100, history_lag=0)
+    assert finished.accepted == 500 and finished.requests == 0 and delivered(server) == 500
+    assert_journal_settled(journal)
+
+
+async def test_a_resume_stopped_while_reading_the_history_claims_nothing(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    server, cs = sandbox
+    journal = tmp_path / "job.db"
+    await cs.sms.send_bulk(sms(300), journal=journal, batch_size=100)  # settled: accepted
+    first = cs.sms.send_bulk(sms(800), journal=journal, batch_size=100, max_retries=0)
+    server.faults.drop_rate = 1.0
+    await first
+    server.faults.drop_rate = 0.0
+    for i in range(3000):  # other messages of the account: the history is long
+        await cs.sms.send(messages=[{"to": f"+6142{i:07d}", "body": "other"}])
+    server.faults.latency_ms = 400  # each page of the history is slow
+    job = cs.sms.send_bulk(sms(800), journal=journal, batch_size=100, history_lag=0, concurrency=1)
+    asyncio.get_running_loop().call_later(0.6, job.stop)
+    started = time.monotonic()
+    outcomes = {outcome.index: outcome.kind async for outcome in job}
+    assert time.monotonic() - started < 5, "the stop ends the lookup"
+    assert {outcomes[i] for i in range(300)} == {OutcomeKind.ACCEPTED}, "accepted stays accepted"
+    assert {outcomes[i] for i in range(300, 800)} == {OutcomeKind.UNKNOWN}
+    server.faults.latency_ms = 0
+    finished = await cs.sms.send_bulk(sms(800), journal=journal, batch_size=100, history_lag=0)
+    assert finished.accepted == 800 and delivered(server) == 800 + 3000
+    assert_journal_settled(journal)
+
+
+async def test_a_campaign_code_shared_by_messages_is_never_matched(sandbox: Sandbox, tmp_path: Path) -> None:
+    """30 messages carry SPRING24; the first batch is accepted, the two others get a 5xx before anything is
+    done. The history holds 10 SPRING24 messages: which of the 30 they are, nobody can tell."""
+    server, cs = sandbox
+    journal = tmp_path / "job.db"
+
+    async def campaign() -> AsyncIterator[dict[str, Any]]:
+        for i in range(30):
+            if i == 10:  # the first batch reached ClickSend; the others will fail
+                while delivered(server) < 10:
+                    await asyncio.sleep(0.01)
+                server.faults.error_rate = 1.0
+            yield {"to": f"+614110000{i:02d}", "body": "Spring sale", "custom_string": "SPRING24"}
+
+    job = cs.sms.send_bulk(campaign(), journal=journal, batch_size=10, concurrency=1, max_retries=0)
+    assert await kinds_of(job) == {OutcomeKind.ACCEPTED: 10, OutcomeKind.UNKNOWN: 20}
+    server.faults.error_rate = 0.0
+    reconciled = await job.reconcile()
+    assert {outcome.kind for outcome in reconciled} == {OutcomeKind.UNKNOWN}
+    assert {outcome.reason for outcome in reconciled} == {SHARED_CUSTOM_STRING}
+
+    again: list[dict[str, Any]] = [
+        {"to": f"+614110000{i:02d}", "body": "Spring sale", "custom_string": "SPRING24"} for i in range(30)
+    ]
+    resumed = cs.sms.send_bulk(again, journal=journal, batch_size=10, history_lag=0)
+    outcomes = [outcome async for outcome in resumed]
+    assert Counter(outcome.kind for outcome in outcomes) == {
+        OutcomeKind.ACCEPTED: 10,
+        OutcomeKind.UNKNOWN: 20,
+    }
+    assert {outcome.reason for outcome in outcomes if outcome.kind is OutcomeKind.UNKNOWN} == {
+        SHARED_CUSTOM_STRING
+    }
+    assert delivered(server) == 10, "nothing sent again, nothing claimed sent that was not"
+
+
+async def test_plain_custom_strings_given_twice_are_not_matched_by_reconcile(sandbox: Sandbox) -> None:
+    _, cs = sandbox
+    await cs.sms.send(messages=[{"to": "+61411000001", "body": "x", "custom_string": "order-7"}])
+    found = await cs.sms.send_bulk([], tag="t").reconcile(["order-7", "order-7", "order-8"])
+    assert [outcome.kind for outcome in found] == [
+        OutcomeKind.UNKNOWN,
+        OutcomeKind.UNKNOWN,
+        OutcomeKind.NOT_SENT,
+    ]
