@@ -4,13 +4,17 @@ the job is stopped, and a custom_string shared by several messages never matches
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from aioclicksend import AsyncClickSend, OutcomeKind
+import pytest
+
+from aioclicksend import AsyncClickSend, JournalError, OutcomeKind
 from aioclicksend._outcomes import SHARED_CUSTOM_STRING
 from aioclicksend.sandbox import SandboxServer
 
@@ -128,3 +132,42 @@ async def test_plain_custom_strings_given_twice_are_not_matched_by_reconcile(san
         OutcomeKind.UNKNOWN,
         OutcomeKind.NOT_SENT,
     ]
+
+
+TAMPERING = [
+    ("UPDATE jobs SET batch_size = 'many'", "its record is damaged"),
+    ("UPDATE jobs SET batch_size = 10000000000", "its record is damaged"),
+    (
+        'UPDATE attempts SET positions = \'{"first": 0, "count": 1000000000000}\' WHERE number = 1',
+        "positions",
+    ),
+    ("UPDATE attempts SET positions = '[1, 2, \"x\"]' WHERE number = 1", "positions"),
+    ("UPDATE attempts SET positions = 'not json' WHERE number = 1", "cannot be read"),
+    (
+        'UPDATE attempts SET positions = \'{"first": 5000, "count": 100}\' WHERE number = 1',
+        "records input positions",
+    ),
+    ("UPDATE attempts SET customs = '[\"a\"]' WHERE number = 1", "customs"),
+    ('UPDATE settlements SET settlement = \'{"kinds": {"same": "accepted", "count": 1e12}}\'', "cannot be"),
+    (
+        'UPDATE settlements SET settlement = \'{"kinds": ["sent!"], "statuses": [], "message_ids": [],'
+        ' "prices": []}\' WHERE number = 1',
+        "settlement",
+    ),
+    ("UPDATE attempts SET sent_at = 'yesterday'", "record"),
+]
+
+
+@pytest.mark.parametrize(("statement", "said"), TAMPERING)
+async def test_a_tampered_journal_is_a_journal_error(
+    sandbox: Sandbox, tmp_path: Path, statement: str, said: str
+) -> None:
+    server, cs = sandbox
+    journal = tmp_path / "job.db"
+    await cs.sms.send_bulk(sms(300), journal=journal, batch_size=100)
+    with closing(sqlite3.connect(journal)) as db:
+        db.execute(statement)
+        db.commit()
+    with pytest.raises(JournalError, match=said):
+        await cs.sms.send_bulk(sms(300), journal=journal, batch_size=100, history_lag=0)
+    assert delivered(server) == 300, "nothing sent again"

@@ -309,7 +309,9 @@ class BulkJob(Generic[_Result]):
         self._formed = 0
         """Batches formed so far."""
         self._mismatch: str | None = None
-        """Why the input is not the one the journal recorded, once a batch shows it."""
+        """Why the input is not the one the journal recorded (or the journal cannot be read), once seen."""
+        self._unsent_kind = OutcomeKind.NOT_SENT
+        """What the batches the journal recorded end as, once the job stops on a mismatch."""
         self._started = False
         self._stopping = False
         self._unchecked: list[Any] = []
@@ -486,6 +488,8 @@ class BulkJob(Generic[_Result]):
                 source, min(_CHECK_CHUNK, self.batch_size - len(batch.messages))
             ):
                 batch = await self._check(batch, batches, done, room)
+        except JournalError as error:  # a record that cannot be read: nothing more is sent
+            self._journal_failed(str(error), error)
         except Exception as error:  # the caller's iterable failed: stop, accounting for what was taken
             self._input_error = error
             self.stop(f"the messages iterable raised {type(error).__name__}: {error}")
@@ -811,6 +815,14 @@ class BulkJob(Generic[_Result]):
             return attempt.customs
         return [f"{self.tag}:{position}" for position in attempt.positions]
 
+    def _journal_failed(self, problem: str, error: JournalError, *, damaged: bool = True) -> None:
+        """Stop the job: the journal cannot say what was sent (``damaged``: the batches it recorded may
+        have been, and end unknown) or the input is not the one it recorded."""
+        self._mismatch = problem
+        self._input_error = self._input_error or error
+        self._unsent_kind = OutcomeKind.UNKNOWN if damaged else OutcomeKind.NOT_SENT
+        self.stop(problem)
+
     async def _replay(
         self,
         batch: _Batch,
@@ -821,17 +833,25 @@ class BulkJob(Generic[_Result]):
         """A batch the journal has seen: what it settled comes from it, the rest (never sent) is
         returned to send. A batch that differs from the recorded one is not sent, nor anything after."""
         assert self._journal is not None
+        new_job = "(send it as a new job: another journal or job_id)"
+        problem = None
         if recorded is not None and recorded.digest != batch.digest:
-            self._mismatch = (
+            problem = (
                 f"batch {batch.number} (input positions {batch.messages.indices[0]} to "
                 f"{batch.messages.indices[-1]}) is not the one journal job {self._journal.job_id!r} "
-                "recorded: the input differs (send it as a new job: another journal or job_id)"
+                f"recorded: the input differs {new_job}"
             )
-            self._input_error = JournalError(self._mismatch)
-            self.stop(self._mismatch)
+        elif recorded is not None and not recorded.by_position.keys() <= set(batch.messages.indices):
+            problem = (
+                f"journal job {self._journal.job_id!r}: batch {batch.number} records input positions "
+                f"it does not hold: the journal is damaged {new_job}"
+            )
+        if problem is not None:
+            self._journal_failed(problem, JournalError(problem), damaged="damaged" in problem)
         self._queued.remove(batch)
         if self._mismatch is not None:
-            await self._hand_over(batch.outcomes(OutcomeKind.NOT_SENT, self._mismatch), done, room)
+            kind = self._unsent_kind if batch.number < self._journal.formed else OutcomeKind.NOT_SENT
+            await self._hand_over(batch.outcomes(kind, self._mismatch), done, room)
             return None
         assert recorded is not None
         messages, by_position = batch.messages, recorded.by_position

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import sqlite3
 from collections.abc import Sequence
@@ -203,6 +204,13 @@ class SQLiteJournal:
         [row] = await self._read(
             "SELECT job_id, operation, tag, batch_size, started_at FROM jobs WHERE job_id = ?", (job.job_id,)
         )
+        job_id, operation, tag, batch_size, started_at = row
+        texts = all(isinstance(value, str) for value in (job_id, operation, tag))
+        if not (texts and _is_int(batch_size) and 0 < batch_size <= MAX_BATCH and _is_number(started_at)):
+            raise JournalError(
+                f"journal {self.path}: job {job.job_id!r} cannot be read: its record is damaged; "
+                "send the input as a new job (another journal or job_id)"
+            )
         return JobRecord(*row)
 
     async def started(self, job_id: str, attempt: Attempt) -> None:
@@ -284,10 +292,17 @@ def _pack_settlement(settlement: Settlement) -> bytes:
 
 def _unpack_settlement(blob: bytes) -> Settlement:
     fields: dict[str, Any] = {
-        name: [value["same"]] * value["count"] if isinstance(value, dict) and "same" in value else value
+        name: [value["same"]] * _count(value["count"])
+        if isinstance(value, dict) and "same" in value
+        else value
         for name, value in _unpack(blob).items()
     }
     return Settlement(**fields)
+
+
+def _count(count: Any) -> int:
+    _check(_is_int(count) and 0 < count <= MAX_BATCH, "settlement counts")
+    return int(count)
 
 
 def _same(values: list[Any]) -> Any:
@@ -303,17 +318,26 @@ def _pack_positions(positions: list[int]) -> bytes:
     return _pack(positions)
 
 
+MAX_BATCH = 1000
+"""Most messages a recorded batch holds (the most any send takes): a record claiming more is damaged."""
+
+
 def _unpack_positions(blob: bytes) -> list[int]:
     positions = _unpack(blob)
     if isinstance(positions, dict):
-        return list(range(positions["first"], positions["first"] + positions["count"]))
-    return list(positions)
+        first, count = positions["first"], positions["count"]
+        _check(_is_int(first) and first >= 0 and _is_int(count) and 0 < count <= MAX_BATCH, "positions")
+        return list(range(first, first + count))
+    _check(isinstance(positions, list) and 0 < len(positions) <= MAX_BATCH, "positions")
+    _check(all(_is_int(position) and position >= 0 for position in positions), "positions")
+    return positions
 
 
 def _attempt(row: Sequence[Any]) -> Attempt:
     number, attempt, positions, customs, digest, sent_at, settlement = row
     try:
-        return Attempt(
+        _check(_is_int(number) and _is_int(attempt) and _is_number(sent_at), "record")
+        made = Attempt(
             number,
             attempt,
             _unpack_positions(positions),
@@ -322,5 +346,37 @@ def _attempt(row: Sequence[Any]) -> Attempt:
             sent_at,
             None if settlement is None else _unpack_settlement(settlement),
         )
-    except (ValueError, TypeError, KeyError) as error:
-        raise JournalError(f"journal: batch {number} attempt {attempt} cannot be read: {error}") from None
+        size = len(made.positions)
+        customs_ok = made.customs is None or (
+            isinstance(made.customs, list)
+            and len(made.customs) == size
+            and all(custom is None or isinstance(custom, str) for custom in made.customs)
+        )
+        _check(customs_ok, "customs")
+        if made.settlement is not None:
+            lists = (made.settlement.kinds, made.settlement.statuses, made.settlement.message_ids)
+            _check(all(isinstance(values, list) and len(values) == size for values in lists), "settlement")
+            _check(isinstance(made.settlement.prices, list) and len(made.settlement.prices) == size, "prices")
+            _check(all(kind in _KINDS for kind in made.settlement.kinds), "settlement kinds")
+        return made
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        raise JournalError(
+            f"journal: batch {number!r:.20} attempt {attempt!r:.20} cannot be read ({error}): the file is "
+            "damaged; send the input as a new job (another journal or job_id)"
+        ) from None
+
+
+_KINDS = frozenset({"accepted", "rejected", "invalid", "not_sent", "unknown"})
+
+
+def _check(holds: bool, what: str) -> None:
+    if not holds:
+        raise ValueError(f"its {what} are not as written")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return (_is_int(value) or isinstance(value, float)) and math.isfinite(value)
