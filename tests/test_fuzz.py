@@ -1,4 +1,5 @@
-"""Fuzzing: hypothesis-drawn hostile answers for a send, a get, a delete, a paged list and a bulk send.
+"""Fuzzing: hypothesis-drawn hostile answers for a send, a get, a delete, a paged list and a bulk send;
+and hostile bulk input (any text, lone surrogates included; odd keys and values).
 
 A local server (tests/hostile_server.py) answers each request with raw bytes drawn by hypothesis:
 any status, malformed status lines, lying ``Content-Length``, broken chunked or gzip framing, a gzip
@@ -52,6 +53,9 @@ from hypothesis import strategies as st
 import aioclicksend._rate
 import aioclicksend._retry
 from aioclicksend import AsyncClickSend, BulkSummary, ClickSendError, OutcomeKind, Page, RetryPolicy, models
+from aioclicksend._bulk_checks import BatchChecker
+from aioclicksend._generated.operations import OPERATIONS
+from aioclicksend._operation import Operation
 
 from .hostile_server import HostileServer, Reply, Request
 
@@ -60,7 +64,7 @@ _T = TypeVar("_T")
 # ---- budget ----
 
 EXAMPLES_VARIABLE = "AIOCLICKSEND_FUZZ_EXAMPLES"
-FUZZ_TESTS = 6
+FUZZ_TESTS = 7
 """The @given tests below, which share the examples of a long run."""
 _TOTAL = os.environ.get(EXAMPLES_VARIABLE, "").strip()
 LONG_RUN = bool(_TOTAL)
@@ -1544,3 +1548,40 @@ def test_send_bulk(server: HostileServer, case: BulkCase) -> None:
     assert all(len(keys) == 1 for keys in batches_of.values()), f"a message in two batches: {batches_of}"
     invalid = {recipient(index) for index, kind in enumerate(case.kinds) if kind in INVALID_KINDS}
     assert not invalid & set(batches_of), f"invalid messages were sent: {invalid & set(batches_of)}"
+
+
+# ---- hostile bulk input ----
+
+HOSTILE_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=30) | st.builds(
+    "{}\ud83d{}".format, st.text(max_size=5), st.text(max_size=5)
+)
+"""Any code point, lone surrogates (category Cs) included, and often half an emoji's escape."""
+HOSTILE_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | HOSTILE_TEXT | st.binary(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(HOSTILE_TEXT, inner, max_size=3),
+    max_leaves=8,
+)
+FIELD = st.sampled_from(["to", "body", "from", "schedule", "custom_string", "list_id", "media_file"])
+HOSTILE_MESSAGE = (
+    st.dictionaries(FIELD | HOSTILE_TEXT | st.integers(), HOSTILE_VALUE, max_size=6)
+    | st.fixed_dictionaries({"to": st.just("+61411111111"), "body": HOSTILE_TEXT})
+    | HOSTILE_VALUE
+)
+BULK_SENDS = [operation for operation in OPERATIONS if operation.bulk is not None]
+
+
+@budget(bounded=150)
+@given(st.sampled_from(BULK_SENDS), st.lists(HOSTILE_MESSAGE, max_size=12))
+def test_hostile_bulk_messages_are_sent_as_utf8_json_or_invalid(
+    operation: Operation[Any], given: list[Any]
+) -> None:
+    """Whatever the messages, the checks never raise: each is valid (sent as UTF-8 JSON) or invalid."""
+    assert operation.bulk is not None and operation.messages is not None
+    checker = BatchChecker(
+        operation.model(operation.bulk.item), operation.messages, allow_truncation=False, tag="fuzz"
+    )
+    valid, invalid = checker.check(range(len(given)), given)
+    assert sorted([*valid.messages.indices, *(item.index for item in invalid)]) == list(range(len(given)))
+    assert all(item.reason for item in invalid)
+    sent = json.loads(b"[" + valid.json + b"]")  # (bytes: decoding them fails on anything not UTF-8)
+    assert len(sent) == len(valid.messages.indices)
