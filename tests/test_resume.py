@@ -16,6 +16,7 @@ import pytest
 
 from aioclicksend import AsyncClickSend, JournalError, OutcomeKind
 from aioclicksend._outcomes import SHARED_CUSTOM_STRING
+from aioclicksend.journal import Attempt, SQLiteJournal
 from aioclicksend.sandbox import SandboxServer
 
 from .support import assert_journal_settled
@@ -171,3 +172,44 @@ async def test_a_tampered_journal_is_a_journal_error(
     with pytest.raises(JournalError, match=said):
         await cs.sms.send_bulk(sms(300), journal=journal, batch_size=100, history_lag=0)
     assert delivered(server) == 300, "nothing sent again"
+
+
+class WatchedJournal(SQLiteJournal):
+    """A SQLite journal that keeps each hand-off it records, and may fail to record one."""
+
+    def __init__(self, path: Path, *, fail_after: int | None = None) -> None:
+        super().__init__(path)
+        self.hand_offs: list[tuple[int, float]] = []
+        self.fail_after = fail_after
+
+    async def started(self, job_id: str, attempt: Attempt) -> None:
+        if self.fail_after is not None and len(self.hand_offs) >= self.fail_after:
+            raise JournalError("journal: disk full")
+        self.hand_offs.append((attempt.number, attempt.sent_at))
+        await super().started(job_id, attempt)
+
+
+async def test_a_batch_that_waits_for_its_pace_records_when_it_goes(sandbox: Sandbox, tmp_path: Path) -> None:
+    """The history is searched around a batch's hand-off: a batch held back by the pace records the time
+    it really goes, not the time it was formed."""
+    _, cs = sandbox
+    journal = WatchedJournal(tmp_path / "job.db")
+    started = time.time()
+    summary = await cs.sms.send_bulk(sms(400), journal=journal, batch_size=100, max_rate=1.0, concurrency=4)
+    await journal.close()
+    assert summary.accepted == 400
+    last = {number: at for number, at in journal.hand_offs}
+    assert last[3] - started >= 2.5, "the fourth request goes about 3 s in, and is recorded then"
+    assert [number for number, _ in journal.hand_offs].count(3) == 2, (
+        "recorded when formed, then when it went"
+    )
+
+
+async def test_a_hand_off_the_journal_cannot_record_is_not_sent(sandbox: Sandbox, tmp_path: Path) -> None:
+    server, cs = sandbox
+    journal = WatchedJournal(tmp_path / "job.db", fail_after=2)
+    kinds = await kinds_of(cs.sms.send_bulk(sms(500), journal=journal, batch_size=100, concurrency=1))
+    await journal.close()
+    assert kinds[OutcomeKind.ACCEPTED] == 200 and kinds[OutcomeKind.NOT_SENT] >= 100
+    assert set(kinds) == {OutcomeKind.ACCEPTED, OutcomeKind.NOT_SENT}, "the job stopped, nothing unknown"
+    assert delivered(server) == 200

@@ -650,15 +650,11 @@ class BulkJob(Generic[_Result]):
 
     async def _send(self, batch: _Batch) -> Settled:
         bulk = self._bulk
-        if self._journal is not None:
-            try:  # recorded before it can leave: a run after a crash looks it up before sending it again
-                await self._record_hand_off(batch)
-            except JournalError as error:
-                self.stop(str(error))
-                return batch.outcomes(OutcomeKind.NOT_SENT, str(error))
         body = b"%s[%s]%s" % (self._body_start, b",".join(batch.json), self._body_end)
         options = RequestOptions(timeout=self.timeout, max_retries=self.max_retries)
         try:
+            if self._journal is not None:  # recorded before it can leave: a run after a crash looks it up
+                await self._record_hand_off(batch)
             answer = await self._client.call(
                 bulk.operation,
                 body=body,
@@ -671,6 +667,10 @@ class BulkJob(Generic[_Result]):
             if batch.maybe_sent:
                 return batch.outcomes(OutcomeKind.UNKNOWN, f"{error}; it may have been sent")
             return batch.outcomes(OutcomeKind.NOT_SENT, str(error))
+        except JournalError as error:  # (recording a hand-off, before the attempt it is for)
+            self.stop(str(error))
+            kind = OutcomeKind.UNKNOWN if batch.maybe_sent else OutcomeKind.NOT_SENT
+            return batch.outcomes(kind, str(error))
         except APIStatusError as error:
             if isinstance(error, (AuthenticationError, PermissionDeniedError)):
                 self.stop(f"ClickSend refused the account: {error}")
