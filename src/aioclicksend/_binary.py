@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import mimetypes
 import os
+import tempfile
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 from typing import Any
 
@@ -27,8 +29,9 @@ class BinaryResponse:
     :meth:`read`, :meth:`save` or a whole :meth:`iter_bytes`, each of which closes it.
     """
 
-    def __init__(self, response: aiohttp.ClientResponse) -> None:
+    def __init__(self, response: aiohttp.ClientResponse, operation: str) -> None:
         self._response = response
+        self._operation = operation
         self.status = response.status
         self.headers = response.headers
         self.content_type = response.content_type
@@ -57,13 +60,46 @@ class BinaryResponse:
         return b"".join([chunk async for chunk in self.iter_bytes()])
 
     async def save(self, path: str | os.PathLike[str]) -> int:
-        """Write the document to ``path`` as it arrives; returns its size in bytes."""
-        size = 0
-        with open(path, "wb") as file:  # a chunk written at a time, between reads
-            async for chunk in self.iter_bytes():
-                file.write(chunk)
-                size += len(chunk)
+        """Write the document to ``path`` as it arrives; returns its size in bytes.
+
+        It goes to a new file beside ``path`` (readable by its owner only), which replaces ``path`` once
+        the whole document is in: a file already there stays as it was until then, a failure or a
+        cancellation leaves nothing behind, and a symlink at ``path`` is replaced, never written through.
+        """
+        descriptor, temporary = self._temporary_file(path)
+        try:
+            size = 0
+            with os.fdopen(descriptor, "wb") as file:  # a chunk written at a time, between reads
+                async for chunk in self.iter_bytes():
+                    file.write(chunk)
+                    size += len(chunk)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
         return size
+
+    def _temporary_file(self, path: str | os.PathLike[str]) -> tuple[int, str]:
+        """A new, empty file (created exclusively) in the folder of ``path``, where it can replace it:
+        its open descriptor and its path."""
+        target = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
+        if not isinstance(target, str):
+            raise self._refused(f"path: must be a str or a path, not {type(path).__name__}")
+        if os.path.isdir(target) and not os.path.islink(target):
+            raise self._refused(f"path: {target!r} is a folder")
+        folder = os.path.dirname(os.path.abspath(target))
+        try:
+            return tempfile.mkstemp(prefix=".aioclicksend-", suffix=".part", dir=folder)
+        except OSError as error:
+            raise self._refused(f"path: cannot create a file in {folder!r}: {error.strerror}") from None
+
+    def _refused(self, problem: str) -> RequestValidationError:
+        """The error for a bad argument of :meth:`save`; the document is let go unread."""
+        self.close()
+        return RequestValidationError(self._operation, [problem])
 
     def close(self) -> None:
         """Let the connection go (without reading the rest)."""
