@@ -16,6 +16,8 @@ from aiohttp import web
 
 from aioclicksend import (
     APIConnectionError,
+    APIResponseValidationError,
+    BinaryResponse,
     RequestValidationError,
 )
 from aioclicksend.kazoo import AsyncKazoo
@@ -171,3 +173,41 @@ async def test_save_to_an_unusable_path_is_our_error(server: Server, tmp_path: P
             await document.save(path[where])
     await asyncio.wait_for(server.answered.wait(), 30)
     assert server.written < 64 * MIB and os.listdir(tmp_path) == []  # the document was let go unread
+
+
+# ---- the size limit ---------------------------------------------------------------------------------------
+
+
+async def read_in_chunks(document: BinaryResponse) -> bytes:
+    return b"".join([chunk async for chunk in document.iter_bytes()])
+
+
+READERS: dict[str, Callable[[BinaryResponse, Path], Awaitable[Any]]] = {
+    "read": lambda document, _: document.read(),
+    "iter_bytes": lambda document, _: read_in_chunks(document),
+    "save": lambda document, folder: document.save(folder / "fax.pdf"),
+}
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["declared", "chunked"])
+@pytest.mark.parametrize("reader", READERS)
+async def test_a_document_past_max_response_size_is_refused_and_read_no_further(
+    server: Server, tmp_path: Path, reader: str, declared: bool
+) -> None:
+    server.answer = server.stream(300 * MIB, declared=declared)
+    (tmp_path / "fax.pdf").write_bytes(PDF)
+    async with server.kazoo(max_response_size=MIB) as kazoo:
+        document = await kazoo.faxes.outbox.attachment(fax_id="f1")
+        with pytest.raises(APIResponseValidationError, match=r"larger than max_response_size \(1048576"):
+            await asyncio.wait_for(READERS[reader](document, tmp_path), 60)
+    await asyncio.wait_for(server.answered.wait(), 30)
+    # What the server wrote before the connection went: at most what the sockets' buffers hold.
+    assert server.written < 64 * MIB
+    assert os.listdir(tmp_path) == ["fax.pdf"] and (tmp_path / "fax.pdf").read_bytes() == PDF
+
+
+async def test_a_document_within_max_response_size_is_read_whole(server: Server) -> None:
+    server.answer = server.stream(MIB, declared=False)
+    async with server.kazoo(max_response_size=MIB) as kazoo:
+        document = await kazoo.faxes.outbox.attachment(fax_id="f1")
+        assert len(await document.read()) == MIB

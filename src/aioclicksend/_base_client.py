@@ -651,7 +651,7 @@ class BaseClient:
                         None if streamed else self._redirect_target(operation, response, hop == MAX_REDIRECTS)
                     )
                     if streamed:  # a document: the caller reads it, and lets the connection go
-                        document = BinaryResponse(response, operation.name)
+                        document = BinaryResponse(response, operation.name, self.max_response_size)
                         return document.status, document.headers, document, url
                     if target is None:
                         return response.status, response.headers, await self._read(response, url), url

@@ -12,7 +12,7 @@ from typing import Any
 
 import aiohttp
 
-from ._exceptions import APIConnectionError, RequestValidationError
+from ._exceptions import APIConnectionError, APIResponseValidationError, RequestValidationError
 
 __all__ = ["BinaryResponse", "FileInput", "multipart_body"]
 
@@ -26,12 +26,15 @@ class BinaryResponse:
     """A document the API answered with, not read yet: read it whole, in chunks, or into a file.
 
     It holds the connection until it is read to the end or closed: use ``async with``, or one of
-    :meth:`read`, :meth:`save` or a whole :meth:`iter_bytes`, each of which closes it.
+    :meth:`read`, :meth:`save` or a whole :meth:`iter_bytes`, each of which closes it. A document larger
+    than the client's ``max_response_size`` is an :class:`APIResponseValidationError`, read no further.
     """
 
-    def __init__(self, response: aiohttp.ClientResponse, operation: str) -> None:
+    def __init__(self, response: aiohttp.ClientResponse, operation: str, max_size: int) -> None:
         self._response = response
         self._operation = operation
+        self.max_size = max_size
+        """The most bytes read (the client's ``max_response_size``)."""
         self.status = response.status
         self.headers = response.headers
         self.content_type = response.content_type
@@ -42,8 +45,15 @@ class BinaryResponse:
 
     async def iter_bytes(self, chunk_size: int = CHUNK) -> AsyncIterator[bytes]:
         """The document, a chunk at a time (never all of it in memory)."""
+        received = 0
         try:
+            declared = self._response.content_length
+            if declared is not None and declared > self.max_size:
+                raise self._too_large()
             async for chunk in self._response.content.iter_chunked(chunk_size):
+                received += len(chunk)
+                if received > self.max_size:
+                    raise self._too_large()
                 yield chunk
         except (aiohttp.ClientError, TimeoutError) as error:
             raise APIConnectionError(
@@ -100,6 +110,15 @@ class BinaryResponse:
         """The error for a bad argument of :meth:`save`; the document is let go unread."""
         self.close()
         return RequestValidationError(self._operation, [problem])
+
+    def _too_large(self) -> APIResponseValidationError:
+        return APIResponseValidationError(
+            f"the document is larger than max_response_size ({self.max_size} bytes)",
+            method=self._response.method,
+            url=str(self._response.url),
+            status=self.status,
+            body=b"",
+        )
 
     def close(self) -> None:
         """Let the connection go (without reading the rest)."""
