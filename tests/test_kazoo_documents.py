@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 
 from aioclicksend import (
     APIConnectionError,
     APIResponseValidationError,
+    APITimeoutError,
     BinaryResponse,
     RequestValidationError,
 )
@@ -211,3 +213,20 @@ async def test_a_document_within_max_response_size_is_read_whole(server: Server)
     async with server.kazoo(max_response_size=MIB) as kazoo:
         document = await kazoo.faxes.outbox.attachment(fax_id="f1")
         assert len(await document.read()) == MIB
+
+
+# ---- timeouts ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "timeout", [2.0, aiohttp.ClientTimeout(sock_read=1)], ids=["whole request", "between reads"]
+)
+async def test_a_download_that_stalls_times_out(server: Server, tmp_path: Path, timeout: Any) -> None:
+    server.answer = server.stream(10 * MIB, stall_after=MIB)
+    (tmp_path / "fax.pdf").write_bytes(PDF)
+    async with server.kazoo(timeout=timeout) as kazoo:
+        document = await kazoo.faxes.outbox.attachment(fax_id="f1")
+        with pytest.raises(APITimeoutError, match="timed out while reading the document") as caught:
+            await asyncio.wait_for(document.save(tmp_path / "fax.pdf"), 60)
+    assert caught.value.request_sent and caught.value.__cause__ is None
+    assert os.listdir(tmp_path) == ["fax.pdf"] and (tmp_path / "fax.pdf").read_bytes() == PDF

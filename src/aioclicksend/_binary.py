@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import mimetypes
@@ -12,7 +13,7 @@ from typing import Any
 
 import aiohttp
 
-from ._exceptions import APIConnectionError, APIResponseValidationError, RequestValidationError
+from ._exceptions import APIResponseValidationError, RequestValidationError
 
 __all__ = ["BinaryResponse", "FileInput", "multipart_body"]
 
@@ -55,13 +56,11 @@ class BinaryResponse:
                 if received > self.max_size:
                     raise self._too_large()
                 yield chunk
-        except (aiohttp.ClientError, TimeoutError) as error:
-            raise APIConnectionError(
-                f"connection lost while reading the document: {type(error).__name__}: {error}",
-                method=self._response.method,
-                url=str(self._response.url),
-                request_sent=True,
-            ) from None
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            from ._base_client import transport_error  # the core imports this module
+
+            method, url = self._response.method, str(self._response.url)
+            raise transport_error(error, method=method, url=url, stage="while reading the document") from None
         finally:
             self.close()
 
