@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import pytest
@@ -230,3 +231,59 @@ async def test_a_download_that_stalls_times_out(server: Server, tmp_path: Path, 
             await asyncio.wait_for(document.save(tmp_path / "fax.pdf"), 60)
     assert caught.value.request_sent and caught.value.__cause__ is None
     assert os.listdir(tmp_path) == ["fax.pdf"] and (tmp_path / "fax.pdf").read_bytes() == PDF
+
+
+# ---- the suggested file name ------------------------------------------------------------------------------
+
+
+def encoded(name: str) -> str:
+    return f"attachment; filename*=UTF-8''{quote(name, safe='')}"
+
+
+@pytest.mark.parametrize(
+    ("disposition", "filename"),
+    [
+        ('attachment; filename="fax.pdf"', "fax.pdf"),
+        ('attachment; filename="../../../tmp/pwned.pdf"', "pwned.pdf"),
+        (encoded("..\\..\\windows\\pwned.pdf"), "pwned.pdf"),
+        (encoded("/etc/passwd"), "passwd"),
+        (encoded("fax\0.pdf\0"), "fax.pdf"),
+        (encoded("f\r\na\x1bx\x7f.pdf"), "fax.pdf"),
+        (encoded("\u202efdp.exe"), "fdp.exe"),  # a right-to-left override would show it as exe.pdf
+        (encoded(".bashrc"), "bashrc"),
+        (encoded("   fax.pdf  "), "fax.pdf"),
+        (encoded("../.."), None),
+        (encoded("fax/"), None),
+        (encoded("\0\0"), None),
+        ('attachment; filename=""', None),
+        ("attachment; filename=", None),  # malformed: aiohttp warns, and nothing comes of it
+        ('attach;;;= filename="x', None),
+        ("inline", None),
+    ],
+)
+async def test_the_suggested_filename_is_a_bare_name(
+    server: Server, disposition: str, filename: str | None
+) -> None:
+    server.answer = answer_with(PDF, {"Content-Type": "application/pdf", "Content-Disposition": disposition})
+    async with server.kazoo() as kazoo, await kazoo.faxes.outbox.attachment(fax_id="f1") as document:
+        assert document.filename == filename
+
+
+@pytest.mark.parametrize(
+    ("suggested", "ending"),
+    [
+        ("a" * 5000 + ".pdf", "a.pdf"),
+        ("é" * 1000 + ".pdf", "é.pdf"),  # cut between characters, not within one
+        ("a" * 300 + "." + "b" * 300 + ".pdf", "a.pdf"),
+        ("fax." + "b" * 5000, "bbb"),  # no extension worth keeping
+    ],
+)
+async def test_a_long_suggested_filename_is_cut_to_255_bytes(
+    server: Server, suggested: str, ending: str
+) -> None:
+    disposition = encoded(suggested)
+    server.answer = answer_with(PDF, {"Content-Type": "application/pdf", "Content-Disposition": disposition})
+    async with server.kazoo() as kazoo, await kazoo.faxes.outbox.attachment(fax_id="f1") as document:
+        filename = document.filename
+    assert filename is not None and 250 <= len(filename.encode()) <= 255
+    assert filename.startswith(suggested[:100]) and filename.endswith(ending)

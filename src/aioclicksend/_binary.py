@@ -7,7 +7,10 @@ import contextlib
 import json
 import mimetypes
 import os
+import re
 import tempfile
+import unicodedata
+import warnings
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 from typing import Any
 
@@ -40,9 +43,14 @@ class BinaryResponse:
         self.headers = response.headers
         self.content_type = response.content_type
         """E.g. ``application/pdf``."""
-        disposition = response.content_disposition
-        self.filename = disposition.filename if disposition is not None else None
-        """The file name the answer suggests (``Content-Disposition``), if any."""
+        with warnings.catch_warnings():  # a malformed header is the server's fault, not the caller's
+            warnings.simplefilter("ignore", aiohttp.BadContentDispositionHeader)
+            warnings.simplefilter("ignore", aiohttp.BadContentDispositionParam)
+            disposition = response.content_disposition
+        self.filename = _safe_filename(disposition.filename if disposition is not None else None)
+        """The file name the answer suggests (``Content-Disposition``), made safe: its last path segment
+        without control characters or leading dots, at most 255 bytes of UTF-8 (the extension kept);
+        ``None`` if nothing usable is left. Still the server's choice: check it before you use it."""
 
     async def iter_bytes(self, chunk_size: int = CHUNK) -> AsyncIterator[bytes]:
         """The document, a chunk at a time (never all of it in memory)."""
@@ -131,6 +139,24 @@ class BinaryResponse:
 
     def __repr__(self) -> str:
         return f"BinaryResponse({self.status}, {self.content_type!r}, filename={self.filename!r})"
+
+
+MAX_FILENAME = 255
+"""The longest :attr:`BinaryResponse.filename`, in bytes of UTF-8 (most file systems' limit)."""
+
+
+def _safe_filename(suggested: str | None) -> str | None:
+    """A server's suggested file name as a bare name: see :attr:`BinaryResponse.filename`."""
+    last = re.split(r"[/\\]", suggested or "")[-1]
+    name = "".join(character for character in last if unicodedata.category(character)[0] != "C")
+    name = re.sub(r"^[\s.]+|\s+$", "", name)
+    if len(name.encode()) > MAX_FILENAME:
+        stem, extension = os.path.splitext(name)
+        if len(extension) > 16:  # not an extension worth keeping
+            stem, extension = name, ""
+        room = MAX_FILENAME - len(extension.encode())
+        name = stem.encode()[:room].decode(errors="ignore") + extension
+    return name or None
 
 
 _MAGIC = ((b"%PDF", "application/pdf"), (b"II*\x00", "image/tiff"), (b"MM\x00*", "image/tiff"))
