@@ -287,3 +287,42 @@ async def test_a_long_suggested_filename_is_cut_to_255_bytes(
         filename = document.filename
     assert filename is not None and 250 <= len(filename.encode()) <= 255
     assert filename.startswith(suggested[:100]) and filename.endswith(ending)
+
+
+# ---- a document's type on the way out ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/pdf\r\nX-Injected: 1",
+        "application/pdf\n",
+        "application/pdf\r",
+        "application/\0pdf",
+        "application/pdf\t",
+        "pdf",
+        "",
+        "application/",
+        "/pdf",
+        "application/pdf extra",
+        "application/pdf/x",
+        b"application/pdf",
+    ],
+)
+async def test_a_content_type_that_is_not_a_media_type_is_refused_before_sending(
+    server: Server, content_type: Any
+) -> None:
+    async with server.kazoo() as kazoo:
+        with pytest.raises(
+            RequestValidationError, match=r"faxes\.send: .*content_type: .* is not a media type"
+        ):
+            await kazoo.faxes.send(to_number="1", from_number="2", file=PDF, content_type=content_type)
+    assert server.received == []
+
+
+async def test_a_media_type_is_sent_as_given(server: Server) -> None:
+    server.answer = answer_with(b'{"data": {"id": "job-1"}}', {"Content-Type": "application/json"})
+    async with server.kazoo() as kazoo:
+        await kazoo.faxes.send(to_number="1", from_number="2", file=PDF, content_type="image/tiff")
+    [(_, body)] = server.received
+    assert b"Content-Type: image/tiff\r\n" in body

@@ -162,10 +162,18 @@ def _safe_filename(suggested: str | None) -> str | None:
 _MAGIC = ((b"%PDF", "application/pdf"), (b"II*\x00", "image/tiff"), (b"MM\x00*", "image/tiff"))
 
 
+_MEDIA_TYPE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+/[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+"""``type/subtype``: two tokens of RFC 9110 (nothing that could end a header or start another)."""
+
+
 def _content_type(file: FileInput, given: str | None, operation: str) -> str:
-    """The document's type: as given, else from the file's name, else from its first bytes."""
-    if given:
-        return given
+    """The document's type: as given (a ``type/subtype``), else from the file's name, else from its
+    first bytes."""
+    if given is not None:
+        if isinstance(given, str) and _MEDIA_TYPE.fullmatch(given):
+            return given
+        problem = f"content_type: {given!r:.80} is not a media type like application/pdf"
+        raise RequestValidationError(operation, [problem])
     if isinstance(file, (str, os.PathLike)):
         guessed = mimetypes.guess_type(os.fspath(file))[0]
         if guessed:
