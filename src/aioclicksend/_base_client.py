@@ -56,6 +56,7 @@ __all__ = [
     "RequestOptions",
     "Timeout",
     "is_loopback",
+    "transport_error",
 ]
 
 DEFAULT_BASE_URL = "https://rest.clicksend.com/v3"
@@ -357,6 +358,27 @@ def is_loopback(host: str | None) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def transport_error(
+    error: Exception, *, method: str, url: str, stage: str = "while waiting for the answer"
+) -> APIConnectionError:
+    """Our error for a failure to exchange a request (``stage`` says at which point): a timeout is an
+    :class:`APITimeoutError`, and ``request_sent`` is ``False`` only when nothing can have been sent.
+
+    Anything that is not aiohttp's may have been sent too, so it is never repeated blindly. The error is
+    to be raised ``from None``: aiohttp's request info holds the headers (the credentials).
+    """
+    if isinstance(error, aiohttp.ConnectionTimeoutError):
+        return APITimeoutError(f"timed out connecting: {error}", method=method, url=url, request_sent=False)
+    if isinstance(error, aiohttp.ClientConnectorError):
+        message = f"cannot connect: {error.os_error or error}"
+        return APIConnectionError(message, method=method, url=url, request_sent=False)
+    if isinstance(error, asyncio.TimeoutError):
+        return APITimeoutError(f"timed out {stage}", method=method, url=url, request_sent=True)
+    happened = "connection lost" if isinstance(error, aiohttp.ClientError) else "request failed"
+    message = f"{happened} {stage}: {type(error).__name__}: {error}"
+    return APIConnectionError(message, method=method, url=url, request_sent=True)
 
 
 def _origin(url: URL) -> tuple[str, str | None, int | None]:
@@ -687,7 +709,7 @@ class BaseClient:
                         None if streamed else self._redirect_target(operation, response, hop == MAX_REDIRECTS)
                     )
                     if streamed:  # a document: the caller reads it, and lets the connection go
-                        document = BinaryResponse(response)
+                        document = BinaryResponse(response, operation.name, self.max_response_size)
                         return document.status, document.headers, document, url
                     if target is None:
                         return response.status, response.headers, await self._read(response, url), url
@@ -697,18 +719,9 @@ class BaseClient:
                 url, params = target, []
         except APIResponseValidationError:
             raise
-        except aiohttp.ConnectionTimeoutError as error:
-            message, sent, timed_out = f"timed out connecting: {error}", False, True
-        except aiohttp.ClientConnectorError as error:
-            message, sent, timed_out = f"cannot connect: {error.os_error or error}", False, False
-        except asyncio.TimeoutError:
-            message, sent, timed_out = "timed out waiting for the answer", True, True
-        except aiohttp.ClientError as error:
-            message, sent, timed_out = f"connection lost: {type(error).__name__}: {error}", True, False
-        except Exception as error:  # anything else: it may have been sent, so it is never repeated blindly
-            message, sent, timed_out = f"request failed: {type(error).__name__}: {error}", True, False
-        error_class = APITimeoutError if timed_out else APIConnectionError
-        raise error_class(message, method=method, url=url, request_sent=sent) from None
+        except Exception as error:
+            raise transport_error(error, method=method, url=url) from None
+        raise AssertionError("unreachable: the last hop is never followed")  # pragma: no cover
 
     def _redirect_target(
         self, operation: Operation[Any], response: aiohttp.ClientResponse, last_hop: bool
