@@ -17,7 +17,8 @@ the request did not give. Receipts and inbound SMS are pushed to the enabled URL
 Faults (rate limit, 5xx,
 latency, dropped connections) are configured through :class:`Faults`, also while the server runs, and
 :class:`Counters` say what it received; out of process, ``GET /_sandbox/counters``
-(``POST /_sandbox/counters/reset``) and ``GET``/``PUT /_sandbox/faults`` do the same. Each request is
+(``POST /_sandbox/counters/reset``) and ``GET``/``PUT /_sandbox/faults`` do the same (a write must be
+``application/json``, else 415: no cross-site form can send one). Each request is
 logged at INFO on the ``aioclicksend.sandbox`` logger (``--log`` shows them on stderr).
 
 The same server serves the Kazoo v2 Faxes API (``_kazoo``): every operation of Kazoo's table under
