@@ -8,7 +8,9 @@ ClickSend-style 400 envelope naming the field; an unknown route or method gets C
 envelope, and a trailing ``/`` is tolerated. What each operation does is registered by operationId
 (``_behaviours``): contact lists, contacts, templates, alpha tags, default senders and automation rules
 are kept in memory; sends land in history with unique message ids and a status per recipient (an
-invalid number gets ``INVALID_RECIPIENT``) and are receipted once their schedule time has come
+invalid number gets ``INVALID_RECIPIENT``), listed by date range and by a ``q`` search where the
+spec has one (``field:value`` pairs, not case-sensitive, ``operator=AND`` or ``OR``; a ``custom_string``
+is looked up in an index) and are receipted once their schedule time has come
 (``Undelivered`` for a number set aside for fiction, e.g. ``+61491570006``, else ``Delivered``); the
 rest answer as the docs show. Every answer made from the sandbox's state has the keys and JSON types of
 the docs' example of its operation (``_shapes``), with the request's values and null or empty for what

@@ -32,7 +32,7 @@ import secrets
 import string
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -44,12 +44,12 @@ from .._generated.operations import OPERATIONS
 from .._message_parts import count_parts
 from .._operation import Operation
 from .._pagination import MAX_PAGE_SIZE
-from ._answers import TEST_ACCOUNTS, Refusal, envelope
+from ._answers import TEST_ACCOUNTS, Refusal, bad_request, envelope
 from ._faults import Counters
 from ._openapi import documented
 from ._pushes import Pushes
-from ._shapes import data_shape, item_shape
-from ._store import Store
+from ._shapes import Shape, data_shape, item_shape
+from ._store import History, Store, search_text
 
 if TYPE_CHECKING:
     from .._generated.webhooks import Kind
@@ -214,11 +214,16 @@ def _cursor_page(
     )
 
 
+def _listed_shape(operation: Operation[Any]) -> Shape:
+    """The shape of an item of the operation's list."""
+    return item_shape(BY_ID[SHAPE_OF.get(operation.id, operation.id)])
+
+
 def _paged(call: Call, items: Sequence[dict[str, Any]], values: Render | None = None) -> web.Response:
     """The items a page at a time, as the operation's paging style (from the table) says, each shaped
     after the documented item (``values`` first gives what an item shows); only a page's items are read."""
     operation = call.operation
-    shape = item_shape(BY_ID[SHAPE_OF.get(operation.id, operation.id)])
+    shape = _listed_shape(operation)
 
     def render(item: dict[str, Any]) -> dict[str, Any]:
         return shape.render(item if values is None else values(item))
@@ -275,18 +280,69 @@ def _undeliverable(message: dict[str, Any]) -> bool:
 
 
 def _history(channel: str, *, delivered: bool = True) -> Handler:
-    """A channel's history, by the date range the query gives; ``delivered``: its messages go through
-    scheduling and delivery (``_as_listed``), unlike emails, listed as they were queued."""
+    """A channel's history, by the date range and the search the query gives; ``delivered``: its messages
+    go through scheduling and delivery (``_as_listed``), unlike emails, listed as they were queued."""
 
     def history(call: Call) -> web.Response:
-        kept = call.store.history.get(channel)
-        items = () if kept is None else kept.dated(call.query.get("date_from"), call.query.get("date_to"))
-        if not delivered:
-            return _paged(call, items)
         now = _now()
-        return _paged(call, items, lambda message: _as_listed(message, now))
+        values = (lambda message: _as_listed(message, now)) if delivered else None
+        return _paged(call, _searched(call, call.store.history.get(channel), values), values)
 
     return history
+
+
+def _conditions(q: str) -> list[tuple[str, str]]:
+    """A ``q`` search's ``field:value`` pairs (split at their first colon), in any case; a 400 for a pair
+    that is not one."""
+    conditions = []
+    for pair in q.split(",") if q else ():
+        field, colon, value = pair.partition(":")
+        if not colon:
+            raise bad_request(f"q: {pair!r:.80} is not field:value")
+        conditions.append((field.strip().casefold(), value.casefold()))
+    return conditions
+
+
+def _searched(call: Call, history: History | None, values: Render | None) -> Sequence[dict[str, Any]]:
+    """The history's messages in the query's date range that its ``q`` search matches: a message shows
+    each condition's field with that value as text (with ``operator=OR``, any of them). A
+    ``custom_string`` condition is looked up in the history's index, the others tried on each message."""
+    conditions = _conditions(call.query.get("q", ""))
+    if history is None:
+        return ()
+    dated = functools.partial(history.dated, call.query.get("date_from"), call.query.get("date_to"))
+    if not conditions:
+        return dated()
+    shown = set(_listed_shape(call.operation).keys)
+    if call.query.get("operator") == "OR":
+        return _matching(
+            dated(), [(field, value) for field, value in conditions if field in shown], any, values
+        )
+    if any(field not in shown for field, _ in conditions):
+        return ()
+    indexed = next((condition for condition in conditions if condition[0] == "custom_string"), None)
+    if indexed is None:
+        return _matching(dated(), conditions, all, values)
+    return _matching(
+        dated(indexed[1]), [condition for condition in conditions if condition != indexed], all, values
+    )
+
+
+def _matching(
+    items: Sequence[dict[str, Any]],
+    conditions: list[tuple[str, str]],
+    combine: Callable[[Iterable[bool]], bool],
+    values: Render | None,
+) -> Sequence[dict[str, Any]]:
+    """The items whose values (as ``values`` gives them) meet all or ``any`` of the conditions."""
+    if not conditions:
+        return items if combine is all else ()
+
+    def matches(item: dict[str, Any]) -> bool:
+        shown = item if values is None else values(item)
+        return combine(search_text(shown.get(field)) == value for field, value in conditions)
+
+    return [item for item in items if matches(item)]
 
 
 def _receipted(call: Call, channel: str) -> list[dict[str, Any]]:

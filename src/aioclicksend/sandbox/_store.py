@@ -12,6 +12,16 @@ from typing import Any, overload
 Message = dict[str, Any]
 
 
+def search_text(value: Any) -> str | None:
+    """A value as a ``q`` search compares it: its text in any case (``true``/``false`` for a boolean);
+    None for no value, which no search matches."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).casefold()
+
+
 class Window(Sequence[Message]):
     """The items of a list at some of its positions, read in place: nothing is copied until a slice of
     it is taken (a page)."""
@@ -38,12 +48,14 @@ class History(Sequence[Message]):
     """One channel's sent messages in date order (those of the same second in the order they came).
 
     Dated by ``date_field`` (unix seconds), so that the messages of a range of dates are found by
-    bisection, without looking at the others. A message is added after the others when it is the newest,
-    as a message just sent is."""
+    bisection, without looking at the others; indexed by ``custom_string`` (its :func:`search_text`),
+    for a client that looks up its messages one by one. A message is added after the others when it is
+    the newest, as a message just sent is."""
 
     def __init__(self, date_field: str) -> None:
         self._date: Callable[[Message], Any] = operator.itemgetter(date_field)
         self._messages: list[Message] = []
+        self._by_custom_string: dict[str, list[Message]] = {}
 
     def __len__(self) -> int:
         return len(self._messages)
@@ -57,10 +69,15 @@ class History(Sequence[Message]):
 
     def add(self, message: Message) -> None:
         bisect.insort_right(self._messages, message, key=self._date)
+        custom_string = search_text(message.get("custom_string"))
+        if custom_string is not None:
+            indexed = self._by_custom_string.setdefault(custom_string, [])
+            bisect.insort_right(indexed, message, key=self._date)
 
-    def dated(self, since: int | None, until: int | None) -> Window:
-        """The messages dated from ``since`` to ``until`` (None: no bound), in place."""
-        messages = self._messages
+    def dated(self, since: int | None, until: int | None, custom_string: str | None = None) -> Window:
+        """The messages dated from ``since`` to ``until`` (None: no bound), in place; only those whose
+        ``custom_string`` has this :func:`search_text` if one is given."""
+        messages = self._messages if custom_string is None else self._by_custom_string.get(custom_string, [])
         start = 0 if since is None else bisect.bisect_left(messages, since, key=self._date)
         stop = len(messages) if until is None else bisect.bisect_right(messages, until, key=self._date)
         return Window(messages, range(start, stop))
