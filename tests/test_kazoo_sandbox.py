@@ -365,6 +365,8 @@ async def test_a_fax_being_received_is_incoming_until_it_is_in(pair: Pair) -> No
 
 async def test_the_smtp_log_lists_emails_to_fax(pair: Pair) -> None:
     server, kazoo = pair
+    server.faults.latency_ms = 100  # a slow machine: each request takes longer than TRANSMIT
+    Clock(server)  # stopped: the fax queued stays pending however long the requests take
     queued = server.kazoo.email_fax(sender="ann@example.com", to_number=TO, subject="Invoice")
     refused = server.kazoo.email_fax(sender="bob@example.com", error="no faxbox matched the domain")
     entries = (await kazoo.faxes.smtplog.list()).data

@@ -21,6 +21,7 @@ from aioclicksend.sandbox._validation import MAX_JSON_DEPTH, _nested_deeper_than
 from aioclicksend.testing import clicksend_sandbox
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(b"user:key").decode()}
+JSON = {"Content-Type": "application/json"}
 
 
 @pytest.fixture
@@ -159,7 +160,11 @@ async def test_a_silent_connection_is_closed_after_the_keepalive_timeout() -> No
     ("complete", "trickled"),
     [
         (b"", b"GET /v3/account HTTP/1.1\r\nHost: sandbox\r\nX-Padding: " + b"x" * 200 + b"\r\n\r\n"),
-        (b"PUT /_sandbox/faults HTTP/1.1\r\nHost: sandbox\r\nContent-Length: 200\r\n\r\n", b" " * 200),
+        (
+            b"PUT /_sandbox/faults HTTP/1.1\r\nHost: sandbox\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 200\r\n\r\n",
+            b" " * 200,
+        ),
     ],
     ids=["head", "body"],
 )
@@ -189,9 +194,9 @@ async def test_an_idle_keepalive_connection_outlives_the_read_timeout() -> None:
     async with SandboxServer(keepalive_timeout=1.0, read_timeout=0.2) as server:
         reader, writer = await asyncio.open_connection(server.host, server.port)
         body = b'{"latency_ms": 0}'
-        put = b"PUT /_sandbox/faults HTTP/1.1\r\nHost: sandbox\r\nContent-Length: %d\r\n\r\n%s" % (
-            len(body),
-            body,
+        put = (
+            b"PUT /_sandbox/faults HTTP/1.1\r\nHost: sandbox\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
         )
         get = b"GET /_sandbox/counters HTTP/1.1\r\nHost: sandbox\r\n\r\n"
         for request in (put, get, put):
@@ -226,7 +231,7 @@ async def test_counters_over_http(server: SandboxServer) -> None:
             "duplicates": [{"channel": "sms", "key": "twice", "count": 2}],
         }
         held = server.counters
-        async with session.post(f"{root(server)}/_sandbox/counters/reset") as response:
+        async with session.post(f"{root(server)}/_sandbox/counters/reset", headers=JSON) as response:
             assert response.status == 200
             assert (await response.json())["requests"] == {}
         async with session.get(f"{root(server)}/_sandbox/counters") as response:
@@ -258,6 +263,46 @@ async def test_faults_over_http(server: SandboxServer) -> None:
             assert response.status in (500, 502, 503)
         async with session.get(f"{root(server)}/_sandbox/counters") as response:
             assert (await response.json())["injected_errors"] == 1  # the sandbox's own endpoints are spared
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "body"),
+    [
+        ("POST", "/_sandbox/counters/reset", {"Content-Type": "text/plain"}, b""),
+        ("POST", "/_sandbox/counters/reset", {}, b""),
+        ("PUT", "/_sandbox/faults", {"Content-Type": "text/plain"}, b'{"error_rate": 1}'),
+        ("PUT", "/_sandbox/faults", {"Content-Type": "application/x-www-form-urlencoded"}, b"error_rate=1"),
+        ("PUT", "/_sandbox/faults", {"Content-Type": "multipart/form-data; boundary=x"}, b"--x--"),
+    ],
+)
+async def test_a_write_to_the_sandboxs_own_endpoints_must_be_json(
+    server: SandboxServer, method: str, path: str, headers: dict[str, str], body: bytes
+) -> None:
+    """A page of another site can make a browser send these without asking (CSRF); not JSON."""
+    server.counters.requests["SendSms"] = 1
+    async with (
+        aiohttp.ClientSession(skip_auto_headers=["Content-Type"]) as session,
+        session.request(method, root(server) + path, headers=headers, data=body) as response,
+    ):
+        assert response.status == 415
+        answer = await response.json()
+    assert (answer["response_code"], answer["response_msg"]) == (
+        "UNSUPPORTED_MEDIA_TYPE",
+        f"Content-Type: must be application/json, not {headers.get('Content-Type', 'none')!r}",
+    )
+    assert server.counters.requests == {"SendSms": 1} and server.faults.settings() == Faults().settings()
+
+
+async def test_a_json_write_may_name_its_charset(server: SandboxServer) -> None:
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.put(
+            f"{root(server)}/_sandbox/faults", data=b'{"latency_ms": 1}', headers=headers
+        ) as response,
+    ):
+        assert response.status == 200
+    assert server.faults.latency_ms == 1
 
 
 # --- 6. restricted accounts ----------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from aioclicksend import AsyncClickSend, webhooks
+from aioclicksend import AsyncClickSend, ClientConfigurationError, webhooks
+from aioclicksend._base_client import is_loopback
 from aioclicksend.models import InboundSmsPush, SmsReceiptPush
 from aioclicksend.sandbox import PushAttempt, SandboxServer
 from aioclicksend.sandbox._pushes import DEFAULT_RECEIPT_DELAY
@@ -214,6 +215,48 @@ async def test_only_loopback_urls_are_pushed_to_unless_allowed(sandbox: Sandbox)
         None,
         "refused: not a loopback URL",
     )
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("localhost", True),
+        ("LocalHost.", True),
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("::ffff:127.0.0.1", True),
+        ("api.localhost", False),
+        ("localhost.example.com", False),
+        ("localhost..", False),
+        ("10.0.0.1", False),
+        ("::ffff:10.0.0.1", False),
+        ("::", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_loopback_is_a_loopback_address_or_localhost_itself(host: str | None, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+async def test_a_localhost_subdomain_is_not_pushed_to(sandbox: Sandbox) -> None:
+    """A resolver may send ``*.localhost`` to DNS: it is not known to be this machine."""
+    server, cs = sandbox
+    await cs.sms.receipts.create_test(url="http://hooks.localhost/hook")
+    [refused] = await settled(server)
+    assert (refused.status, refused.error) == (None, "refused: not a loopback URL")
+
+
+def test_plain_http_to_a_localhost_subdomain_is_refused_by_the_client() -> None:
+    with pytest.raises(ClientConfigurationError, match="base_url"):
+        AsyncClickSend("user", "key", base_url="http://api.localhost/v3")
+
+
+def test_plain_http_to_ipv4_mapped_loopback_is_allowed_by_the_client() -> None:
+    base_url = "http://[::ffff:127.0.0.1]:9/v3"
+    assert AsyncClickSend("user", "key", base_url=base_url).base_url == base_url
 
 
 async def test_a_malformed_url_is_refused_not_answered_500(sandbox: Sandbox) -> None:

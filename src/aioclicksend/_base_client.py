@@ -349,15 +349,20 @@ class _OneShot(aiohttp.payload.AsyncIterablePayload):
 
 
 def is_loopback(host: str | None) -> bool:
-    """Whether a URL's host is this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
+    """Whether a URL's host is this machine: a loopback address (127.0.0.0/8, also as ``::ffff:127.0.0.1``,
+    and ``::1``) or the name ``localhost`` itself (any case, a trailing dot allowed). Not ``*.localhost``:
+    a resolver may send those to DNS."""
     if host is None:
         return False
-    if host == "localhost" or host.endswith(".localhost"):
+    if host.lower().removesuffix(".") == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        address = ipaddress.ip_address(host.removeprefix("[").removesuffix("]"))
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
 
 
 def transport_error(

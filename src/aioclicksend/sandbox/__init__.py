@@ -8,7 +8,9 @@ ClickSend-style 400 envelope naming the field; an unknown route or method gets C
 envelope, and a trailing ``/`` is tolerated. What each operation does is registered by operationId
 (``_behaviours``): contact lists, contacts, templates, alpha tags, default senders and automation rules
 are kept in memory; sends land in history with unique message ids and a status per recipient (an
-invalid number gets ``INVALID_RECIPIENT``) and are receipted once their schedule time has come
+invalid number gets ``INVALID_RECIPIENT``), listed by date range and by a ``q`` search where the
+spec has one (``field:value`` pairs, not case-sensitive, ``operator=AND`` or ``OR``; a ``custom_string``
+is looked up in an index) and are receipted once their schedule time has come
 (``Undelivered`` for a number set aside for fiction, e.g. ``+61491570006``, else ``Delivered``); the
 rest answer as the docs show. Every answer made from the sandbox's state has the keys and JSON types of
 the docs' example of its operation (``_shapes``), with the request's values and null or empty for what
@@ -17,7 +19,8 @@ the request did not give. Receipts and inbound SMS are pushed to the enabled URL
 Faults (rate limit, 5xx,
 latency, dropped connections) are configured through :class:`Faults`, also while the server runs, and
 :class:`Counters` say what it received; out of process, ``GET /_sandbox/counters``
-(``POST /_sandbox/counters/reset``) and ``GET``/``PUT /_sandbox/faults`` do the same. Each request is
+(``POST /_sandbox/counters/reset``) and ``GET``/``PUT /_sandbox/faults`` do the same (a write must be
+``application/json``, else 415: no cross-site form can send one). Each request is
 logged at INFO on the ``aioclicksend.sandbox`` logger (``--log`` shows them on stderr).
 
 The same server serves the Kazoo v2 Faxes API (``_kazoo``): every operation of Kazoo's table under

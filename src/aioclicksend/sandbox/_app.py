@@ -41,6 +41,8 @@ ERROR_CODES = {
     500: "INTERNAL_SERVER_ERROR",
 }
 """The response code of each HTTP status (the docs' Status Codes table); others are their reason phrase."""
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Methods that change nothing; any other is a write."""
 ERROR_MESSAGES = {
     404: "The URI requested is invalid or the resource requested does not exists.",
     405: "Method doesn't exist or is not allowed.",
@@ -169,6 +171,23 @@ async def _count(request: web.Request, handler: Next) -> web.StreamResponse:
 
 
 @web.middleware
+async def _json_control_writes(request: web.Request, handler: Next) -> web.StreamResponse:
+    """A write to the sandbox's own endpoints must be ``application/json``, which a web page of another
+    site cannot send without the browser asking first (a cross-site ``text/plain`` or form POST could
+    otherwise reset the counters or change the faults): else a 415."""
+    if (
+        request.method not in SAFE_METHODS
+        and request.path.startswith(CONTROL_PREFIX + "/")
+        and request.content_type != "application/json"
+    ):
+        given = request.headers.get("Content-Type", "none")
+        return envelope(
+            415, "UNSUPPORTED_MEDIA_TYPE", f"Content-Type: must be application/json, not {given!r:.80}"
+        )
+    return await handler(request)
+
+
+@web.middleware
 async def _faults_before(request: web.Request, handler: Next) -> web.StreamResponse:
     """Before an operation is looked at: latency, the rate limit (429 with Retry-After), injected 5xx."""
     if _operation(request) is None:
@@ -291,8 +310,10 @@ async def _change_faults(request: web.Request) -> web.Response:
 def create_app(state: SandboxState | None = None) -> web.Application:
     """The sandbox as an aiohttp application serving every operation of ClickSend's table under ``/v3``
     and of Kazoo's under ``/v2/accounts/{account_id}`` (and ``PUT /v2/api_auth``), and its own counters
-    and faults under ``/_sandbox``."""
-    app = web.Application(middlewares=[_log_requests, _count, _json_errors, _faults_before, _faults_after])
+    and faults under ``/_sandbox`` (written only with ``application/json``)."""
+    app = web.Application(
+        middlewares=[_log_requests, _count, _json_errors, _json_control_writes, _faults_before, _faults_after]
+    )
     app[STATE_KEY] = state = state or SandboxState()
 
     async def stop_pushes(app: web.Application) -> None:

@@ -32,7 +32,7 @@ import secrets
 import string
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -44,12 +44,12 @@ from .._generated.operations import OPERATIONS
 from .._message_parts import count_parts
 from .._operation import Operation
 from .._pagination import MAX_PAGE_SIZE
-from ._answers import TEST_ACCOUNTS, Refusal, envelope
+from ._answers import TEST_ACCOUNTS, Refusal, bad_request, envelope
 from ._faults import Counters
 from ._openapi import documented
 from ._pushes import Pushes
-from ._shapes import data_shape, item_shape
-from ._store import Store
+from ._shapes import Shape, data_shape, item_shape
+from ._store import History, Store, search_text
 
 if TYPE_CHECKING:
     from .._generated.webhooks import Kind
@@ -167,7 +167,9 @@ def _account(call: Call) -> dict[str, Any]:
 Render = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-def _numbered_page(call: Call, items: list[dict[str, Any]], items_field: str, render: Render) -> web.Response:
+def _numbered_page(
+    call: Call, items: Sequence[dict[str, Any]], items_field: str, render: Render
+) -> web.Response:
     """Numbered pages as ClickSend answers them: 15 to 100 per page, with the PageMeta fields."""
     page = call.query.get("page") or 1
     per_page = min(max(call.query.get("limit") or MIN_PAGE_SIZE, MIN_PAGE_SIZE), MAX_PAGE_SIZE)
@@ -194,7 +196,9 @@ def _numbered_page(call: Call, items: list[dict[str, Any]], items_field: str, re
     )
 
 
-def _cursor_page(call: Call, items: list[dict[str, Any]], items_field: str, render: Render) -> web.Response:
+def _cursor_page(
+    call: Call, items: Sequence[dict[str, Any]], items_field: str, render: Render
+) -> web.Response:
     """Cursor pages as the alpha tag list answers them; here a cursor is the position of the page's first
     item, and a cursor the sandbox did not give reads as the end of the list."""
     offset = call.query.get("offset", "0")
@@ -210,11 +214,16 @@ def _cursor_page(call: Call, items: list[dict[str, Any]], items_field: str, rend
     )
 
 
-def _paged(call: Call, items: list[dict[str, Any]], values: Render | None = None) -> web.Response:
+def _listed_shape(operation: Operation[Any]) -> Shape:
+    """The shape of an item of the operation's list."""
+    return item_shape(BY_ID[SHAPE_OF.get(operation.id, operation.id)])
+
+
+def _paged(call: Call, items: Sequence[dict[str, Any]], values: Render | None = None) -> web.Response:
     """The items a page at a time, as the operation's paging style (from the table) says, each shaped
-    after the documented item (``values`` first gives what an item shows)."""
+    after the documented item (``values`` first gives what an item shows); only a page's items are read."""
     operation = call.operation
-    shape = item_shape(BY_ID[SHAPE_OF.get(operation.id, operation.id)])
+    shape = _listed_shape(operation)
 
     def render(item: dict[str, Any]) -> dict[str, Any]:
         return shape.render(item if values is None else values(item))
@@ -247,13 +256,6 @@ def _moment(value: Any) -> int | None:
     return None
 
 
-def _within(moment: Any, since: int | None, until: int | None) -> bool:
-    """Whether a history entry's unix time is in [since, until]; an entry without one always is."""
-    if not isinstance(moment, int):
-        return True
-    return (since is None or moment >= since) and (until is None or moment <= until)
-
-
 def _due_at(message: dict[str, Any]) -> int:
     """When a message goes out: its schedule, or when it was sent."""
     scheduled = _moment(message.get("schedule"))
@@ -278,22 +280,69 @@ def _undeliverable(message: dict[str, Any]) -> bool:
 
 
 def _history(channel: str, *, delivered: bool = True) -> Handler:
-    """A channel's history, by the date range the query gives; ``delivered``: its messages go through
-    scheduling and delivery (``_as_listed``), unlike emails, listed as they were queued."""
+    """A channel's history, by the date range and the search the query gives; ``delivered``: its messages
+    go through scheduling and delivery (``_as_listed``), unlike emails, listed as they were queued."""
 
     def history(call: Call) -> web.Response:
-        items = call.store.history.get(channel, [])
-        since, until = call.query.get("date_from"), call.query.get("date_to")
-        if since is not None or until is not None:
-            items = [
-                item for item in items if _within(item.get("date") or item.get("date_added"), since, until)
-            ]
-        if not delivered:
-            return _paged(call, items)
         now = _now()
-        return _paged(call, items, lambda message: _as_listed(message, now))
+        values = (lambda message: _as_listed(message, now)) if delivered else None
+        return _paged(call, _searched(call, call.store.history.get(channel), values), values)
 
     return history
+
+
+def _conditions(q: str) -> list[tuple[str, str]]:
+    """A ``q`` search's ``field:value`` pairs (split at their first colon), in any case; a 400 for a pair
+    that is not one."""
+    conditions = []
+    for pair in q.split(",") if q else ():
+        field, colon, value = pair.partition(":")
+        if not colon:
+            raise bad_request(f"q: {pair!r:.80} is not field:value")
+        conditions.append((field.strip().casefold(), value.casefold()))
+    return conditions
+
+
+def _searched(call: Call, history: History | None, values: Render | None) -> Sequence[dict[str, Any]]:
+    """The history's messages in the query's date range that its ``q`` search matches: a message shows
+    each condition's field with that value as text (with ``operator=OR``, any of them). A
+    ``custom_string`` condition is looked up in the history's index, the others tried on each message."""
+    conditions = _conditions(call.query.get("q", ""))
+    if history is None:
+        return ()
+    dated = functools.partial(history.dated, call.query.get("date_from"), call.query.get("date_to"))
+    if not conditions:
+        return dated()
+    shown = set(_listed_shape(call.operation).keys)
+    if call.query.get("operator") == "OR":
+        return _matching(
+            dated(), [(field, value) for field, value in conditions if field in shown], any, values
+        )
+    if any(field not in shown for field, _ in conditions):
+        return ()
+    indexed = next((condition for condition in conditions if condition[0] == "custom_string"), None)
+    if indexed is None:
+        return _matching(dated(), conditions, all, values)
+    return _matching(
+        dated(indexed[1]), [condition for condition in conditions if condition != indexed], all, values
+    )
+
+
+def _matching(
+    items: Sequence[dict[str, Any]],
+    conditions: list[tuple[str, str]],
+    combine: Callable[[Iterable[bool]], bool],
+    values: Render | None,
+) -> Sequence[dict[str, Any]]:
+    """The items whose values (as ``values`` gives them) meet all or ``any`` of the conditions."""
+    if not conditions:
+        return items if combine is all else ()
+
+    def matches(item: dict[str, Any]) -> bool:
+        shown = item if values is None else values(item)
+        return combine(search_text(shown.get(field)) == value for field, value in conditions)
+
+    return [item for item in items if matches(item)]
 
 
 def _receipted(call: Call, channel: str) -> list[dict[str, Any]]:
@@ -302,7 +351,7 @@ def _receipted(call: Call, channel: str) -> list[dict[str, Any]]:
     now = _now()
     return [
         message
-        for message in call.store.history.get(channel, [])
+        for message in call.store.history.get(channel, ())
         if not message.get("cancelled") and _due_at(message) <= now
     ]
 
@@ -361,7 +410,7 @@ def _cancel_all(channel: str) -> Handler:
         custom = call.body.get("custom_string")
         scheduled = [
             item
-            for item in call.store.history.get(channel, [])
+            for item in call.store.history.get(channel, ())
             if not item.get("cancelled")
             and _due_at(item) > now
             and (custom is None or item.get("custom_string") == custom)
@@ -494,7 +543,7 @@ def _deliver(call: Call, channel: str, recipient: dict[str, Any], entry: dict[st
     """A message accepted: counted and kept in the channel's history (its receipt comes when it is due)."""
     key = str(recipient.get("custom_string") or json.dumps(recipient, sort_keys=True))
     call.counters.deliveries[(channel, key)] += 1
-    call.store.history.setdefault(channel, []).append(entry)
+    call.store.record(channel, entry)
 
 
 def _send_email(call: Call) -> web.Response:
@@ -530,7 +579,7 @@ def _send_email(call: Call) -> web.Response:
     }
     recipients = ",".join(sorted(str(recipient.get("email")) for recipient in body.get("to", [])))
     call.counters.deliveries[("email", f"{recipients}|{body.get('subject')}")] += 1
-    call.store.history.setdefault("email", []).append(email)
+    call.store.record("email", email, date_field="date_added")
     return call.ok(call.render(email))
 
 
@@ -545,7 +594,7 @@ TEST_SMS_BODY = "This is a test incoming SMS."
 def _inbound_sms(store: Store, body: str, from_number: str | None, to: str | None) -> dict[str, Any]:
     """An inbound SMS kept in the inbound list: a reply to the last SMS sent (if any), from its
     recipient to its sender unless ``from_number`` and ``to`` say otherwise."""
-    sent = store.history.get("sms", [])
+    sent = store.history.get("sms", ())
     original = sent[-1] if sent else {}
     inbound = {
         **{key: _the_account()[key] for key in ("user_id", "subaccount_id")},
@@ -641,7 +690,7 @@ class ReceiptPush:
         """A test receipt (of the last message sent, or of none), pushed to the URL the request gives."""
 
         def create_test(call: Call) -> web.Response:
-            sent = call.store.history.get(channel, [])
+            sent = call.store.history.get(channel, ())
             message = sent[-1] if sent else {"message_id": _message_id(), "date": _now()}
             receipt = _receipt_values(channel)(message)
             call.pushes.send(self.kind, receipt, call.body["url"])
