@@ -758,7 +758,11 @@ class BulkJob(Generic[_Result]):
         )
         lookup = self._lookup()
         logger.info("%s: resuming; looking %d messages up in the history", self._bulk.name, len(unknown))
-        found = await self._unless_stopped(lookup.find(unknown, window, survey.witness))
+        probes = [  # a message of each batch, to find one ClickSend has when none is known
+            next((custom for custom in self._customs_of(attempt) if custom in unknown), "")
+            for attempt in attempts
+        ]
+        found = await self._unless_stopped(lookup.find(unknown, window, survey.witness, probes))
         if found is None:
             logger.info("%s: stopped while reading the history; run it again to finish", self._bulk.name)
             return

@@ -6,8 +6,9 @@ Two ways, the cheap one first:
 - **search**: the history's documented ``q`` search, ``q=custom_string:A,custom_string:B`` with
   ``operator=OR``, a few dozen strings a request: pages in proportion to the messages looked up, whatever
   else the account sent. It is trusted only as far as it is seen to work: every request also asks for a
-  *witness*, a message of the job ClickSend is known to have (it answered for it); an answer without the
-  witness means the search does not work as documented, and what that request asked for is scanned instead.
+  *witness*, a message of the job ClickSend is known to have (it answered for it, or a search for it alone
+  found it); an answer without the witness means the search does not work as documented, and what that
+  request asked for is scanned instead.
   Only custom strings of plain characters are searched (a comma or a space could change the query).
 - **scan**: every entry of the history between ``date_from`` and ``date_to``, until all are found.
 
@@ -20,7 +21,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import AsyncGenerator, Collection
+from collections.abc import AsyncGenerator, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,9 @@ logger = logging.getLogger("aioclicksend")
 SEARCH_CHUNK = 40
 """Custom strings one search request asks for (its URL stays under about 2 KB)."""
 SEARCHES_AT_ONCE = 4
+MOST_PROBES = 8
+"""Messages searched for one at a time, when no message of the job is known to be in the history, until
+one is found (and witnesses the others' searches): a batch that never reached ClickSend costs one each."""
 _SEARCHABLE = re.compile(r"[A-Za-z0-9_.:\-]{1,64}\Z")
 _MOST_UNRELATED = 4 * SEARCH_CHUNK
 """Entries a search answer may hold that it was not asked for (a search that matches by prefix or in
@@ -73,20 +77,35 @@ class HistoryLookup:
     _logged_at: float = 0.0
 
     async def find(
-        self, customs: Collection[str], window: Window, witness: str | None
+        self, customs: Collection[str], window: Window, witness: str | None, probes: Sequence[str] = ()
     ) -> dict[str, list[Any]]:
         """The history entries of each custom string found in ``window`` (absent: not there).
-        ``witness``: a custom string of the job's that ClickSend has, if one is known."""
+        ``witness``: a custom string of the job's that ClickSend has, if one is known; else ``probes``
+        are searched one at a time (one per batch looked up) until one is found and becomes it."""
         self._wanted = len(customs)
         rest = set(customs)
-        if witness is not None and self.history.parameter("q") is not None:
-            searchable = sorted(custom for custom in rest if _SEARCHABLE.match(custom))
-            if _SEARCHABLE.match(witness):
+        if self.history.parameter("q") is not None:
+            if witness is None or not _SEARCHABLE.match(witness):
+                witness = await self._probe([probe for probe in probes if _SEARCHABLE.match(probe)], window)
+            if witness is not None:
+                searchable = sorted(custom for custom in rest if _SEARCHABLE.match(custom))
                 rest -= await self._search(searchable, window, witness)
+                if witness not in customs:  # (a witness from an earlier batch is not asked for)
+                    self.found.pop(witness, None)
         if rest:
             await self._scan(rest, window)
         self._progress(force=True)
         return self.found
+
+    async def _probe(self, probes: list[str], window: Window) -> str | None:
+        """The first of ``probes`` a search for it alone finds (then known to work), if any."""
+        for probe in probes[:MOST_PROBES]:
+            seen = await self._matching(window, [probe])
+            if seen is None:
+                return None
+            if probe in seen:
+                return probe
+        return None
 
     async def _search(self, customs: list[str], window: Window, witness: str) -> set[str]:
         """Search ``customs`` a chunk at a time; returns those whose answer proved the search works."""
@@ -99,33 +118,33 @@ class HistoryLookup:
                 )
                 break
             group = chunks[first : first + SEARCHES_AT_ONCE]
-            trusted = await asyncio.gather(*(self._search_chunk(chunk, window, witness) for chunk in group))
-            for chunk, ok in zip(group, trusted, strict=True):
-                if ok:
+            seen = await asyncio.gather(*(self._matching(window, [witness, *chunk]) for chunk in group))
+            for chunk, found in zip(group, seen, strict=True):
+                if found is not None and witness in found:
                     searched.update(chunk)
+                else:
+                    self.search_failed = True
         return searched
 
-    async def _search_chunk(self, chunk: list[str], window: Window, witness: str) -> bool:
-        query = {"q": ",".join(f"custom_string:{custom}" for custom in [witness, *chunk]), "operator": "OR"}
-        wanted = {*chunk, witness}
-        seen_witness = False
+    async def _matching(self, window: Window, customs: list[str]) -> set[str] | None:
+        """Search for ``customs`` (OR): those found (their entries kept), or None when the answer holds
+        much that was not asked for (the search does not filter)."""
+        query = {"q": ",".join(f"custom_string:{custom}" for custom in customs), "operator": "OR"}
+        wanted, seen = set(customs), set()
         unrelated = 0
         walk = self._entries(window, query)
         try:
             async for entry in walk:
                 custom = getattr(entry, "custom_string", None)
-                if custom == witness:
-                    seen_witness = True
-                elif custom in wanted:
+                if custom in wanted:
+                    seen.add(custom)
                     self.found.setdefault(custom, []).append(entry)
                 elif (unrelated := unrelated + 1) > _MOST_UNRELATED or self.search_failed:
-                    self.search_failed = True  # the search does not filter: no use asking it more
-                    return False
+                    self.search_failed = True
+                    return None
         finally:
             await walk.aclose()
-        if not seen_witness:
-            self.search_failed = True
-        return seen_witness
+        return seen
 
     async def _scan(self, customs: set[str], window: Window) -> None:
         missing = set(customs) - set(self.found)
