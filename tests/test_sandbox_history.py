@@ -68,6 +68,23 @@ async def test_hundreds_of_custom_string_searches_read_only_what_they_find(sandb
     assert len(Watched.read) == len(wanted)
 
 
+async def test_searches_for_dozens_of_custom_strings_at_once_read_only_what_they_find(
+    sandbox: Sandbox,
+) -> None:
+    """As a resume asks: q=custom_string:A,custom_string:B,... with operator=OR, within a date range."""
+    server, cs = sandbox
+    fill_large_history(server)
+    wanted = [f"c{number}" for number in range(LARGE // 2, LARGE, LARGE // 400)]
+    found: list[str | None] = []
+    for first in range(0, len(wanted), 40):
+        q = ",".join(f"custom_string:{custom}" for custom in wanted[first : first + 40])
+        pager = cs.sms.history.list(
+            q=q, operator="OR", date_from=START + LARGE // 20, date_to=START + LARGE // 10
+        )
+        found += [message.custom_string async for message in pager]
+    assert found == wanted and len(Watched.read) == len(wanted)
+
+
 # --- the q search --------------------------------------------------------------------------------------------
 
 TO_ANN, TO_BOB, NOWHERE = "+61411111111", "+61422222222", "+61491570006"  # NOWHERE: receipted undelivered

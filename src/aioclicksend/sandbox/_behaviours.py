@@ -305,8 +305,8 @@ def _conditions(q: str) -> list[tuple[str, str]]:
 
 def _searched(call: Call, history: History | None, values: Render | None) -> Sequence[dict[str, Any]]:
     """The history's messages in the query's date range that its ``q`` search matches: a message shows
-    each condition's field with that value as text (with ``operator=OR``, any of them). A
-    ``custom_string`` condition is looked up in the history's index, the others tried on each message."""
+    each condition's field with that value as text (with ``operator=OR``, any of them). ``custom_string``
+    conditions are looked up in the history's index, others tried on each message of the range."""
     conditions = _conditions(call.query.get("q", ""))
     if history is None:
         return ()
@@ -315,16 +315,17 @@ def _searched(call: Call, history: History | None, values: Render | None) -> Seq
         return dated()
     shown = set(_listed_shape(call.operation).keys)
     if call.query.get("operator") == "OR":
-        return _matching(
-            dated(), [(field, value) for field, value in conditions if field in shown], any, values
-        )
+        known = [(field, value) for field, value in conditions if field in shown]
+        if known and all(field == "custom_string" for field, _ in known):
+            return dated([value for _, value in known])
+        return _matching(dated(), known, any, values)
     if any(field not in shown for field, _ in conditions):
         return ()
     indexed = next((condition for condition in conditions if condition[0] == "custom_string"), None)
     if indexed is None:
         return _matching(dated(), conditions, all, values)
     return _matching(
-        dated(indexed[1]), [condition for condition in conditions if condition != indexed], all, values
+        dated([indexed[1]]), [condition for condition in conditions if condition != indexed], all, values
     )
 
 

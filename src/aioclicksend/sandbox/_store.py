@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
@@ -49,7 +50,7 @@ class History(Sequence[Message]):
 
     Dated by ``date_field`` (unix seconds), so that the messages of a range of dates are found by
     bisection, without looking at the others; indexed by ``custom_string`` (its :func:`search_text`),
-    for a client that looks up its messages one by one. A message is added after the others when it is
+    for a client that looks up its messages by the hundred. A message is added after the others when it is
     the newest, as a message just sent is."""
 
     def __init__(self, date_field: str) -> None:
@@ -74,10 +75,20 @@ class History(Sequence[Message]):
             indexed = self._by_custom_string.setdefault(custom_string, [])
             bisect.insort_right(indexed, message, key=self._date)
 
-    def dated(self, since: int | None, until: int | None, custom_string: str | None = None) -> Window:
-        """The messages dated from ``since`` to ``until`` (None: no bound), in place; only those whose
-        ``custom_string`` has this :func:`search_text` if one is given."""
-        messages = self._messages if custom_string is None else self._by_custom_string.get(custom_string, [])
+    def dated(
+        self, since: int | None, until: int | None, custom_strings: Collection[str] | None = None
+    ) -> Sequence[Message]:
+        """The messages dated from ``since`` to ``until`` (None: no bound), in date order; only those whose
+        ``custom_string`` has one of these :func:`search_text` if they are given. Read in place, except
+        the messages of several custom strings, which are merged into a list."""
+        if custom_strings is None:
+            return self._between(self._messages, since, until)
+        indexed = self._by_custom_string
+        found = [self._between(indexed.get(text, []), since, until) for text in dict.fromkeys(custom_strings)]
+        return found[0] if len(found) == 1 else list(heapq.merge(*found, key=self._date))
+
+    def _between(self, messages: list[Message], since: int | None, until: int | None) -> Window:
+        """Those of ``messages`` (in date order) dated from ``since`` to ``until``, found by bisection."""
         start = 0 if since is None else bisect.bisect_left(messages, since, key=self._date)
         stop = len(messages) if until is None else bisect.bisect_right(messages, until, key=self._date)
         return Window(messages, range(start, stop))
