@@ -364,6 +364,27 @@ def test_malformed_pushes_raise_webhook_error_naming_the_field(
         assert secret not in str(error).replace("malformed", "")
 
 
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"content_type": FORM},  # JSON labelled a form: one field, named by the whole body
+        {"content_type": f"{FORM}; charset=utf-8"},
+        {"content_type": "text/plain", "prefix": b"\xef\xbb\xbf"},  # a BOM, not "{": read as a form
+        {"content_type": None, "prefix": b" ["},
+    ],
+)
+def test_a_push_with_none_of_its_identifying_fields_is_refused(kind: Kind, arguments: dict[str, Any]) -> None:
+    body = arguments.get("prefix", b"") + as_json(kind)
+    with pytest.raises(WebhookError, match="none of the fields that identify it") as raised:
+        webhooks.parse(kind, body=body, content_type=arguments["content_type"])
+    assert "message_id" in str(raised.value) and "Liquorice" not in str(raised.value)
+    fields = {name: value for name, value in DOCUMENTED[kind].items() if name not in WEBHOOKS[kind].dedup_key}
+    for arrival in ({"body": urlencode(fields), "content_type": FORM}, {"query": fields}):
+        with pytest.raises(WebhookError, match="none of the fields that identify it"):
+            webhooks.parse(kind, **arrival)  # type: ignore[arg-type]
+
+
 def test_a_body_given_as_text_is_read_as_that_text_whatever_its_charset_said() -> None:
     push = webhooks.parse(
         "sms_inbound", body="message_id=M1&body=café", content_type=f"{FORM}; charset=latin-1"
@@ -590,15 +611,27 @@ async def test_a_failing_handler_answers_500_and_the_retry_is_handled(
     assert "Liquorice" not in caplog.text  # no push content in the log
 
 
-async def test_a_push_without_its_key_fields_is_handled_each_time() -> None:
+async def test_a_push_with_some_of_its_key_fields_is_handled_each_time() -> None:
+    handler = Recorder()
+    async with (
+        aiohttp_server({"/hook": webhooks.aiohttp_receiver("sms_receipt", handler)}) as root,
+        aiohttp.ClientSession() as session,
+    ):
+        for _ in range(3):
+            answer = await push(session, f"{root}/hook", "sms_receipt", "post", {"message_id": "M1"})
+            assert answer == (200, "OK")
+    assert handler.calls == 3
+
+
+async def test_json_labelled_a_form_answers_400_so_clicksend_sends_it_again() -> None:
     handler = Recorder()
     async with (
         aiohttp_server({"/hook": webhooks.aiohttp_receiver("sms_inbound", handler)}) as root,
         aiohttp.ClientSession() as session,
+        session.post(f"{root}/hook", data=as_json("sms_inbound"), headers={"Content-Type": FORM}) as answer,
     ):
-        for _ in range(3):
-            assert await push(session, f"{root}/hook", "sms_inbound", "post", {"body": "hi"}) == (200, "OK")
-    assert handler.calls == 3
+        assert answer.status == 400 and "message_id" in await answer.text()
+    assert handler.calls == 0
 
 
 async def test_malformed_pushes_answer_400_and_other_methods_405() -> None:

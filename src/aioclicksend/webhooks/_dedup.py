@@ -112,13 +112,7 @@ def dedup_key(kind: str, push: ClickSendModel) -> str | None:
     percent-encoded and joined by ``:`` (``"sms_receipt:<message_id>:Delivered"``). ``None`` when one of
     those fields is missing or empty: such a push cannot be told from another, so it is never dropped."""
     entry = webhook(kind)
-    values = []
-    for name in entry.dedup_key:
-        value = getattr(push, name, None)
-        if value is None and push.model_extra:
-            value = push.model_extra.get(name)
-        text = "" if value is None else str(value)
-        if not text:
-            return None
-        values.append(quote(text, safe=""))
-    return ":".join([entry.kind, *values])
+    values = entry.identity(push)
+    if not all(values):
+        return None
+    return ":".join([entry.kind, *(quote(value, safe="") for value in values)])

@@ -56,8 +56,10 @@ def parse(
     or query is text (``subaccount_id=`` for none): the models read numbers from their digits and ``""`` as
     ``None``. Unknown fields are kept (``push.model_extra``).
 
-    Raises :class:`~aioclicksend.WebhookError` (naming the field) for anything that cannot be read (an
-    empty push among them), and ``ValueError`` for a ``kind`` the spec does not describe.
+    Raises :class:`~aioclicksend.WebhookError` (naming the field) for anything that cannot be read: an
+    empty push among them, and one with none of the fields that identify its kind (its
+    :attr:`~aioclicksend.webhooks.Webhook.dedup_key`, e.g. a JSON body read as the form its Content-Type
+    claimed); ``ValueError`` for a ``kind`` the spec does not describe.
     """
     entry = webhook(kind)
     if body:
@@ -70,9 +72,13 @@ def parse(
         raise WebhookError(entry.kind, ["the push is empty (no body, no query string)"])
     model: type[ClickSendModel] = entry.model()
     try:
-        return model.model_validate(fields)
+        push = model.model_validate(fields)
     except ValidationError as error:
         raise _invalid(entry.kind, error) from None
+    if not any(entry.identity(push)):  # e.g. JSON read as a form: one field named by the whole body
+        names = ", ".join(entry.dedup_key)
+        raise WebhookError(entry.kind, [f"the push has none of the fields that identify it ({names})"])
+    return push
 
 
 async def from_aiohttp(request: web.BaseRequest, kind: Kind) -> ClickSendModel:
