@@ -316,6 +316,10 @@ MALFORMED: list[tuple[str, dict[str, Any], str | None]] = [
     ("sms_inbound", {"body": b"body=%FF%FE&message_id=M1", "content_type": FORM}, "body"),
     ("sms_inbound", {"body": b"message_id=M1&message_id=M2", "content_type": FORM}, "message_id"),
     ("sms_receipt", {"query": {"status": ["Delivered", "Undelivered"]}}, "status"),
+    ("sms_inbound", {"body": b'{"message_id": "M1", "message_id": "M2"}'}, "message_id"),
+    ("sms_receipt", {"body": b'{"message_id": "M1", "status": "Delivered", "status": "abc"}'}, "status"),
+    ("sms_inbound", {"body": b'{"message_id": "M1", "user_id": 1, "user_id": true}'}, "user_id"),
+    ("sms_inbound", {"body": b'{"message_id": "M1", "_extra": {"a": "M2", "a": "abc"}}'}, "a"),
     ("sms_inbound", {"body": b'{"message_id": "M1"', "content_type": "application/json"}, None),
     ("sms_inbound", {"body": b'["message_id", "M1"]', "content_type": "application/json"}, None),
     ("sms_inbound", {"body": b"\xff\xfe{", "content_type": "application/json; charset=utf-8"}, None),
@@ -383,6 +387,12 @@ def test_a_push_with_none_of_its_identifying_fields_is_refused(kind: Kind, argum
     for arrival in ({"body": urlencode(fields), "content_type": FORM}, {"query": fields}):
         with pytest.raises(WebhookError, match="none of the fields that identify it"):
             webhooks.parse(kind, **arrival)  # type: ignore[arg-type]
+
+
+def test_a_name_given_twice_with_one_value_is_read_in_every_format() -> None:
+    for body in (b'{"message_id": "M1", "message_id": "M1"}', b"message_id=M1&message_id=M1"):
+        push = webhooks.parse("sms_inbound", body=body)
+        assert isinstance(push, models.InboundSmsPush) and push.message_id == "M1"
 
 
 def test_a_body_given_as_text_is_read_as_that_text_whatever_its_charset_said() -> None:

@@ -182,14 +182,19 @@ def _body_fields(kind: str, body: bytes | str, content_type: str | None) -> dict
 def _json_fields(kind: str, body: bytes, charset: str | None) -> dict[str, Any]:
     try:
         # Without a charset, json reads the bytes as UTF-8, -16 or -32 (a BOM too), as RFC 8259 allows.
-        value = json.loads(body.decode(charset) if charset else body)
+        # Each object's names are checked as a form's are: a name given twice is not read as its last value.
+        value = json.loads(
+            body.decode(charset) if charset else body, object_pairs_hook=lambda pairs: _once_each(kind, pairs)
+        )
+    except WebhookError:
+        raise
     except json.JSONDecodeError as error:
         raise WebhookError(kind, [f"the body is not JSON ({error.msg}, line {error.lineno})"]) from None
     except (ValueError, LookupError, RecursionError):  # not text in its charset, an unknown charset, too deep
         raise WebhookError(kind, ["the body is not JSON"]) from None
     if not isinstance(value, dict):
         raise WebhookError(kind, ["the JSON body is not an object"])
-    return _once_each(kind, value.items())
+    return value
 
 
 def _decode(kind: str, raw: bytes, charset: str, field: str | None) -> str:
@@ -267,12 +272,12 @@ def _mapping_fields(kind: str, query: Mapping[str, str | Sequence[str]]) -> dict
 
 def _once_each(kind: str, pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
     """The fields by name, at most :data:`MAX_FIELDS` (whatever the format); a name given twice with two
-    values is ambiguous, so malformed."""
+    values (JSON's ``1`` and ``true`` are two) is ambiguous, so malformed."""
     fields: dict[str, Any] = {}
     for count, (name, value) in enumerate(pairs, 1):
         if count > MAX_FIELDS:
             raise WebhookError(kind, [f"the push has more than {MAX_FIELDS} fields"])
-        if name in fields and fields[name] != value:
+        if name in fields and (type(fields[name]) is not type(value) or fields[name] != value):
             raise WebhookError(kind, [f"{name}: given more than once, with different values"], field=name)
         fields[name] = value
     return fields
