@@ -14,6 +14,7 @@ import logging
 import socket
 import subprocess
 import sys
+import tracemalloc
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -509,6 +510,39 @@ def test_the_dedup_key_is_the_kind_and_the_specs_fields() -> None:
     assert webhooks.dedup_key("sms_receipt", receipt) == "sms_receipt:M1:Delivered"
     for unidentified in ("status=Delivered", "message_id=M1", "message_id=&status=Delivered"):
         assert webhooks.dedup_key("sms_receipt", webhooks.parse("sms_receipt", query=unidentified)) is None
+
+
+def test_a_long_dedup_key_is_hashed_and_a_short_one_kept_as_it_is() -> None:
+    longest = webhooks.parse("sms_inbound", query="message_id=" + "M" * 188)
+    assert webhooks.dedup_key("sms_inbound", longest) == "sms_inbound:" + "M" * 188
+    keys = {
+        webhooks.dedup_key("sms_inbound", webhooks.parse("sms_inbound", query=f"message_id={text}"))
+        for text in ("M" * 189, "M" * 500_000, "M" * 500_001, "%0A" * 100)
+    }
+    assert len(keys) == 4
+    for key in keys:
+        assert key is not None and key.startswith("sms_inbound:blake2b=") and len(key) == 84
+
+
+async def test_long_message_ids_keep_the_store_small() -> None:
+    """A hostile sender's 120 pushes with 500 000-character message_ids: the store keeps 120 short keys (it
+    held each whole: 60 MB here, 343 MiB from pushes whose percent-encoding tripled them)."""
+    store = webhooks.MemoryDedupStore()
+    receiver = _Receiver("sms_inbound", lambda push: None, None, store)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for number in range(120):
+            message_id = f"{number:03}" + "M" * 499_997
+
+            async def body(message_id: str = message_id) -> bytes:
+                return urlencode({"message_id": message_id}).encode()
+
+            assert (await receiver.receive(body, FORM, "")).status == 200
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(store) == 120 and held < 1024 * 1024
 
 
 # ---- the aiohttp receiver, over a real loopback server ----

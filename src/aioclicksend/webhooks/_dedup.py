@@ -9,6 +9,7 @@ fields the spec names for it (``x-sdk-dedup-key``: an inbound SMS's ``message_id
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -20,11 +21,14 @@ from ._table import webhook
 if TYPE_CHECKING:
     from aioclicksend._models import ClickSendModel
 
-__all__ = ["DEFAULT_MAX_KEYS", "DEFAULT_TTL", "DedupStore", "MemoryDedupStore", "dedup_key"]
+__all__ = ["DEFAULT_MAX_KEYS", "DEFAULT_TTL", "MAX_KEY_LENGTH", "DedupStore", "MemoryDedupStore", "dedup_key"]
 
 DEFAULT_MAX_KEYS = 100_000
 DEFAULT_TTL = 2 * 60 * 60.0
 """Two hours: longer than ClickSend's retries last (10 retries 10 minutes apart, each allowed 30 s)."""
+MAX_KEY_LENGTH = 200
+"""The longest key :func:`dedup_key` gives as it is (a receipt's is some 60 characters); a longer one is
+hashed, for a hostile sender's megabyte ``message_id`` would otherwise be kept for hours."""
 
 
 @runtime_checkable
@@ -61,9 +65,10 @@ class MemoryDedupStore:
     """The receivers' default store: the keys of one process, in memory, bounded in number and in age.
 
     A key is kept ``ttl`` seconds after it was last seen (default two hours, longer than ClickSend's
-    retries last), and at most ``max_keys`` keys (default 100 000, some 20 MB of receipt keys) are kept:
-    past that, the least recently seen goes first. Use one store per process; with several processes or
-    hosts behind one URL, use a shared store (see :class:`DedupStore`).
+    retries last), and at most ``max_keys`` keys (default 100 000: some 20 MB of receipt keys, 40 MB at
+    most, for :func:`dedup_key` hashes a long one) are kept: past that, the least recently seen goes
+    first. Use one store per process; with several processes or hosts behind one URL, use a shared store
+    (see :class:`DedupStore`).
     """
 
     def __init__(
@@ -109,10 +114,16 @@ class MemoryDedupStore:
 
 def dedup_key(kind: str, push: ClickSendModel) -> str | None:
     """The key a receiver records ``push`` under: its kind and the values of its kind's dedup fields,
-    percent-encoded and joined by ``:`` (``"sms_receipt:<message_id>:Delivered"``). ``None`` when one of
-    those fields is missing or empty: such a push cannot be told from another, so it is never dropped."""
+    percent-encoded and joined by ``:`` (``"sms_receipt:<message_id>:Delivered"``); one longer than
+    :data:`MAX_KEY_LENGTH` is the kind and a hash of it (``"sms_inbound:blake2b=<64 hex digits>"``), so a
+    store's memory per key is bounded. ``None`` when one of those fields is missing or empty: such a push
+    cannot be told from another, so it is never dropped."""
     entry = webhook(kind)
     values = entry.identity(push)
     if not all(values):
         return None
-    return ":".join([entry.kind, *(quote(value, safe="") for value in values)])
+    key = ":".join([entry.kind, *(quote(value, safe="") for value in values)])
+    if len(key) <= MAX_KEY_LENGTH:
+        return key
+    # "=" is percent-encoded in every value, so a hashed key is never a short one.
+    return f"{entry.kind}:blake2b={hashlib.blake2b(key.encode('ascii'), digest_size=32).hexdigest()}"
