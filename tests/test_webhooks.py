@@ -701,6 +701,29 @@ async def test_malformed_pushes_answer_400_and_other_methods_405() -> None:
     assert handler.calls == 0
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"message_id=M1&a%0D%0AFORGED=1&a%0D%0AFORGED=2", FORM),
+        (b'{"message_id": "M1", "a\\r\\nFORGED\\u2028": 1, "a\\r\\nFORGED\\u2028": 2}', "application/json"),
+    ],
+)
+async def test_a_push_cannot_forge_a_log_line(
+    body: bytes, content_type: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    receiver = _Receiver("sms_inbound", Recorder(), None, None)
+
+    async def read() -> bytes:
+        return body
+
+    with caplog.at_level(logging.DEBUG, logger="aioclicksend"):
+        assert (await receiver.receive(read, content_type, "")).status == 400
+    (record,) = caplog.records
+    logged = logging.Formatter().format(record)
+    assert "FORGED" in logged and not any(char in logged for char in "\r\n\u2028")
+    assert "\\n" in logged
+
+
 async def test_a_failing_store_answers_500() -> None:
     class BrokenStore:
         async def seen(self, key: str) -> bool:
