@@ -495,6 +495,27 @@ async def test_the_memory_store_holds_100_000_keys_by_default() -> None:
     assert len(store) == 100_000 and "sms_inbound:9" not in store and "sms_inbound:10" in store
 
 
+async def test_the_memory_store_tells_a_keys_waiters_its_outcome() -> None:
+    store = webhooks.MemoryDedupStore(max_keys=2)
+    assert await store.outcome("unknown") is False
+    assert await store.seen("done") is False and await store.seen("failed") is False
+    waiters = [asyncio.create_task(store.outcome(key)) for key in ("done", "failed", "done")]
+    impatient = asyncio.create_task(store.outcome("done"))
+    await asyncio.sleep(0)
+    impatient.cancel()  # a waiter that gives up leaves the outcome to the others
+    assert not any(waiter.done() for waiter in waiters)
+    await store.done("done")
+    await store.forget("failed")
+    assert await asyncio.gather(*waiters) == [True, False, True]
+    assert await store.outcome("done") is True and await store.seen("done") is True
+    assert await store.seen("failed") is False  # forgotten: handled again
+    evicted = asyncio.create_task(store.outcome("failed"))
+    assert await store.seen("a") is False and await store.seen("b") is False  # over max_keys: it goes
+    assert await evicted is False
+    await store.done("failed")  # its handler ended after all: recorded again
+    assert "failed" in store and len(store) == 2
+
+
 @pytest.mark.parametrize(
     "arguments", [{"max_keys": 0}, {"max_keys": 1.5}, {"ttl": 0}, {"ttl": -1}, {"max_keys": True}]
 )
@@ -625,6 +646,73 @@ async def test_concurrent_retries_run_the_handler_once() -> None:
     assert answers == [(200, "OK")] * 10 and handler.calls == 1
 
 
+class Gate:
+    """A handler that runs until released, and fails the first ``failures`` times."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.calls = 0
+        self.failures = failures
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def __call__(self, push: Any) -> None:
+        self.calls += 1
+        self.entered.set()
+        await self.release.wait()
+        if self.calls <= self.failures:
+            raise RuntimeError("the database is down")
+
+
+class WatchedStore(webhooks.MemoryDedupStore):
+    """A memory store that says when a duplicate starts waiting for its original."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = asyncio.Event()
+
+    async def outcome(self, key: str) -> bool:
+        self.waiting.set()
+        return await super().outcome(key)
+
+
+@pytest.mark.parametrize(("failures", "answer"), [(0, (200, "OK")), (1, (500, "Internal Server Error"))])
+async def test_a_push_that_comes_again_while_handled_is_answered_as_the_original(
+    failures: int, answer: tuple[int, str]
+) -> None:
+    handler, store = Gate(failures), WatchedStore()
+    receiver = webhooks.aiohttp_receiver("sms_inbound", handler, store=store)
+    async with aiohttp_server({"/hook": receiver}) as root, aiohttp.ClientSession() as session:
+        original = asyncio.create_task(push(session, f"{root}/hook", "sms_inbound", "post"))
+        await asyncio.wait_for(handler.entered.wait(), 30)
+        duplicate = asyncio.create_task(push(session, f"{root}/hook", "sms_inbound", "json"))
+        waiting = asyncio.create_task(store.waiting.wait())
+        await asyncio.wait([duplicate, waiting], timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        answered_first, waited = duplicate.done(), waiting.done()
+        waiting.cancel()
+        handler.release.set()
+        assert waited and not answered_first  # no answer before the original's
+        assert await original == await duplicate == answer
+        assert await push(session, f"{root}/hook", "sms_inbound", "get") == (200, "OK")  # the next retry
+    assert handler.calls == 1 + failures
+
+
+async def test_a_push_that_comes_again_waits_for_its_original_a_bounded_time(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    handler = Gate()
+    receiver = webhooks.aiohttp_receiver("sms_inbound", handler, duplicate_wait=0.2)
+    async with aiohttp_server({"/hook": receiver}) as root, aiohttp.ClientSession() as session:
+        original = asyncio.create_task(push(session, f"{root}/hook", "sms_inbound", "post"))
+        await asyncio.wait_for(handler.entered.wait(), 30)
+        with caplog.at_level(logging.WARNING, logger="aioclicksend"):
+            duplicate = await asyncio.wait_for(push(session, f"{root}/hook", "sms_inbound", "post"), 30)
+        assert duplicate == (500, "Internal Server Error") and "for over 0.2 s" in caplog.text
+        handler.release.set()
+        assert await original == (200, "OK")
+        assert await push(session, f"{root}/hook", "sms_inbound", "post") == (200, "OK")
+    assert handler.calls == 1
+
+
 async def test_a_new_status_of_the_same_message_is_not_a_retry() -> None:
     handler = Recorder()
     delivered = DOCUMENTED["sms_receipt"]
@@ -729,8 +817,14 @@ async def test_a_failing_store_answers_500() -> None:
         async def seen(self, key: str) -> bool:
             raise ConnectionError("redis is away")
 
+        async def done(self, key: str) -> None:
+            raise AssertionError("nothing handled")
+
         async def forget(self, key: str) -> None:
             raise AssertionError("nothing to forget")
+
+        async def outcome(self, key: str) -> bool:
+            raise AssertionError("nothing seen")
 
     handler = Recorder()
     receiver = webhooks.aiohttp_receiver("sms_inbound", handler, store=BrokenStore())
@@ -825,6 +919,9 @@ def test_a_receiver_checks_its_settings_when_made() -> None:
         webhooks.starlette_endpoint("sms_inbound", Recorder(), secret="")
     with pytest.raises(TypeError, match="handler"):
         webhooks.aiohttp_receiver("sms_inbound", None)  # type: ignore[arg-type]
+    for wait in (0, -1, float("inf"), float("nan"), True, "20"):
+        with pytest.raises(ValueError, match="duplicate_wait"):
+            webhooks.aiohttp_receiver("sms_inbound", Recorder(), duplicate_wait=wait)  # type: ignore[arg-type]
 
 
 async def test_from_aiohttp_in_a_handler_of_your_own() -> None:
