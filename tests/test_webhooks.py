@@ -11,15 +11,18 @@ import asyncio
 import io
 import json
 import logging
+import re
+import secrets
 import socket
 import subprocess
 import sys
+import textwrap
 import tracemalloc
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import aiohttp
 import httpx
@@ -589,11 +592,12 @@ class Recorder:
 @asynccontextmanager
 async def aiohttp_server(
     routes: dict[str, Callable[[web.Request], Awaitable[web.StreamResponse]]],
+    access_log: logging.Logger | None = None,
 ) -> AsyncIterator[str]:
     app = web.Application()
     for path, handler in routes.items():
         app.router.add_route("*", path, handler)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=access_log)
     await runner.setup()
     listener = socket.create_server(("127.0.0.1", 0))
     await web.SockSite(runner, listener).start()
@@ -900,6 +904,52 @@ async def test_the_secret_as_a_path_part() -> None:
         assert (await push(session, f"{root}/hooks/wrong/fax?secret=s3cret", "fax_receipt", "post"))[0] == 403
         assert await push(session, f"{root}/hooks/s3cret/fax", "fax_receipt", "post") == (200, "OK")
     assert handler.calls == 1
+
+
+def readme_snippet(needle: str) -> str:
+    """The README's Python block that holds ``needle``, as it is indented there."""
+    blocks = re.findall(r"^( *)```python\n(.*?)^\1```", (ROOT / "README.md").read_text(), re.M | re.S)
+    (found,) = [textwrap.dedent(code) for _, code in blocks if needle in code]
+    return found
+
+
+async def test_the_readmes_filter_keeps_the_secret_out_of_the_access_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    secret = "s3cret+é~" + secrets.token_urlsafe(8)  # written differently by each client and server
+    access_log = logging.getLogger("aiohttp.access")
+    exec(readme_snippet("SecretFilter"), {"SECRET": secret})  # adds the filter to aiohttp's access log
+    (added,) = [known for known in access_log.filters if isinstance(known, webhooks.SecretFilter)]
+    receiver = webhooks.aiohttp_receiver("sms_inbound", Recorder(), secret=secret)
+    routes = {"/query": receiver, "/path/{secret}": receiver}
+    try:
+        async with (
+            aiohttp_server(routes, access_log=access_log) as root,
+            aiohttp.ClientSession(headers={"Referer": f"{root}/path/{secret}"}) as session,
+        ):
+            with caplog.at_level(logging.INFO, logger="aiohttp.access"):
+                for url in (f"{root}/query?secret={quote(secret, safe='')}", f"{root}/path/{quote(secret)}"):
+                    assert await push(session, url, "sms_inbound", "get") == (200, "OK")
+                    assert await push(session, url, "sms_inbound", "post") == (200, "OK")
+    finally:
+        access_log.removeFilter(added)
+    assert len(caplog.records) == 4
+    for record in caplog.records:
+        logged = f"{logging.Formatter().format(record)} {vars(record)}"
+        assert "/path/***" in record.getMessage() or "secret=***" in record.getMessage()
+        assert "s3cret" not in logged and secret[-8:] not in logged
+
+
+def test_the_secret_filter_masks_an_access_log_line_with_arguments() -> None:
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "POST", "/clicksend/sms?secret=s%2fcr%C3%a9t+1&b=s/cré", "1.1", 200), None,
+    )  # fmt: skip
+    assert webhooks.SecretFilter("other", "s/crét 1", "s/cré").filter(record) is True
+    assert record.getMessage() == '127.0.0.1:5000 - "POST /clicksend/sms?secret=***&b=*** HTTP/1.1" 200'
+    for wrong in ((), ("",), (None,)):
+        with pytest.raises(ValueError, match="non-empty secrets"):
+            webhooks.SecretFilter(*wrong)  # type: ignore[arg-type]
 
 
 async def test_a_plain_function_can_handle_pushes_too() -> None:
