@@ -36,21 +36,27 @@ class SecretFilter(logging.Filter):
         self._secrets = re.compile("|".join("".join(map(_any_encoding, secret)) for secret in ordered))
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # arguments that do not fit the message: masked below, and the handler reports it
+            message = ""
         masked = self._mask(message)
         if masked != message:
             record.msg, record.args = masked, None
-        for name, value in vars(record).items():
-            if isinstance(value, (str, dict)):
+        for name, value in list(vars(record).items()):
+            if isinstance(value, (str, dict, tuple)):
                 setattr(record, name, self._mask(value))
         return True
 
     def _mask(self, value: Any) -> Any:
-        """``value`` with the secrets masked: a text, or the texts of a dict (aiohttp's header extras)."""
+        """``value`` with the secrets masked: a text, or the texts in a dict (aiohttp's header extras) or a
+        tuple (the message's arguments)."""
         if isinstance(value, str):
             return self._secrets.sub(MASK, value)
         if isinstance(value, dict):
             return {key: self._mask(item) for key, item in value.items()}
+        if isinstance(value, tuple):
+            return tuple(self._mask(item) for item in value)
         return value
 
 
