@@ -973,6 +973,16 @@ def test_a_receiver_checks_its_settings_when_made() -> None:
         webhooks.starlette_endpoint("sms_inbound", Recorder(), secret="")
     with pytest.raises(TypeError, match="handler"):
         webhooks.aiohttp_receiver("sms_inbound", None)  # type: ignore[arg-type]
+
+    class StoreOfOld:  # no done, no outcome: a push in flight could never be answered as its original
+        async def seen(self, key: str) -> bool:
+            return False
+
+        async def forget(self, key: str) -> None:
+            pass
+
+    with pytest.raises(TypeError, match="seen, done, forget and outcome"):
+        webhooks.starlette_endpoint("sms_inbound", Recorder(), store=StoreOfOld())  # type: ignore[arg-type]
     for wait in (0, -1, float("inf"), float("nan"), True, "20"):
         with pytest.raises(ValueError, match="duplicate_wait"):
             webhooks.aiohttp_receiver("sms_inbound", Recorder(), duplicate_wait=wait)  # type: ignore[arg-type]

@@ -79,6 +79,10 @@ class _Receiver:
             raise ValueError("secret must be a non-empty string (or None for no secret)")
         self.handler = handler
         self.secret = secret.encode("utf-8") if secret is not None else None
+        if store is not None and not isinstance(store, DedupStore):
+            raise TypeError(
+                f"store must have the DedupStore methods seen, done, forget and outcome: {store!r}"
+            )
         self.store: DedupStore = store if store is not None else MemoryDedupStore()
         number = isinstance(duplicate_wait, (int, float)) and not isinstance(duplicate_wait, bool)
         if not (number and 0 < duplicate_wait < math.inf):
