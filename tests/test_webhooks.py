@@ -11,14 +11,18 @@ import asyncio
 import io
 import json
 import logging
+import re
+import secrets
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+import textwrap
+import tracemalloc
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import aiohttp
 import httpx
@@ -316,6 +320,10 @@ MALFORMED: list[tuple[str, dict[str, Any], str | None]] = [
     ("sms_inbound", {"body": b"body=%FF%FE&message_id=M1", "content_type": FORM}, "body"),
     ("sms_inbound", {"body": b"message_id=M1&message_id=M2", "content_type": FORM}, "message_id"),
     ("sms_receipt", {"query": {"status": ["Delivered", "Undelivered"]}}, "status"),
+    ("sms_inbound", {"body": b'{"message_id": "M1", "message_id": "M2"}'}, "message_id"),
+    ("sms_receipt", {"body": b'{"message_id": "M1", "status": "Delivered", "status": "abc"}'}, "status"),
+    ("sms_inbound", {"body": b'{"message_id": "M1", "user_id": 1, "user_id": true}'}, "user_id"),
+    ("sms_inbound", {"body": b'{"message_id": "M1", "_extra": {"a": "M2", "a": "abc"}}'}, "a"),
     ("sms_inbound", {"body": b'{"message_id": "M1"', "content_type": "application/json"}, None),
     ("sms_inbound", {"body": b'["message_id", "M1"]', "content_type": "application/json"}, None),
     ("sms_inbound", {"body": b"\xff\xfe{", "content_type": "application/json; charset=utf-8"}, None),
@@ -362,6 +370,33 @@ def test_malformed_pushes_raise_webhook_error_naming_the_field(
         assert field in str(error)
     for secret in ("yesterday", "abc", "M2", "1.5"):  # the message never repeats a value of the push
         assert secret not in str(error).replace("malformed", "")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"content_type": FORM},  # JSON labelled a form: one field, named by the whole body
+        {"content_type": f"{FORM}; charset=utf-8"},
+        {"content_type": "text/plain", "prefix": b"\xef\xbb\xbf"},  # a BOM, not "{": read as a form
+        {"content_type": None, "prefix": b" ["},
+    ],
+)
+def test_a_push_with_none_of_its_identifying_fields_is_refused(kind: Kind, arguments: dict[str, Any]) -> None:
+    body = arguments.get("prefix", b"") + as_json(kind)
+    with pytest.raises(WebhookError, match="none of the fields that identify it") as raised:
+        webhooks.parse(kind, body=body, content_type=arguments["content_type"])
+    assert "message_id" in str(raised.value) and "Liquorice" not in str(raised.value)
+    fields = {name: value for name, value in DOCUMENTED[kind].items() if name not in WEBHOOKS[kind].dedup_key}
+    for arrival in ({"body": urlencode(fields), "content_type": FORM}, {"query": fields}):
+        with pytest.raises(WebhookError, match="none of the fields that identify it"):
+            webhooks.parse(kind, **arrival)
+
+
+def test_a_name_given_twice_with_one_value_is_read_in_every_format() -> None:
+    for body in (b'{"message_id": "M1", "message_id": "M1"}', b"message_id=M1&message_id=M1"):
+        push = webhooks.parse("sms_inbound", body=body)
+        assert isinstance(push, models.InboundSmsPush) and push.message_id == "M1"
 
 
 def test_a_body_given_as_text_is_read_as_that_text_whatever_its_charset_said() -> None:
@@ -463,6 +498,27 @@ async def test_the_memory_store_holds_100_000_keys_by_default() -> None:
     assert len(store) == 100_000 and "sms_inbound:9" not in store and "sms_inbound:10" in store
 
 
+async def test_the_memory_store_tells_a_keys_waiters_its_outcome() -> None:
+    store = webhooks.MemoryDedupStore(max_keys=2)
+    assert await store.outcome("unknown") is False
+    assert await store.seen("done") is False and await store.seen("failed") is False
+    waiters = [asyncio.create_task(store.outcome(key)) for key in ("done", "failed", "done")]
+    impatient = asyncio.create_task(store.outcome("done"))
+    await asyncio.sleep(0)
+    impatient.cancel()  # a waiter that gives up leaves the outcome to the others
+    assert not any(waiter.done() for waiter in waiters)
+    await store.done("done")
+    await store.forget("failed")
+    assert await asyncio.gather(*waiters) == [True, False, True]
+    assert await store.outcome("done") is True and await store.seen("done") is True
+    assert await store.seen("failed") is False  # forgotten: handled again
+    evicted = asyncio.create_task(store.outcome("failed"))
+    assert await store.seen("a") is False and await store.seen("b") is False  # over max_keys: it goes
+    assert await evicted is False
+    await store.done("failed")  # its handler ended after all: recorded again
+    assert "failed" in store and len(store) == 2
+
+
 @pytest.mark.parametrize(
     "arguments", [{"max_keys": 0}, {"max_keys": 1.5}, {"ttl": 0}, {"ttl": -1}, {"max_keys": True}]
 )
@@ -478,6 +534,39 @@ def test_the_dedup_key_is_the_kind_and_the_specs_fields() -> None:
     assert webhooks.dedup_key("sms_receipt", receipt) == "sms_receipt:M1:Delivered"
     for unidentified in ("status=Delivered", "message_id=M1", "message_id=&status=Delivered"):
         assert webhooks.dedup_key("sms_receipt", webhooks.parse("sms_receipt", query=unidentified)) is None
+
+
+def test_a_long_dedup_key_is_hashed_and_a_short_one_kept_as_it_is() -> None:
+    longest = webhooks.parse("sms_inbound", query="message_id=" + "M" * 188)
+    assert webhooks.dedup_key("sms_inbound", longest) == "sms_inbound:" + "M" * 188
+    keys = {
+        webhooks.dedup_key("sms_inbound", webhooks.parse("sms_inbound", query=f"message_id={text}"))
+        for text in ("M" * 189, "M" * 500_000, "M" * 500_001, "%0A" * 100)
+    }
+    assert len(keys) == 4
+    for key in keys:
+        assert key is not None and key.startswith("sms_inbound:blake2b=") and len(key) == 84
+
+
+async def test_long_message_ids_keep_the_store_small() -> None:
+    """A hostile sender's 120 pushes with 500 000-character message_ids: the store keeps 120 short keys (it
+    held each whole: 60 MB here, 343 MiB from pushes whose percent-encoding tripled them)."""
+    store = webhooks.MemoryDedupStore()
+    receiver = _Receiver("sms_inbound", lambda push: None, None, store)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for number in range(120):
+            message_id = f"{number:03}" + "M" * 499_997
+
+            async def body(message_id: str = message_id) -> bytes:
+                return urlencode({"message_id": message_id}).encode()
+
+            assert (await receiver.receive(body, FORM, "")).status == 200
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(store) == 120 and held < 1024 * 1024
 
 
 # ---- the aiohttp receiver, over a real loopback server ----
@@ -502,12 +591,13 @@ class Recorder:
 
 @asynccontextmanager
 async def aiohttp_server(
-    routes: dict[str, Callable[[web.Request], Awaitable[web.StreamResponse]]],
+    routes: Mapping[str, Callable[[web.Request], Awaitable[web.StreamResponse]]],
+    access_log: logging.Logger | None = None,
 ) -> AsyncIterator[str]:
     app = web.Application()
     for path, handler in routes.items():
         app.router.add_route("*", path, handler)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=access_log)
     await runner.setup()
     listener = socket.create_server(("127.0.0.1", 0))
     await web.SockSite(runner, listener).start()
@@ -560,6 +650,73 @@ async def test_concurrent_retries_run_the_handler_once() -> None:
     assert answers == [(200, "OK")] * 10 and handler.calls == 1
 
 
+class Gate:
+    """A handler that runs until released, and fails the first ``failures`` times."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.calls = 0
+        self.failures = failures
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def __call__(self, push: Any) -> None:
+        self.calls += 1
+        self.entered.set()
+        await self.release.wait()
+        if self.calls <= self.failures:
+            raise RuntimeError("the database is down")
+
+
+class WatchedStore(webhooks.MemoryDedupStore):
+    """A memory store that says when a duplicate starts waiting for its original."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = asyncio.Event()
+
+    async def outcome(self, key: str) -> bool:
+        self.waiting.set()
+        return await super().outcome(key)
+
+
+@pytest.mark.parametrize(("failures", "answer"), [(0, (200, "OK")), (1, (500, "Internal Server Error"))])
+async def test_a_push_that_comes_again_while_handled_is_answered_as_the_original(
+    failures: int, answer: tuple[int, str]
+) -> None:
+    handler, store = Gate(failures), WatchedStore()
+    receiver = webhooks.aiohttp_receiver("sms_inbound", handler, store=store)
+    async with aiohttp_server({"/hook": receiver}) as root, aiohttp.ClientSession() as session:
+        original = asyncio.create_task(push(session, f"{root}/hook", "sms_inbound", "post"))
+        await asyncio.wait_for(handler.entered.wait(), 30)
+        duplicate = asyncio.create_task(push(session, f"{root}/hook", "sms_inbound", "json"))
+        waiting = asyncio.create_task(store.waiting.wait())
+        await asyncio.wait([duplicate, waiting], timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        answered_first, waited = duplicate.done(), waiting.done()
+        waiting.cancel()
+        handler.release.set()
+        assert waited and not answered_first  # no answer before the original's
+        assert await original == await duplicate == answer
+        assert await push(session, f"{root}/hook", "sms_inbound", "get") == (200, "OK")  # the next retry
+    assert handler.calls == 1 + failures
+
+
+async def test_a_push_that_comes_again_waits_for_its_original_a_bounded_time(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    handler = Gate()
+    receiver = webhooks.aiohttp_receiver("sms_inbound", handler, duplicate_wait=0.2)
+    async with aiohttp_server({"/hook": receiver}) as root, aiohttp.ClientSession() as session:
+        original = asyncio.create_task(push(session, f"{root}/hook", "sms_inbound", "post"))
+        await asyncio.wait_for(handler.entered.wait(), 30)
+        with caplog.at_level(logging.WARNING, logger="aioclicksend"):
+            duplicate = await asyncio.wait_for(push(session, f"{root}/hook", "sms_inbound", "post"), 30)
+        assert duplicate == (500, "Internal Server Error") and "for over 0.2 s" in caplog.text
+        handler.release.set()
+        assert await original == (200, "OK")
+        assert await push(session, f"{root}/hook", "sms_inbound", "post") == (200, "OK")
+    assert handler.calls == 1
+
+
 async def test_a_new_status_of_the_same_message_is_not_a_retry() -> None:
     handler = Recorder()
     delivered = DOCUMENTED["sms_receipt"]
@@ -590,15 +747,27 @@ async def test_a_failing_handler_answers_500_and_the_retry_is_handled(
     assert "Liquorice" not in caplog.text  # no push content in the log
 
 
-async def test_a_push_without_its_key_fields_is_handled_each_time() -> None:
+async def test_a_push_with_some_of_its_key_fields_is_handled_each_time() -> None:
+    handler = Recorder()
+    async with (
+        aiohttp_server({"/hook": webhooks.aiohttp_receiver("sms_receipt", handler)}) as root,
+        aiohttp.ClientSession() as session,
+    ):
+        for _ in range(3):
+            answer = await push(session, f"{root}/hook", "sms_receipt", "post", {"message_id": "M1"})
+            assert answer == (200, "OK")
+    assert handler.calls == 3
+
+
+async def test_json_labelled_a_form_answers_400_so_clicksend_sends_it_again() -> None:
     handler = Recorder()
     async with (
         aiohttp_server({"/hook": webhooks.aiohttp_receiver("sms_inbound", handler)}) as root,
         aiohttp.ClientSession() as session,
+        session.post(f"{root}/hook", data=as_json("sms_inbound"), headers={"Content-Type": FORM}) as answer,
     ):
-        for _ in range(3):
-            assert await push(session, f"{root}/hook", "sms_inbound", "post", {"body": "hi"}) == (200, "OK")
-    assert handler.calls == 3
+        assert answer.status == 400 and "message_id" in await answer.text()
+    assert handler.calls == 0
 
 
 async def test_malformed_pushes_answer_400_and_other_methods_405() -> None:
@@ -624,13 +793,42 @@ async def test_malformed_pushes_answer_400_and_other_methods_405() -> None:
     assert handler.calls == 0
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"message_id=M1&a%0D%0AFORGED=1&a%0D%0AFORGED=2", FORM),
+        (b'{"message_id": "M1", "a\\r\\nFORGED\\u2028": 1, "a\\r\\nFORGED\\u2028": 2}', "application/json"),
+    ],
+)
+async def test_a_push_cannot_forge_a_log_line(
+    body: bytes, content_type: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    receiver = _Receiver("sms_inbound", Recorder(), None, None)
+
+    async def read() -> bytes:
+        return body
+
+    with caplog.at_level(logging.DEBUG, logger="aioclicksend"):
+        assert (await receiver.receive(read, content_type, "")).status == 400
+    (record,) = caplog.records
+    logged = logging.Formatter().format(record)
+    assert "FORGED" in logged and not any(char in logged for char in "\r\n\u2028")
+    assert "\\n" in logged
+
+
 async def test_a_failing_store_answers_500() -> None:
     class BrokenStore:
         async def seen(self, key: str) -> bool:
             raise ConnectionError("redis is away")
 
+        async def done(self, key: str) -> None:
+            raise AssertionError("nothing handled")
+
         async def forget(self, key: str) -> None:
             raise AssertionError("nothing to forget")
+
+        async def outcome(self, key: str) -> bool:
+            raise AssertionError("nothing seen")
 
     handler = Recorder()
     receiver = webhooks.aiohttp_receiver("sms_inbound", handler, store=BrokenStore())
@@ -708,6 +906,56 @@ async def test_the_secret_as_a_path_part() -> None:
     assert handler.calls == 1
 
 
+def readme_snippet(needle: str) -> str:
+    """The README's Python block that holds ``needle``, as it is indented there."""
+    blocks = re.findall(r"^( *)```python\n(.*?)^\1```", (ROOT / "README.md").read_text(), re.M | re.S)
+    (found,) = [textwrap.dedent(code) for _, code in blocks if needle in code]
+    return found
+
+
+async def test_the_readmes_filter_keeps_the_secret_out_of_the_access_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    secret = "s3cret+é~" + secrets.token_urlsafe(8)  # written differently by each client and server
+    access_log = logging.getLogger("aiohttp.access")
+    exec(readme_snippet("SecretFilter"), {"SECRET": secret})  # adds the filter to aiohttp's access log
+    (added,) = [known for known in access_log.filters if isinstance(known, webhooks.SecretFilter)]
+    receiver = webhooks.aiohttp_receiver("sms_inbound", Recorder(), secret=secret)
+    routes = {"/query": receiver, "/path/{secret}": receiver}
+    try:
+        async with (
+            aiohttp_server(routes, access_log=access_log) as root,
+            aiohttp.ClientSession(headers={"Referer": f"{root}/path/{secret}"}) as session,
+        ):
+            with caplog.at_level(logging.INFO, logger="aiohttp.access"):
+                for url in (f"{root}/query?secret={quote(secret, safe='')}", f"{root}/path/{quote(secret)}"):
+                    assert await push(session, url, "sms_inbound", "get") == (200, "OK")
+                    assert await push(session, url, "sms_inbound", "post") == (200, "OK")
+    finally:
+        access_log.removeFilter(added)
+    assert len(caplog.records) == 4
+    for record in caplog.records:
+        logged = f"{logging.Formatter().format(record)} {vars(record)}"
+        assert "/path/***" in record.getMessage() or "secret=***" in record.getMessage()
+        assert "s3cret" not in logged and secret[-8:] not in logged
+
+
+def test_the_secret_filter_masks_an_access_log_line_with_arguments() -> None:
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "POST", "/clicksend/sms?secret=s%2fcr%C3%a9t+1&b=s/cré", "1.1", 200), None,
+    )  # fmt: skip
+    assert webhooks.SecretFilter("other", "s/crét 1", "s/cré").filter(record) is True
+    assert record.getMessage() == '127.0.0.1:5000 - "POST /clicksend/sms?secret=***&b=*** HTTP/1.1" 200'
+    unfit = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, "%d", ("/h?secret=s%2Fcret",), None
+    )
+    assert webhooks.SecretFilter("s/cret").filter(unfit) is True and unfit.args == ("/h?secret=***",)
+    for wrong in ((), ("",), (None,)):
+        with pytest.raises(ValueError, match="non-empty secrets"):
+            webhooks.SecretFilter(*wrong)
+
+
 async def test_a_plain_function_can_handle_pushes_too() -> None:
     received: list[Any] = []
     receiver = webhooks.aiohttp_receiver("sms_inbound", received.append)
@@ -725,6 +973,19 @@ def test_a_receiver_checks_its_settings_when_made() -> None:
         webhooks.starlette_endpoint("sms_inbound", Recorder(), secret="")
     with pytest.raises(TypeError, match="handler"):
         webhooks.aiohttp_receiver("sms_inbound", None)  # type: ignore[arg-type]
+
+    class StoreOfOld:  # no done, no outcome: a push in flight could never be answered as its original
+        async def seen(self, key: str) -> bool:
+            return False
+
+        async def forget(self, key: str) -> None:
+            pass
+
+    with pytest.raises(TypeError, match="seen, done, forget and outcome"):
+        webhooks.starlette_endpoint("sms_inbound", Recorder(), store=StoreOfOld())  # type: ignore[arg-type]
+    for wait in (0, -1, float("inf"), float("nan"), True, "20"):
+        with pytest.raises(ValueError, match="duplicate_wait"):
+            webhooks.aiohttp_receiver("sms_inbound", Recorder(), duplicate_wait=wait)  # type: ignore[arg-type]
 
 
 async def test_from_aiohttp_in_a_handler_of_your_own() -> None:

@@ -14,8 +14,9 @@ The kinds of push are the spec's (``openapi/resources/webhooks.yaml``): ``sms_in
 ``voice_receipt`` and ``fax_receipt``. :func:`parse` reads one in whichever format a rule's ``webhook_type``
 chose (a form POST, a GET query string, a JSON POST); :func:`aiohttp_receiver` and
 :func:`starlette_endpoint` answer ClickSend as it expects, check an optional shared secret, and drop
-ClickSend's retries of a push already handled (see :class:`DedupStore`). :func:`encode` writes a push as
-ClickSend sends it, for whatever plays ClickSend's part (the sandbox, your tests).
+ClickSend's retries of a push already handled (see :class:`DedupStore`); :class:`SecretFilter` keeps the
+secret out of your access log. :func:`encode` writes a push as ClickSend sends it, for whatever plays
+ClickSend's part (the sandbox, your tests).
 
 Names are imported on first use, so neither aiohttp.web nor starlette is loaded before it is needed.
 """
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from ._dedup import DedupStore, MemoryDedupStore, dedup_key
     from ._encode import EncodedPush, WebhookType, encode
     from ._errors import WebhookError
+    from ._logs import SecretFilter
     from ._parse import MAX_BODY, from_aiohttp, from_starlette, parse
     from ._receivers import SECRET_PARAMETER, Handler, aiohttp_receiver, starlette_endpoint
     from ._table import Webhook, kinds, webhook
@@ -46,6 +48,7 @@ _EXPORTS = {
     "MAX_BODY": "._parse",
     "MemoryDedupStore": "._dedup",
     "SECRET_PARAMETER": "._receivers",
+    "SecretFilter": "._logs",
     "Webhook": "._table",
     "WebhookError": "._errors",
     "WebhookType": "._encode",
@@ -73,6 +76,7 @@ __all__ = [
     "Handler",
     "Kind",
     "MemoryDedupStore",
+    "SecretFilter",
     "Webhook",
     "WebhookError",
     "WebhookType",

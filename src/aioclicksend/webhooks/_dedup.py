@@ -1,4 +1,4 @@
-"""Dropping ClickSend's retries of a push already handled.
+"""Dropping ClickSend's retries of a push already handled (or answering them as the push being handled).
 
 ClickSend sends a push again, every 10 minutes and up to 10 times, whenever your URL does not answer 200
 within 30 seconds, so the same push can arrive more than once (and twice at the same time, when your
@@ -9,6 +9,8 @@ fields the spec names for it (``x-sdk-dedup-key``: an inbound SMS's ``message_id
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -20,40 +22,63 @@ from ._table import webhook
 if TYPE_CHECKING:
     from aioclicksend._models import ClickSendModel
 
-__all__ = ["DEFAULT_MAX_KEYS", "DEFAULT_TTL", "DedupStore", "MemoryDedupStore", "dedup_key"]
+__all__ = ["DEFAULT_MAX_KEYS", "DEFAULT_TTL", "MAX_KEY_LENGTH", "DedupStore", "MemoryDedupStore", "dedup_key"]
 
 DEFAULT_MAX_KEYS = 100_000
 DEFAULT_TTL = 2 * 60 * 60.0
 """Two hours: longer than ClickSend's retries last (10 retries 10 minutes apart, each allowed 30 s)."""
+MAX_KEY_LENGTH = 200
+"""The longest key :func:`dedup_key` gives as it is (a receipt's is some 60 characters); a longer one is
+hashed, for a hostile sender's megabyte ``message_id`` would otherwise be kept for hours."""
 
 
 @runtime_checkable
 class DedupStore(Protocol):
-    """Where a receiver records the pushes it handled; implement it to share them between processes.
+    """Where a receiver records the pushes it handles; implement it to share them between processes.
 
-    ``seen`` must check and record in one step (atomically, for a store shared by several workers), and
-    keep a key at least two hours (ClickSend's retries last 100 minutes). With Redis, for instance::
+    A key is first *in flight*: ``seen`` records it so while its handler runs. It then is either *done*
+    (``done``: the handler returned; keep the key at least two hours, for ClickSend's retries last 100
+    minutes) or dropped (``forget``: the handler failed, so ClickSend's retry must be handled). A push
+    whose key was ``seen`` already is a duplicate: the receiver awaits ``outcome`` (bounding that wait
+    itself) and answers 200 if the original is done, 500 (ClickSend sends it again) if it was forgotten.
+
+    ``seen`` must check and record in one step (atomically, for a store shared by several workers). A
+    shared store should let a key in flight lapse after a few minutes (a lease), for the process handling
+    it may die before it is done or forgotten. With Redis, for instance::
 
         class RedisDedupStore:
             def __init__(self, redis: redis.asyncio.Redis) -> None:
                 self.redis = redis
 
             async def seen(self, key: str) -> bool:
-                return not await self.redis.set(f"clicksend:{key}", 1, nx=True, ex=7200)
+                return not await self.redis.set(f"clicksend:{key}", "in flight", nx=True, ex=300)
+
+            async def done(self, key: str) -> None:
+                await self.redis.set(f"clicksend:{key}", "done", ex=7200)
 
             async def forget(self, key: str) -> None:
                 await self.redis.delete(f"clicksend:{key}")
 
-    and with a database, an ``INSERT`` into a table whose primary key is the key (a unique violation
-    means seen), and a ``DELETE`` to forget, old rows purged by time.
+            async def outcome(self, key: str) -> bool:
+                while (state := await self.redis.get(f"clicksend:{key}")) == b"in flight":
+                    await asyncio.sleep(0.5)
+                return state == b"done"
     """
 
     async def seen(self, key: str) -> bool:
-        """Record ``key``; whether it was recorded already (the push is a retry of one handled or in hand)."""
+        """Record ``key`` in flight unless it is recorded already; whether it was (in flight or done)."""
+        ...
+
+    async def done(self, key: str) -> None:
+        """Record ``key`` done: its handler returned, so its retries are answered 200 from now on."""
         ...
 
     async def forget(self, key: str) -> None:
         """Drop ``key`` (its handler failed, so the push must be handled when ClickSend sends it again)."""
+        ...
+
+    async def outcome(self, key: str) -> bool:
+        """Once ``key`` is no longer in flight: whether it is done (``False``: forgotten, or not known)."""
         ...
 
 
@@ -61,9 +86,12 @@ class MemoryDedupStore:
     """The receivers' default store: the keys of one process, in memory, bounded in number and in age.
 
     A key is kept ``ttl`` seconds after it was last seen (default two hours, longer than ClickSend's
-    retries last), and at most ``max_keys`` keys (default 100 000, some 20 MB of receipt keys) are kept:
-    past that, the least recently seen goes first. Use one store per process; with several processes or
-    hosts behind one URL, use a shared store (see :class:`DedupStore`).
+    retries last), and at most ``max_keys`` keys (default 100 000: some 20 MB of receipt keys, 40 MB at
+    most, for :func:`dedup_key` hashes a long one) are kept: past that, the least recently seen goes
+    first. Keys in flight count too: one dropped for age or number is as if forgotten (its duplicates
+    waiting on :meth:`outcome` get ``False``), and is recorded again when it is :meth:`done`. Keys in
+    flight have no lease: a receiver always ends them, done or forgotten. Use one store per process; with
+    several processes or hosts behind one URL, use a shared store (see :class:`DedupStore`).
     """
 
     def __init__(
@@ -81,6 +109,7 @@ class MemoryDedupStore:
         self.ttl = float(ttl)
         self._clock = clock
         self._expiry: OrderedDict[str, float] = OrderedDict()  # least recently seen first
+        self._in_flight: dict[str, asyncio.Future[bool]] = {}  # each key's outcome, once known
 
     def __len__(self) -> int:
         return len(self._expiry)
@@ -95,30 +124,56 @@ class MemoryDedupStore:
             oldest, expiry = next(iter(self._expiry.items()))
             if expiry > now:
                 break
-            del self._expiry[oldest]
+            self._drop(oldest)
         known = key in self._expiry
-        self._expiry[key] = now + self.ttl
-        self._expiry.move_to_end(key)
-        while len(self._expiry) > self.max_keys:
-            self._expiry.popitem(last=False)
+        self._record(key)
+        if not known:
+            self._in_flight[key] = asyncio.get_running_loop().create_future()
         return known
+
+    async def done(self, key: str) -> None:
+        self._settle(key, True)
+        self._record(key)
 
     async def forget(self, key: str) -> None:
         self._expiry.pop(key, None)
+        self._settle(key, False)
+
+    async def outcome(self, key: str) -> bool:
+        pending = self._in_flight.get(key)
+        if pending is None:
+            return key in self
+        return await asyncio.shield(pending)  # a waiter cancelled does not cancel the outcome
+
+    def _record(self, key: str) -> None:
+        self._expiry[key] = self._clock() + self.ttl
+        self._expiry.move_to_end(key)
+        while len(self._expiry) > self.max_keys:
+            self._drop(next(iter(self._expiry)))
+
+    def _drop(self, key: str) -> None:
+        del self._expiry[key]
+        self._settle(key, False)
+
+    def _settle(self, key: str, done: bool) -> None:
+        """End ``key``'s flight, if it is in flight: its waiters learn whether it is done."""
+        pending = self._in_flight.pop(key, None)
+        if pending is not None and not pending.done():
+            pending.set_result(done)
 
 
 def dedup_key(kind: str, push: ClickSendModel) -> str | None:
     """The key a receiver records ``push`` under: its kind and the values of its kind's dedup fields,
-    percent-encoded and joined by ``:`` (``"sms_receipt:<message_id>:Delivered"``). ``None`` when one of
-    those fields is missing or empty: such a push cannot be told from another, so it is never dropped."""
+    percent-encoded and joined by ``:`` (``"sms_receipt:<message_id>:Delivered"``); one longer than
+    :data:`MAX_KEY_LENGTH` is the kind and a hash of it (``"sms_inbound:blake2b=<64 hex digits>"``), so a
+    store's memory per key is bounded. ``None`` when one of those fields is missing or empty: such a push
+    cannot be told from another, so it is never dropped."""
     entry = webhook(kind)
-    values = []
-    for name in entry.dedup_key:
-        value = getattr(push, name, None)
-        if value is None and push.model_extra:
-            value = push.model_extra.get(name)
-        text = "" if value is None else str(value)
-        if not text:
-            return None
-        values.append(quote(text, safe=""))
-    return ":".join([entry.kind, *values])
+    values = entry.identity(push)
+    if not all(values):
+        return None
+    key = ":".join([entry.kind, *(quote(value, safe="") for value in values)])
+    if len(key) <= MAX_KEY_LENGTH:
+        return key
+    # "=" is percent-encoded in every value, so a hashed key is never a short one.
+    return f"{entry.kind}:blake2b={hashlib.blake2b(key.encode('ascii'), digest_size=32).hexdigest()}"

@@ -56,8 +56,10 @@ def parse(
     or query is text (``subaccount_id=`` for none): the models read numbers from their digits and ``""`` as
     ``None``. Unknown fields are kept (``push.model_extra``).
 
-    Raises :class:`~aioclicksend.WebhookError` (naming the field) for anything that cannot be read (an
-    empty push among them), and ``ValueError`` for a ``kind`` the spec does not describe.
+    Raises :class:`~aioclicksend.WebhookError` (naming the field) for anything that cannot be read: an
+    empty push among them, and one with none of the fields that identify its kind (its
+    :attr:`~aioclicksend.webhooks.Webhook.dedup_key`, e.g. a JSON body read as the form its Content-Type
+    claimed); ``ValueError`` for a ``kind`` the spec does not describe.
     """
     entry = webhook(kind)
     if body:
@@ -70,9 +72,13 @@ def parse(
         raise WebhookError(entry.kind, ["the push is empty (no body, no query string)"])
     model: type[ClickSendModel] = entry.model()
     try:
-        return model.model_validate(fields)
+        push = model.model_validate(fields)
     except ValidationError as error:
         raise _invalid(entry.kind, error) from None
+    if not any(entry.identity(push)):  # e.g. JSON read as a form: one field named by the whole body
+        names = ", ".join(entry.dedup_key)
+        raise WebhookError(entry.kind, [f"the push has none of the fields that identify it ({names})"])
+    return push
 
 
 async def from_aiohttp(request: web.BaseRequest, kind: Kind) -> ClickSendModel:
@@ -176,14 +182,19 @@ def _body_fields(kind: str, body: bytes | str, content_type: str | None) -> dict
 def _json_fields(kind: str, body: bytes, charset: str | None) -> dict[str, Any]:
     try:
         # Without a charset, json reads the bytes as UTF-8, -16 or -32 (a BOM too), as RFC 8259 allows.
-        value = json.loads(body.decode(charset) if charset else body)
+        # Each object's names are checked as a form's are: a name given twice is not read as its last value.
+        value = json.loads(
+            body.decode(charset) if charset else body, object_pairs_hook=lambda pairs: _once_each(kind, pairs)
+        )
+    except WebhookError:
+        raise
     except json.JSONDecodeError as error:
         raise WebhookError(kind, [f"the body is not JSON ({error.msg}, line {error.lineno})"]) from None
     except (ValueError, LookupError, RecursionError):  # not text in its charset, an unknown charset, too deep
         raise WebhookError(kind, ["the body is not JSON"]) from None
     if not isinstance(value, dict):
         raise WebhookError(kind, ["the JSON body is not an object"])
-    return _once_each(kind, value.items())
+    return value
 
 
 def _decode(kind: str, raw: bytes, charset: str, field: str | None) -> str:
@@ -261,12 +272,12 @@ def _mapping_fields(kind: str, query: Mapping[str, str | Sequence[str]]) -> dict
 
 def _once_each(kind: str, pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
     """The fields by name, at most :data:`MAX_FIELDS` (whatever the format); a name given twice with two
-    values is ambiguous, so malformed."""
+    values (JSON's ``1`` and ``true`` are two) is ambiguous, so malformed."""
     fields: dict[str, Any] = {}
     for count, (name, value) in enumerate(pairs, 1):
         if count > MAX_FIELDS:
             raise WebhookError(kind, [f"the push has more than {MAX_FIELDS} fields"])
-        if name in fields and fields[name] != value:
+        if name in fields and (type(fields[name]) is not type(value) or fields[name] != value):
             raise WebhookError(kind, [f"{name}: given more than once, with different values"], field=name)
         fields[name] = value
     return fields

@@ -36,6 +36,18 @@ class Webhook(Generic[_P]):
     """The section of ClickSend's reference that lists the push's variables."""
     summary: str
 
+    def identity(self, push: ClickSendModel) -> tuple[str, ...]:
+        """The text of each of the push's :attr:`dedup_key` fields (``""`` for one it lacks): a push with
+        none of them is not one ClickSend sent (:func:`parse` refuses it), one lacking some cannot be told
+        from another (a receiver handles it every time)."""
+        values = []
+        for name in self.dedup_key:
+            value = getattr(push, name, None)
+            if value is None and push.model_extra:
+                value = push.model_extra.get(name)
+            values.append("" if value is None else str(value))
+        return tuple(values)
+
 
 def table() -> dict[str, Webhook[Any]]:
     """The generated table, imported on first use."""
