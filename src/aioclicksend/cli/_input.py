@@ -11,10 +11,10 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TextIO
 
 import click
 
@@ -108,13 +108,14 @@ class CsvMessages:
             except OSError as error:
                 raise BadInput(f"{self.name}: cannot be read: {error}") from None
 
-    def _decoded(self, file: Any) -> Iterator[str]:
+    def _decoded(self, file: Iterable[str]) -> Iterator[str]:
+        """The file's lines; one the encoding could not read is a :class:`BadInput` naming it."""
         for number, line in enumerate(file, 1):
             if not line.isascii() and _UNDECODED.search(line):
                 raise BadInput(f"{self.name}: line {number}: cannot be read: not {self.encoding} text")
             yield line
 
-    def _open(self) -> Any:
+    def _open(self) -> TextIO:
         try:
             return self.path.open(newline="", encoding=self.encoding, errors="surrogateescape")
         except OSError as error:
