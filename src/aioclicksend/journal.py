@@ -174,6 +174,16 @@ class SQLiteJournal:
             self._db = db
         return self._db
 
+    async def lock(self) -> None:
+        """Take the file's lock now (held until :meth:`close`): a second process on the same journal fails
+        here, with :class:`JournalError`, before it does anything else."""
+        db = self._connection()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("COMMIT")
+        except sqlite3.Error as error:
+            raise JournalError(f"journal {self.path}: cannot be used: {error}") from None
+
     async def _write(self, statement: str | None = None, values: Sequence[Any] = ()) -> None:
         """Write the settlements waiting, and ``statement`` if any, in one transaction."""
         db = self._connection()

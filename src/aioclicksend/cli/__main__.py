@@ -1,0 +1,5 @@
+"""``python -m aioclicksend.cli``: the ``aioclicksend`` command."""
+
+from . import main
+
+main()
