@@ -572,3 +572,59 @@ def test_results_come_in_input_order_and_rows_without_one_are_found(tmp_path: Pa
     assert [row["row"] for row in rows] == ["1", "2", "3", "4", "5"]
     assert [row["outcome"] for row in rows] == ["accepted", "not_sent", "not_sent", "accepted", "accepted"]
     assert [path.name for path in tmp_path.iterdir()] == ["r.csv"]
+
+
+def test_a_resume_stopped_while_it_reads_the_history_writes_results_that_agree(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    """A job killed while it sends, run again, and stopped with SIGTERM while it looks its batches in flight
+    up in the history: the results file claims nothing the sandbox contradicts (accepted rows reached it,
+    not_sent rows did not), and the run after finishes the job with every row sent once."""
+    count = 12_000
+    messages = write_csv(tmp_path / "messages.csv", count, start=200_000)
+    results, journal = tmp_path / "results.csv", tmp_path / "job.db"
+    command = ["bulk", "sms", str(messages), "--results", str(results), "--journal", str(journal)]
+    command += ["--map", "to=phone", "--batch-size", "1000", "--concurrency", "4", "--history-lag", "0"]
+    before = sum(delivered(server).values())
+    server.faults.latency_ms = 300
+    try:
+        process = start_sending(server, command)
+        while sum(delivered(server).values()) - before < 4000:
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)  # batches in flight: the next run looks them up
+        process.communicate(timeout=60)
+        time.sleep(0.5)  # for the sandbox to finish what the killed run had in flight
+        lookups = server.counters.requests["ListSmsHistory"]
+        process = run_cli(server, *command)
+        deadline = time.monotonic() + 60
+        while server.counters.requests["ListSmsHistory"] == lookups:
+            assert time.monotonic() < deadline and process.poll() is None, "the run never read the history"
+            time.sleep(0.005)
+        process.send_signal(signal.SIGTERM)
+        stopped_at = time.monotonic()
+        _, errors = process.communicate(timeout=60)
+        stop_seconds = time.monotonic() - stopped_at
+    finally:
+        server.faults.latency_ms = 0
+    assert b"Traceback" not in errors, errors.decode()
+    assert process.returncode == 1, errors.decode()
+    assert stop_seconds < 5, f"the stop took {stop_seconds:.1f} s"
+    rows = results_of(results)
+    assert sorted(int(row["row"]) for row in rows) == list(range(1, count + 1))
+    tag = next(row["custom_string"] for row in rows if row["custom_string"]).split(":")[0]
+    sent = delivered(server, tag + ":")
+    kinds = Counter(row["outcome"] for row in rows)
+    assert kinds["accepted"] > 0 and kinds["unknown"] > 0, kinds
+    for row in rows:
+        custom = f"{tag}:{int(row['row']) - 1}"
+        if row["outcome"] == "accepted":
+            assert sent[custom] == 1, row
+        elif row["outcome"] == "not_sent":
+            assert custom not in sent, row
+    final = run_cli(server, *command)
+    _, errors = final.communicate(timeout=120)
+    assert final.returncode == 0, errors.decode()
+    assert Counter(row["outcome"] for row in results_of(results)) == {"accepted": count}
+    sent = delivered(server, tag + ":")
+    assert len(sent) == count and set(sent.values()) == {1}, "every row reached ClickSend exactly once"
+    assert_journal_settled(journal)

@@ -340,7 +340,7 @@ def _unpack_positions(blob: bytes) -> list[int]:
         return list(range(first, first + count))
     _check(isinstance(positions, list) and 0 < len(positions) <= MAX_BATCH, "positions")
     _check(all(_is_int(position) and position >= 0 for position in positions), "positions")
-    return positions
+    return list(positions)
 
 
 def _attempt(row: Sequence[Any]) -> Attempt:
