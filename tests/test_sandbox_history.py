@@ -144,7 +144,7 @@ async def test_the_mms_and_fax_histories_are_searched_too(sandbox: Sandbox, chan
 
 
 @pytest.mark.parametrize("q", ["custom_string", "custom_string:a,b", ","])
-async def test_a_search_pair_without_a_colon_is_a_clicksend_400(sandbox: Sandbox, q: str) -> None:
+async def test_a_search_pair_without_a_colon_is_a_clicksend_400_naming_q(sandbox: Sandbox, q: str) -> None:
     server, _ = sandbox
     async with (
         aiohttp.ClientSession() as session,
@@ -152,10 +152,5 @@ async def test_a_search_pair_without_a_colon_is_a_clicksend_400(sandbox: Sandbox
     ):
         assert response.status == 400
         answer = await response.json()
-    bad = next(pair for pair in q.split(",") if ":" not in pair)
-    assert answer == {
-        "http_code": 400,
-        "response_code": "BAD_REQUEST",
-        "response_msg": f"q: {bad!r} is not field:value",
-        "data": None,
-    }
+    assert answer["http_code"] == 400 and answer["response_code"] == "BAD_REQUEST"
+    assert answer["response_msg"].startswith(f'q: "{q}" does not match'), "the spec's pattern for q"
