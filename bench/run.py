@@ -18,6 +18,8 @@
 4. Import time, and cold start: a fresh process importing aioclicksend and making its first
    ``sms.send``, against one importing aiohttp and pydantic and POSTing the same JSON by hand.
 5. Iterating 10 000 history items at 50 ms latency: page by page vs prefetch.
+6. Resuming a journaled job SIGKILLed (in a child process) with 8 batches of 1000 in flight, among
+   300 000 other messages sent around it: the time and the history pages its lookup reads.
 
 Numbers are from one run on this machine: compare the ratios, not the absolute values.
 """
@@ -474,6 +476,82 @@ async def walk_history(base_url: str) -> list[tuple[str, str, str]]:
     ]
 
 
+RESUME_IN_FLIGHT = 8 * BATCH
+RESUME_OTHERS = 300_000
+KILLED_JOB = """
+import asyncio, sys
+from aioclicksend import AsyncClickSend
+async def main():
+    async with AsyncClickSend("bench", "bench-key", base_url=sys.argv[1]) as cs:
+        rows = ({"to": f"+6145{i:07d}", "body": f"Resumed {i}"} for i in range(int(sys.argv[3])))
+        await cs.sms.send_bulk(rows, journal=sys.argv[2], batch_size=1000, concurrency=8, max_retries=0)
+asyncio.run(main())
+"""
+
+
+async def sandbox_control(base_url: str, method: str, what: str, body: Any = None) -> Any:
+    """The sandbox's own endpoints (``/_sandbox/faults``, ``/_sandbox/counters``)."""
+    url = base_url.rsplit("/v3", 1)[0] + f"/_sandbox/{what}"
+    async with aiohttp.ClientSession() as session, session.request(method, url, json=body) as answer:
+        return await answer.json()
+
+
+async def kill_while_in_flight(base_url: str, journal: Path) -> None:
+    """Run a journaled job in a child process and SIGKILL it once its 8 batches are all in flight."""
+
+    async def sends() -> int:
+        return int((await sandbox_control(base_url, "GET", "counters"))["requests"].get("SendSms", 0))
+
+    await sandbox_control(base_url, "PUT", "faults", {"latency_ms": 60_000})
+    before = await sends()
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_JOB, base_url, str(journal), str(RESUME_IN_FLIGHT)]
+    )
+    try:
+        while await sends() < before + 8:
+            await asyncio.sleep(0.05)
+    finally:
+        child.kill()
+        child.wait()
+        await sandbox_control(base_url, "PUT", "faults", {"latency_ms": 0})
+
+
+async def resume_scenario(base_url: str, journal: Path) -> tuple[float, int, int]:
+    """Seconds and history pages the resume took, and messages it found in the history (the sandbox
+    carries out a request only once its latency is over: a batch killed before that never reached it)."""
+    half = RESUME_OTHERS // 2
+    others = ({"to": f"+6143{i:07d}", "body": "someone else's"} for i in range(RESUME_OTHERS))
+    async with AsyncClickSend(USERNAME, API_KEY, base_url=base_url) as cs:
+        await cs.sms.send_bulk(islice(others, half), concurrency=CONCURRENCY)
+        await kill_while_in_flight(base_url, journal)
+        await asyncio.sleep(1)  # for the sandbox to settle what the killed job had sent
+        await cs.sms.send_bulk(others, concurrency=CONCURRENCY)
+        pages = (await sandbox_control(base_url, "GET", "counters"))["requests"].get("ListSmsHistory", 0)
+        rows = ({"to": f"+6145{i:07d}", "body": f"Resumed {i}"} for i in range(RESUME_IN_FLIGHT))
+        with Measure() as measure:
+            summary = await cs.sms.send_bulk(rows, journal=journal, batch_size=BATCH, history_lag=0)
+        counters = await sandbox_control(base_url, "GET", "counters")
+    pages = counters["requests"]["ListSmsHistory"] - pages
+    if summary.accepted != RESUME_IN_FLIGHT or counters["duplicates"]:
+        raise RuntimeError(f"the resume lost or duplicated messages: {summary}; {counters['duplicates']}")
+    return measure.wall, pages, summary.resumed
+
+
+def resume_after_kill() -> list[tuple[str, str, str]]:
+    """A journaled job SIGKILLed with 8 batches of 1000 in flight, among 300 000 other messages sent around
+    it, resumed: the history pages its lookup reads, against reading the account's history by date."""
+    with sandbox(0) as base_url, tempfile.TemporaryDirectory() as directory:
+        seconds, pages, found = asyncio.run(resume_scenario(base_url, Path(directory) / "job.db"))
+    by_date = (RESUME_OTHERS + RESUME_IN_FLIGHT) // 100
+    return [
+        (
+            f"resume after SIGKILL: {RESUME_IN_FLIGHT:,} in flight among {RESUME_OTHERS:,} others (sandbox)",
+            f"{seconds:.2f} s, {pages} history pages; {found:,} found, the rest sent once",
+            f"{pages / by_date:.1%} of the {by_date:,} pages read by date",
+        )
+    ]
+
+
 def paging() -> list[tuple[str, str, str]]:
     with sandbox(latency_ms=50) as base_url:
         return asyncio.run(walk_history(base_url))
@@ -502,6 +580,7 @@ def main() -> None:
         *import_times(),
         *cold_start(),
         *paging(),
+        *resume_after_kill(),
     ]
     widths = [max(len(row[column]) for row in rows) for column in range(3)]
     header = ("benchmark", "result", "ratio")

@@ -80,12 +80,15 @@ class HistoryLookup:
         self, customs: Collection[str], window: Window, witness: str | None, probes: Sequence[str] = ()
     ) -> dict[str, list[Any]]:
         """The history entries of each custom string found in ``window`` (absent: not there).
-        ``witness``: a custom string of the job's that ClickSend has, if one is known; else ``probes``
-        are searched one at a time (one per batch looked up) until one is found and becomes it."""
+        ``witness``: a custom string of the job's that ClickSend has, if one is known; else one is taken
+        from the window's first page of history (anyone's message), else ``probes`` are searched one at a
+        time (one per batch looked up) until one is found."""
         self._wanted = len(customs)
         rest = set(customs)
         if self.history.parameter("q") is not None:
             if witness is None or not _SEARCHABLE.match(witness):
+                witness = await self._witness_in_history(window)
+            if witness is None:
                 witness = await self._probe([probe for probe in probes if _SEARCHABLE.match(probe)], window)
             if witness is not None:
                 searchable = sorted(custom for custom in rest if _SEARCHABLE.match(custom))
@@ -96,6 +99,22 @@ class HistoryLookup:
             await self._scan(rest, window)
         self._progress(force=True)
         return self.found
+
+    async def _witness_in_history(self, window: Window) -> str | None:
+        """A searchable custom string of the first page of the window's history (whoever sent it: it
+        is in the history, which is all a witness must be)."""
+        walk = self._entries(window, {}, prefetch=0)
+        try:
+            for _ in range(100):  # (one page)
+                entry = await anext(walk, None)
+                if entry is None:
+                    break
+                custom = getattr(entry, "custom_string", None)
+                if isinstance(custom, str) and _SEARCHABLE.match(custom):
+                    return custom
+        finally:
+            await walk.aclose()
+        return None
 
     async def _probe(self, probes: list[str], window: Window) -> str | None:
         """The first of ``probes`` a search for it alone finds (then known to work), if any."""
@@ -160,14 +179,16 @@ class HistoryLookup:
         finally:
             await walk.aclose()
 
-    async def _entries(self, window: Window, query: dict[str, Any]) -> AsyncGenerator[Any, None]:
+    async def _entries(
+        self, window: Window, query: dict[str, Any], prefetch: int = 4
+    ) -> AsyncGenerator[Any, None]:
         query = {"limit": 100, **query}
         if self.by_date:
             query.update(date_from=int(window.since), date_to=int(window.until) + 1)
         pager: AsyncPager[Any, Any] = AsyncPager(
             self.client, self.history, query=query, options=RequestOptions(timeout=self.timeout)
         )
-        pages = pager.pages(prefetch=4)
+        pages = pager.pages(prefetch=prefetch)
         try:
             async for page in pages:
                 self.pages += 1
