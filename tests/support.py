@@ -7,16 +7,17 @@ import asyncio
 import contextlib
 import json
 import re
+import socket
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import closing
 from importlib import resources
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from aiohttp import ClientResponse
+from aiohttp import ClientResponse, web
 from aioresponses import aioresponses
 
 from aioclicksend import AsyncClickSend, RetryPolicy
@@ -174,3 +175,17 @@ def assert_journal_settled(path: Path) -> None:
             " WHERE settlement IS NULL"
         )
         assert unsettled.fetchone() == (0,)
+
+
+async def serve_on_loopback(
+    handle: Callable[[web.Request], Awaitable[web.StreamResponse]],
+) -> tuple[str, web.AppRunner]:
+    """A server on a free loopback port answering every request with ``handle``: its URL and its runner
+    (``await runner.cleanup()`` stops it)."""
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    listener = socket.create_server(("127.0.0.1", 0))
+    await web.SockSite(runner, listener).start()
+    return f"http://127.0.0.1:{listener.getsockname()[1]}", runner

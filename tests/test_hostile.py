@@ -40,6 +40,8 @@ from aioclicksend._bulk import _CHECK_CHUNK
 from aioclicksend.kazoo import AsyncKazoo
 from aioclicksend.sandbox import SandboxServer
 
+from .support import serve_on_loopback
+
 API_KEY = "HOSTILE-SECRET-KEY"
 FAST = RetryPolicy(initial_backoff=0.001, max_backoff=0.002)
 
@@ -72,13 +74,7 @@ async def servers() -> AsyncIterator[tuple[Hostile, Hostile]]:
     runners = []
     pair = (Hostile(), Hostile())
     for hostile in pair:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", hostile.handle)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        listener = socket.create_server(("127.0.0.1", 0))
-        hostile.url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        await web.SockSite(runner, listener).start()
+        hostile.url, runner = await serve_on_loopback(hostile.handle)
         runners.append(runner)
     yield pair
     for runner in runners:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,8 @@ from aioclicksend import (
     RequestValidationError,
 )
 from aioclicksend.kazoo import AsyncKazoo
+
+from .support import serve_on_loopback
 
 ACCOUNT = "4b8c6fec4b2597882c0390202d195419"
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -86,13 +87,7 @@ class Server:
 @pytest.fixture
 async def server() -> AsyncIterator[Server]:
     hostile = Server()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", hostile.handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    listener = socket.create_server(("127.0.0.1", 0))
-    hostile.url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    await web.SockSite(runner, listener).start()
+    hostile.url, runner = await serve_on_loopback(hostile.handle)
     yield hostile
     hostile.released.set()
     await runner.cleanup()
