@@ -21,6 +21,7 @@ def _lint(session: nox.Session) -> None:
     session.run("ruff", "check", *LINT_PATHS)
     session.run("ruff", "format", "--check", *LINT_PATHS)
     session.run("mypy", "--strict")  # src, codegen and tests: the files pyproject.toml lists
+    session.run("lint-imports")  # the layout's contracts (pyproject.toml's [tool.importlinter])
 
 
 def _codegen_check(session: nox.Session) -> None:

@@ -32,12 +32,12 @@ HEADER = (
 DOC_WIDTH = 100
 # Schemas mapped to handwritten lenient types instead of generated ones.
 TYPE_OVERRIDES = {
-    "Money": "aioclicksend._models.Money",
-    "UnixTime": "aioclicksend._models.UnixTime",
-    "FormInteger": "aioclicksend._models.FormInteger",
+    "Money": "aioclicksend._core.models.Money",
+    "UnixTime": "aioclicksend._core.models.UnixTime",
+    "FormInteger": "aioclicksend._core.models.FormInteger",
 }
 # The base of the models of request bodies: no unknown fields, no numbers turned into text.
-REQUEST_BASE_CLASS = "aioclicksend._models.ClickSendRequestModel"
+REQUEST_BASE_CLASS = "aioclicksend._core.models.ClickSendRequestModel"
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ def _write_models(spec: dict[str, Any], output: Path, strict_models: set[str], s
             # The type overrides too: they are used through a module of the split (money.Money).
             ",".join(
                 [
-                    *(f"aioclicksend._models.{name}" for name in ("OpenStrEnum", "OpenIntEnum")),
+                    *(f"aioclicksend._core.models.{name}" for name in ("OpenStrEnum", "OpenIntEnum")),
                     *TYPE_OVERRIDES.values(),
                 ]
             ),

@@ -41,7 +41,7 @@ class CallOption:
     default: str
 
 
-# The fields of aioclicksend._base_client.CallOptions, which the resources pass on as they are.
+# The fields of aioclicksend._core.client.CallOptions, which the resources pass on as they are.
 CALL_OPTIONS = (
     CallOption("timeout", "Timeout | NotGiven", "NOT_GIVEN"),
     CallOption("extra_headers", "Mapping[str, str] | None", "None"),

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-import aioclicksend._retry
+import aioclicksend._core.retry
 from aioclicksend import AsyncClickSend
 from aioclicksend.sandbox import SandboxServer
 from aioclicksend.testing import clicksend_sandbox
@@ -22,7 +22,7 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def fake_sleep(seconds: float) -> None:
         waited.append(seconds)
 
-    monkeypatch.setattr(aioclicksend._retry, "_sleep", fake_sleep)
+    monkeypatch.setattr(aioclicksend._core.retry, "_sleep", fake_sleep)
     return waited
 
 

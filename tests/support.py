@@ -21,8 +21,8 @@ from aiohttp import ClientResponse, web
 from aioresponses import aioresponses
 
 from aioclicksend import AsyncClickSend, RetryPolicy
+from aioclicksend._core.operation import Operation
 from aioclicksend._generated.operations import OPERATIONS
-from aioclicksend._operation import Operation
 from aioclicksend.sandbox import SandboxServer
 from codegen.operations import python_name
 

@@ -22,9 +22,9 @@ from aioclicksend import (
     reconcile,
     tqdm_progress,
 )
-from aioclicksend._bulk_checks import BatchChecker
-from aioclicksend._operation import Operation
-from aioclicksend._rate import AdaptiveRate
+from aioclicksend._core.operation import Operation
+from aioclicksend.bulk.checks import BatchChecker
+from aioclicksend.bulk.rate import AdaptiveRate
 from aioclicksend.sandbox import SandboxServer
 
 from .support import BASE_URL, OPERATIONS, by_name, example, operation_of
@@ -269,7 +269,7 @@ async def test_tqdm_progress_draws_a_bar(
 
 def test_adaptive_rate(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [100.0]
-    monkeypatch.setattr("aioclicksend._rate.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("aioclicksend.bulk.rate.time.monotonic", lambda: clock[0])
     rate = AdaptiveRate(max_rate=20, quiet_period=3)
     for _ in range(10):  # 10 requests served in the last second
         rate._starts.append(clock[0])

@@ -14,7 +14,7 @@ import pytest
 
 import aioclicksend
 from aioclicksend import NOT_GIVEN, AsyncClickSend, RawResponse, RequestValidationError, models
-from aioclicksend._models import OpenIntEnum, OpenStrEnum
+from aioclicksend._core.models import OpenIntEnum, OpenStrEnum
 from codegen.generate import TYPE_OVERRIDES, referenced_schemas
 from codegen.operations import snake_case
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from aioclicksend._auth import BasicCredentials
+from aioclicksend._core.auth import BasicCredentials
 from codegen.bundle import SpecError
 from codegen.generate import ApiSource, generate
 

@@ -27,7 +27,7 @@ import clicksend
 import pydantic
 import pytest
 
-from aioclicksend._operation import Operation
+from aioclicksend._core.operation import Operation
 from aioclicksend.sandbox import SandboxServer
 from aioclicksend.sandbox._behaviours import CHANNELS, COLLECTIONS, CONTACT_LISTS, CONTACTS, Collection
 

@@ -50,12 +50,12 @@ import pytest
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
-import aioclicksend._rate
-import aioclicksend._retry
+import aioclicksend._core.retry
+import aioclicksend.bulk.rate
 from aioclicksend import AsyncClickSend, BulkSummary, ClickSendError, OutcomeKind, Page, RetryPolicy, models
-from aioclicksend._bulk_checks import BatchChecker
+from aioclicksend._core.operation import Operation
 from aioclicksend._generated.operations import OPERATIONS
-from aioclicksend._operation import Operation
+from aioclicksend.bulk.checks import BatchChecker
 
 from .hostile_server import HostileServer, Reply, Request
 
@@ -1194,9 +1194,9 @@ class _AsyncioWithoutSleeping:
 def no_waiting() -> Iterator[None]:
     """Retry backoff and rate pacing do not wait (the conftest ``sleeps`` fixture is function-scoped)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(aioclicksend._retry, "_sleep", _no_sleep)
-        if hasattr(aioclicksend._rate, "asyncio"):
-            patch.setattr(aioclicksend._rate, "asyncio", _AsyncioWithoutSleeping())
+        patch.setattr(aioclicksend._core.retry, "_sleep", _no_sleep)
+        if hasattr(aioclicksend.bulk.rate, "asyncio"):
+            patch.setattr(aioclicksend.bulk.rate, "asyncio", _AsyncioWithoutSleeping())
         yield
 
 

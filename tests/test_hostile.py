@@ -36,7 +36,7 @@ from aioclicksend import (
     RequestValidationError,
     RetryPolicy,
 )
-from aioclicksend._bulk import _CHECK_CHUNK
+from aioclicksend.bulk.job import _CHECK_CHUNK
 from aioclicksend.kazoo import AsyncKazoo
 from aioclicksend.sandbox import SandboxServer
 

@@ -18,7 +18,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from aioclicksend import APIConnectionError, AuthenticationError, BinaryResponse, NotFoundError
-from aioclicksend._operation import Operation
+from aioclicksend._core.operation import Operation
 from aioclicksend.kazoo import AsyncKazoo
 from aioclicksend.kazoo._generated.operations import OPERATIONS
 from aioclicksend.kazoo.models import OutgoingFaxJob

@@ -38,8 +38,8 @@ from aioclicksend import (
     PermissionDeniedError,
     RateLimitError,
 )
-from aioclicksend._operation import Operation
-from aioclicksend._pagination import KeyedPage
+from aioclicksend._core.operation import Operation
+from aioclicksend._core.pagination import KeyedPage
 from aioclicksend.kazoo import AsyncKazoo
 from aioclicksend.kazoo._generated.operations import OPERATIONS
 from aioclicksend.kazoo.models import OutboxFax

@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel, TypeAdapter
 
 from aioclicksend import AsyncClickSend
-from aioclicksend._operation import Operation
+from aioclicksend._core.operation import Operation
 
 from .support import (
     ANY_URL,

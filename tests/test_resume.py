@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from aioclicksend import AsyncClickSend, JournalError, OutcomeKind
-from aioclicksend._outcomes import SHARED_CUSTOM_STRING
+from aioclicksend.bulk.outcomes import SHARED_CUSTOM_STRING
 from aioclicksend.journal import Attempt, SQLiteJournal
 from aioclicksend.sandbox import SandboxServer
 

@@ -17,7 +17,7 @@ from aioclicksend import (
     InternalServerError,
     RateLimitError,
 )
-from aioclicksend._retry import parse_retry_after, should_retry
+from aioclicksend._core.retry import parse_retry_after, should_retry
 
 from .support import API_KEY, BASE_URL, MockAPI, sent
 

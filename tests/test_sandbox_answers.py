@@ -24,7 +24,7 @@ import aiohttp
 import pytest
 
 from aioclicksend import AsyncClickSend
-from aioclicksend._operation import Operation
+from aioclicksend._core.operation import Operation
 from aioclicksend.sandbox import SandboxServer, _behaviours
 from aioclicksend.sandbox._behaviours import (
     BY_ID,

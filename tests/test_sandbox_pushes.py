@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 
 from aioclicksend import AsyncClickSend, ClientConfigurationError, webhooks
-from aioclicksend._base_client import is_loopback
+from aioclicksend._core.client import is_loopback
 from aioclicksend.models import InboundSmsPush, SmsReceiptPush
 from aioclicksend.sandbox import PushAttempt, SandboxServer
 from aioclicksend.sandbox._pushes import DEFAULT_RECEIPT_DELAY

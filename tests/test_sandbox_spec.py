@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from aioclicksend import AsyncClickSend, NotFoundError, Page
-from aioclicksend._operation import Operation
+from aioclicksend._core.operation import Operation
 from aioclicksend.sandbox import SandboxServer
 from aioclicksend.sandbox._behaviours import BY_ID, handlers
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from aioclicksend._operation import Operation
+from aioclicksend._core.operation import Operation
 from aioclicksend.sandbox._openapi import pointer, validator
 
 from .support import OPERATIONS, SPEC, by_name, example, operation_of

@@ -38,8 +38,8 @@ from starlette.routing import Route
 
 import aioclicksend
 from aioclicksend import ClickSendError, WebhookError, models, webhooks
+from aioclicksend._core.models import ClickSendModel
 from aioclicksend._generated.webhooks import WEBHOOKS, Kind
-from aioclicksend._models import ClickSendModel
 from aioclicksend.webhooks._receivers import _Receiver
 from codegen.bundle import SpecError, bundle
 from codegen.operations import read_webhooks

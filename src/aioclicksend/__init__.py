@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._lazy import lazy_exports
+from ._core.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from ._base_client import Timeout
-    from ._binary import BinaryResponse
-    from ._bulk import BulkJob, BulkOptions
     from ._client import AsyncClickSend
-    from ._exceptions import (
+    from ._core.binary import BinaryResponse
+    from ._core.client import Timeout
+    from ._core.exceptions import (
         APIConnectionError,
         APIResponseValidationError,
         APIStatusError,
@@ -38,57 +37,58 @@ if TYPE_CHECKING:
         RedirectError,
         RequestValidationError,
     )
-    from ._message_parts import MessageParts, count_parts, sms_parts, voice_parts
-    from ._outcomes import BulkSummary, Outcome, OutcomeKind, reconcile
-    from ._pagination import AsyncCursorPager, AsyncPager, Page
-    from ._progress import tqdm_progress
-    from ._response import RawResponse
-    from ._retry import RetryPolicy
-    from ._types import NOT_GIVEN, NotGiven
+    from ._core.pagination import AsyncCursorPager, AsyncPager, Page
+    from ._core.parts import MessageParts, count_parts, sms_parts, voice_parts
+    from ._core.response import RawResponse
+    from ._core.retry import RetryPolicy
+    from ._core.types import NOT_GIVEN, NotGiven
+    from .bulk.job import BulkJob, BulkOptions
+    from .bulk.outcomes import BulkSummary, Outcome, OutcomeKind, reconcile
+    from .bulk.progress import tqdm_progress
     from .webhooks._errors import WebhookError
 
 _EXPORTS = {
-    "APIConnectionError": "._exceptions",
-    "APIResponseValidationError": "._exceptions",
-    "APIStatusError": "._exceptions",
-    "APITimeoutError": "._exceptions",
+    "APIConnectionError": "._core.exceptions",
+    "APIResponseValidationError": "._core.exceptions",
+    "APIStatusError": "._core.exceptions",
+    "APITimeoutError": "._core.exceptions",
     "AsyncClickSend": "._client",
-    "AsyncCursorPager": "._pagination",
-    "AsyncPager": "._pagination",
-    "AuthenticationError": "._exceptions",
-    "BinaryResponse": "._binary",
-    "BadRequestError": "._exceptions",
-    "BulkJob": "._bulk",
-    "BulkOptions": "._bulk",
-    "BulkSummary": "._outcomes",
-    "ClickSendError": "._exceptions",
-    "ClientConfigurationError": "._exceptions",
-    "ClientStateError": "._exceptions",
-    "InternalServerError": "._exceptions",
-    "MessageParts": "._message_parts",
-    "MethodNotAllowedError": "._exceptions",
-    "MissingCredentialsError": "._exceptions",
-    "NOT_GIVEN": "._types",
-    "NotFoundError": "._exceptions",
-    "NotGiven": "._types",
-    "Outcome": "._outcomes",
-    "OutcomeKind": "._outcomes",
-    "Page": "._pagination",
-    "JournalError": "._exceptions",
-    "PaginationError": "._exceptions",
-    "PermissionDeniedError": "._exceptions",
-    "RateLimitError": "._exceptions",
-    "RawResponse": "._response",
-    "RedirectError": "._exceptions",
-    "RequestValidationError": "._exceptions",
-    "RetryPolicy": "._retry",
-    "Timeout": "._base_client",
+    "AsyncCursorPager": "._core.pagination",
+    "AsyncPager": "._core.pagination",
+    "AuthenticationError": "._core.exceptions",
+    "BinaryResponse": "._core.binary",
+    "BadRequestError": "._core.exceptions",
+    "BulkJob": ".bulk.job",
+    "BulkOptions": ".bulk.job",
+    "BulkSummary": ".bulk.outcomes",
+    "ClickSendError": "._core.exceptions",
+    "ClientConfigurationError": "._core.exceptions",
+    "ClientStateError": "._core.exceptions",
+    "InternalServerError": "._core.exceptions",
+    "MessageParts": "._core.parts",
+    "MethodNotAllowedError": "._core.exceptions",
+    "MissingCredentialsError": "._core.exceptions",
+    "NOT_GIVEN": "._core.types",
+    "NotFoundError": "._core.exceptions",
+    "NotGiven": "._core.types",
+    "Outcome": ".bulk.outcomes",
+    "OutcomeKind": ".bulk.outcomes",
+    "Page": "._core.pages",
+    "JournalError": "._core.exceptions",
+    "PaginationError": "._core.exceptions",
+    "PermissionDeniedError": "._core.exceptions",
+    "RateLimitError": "._core.exceptions",
+    "RawResponse": "._core.response",
+    "RedirectError": "._core.exceptions",
+    "RequestValidationError": "._core.exceptions",
+    "RetryPolicy": "._core.retry",
+    "Timeout": "._core.client",
     "WebhookError": ".webhooks._errors",
-    "count_parts": "._message_parts",
-    "reconcile": "._outcomes",
-    "sms_parts": "._message_parts",
-    "tqdm_progress": "._progress",
-    "voice_parts": "._message_parts",
+    "count_parts": "._core.parts",
+    "reconcile": ".bulk.outcomes",
+    "sms_parts": "._core.parts",
+    "tqdm_progress": ".bulk.progress",
+    "voice_parts": "._core.parts",
 }
 """Where each public name lives; a name's module is imported on first use, so ``import aioclicksend``
 stays cheap and a script that only counts SMS parts never loads aiohttp or pydantic."""

@@ -6,8 +6,8 @@ import os
 
 from typing_extensions import Unpack
 
-from ._auth import BasicCredentials
-from ._base_client import DEFAULT_BASE_URL, ClientSettings
+from ._core.auth import BasicCredentials
+from ._core.client import DEFAULT_BASE_URL, ClientSettings
 from ._generated.client import GeneratedClient
 
 __all__ = ["AsyncClickSend"]

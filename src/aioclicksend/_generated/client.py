@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from aioclicksend._base_client import BaseClient
-from aioclicksend._operation import Dialect
+from aioclicksend._core.client import BaseClient
+from aioclicksend._core.operation import Dialect
 
 if TYPE_CHECKING:
     from .resources.account import AccountResource

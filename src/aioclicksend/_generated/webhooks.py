@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from aioclicksend._operation import LazyModule
-from aioclicksend.webhooks._table import Webhook
+from aioclicksend._core.operation import LazyModule
+from aioclicksend._core.webhook import Webhook
 
 MODELS = __package__ + ".models"
 

@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 from .._client import AsyncClickSend
-from .._exceptions import ClickSendError
+from .._core.exceptions import ClickSendError
 from ._bulk import bulk
 from ._common import Failed, print_json, reader_gone, run, terminal_text
 from ._input import ENCODING, CsvMessages, MalformedRow, parse_mapping

@@ -15,11 +15,11 @@ from typing import Any
 
 import click
 
-from .._bulk_checks import BatchChecker
 from .._client import AsyncClickSend
-from .._operation import Operation
-from .._outcomes import BulkSummary, Outcome, OutcomeKind, amount_text
-from ..journal import SQLiteJournal
+from .._core.operation import Operation
+from ..bulk.checks import BatchChecker
+from ..bulk.journal import SQLiteJournal
+from ..bulk.outcomes import BulkSummary, Outcome, OutcomeKind, amount_text
 from ._common import Failed, run
 from ._input import ENCODING, STDIN, CsvMessages, MalformedRow, parse_mapping
 from ._results import ResultsFile, check_distinct

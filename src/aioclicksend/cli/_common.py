@@ -14,7 +14,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from .._client import AsyncClickSend
-from .._exceptions import ClickSendError
+from .._core.exceptions import ClickSendError
 
 __all__ = ["BadInput", "Failed", "print_json", "run", "terminal_text"]
 

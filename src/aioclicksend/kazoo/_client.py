@@ -10,19 +10,19 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Unpack
 
-from .._auth import Credentials
-from .._base_client import ClientSettings
-from .._exceptions import (
+from .._core.auth import Credentials
+from .._core.client import ClientSettings
+from .._core.exceptions import (
     AuthenticationError,
     ClientConfigurationError,
     status_error_class,
 )
-from .._operation import Operation
-from .._types import NOT_GIVEN
+from .._core.operation import Operation
+from .._core.types import NOT_GIVEN
 from ._generated.client import GeneratedClient
 
 if TYPE_CHECKING:
-    from .._base_client import BaseClient
+    from .._core.client import BaseClient
 
 __all__ = ["AsyncKazoo", "KazooCredentials"]
 

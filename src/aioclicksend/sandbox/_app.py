@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .._operation import Operation
+from .._core.operation import Operation
 from . import _kazoo
 from ._answers import TEST_ACCOUNTS, Refusal, envelope
 from ._behaviours import BY_ID, TEST_SMS_BODY, Call, Handler, answer_as_documented, handlers, receive_sms

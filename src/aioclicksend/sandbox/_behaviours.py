@@ -40,10 +40,10 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from .._core.operation import Operation
+from .._core.pagination import MAX_PAGE_SIZE
+from .._core.parts import count_parts
 from .._generated.operations import OPERATIONS
-from .._message_parts import count_parts
-from .._operation import Operation
-from .._pagination import MAX_PAGE_SIZE
 from ._answers import TEST_ACCOUNTS, Refusal, envelope
 from ._faults import Counters
 from ._openapi import documented

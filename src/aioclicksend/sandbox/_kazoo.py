@@ -4,7 +4,7 @@
 As on the ClickSend side, every fact about an operation (method, path, parameters, paging, a binary
 answer, a multipart body) comes from the table, ``aioclicksend.kazoo._generated.operations``, and what
 differs about the API (the error's code and message fields, the request envelope) from its generated
-client's :class:`~aioclicksend._operation.Dialect`. Path and query values are read and checked by
+client's :class:`~aioclicksend._core.operation.Dialect`. Path and query values are read and checked by
 :mod:`._validation`, JSON bodies against the request body's JSON Schema in Kazoo's own bundled spec
 (:func:`._openapi.request_validator`: ``{"data": {...}}``, and ``"action": "resubmit"`` beside it). A
 send may also be ``multipart/mixed``: a JSON part ``{"data": {...}}`` and the document.
@@ -30,7 +30,7 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from .._operation import Operation
+from .._core.operation import Operation
 from ..kazoo._generated.client import GeneratedClient
 from ..kazoo._generated.operations import OPERATIONS
 from ._answers import Refusal, bad_request

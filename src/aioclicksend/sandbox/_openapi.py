@@ -33,7 +33,7 @@ except ImportError as error:  # an optional dependency: say how to get it
         "the aioclicksend sandbox validates requests with jsonschema-rs: pip install 'aioclicksend[sandbox]'"
     ) from error
 
-from .._operation import Operation
+from .._core.operation import Operation
 
 __all__ = [
     "CLICKSEND",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from yarl import URL
 
-from .._base_client import is_loopback
+from .._core.client import is_loopback
 from ..webhooks import encode, webhook
 
 if TYPE_CHECKING:

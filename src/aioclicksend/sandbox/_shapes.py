@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from .._operation import Operation
+from .._core.operation import Operation
 from ._openapi import allows_null, data_schema, documented, properties, resolved
 
 __all__ = ["Shape", "data_shape", "item_shape"]

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import jsonschema_rs
 from aiohttp import web
 
-from .._operation import Operation, Parameter
+from .._core.operation import Operation, Parameter
 from ._answers import bad_request
 from ._openapi import parameter_validator, request_validator
 

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._lazy import lazy_exports
+from .._core.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from aioclicksend._core.models import FormInteger
     from aioclicksend._generated.webhooks import Kind
-    from aioclicksend._models import FormInteger
 
     from ._dedup import DedupStore, MemoryDedupStore, dedup_key
     from ._encode import EncodedPush, WebhookType, encode
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "DedupStore": "._dedup",
     "EncodedPush": "._encode",
-    "FormInteger": "aioclicksend._models",
+    "FormInteger": "aioclicksend._core.models",
     "Handler": "._receivers",
     "Kind": "aioclicksend._generated.webhooks",
     "MAX_BODY": "._parse",

@@ -20,7 +20,7 @@ from urllib.parse import quote
 from ._table import webhook
 
 if TYPE_CHECKING:
-    from aioclicksend._models import ClickSendModel
+    from aioclicksend._core.models import ClickSendModel
 
 __all__ = ["DEFAULT_MAX_KEYS", "DEFAULT_TTL", "MAX_KEY_LENGTH", "DedupStore", "MemoryDedupStore", "dedup_key"]
 

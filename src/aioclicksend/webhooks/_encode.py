@@ -16,8 +16,8 @@ from ._parse import FORM, _invalid
 from ._table import webhook
 
 if TYPE_CHECKING:
+    from aioclicksend._core.models import ClickSendModel
     from aioclicksend._generated.webhooks import Kind
-    from aioclicksend._models import ClickSendModel
 
 __all__ = ["EncodedPush", "WebhookType", "encode"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aioclicksend._exceptions import ClickSendError
+from aioclicksend._core.exceptions import ClickSendError
 
 __all__ = ["WebhookError"]
 

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from aiohttp import web
     from starlette.requests import Request as StarletteRequest
 
+    from aioclicksend._core.models import ClickSendModel
     from aioclicksend._generated.webhooks import Kind
-    from aioclicksend._models import ClickSendModel
 
 __all__ = ["MAX_BODY", "MAX_FIELDS", "MAX_MULTIPART", "from_aiohttp", "from_starlette", "parse"]
 

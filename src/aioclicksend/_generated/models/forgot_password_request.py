@@ -3,7 +3,7 @@
 
 from pydantic import ConfigDict
 
-from aioclicksend._models import ClickSendRequestModel
+from aioclicksend._core.models import ClickSendRequestModel
 
 
 class ForgotPasswordRequest(ClickSendRequestModel):

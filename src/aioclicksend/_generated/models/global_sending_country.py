@@ -3,7 +3,7 @@
 
 from typing import Any
 
-from aioclicksend._models import ClickSendModel
+from aioclicksend._core.models import ClickSendModel
 
 from . import global_sending_registration_status
 

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from aioclicksend._models import ClickSendRequestModel
+from aioclicksend._core.models import ClickSendRequestModel
 
 from . import post_direct_mail_area
 

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from aioclicksend._models import ClickSendModel, Money, UnixTime
+from aioclicksend._core.models import ClickSendModel, Money, UnixTime
 
 
 class SentSms(ClickSendModel):

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from aioclicksend._models import ClickSendRequestModel
+from aioclicksend._core.models import ClickSendRequestModel
 
 from . import voice_gender, voice_language_code
 

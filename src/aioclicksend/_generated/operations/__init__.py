@@ -9,7 +9,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from aioclicksend._operation import Operation
+    from aioclicksend._core.operation import Operation
 
     OPERATIONS: tuple[Operation[Any], ...]
     """Every operation of the API."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from aioclicksend._resource import APIResource
-from aioclicksend._response import to_raw_response_wrapper
-from aioclicksend._types import NOT_GIVEN, NotGiven
+from aioclicksend._core.resource import APIResource
+from aioclicksend._core.response import to_raw_response_wrapper
+from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import mms as _operations
 
@@ -17,9 +17,9 @@ if TYPE_CHECKING:  # names only the annotations use: the models load with the fi
 
     from typing_extensions import Unpack
 
-    from aioclicksend._base_client import Timeout
-    from aioclicksend._bulk import BulkJob, BulkOptions
-    from aioclicksend._pagination import AsyncPager, Page
+    from aioclicksend._core.client import Timeout
+    from aioclicksend._core.pagination import AsyncPager, Page
+    from aioclicksend.bulk.job import BulkJob, BulkOptions
 
     from .. import models
 
@@ -129,7 +129,11 @@ class MmsResource(APIResource):
         for every batch. Settings (``concurrency``, ``max_rate``, ``batch_size``, ``on_progress``…):
         see :class:`~aioclicksend.BulkOptions`.
         """
-        return self._bulk(_operations.SEND_MMS, messages, {"media_file": media_file}, _options)
+        from aioclicksend.bulk.job import BulkJob
+
+        return BulkJob(
+            self._client, _operations.SEND_MMS, messages, shared={"media_file": media_file}, options=_options
+        )
 
 
 class MmsResourceWithRawResponse:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from aioclicksend._resource import APIResource
-from aioclicksend._response import to_raw_response_wrapper
-from aioclicksend._types import NOT_GIVEN, NotGiven
+from aioclicksend._core.resource import APIResource
+from aioclicksend._core.response import to_raw_response_wrapper
+from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import recharge as _operations
 
@@ -15,8 +15,8 @@ if TYPE_CHECKING:  # names only the annotations use: the models load with the fi
     from collections.abc import Mapping
     from typing import Any
 
-    from aioclicksend._base_client import Timeout
-    from aioclicksend._pagination import AsyncPager, Page
+    from aioclicksend._core.client import Timeout
+    from aioclicksend._core.pagination import AsyncPager, Page
 
     from .. import models
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from aioclicksend._resource import APIResource
-from aioclicksend._response import to_raw_response_wrapper
-from aioclicksend._types import NOT_GIVEN, NotGiven
+from aioclicksend._core.resource import APIResource
+from aioclicksend._core.response import to_raw_response_wrapper
+from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import sms as _operations
 
@@ -17,9 +17,9 @@ if TYPE_CHECKING:  # names only the annotations use: the models load with the fi
 
     from typing_extensions import Unpack
 
-    from aioclicksend._base_client import Timeout
-    from aioclicksend._bulk import BulkJob, BulkOptions
-    from aioclicksend._pagination import AsyncPager, Page
+    from aioclicksend._core.client import Timeout
+    from aioclicksend._core.pagination import AsyncPager, Page
+    from aioclicksend.bulk.job import BulkJob, BulkOptions
 
     from .. import models
 
@@ -206,8 +206,14 @@ class SmsResource(APIResource):
         for every batch. Settings (``concurrency``, ``max_rate``, ``batch_size``, ``on_progress``…):
         see :class:`~aioclicksend.BulkOptions`.
         """
-        return self._bulk(
-            _operations.SEND_SMS, messages, {"senders": senders, "shorten_urls": shorten_urls}, _options
+        from aioclicksend.bulk.job import BulkJob
+
+        return BulkJob(
+            self._client,
+            _operations.SEND_SMS,
+            messages,
+            shared={"senders": senders, "shorten_urls": shorten_urls},
+            options=_options,
         )
 
 

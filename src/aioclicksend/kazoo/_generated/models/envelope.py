@@ -3,7 +3,7 @@
 
 from typing import Any
 
-from aioclicksend._models import ClickSendModel
+from aioclicksend._core.models import ClickSendModel
 
 
 class Envelope(ClickSendModel):

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from aioclicksend._models import ClickSendModel
+from aioclicksend._core.models import ClickSendModel
 
 from . import stored_fax_document, stored_fax_notifications, stored_fax_tx_result
 

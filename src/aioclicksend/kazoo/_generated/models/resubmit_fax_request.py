@@ -3,7 +3,7 @@
 
 from pydantic import ConfigDict
 
-from aioclicksend._models import ClickSendRequestModel, OpenStrEnum
+from aioclicksend._core.models import ClickSendRequestModel, OpenStrEnum
 
 from . import fax_resubmit_changes
 

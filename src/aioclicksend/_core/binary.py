@@ -16,7 +16,8 @@ from typing import Any
 
 import aiohttp
 
-from ._exceptions import APIResponseValidationError, RequestValidationError
+from .exceptions import APIResponseValidationError, RequestValidationError
+from .transport import transport_error
 
 __all__ = ["BinaryResponse", "FileInput", "multipart_body"]
 
@@ -65,8 +66,6 @@ class BinaryResponse:
                     raise self._too_large()
                 yield chunk
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-            from ._base_client import transport_error  # the core imports this module
-
             method, url = self._response.method, str(self._response.url)
             raise transport_error(error, method=method, url=url, stage="while reading the document") from None
         finally:

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
-from ._exceptions import RequestValidationError
+from .exceptions import RequestValidationError
 
 __all__ = ["MessageParts", "count_parts", "sms_parts", "voice_parts"]
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from itertools import repeat
 from typing import Any, NamedTuple
 
-from ._message_parts import count_parts, surely_fit, surely_fits
+from .parts import count_parts, surely_fit, surely_fits
 
 __all__ = ["MessageRules", "message_problem", "messages_problems"]
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
-from ._checks import MessageRules
+from .rules import MessageRules
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -141,7 +141,7 @@ class LazyModule:
 
 def page_of(item: Any) -> Any:
     """The answer of a numbered-page list of ``item``s."""
-    from ._pagination import Page
+    from .pages import Page
 
     return Page[item]
 

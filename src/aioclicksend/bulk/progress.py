@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ._outcomes import BulkSummary
+from .outcomes import BulkSummary
 
 __all__ = ["tqdm_progress"]
 

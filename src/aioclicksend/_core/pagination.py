@@ -19,17 +19,17 @@ from collections.abc import AsyncIterator, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import unquote
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from ._base_client import check_parameters
-from ._exceptions import PaginationError, RequestValidationError
-from ._models import ClickSendModel
-from ._types import NOT_GIVEN, NotGiven
+from .client import check_parameters
+from .exceptions import PaginationError, RequestValidationError
+from .pages import KeyedPage, Page
+from .types import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
-    from ._base_client import BaseClient, RequestOptions
-    from ._operation import Operation
-    from ._response import RawResponse
+    from .client import BaseClient, RequestOptions
+    from .operation import Operation
+    from .response import RawResponse
 
 __all__ = ["DEFAULT_MAX_PAGES", "MAX_PAGE_SIZE", "AsyncCursorPager", "AsyncPager", "KeyedPage", "Page"]
 
@@ -41,37 +41,6 @@ a server whose last page keeps moving away would otherwise be followed for ever.
 
 _Item = TypeVar("_Item")
 _Page = TypeVar("_Page")
-
-
-class Page(ClickSendModel, Generic[_Item]):
-    """One page of a paged answer (the docs' Pagination section)."""
-
-    total: int | None = None
-    per_page: int | None = None
-    current_page: int | None = None
-    last_page: int | None = None
-    next_page_url: str | None = None
-    prev_page_url: str | None = None
-    from_: int | None = Field(default=None, alias="from")
-    to: int | None = None
-    data: list[_Item] = Field(default_factory=list)
-
-    @property
-    def has_next_page(self) -> bool:
-        """Whether a later page exists."""
-        if self.current_page is None or self.last_page is None:
-            return False
-        return self.current_page < self.last_page and bool(self.data)
-
-
-class KeyedPage(ClickSendModel, Generic[_Item]):
-    """One page of a list paged by start key: its items and the keys from the envelope."""
-
-    data: list[_Item] = Field(default_factory=list)
-    page_size: int | None = None
-    start_key: Any = None
-    next_start_key: Any = None
-    """The key of the next page; ``None`` on the last."""
 
 
 class _Style:

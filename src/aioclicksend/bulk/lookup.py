@@ -25,10 +25,10 @@ from collections.abc import AsyncGenerator, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._base_client import BaseClient, RequestOptions, Timeout
-from ._operation import Operation
-from ._pagination import AsyncPager
-from ._types import NotGiven
+from .._core.client import BaseClient, RequestOptions, Timeout
+from .._core.operation import Operation
+from .._core.pagination import AsyncPager
+from .._core.types import NotGiven
 
 __all__ = ["HistoryLookup", "Window"]
 

@@ -1,4 +1,4 @@
-"""A bulk job's side of its journal (:mod:`aioclicksend.journal`): what it records, and what it reads
+"""A bulk job's side of its journal (:mod:`aioclicksend.bulk.journal`): what it records, and what it reads
 back when it is run again."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ._exceptions import JournalError, RequestValidationError
-from ._outcomes import Messages, Outcome, OutcomeKind, price_of
+from .._core.exceptions import JournalError, RequestValidationError
 from .journal import Attempt, JobRecord, JournalStore, Settlement, SQLiteJournal
+from .outcomes import Messages, Outcome, OutcomeKind, price_of
 
 __all__ = ["FINAL_KINDS", "JobJournal", "Recorded", "RecordedBatch", "Survey"]
 
@@ -67,7 +67,7 @@ _ACCEPTED = OutcomeKind.ACCEPTED.value
 
 
 class JobJournal:
-    """One job's records in a :class:`~aioclicksend.journal.JournalStore`."""
+    """One job's records in a :class:`~aioclicksend.bulk.journal.JournalStore`."""
 
     def __init__(self, store: JournalStore, job_id: str, *, owned: bool) -> None:
         self.store = store

@@ -6,7 +6,7 @@ import base64
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._base_client import BaseClient
+    from .client import BaseClient
 
 __all__ = ["BasicCredentials", "Credentials"]
 

@@ -6,15 +6,15 @@ batch completes; ``await job`` runs it to the end and returns the :class:`BulkSu
 
 What happens to a message:
 
-- it is checked first (:mod:`aioclicksend._bulk_checks`: the spec's fields, a recipient, the text
+- it is checked first (:mod:`aioclicksend.bulk.checks`: the spec's fields, a recipient, the text
   within the length ClickSend sends without truncating); a bad one becomes ``INVALID``, the job goes on;
 - batches go out ``concurrency`` at a time through the client's request loop, paced by an
-  :class:`~aioclicksend._rate.AdaptiveRate` that is told of every attempt; 429s and connections that
+  :class:`~aioclicksend.bulk.rate.AdaptiveRate` that is told of every attempt; 429s and connections that
   never carried the request are retried, so ClickSend sees the batch once;
 - a batch that may have reached ClickSend without an answer (timeout, connection lost, 5xx) is never
   sent again: its messages are ``UNKNOWN``, carrying their ``custom_string`` so that
   :meth:`BulkJob.reconcile` (or :func:`reconcile`) can look them up in the channel's history;
-- an answered batch becomes outcomes as :class:`~aioclicksend._outcomes.AnsweredBatch` reads it.
+- an answered batch becomes outcomes as :class:`~aioclicksend.bulk.outcomes.AnsweredBatch` reads it.
 
 A message without a ``custom_string`` is given one (``<tag>:<input position>``), so that every message
 can be found again.
@@ -51,12 +51,8 @@ from typing import Any, Generic, TypedDict, TypeVar, cast
 import aiohttp
 from pydantic import BaseModel
 
-from ._base_client import BaseClient, RequestOptions, Timeout, retries_problem, timeout_problem
-from ._bulk_checks import BatchChecker, validate_shared
-from ._bulk_journal import JobJournal, RecordedBatch
-from ._bulk_lookup import HistoryLookup, Window
-from ._checks import MessageRules
-from ._exceptions import (
+from .._core.client import BaseClient, RequestOptions, Timeout, retries_problem, timeout_problem
+from .._core.exceptions import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
@@ -69,8 +65,15 @@ from ._exceptions import (
     RateLimitError,
     RequestValidationError,
 )
-from ._operation import Operation
-from ._outcomes import (
+from .._core.operation import Operation
+from .._core.pagination import AsyncPager
+from .._core.retry import should_retry
+from .._core.rules import MessageRules
+from .._core.types import NOT_GIVEN, NotGiven
+from .checks import BatchChecker, validate_shared
+from .journal import Attempt, JobRecord, JournalStore, Settlement
+from .lookup import HistoryLookup, Window
+from .outcomes import (
     SHARED_CUSTOM_STRING,
     AnsweredBatch,
     BulkSummary,
@@ -80,11 +83,8 @@ from ._outcomes import (
     price_of,
     reconcile,
 )
-from ._pagination import AsyncPager
-from ._rate import AdaptiveRate
-from ._retry import should_retry
-from ._types import NOT_GIVEN, NotGiven
-from .journal import Attempt, JobRecord, JournalStore, Settlement
+from .rate import AdaptiveRate
+from .resume import JobJournal, RecordedBatch
 
 __all__ = ["BulkJob", "BulkOptions"]
 

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from typing_extensions import Unpack
 
-from ._base_client import CallOptions, RequestOptions
+from .client import CallOptions, RequestOptions
 
 if TYPE_CHECKING:
-    from ._base_client import BaseClient
-    from ._binary import FileInput
-    from ._bulk import BulkJob, BulkOptions
-    from ._operation import Operation
-    from ._pagination import AsyncPager
+    from .binary import FileInput
+    from .client import BaseClient
+    from .operation import Operation
+    from .pagination import AsyncPager
 
 __all__ = ["APIResource"]
 
@@ -63,7 +62,7 @@ class APIResource:
         query: Mapping[str, Any],
         **options: Unpack[CallOptions],
     ) -> AsyncPager[Any, Any]:
-        from ._pagination import AsyncPager
+        from .pagination import AsyncPager
 
         return AsyncPager(
             self._client,
@@ -72,14 +71,3 @@ class APIResource:
             query=query,
             options=RequestOptions(raw=self._raw, **options),
         )
-
-    def _bulk(
-        self,
-        operation: Operation[Any],
-        messages: Iterable[Any] | AsyncIterable[Any],
-        shared: Mapping[str, Any],
-        options: BulkOptions,
-    ) -> BulkJob[Any]:
-        from ._bulk import BulkJob
-
-        return BulkJob(self._client, operation, messages, shared=shared, options=options)

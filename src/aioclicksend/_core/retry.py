@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_base, wait_exponential, wait_random
 
-from ._exceptions import APIConnectionError, APIStatusError, InternalServerError, RateLimitError
+from .exceptions import APIConnectionError, APIStatusError, InternalServerError, RateLimitError
 
 __all__ = ["RetryPolicy", "parse_retry_after", "should_retry"]
 

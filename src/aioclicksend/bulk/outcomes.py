@@ -14,8 +14,8 @@ from typing import Any, Generic, TypeVar, cast, overload
 
 from pydantic import BaseModel
 
-from ._exceptions import RequestValidationError
-from ._models import parse_money
+from .._core.exceptions import RequestValidationError
+from .._core.models import parse_money
 from .journal import Settlement
 
 __all__ = [

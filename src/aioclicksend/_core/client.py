@@ -20,13 +20,11 @@ from pydantic_core import ValidationError, from_json
 from typing_extensions import Self
 from yarl import URL
 
-from ._auth import Credentials
-from ._binary import BinaryResponse, FileInput, multipart_body
-from ._checks import message_problem
-from ._exceptions import (
+from .auth import Credentials
+from .binary import BinaryResponse, FileInput, multipart_body
+from .exceptions import (
     APIConnectionError,
     APIResponseValidationError,
-    APITimeoutError,
     AuthenticationError,
     ClickSendError,
     ClientConfigurationError,
@@ -35,13 +33,15 @@ from ._exceptions import (
     RequestValidationError,
     status_error_class,
 )
-from ._retry import RetryPolicy
-from ._types import NOT_GIVEN, NotGiven
+from .retry import RetryPolicy
+from .rules import message_problem
+from .transport import transport_error
+from .types import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:  # pydantic's model machinery loads with the first model, not with the client
     from pydantic import BaseModel, TypeAdapter
 
-    from ._operation import Dialect, Operation
+    from .operation import Dialect, Operation
 
 _T = TypeVar("_T")
 logger = logging.getLogger("aioclicksend")
@@ -56,7 +56,6 @@ __all__ = [
     "RequestOptions",
     "Timeout",
     "is_loopback",
-    "transport_error",
 ]
 
 DEFAULT_BASE_URL = "https://rest.clicksend.com/v3"
@@ -168,7 +167,7 @@ def build_body(
     operation: Operation[Any], fields: Mapping[str, Any], *, allow_truncation: bool = False
 ) -> BaseModel:
     """Validate the body keyword arguments of a call against the spec's request model, and a send's
-    messages against the checks bulk sends make too (:mod:`aioclicksend._checks`)."""
+    messages against the checks bulk sends make too (:mod:`aioclicksend._core.rules`)."""
     assert operation.body is not None, f"{operation.name} takes no body"
     given = {name: value for name, value in fields.items() if not isinstance(value, NotGiven)}
     try:
@@ -363,27 +362,6 @@ def is_loopback(host: str | None) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return address.ipv4_mapped.is_loopback
     return address.is_loopback
-
-
-def transport_error(
-    error: Exception, *, method: str, url: str, stage: str = "while waiting for the answer"
-) -> APIConnectionError:
-    """Our error for a failure to exchange a request (``stage`` says at which point): a timeout is an
-    :class:`APITimeoutError`, and ``request_sent`` is ``False`` only when nothing can have been sent.
-
-    Anything that is not aiohttp's may have been sent too, so it is never repeated blindly. The error is
-    to be raised ``from None``: aiohttp's request info holds the headers (the credentials).
-    """
-    if isinstance(error, aiohttp.ConnectionTimeoutError):
-        return APITimeoutError(f"timed out connecting: {error}", method=method, url=url, request_sent=False)
-    if isinstance(error, aiohttp.ClientConnectorError):
-        message = f"cannot connect: {error.os_error or error}"
-        return APIConnectionError(message, method=method, url=url, request_sent=False)
-    if isinstance(error, asyncio.TimeoutError):
-        return APITimeoutError(f"timed out {stage}", method=method, url=url, request_sent=True)
-    happened = "connection lost" if isinstance(error, aiohttp.ClientError) else "request failed"
-    message = f"{happened} {stage}: {type(error).__name__}: {error}"
-    return APIConnectionError(message, method=method, url=url, request_sent=True)
 
 
 def _origin(url: URL) -> tuple[str, str | None, int | None]:
@@ -903,7 +881,7 @@ def _answer(
     """The data, or the whole :class:`RawResponse` when the call came through ``with_raw_response``."""
     if not raw_response:
         return data
-    from ._response import RawResponse  # only what with_raw_response asks for needs it
+    from .response import RawResponse  # only what with_raw_response asks for needs it
 
     return RawResponse(
         data=data,

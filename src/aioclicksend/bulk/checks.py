@@ -4,7 +4,7 @@ A chunk of messages is validated by one pydantic call against the spec's item mo
 ``TypedDict`` (the same fields, types, aliases and config, but plain dicts out: no model object per
 message); only when it finds problems are the messages it named set apart, each as ``INVALID`` with its
 reason. Then each valid message is given its ``custom_string`` if it has none, and passes the send's own
-checks (:func:`~aioclicksend._checks.messages_problems`).
+checks (:func:`~aioclicksend._core.rules.messages_problems`).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError, with_config
 from pydantic_core import to_json
 from typing_extensions import NotRequired, TypedDict
 
-from ._base_client import format_location, unencodable_problem, validation_problems
-from ._checks import MessageRules, messages_problems
-from ._outcomes import Messages
-from ._types import NotGiven
+from .._core.client import format_location, unencodable_problem, validation_problems
+from .._core.rules import MessageRules, messages_problems
+from .._core.types import NotGiven
+from .outcomes import Messages
 
 __all__ = ["BatchChecker", "Checked", "Invalid", "validate_shared"]
 
