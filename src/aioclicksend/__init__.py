@@ -42,7 +42,8 @@ if TYPE_CHECKING:
     from ._core.response import RawResponse
     from ._core.retry import RetryPolicy
     from ._core.types import NOT_GIVEN, NotGiven
-    from .bulk.job import BulkJob, BulkOptions
+    from .bulk.job import BulkJob
+    from .bulk.options import BulkOptions
     from .bulk.outcomes import BulkSummary, Outcome, OutcomeKind, reconcile
     from .bulk.progress import tqdm_progress
     from .webhooks._errors import WebhookError
@@ -59,7 +60,7 @@ _EXPORTS = {
     "BinaryResponse": "._core.binary",
     "BadRequestError": "._core.exceptions",
     "BulkJob": ".bulk.job",
-    "BulkOptions": ".bulk.job",
+    "BulkOptions": ".bulk.options",
     "BulkSummary": ".bulk.outcomes",
     "ClickSendError": "._core.exceptions",
     "ClientConfigurationError": "._core.exceptions",

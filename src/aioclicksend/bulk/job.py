@@ -24,9 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
-import os
-import secrets
 import time
 import types
 import weakref
@@ -35,7 +32,6 @@ from collections.abc import (
     AsyncIterable,
     AsyncIterator,
     Awaitable,
-    Callable,
     Generator,
     Iterable,
     Iterator,
@@ -46,12 +42,12 @@ from collections.abc import (
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
-from typing import Any, Generic, TypedDict, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 import aiohttp
 from pydantic import BaseModel
 
-from .._core.client import BaseClient, RequestOptions, Timeout, retries_problem, timeout_problem
+from .._core.client import BaseClient, RequestOptions
 from .._core.exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -69,10 +65,11 @@ from .._core.operation import Operation
 from .._core.pagination import AsyncPager
 from .._core.retry import should_retry
 from .._core.rules import MessageRules
-from .._core.types import NOT_GIVEN, NotGiven
+from .._core.types import NotGiven
 from .checks import BatchChecker, validate_shared
-from .journal import Attempt, JobRecord, JournalStore, Settlement
+from .journal import Attempt, JobRecord, Settlement
 from .lookup import HistoryLookup, Window
+from .options import BulkOptions, Settings
 from .outcomes import (
     SHARED_CUSTOM_STRING,
     AnsweredBatch,
@@ -132,34 +129,6 @@ class _BulkSend:
     @property
     def name(self) -> str:
         return f"{self.operation.name}_bulk"
-
-
-class BulkOptions(TypedDict, total=False):
-    """Settings of a bulk send (keyword arguments of every ``send_bulk``)."""
-
-    concurrency: int
-    """Batches in flight at once (default 4)."""
-    max_rate: float | None
-    """Most requests a second (default: no limit until ClickSend answers 429)."""
-    batch_size: int
-    """Messages per request (default and most: 1000)."""
-    max_retries: int
-    """Retries of a batch after a 429 or a connection that never carried it (default 8)."""
-    timeout: Timeout | NotGiven
-    """Timeout of each request (default: the client's)."""
-    on_progress: Callable[[BulkSummary], object] | None
-    """Called with the running :class:`BulkSummary` after each batch, and once at the end."""
-    tag: str | None
-    """Prefix of the ``custom_string`` given to messages without one (default: 8 random hex digits)."""
-    allow_truncation: bool
-    """Send texts longer than ClickSend sends whole (default: refuse them as invalid)."""
-    journal: str | os.PathLike[str] | JournalStore | None
-    """Record the job there (a SQLite file's path, or a store), so that running it again finishes it."""
-    job_id: str | None
-    """The job's name in the journal (default: the send's name, e.g. ``sms.send``)."""
-    history_lag: float
-    """When resuming, how long after an unanswered batch was sent to wait before looking it up in the
-    channel's history, which may list a message some seconds after it is sent (default 10)."""
 
 
 @dataclass(eq=False)
@@ -252,38 +221,15 @@ class BulkJob(Generic[_Result]):
         self._client = client
         self._bulk = bulk
         self._messages = messages
-        problems = []
-        unknown = set(options) - set(BulkOptions.__annotations__)
-        if unknown:
-            problems.append(f"unknown options: {sorted(unknown)}")
-        self.concurrency = options.get("concurrency", 4)
-        self.batch_size = options.get("batch_size", bulk.max_batch)
-        self.max_retries = options.get("max_retries", 8)
-        self.timeout: Timeout | NotGiven = options.get("timeout", NOT_GIVEN)
-        self.on_progress = options.get("on_progress")
-        self.tag = options.get("tag") or secrets.token_hex(4)
-        self.allow_truncation = options.get("allow_truncation", False)
-        self.history_lag = options.get("history_lag", 10.0)
+        settings, problems = Settings.read(options, bulk.max_batch)
+        self.concurrency, self.batch_size = settings.concurrency, settings.batch_size
+        self.max_retries, self.timeout = settings.max_retries, settings.timeout
+        self.on_progress, self.tag = settings.on_progress, settings.tag
+        self.allow_truncation, self.history_lag = settings.allow_truncation, settings.history_lag
         if not isinstance(messages, (Iterable, AsyncIterable)) or isinstance(messages, (str, bytes, Mapping)):
             problems.append(
                 f"messages: must be an iterable or async iterable of messages, not {type(messages).__name__}"
             )
-        if not (_is_int(self.concurrency) and self.concurrency >= 1):
-            problems.append(f"concurrency: must be 1 or more, not {self.concurrency!r}")
-        if not (_is_int(self.batch_size) and 1 <= self.batch_size <= bulk.max_batch):
-            problems.append(f"batch_size: must be 1 to {bulk.max_batch}, not {self.batch_size!r}")
-        if not isinstance(self.timeout, NotGiven):
-            problems.append(timeout_problem(self.timeout) or "")
-        problems.append(retries_problem(self.max_retries) or "")
-        if self.on_progress is not None and not callable(self.on_progress):
-            problems.append(f"on_progress: must be callable, not {type(self.on_progress).__name__}")
-        if not isinstance(self.tag, str):
-            problems.append(f"tag: must be a str, not {type(self.tag).__name__}")
-        if not (isinstance(self.history_lag, (int, float)) and 0 <= self.history_lag < math.inf):
-            problems.append(f"history_lag: must be 0 or more seconds, not {self.history_lag!r}")
-        if not isinstance(self.allow_truncation, bool):
-            problems.append(f"allow_truncation: must be True or False, not {self.allow_truncation!r}")
-        problems = [problem for problem in problems if problem]
         try:
             self._rate = AdaptiveRate(options.get("max_rate"))
         except ValueError as error:

@@ -20,7 +20,8 @@ if TYPE_CHECKING:  # names only the annotations use: the models load with the fi
 
     from aioclicksend._core.client import Timeout
     from aioclicksend._core.pagination import AsyncPager, Page
-    from aioclicksend.bulk.job import BulkJob, BulkOptions
+    from aioclicksend.bulk.job import BulkJob
+    from aioclicksend.bulk.options import BulkOptions
 
     from .. import models
 
