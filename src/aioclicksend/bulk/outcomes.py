@@ -5,7 +5,7 @@ ones from a channel's history."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
@@ -421,6 +421,18 @@ async def reconcile(
     that more than one of ``outcomes`` carry, or that ``shared`` says other messages carry too, cannot
     tell its message apart: its outcome stays ``UNKNOWN`` (never matched by another message's entry).
     """
+    pending = _to_reconcile(outcomes)
+    carried = Counter(outcome.custom_string for outcome in pending)
+    ambiguous = {
+        custom for custom, count in carried.items() if custom and (count > 1 or (shared and shared(custom)))
+    }
+    found = await _entries_of({outcome.custom_string for outcome in pending} - ambiguous, history)
+    return [_resolved(outcome, found, ambiguous) for outcome in pending]
+
+
+def _to_reconcile(outcomes: Iterable[Outcome[Any] | str]) -> list[Outcome[Any]]:
+    """The outcomes to look up (a plain custom string is one at its place in the list), each with a
+    ``custom_string``."""
     pending: list[Outcome[Any]] = []
     for at, item in enumerate(outcomes):
         if isinstance(item, Outcome):
@@ -434,11 +446,11 @@ async def reconcile(
     if missing:
         problem = f"outcomes without a custom_string cannot be reconciled: input positions {missing[:10]}"
         raise RequestValidationError("reconcile", [problem])
-    carried = Counter(outcome.custom_string for outcome in pending)
-    ambiguous = {
-        custom for custom, count in carried.items() if custom and (count > 1 or (shared and shared(custom)))
-    }
-    wanted = {outcome.custom_string: outcome for outcome in pending if outcome.custom_string not in ambiguous}
+    return pending
+
+
+async def _entries_of(wanted: set[str | None], history: AsyncIterable[Any]) -> dict[str, list[Any]]:
+    """The history's entries of each ``wanted`` custom string, read until all are found."""
     found: dict[str, list[Any]] = {}
     walk = aiter(history)
     try:
@@ -452,39 +464,19 @@ async def reconcile(
         close = getattr(walk, "aclose", None)
         if close is not None:
             await close()
-    resolved: list[Outcome[Any]] = []
-    for outcome in pending:
-        entries = found.get(outcome.custom_string or "")
-        if outcome.custom_string in ambiguous:
-            resolved.append(
-                Outcome(
-                    outcome.index,
-                    OutcomeKind.UNKNOWN,
-                    outcome.message,
-                    outcome.custom_string,
-                    reason=SHARED_CUSTOM_STRING,
-                )
-            )
-        elif entries:
-            resolved.append(
-                Outcome(
-                    outcome.index,
-                    OutcomeKind.ACCEPTED,
-                    outcome.message,
-                    outcome.custom_string,
-                    tuple(entries),
-                    status=getattr(entries[0], "status", None),
-                    message_id=getattr(entries[0], "message_id", None),
-                )
-            )
-        else:
-            resolved.append(
-                Outcome(
-                    outcome.index,
-                    OutcomeKind.NOT_SENT,
-                    outcome.message,
-                    outcome.custom_string,
-                    reason="not in ClickSend's history: it was not sent",
-                )
-            )
-    return resolved
+    return found
+
+
+def _resolved(outcome: Outcome[Any], found: dict[str, list[Any]], ambiguous: Set[str | None]) -> Outcome[Any]:
+    """An outcome looked up: accepted with its entries, not sent without, unknown if it cannot be told."""
+    index, message, custom = outcome.index, outcome.message, outcome.custom_string
+    entries = found.get(custom or "")
+    if custom in ambiguous:
+        return Outcome(index, OutcomeKind.UNKNOWN, message, custom, reason=SHARED_CUSTOM_STRING)
+    if not entries:
+        reason = "not in ClickSend's history: it was not sent"
+        return Outcome(index, OutcomeKind.NOT_SENT, message, custom, reason=reason)
+    status, message_id = getattr(entries[0], "status", None), getattr(entries[0], "message_id", None)
+    return Outcome(
+        index, OutcomeKind.ACCEPTED, message, custom, tuple(entries), status=status, message_id=message_id
+    )
