@@ -1,0 +1,24 @@
+"""The reader of a send's message rules (``x-sdk-bulk``'s ``items``, ``recipient`` and ``text``): what
+each message must hold, which the request loop and the bulk engine check before sending."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .bundle import SpecError
+from .runtime import MessageRules
+
+TEXT_RULES = ("sms", "voice", "mms")
+"""The channels whose length tables a text may follow."""
+
+
+def read_message_rules(bulk: dict[str, Any], item_fields: dict[str, Any], where: str) -> MessageRules:
+    """The rules of ``x-sdk-bulk``, whose fields must be fields of the message (``item_fields``)."""
+    recipient = tuple(bulk.get("recipient", []))
+    text = bulk.get("text") or {}
+    if text and ("field" not in text or text.get("rule") not in TEXT_RULES):
+        raise SpecError(f"{where}: x-sdk-bulk text needs a field and a rule of {TEXT_RULES}")
+    unknown = [name for name in [*recipient, text.get("field")] if name and name not in item_fields]
+    if unknown:
+        raise SpecError(f"{where}: x-sdk-bulk names fields the message does not have: {unknown}")
+    return MessageRules(bulk["items"], recipient, text.get("field"), text.get("rule"))
