@@ -20,7 +20,8 @@ def read_body(
     schema = body.get("content", {}).get("application/json", {}).get("schema", {})
     if "$ref" not in schema:
         raise SpecError(f"{where}: the request body must be a $ref to a named object schema")
-    model, constants = schema_name(schema["$ref"]), {}
+    model = schema_name(schema["$ref"])
+    constants: dict[str, Any] = {}
     wrapper = spec.get("x-sdk-request-envelope")
     if wrapper:  # the API wraps bodies, e.g. {"data": {...}}: the arguments are the wrapped model's
         model, constants = _unwrap(annotator.schemas, model, wrapper, where)
