@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .bundle import SpecError
+from .fields import required, typed
 from .ir import Argument, Bulk, Method, RequestBody, Resource
 from .messages import read_message_rules
 from .names import REF_PREFIX, schema_name
@@ -23,12 +24,11 @@ def read_bulk(
     where: str,
 ) -> Bulk | None:
     """The send's batching, or ``None`` without ``x-sdk-bulk`` (its history: :func:`link_history`)."""
-    bulk = operation.get("x-sdk-bulk")
+    bulk = typed(operation, "x-sdk-bulk", dict, where)
     if bulk is None:
         return None
-    missing = [key for key in REQUIRED if key not in bulk]
-    if missing:
-        raise SpecError(f"{where}: x-sdk-bulk needs {missing}")
+    for key in REQUIRED:
+        required(bulk, key, str, f"{where}: x-sdk-bulk")
     if body is None or not data or "$ref" not in data:
         raise SpecError(f"{where}: x-sdk-bulk needs a request body and a $ref answer")
     items = annotator.schemas[body.model].get("properties", {}).get(bulk["items"], {})

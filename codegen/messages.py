@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .bundle import SpecError
+from .fields import strings, typed
 from .runtime import MessageRules
 
 TEXT_RULES = ("sms", "voice", "mms")
@@ -14,11 +15,12 @@ TEXT_RULES = ("sms", "voice", "mms")
 
 def read_message_rules(bulk: dict[str, Any], item_fields: dict[str, Any], where: str) -> MessageRules:
     """The rules of ``x-sdk-bulk``, whose fields must be fields of the message (``item_fields``)."""
-    recipient = tuple(bulk.get("recipient", []))
-    text = bulk.get("text") or {}
-    if text and ("field" not in text or text.get("rule") not in TEXT_RULES):
+    recipient = strings(bulk, "recipient", f"{where}: x-sdk-bulk")
+    text = typed(bulk, "text", dict, f"{where}: x-sdk-bulk") or {}
+    text_field = typed(text, "field", str, f"{where}: x-sdk-bulk text")
+    if text and (text_field is None or text.get("rule") not in TEXT_RULES):
         raise SpecError(f"{where}: x-sdk-bulk text needs a field and a rule of {TEXT_RULES}")
-    unknown = [name for name in [*recipient, text.get("field")] if name and name not in item_fields]
+    unknown = [name for name in [*recipient, text_field] if name and name not in item_fields]
     if unknown:
         raise SpecError(f"{where}: x-sdk-bulk names fields the message does not have: {unknown}")
-    return MessageRules(bulk["items"], recipient, text.get("field"), text.get("rule"))
+    return MessageRules(bulk["items"], recipient, text_field, text.get("rule"))

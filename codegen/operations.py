@@ -13,6 +13,7 @@ from typing import Any
 
 from .bulk import link_history, read_bulk
 from .bundle import SpecError
+from .fields import required
 from .ir import Api, Argument, Method, Resource
 from .names import MODULE_NAMES, is_lower_snake_case
 from .paging import read_pages
@@ -76,12 +77,13 @@ def read_method(
     where: str,
 ) -> Method:
     for key in REQUIRED:
-        if key not in operation:
-            raise SpecError(f"{where}: {key} is missing")
+        required(operation, key, str, where)
     where = f"{where} ({operation['operationId']})"
     name = operation["x-sdk-method"]
     if not is_lower_snake_case(name) or name in MODULE_NAMES:
         raise SpecError(f"{where}: x-sdk-method {name!r} is not a usable method name (lower_snake_case)")
+    if not all(is_lower_snake_case(part) for part in operation["x-sdk-resource"].split(".")):
+        raise SpecError(f"{where}: x-sdk-resource must be lower_snake_case names joined by dots")
     parameters = read_parameters(spec, annotator, operation, where)
     body = read_body(spec, annotator, operation, where)
     arguments = _arguments([*parameters, *(body.arguments if body else [])], where)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from .bundle import SpecError
+from .fields import typed
 from .ir import Argument, Pages
 from .names import schema_name
 from .runtime import Paging
@@ -21,7 +22,7 @@ def read_pages(
     where: str,
 ) -> Pages | None:
     """How the operation's answers are paged, or ``None`` without ``x-pagination``."""
-    style = operation.get("x-pagination")
+    style = typed(operation, "x-pagination", str, where)
     if style is None:
         return None
     if style not in STYLES:
@@ -47,7 +48,7 @@ def _page_numbers(annotator: Annotator, operation: dict[str, Any], data: dict[st
 
 def _cursor(annotator: Annotator, operation: dict[str, Any], data: dict[str, Any], where: str) -> Pages:
     """``cursor``: data is an object whose array of items ``x-cursor-items`` names."""
-    items = operation.get("x-cursor-items", "")
+    items = typed(operation, "x-cursor-items", str, where) or ""
     page = annotator.resolve(data) if "$ref" in data else {}
     array = page.get("properties", {}).get(items, {})
     if "$ref" not in array.get("items", {}):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .bundle import SpecError
+from .fields import required
 from .ir import Argument
 from .names import python_name
 from .schemas import Annotator
@@ -43,20 +44,19 @@ def read_parameters(
     arguments = []
     for raw in operation.get("parameters", []):
         parameter = resolve_parameter(spec, raw, where)
+        wire_name = required(parameter, "name", str, f"{where}: a parameter")
         location = parameter.get("in")
         if location not in LOCATIONS:
-            raise SpecError(
-                f"{where}: parameter {parameter.get('name')!r}: only path and query are supported"
-            )
+            raise SpecError(f"{where}: parameter {wire_name!r}: only path and query are supported")
         arguments.append(
             Argument(
-                name=python_name(parameter["name"]),
-                wire_name=parameter["name"],
+                name=python_name(wire_name),
+                wire_name=wire_name,
                 location=location,
                 annotation=annotator.annotate(parameter.get("schema"), argument=True),
                 required=location == "path" or bool(parameter.get("required")),
                 description=parameter.get("description", ""),
-                kind=parameter_kind(annotator, parameter.get("schema", {}), f"{where} {parameter['name']}"),
+                kind=parameter_kind(annotator, parameter.get("schema", {}), f"{where} {wire_name}"),
             )
         )
     return arguments

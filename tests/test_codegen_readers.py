@@ -220,7 +220,7 @@ def test_a_bulk_send_reads_its_batches_results_and_message_rules() -> None:
 @pytest.mark.parametrize(
     ("change", "error"),
     [
-        ({"history": None}, r"x-sdk-bulk needs \['history'\]"),
+        ({"history": None}, "x-sdk-bulk: history is missing"),
         ({"items": "recipients"}, "x-sdk-bulk items 'recipients' is not an array of a named schema"),
         ({"price": "cost"}, "x-sdk-bulk results 'messages' is not an array with 'cost'"),
         ({"recipient": ["to", "email"]}, r"x-sdk-bulk names fields the message does not have: \['email'\]"),
@@ -271,6 +271,44 @@ def test_a_bulk_send_is_linked_to_its_paged_history() -> None:
         SpecError, match=r"things\.send: x-sdk-bulk history .history\.list. is not a paged operation"
     ):
         read_api(scratch_api(None))
+
+
+@pytest.mark.parametrize(
+    ("path", "change", "error"),
+    [
+        ("/things", {"x-sdk-bulk": True}, r"x-sdk-bulk must be a mapping, not True"),
+        (
+            "/things",
+            {"x-sdk-bulk": {**BULK, "recipient": "to"}},
+            "x-sdk-bulk: recipient must be a list, not 'to'",
+        ),
+        ("/things", {"x-sdk-bulk": {**BULK, "recipient": ["to", 1]}}, "recipient must be a list of strings"),
+        ("/things", {"x-sdk-bulk": {**BULK, "items": ["messages"]}}, "x-sdk-bulk: items must be a string"),
+        ("/things", {"x-sdk-bulk": {**BULK, "text": {"field": ["body"]}}}, "text: field must be a string"),
+        ("/things/history", {"x-pagination": ["page"]}, r"x-pagination must be a string, not \['page'\]"),
+        (
+            "/things/history",
+            {"x-cursor-items": ["x"], "x-pagination": "cursor", "parameters": [query("offset")]},
+            "x-cursor-items must be a str",
+        ),
+        ("/things/history", {"x-sdk-method": 5}, "x-sdk-method must be a string, not 5"),
+        ("/things/history", {"x-sdk-resource": "things history"}, "x-sdk-resource must be lower_snake_case"),
+        (
+            "/things/history",
+            {"parameters": [{"name": 5, "in": "query"}]},
+            "a parameter: name must be a string",
+        ),
+    ],
+)
+def test_an_extension_of_the_wrong_type_is_a_spec_error_naming_it(
+    path: str, change: dict[str, Any], error: str
+) -> None:
+    """Not a TypeError from inside a reader (x-sdk-bulk: true, an unhashable x-pagination…)."""
+    spec = scratch_api("page")
+    operation = next(iter(spec["paths"][path].values()))
+    operation.update(change)
+    with pytest.raises(SpecError, match=f"{next(iter(spec['paths'][path])).upper()} {path}.*{error}"):
+        read_api(spec)
 
 
 # ---- webhooks ----
