@@ -7,10 +7,7 @@ from typing import Any
 
 from .bundle import SpecError
 from .fields import strings, typed
-from .runtime import MessageRules
-
-TEXT_RULES = ("sms", "voice", "mms")
-"""The channels whose length tables a text may follow."""
+from .runtime import CHANNELS, MessageRules
 
 
 def read_message_rules(bulk: dict[str, Any], item_fields: dict[str, Any], where: str) -> MessageRules:
@@ -18,8 +15,8 @@ def read_message_rules(bulk: dict[str, Any], item_fields: dict[str, Any], where:
     recipient = strings(bulk, "recipient", f"{where}: x-sdk-bulk")
     text = typed(bulk, "text", dict, f"{where}: x-sdk-bulk") or {}
     text_field = typed(text, "field", str, f"{where}: x-sdk-bulk text")
-    if text and (text_field is None or text.get("rule") not in TEXT_RULES):
-        raise SpecError(f"{where}: x-sdk-bulk text needs a field and a rule of {TEXT_RULES}")
+    if text and (text_field is None or text.get("rule") not in CHANNELS):
+        raise SpecError(f"{where}: x-sdk-bulk text needs a field and a rule of {CHANNELS}")
     unknown = [name for name in [*recipient, text_field] if name and name not in item_fields]
     if unknown:
         raise SpecError(f"{where}: x-sdk-bulk names fields the message does not have: {unknown}")

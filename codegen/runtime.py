@@ -1,7 +1,8 @@
 """What codegen takes from the SDK it generates for. Each fact lives in the runtime module that acts on it
 and is read from there, so the generated code and the code it calls cannot disagree: the call options
 (``CallOptions``, their defaults from ``RequestOptions``), the options of ``APIResource._request``, the
-lenient scalar types of ``_models`` and the client's ``Dialect``."""
+lenient scalar types of ``_models``, the text rules of ``_message_parts`` and the client's ``Dialect``,
+``Paging`` and ``MessageRules``."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from typing import Any, ForwardRef, get_args
 from aioclicksend import _models
 from aioclicksend._base_client import CallOptions, RequestOptions
 from aioclicksend._checks import MessageRules
+from aioclicksend._message_parts import CHANNELS
 from aioclicksend._operation import Dialect, Paging
 from aioclicksend._resource import APIResource
 
 __all__ = [
     "CALL_OPTIONS",
+    "CHANNELS",
     "MODELS_MODULE",
     "SCALAR_TYPES",
     "SEND_OPTIONS",

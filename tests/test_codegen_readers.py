@@ -10,6 +10,9 @@ from typing import Any
 
 import pytest
 
+import aioclicksend._base_client
+import aioclicksend._pagination
+from aioclicksend import RequestValidationError, count_parts
 from aioclicksend._base_client import CallOptions, RequestOptions
 from aioclicksend._checks import MessageRules
 from aioclicksend._operation import Paging
@@ -19,11 +22,11 @@ from codegen.dialect import read_dialect
 from codegen.generate import APIS, PACKAGE, ApiSource
 from codegen.ir import Argument, RequestBody
 from codegen.operations import read_api
-from codegen.paging import read_pages
-from codegen.parameters import read_parameters
+from codegen.paging import STYLES, read_pages
+from codegen.parameters import PARAMETER_KINDS, read_parameters
 from codegen.request_body import read_body
 from codegen.responses import read_response
-from codegen.runtime import CALL_OPTIONS
+from codegen.runtime import CALL_OPTIONS, CHANNELS
 from codegen.schemas import Annotator
 from codegen.webhooks import read_webhooks
 
@@ -355,6 +358,14 @@ def test_the_call_options_are_the_runtimes_with_its_defaults() -> None:
     assert {option.name: option.default for option in CALL_OPTIONS} == {
         name: repr(value) for name, value in defaults.items()
     }
+
+
+def test_the_text_rules_and_paging_styles_codegen_accepts_are_those_the_runtime_acts_on() -> None:
+    assert [count_parts("hi", channel).parts for channel in CHANNELS] == [1] * len(CHANNELS)
+    with pytest.raises(RequestValidationError, match="channel: must be one of"):
+        count_parts("hi", "fax")
+    assert set(STYLES) == set(aioclicksend._pagination._STYLES)
+    assert set(PARAMETER_KINDS) == set(aioclicksend._base_client._KIND_CHECKS)
 
 
 @pytest.mark.parametrize("source", APIS, ids=lambda source: source.spec_dir.name)
