@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from .bundle import SpecError
 
 _T = TypeVar("_T")
-KIND_NAMES = {str: "a string", dict: "a mapping", list: "a list"}
+KIND_NAMES: dict[type, str] = {str: "a string", dict: "a mapping", list: "a list"}
 
 
 def typed(node: Mapping[str, Any], key: str, kind: type[_T], where: str) -> _T | None:

@@ -65,10 +65,8 @@ SCHEMAS: dict[str, Any] = {
 
 
 def test_parameters_are_arguments_with_the_kind_the_request_loop_checks() -> None:
-    spec = {
-        "components": {"parameters": {"Ids": {"name": "ids", "in": "query", "schema": {"type": "array"}}}}
-    }
-    spec["components"]["parameters"]["Ids"]["schema"]["items"] = ref("Id")
+    ids_schema = {"type": "array", "items": ref("Id")}
+    spec = {"components": {"parameters": {"Ids": {"name": "ids", "in": "query", "schema": ids_schema}}}}
     annotator = Annotator({"Id": {"type": "integer"}})
     operation = {
         "parameters": [{"name": "id", "in": "path", "schema": {"type": "integer"}}, {"$ref": "p/Ids"}]
@@ -88,7 +86,7 @@ def test_parameters_are_arguments_with_the_kind_the_request_loop_checks() -> Non
 
 
 def test_a_wrapped_body_gives_the_inner_models_writable_fields_and_the_constants_beside() -> None:
-    schemas = {
+    schemas: dict[str, Any] = {
         "Wrapper": {"properties": {"data": ref("Fax"), "kind": {"enum": ["fax"]}}},
         "Fax": {"required": ["to"], "properties": {"to": {"type": "string"}, "sent": {"readOnly": True}}},
     }
