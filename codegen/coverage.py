@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .bundle import SpecError
-from .operations import Api
+from .ir import Api
 
 OTHER_SOURCES = ("003: ", "official: ")
 """Prefixes of x-docs-section for operations the reference lacks: named by the connector catalogue (003), or

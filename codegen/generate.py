@@ -20,7 +20,12 @@ from openapi_spec_validator import validate
 
 from .bundle import bundle
 from .coverage import coverage_table, docs_sections
-from .operations import Argument, Method, read_api, read_dialect, read_webhooks, snake_case
+from .dialect import read_dialect
+from .ir import Api, Argument, Method, Webhook
+from .names import snake_case
+from .operations import read_api
+from .runtime import MODELS_MODULE, SCALAR_TYPES, Dialect
+from .webhooks import read_webhooks
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "aioclicksend"
@@ -30,14 +35,12 @@ HEADER = (
     "# change the spec or the templates in codegen/ and regenerate."
 )
 DOC_WIDTH = 100
-# Schemas mapped to handwritten lenient types instead of generated ones.
-TYPE_OVERRIDES = {
-    "Money": "aioclicksend._core.models.Money",
-    "UnixTime": "aioclicksend._core.models.UnixTime",
-    "FormInteger": "aioclicksend._core.models.FormInteger",
-}
-# The base of the models of request bodies: no unknown fields, no numbers turned into text.
-REQUEST_BASE_CLASS = "aioclicksend._core.models.ClickSendRequestModel"
+TYPE_OVERRIDES = {name: scalar.path for name, scalar in SCALAR_TYPES.items()}
+"""Schemas mapped to handwritten lenient types instead of generated ones (datamodel-code-generator's form)."""
+REQUEST_BASE_CLASS = f"{MODELS_MODULE}.ClickSendRequestModel"
+"""The base of the models of request bodies: no unknown fields, no numbers turned into text."""
+ENUM_BASES = ("OpenStrEnum", "OpenIntEnum")
+"""The bases of the generated enums (the model templates name them), which take unknown values."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,14 @@ def _pydict(arguments: list[Argument]) -> str:
     return "{" + ", ".join(f"{argument.wire_name!r}: {argument.name}" for argument in arguments) + "}"
 
 
+def _literal(value: Any) -> str:
+    """A value as Python source: its repr, a frozenset's items sorted (its repr's order changes from run to
+    run with the strings' hashes)."""
+    if isinstance(value, frozenset):
+        return f"frozenset({tuple(sorted(value))!r})"
+    return repr(value)
+
+
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -101,7 +112,7 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         autoescape=False,
     )
-    environment.filters["pyrepr"] = repr
+    environment.filters["pyrepr"] = _literal
     environment.filters["tuple"] = tuple
     environment.filters["docstring"] = _docstring
     environment.filters["pydict"] = _pydict
@@ -151,46 +162,54 @@ def model_modules(spec: dict[str, Any]) -> dict[str, str]:
     return modules
 
 
-def _write_models(spec: dict[str, Any], output: Path, strict_models: set[str], spec_dir: str) -> None:
-    """The models as a package (``models/<module>.py``), each schema named ``<module>.<Name>`` for
-    datamodel-code-generator, which writes one module per prefix."""
-    modules = model_modules(spec)
+def _split_spec(spec: dict[str, Any], modules: dict[str, str]) -> dict[str, Any]:
+    """The spec with each schema named ``<module>.<Name>``, for datamodel-code-generator, which writes one
+    module per prefix."""
     text = json.dumps(spec)
     for name, module in modules.items():
         text = text.replace(f'"#/components/schemas/{name}"', f'"#/components/schemas/{module}.{name}"')
-    split = json.loads(text)
+    split: dict[str, Any] = json.loads(text)
     split["components"]["schemas"] = {
         f"{modules[name]}.{name}": schema for name, schema in split["components"]["schemas"].items()
     }
+    return split
+
+
+def _models_command(split_path: Path, output: Path, request_models: list[str], spec_dir: str) -> list[str]:
+    """datamodel-code-generator's command line: the models of ``split_path`` into ``output``."""
+    return [
+        sys.executable,
+        "-m",
+        "datamodel_code_generator",
+        "--input",
+        str(split_path),
+        "--output",
+        str(output),
+        "--custom-template-dir",
+        str(TEMPLATES / "models"),
+        "--additional-imports",
+        # The type overrides too: they are used through a module of the split (money.Money).
+        ",".join([*(f"{MODELS_MODULE}.{name}" for name in ENUM_BASES), *TYPE_OVERRIDES.values()]),
+        "--type-overrides",
+        json.dumps(TYPE_OVERRIDES),
+        "--base-class-map",
+        json.dumps(dict.fromkeys(request_models, REQUEST_BASE_CLASS)),
+        "--no-formatters",
+        "--custom-file-header",
+        HEADER.format(source=f"{spec_dir} by datamodel-code-generator, configured in pyproject.toml"),
+    ]
+
+
+def _write_models(spec: dict[str, Any], output: Path, strict_models: set[str], spec_dir: str) -> None:
+    """The models as a package (``models/<module>.py``), a module per schema."""
+    modules = model_modules(spec)
     with tempfile.TemporaryDirectory() as scratch:
         split_path = Path(scratch) / "openapi.json"
-        split_path.write_text(json.dumps(split, indent=1, ensure_ascii=False), encoding="utf-8")
-        command = [
-            sys.executable,
-            "-m",
-            "datamodel_code_generator",
-            "--input",
-            str(split_path),
-            "--output",
-            str(output / "models"),
-            "--custom-template-dir",
-            str(TEMPLATES / "models"),
-            "--additional-imports",
-            # The type overrides too: they are used through a module of the split (money.Money).
-            ",".join(
-                [
-                    *(f"aioclicksend._core.models.{name}" for name in ("OpenStrEnum", "OpenIntEnum")),
-                    *TYPE_OVERRIDES.values(),
-                ]
-            ),
-            "--type-overrides",
-            json.dumps(TYPE_OVERRIDES),
-            "--base-class-map",
-            json.dumps({f"{modules[name]}.{name}": REQUEST_BASE_CLASS for name in sorted(strict_models)}),
-            "--no-formatters",
-            "--custom-file-header",
-            HEADER.format(source=f"{spec_dir} by datamodel-code-generator, configured in pyproject.toml"),
-        ]
+        split_path.write_text(
+            json.dumps(_split_spec(spec, modules), indent=1, ensure_ascii=False), encoding="utf-8"
+        )
+        request_models = [f"{modules[name]}.{name}" for name in sorted(strict_models)]
+        command = _models_command(split_path, output / "models", request_models, spec_dir)
         subprocess.run(command, cwd=ROOT, check=True, env=_tool_environment())
     for generated in (output / "models").glob("*.py"):
         # The split output names an overridden type through its module of the split (money.Money); each
@@ -221,30 +240,9 @@ def _format(output: Path) -> None:
     subprocess.run([*ruff, "format", *config, str(output)], check=True)
 
 
-def generate(source: ApiSource, output: Path | None = None, coverage: Path | None = None) -> None:
-    """Write the API's generated package to ``output`` (default: its place in src/) and its coverage table."""
-    output = output or source.output
-    spec = bundle(source.spec_dir)
-    validate(spec)
-    api = read_api(spec)
-    webhooks = read_webhooks(spec)
-    dialect = read_dialect(spec)
-    strict_models = request_schemas(spec)
-    for name in strict_models:  # say in the spec what the SDK enforces: request bodies take no unknown fields
-        spec["components"]["schemas"][name].setdefault("additionalProperties", False)
-    table = coverage_table(api, docs_sections(source.spec_dir / "docs-sections.txt"), source.reference)
-    (coverage or source.coverage).write_text(table, encoding="utf-8")
-    if output.exists():
-        shutil.rmtree(output)
-    (output / "resources").mkdir(parents=True)
-    spec_path = output / "openapi.json"
-    spec_path.write_text(json.dumps(spec, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    spec_dir = (
-        source.spec_dir.relative_to(ROOT) if source.spec_dir.is_relative_to(ROOT) else source.spec_dir
-    ).as_posix() + "/"
-    _write_models(spec, output, strict_models, spec_dir)
+def _write_code(output: Path, header: str, api: Api, webhooks: list[Webhook], dialect: Dialect) -> None:
+    """The templates' files: the client, the operation table, the resources and the webhook table."""
     environment = _environment()
-    header = HEADER.format(source=spec_dir)
     (output / "__init__.py").write_text(
         header + '\n"""Code generated from the spec: resources, models and the bundled spec itself."""\n'
     )
@@ -275,4 +273,27 @@ def generate(source: ApiSource, output: Path | None = None, coverage: Path | Non
         (output / "webhooks.py").write_text(
             environment.get_template("webhooks.py.jinja").render(header=header, webhooks=webhooks)
         )
+
+
+def generate(source: ApiSource, output: Path | None = None, coverage: Path | None = None) -> None:
+    """Write the API's generated package to ``output`` (default: its place in src/) and its coverage table."""
+    output = output or source.output
+    spec = bundle(source.spec_dir)
+    validate(spec)
+    api = read_api(spec)
+    strict_models = request_schemas(spec)
+    for name in strict_models:  # say in the spec what the SDK enforces: request bodies take no unknown fields
+        spec["components"]["schemas"][name].setdefault("additionalProperties", False)
+    table = coverage_table(api, docs_sections(source.spec_dir / "docs-sections.txt"), source.reference)
+    (coverage or source.coverage).write_text(table, encoding="utf-8")
+    if output.exists():
+        shutil.rmtree(output)
+    (output / "resources").mkdir(parents=True)
+    spec_path = output / "openapi.json"
+    spec_path.write_text(json.dumps(spec, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    spec_dir = (
+        source.spec_dir.relative_to(ROOT) if source.spec_dir.is_relative_to(ROOT) else source.spec_dir
+    ).as_posix() + "/"
+    _write_models(spec, output, strict_models, spec_dir)
+    _write_code(output, HEADER.format(source=spec_dir), api, read_webhooks(spec), read_dialect(spec))
     _format(output)

@@ -24,7 +24,7 @@ from aioclicksend import AsyncClickSend, RetryPolicy
 from aioclicksend._core.operation import Operation
 from aioclicksend._generated.operations import OPERATIONS
 from aioclicksend.sandbox import SandboxServer
-from codegen.operations import python_name
+from codegen.names import python_name
 
 __all__ = [
     "API_KEY",

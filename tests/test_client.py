@@ -16,7 +16,7 @@ import aioclicksend
 from aioclicksend import NOT_GIVEN, AsyncClickSend, RawResponse, RequestValidationError, models
 from aioclicksend._core.models import OpenIntEnum, OpenStrEnum
 from codegen.generate import TYPE_OVERRIDES, referenced_schemas
-from codegen.operations import snake_case
+from codegen.names import snake_case
 
 from .support import ANY_URL, BASE_URL, MockAPI, sandbox_in_a_thread, sent, sent_json
 

@@ -22,7 +22,7 @@ from aioclicksend._core.operation import Operation
 from aioclicksend.kazoo import AsyncKazoo
 from aioclicksend.kazoo._generated.operations import OPERATIONS
 from aioclicksend.kazoo.models import OutgoingFaxJob
-from codegen.operations import python_name
+from codegen.names import python_name
 
 from .support import FAST, MockAPI, by_name, sent, sent_json
 

@@ -42,7 +42,7 @@ from aioclicksend._core.models import ClickSendModel
 from aioclicksend._generated.webhooks import WEBHOOKS, Kind
 from aioclicksend.webhooks._receivers import _Receiver
 from codegen.bundle import SpecError, bundle
-from codegen.operations import read_webhooks
+from codegen.webhooks import read_webhooks
 
 from .support import SPEC
 

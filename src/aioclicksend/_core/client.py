@@ -81,7 +81,8 @@ class AttemptHook(Protocol):
 
 
 class CallOptions(TypedDict, total=False):
-    """The per-call settings every generated method takes (codegen's ``CALL_OPTIONS`` renders them)."""
+    """The per-call settings every generated method takes (codegen reads them here, defaults from
+    :class:`RequestOptions`, and renders them)."""
 
     timeout: Timeout | NotGiven
     extra_headers: Mapping[str, str] | None

@@ -74,6 +74,8 @@ _RULES = {  # channel: (parts before truncation, rule per encoding)
     "voice": (4, {"gsm": _Rule(300, 300), "unicode": _Rule(150, 150)}),
     "mms": (1, {"gsm": _Rule(1500, 1500), "unicode": _Rule(500, 500)}),
 }
+CHANNELS = tuple(_RULES)
+"""The channels :func:`count_parts` knows: the text rules a send of the spec may name (codegen reads them)."""
 
 
 def _measure(text: str) -> tuple[Encoding, int]:

@@ -47,7 +47,7 @@ class GeneratedClient(BaseClient):
     dialect = Dialect(
         error_code="response_code",
         error_message="response_msg",
-        envelope_fields=frozenset(("http_code", "response_code", "response_msg", "data")),
+        envelope_fields=frozenset(("data", "http_code", "response_code", "response_msg")),
         request_envelope=None,
     )
 

@@ -20,14 +20,14 @@ class GeneratedClient(BaseClient):
         error_message="data.message",
         envelope_fields=frozenset(
             (
+                "auth_token",
                 "data",
-                "status",
+                "next_start_key",
+                "page_size",
                 "request_id",
                 "revision",
-                "auth_token",
-                "page_size",
                 "start_key",
-                "next_start_key",
+                "status",
             )
         ),
         request_envelope="data",

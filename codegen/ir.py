@@ -1,0 +1,210 @@
+"""The intermediate representation: the plain descriptions the readers make of the spec, which the
+templates render. Nothing here reads the spec; the readers (``parameters``, ``request_body``,
+``responses``, ``paging``, ``bulk``, ``messages``, ``webhooks``) fill these, ``operations`` puts them
+together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .names import python_name, snake_case
+from .runtime import CALL_OPTIONS, SEND_OPTIONS, UPLOAD_OPTIONS, CallOption, MessageRules, Paging
+
+
+@dataclass
+class Argument:
+    name: str  # Python keyword argument
+    wire_name: str  # name in the path, query or body
+    location: str  # "path", "query" or "body"
+    annotation: str
+    required: bool
+    description: str = ""
+    kind: str = ""  # path and query: the JSON type the request loop checks ("integer", "string[]"…)
+
+
+@dataclass(frozen=True)
+class RequestBody:
+    """What ``requestBody`` gives a method: its model, whose fields are arguments."""
+
+    model: str
+    required: bool
+    arguments: list[Argument]
+    constants: dict[str, Any]
+    """Fixed fields beside a wrapped body (``x-sdk-request-envelope``)."""
+
+
+@dataclass(frozen=True)
+class Response:
+    """What the success answer gives a method."""
+
+    data: dict[str, Any] | None
+    """The schema of the answer's data (the envelope's ``data``, or the whole answer)."""
+    annotation: str
+    """Its Python type, ``BinaryResponse`` for a document."""
+    envelope: bool  # False: the answer is the data itself, not wrapped (x-sdk-envelope: false)
+    binary: bool  # x-sdk-binary: the answer is a document, streamed
+    accept: str  # the Accept header: a document's types come from its 2xx answer
+
+
+@dataclass(frozen=True)
+class Pages:
+    """``x-pagination``: how a paged answer is walked (the table's ``Paging``) and what a page holds."""
+
+    paging: Paging
+    item_model: str  # a page's item schema
+    annotation: str  # the type of the answer's data, e.g. "Page[models.SmsMessage]"
+
+
+@dataclass
+class Bulk:
+    """``x-sdk-bulk``: how a send operation is split into batches (see openapi/README.md)."""
+
+    messages: MessageRules  # the request array the batches fill, and what each of its items must hold
+    item_model: str
+    max_batch: int
+    results: str  # the answer array, an entry per recipient
+    result_item: str
+    price: str
+    history: str  # e.g. "history.list", relative to the operation's resource
+    shared: list[Argument]  # the other body fields, the same for every batch
+    history_method: Method | None = None  # set once every operation is read
+
+    @property
+    def items(self) -> str:
+        return self.messages.items
+
+    @property
+    def items_argument(self) -> str:
+        return python_name(self.items)
+
+    @property
+    def history_by_date(self) -> bool:
+        """Whether the history takes date_from / date_to, so that reconciling reads only the job's days."""
+        assert self.history_method is not None
+        return "date_from" in {argument.wire_name for argument in self.history_method.arguments}
+
+
+@dataclass
+class Method:
+    name: str
+    operation_id: str
+    qualified_name: str  # e.g. "sms.templates.list"
+    http_method: str
+    path: str
+    idempotent: bool
+    auth: bool
+    summary: str
+    description: str
+    docs_section: str
+    arguments: list[Argument]
+    body: RequestBody | None
+    response: Response
+    multipart: bool = False  # x-sdk-multipart: a document can go in the request
+    pages: Pages | None = None
+    bulk: Bulk | None = None
+
+    @property
+    def part(self) -> str:
+        """The part of the API (top-level resource) whose table module holds the operation."""
+        return self.qualified_name.split(".", 1)[0]
+
+    @property
+    def constant(self) -> str:
+        """The name of the operation's entry in the generated table, e.g. ``SEND_SMS``."""
+        return snake_case(self.operation_id).upper()
+
+    @property
+    def paging(self) -> Paging | None:
+        return self.pages.paging if self.pages else None
+
+    @property
+    def data_annotation(self) -> str:
+        """The type of the answer's data, e.g. ``models.SmsSendResult``."""
+        return self.pages.annotation if self.pages else self.response.annotation
+
+    @property
+    def return_annotation(self) -> str:
+        if self.pages is None:
+            return self.data_annotation
+        item = f"models.{self.pages.item_model}"
+        if self.pages.paging.style == "start-key":
+            return f"AsyncPager[KeyedPage[{item}], {item}]"
+        return f"AsyncPager[{self.data_annotation}, {item}]"
+
+    @property
+    def result_expression(self) -> str:
+        """What the table's ``result`` returns: the data type, built on first use."""
+        if self.pages and self.pages.paging.style == "page":
+            return f"page_of(models.{self.pages.item_model})"
+        return self.data_annotation
+
+    @property
+    def options(self) -> tuple[CallOption, ...]:
+        return (
+            *(SEND_OPTIONS if self.bulk else ()),
+            *(UPLOAD_OPTIONS if self.multipart else ()),
+            *CALL_OPTIONS,
+        )
+
+    def arguments_in(self, location: str) -> list[Argument]:
+        return [argument for argument in self.arguments if argument.location == location]
+
+
+@dataclass
+class Resource:
+    path: str  # dotted, e.g. "sms.templates"
+    methods: list[Method] = field(default_factory=list)
+    children: list[Resource] = field(default_factory=list)
+
+    @property
+    def attribute(self) -> str:
+        return self.path.rsplit(".", 1)[-1]
+
+    @property
+    def class_name(self) -> str:
+        return (
+            "".join(part.title().replace("_", "") for part in self.path.replace(".", "_").split("_"))
+            + "Resource"
+        )
+
+    @property
+    def module(self) -> str:
+        return self.path.split(".", 1)[0]
+
+    def walk(self) -> list[Resource]:
+        return [self, *(resource for child in self.children for resource in child.walk())]
+
+
+@dataclass
+class Api:
+    """Everything the templates render: the resources (a tree) and every method, in table order."""
+
+    resources: list[Resource]
+
+    @property
+    def methods(self) -> list[Method]:
+        """Every method; those a bulk send's history refers to come before the sends."""
+        found = [method for top in self.resources for item in top.walk() for method in item.methods]
+        return sorted(found, key=lambda method: (method.bulk is not None, method.constant))
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """A push the API makes to a URL of the user's (an entry of the spec's ``webhooks``)."""
+
+    kind: str
+    """The key under ``webhooks``, e.g. ``sms_inbound``: the name the receivers take."""
+    payload: str
+    """The schema of what the push carries, whatever its format."""
+    docs_section: str
+    dedup_key: tuple[str, ...]
+    """The payload fields that tell one push of this kind from another (``x-sdk-dedup-key``)."""
+    summary: str
+    formats: tuple[str, ...]
+    """How it may arrive: "post" (a form body), "json" (a JSON body), "get" (the query string)."""
+
+    @property
+    def constant(self) -> str:
+        """The name of the push's entry in the generated table, e.g. ``SMS_INBOUND``."""
+        return self.kind.upper()
