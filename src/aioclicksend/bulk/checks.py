@@ -63,25 +63,7 @@ class BatchChecker:
     def check(self, positions: Sequence[int], messages: list[Any]) -> tuple[Checked, list[Invalid]]:
         """The valid messages with their JSON, and the invalid ones; ``positions`` are the messages'
         input positions."""
-        invalid: list[Invalid] = []
-        indices = list(positions)
-        given: list[Any] = messages
-        fields: list[Mapping[str, Any]] = messages
-        if set(map(type, messages)) != {dict}:  # (the common case, dicts only, skips this)
-            indices, given, fields = [], [], []
-            as_dict: Mapping[str, Any]
-            for index, message in zip(positions, messages, strict=True):
-                if isinstance(message, BaseModel):
-                    as_dict = message.model_dump(by_alias=True, exclude_unset=True)
-                elif isinstance(message, Mapping):
-                    as_dict = message
-                else:
-                    reason = f"a message must be a mapping or a model, not {type(message).__name__}"
-                    invalid.append(Invalid(index, message, reason))
-                    continue
-                indices.append(index)
-                given.append(message)
-                fields.append(as_dict)
+        indices, given, fields, invalid = _as_mappings(positions, messages)
         items, problems = self._validate(fields)
         if problems:
             invalid += [Invalid(indices[at], given[at], said) for at, said in problems.items()]
@@ -156,6 +138,31 @@ class BatchChecker:
     def _json(self, items: list[dict[str, Any]]) -> bytes:
         """The items' JSON, comma-separated (without the list's brackets)."""
         return self._items.dump_json(items, by_alias=True, exclude_none=True)[1:-1] if items else b""
+
+
+def _as_mappings(
+    positions: Sequence[int], messages: list[Any]
+) -> tuple[list[int], list[Any], list[Mapping[str, Any]], list[Invalid]]:
+    """The messages that are mappings (a model as its fields), with their positions, and the others as
+    invalid."""
+    if set(map(type, messages)) == {dict}:  # (the common case, dicts only)
+        return list(positions), messages, messages, []
+    indices: list[int] = []
+    given: list[Any] = []
+    fields: list[Mapping[str, Any]] = []
+    invalid: list[Invalid] = []
+    for index, message in zip(positions, messages, strict=True):
+        if isinstance(message, BaseModel):
+            fields.append(message.model_dump(by_alias=True, exclude_unset=True))
+        elif isinstance(message, Mapping):
+            fields.append(message)
+        else:
+            reason = f"a message must be a mapping or a model, not {type(message).__name__}"
+            invalid.append(Invalid(index, message, reason))
+            continue
+        indices.append(index)
+        given.append(message)
+    return indices, given, fields, invalid
 
 
 def _by_message(error: ValidationError) -> dict[int, str]:

@@ -17,7 +17,9 @@ import click
 
 from .._client import AsyncClickSend
 from .._core.operation import Operation
+from .._core.rules import MessageRules
 from ..bulk.checks import BatchChecker
+from ..bulk.job import BulkJob
 from ..bulk.journal import SQLiteJournal
 from ..bulk.outcomes import BulkSummary, Outcome, OutcomeKind, amount_text
 from ._common import Failed, run
@@ -119,14 +121,7 @@ def _bulk(
     raw_cells: bool,
     dry_run: bool,
 ) -> None:
-    operation = _bulk_send(channel)
-    assert operation.messages is not None and operation.bulk is not None
-    rules, item = operation.messages, operation.model(operation.bulk.item)
-    needs = [list(rules.recipient_fields)] if rules.recipient_fields else []
-    if rules.text_field:
-        needs.append([rules.text_field])
-    fields = [info.alias or name for name, info in item.model_fields.items()]
-    source = CsvMessages(file, fields, parse_mapping(mapping), needs, encoding=encoding, context=context)
+    item, rules, source = _source(context, channel, file, mapping, encoding)
     shared = {key.replace("-", "_"): value for key, value in shared.items() if value not in (None, ())}
     journal = journal or results.with_name(results.name + ".journal")
     check_distinct(
@@ -140,38 +135,17 @@ def _bulk(
     if dry_run:
         _dry_run(context, channel, source, output, shared, item, rules)
         return
+    options = dict(concurrency=concurrency, max_rate=max_rate, batch_size=batch_size, job_id=job_id)
 
     async def send(cs: AsyncClickSend) -> tuple[Counter[str], str | None]:
         store = SQLiteJournal(journal)
         try:
             await store.lock()  # before any output is opened: a second run of the job ends here
             job = getattr(cs, channel).send_bulk(
-                source,
-                **shared,
-                concurrency=concurrency,
-                max_rate=max_rate,
-                batch_size=batch_size,
-                journal=store,
-                job_id=job_id,
-                history_lag=history_lag,
+                source, **shared, **options, journal=store, history_lag=history_lag
             )
             _on_interrupt(asyncio.get_running_loop(), job.stop)
-            kinds: Counter[str] = Counter()
-            progress: Any = click.progressbar(
-                length=source.rows,
-                label=f"{channel} {Path(source.name).name}",
-                file=sys.stderr,
-                show_pos=True,
-                item_show_func=lambda _: " ".join(f"{kind} {count}" for kind, count in sorted(kinds.items())),
-            )
-            with output, progress as bar:
-                async for outcome in job:
-                    kinds[outcome.kind.value] += 1
-                    output.add(outcome.index, _result_cells(outcome))
-                    bar.update(1, outcome)
-                for row in output.unfilled():  # the job stopped before them
-                    output.add(row, [_NOT_SENT, "", "", "", "", "not taken: the job stopped"])
-                    kinds[_NOT_SENT] += 1
+            kinds = await _write_outcomes(job, output, f"{channel} {Path(source.name).name}", source.rows)
         finally:
             await store.close()
         click.echo(f"{_said(job.summary, kinds)}; results in {results}, journal {journal}", err=True)
@@ -184,6 +158,43 @@ def _bulk(
             + (f" (the job stopped: {stopped})" if stopped else "")
             + ": run the same command again to finish the job"
         )
+
+
+def _source(
+    context: click.Context, channel: str, file: Path, mapping: tuple[str, ...], encoding: str
+) -> tuple[Any, MessageRules, CsvMessages]:
+    """The channel's message model and rules, and the CSV's rows as its messages."""
+    operation = _bulk_send(channel)
+    assert operation.messages is not None and operation.bulk is not None
+    rules, item = operation.messages, operation.model(operation.bulk.item)
+    needs = [list(rules.recipient_fields)] if rules.recipient_fields else []
+    if rules.text_field:
+        needs.append([rules.text_field])
+    fields = [info.alias or name for name, info in item.model_fields.items()]
+    source = CsvMessages(file, fields, parse_mapping(mapping), needs, encoding=encoding, context=context)
+    return item, rules, source
+
+
+async def _write_outcomes(job: BulkJob[Any], output: ResultsFile, label: str, rows: int) -> Counter[str]:
+    """A results row per outcome, as they come, with a progress bar; then one for each row the job
+    never took. Returns the count of each kind."""
+    kinds: Counter[str] = Counter()
+    progress: Any = click.progressbar(
+        length=rows,
+        label=label,
+        file=sys.stderr,
+        show_pos=True,
+        item_show_func=lambda _: " ".join(f"{kind} {count}" for kind, count in sorted(kinds.items())),
+    )
+    with output, progress as bar:
+        async for outcome in job:
+            kinds[outcome.kind.value] += 1
+            output.add(outcome.index, _result_cells(outcome))
+            bar.update(1, outcome)
+        for row in output.unfilled():  # the job stopped before them
+            output.add(row, [_NOT_SENT, "", "", "", "", "not taken: the job stopped"])
+            kinds[_NOT_SENT] += 1
+    return kinds
 
 
 def _said(summary: BulkSummary, kinds: Counter[str]) -> str:

@@ -16,6 +16,26 @@ from ._input import ENCODING, CsvMessages, MalformedRow, parse_mapping
 
 __all__ = ["contacts"]
 
+CONTACT_FIELDS = [
+    "phone_number",
+    "email",
+    "fax_number",
+    "first_name",
+    "last_name",
+    "organization_name",
+    "address_line_1",
+    "address_line_2",
+    "address_city",
+    "address_state",
+    "address_postal_code",
+    "address_country",
+    "custom_1",
+    "custom_2",
+    "custom_3",
+    "custom_4",
+]
+"""The columns a row may fill (a contact's fields)."""
+
 
 @click.group()
 def contacts() -> None:
@@ -41,26 +61,10 @@ def contacts_import(
 ) -> None:
     """Add every row of FILE (CSV: phone_number, email, first_name, ... columns; - for stdin) to list
     LIST_ID."""
-    fields = [
-        "phone_number",
-        "email",
-        "fax_number",
-        "first_name",
-        "last_name",
-        "organization_name",
-        "address_line_1",
-        "address_line_2",
-        "address_city",
-        "address_state",
-        "address_postal_code",
-        "address_country",
-        "custom_1",
-        "custom_2",
-        "custom_3",
-        "custom_4",
-    ]
     needs = [["phone_number", "email", "fax_number"]]
-    source = CsvMessages(file, fields, parse_mapping(mapping), needs, encoding=encoding, context=context)
+    source = CsvMessages(
+        file, CONTACT_FIELDS, parse_mapping(mapping), needs, encoding=encoding, context=context
+    )
 
     shown = 20
     """Failed rows said one by one; the others are only counted (every row fails with a wrong list)."""
