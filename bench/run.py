@@ -383,6 +383,16 @@ def fresh_process_seconds(code: str, runs: int = 9) -> float:
     return statistics.median(samples)
 
 
+def fresh_processes_taking_turns(codes: list[str], runs: int = 15) -> list[float]:
+    """The median seconds of each of ``codes`` in fresh interpreters, run in turn (A, B, C, A, B, C…): a
+    burst of load elsewhere on the machine then weighs on each alike."""
+    samples: list[list[float]] = [[] for _ in codes]
+    for _ in range(runs):
+        for code, taken in zip(codes, samples, strict=True):
+            taken.append(fresh_process_seconds(code, runs=1))
+    return [statistics.median(taken) for taken in samples]
+
+
 def import_times() -> list[tuple[str, str, str]]:
     timed = "import time; t = time.perf_counter(); {}; print(time.perf_counter() - t)"
     base = fresh_process_seconds(timed.format("import aiohttp, pydantic"))
@@ -456,10 +466,10 @@ def cold_start() -> list[tuple[str, str, str]]:
     compileall.compile_dir(Path(aioclicksend.__file__).parent, quiet=1)
     with fake_server(0) as base_url:
         preamble = f"URL = {base_url!r}\nAUTHORIZATION = {{'Authorization': {basic_auth()!r}}}\n"
-        by_hand = fresh_process_seconds(preamble + COLD_BY_HAND)
-        floor = fresh_process_seconds(preamble + COLD_PYDANTIC_FLOOR)
-        ours = fresh_process_seconds(preamble + COLD_AIOCLICKSEND)
-    ratio = ours / by_hand
+        by_hand, floor, ours = fresh_processes_taking_turns(
+            [preamble + COLD_BY_HAND, preamble + COLD_PYDANTIC_FLOOR, preamble + COLD_AIOCLICKSEND]
+        )
+    ratio = ours / floor
     return [
         (
             "cold start: import aiohttp, pydantic + first POST by hand",
@@ -474,8 +484,8 @@ def cold_start() -> list[tuple[str, str, str]]:
         (
             "cold start: import aioclicksend + first sms.send",
             f"{ours * 1000:.0f} ms",
-            f"{ratio:.2f}x (target <= 1.20x: {'met' if ratio <= 1.2 else 'NOT MET'}; "
-            f"{ours / floor:.2f}x the pydantic floor)",
+            f"{ours / by_hand:.2f}x; {ratio:.2f}x the pydantic floor "
+            f"(target <= 1.10x the floor: {'met' if ratio <= 1.1 else 'NOT MET'})",
         ),
     ]
 
