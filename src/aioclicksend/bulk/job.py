@@ -206,6 +206,7 @@ class BulkJob(Generic[_Result]):
     :attr:`left_over`.
     """
 
+    # long: the job's state, each attribute declared once with its docstring (options.py checks the options)
     def __init__(
         self,
         client: BaseClient,

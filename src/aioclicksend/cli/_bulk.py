@@ -31,6 +31,7 @@ __all__ = ["bulk"]
 _NOT_SENT = OutcomeKind.NOT_SENT.value
 
 
+# long: a list of option declarations, one per option of the command
 def _bulk_command(channel: str, shared: list[click.Option]) -> click.Command:
     """``bulk <channel>``: the same command for each channel with a bulk send."""
 
