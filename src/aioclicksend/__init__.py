@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         APIResponseValidationError,
         APIStatusError,
         APITimeoutError,
+        AttemptRefusedError,
         AuthenticationError,
         BadRequestError,
         ClickSendError,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
         RedirectError,
         RequestValidationError,
     )
+    from ._hooks import AttemptHook, AttemptInfo, AttemptRequest, RateLimit
     from ._message_parts import MessageParts, count_parts, sms_parts, voice_parts
     from ._outcomes import BulkSummary, Outcome, OutcomeKind, reconcile
     from ._pagination import AsyncCursorPager, AsyncPager, Page
@@ -55,6 +57,10 @@ _EXPORTS = {
     "AsyncClickSend": "._client",
     "AsyncCursorPager": "._pagination",
     "AsyncPager": "._pagination",
+    "AttemptHook": "._hooks",
+    "AttemptInfo": "._hooks",
+    "AttemptRefusedError": "._exceptions",
+    "AttemptRequest": "._hooks",
     "AuthenticationError": "._exceptions",
     "BinaryResponse": "._binary",
     "BadRequestError": "._exceptions",
@@ -78,6 +84,7 @@ _EXPORTS = {
     "PaginationError": "._exceptions",
     "PermissionDeniedError": "._exceptions",
     "RateLimitError": "._exceptions",
+    "RateLimit": "._hooks",
     "RawResponse": "._response",
     "RedirectError": "._exceptions",
     "RequestValidationError": "._exceptions",
@@ -108,6 +115,10 @@ __all__ = [
     "AsyncClickSend",
     "AsyncCursorPager",
     "AsyncPager",
+    "AttemptHook",
+    "AttemptInfo",
+    "AttemptRefusedError",
+    "AttemptRequest",
     "AuthenticationError",
     "BadRequestError",
     "BinaryResponse",
@@ -129,6 +140,7 @@ __all__ = [
     "Page",
     "PaginationError",
     "PermissionDeniedError",
+    "RateLimit",
     "RateLimitError",
     "RawResponse",
     "RedirectError",

@@ -65,7 +65,7 @@ class BinaryResponse:
                     raise self._too_large()
                 yield chunk
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-            from ._base_client import transport_error  # the core imports this module
+            from ._attempt import transport_error  # it imports this module
 
             method, url = self._response.method, str(self._response.url)
             raise transport_error(error, method=method, url=url, stage="while reading the document") from None

@@ -23,6 +23,7 @@ can be found again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import os
@@ -51,7 +52,7 @@ from typing import Any, Generic, TypedDict, TypeVar, cast
 import aiohttp
 from pydantic import BaseModel
 
-from ._base_client import BaseClient, RequestOptions, Timeout, retries_problem, timeout_problem
+from ._base_client import BaseClient, RequestOptions, Timeout
 from ._bulk_checks import BatchChecker, validate_shared
 from ._bulk_journal import JobJournal, RecordedBatch
 from ._bulk_lookup import HistoryLookup, Window
@@ -60,6 +61,7 @@ from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
+    AttemptRefusedError,
     AuthenticationError,
     ClickSendError,
     ClientStateError,
@@ -69,6 +71,7 @@ from ._exceptions import (
     RateLimitError,
     RequestValidationError,
 )
+from ._hooks import AttemptInfo
 from ._operation import Operation
 from ._outcomes import (
     SHARED_CUSTOM_STRING,
@@ -84,6 +87,7 @@ from ._pagination import AsyncPager
 from ._rate import AdaptiveRate
 from ._retry import should_retry
 from ._types import NOT_GIVEN, NotGiven
+from ._validation import retries_problem, timeout_problem
 from .journal import Attempt, JobRecord, JournalStore, Settlement
 
 __all__ = ["BulkJob", "BulkOptions"]
@@ -185,31 +189,29 @@ class _Batch:
 
 
 class _BatchAttempts:
-    """The request loop's attempt hook for one batch: the pace, the counts, and whether it may have left."""
+    """The job's attempt hook for one batch: the job's pace, the counts, and whether it may have left."""
 
     def __init__(self, job: BulkJob[Any], batch: _Batch) -> None:
         self._job = job
         self._batch = batch
 
-    async def before(self) -> None:
+    @contextlib.asynccontextmanager
+    async def attempt(self, info: AttemptInfo) -> AsyncIterator[None]:
         job, batch = self._job, self._batch
-        await job._rate.wait()
-        if job._journal is not None and time.time() - batch.recorded_at > _RECORD_AGAIN_AFTER:
-            await job._record_hand_off(batch)  # the lookup after a crash reads the history around it
-        batch.maybe_sent = True
-        job.summary.requests += 1
-
-    def after(self, error: ClickSendError | None) -> None:
-        job = self._job
-        if error is None:
-            job._rate.succeeded()
-            return
-        if isinstance(error, RateLimitError):
-            job.summary.throttled += 1
-            job._rate.throttled()
-            job.summary.rate_limit = job._rate.rate
-        if should_retry(error, idempotent=False):
-            self._batch.maybe_sent = False  # a 429, or a connection that never carried it
+        try:
+            async with job._rate.attempt(info):
+                if job._journal is not None and time.time() - batch.recorded_at > _RECORD_AGAIN_AFTER:
+                    await job._record_hand_off(batch)  # the lookup after a crash reads the history around it
+                batch.maybe_sent = True
+                job.summary.requests += 1
+                yield
+        except ClickSendError as error:
+            if isinstance(error, RateLimitError):
+                job.summary.throttled += 1
+                job.summary.rate_limit = job._rate.rate
+            if should_retry(error, idempotent=False):
+                batch.maybe_sent = False  # a 429, or a connection that never carried it
+            raise
 
 
 Settled = list[Outcome[Any]] | AnsweredBatch[Any]
@@ -656,16 +658,14 @@ class BulkJob(Generic[_Result]):
             if self._journal is not None:  # recorded before it can leave: a run after a crash looks it up
                 await self._record_hand_off(batch)
             answer = await self._client.call(
-                bulk.operation,
-                body=body,
-                cast_to=Any,
-                options=options,
-                attempts=_BatchAttempts(self, batch),
+                bulk.operation, body=body, options=options, hooks=(_BatchAttempts(self, batch),)
             )
             return self._answered(batch, answer)
         except (APIConnectionError, InternalServerError, APIResponseValidationError) as error:
             if batch.maybe_sent:
                 return batch.outcomes(OutcomeKind.UNKNOWN, f"{error}; it may have been sent")
+            return batch.outcomes(OutcomeKind.NOT_SENT, str(error))
+        except AttemptRefusedError as error:  # a hook of the client's: the batch did not leave
             return batch.outcomes(OutcomeKind.NOT_SENT, str(error))
         except JournalError as error:  # (recording a hand-off, before the attempt it is for)
             self.stop(str(error))

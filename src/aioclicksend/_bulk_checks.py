@@ -18,10 +18,10 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError, with_config
 from pydantic_core import to_json
 from typing_extensions import NotRequired, TypedDict
 
-from ._base_client import format_location, unencodable_problem, validation_problems
 from ._checks import MessageRules, messages_problems
 from ._outcomes import Messages
 from ._types import NotGiven
+from ._validation import format_location, unencodable_problem, validation_problems
 
 __all__ = ["BatchChecker", "Checked", "Invalid", "validate_shared"]
 

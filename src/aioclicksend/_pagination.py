@@ -21,10 +21,10 @@ from urllib.parse import unquote
 
 from pydantic import BaseModel, Field
 
-from ._base_client import check_parameters
 from ._exceptions import PaginationError, RequestValidationError
 from ._models import ClickSendModel
 from ._types import NOT_GIVEN, NotGiven
+from ._validation import check_parameters
 
 if TYPE_CHECKING:
     from ._base_client import BaseClient, RequestOptions
