@@ -1,4 +1,6 @@
-"""The request loop every generated method goes through: auth, serialization, retries, errors, parsing."""
+"""The client and its request loop, which every generated method goes through: a call's request is
+checked and built (:mod:`._validation`), signed and sent attempt by attempt as the retry policy allows,
+inside the attempt hooks (:mod:`._hooks`, :mod:`._attempt`), and its answer read (:mod:`._answer`)."""
 
 from __future__ import annotations
 
