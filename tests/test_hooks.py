@@ -20,6 +20,7 @@ from aioclicksend import (
     AsyncClickSend,
     AttemptInfo,
     AttemptRefusedError,
+    BadRequestError,
     ClientConfigurationError,
     InternalServerError,
     OutcomeKind,
@@ -71,6 +72,19 @@ class Broken:
     async def attempt(self, info: AttemptInfo) -> AsyncIterator[None]:
         raise KeyError("a bug in the hook")
         yield  # pragma: no cover
+
+
+class Swallower:
+    """A hook whose exit says to suppress whatever ended the attempt."""
+
+    def attempt(self, info: AttemptInfo) -> Swallower:
+        return self
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *exc_info: object) -> bool:
+        return True
 
 
 def client(*hooks: Any, **settings: Any) -> AsyncClickSend:
@@ -130,6 +144,17 @@ async def test_a_hook_that_fails_refuses_the_attempt_with_our_error(mocked: Mock
     assert sent(mocked) == [] and isinstance(refused.value.__cause__, KeyError)
 
 
+async def test_no_hook_can_swallow_an_error_or_a_refusal(mocked: MockAPI) -> None:
+    mocked.get(ACCOUNT_URL, status=400, payload={**BROKEN, "http_code": 400}, repeat=True)
+    async with client(Swallower()) as cs:
+        with pytest.raises(BadRequestError):  # not a None where the data should be
+            await cs.account.get()
+    async with client(Swallower(), Refuser()) as cs:
+        with pytest.raises(AttemptRefusedError):
+            await cs.account.get()
+    assert len(sent(mocked)) == 1  # the refused attempt was not sent after all
+
+
 async def test_a_cancelled_attempt_exits_every_hook_and_gives_its_slot_back() -> None:
     arrivals: list[web.Request] = []
     both_arrived, release = asyncio.Event(), asyncio.Event()
@@ -174,6 +199,11 @@ def test_bad_hooks_and_max_rate_are_refused_by_name() -> None:
     assert "max_rate: must be a number of requests a second above 0, or None, not 0" in str(refused.value)
     with pytest.raises(ClientConfigurationError, match="hooks: must be a list of hooks, not Recorder"):
         AsyncClickSend("u", "k", hooks=Recorder())  # type: ignore[arg-type]
+    for rate, burst in ((0, 1), (float("nan"), 1), (5, 0), (5, True)):
+        with pytest.raises(
+            ClientConfigurationError, match=f"RateLimit: rate must be .* not {rate} and {burst}"
+        ):
+            RateLimit(rate, burst=burst)
 
 
 async def test_max_rate_paces_single_calls_and_bulk_jobs_together() -> None:

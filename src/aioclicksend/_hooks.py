@@ -19,7 +19,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ._exceptions import AttemptRefusedError, ClickSendError
+from ._exceptions import AttemptRefusedError, ClickSendError, ClientConfigurationError
 from ._retry import parse_retry_after
 
 if TYPE_CHECKING:
@@ -82,9 +82,10 @@ def hook_problems(hooks: Any) -> list[str]:
 
 @contextlib.asynccontextmanager
 async def around_attempt(hooks: Sequence[AttemptHook], info: AttemptInfo) -> AsyncIterator[None]:
-    """The hooks' contexts, entered in order; one that fails to enter with an error that is not ours
-    refuses the attempt (the ones entered before it are exited)."""
-    async with contextlib.AsyncExitStack() as stack:
+    """The hooks' contexts, entered in order and exited in reverse, however the attempt ends. One that
+    fails to enter with an error that is not ours refuses the attempt; none can swallow its end."""
+    stack = contextlib.AsyncExitStack()
+    try:
         for hook in hooks:
             try:
                 await stack.enter_async_context(hook.attempt(info))
@@ -94,6 +95,10 @@ async def around_attempt(hooks: Sequence[AttemptHook], info: AttemptInfo) -> Asy
                 problem = f"{type(hook).__name__}.attempt failed: {type(error).__name__}: {error}"
                 raise AttemptRefusedError(info.operation.name, problem) from error
         yield
+    except BaseException as error:
+        await stack.__aexit__(type(error), error, error.__traceback__)
+        raise  # even if a hook's exit said to suppress it: a refusal is not a send, an error not data
+    await stack.aclose()
 
 
 class RateLimit:
@@ -103,6 +108,17 @@ class RateLimit:
     """
 
     def __init__(self, rate: float, *, burst: int = 1) -> None:
+        if (
+            rate is None
+            or self.problem(rate)
+            or isinstance(burst, bool)
+            or not isinstance(burst, int)
+            or burst < 1
+        ):
+            raise ClientConfigurationError(
+                "RateLimit: rate must be a number of attempts a second above 0 and burst an int of 1 or "
+                f"more, not {rate!r:.80} and {burst!r:.80}"
+            )
         self.rate = rate
         self.burst = burst
         self._tokens = float(burst)
