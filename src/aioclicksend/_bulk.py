@@ -8,8 +8,8 @@ What happens to a message:
 
 - it is checked first (:mod:`aioclicksend._bulk_checks`: the spec's fields, a recipient, the text
   within the length ClickSend sends without truncating); a bad one becomes ``INVALID``, the job goes on;
-- batches go out ``concurrency`` at a time through the client's request loop, paced by an
-  :class:`~aioclicksend._rate.AdaptiveRate` that is told of every attempt; 429s and connections that
+- batches go out ``concurrency`` at a time through the client's request loop (and its hooks), paced by
+  an :class:`~aioclicksend._rate.AdaptiveRate`, the job's own attempt hook; 429s and connections that
   never carried the request are retried, so ClickSend sees the batch once;
 - a batch that may have reached ClickSend without an answer (timeout, connection lost, 5xx) is never
   sent again: its messages are ``UNKNOWN``, carrying their ``custom_string`` so that
