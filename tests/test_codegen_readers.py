@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-import aioclicksend._core.client
 import aioclicksend._core.pagination
+import aioclicksend._core.validation
 from aioclicksend import RequestValidationError, count_parts
 from aioclicksend._core.client import CallOptions, RequestOptions
 from aioclicksend._core.operation import Paging
@@ -363,7 +363,7 @@ def test_the_text_rules_and_paging_styles_codegen_accepts_are_those_the_runtime_
     with pytest.raises(RequestValidationError, match="channel: must be one of"):
         count_parts("hi", "fax")
     assert set(STYLES) == set(aioclicksend._core.pagination._STYLES)
-    assert set(PARAMETER_KINDS) == set(aioclicksend._core.client._KIND_CHECKS)
+    assert set(PARAMETER_KINDS) == set(aioclicksend._core.validation._KIND_CHECKS)
 
 
 @pytest.mark.parametrize("source", APIS, ids=lambda source: source.spec_dir.name)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         APIResponseValidationError,
         APIStatusError,
         APITimeoutError,
+        AttemptRefusedError,
         AuthenticationError,
         BadRequestError,
         ClickSendError,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
         RedirectError,
         RequestValidationError,
     )
+    from ._core.hooks import AttemptHook, AttemptInfo, AttemptRequest, RateLimit
     from ._core.pagination import AsyncCursorPager, AsyncPager, Page
     from ._core.parts import MessageParts, count_parts, sms_parts, voice_parts
     from ._core.response import RawResponse
@@ -56,6 +58,10 @@ _EXPORTS = {
     "AsyncClickSend": "._client",
     "AsyncCursorPager": "._core.pagination",
     "AsyncPager": "._core.pagination",
+    "AttemptHook": "._core.hooks",
+    "AttemptInfo": "._core.hooks",
+    "AttemptRefusedError": "._core.exceptions",
+    "AttemptRequest": "._core.hooks",
     "AuthenticationError": "._core.exceptions",
     "BinaryResponse": "._core.binary",
     "BadRequestError": "._core.exceptions",
@@ -79,6 +85,7 @@ _EXPORTS = {
     "PaginationError": "._core.exceptions",
     "PermissionDeniedError": "._core.exceptions",
     "RateLimitError": "._core.exceptions",
+    "RateLimit": "._core.hooks",
     "RawResponse": "._core.response",
     "RedirectError": "._core.exceptions",
     "RequestValidationError": "._core.exceptions",
@@ -109,6 +116,10 @@ __all__ = [
     "AsyncClickSend",
     "AsyncCursorPager",
     "AsyncPager",
+    "AttemptHook",
+    "AttemptInfo",
+    "AttemptRefusedError",
+    "AttemptRequest",
     "AuthenticationError",
     "BadRequestError",
     "BinaryResponse",
@@ -130,6 +141,7 @@ __all__ = [
     "Page",
     "PaginationError",
     "PermissionDeniedError",
+    "RateLimit",
     "RateLimitError",
     "RawResponse",
     "RedirectError",

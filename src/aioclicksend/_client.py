@@ -26,7 +26,8 @@ class AsyncClickSend(GeneratedClient):
         api_key: API key (the password of Basic auth).
         base_url: API address, e.g. a sandbox's; default ``https://rest.clicksend.com/v3``.
         settings: ``timeout``, ``max_retries``, ``session``, ``retry_policy``, ``max_response_size``,
-            ``connection_limit``, ``trust_env``, ``allow_insecure_http`` (see :class:`ClientSettings`).
+            ``connection_limit``, ``trust_env``, ``allow_insecure_http``, ``hooks`` (around every attempt),
+            ``max_rate`` (attempts a second) (see :class:`ClientSettings`).
     """
 
     def __init__(

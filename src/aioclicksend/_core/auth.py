@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import base64
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from .client import BaseClient
+    from .answer import Answer
+    from .operation import Operation
 
-__all__ = ["BasicCredentials", "Credentials"]
+__all__ = ["BasicCredentials", "Credentials", "SendOnce"]
+
+
+class SendOnce(Protocol):
+    """One attempt of a request through the client's core, for credentials that ask for a token: unsigned,
+    never retried, within the client's timeout and answer-size cap, redirected only within its origin."""
+
+    async def __call__(
+        self, operation: Operation[Any], url: str, *, body: bytes | None, headers: Mapping[str, str]
+    ) -> Answer: ...
 
 
 class Credentials:
@@ -20,10 +31,10 @@ class Credentials:
     def headers(self) -> dict[str, str] | None:
         raise NotImplementedError
 
-    async def ready(self, client: BaseClient) -> None:
+    async def ready(self, send: SendOnce) -> None:
         """Before a request that needs them: get what the headers need, if it is not there yet (a token)."""
 
-    async def refresh(self, client: BaseClient) -> bool:
+    async def refresh(self, send: SendOnce) -> bool:
         """After a 401: get fresh credentials if these can be renewed (a session token); whether they were."""
         return False
 

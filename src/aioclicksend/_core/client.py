@@ -1,4 +1,6 @@
-"""The request loop every generated method goes through: auth, serialization, retries, errors, parsing."""
+"""The client and its request loop, which every generated method goes through: a call's request is
+checked and built (:mod:`._validation`), signed and sent attempt by attempt as the retry policy allows,
+inside the attempt hooks (:mod:`._hooks`, :mod:`._attempt`), and its answer read (:mod:`._answer`)."""
 
 from __future__ import annotations
 
@@ -7,49 +9,53 @@ import functools
 import ipaddress
 import json
 import logging
-import math
-import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict, TypeVar, cast
 from urllib.parse import quote
 
 import aiohttp
-from pydantic_core import ValidationError, from_json
 from typing_extensions import Self
 from yarl import URL
 
+from .answer import Answer, read_answer
+from .attempt import Outgoing, Transport, origin_of
 from .auth import Credentials
-from .binary import BinaryResponse, FileInput, multipart_body
+from .binary import FileInput, multipart_body
 from .exceptions import (
     APIConnectionError,
-    APIResponseValidationError,
     AuthenticationError,
-    ClickSendError,
     ClientConfigurationError,
     ClientStateError,
     MissingCredentialsError,
     RequestValidationError,
-    status_error_class,
 )
+from .hooks import AttemptHook, AttemptInfo, RateLimit, around_attempt, hook_problems
 from .retry import RetryPolicy
-from .rules import message_problem
-from .transport import transport_error
 from .types import NOT_GIVEN, NotGiven
+from .validation import (
+    build_body,
+    check_parameters,
+    headers_problems,
+    merge_extra_body,
+    retries_problem,
+    timeout_problem,
+    unencodable_problem,
+)
 
 if TYPE_CHECKING:  # pydantic's model machinery loads with the first model, not with the client
-    from pydantic import BaseModel, TypeAdapter
+    from pydantic import BaseModel
 
     from .operation import Dialect, Operation
 
 _T = TypeVar("_T")
+_R = TypeVar("_R")
 logger = logging.getLogger("aioclicksend")
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_TIMEOUT",
-    "AttemptHook",
     "BaseClient",
     "CallOptions",
     "ClientSettings",
@@ -62,22 +68,10 @@ DEFAULT_BASE_URL = "https://rest.clicksend.com/v3"
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=10)
 DEFAULT_MAX_RESPONSE_SIZE = 64 * 1024 * 1024
 """The largest answer read (after decompression); a larger one is an error, not a memory blow-up."""
-MAX_REDIRECTS = 3
-"""Same-origin redirects followed for an operation that is safe to repeat; others are never followed."""
 USER_AGENT = "aioclicksend/0.1.0"
 
 Timeout = float | aiohttp.ClientTimeout | None
 """Seconds for the whole request, an :class:`aiohttp.ClientTimeout`, or ``None`` for no limit."""
-
-
-class AttemptHook(Protocol):
-    """Told of each attempt of a request: what a throttler or a request count needs."""
-
-    async def before(self) -> None:
-        """Called before an attempt is sent; may wait (for a slot of a rate limit)."""
-
-    def after(self, error: ClickSendError | None) -> None:
-        """Called once the attempt is over: ``None`` when it answered as the spec says."""
 
 
 class CallOptions(TypedDict, total=False):
@@ -107,13 +101,6 @@ class RequestOptions:
     """Return the whole :class:`RawResponse`, not only the data (what ``with_raw_response`` asks for)."""
 
 
-def format_location(location: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in location:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(body)"
-
-
 def _base_url_problems(base_url: str, allow_insecure_http: bool) -> list[str]:
     try:
         url = URL(base_url)
@@ -129,223 +116,16 @@ def _base_url_problems(base_url: str, allow_insecure_http: bool) -> list[str]:
     return []
 
 
-_MAX_DEPTH = 64
-"""Deepest nesting of lists and mappings a request's value is searched to."""
-
-
-def unencodable_problem(value: Any, location: tuple[int | str, ...] = ()) -> str | None:
-    """Why ``value`` cannot go out as UTF-8 JSON (``field: problem``), or None: a text with a lone
-    surrogate (as ``json.loads('"\\ud83d"')`` makes), a key that is not a text, nesting too deep."""
-    if isinstance(value, str):
-        try:
-            value.encode()
-        except UnicodeEncodeError as error:
-            where = format_location(location)
-            return f"{where}: a text with an unpaired surrogate at {error.start} cannot be sent as UTF-8"
+def _count_problem(name: str, number: Any) -> str | None:
+    if isinstance(number, int) and not isinstance(number, bool) and number >= 1:
         return None
-    if len(location) >= _MAX_DEPTH:
-        return f"{format_location(location)}: nested more than {_MAX_DEPTH} levels deep"
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                return f"{format_location(location)}: a key must be a text, not {type(key).__name__}"
-            problem = unencodable_problem(key, location) or unencodable_problem(item, (*location, key))
-            if problem is not None:
-                return problem
-    elif isinstance(value, (list, tuple)):
-        for at, item in enumerate(value):
-            if (problem := unencodable_problem(item, (*location, at))) is not None:
-                return problem
-    return None
-
-
-def validation_problems(error: ValidationError) -> list[str]:
-    """Readable ``field: problem`` lines from a pydantic error."""
-    return [f"{format_location(tuple(item['loc']))}: {item['msg']}" for item in error.errors()]
-
-
-def build_body(
-    operation: Operation[Any], fields: Mapping[str, Any], *, allow_truncation: bool = False
-) -> BaseModel:
-    """Validate the body keyword arguments of a call against the spec's request model, and a send's
-    messages against the checks bulk sends make too (:mod:`aioclicksend._core.rules`)."""
-    assert operation.body is not None, f"{operation.name} takes no body"
-    given = {name: value for name, value in fields.items() if not isinstance(value, NotGiven)}
-    try:
-        body = operation.model(operation.body).model_validate(given)
-    except ValidationError as error:
-        problems = validation_problems(error)
-        if any(item["type"] == "extra_forbidden" for item in error.errors()):
-            problems.append("to send a field the spec does not know on purpose, pass it in extra_body={...}")
-        raise RequestValidationError(operation.name, problems) from None
-    rules = operation.messages
-    if rules is not None:
-        if not isinstance(allow_truncation, bool):
-            problem = f"allow_truncation: must be True or False, not {allow_truncation!r}"
-            raise RequestValidationError(operation.name, [problem])
-        problems = [
-            f"{rules.items}[{index}]: {problem}"
-            for index, message in enumerate(getattr(body, rules.items, None) or [])
-            if (problem := message_problem(vars(message), rules, allow_truncation=allow_truncation))
-            is not None
-        ]
-        if problems:
-            raise RequestValidationError(operation.name, problems)
-    return body
-
-
-@functools.lru_cache(maxsize=1024)
-def _adapter(cast_to: Any) -> TypeAdapter[Any]:
-    from pydantic import TypeAdapter
-
-    return TypeAdapter(cast_to)
-
-
-_KIND_CHECKS: dict[str, Any] = {
-    "integer": lambda value: isinstance(value, int) and not isinstance(value, bool),
-    "number": lambda value: (
-        isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    ),
-    "string": lambda value: (
-        isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
-    ),
-    "boolean": lambda value: isinstance(value, bool),
-}
-
-
-def _parameter_problem(name: str, kind: str, value: Any) -> str | None:
-    """Why ``value`` cannot go out as parameter ``name`` of JSON type ``kind`` (``x[]``: an array)."""
-    item_kind = kind.removesuffix("[]")
-    values = value if kind.endswith("[]") and isinstance(value, (list, tuple)) else [value]
-    check = _KIND_CHECKS.get(item_kind)
-    if check is None or all(check(item) for item in values):
-        return None
-    expected = f"a list of {item_kind}s" if kind.endswith("[]") else f"a {item_kind}"
-    return f"{name}: must be {expected}, not {type(value).__name__} {value!r:.80}"
-
-
-def check_parameters(
-    operation: Operation[Any], path_params: Mapping[str, Any] | None, query: Mapping[str, Any] | None
-) -> None:
-    """Refuse path and query values that do not have the spec's types, before anything is sent."""
-    kinds = {parameter.name: parameter.kind for parameter in operation.parameters}
-    problems = []
-    for name, value in (path_params or {}).items():
-        text = str(value) if value is not None else ""
-        if text in ("", ".", ".."):
-            problems.append(f"{name}: must not be {text!r}" if text else f"{name}: must not be empty")
-        elif (problem := _parameter_problem(name, kinds.get(name, ""), value)) is not None:
-            problems.append(problem)
-    for name, value in (query or {}).items():
-        if value is None or isinstance(value, NotGiven):
-            continue
-        if (problem := _parameter_problem(name, kinds.get(name, ""), value)) is not None:
-            problems.append(problem)
-    if problems:
-        raise RequestValidationError(operation.name, problems)
-
-
-_EXTRA_PATH = re.compile(r"[^.\[\]]+(?:\.[^.\[\]]+|\[\d+\])*")
-_PATH_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def merge_extra_body(
-    operation: Operation[Any], body: dict[str, Any], extra: Mapping[str, Any]
-) -> dict[str, Any]:
-    """``body`` with the ``extra_body`` fields set in it. A key is a field name, or a path into the body
-    such as ``messages[0].contact_id``: objects on the way are created, list items must exist."""
-    for key, value in extra.items():
-        if not _EXTRA_PATH.fullmatch(key):
-            raise RequestValidationError(
-                operation.name, [f"extra_body: {key!r:.80} is not a field name or a path like a.b[0].c"]
-            )
-        steps: list[str | int] = [name or int(index) for name, index in _PATH_STEP.findall(key)]
-        target: Any = body
-        for step in steps[:-1]:
-            target = _descend(operation, key, target, step)
-        _check_step(operation, key, target, steps[-1])
-        target[steps[-1]] = value
-    return body
-
-
-def _check_step(operation: Operation[Any], key: str, target: Any, step: str | int) -> None:
-    fits = (
-        isinstance(target, dict)
-        if isinstance(step, str)
-        else isinstance(target, list) and 0 <= step < len(target)
-    )
-    if not fits:
-        raise RequestValidationError(
-            operation.name, [f"extra_body[{key!r:.80}]: {step!r} does not name a place in the body"]
-        )
-
-
-def _descend(operation: Operation[Any], key: str, target: Any, step: str | int) -> Any:
-    _check_step(operation, key, target, step)
-    if isinstance(step, str) and step not in target:
-        target[step] = {}
-    return target[step]
+    return f"{name}: must be an int of 1 or more, not {number!r:.80}"
 
 
 def _query_value(value: Any) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     return str(value)
-
-
-def timeout_problem(timeout: Any) -> str | None:
-    """Why ``timeout`` is not a usable timeout: seconds (> 0), an ``aiohttp.ClientTimeout`` or ``None``."""
-    if timeout is None or isinstance(timeout, aiohttp.ClientTimeout):
-        return None
-    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0:
-        return None if math.isfinite(timeout) else f"timeout: must be finite, not {timeout!r}"
-    return f"timeout: must be seconds above 0, an aiohttp.ClientTimeout or None, not {timeout!r:.80}"
-
-
-def retries_problem(max_retries: Any) -> str | None:
-    if isinstance(max_retries, int) and not isinstance(max_retries, bool) and max_retries >= 0:
-        return None
-    return f"max_retries: must be an int of 0 or more, not {max_retries!r:.80}"
-
-
-_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-
-
-def headers_problems(headers: Any) -> list[str]:
-    """What is wrong with ``extra_headers``: a mapping of header names to text without line breaks."""
-    if headers is None:
-        return []
-    if not isinstance(headers, Mapping):
-        return [f"extra_headers: must be a mapping of names to values, not {type(headers).__name__}"]
-    problems = []
-    for name, value in headers.items():
-        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
-            problems.append(f"extra_headers: {name!r:.80} is not a header name")
-        elif not isinstance(value, str):
-            problems.append(f"extra_headers[{name!r}]: must be a str, not {type(value).__name__}")
-        elif any(character in value for character in "\r\n\0"):
-            problems.append(f"extra_headers[{name!r}]: must not hold a line break or NUL")
-    return problems
-
-
-def _resent_by_aiohttp(operation: Operation[Any]) -> bool:
-    """Whether aiohttp would send this request again by itself while it must not be repeated."""
-    return not operation.idempotent and operation.method in ("PUT", "DELETE")
-
-
-class _OneShot(aiohttp.payload.AsyncIterablePayload):
-    """A body aiohttp can send only once: it resends a PUT or DELETE whose connection dropped, unless
-    its body was already used up (a session of the caller's still does that), and a request that may
-    have been carried out is never to be repeated behind the retry policy's back."""
-
-    def __init__(self, content: bytes | None) -> None:
-        self.content = content or b""
-        """What it sends."""
-
-        async def once() -> AsyncIterator[bytes]:
-            yield self.content
-
-        super().__init__(once())
 
 
 def is_loopback(host: str | None) -> bool:
@@ -365,10 +145,6 @@ def is_loopback(host: str | None) -> bool:
     return address.is_loopback
 
 
-def _origin(url: URL) -> tuple[str, str | None, int | None]:
-    return url.scheme, url.host, url.port
-
-
 class ClientSettings(TypedDict, total=False):
     """The settings every client takes besides its credentials and address."""
 
@@ -383,6 +159,10 @@ class ClientSettings(TypedDict, total=False):
     connection_limit: int
     trust_env: bool
     allow_insecure_http: bool
+    hooks: Sequence[AttemptHook]
+    """Attempt hooks wrapped around every attempt, in this order (see :mod:`aioclicksend._core.hooks`)."""
+    max_rate: float | None
+    """Attempts a second at most, for every call and bulk job of the client (a token bucket)."""
 
 
 class BaseClient:
@@ -404,16 +184,17 @@ class BaseClient:
         connection_limit: int = 100,
         trust_env: bool = False,
         allow_insecure_http: bool = False,
+        hooks: Sequence[AttemptHook] = (),
+        max_rate: float | None = None,
     ) -> None:
-        problems = [
-            problem for problem in (timeout_problem(timeout), retries_problem(max_retries)) if problem
-        ]
-        for name, number in (
-            ("max_response_size", max_response_size),
-            ("connection_limit", connection_limit),
-        ):
-            if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-                problems.append(f"{name}: must be an int of 1 or more, not {number!r:.80}")
+        checked = (
+            timeout_problem(timeout),
+            retries_problem(max_retries),
+            RateLimit.problem(max_rate),
+            _count_problem("max_response_size", max_response_size),
+            _count_problem("connection_limit", connection_limit),
+        )
+        problems = [problem for problem in checked if problem] + hook_problems(hooks)
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             problems.append(f"session: must be an aiohttp.ClientSession, not {type(session).__name__}")
         problems += credentials.problems()
@@ -422,11 +203,12 @@ class BaseClient:
         if problems:
             raise ClientConfigurationError(f"{type(self).__name__}: " + "; ".join(problems))
         self._credentials = credentials
-        self._origin = _origin(URL(self.base_url))
+        self._transport = Transport(origin_of(URL(self.base_url)), max_response_size)
         self.timeout = timeout
         self.max_retries = max_retries
         self.retry_policy = retry_policy or RetryPolicy()
-        self.max_response_size = max_response_size
+        self.hooks: tuple[AttemptHook, ...] = (*([RateLimit(max_rate)] if max_rate else []), *hooks)
+        """Wrapped around every attempt, outermost first: ``max_rate``'s, then those given."""
         self.connection_limit = connection_limit
         self.trust_env = trust_env
         self._session = session
@@ -436,6 +218,10 @@ class BaseClient:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._credentials!r}, base_url={self.base_url!r})"
+
+    @property
+    def max_response_size(self) -> int:
+        return self._transport.max_response_size
 
     @property
     def has_credentials(self) -> bool:
@@ -530,37 +316,55 @@ class BaseClient:
         """Send one operation (retrying as the policy allows) and return its answer's data, read as the
         spec says (or the whole :class:`RawResponse` when ``options.raw``). ``file`` goes with the JSON
         in one request, for an operation that takes a document (``x-sdk-multipart``)."""
-        content = None
-        if body is not None:
-            content = build_body(operation, body, allow_truncation=allow_truncation)
-        result: _T = await self.call(
-            operation,
-            path_params=path_params,
-            query=query,
-            body=content,
+        content = None if body is None else build_body(operation, body, allow_truncation=allow_truncation)
+        upload = None if file is None else (file, content_type)
+        outgoing = self._outgoing(operation, path_params, query, content, options, upload)
+        read = functools.partial(
+            read_answer,
+            operation=operation,
+            dialect=self.dialect,
             cast_to=operation.result_type,
-            options=options,
-            upload=None if file is None else (file, content_type),
+            raw=options.raw,
         )
-        return result
+        data = await self._exchange(outgoing, read, options, ())
+        return cast(_T, data)  # read as operation.result_type: what _T stands for
 
     async def call(
         self,
         operation: Operation[Any],
         *,
-        path_params: Mapping[str, Any] | None = None,
-        query: Mapping[str, Any] | None = None,
-        body: BaseModel | bytes | None = None,
-        cast_to: Any,
+        body: bytes,
         options: RequestOptions = RequestOptions(),
-        attempts: AttemptHook | None = None,
-        upload: tuple[FileInput, str | None] | None = None,
-    ) -> Any:
-        """:meth:`request` with a body already validated (a model, or its JSON), reading the answer's data
-        as ``cast_to``; ``attempts`` is told of each attempt (a throttler, a request count)."""
+        hooks: Sequence[AttemptHook] = (),
+    ) -> object:
+        """Send a JSON body made already (a bulk batch) and return the answer's data as JSON, not read
+        into the spec's models (the caller reads it); ``hooks`` wrap its attempts inside the client's."""
+        outgoing = self._outgoing(operation, None, None, body, options, None)
+        read = functools.partial(
+            read_answer, operation=operation, dialect=self.dialect, cast_to=Any, raw=False
+        )
+        return await self._exchange(outgoing, read, options, hooks)
+
+    async def send_once(
+        self, operation: Operation[Any], url: str, *, body: bytes | None, headers: Mapping[str, str]
+    ) -> Answer:
+        """One attempt of a request of the credentials' own (a token's), unsigned and never retried: through
+        the hooks, with the client's timeout, its answer-size cap, and redirects only within its origin."""
+        outgoing = Outgoing(operation, url, [], headers, {}, body, self._timeout(NOT_GIVEN))
+        return await self._attempt(outgoing, _as_received, (), 1)
+
+    def _outgoing(
+        self,
+        operation: Operation[Any],
+        path_params: Mapping[str, Any] | None,
+        query: Mapping[str, Any] | None,
+        body: BaseModel | bytes | None,
+        options: RequestOptions,
+        upload: tuple[FileInput, str | None] | None,
+    ) -> Outgoing:
+        """The request of a call, its arguments checked: everything but the credentials' headers."""
         check_parameters(operation, path_params, query)
         self._check_options(operation, options)
-        url = self._url(operation, path_params)
         params = [  # a list value goes out as the same key repeated
             (name, _query_value(item))
             for name, value in [*(query or {}).items(), *(options.extra_query or {}).items()]
@@ -568,27 +372,15 @@ class BaseClient:
             for item in (value if isinstance(value, (list, tuple)) else [value])
         ]
         headers = {"Accept": operation.accept}
-        if operation.auth:
-            if not self.has_credentials:
-                raise self.missing_credentials(operation.name)
-            await self._credentials.ready(self)
         encoded = self._encode_body(operation, body, options)
         content: bytes | Callable[[], Any] | None = encoded
         if upload is not None:  # the JSON and the document in one multipart/mixed body (its own type)
             content = multipart_body(operation.name, json.loads(encoded) if encoded else {}, *upload)
         elif encoded is not None:
             headers["Content-Type"] = "application/json"
-        timeout = self._timeout(options.timeout)
-        send = functools.partial(self._send, operation, url, params, content, timeout=timeout)
-        for renewed in (False, True):
-            try:
-                return await self._attempts(operation, send, headers, cast_to, options, attempts)
-            except AuthenticationError:
-                # Credentials that can be renewed (a session token) are, once, and the call made again:
-                # a 401 means nothing was done, so repeating it is safe.
-                if renewed or not operation.auth or not await self._credentials.refresh(self):
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        url = self._url(operation, path_params)
+        extra = options.extra_headers or {}
+        return Outgoing(operation, url, params, headers, extra, content, self._timeout(options.timeout))
 
     def _encode_body(
         self, operation: Operation[Any], body: BaseModel | bytes | None, options: RequestOptions
@@ -616,209 +408,68 @@ class BaseClient:
             said = problem or f"cannot be sent as JSON: {type(error).__name__}: {str(error)[:200]}"
             raise RequestValidationError(operation.name, [said]) from None
 
-    async def _attempts(
+    async def _exchange(
         self,
-        operation: Operation[Any],
-        send: Callable[
-            [Mapping[str, str]], Awaitable[tuple[int, Mapping[str, str], bytes | BinaryResponse, str]]
-        ],
-        headers: Mapping[str, str],
-        cast_to: Any,
+        outgoing: Outgoing,
+        read: Callable[[Answer], object],
         options: RequestOptions,
-        attempts: AttemptHook | None,
-    ) -> Any:
-        """The attempts of one request, as the retry policy allows; the credentials' headers are read at
-        each attempt (they may have been renewed), ``extra_headers`` last."""
+        hooks: Sequence[AttemptHook],
+    ) -> object:
+        """The attempts of a request, made once more with renewed credentials after a 401 if they can be
+        renewed (a session token): a 401 means nothing was done, so repeating the request is safe."""
+        operation = outgoing.operation
+        if operation.auth:
+            if not self.has_credentials:
+                raise self.missing_credentials(operation.name)
+            await self._credentials.ready(self.send_once)
         retries = self.max_retries if isinstance(options.max_retries, NotGiven) else options.max_retries
+        for renewed in (False, True):
+            try:
+                return await self._attempts(outgoing, read, retries, hooks)
+            except AuthenticationError:
+                if renewed or not operation.auth or not await self._credentials.refresh(self.send_once):
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _attempts(
+        self, outgoing: Outgoing, read: Callable[[Answer], object], retries: int, hooks: Sequence[AttemptHook]
+    ) -> object:
+        """The attempts of one request, as the retry policy allows."""
+        operation = outgoing.operation
         retrying = self.retry_policy.retrying(
             max_retries=retries, idempotent=operation.idempotent, operation=operation.name
         )
         async for attempt in retrying:
             with attempt:
-                number = attempt.retry_state.attempt_number
-                if attempts is not None:
-                    await attempts.before()
-                started = time.perf_counter()
-                signed = {**headers, **((self._credentials.headers() or {}) if operation.auth else {})}
-                try:
-                    status, response_headers, raw, final_url = await send(
-                        {**signed, **(options.extra_headers or {})}
-                    )
-                    _log_attempt(operation, number, started, status)
-                    result = self._parse(
-                        operation, final_url, status, response_headers, raw, cast_to, options.raw
-                    )
-                except ClickSendError as error:
-                    if isinstance(error, APIConnectionError):
-                        _log_attempt(operation, number, started, type(error).__name__)
-                    if attempts is not None:
-                        attempts.after(error)
-                    raise
-                if attempts is not None:
-                    attempts.after(None)
-                return result
+                return await self._attempt(outgoing, read, hooks, attempt.retry_state.attempt_number)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
-    async def _send(
-        self,
-        operation: Operation[Any],
-        url: str,
-        params: list[tuple[str, str]],
-        content: bytes | Callable[[], Any] | None,
-        headers: Mapping[str, str],
-        *,
-        timeout: aiohttp.ClientTimeout,
-    ) -> tuple[int, Mapping[str, str], bytes | BinaryResponse, str]:
-        """One attempt: the answer's status, headers, body and URL, after the redirects that may be followed.
-
-        No aiohttp error is kept as the cause of ours: its request info holds the Authorization header.
-        """
+    async def _attempt(
+        self, outgoing: Outgoing, read: Callable[[Answer], _R], hooks: Sequence[AttemptHook], number: int
+    ) -> _R:
+        """Attempt ``number`` of a request, inside the client's hooks and then ``hooks``: sent, signed with
+        the credentials' headers as they are now (``extra_headers`` last), and its answer ``read``."""
+        operation = outgoing.operation
         session = self._get_session()
-        method = operation.method
-        data = content() if callable(content) else content  # a multipart body is made for each attempt
-        try:
-            for hop in range(MAX_REDIRECTS + 1):
-                response = await session.request(
-                    method,
-                    url,
-                    params=params,
-                    data=_OneShot(data) if _resent_by_aiohttp(operation) and not callable(content) else data,
-                    headers=headers,
-                    timeout=timeout,
-                    allow_redirects=False,
+        signature = (self._credentials.headers() or {}) if operation.auth else {}
+        hidden = {"authorization", *(name.lower() for name in signature)}
+        info = AttemptInfo(operation, outgoing.seen_by_hooks(hidden), number)
+        async with around_attempt((*self.hooks, *hooks), info):
+            started = time.perf_counter()
+            try:
+                answer = await self._transport.send(
+                    session, outgoing, {**outgoing.headers, **signature, **outgoing.extra_headers}
                 )
-                streamed = operation.binary and 200 <= response.status < 300
-                try:
-                    target = (
-                        None if streamed else self._redirect_target(operation, response, hop == MAX_REDIRECTS)
-                    )
-                    if streamed:  # a document: the caller reads it, and lets the connection go
-                        document = BinaryResponse(response, operation.name, self.max_response_size)
-                        return document.status, document.headers, document, url
-                    if target is None:
-                        return response.status, response.headers, await self._read(response, url), url
-                finally:
-                    if not streamed:
-                        response.release()
-                url, params = target, []
-        except APIResponseValidationError:
-            raise
-        except Exception as error:
-            raise transport_error(error, method=method, url=url) from None
-        raise AssertionError("unreachable: the last hop is never followed")  # pragma: no cover
+            except APIConnectionError as error:
+                _log_attempt(operation, number, started, type(error).__name__)
+                raise
+            info.answered(answer.status, answer.headers)
+            _log_attempt(operation, number, started, answer.status)
+            return read(answer)
 
-    def _redirect_target(
-        self, operation: Operation[Any], response: aiohttp.ClientResponse, last_hop: bool
-    ) -> str | None:
-        """Where to follow a redirect, or ``None`` to hand the answer (a redirect or not) to the parser.
 
-        Only a 307 / 308 (or a 301 / 302 / 303 of a GET) of an operation that is safe to repeat is
-        followed, to the same origin (credentials never go elsewhere), at most ``MAX_REDIRECTS`` times.
-        """
-        status = response.status
-        if not 300 <= status < 400 or last_hop or not operation.idempotent:
-            return None
-        if status not in (307, 308) and not (status in (301, 302, 303) and operation.method == "GET"):
-            return None
-        location = response.headers.get("Location")
-        if not location:
-            return None
-        try:
-            target = response.url.join(URL(location))
-        except ValueError:
-            return None
-        return str(target) if _origin(target) == self._origin else None
-
-    async def _read(self, response: aiohttp.ClientResponse, url: str) -> bytes:
-        """The body, refused once it (decompressed) passes ``max_response_size``: never read whole first."""
-        limit = self.max_response_size
-        declared = response.content_length
-        body = bytearray()
-        if declared is None or declared <= limit:
-            async for chunk in response.content.iter_any():
-                body += chunk
-                if len(body) > limit:
-                    break
-            else:
-                return bytes(body)
-        raise APIResponseValidationError(
-            f"the answer is larger than max_response_size ({limit} bytes)",
-            method=response.method,
-            url=url,
-            status=response.status,
-            body=bytes(body[:200]),
-        )
-
-    def _parse(
-        self,
-        operation: Operation[Any],
-        url: str,
-        status: int,
-        headers: Mapping[str, str],
-        raw: bytes | BinaryResponse,
-        cast_to: Any,
-        raw_response: bool,
-    ) -> Any:
-        if isinstance(raw, BinaryResponse):  # a document: the caller streams it
-            return raw
-        method = operation.method
-        answer = functools.partial(_answer, raw_response, status, headers, method, url, raw)
-        if status < 300 and operation.envelope and cast_to is not Any:  # Any: plain parsing is faster
-            decoded = _decode_envelope(cast_to, raw, self.dialect.envelope_fields)
-            if decoded is not None:
-                return answer(decoded["data"], decoded)
-        try:
-            payload: Any = from_json(raw, cache_strings="keys") if raw.strip() else None
-        except ValueError:
-            payload = _NOT_JSON
-        envelope = payload if isinstance(payload, dict) else {}
-        if status >= 300:
-            response_msg = _dotted(envelope, self.dialect.error_message)
-            if 300 <= status < 400:
-                location = headers.get("Location") or "nowhere"
-                response_msg = (
-                    f"redirect to {location[:200]} not followed (ClickSend does not redirect; only "
-                    f"same-origin redirects of operations safe to repeat are, at most {MAX_REDIRECTS})"
-                )
-            elif payload is _NOT_JSON:
-                kind = headers.get("Content-Type", "unknown content type")
-                snippet = raw[:200].decode("utf-8", "replace").strip()
-                response_msg = f"non-JSON answer ({kind}): {snippet}"
-            raise status_error_class(status)(
-                status=status,
-                method=method,
-                url=url,
-                response_code=_dotted(envelope, self.dialect.error_code),
-                response_msg=response_msg,
-                headers=headers,
-                body=payload if payload is not _NOT_JSON else raw,
-            )
-        if payload is _NOT_JSON:
-            raise APIResponseValidationError(
-                f"HTTP {status} answer is not JSON ({headers.get('Content-Type', 'unknown content type')})",
-                method=method,
-                url=url,
-                status=status,
-                body=raw,
-            )
-        # Answers are read enveloped or bare, whichever comes (the docs show View All MMS Campaigns bare):
-        # an answer with an envelope field besides ``data`` is enveloped; one with only ``data`` is for an
-        # operation the spec says is enveloped; anything else is the data itself.
-        fields = self.dialect.envelope_fields
-        enveloped = bool(envelope) and (
-            bool(envelope.keys() & (fields - {"data"})) or (operation.envelope and envelope.keys() <= fields)
-        )
-        try:
-            data = _adapter(cast_to).validate_python(envelope.get("data") if enveloped else payload)
-        except ValidationError as error:
-            raise APIResponseValidationError(
-                f"{operation.name}: answer does not match the spec: " + "; ".join(validation_problems(error)),
-                method=method,
-                url=url,
-                status=status,
-                body=raw,
-            ) from None
-        return answer(data, envelope)
+def _as_received(answer: Answer) -> Answer:
+    return answer
 
 
 def _log_attempt(operation: Operation[Any], attempt: int, started: float, outcome: int | str) -> None:
@@ -834,62 +485,3 @@ def _log_attempt(operation: Operation[Any], attempt: int, started: float, outcom
             elapsed,
             attempt,
         )
-
-
-_NOT_JSON = object()
-
-
-def _dotted(answer: dict[str, Any], name: str) -> Any:
-    """The value at a dotted field name (``data.message``) of an answer, or None where it stops."""
-    value: Any = answer
-    for part in name.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
-@functools.lru_cache(maxsize=1024)
-def _envelope_adapter(cast_to: Any, envelope_fields: frozenset[str]) -> TypeAdapter[Any]:
-    from pydantic import TypeAdapter
-    from typing_extensions import TypedDict
-
-    fields = {**dict.fromkeys(sorted(envelope_fields), Any), "data": cast_to}
-    return TypeAdapter(TypedDict("Envelope", fields, total=False))  # type: ignore[operator]
-
-
-def _decode_envelope(cast_to: Any, raw: bytes, envelope_fields: frozenset[str]) -> dict[str, Any] | None:
-    """The envelope of a success answer, its data validated straight from the JSON bytes (the fast path).
-
-    ``None`` when that does not work out (not JSON, no ``data``, data not as the spec says): the
-    general path then parses the answer again and says what is wrong.
-    """
-    try:
-        envelope: dict[str, Any] = _envelope_adapter(cast_to, envelope_fields).validate_json(raw)
-    except ValidationError:
-        return None
-    return envelope if "data" in envelope else None
-
-
-def _answer(
-    raw_response: bool,
-    status: int,
-    headers: Mapping[str, str],
-    method: str,
-    url: str,
-    raw: bytes,
-    data: Any,
-    envelope: Mapping[str, Any],
-) -> Any:
-    """The data, or the whole :class:`RawResponse` when the call came through ``with_raw_response``."""
-    if not raw_response:
-        return data
-    from .response import RawResponse  # only what with_raw_response asks for needs it
-
-    return RawResponse(
-        data=data,
-        status=status,
-        headers=headers,
-        method=method,
-        url=url,
-        envelope={name: value for name, value in envelope.items() if name != "data"},
-        content=raw,
-    )

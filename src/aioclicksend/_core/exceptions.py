@@ -5,6 +5,7 @@
     ├── ClientConfigurationError      bad client settings (also a ValueError)
     ├── ClientStateError              closed client, ended event loop, job run twice (also a RuntimeError)
     ├── MissingCredentialsError       no username / API key for an operation that needs them
+    ├── AttemptRefusedError           an attempt hook refused an attempt: nothing was sent (not retried)
     ├── APIConnectionError            the request got no answer
     │   └── APITimeoutError
     ├── APIResponseValidationError    an answer that is not the JSON the API documents (or too large)
@@ -31,6 +32,7 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AttemptRefusedError",
     "AuthenticationError",
     "BadRequestError",
     "ClickSendError",
@@ -73,6 +75,15 @@ class ClientStateError(ClickSendError, RuntimeError):
 
 class MissingCredentialsError(ClickSendError):
     """The operation needs credentials and none were given (nor found in the environment)."""
+
+
+class AttemptRefusedError(ClickSendError):
+    """An attempt hook (a throttle, a budget) refused an attempt: it was not sent, and is not retried."""
+
+    def __init__(self, operation: str, reason: str) -> None:
+        self.operation = operation
+        self.reason = reason
+        super().__init__(f"{operation}: attempt refused: {reason}")
 
 
 class _RequestError(ClickSendError):

@@ -21,10 +21,10 @@ from urllib.parse import unquote
 
 from pydantic import BaseModel
 
-from .client import check_parameters
 from .exceptions import PaginationError, RequestValidationError
 from .pages import KeyedPage, Page
 from .types import NOT_GIVEN, NotGiven
+from .validation import check_parameters
 
 if TYPE_CHECKING:
     from .client import BaseClient, RequestOptions

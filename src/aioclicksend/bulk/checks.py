@@ -18,9 +18,9 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError, with_config
 from pydantic_core import to_json
 from typing_extensions import NotRequired, TypedDict
 
-from .._core.client import format_location, unencodable_problem, validation_problems
 from .._core.rules import MessageRules, messages_problems
 from .._core.types import NotGiven
+from .._core.validation import format_location, unencodable_problem, validation_problems
 from .outcomes import Messages
 
 __all__ = ["BatchChecker", "Checked", "Invalid", "validate_shared"]

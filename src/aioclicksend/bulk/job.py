@@ -8,8 +8,8 @@ What happens to a message:
 
 - it is checked first (:mod:`aioclicksend.bulk.checks`: the spec's fields, a recipient, the text
   within the length ClickSend sends without truncating); a bad one becomes ``INVALID``, the job goes on;
-- batches go out ``concurrency`` at a time through the client's request loop, paced by an
-  :class:`~aioclicksend.bulk.rate.AdaptiveRate` that is told of every attempt; 429s and connections that
+- batches go out ``concurrency`` at a time through the client's request loop (and its hooks), paced by
+  an :class:`~aioclicksend.bulk.rate.AdaptiveRate`, the job's own attempt hook; 429s and connections that
   never carried the request are retried, so ClickSend sees the batch once;
 - a batch that may have reached ClickSend without an answer (timeout, connection lost, 5xx) is never
   sent again: its messages are ``UNKNOWN``, carrying their ``custom_string`` so that
@@ -23,6 +23,7 @@ can be found again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import types
@@ -52,6 +53,7 @@ from .._core.exceptions import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
+    AttemptRefusedError,
     AuthenticationError,
     ClickSendError,
     ClientStateError,
@@ -61,6 +63,7 @@ from .._core.exceptions import (
     RateLimitError,
     RequestValidationError,
 )
+from .._core.hooks import AttemptInfo
 from .._core.operation import Operation
 from .._core.pagination import AsyncPager
 from .._core.retry import should_retry
@@ -154,31 +157,29 @@ class _Batch:
 
 
 class _BatchAttempts:
-    """The request loop's attempt hook for one batch: the pace, the counts, and whether it may have left."""
+    """The job's attempt hook for one batch: the job's pace, the counts, and whether it may have left."""
 
     def __init__(self, job: BulkJob[Any], batch: _Batch) -> None:
         self._job = job
         self._batch = batch
 
-    async def before(self) -> None:
+    @contextlib.asynccontextmanager
+    async def attempt(self, info: AttemptInfo) -> AsyncIterator[None]:
         job, batch = self._job, self._batch
-        await job._rate.wait()
-        if job._journal is not None and time.time() - batch.recorded_at > _RECORD_AGAIN_AFTER:
-            await job._record_hand_off(batch)  # the lookup after a crash reads the history around it
-        batch.maybe_sent = True
-        job.summary.requests += 1
-
-    def after(self, error: ClickSendError | None) -> None:
-        job = self._job
-        if error is None:
-            job._rate.succeeded()
-            return
-        if isinstance(error, RateLimitError):
-            job.summary.throttled += 1
-            job._rate.throttled()
-            job.summary.rate_limit = job._rate.rate
-        if should_retry(error, idempotent=False):
-            self._batch.maybe_sent = False  # a 429, or a connection that never carried it
+        try:
+            async with job._rate.attempt(info):
+                if job._journal is not None and time.time() - batch.recorded_at > _RECORD_AGAIN_AFTER:
+                    await job._record_hand_off(batch)  # the lookup after a crash reads the history around it
+                batch.maybe_sent = True
+                job.summary.requests += 1
+                yield
+        except ClickSendError as error:
+            if isinstance(error, RateLimitError):
+                job.summary.throttled += 1
+                job.summary.rate_limit = job._rate.rate
+            if should_retry(error, idempotent=False):
+                batch.maybe_sent = False  # a 429, or a connection that never carried it
+            raise
 
 
 Settled = list[Outcome[Any]] | AnsweredBatch[Any]
@@ -603,16 +604,14 @@ class BulkJob(Generic[_Result]):
             if self._journal is not None:  # recorded before it can leave: a run after a crash looks it up
                 await self._record_hand_off(batch)
             answer = await self._client.call(
-                bulk.operation,
-                body=body,
-                cast_to=Any,
-                options=options,
-                attempts=_BatchAttempts(self, batch),
+                bulk.operation, body=body, options=options, hooks=(_BatchAttempts(self, batch),)
             )
             return self._answered(batch, answer)
         except (APIConnectionError, InternalServerError, APIResponseValidationError) as error:
             if batch.maybe_sent:
                 return batch.outcomes(OutcomeKind.UNKNOWN, f"{error}; it may have been sent")
+            return batch.outcomes(OutcomeKind.NOT_SENT, str(error))
+        except AttemptRefusedError as error:  # a hook of the client's: the batch did not leave
             return batch.outcomes(OutcomeKind.NOT_SENT, str(error))
         except JournalError as error:  # (recording a hand-off, before the attempt it is for)
             self.stop(str(error))

@@ -9,8 +9,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from .._core.client import Timeout, retries_problem, timeout_problem
+from .._core.client import Timeout
 from .._core.types import NOT_GIVEN, NotGiven
+from .._core.validation import retries_problem, timeout_problem
 from .journal import JournalStore
 from .outcomes import BulkSummary
 

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
 from collections import deque
+from collections.abc import AsyncIterator
+
+from .._core.exceptions import RateLimitError
+from .._core.hooks import AttemptInfo
 
 __all__ = ["AdaptiveRate"]
 
@@ -42,6 +47,17 @@ class AdaptiveRate:
         self._lift_above = math.inf
         self._starts: deque[float] = deque(maxlen=32)
         self._successes: deque[float] = deque(maxlen=1024)
+
+    @contextlib.asynccontextmanager
+    async def attempt(self, info: AttemptInfo) -> AsyncIterator[None]:
+        """The attempt hook: waits for a slot, then learns of a success or a 429."""
+        await self.wait()
+        try:
+            yield
+        except RateLimitError:
+            self.throttled()
+            raise
+        self.succeeded()
 
     async def wait(self) -> None:
         """Wait for the next free slot, then count a request start."""

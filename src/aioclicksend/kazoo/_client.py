@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from typing_extensions import Unpack
 
-from .._core.auth import Credentials
+from .._core.auth import Credentials, SendOnce
 from .._core.client import ClientSettings
 from .._core.exceptions import (
     AuthenticationError,
@@ -18,11 +18,7 @@ from .._core.exceptions import (
     status_error_class,
 )
 from .._core.operation import Operation
-from .._core.types import NOT_GIVEN
 from ._generated.client import GeneratedClient
-
-if TYPE_CHECKING:
-    from .._core.client import BaseClient
 
 __all__ = ["AsyncKazoo", "KazooCredentials"]
 
@@ -67,17 +63,17 @@ class KazooCredentials(Credentials):
             if value is not None and not isinstance(value, str)
         ]
 
-    async def ready(self, client: BaseClient) -> None:
+    async def ready(self, send: SendOnce) -> None:
         if not self._token and self._api_key:
-            await self._renew(client, self._token)
+            await self._renew(send, self._token)
 
-    async def refresh(self, client: BaseClient) -> bool:
+    async def refresh(self, send: SendOnce) -> bool:
         if not self._api_key:
             return False
-        await self._renew(client, self._token)
+        await self._renew(send, self._token)
         return True
 
-    async def _renew(self, client: BaseClient, stale: str | None) -> None:
+    async def _renew(self, send: SendOnce, stale: str | None) -> None:
         """A new token for the API key; one request however many calls need it at once."""
         async with self._lock:
             if self._token != stale:  # another call got one meanwhile
@@ -85,14 +81,13 @@ class KazooCredentials(Credentials):
             url = f"{self._api_root}/api_auth"
             # One attempt of the core's: the client's timeout, its answer-size limit, and redirects only
             # within the origin (the key never goes elsewhere); a failure is one of our errors.
-            status, _, raw, _ = await client._send(
+            answer = await send(
                 _API_AUTH,
                 url,
-                [],
-                json.dumps({"data": {"api_key": self._api_key}}).encode(),
-                {"Accept": _API_AUTH.accept, "Content-Type": "application/json"},
-                timeout=client._timeout(NOT_GIVEN),
+                body=json.dumps({"data": {"api_key": self._api_key}}).encode(),
+                headers={"Accept": _API_AUTH.accept, "Content-Type": "application/json"},
             )
+            status, raw = answer.status, answer.content
             try:
                 payload = json.loads(raw) if isinstance(raw, bytes) and raw else {}
             except ValueError:
