@@ -41,26 +41,24 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .._generated.operations import OPERATIONS
-from .._message_parts import count_parts
 from .._operation import Operation
-from .._pagination import MAX_PAGE_SIZE
 from ._answers import TEST_ACCOUNTS, Refusal, envelope
 from ._faults import Counters
-from ._openapi import documented
+from ._openapi import documented, parameter_schema
+from ._parts import message_parts
 from ._pushes import Pushes
 from ._shapes import Shape, data_shape, item_shape
 from ._store import History, Store, search_text
 
 if TYPE_CHECKING:
-    from .._generated.webhooks import Kind
+    from ..webhooks import Kind
 
 __all__ = ["BY_ID", "TEST_SMS_BODY", "Call", "Handler", "answer_as_documented", "handlers", "receive_sms"]
 
 BY_ID: dict[str, Operation[Any]] = {operation.id: operation for operation in OPERATIONS}
 """The operation table by operationId."""
 
-MIN_PAGE_SIZE = 15  # the docs' Pagination section: 15 to 100 per page
-CURSOR_PAGE_SIZE = 10  # the docs' default page_size of the cursor-paged lists
+MIN_PAGE_SIZE = 15  # the docs' Pagination section: 15 to 100 per page (the most is the spec's maximum)
 E164 = re.compile(r"^\+?[1-9][0-9]{6,14}$")
 PRICE_PER_PART = Decimal("0.0770")
 PRICE_PER_EMAIL = Decimal("0.0050")
@@ -167,12 +165,20 @@ def _account(call: Call) -> dict[str, Any]:
 Render = Callable[[dict[str, Any]], dict[str, Any]]
 
 
+def _page_size(call: Call, name: str, least: int = 1) -> int:
+    """The page size the query parameter ``name`` asks for, within its schema in the spec (its default when
+    the query gives none, at most its maximum) and at least ``least``."""
+    schema = parameter_schema(call.operation, name)
+    asked: int = call.query.get(name) or schema.get("default") or least
+    return max(min(asked, schema.get("maximum", asked)), least)
+
+
 def _numbered_page(
     call: Call, items: Sequence[dict[str, Any]], items_field: str, render: Render
 ) -> web.Response:
     """Numbered pages as ClickSend answers them: 15 to 100 per page, with the PageMeta fields."""
     page = call.query.get("page") or 1
-    per_page = min(max(call.query.get("limit") or MIN_PAGE_SIZE, MIN_PAGE_SIZE), MAX_PAGE_SIZE)
+    per_page = _page_size(call, "limit", least=MIN_PAGE_SIZE)
     last_page = max(1, math.ceil(len(items) / per_page))
     chunk = items[(page - 1) * per_page : page * per_page]
     url = call.request.url
@@ -203,7 +209,7 @@ def _cursor_page(
     item, and a cursor the sandbox did not give reads as the end of the list."""
     offset = call.query.get("offset", "0")
     start = int(offset) if re.fullmatch("[0-9]{1,9}", offset) else len(items)
-    size = call.query.get("page_size") or CURSOR_PAGE_SIZE
+    size = _page_size(call, "page_size")
     url = call.request.url
     following = str(url.update_query(offset=str(start + size))) if start + size < len(items) else None
     return call.ok(
@@ -233,7 +239,7 @@ def _paged(call: Call, items: Sequence[dict[str, Any]], values: Render | None = 
         shown = documented(operation).data
         if isinstance(shown, dict):  # the items in an object the table does not page (default senders)
             field = next(key for key, value in shown.items() if isinstance(value, list))
-            per_page = call.query.get("per_page") or CURSOR_PAGE_SIZE
+            per_page = _page_size(call, "per_page")
             listed = {
                 field: [item if values is None else values(item) for item in items],
                 "per_page": per_page,
@@ -502,7 +508,7 @@ def _send(
                 valid = not needs_number or (to.__class__ is str and E164.match(to) is not None)
                 entry = {**base, **recipient}
                 if text_rule is not None and text_field is not None:
-                    parts = count_parts(str(recipient.get(text_field, "")), text_rule).parts
+                    parts = message_parts(str(recipient.get(text_field, "")), text_rule)
                     entry["message_parts"] = parts
                 else:
                     parts = 1

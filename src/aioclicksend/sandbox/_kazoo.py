@@ -2,12 +2,12 @@
 ``/v2/accounts/{account_id}``, and Kazoo's API-key authentication at ``PUT /v2/api_auth``.
 
 As on the ClickSend side, every fact about an operation (method, path, parameters, paging, a binary
-answer, a multipart body) comes from the table, ``aioclicksend.kazoo._generated.operations``, and what
-differs about the API (the error's code and message fields, the request envelope) from its generated
-client's :class:`~aioclicksend._operation.Dialect`. Path and query values are read and checked by
-:mod:`._validation`, JSON bodies against the request body's JSON Schema in Kazoo's own bundled spec
-(:func:`._openapi.request_validator`: ``{"data": {...}}``, and ``"action": "resubmit"`` beside it). A
-send may also be ``multipart/mixed``: a JSON part ``{"data": {...}}`` and the document.
+answer, a multipart body) comes from the table, ``aioclicksend.kazoo._generated.operations``, and the
+field a request body is wrapped in from Kazoo's bundled spec (``x-sdk-request-envelope``). Path and
+query values are read and checked by :mod:`._validation`, JSON bodies against the request body's JSON
+Schema in that spec (:func:`._openapi.request_validator`: ``{"data": {...}}``, and ``"action":
+"resubmit"`` beside it). A send may also be ``multipart/mixed``: a JSON part ``{"data": {...}}`` and the
+document.
 
 Every request but the authentication needs an ``X-Auth-Token`` that ``PUT /v2/api_auth`` issued and that
 has not expired. Answers come in Kazoo's envelope (``data``, ``status``, ``request_id``, ``revision``,
@@ -31,11 +31,11 @@ from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from .._operation import Operation
-from ..kazoo._generated.client import GeneratedClient
 from ..kazoo._generated.operations import OPERATIONS
 from ._answers import Refusal, bad_request
 from ._faults import Counters
 from ._kazoo_state import GREGORIAN_OFFSET, Fax, KazooState, page_key, read_page_key
+from ._openapi import package_of, spec
 from ._validation import checked_json, json_body, json_object, path_values, query_values, read_raw
 
 __all__ = ["PREFIX", "ROUTED", "error_response", "routes", "serves"]
@@ -44,10 +44,11 @@ PREFIX = "/v2"
 ACCOUNT_PATH = PREFIX + "/accounts/{account_id}"
 ROUTE_PREFIX = "kazoo."
 """Kazoo's routes (and request counters) are named ``kazoo.<operationId>``: ClickSend has a SendFax too."""
-DIALECT = GeneratedClient.dialect
 BY_ID: dict[str, Operation[Any]] = {operation.id: operation for operation in OPERATIONS}
 ROUTED: dict[str, Operation[Any]] = {ROUTE_PREFIX + operation.id: operation for operation in OPERATIONS}
 """Kazoo's operations by route name."""
+REQUEST_ENVELOPE: str = spec(package_of(OPERATIONS[0]))["x-sdk-request-envelope"]
+"""The field a request's JSON body is wrapped in (``data``), as Kazoo's spec declares it."""
 DEFAULT_PAGE_SIZE = 50  # Kazoo docs (basics.md), as the spec's page_size says
 MAX_DOCUMENT_SIZE = 32 * 1024 * 1024
 """The largest document a multipart send may carry; larger ones are refused with a 413."""
@@ -135,7 +136,7 @@ class Call:
     @property
     def data(self) -> dict[str, Any]:
         """The body's wrapped fields (``{"data": {...}}``: the request envelope)."""
-        wrapped: dict[str, Any] = self.body.get(DIALECT.request_envelope or "data") or {}
+        wrapped: dict[str, Any] = self.body.get(REQUEST_ENVELOPE) or {}
         return wrapped
 
     def ok(self, data: Any, status: int = 200, **paging: Any) -> web.Response:

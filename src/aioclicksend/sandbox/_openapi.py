@@ -24,7 +24,7 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 try:
     import jsonschema_rs
@@ -43,6 +43,7 @@ __all__ = [
     "data_schema",
     "documented",
     "package_of",
+    "parameter_schema",
     "parameter_validator",
     "pointer",
     "properties",
@@ -98,21 +99,41 @@ def validator(at: str, package: str = CLICKSEND) -> jsonschema_rs.Draft202012Val
     return jsonschema_rs.Draft202012Validator({"$ref": _uri(package) + at}, registry=_registry(package))
 
 
-@functools.cache
-def parameter_validator(operation: Operation[Any], name: str) -> jsonschema_rs.Draft202012Validator:
-    """The validator of the schema of the operation's parameter ``name`` (declared there or referred to)."""
+def _parameter_at(operation: Operation[Any], name: str) -> str | None:
+    """The pointer to the schema of the operation's parameter ``name`` (declared there or referred to)."""
     package = package_of(operation)
-    for index, parameter in enumerate(_entry(operation)["parameters"]):
+    for index, parameter in enumerate(_entry(operation).get("parameters", [])):
         ref = parameter.get("$ref")
         if (
             ref is not None
             and spec(package)["components"]["parameters"][ref.rsplit("/", 1)[-1]]["name"] == name
         ):
-            return validator(ref + "/schema", package)
+            return str(ref) + "/schema"
         if parameter.get("name") == name:
-            where = ("paths", operation.path, operation.method.lower(), "parameters", index, "schema")
-            return validator(pointer(*where), package)
-    raise KeyError(f"{operation.id} has no parameter {name!r}")
+            return pointer("paths", operation.path, operation.method.lower(), "parameters", index, "schema")
+    return None
+
+
+@functools.cache
+def parameter_validator(operation: Operation[Any], name: str) -> jsonschema_rs.Draft202012Validator:
+    """The validator of the schema of the operation's parameter ``name``."""
+    at = _parameter_at(operation, name)
+    if at is None:
+        raise KeyError(f"{operation.id} has no parameter {name!r}")
+    return validator(at, package_of(operation))
+
+
+def parameter_schema(operation: Operation[Any], name: str) -> dict[str, Any]:
+    """The schema of the operation's parameter ``name`` as the spec has it (empty if it has none)."""
+    at = _parameter_at(operation, name)
+    if at is None:
+        return {}
+    found: Any = spec(package_of(operation))
+    for part in at.removeprefix("#/").split("/"):
+        part = unquote(part).replace("~1", "/").replace("~0", "~")
+        found = found[int(part)] if isinstance(found, list) else found[part]
+    schema: dict[str, Any] = found
+    return schema
 
 
 @functools.cache
