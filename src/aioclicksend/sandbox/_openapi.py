@@ -172,19 +172,19 @@ def documented(operation: Operation[Any]) -> Documented:
     return Documented(_emptiest(operation, responses.get("200", {})), "OK")
 
 
-def resolved(schema: dict[str, Any]) -> dict[str, Any]:
-    """The schema a ``$ref`` of ClickSend's spec names (followed until it is not one)."""
+def resolved(schema: dict[str, Any], package: str = CLICKSEND) -> dict[str, Any]:
+    """The schema a ``$ref`` of an API's spec names (followed until it is not one)."""
     while "$ref" in schema:
-        schema = spec()["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+        schema = spec(package)["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
     return schema
 
 
-def properties(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def properties(schema: dict[str, Any], package: str = CLICKSEND) -> dict[str, dict[str, Any]]:
     """An object schema's properties, those of its ``allOf`` parts included."""
-    schema = resolved(schema)
+    schema = resolved(schema, package)
     found: dict[str, dict[str, Any]] = {}
     for part in schema.get("allOf", []):
-        found.update(properties(part))
+        found.update(properties(part, package))
     found.update(schema.get("properties", {}))
     return found
 
@@ -210,13 +210,13 @@ def _data(operation: Operation[Any], responses: dict[str, Any]) -> dict[str, Any
     response = responses.get("200") or responses.get("201") or {}
     data: dict[str, Any] = response.get("content", {}).get("application/json", {}).get("schema", {})
     if operation.envelope:  # allOf [Envelope, {properties: {data: …}}]
-        data = properties(data).get("data", {})
+        data = properties(data, package_of(operation)).get("data", {})
     return data
 
 
 def _emptiest(operation: Operation[Any], response: dict[str, Any]) -> Any:
     """``{}`` for an object, ``[]`` for an array, else ``None``: the data schema's emptiest value."""
-    data = resolved(_data(operation, {"200": response}))
+    data = resolved(_data(operation, {"200": response}), package_of(operation))
     if data.get("type") == "object" or "properties" in data or "allOf" in data:
         return {}
     return [] if data.get("type") == "array" else None
