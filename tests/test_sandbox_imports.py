@@ -21,7 +21,7 @@ TABLE_TYPES = "_operation"
 def imported(source: str) -> set[str]:
     """The absolute names of the modules a sandbox module imports (``from .x import y`` resolved)."""
     package = ["aioclicksend", "sandbox"]
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)

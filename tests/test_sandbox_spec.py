@@ -70,7 +70,7 @@ def test_collections_are_derived_from_the_tables_paths() -> None:
         operation("GetReceipt", "GET", "/receipts/{message_id}"),
         operation("SendWidget", "POST", "/widgets/send"),
     ]
-    derived = derive_collections({entry.id: entry for entry in table}, claimed=["GetReceipt"])
+    derived = derive_collections({entry.id: entry for entry in table}, claimed={"GetReceipt"})
     assert [(c.id_parameter, c.creates, c.lists, c.gets, c.updates, c.deletes) for c in derived] == [
         ("widget_id", "CreateWidget", "ListWidgets", "GetWidget", "UpdateWidget", "DeleteWidget"),
         ("part_id", "CreatePart", None, "GetPart", None, None),

@@ -263,6 +263,7 @@ def _prepare(operation: Operation[Any]) -> Callable[[web.Request], Awaitable[Cal
 
 
 def _clicksend_error(refusal: Refusal) -> web.Response:
+    """A refusal in ClickSend's envelope."""
     return refusal.response
 
 

@@ -37,7 +37,7 @@ import secrets
 import string
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -159,7 +159,8 @@ def _page_size(call: Call, name: str, least: int = 1) -> int:
     the query gives none, at most its maximum) and at least ``least``."""
     schema = parameter_schema(call.operation, name)
     asked: int = call.query.get(name) or schema.get("default") or least
-    return max(min(asked, schema.get("maximum", asked)), least)
+    most: int = schema.get("maximum", asked)
+    return max(min(asked, most), least)
 
 
 def _numbered_page(
@@ -971,7 +972,7 @@ ITEM_PATH = re.compile(r"(?P<items>.+)/\{(?P<id>[^/{}]+)\}")
 """An item's path: the path of its collection, then the parameter naming it."""
 
 
-def derive_collections(table: Mapping[str, Operation[Any]], claimed: Iterable[str]) -> tuple[Collection, ...]:
+def derive_collections(table: Mapping[str, Operation[Any]], claimed: Set[str]) -> tuple[Collection, ...]:
     """The collections of the operation table: a POST to a path creates the items its GET lists and the
     path ``/{id}`` below it gets, updates (PUT or PATCH) and deletes; operations ``claimed`` by a behaviour
     of their own (a channel's receipts, a test inbound SMS) make no collection."""
@@ -992,19 +993,22 @@ def derive_collections(table: Mapping[str, Operation[Any]], claimed: Iterable[st
             made=MADE.get(creates),
             shown=SHOWN.get(creates),
         )
-        if not set(derived.handlers()) & set(claimed):
+        if claimed.isdisjoint(derived.handlers()):
             found.append(derived)
     return tuple(found)
 
 
-COLLECTIONS = derive_collections(
-    BY_ID, [*(i for channel in CHANNELS for i in channel.operation_ids()), *SINGLE]
-)
+CLAIMED = {operation_id for channel in CHANNELS for operation_id in channel.operation_ids()} | set(SINGLE)
+"""The operations with a behaviour of their own, which are no collection's."""
+COLLECTIONS = derive_collections(BY_ID, CLAIMED)
 
 
 def collection_of(creates: str) -> Collection:
     """The collection of the items the operation ``creates`` creates."""
-    return next(found for found in COLLECTIONS if found.creates == creates)
+    found = next((collection for collection in COLLECTIONS if collection.creates == creates), None)
+    if found is None:
+        raise LookupError(f"the operation table has no collection that {creates} creates")
+    return found
 
 
 @functools.cache
