@@ -59,9 +59,13 @@ SPEC_URI = "https://aioclicksend.invalid/openapi.json"
 """The name ClickSend's bundled spec is registered under; nothing is ever fetched from it."""
 
 
-@functools.cache
 def spec(package: str = CLICKSEND) -> dict[str, Any]:
-    """The spec bundled in an API's generated package."""
+    """The spec bundled in an API's generated package (read once: ``spec()`` is ``spec(CLICKSEND)``)."""
+    return _bundled(package)
+
+
+@functools.cache
+def _bundled(package: str) -> dict[str, Any]:
     text = resources.files(package).joinpath("openapi.json").read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
