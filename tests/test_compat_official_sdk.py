@@ -28,8 +28,8 @@ import pydantic
 import pytest
 
 from aioclicksend._core.operation import Operation
-from aioclicksend.sandbox import SandboxServer
-from aioclicksend.sandbox._behaviours import CHANNELS, COLLECTIONS, CONTACT_LISTS, CONTACTS, Collection
+from aioclicksend.sandbox import SandboxServer, _behaviours
+from aioclicksend.sandbox._behaviours import CHANNELS, COLLECTIONS, Collection, collection_of
 
 from .support import OPERATIONS, operation_of, parameter_schema, sample_value, sandbox_in_a_thread
 
@@ -168,7 +168,7 @@ def create(sandbox: Sandbox, collection: Collection) -> tuple[dict[str, Any], An
             parent = next(c for c in COLLECTIONS if c.id_parameter == parameter.name and c is not collection)
             parents.update(create(sandbox, parent)[0])
     item = sandbox.call(creates, parents, request_example(creates) or {})
-    item_id = item[collection.id_field or collection.id_parameter]
+    item_id = item[collection.id_field]
     return {**parents, collection.id_parameter: item_id}, item_id
 
 
@@ -186,8 +186,8 @@ def path_values(sandbox: Sandbox, operation: Operation[Any]) -> dict[str, Any]:
     if not names:
         return {}
     if {"from_list_id", "to_list_id"} <= set(names):  # copy and transfer a contact
-        contact, contact_id = create(sandbox, CONTACTS)
-        target, _ = create(sandbox, CONTACT_LISTS)
+        contact, contact_id = create(sandbox, collection_of(_behaviours.CONTACTS))
+        target, _ = create(sandbox, collection_of(_behaviours.CONTACT_LISTS))
         return {"from_list_id": contact["list_id"], "contact_id": contact_id, "to_list_id": target["list_id"]}
     for collection in COLLECTIONS:
         if operation.id in (collection.gets, collection.updates, collection.deletes):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import json
 import re
 import time
@@ -43,7 +44,7 @@ from aioclicksend._core.pagination import KeyedPage
 from aioclicksend.kazoo import AsyncKazoo
 from aioclicksend.kazoo._generated.operations import OPERATIONS
 from aioclicksend.kazoo.models import OutboxFax
-from aioclicksend.sandbox import SandboxServer, make_pdf
+from aioclicksend.sandbox import SandboxServer, _kazoo, make_pdf
 from aioclicksend.sandbox.__main__ import parse_arguments
 from aioclicksend.sandbox._kazoo_state import count_pages
 from aioclicksend.testing import kazoo_sandbox
@@ -601,6 +602,25 @@ async def test_unknown_routes_and_methods_answer_in_kazoos_shape(pair: Pair) -> 
     assert (status, answer["status"], answer["message"]) == (404, "error", "not_found")
     status, headers, answer = await raw(server, "DELETE", "/{account}/faxes", token_of(server))
     assert (status, answer["message"], headers["Allow"]) == (405, "invalid_method", "PUT")
+
+
+async def test_operations_without_a_behaviour_answer_their_documented_example(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One framework for both APIs: like ClickSend's, a Kazoo operation the sandbox has no behaviour for
+    answers the docs' example in Kazoo's envelope (an empty object if they show none) instead of stopping
+    the sandbox from starting."""
+    folders = [dataclasses.replace(folder, gets=None) for folder in _kazoo.FOLDERS]
+    monkeypatch.setattr(_kazoo, "FOLDERS", folders)
+    monkeypatch.setattr(_kazoo, "SINGLE", {k: v for k, v in _kazoo.SINGLE.items() if k != "GetSmtpLog"})
+    shown = SPEC["paths"]["/faxes/outgoing/{fax_job_id}"]["get"]["responses"]["200"]["content"]
+    async with kazoo_sandbox(account_id=ACCOUNT, api_key=API_KEY, retry_policy=FAST) as (server, _):
+        token = token_of(server)
+        outgoing = await raw(server, "GET", "/{account}/faxes/outgoing/any-job", token)
+        smtplog = await raw(server, "GET", "/{account}/faxes/smtplog/202401-any", token)
+    assert (outgoing[0], outgoing[2]["status"]) == (200, "success")
+    assert outgoing[2]["data"] == shown["application/json"]["example"]["data"]
+    assert (smtplog[0], smtplog[2]["status"], smtplog[2]["data"]) == (200, "success", {})
 
 
 # --- faults and counters ------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from aioclicksend import (
     PermissionDeniedError,
 )
 from aioclicksend.sandbox import Faults, SandboxServer
+from aioclicksend.sandbox._openapi import spec
 from aioclicksend.testing import clicksend_sandbox
 
 from .support import FAST
@@ -55,6 +56,20 @@ async def test_price_sends_nothing(sandbox: tuple[SandboxServer, AsyncClickSend]
     assert priced.total_price is not None and priced.total_price > 0
     assert (await cs.sms.history.list()).total == 0
     assert not server.counters.deliveries
+
+
+async def test_pages_are_sized_by_the_specs_limit_parameter(
+    sandbox: tuple[SandboxServer, AsyncClickSend], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sandbox reads its page sizes from the spec (the limit's default and maximum), not from the SDK."""
+    _, cs = sandbox
+    limit = spec()["components"]["parameters"]["limit"]["schema"]
+    list_id = (await cs.contact_lists.create(list_name="Paged")).list_id
+    assert list_id is not None
+    assert (await cs.contacts.list(list_id=list_id)).per_page == limit["default"]
+    assert (await cs.contacts.list(list_id=list_id, limit=limit["maximum"])).per_page == limit["maximum"]
+    monkeypatch.setitem(limit, "default", limit["default"] + 5)
+    assert (await cs.contacts.list(list_id=list_id)).per_page == limit["default"]
 
 
 async def test_contacts_crud_and_paging(sandbox: tuple[SandboxServer, AsyncClickSend]) -> None:

@@ -26,19 +26,15 @@ import pytest
 from aioclicksend import AsyncClickSend
 from aioclicksend._core.operation import Operation
 from aioclicksend.sandbox import SandboxServer, _behaviours
-from aioclicksend.sandbox._behaviours import (
-    BY_ID,
-    CHANNELS,
-    COLLECTIONS,
-    CONTACT_LISTS,
-    CONTACTS,
-    RETURN_ADDRESSES,
-    SHAPE_OF,
-)
+from aioclicksend.sandbox._behaviours import BY_ID, CHANNELS, COLLECTIONS, SHAPE_OF, collection_of
 from aioclicksend.sandbox._behaviours import handlers as registered
 from aioclicksend.sandbox._openapi import pointer, validator
 
 from .support import operation_of, response_example
+
+CONTACT_LISTS = collection_of(_behaviours.CONTACT_LISTS)
+CONTACTS = collection_of(_behaviours.CONTACTS)
+RETURN_ADDRESSES = collection_of(_behaviours.RETURN_ADDRESSES)
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(b"answers-user:answers-key").decode()}
 
@@ -111,7 +107,7 @@ class Driver:
         if any(parameter.location == "path" for parameter in creates.parameters):  # a contact, in a list
             parents = await self.create(CONTACT_LISTS)
         item = await self.data(creates, parents, request_example(creates) or {})
-        return {**parents, collection.id_parameter: item[collection.id_field or collection.id_parameter]}
+        return {**parents, collection.id_parameter: item[collection.id_field]}
 
     async def body(self, operation: Operation[Any]) -> Any:
         """The operation's documented request body; a return address it names is created first."""

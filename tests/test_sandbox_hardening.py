@@ -70,6 +70,27 @@ def test_nesting_depth_skips_strings_and_their_escapes() -> None:
     assert not _nested_deeper_than(1, b'"' + b"\\[" * 1000)  # an unterminated string hides the rest
 
 
+async def test_a_lone_surrogate_is_refused_naming_where_it_is(server: SandboxServer) -> None:
+    """Half of a UTF-16 pair, escaped in JSON, is no text: no part count or answer can be made of it."""
+    bodies = {
+        '{"messages": [{"to": "+61411111111", "body": "hi \\ud800 there"}]}': "messages[0].body",
+        '{"messages": [{"to": "+61411111111", "body": "\\udc00"}]}': "messages[0].body",
+        '{"messages": [{"to": "+61411111111", "\\udbff": "x"}]}': "a key of messages[0]",
+    }
+    async with aiohttp.ClientSession(headers={**AUTH, **JSON}) as session:
+        for body, where in bodies.items():
+            async with session.post(f"{server.base_url}/sms/send", data=body) as response:
+                answer = await response.json()
+            assert (response.status, answer["response_msg"]) == (
+                400,
+                f"{where}: not text (a lone UTF-16 surrogate)",
+            )
+        paired = '{"messages": [{"to": "+61411111111", "body": "\\ud83d\\ude00 \\\\ud800"}]}'
+        async with session.post(f"{server.base_url}/sms/send", data=paired) as response:
+            sent = await response.json()
+    assert response.status == 200 and sent["data"]["messages"][0]["body"] == "\U0001f600 \\ud800"
+
+
 # --- 2. reads store nothing ----------------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from aiohttp import web
 from aioclicksend import AsyncClickSend, ClientConfigurationError, webhooks
 from aioclicksend._core.client import is_loopback
 from aioclicksend.models import InboundSmsPush, SmsReceiptPush
-from aioclicksend.sandbox import PushAttempt, SandboxServer
+from aioclicksend.sandbox import PushAttempt, SandboxServer, _pushes
 from aioclicksend.sandbox._pushes import DEFAULT_RECEIPT_DELAY
 from examples import webhook_app
 
@@ -238,7 +238,9 @@ async def test_only_loopback_urls_are_pushed_to_unless_allowed(sandbox: Sandbox)
     ],
 )
 def test_loopback_is_a_loopback_address_or_localhost_itself(host: str | None, loopback: bool) -> None:
+    """The SDK's check (plain http only to this machine) and the sandbox's own (pushes only there)."""
     assert is_loopback(host) is loopback
+    assert _pushes.is_loopback(host) is loopback
 
 
 async def test_a_localhost_subdomain_is_not_pushed_to(sandbox: Sandbox) -> None:

@@ -50,7 +50,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_coverage_table_maps_every_docs_section_to_one_operation() -> None:
     sections = docs_sections(ROOT / "openapi" / "docs-sections.txt")
-    assert len(sections) == 194
+    documented = [operation["x-docs-section"] for operation in operations()]
+    assert sorted(sections) == sorted(title for title in documented if not title.startswith(OTHER_SOURCES))
     rows = [
         line for line in (ROOT / "openapi" / "COVERAGE.md").read_text().splitlines() if line.startswith("| ")
     ][2:]

@@ -12,7 +12,11 @@ invalid number gets ``INVALID_RECIPIENT``), listed by date range and by a ``q`` 
 spec has one (``field:value`` pairs, not case-sensitive, ``operator=AND`` or ``OR``; a ``custom_string``
 is looked up in an index) and are receipted once their schedule time has come
 (``Undelivered`` for a number set aside for fiction, e.g. ``+61491570006``, else ``Delivered``); the
-rest answer as the docs show. Every answer made from the sandbox's state has the keys and JSON types of
+rest answer as the docs show. The collections are derived from the table's paths (a POST to a path
+creates what its ``/{id}`` path gets, updates and deletes). The sandbox is a second opinion on the SDK:
+it counts message parts (GSM 03.38, the docs' part sizes) and sizes pages (the spec's parameters) on its
+own, and imports no private SDK module but the operation tables. Every answer made from the sandbox's
+state has the keys and JSON types of
 the docs' example of its operation (``_shapes``), with the request's values and null or empty for what
 the request did not give. Receipts and inbound SMS are pushed to the enabled URL rules
 (``_pushes``; ``server.pushes``, ``server.state.receive_sms``), retried as ClickSend retries them.

@@ -18,8 +18,9 @@ from aiohttp import web
 from .._core.operation import Operation
 from . import _kazoo
 from ._answers import TEST_ACCOUNTS, Refusal, envelope
-from ._behaviours import BY_ID, TEST_SMS_BODY, Call, Handler, answer_as_documented, handlers, receive_sms
+from ._behaviours import BY_ID, TEST_SMS_BODY, Call, handlers, receive_sms
 from ._faults import Counters, Faults, RateLimiter
+from ._framework import answer_as_documented, route
 from ._kazoo_state import KazooState
 from ._pushes import Pushes
 from ._store import Store
@@ -236,33 +237,34 @@ async def _faults_after(request: web.Request, handler: Next) -> web.StreamRespon
 # --- the operations ---------------------------------------------------------------------------------------
 
 
-def _route(operation: Operation[Any], behaviour: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
-    """Checks credentials and the request against the spec, then hands it to the behaviour."""
+def _prepare(operation: Operation[Any]) -> Callable[[web.Request], Awaitable[Call]]:
+    """How a request for ``operation`` becomes a call: its credentials and values checked against the spec."""
 
-    async def answer(request: web.Request) -> web.Response:
+    async def prepare(request: web.Request) -> Call:
         state = request.app[STATE_KEY]
         account = _account(request, state.accounts)
-        try:
-            if operation.auth and account is None:
-                raise Refusal(401, "INVALID_CREDENTIALS", "Your username or API key is incorrect.")
-            if account in ("notactive", "banned"):
-                raise Refusal(*TEST_ACCOUNTS[account])
-            call = Call(
-                request,
-                operation,
-                state.store,
-                state.counters,
-                account or "",
-                path_values(request, operation),
-                query_values(request, operation),
-                await json_body(request, operation),
-                state.pushes,
-            )
-            return behaviour(call)
-        except Refusal as refusal:
-            return refusal.response
+        if operation.auth and account is None:
+            raise Refusal(401, "INVALID_CREDENTIALS", "Your username or API key is incorrect.")
+        if account in ("notactive", "banned"):
+            raise Refusal(*TEST_ACCOUNTS[account])
+        return Call(
+            request=request,
+            operation=operation,
+            path_values=path_values(request, operation),
+            query=query_values(request, operation),
+            body=await json_body(request, operation),
+            account=account or "",
+            store=state.store,
+            counters=state.counters,
+            pushes=state.pushes,
+        )
 
-    return answer
+    return prepare
+
+
+def _clicksend_error(refusal: Refusal) -> web.Response:
+    """A refusal in ClickSend's envelope."""
+    return refusal.response
 
 
 def _specificity(operation: Operation[Any]) -> tuple[int, int]:
@@ -322,9 +324,12 @@ def create_app(state: SandboxState | None = None) -> web.Application:
     app.on_cleanup.append(stop_pushes)
     registered = handlers()
     for operation in sorted(BY_ID.values(), key=_specificity):
-        behaviour = registered.get(operation.id, answer_as_documented)
-        path = API_PREFIX + operation.path + TRAILING_SLASH
-        app.router.add_route(operation.method, path, _route(operation, behaviour), name=operation.id)
+        answer = route(
+            registered.get(operation.id, answer_as_documented), _prepare(operation), _clicksend_error
+        )
+        app.router.add_route(
+            operation.method, API_PREFIX + operation.path + TRAILING_SLASH, answer, name=operation.id
+        )
     for name, method, path, answer in _kazoo.routes(state.kazoo, state.counters):
         app.router.add_route(method, path + TRAILING_SLASH, answer, name=name)
     app.router.add_get(f"{CONTROL_PREFIX}/counters", _show_counters)

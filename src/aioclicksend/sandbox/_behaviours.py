@@ -1,11 +1,15 @@
-"""What the sandbox does for each operation: a registry of handlers by operationId.
+"""What the sandbox does for ClickSend's operations: a registry of handlers by operationId
+(:mod:`._framework`'s, shared with Kazoo's).
 
-:func:`handlers` builds the registry from three declarations: the message channels (a bulk send, its
-price and what else the channel has), the stateful collections (which operations create, list, get,
-update and delete their items) and a few single behaviours. Every id it names must be in the operation
-table; an operation it does not name answers what the docs show. Everything else about an operation
-comes from the table: paging style and items field, message rules, bulk settings (the results, the
-price field and the history list, ``send.bulk.history``).
+:func:`handlers` builds the registry from the message channels (a bulk send, its price and what else
+the channel has), the stateful collections and a few single behaviours. The collections are not listed
+but derived from the operation table (:func:`derive_collections`): a POST to a path creates the items
+its GET lists and its ``/{id}`` path gets, updates and deletes; only what the sandbox makes or works
+out for some of them is declared (``MADE``, ``SHOWN``). An operation the registry does not name answers
+what the docs show; a behaviour for an operation the table lacks is left out with a warning.
+Everything else about an operation comes from the table: paging style and items field, message rules,
+bulk settings (the results, the price field and the history list, ``send.bulk.history``); page sizes
+and part counts are the sandbox's own (the spec's parameter bounds, :mod:`._parts`).
 
 What the sandbox keeps is plain values: what the request gave and what the sandbox made (a message's
 id, price, time, status…). Every answer made from them is shaped after the documented answer of the
@@ -15,10 +19,11 @@ values. So a message sent is answered like the send example, listed like the his
 receipted like the receipt example. Receipts are worked out when read: a message is receipted once its
 schedule time has come, unless it was cancelled first.
 
-Why a registry rather than ``x-sandbox`` markers in the spec: which channel a send lands in, or which
-operations share a collection, is how this fake keeps its state, not a fact about ClickSend's API. The
-spec describes the API (for the SDK, its docs and schemathesis) and stays free of test-double wiring;
-the registry keeps all of that wiring in one reviewable place, named by the spec's own operation ids.
+Why a registry and paths rather than ``x-sandbox`` markers in the spec: which channel a send lands in
+is how this fake keeps its state, not a fact about ClickSend's API. The spec describes the API (for the
+SDK, its docs and schemathesis) and stays free of test-double wiring; its REST paths already say which
+operations share a collection, and the registry keeps the rest of the wiring in one reviewable place,
+named by the spec's own operation ids.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ import secrets
 import string
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -41,26 +46,26 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .._core.operation import Operation
-from .._core.pagination import MAX_PAGE_SIZE
-from .._core.parts import count_parts
 from .._generated.operations import OPERATIONS
+from . import _framework
 from ._answers import TEST_ACCOUNTS, Refusal, envelope
 from ._faults import Counters
-from ._openapi import documented
+from ._framework import logger, registry
+from ._openapi import documented, parameter_schema
+from ._parts import message_parts
 from ._pushes import Pushes
 from ._shapes import Shape, data_shape, item_shape
 from ._store import History, Store, search_text
 
 if TYPE_CHECKING:
-    from .._generated.webhooks import Kind
+    from ..webhooks import Kind
 
-__all__ = ["BY_ID", "TEST_SMS_BODY", "Call", "Handler", "answer_as_documented", "handlers", "receive_sms"]
+__all__ = ["BY_ID", "TEST_SMS_BODY", "Call", "Handler", "handlers", "receive_sms"]
 
 BY_ID: dict[str, Operation[Any]] = {operation.id: operation for operation in OPERATIONS}
 """The operation table by operationId."""
 
-MIN_PAGE_SIZE = 15  # the docs' Pagination section: 15 to 100 per page
-CURSOR_PAGE_SIZE = 10  # the docs' default page_size of the cursor-paged lists
+MIN_PAGE_SIZE = 15  # the docs' Pagination section: 15 to 100 per page (the most is the spec's maximum)
 E164 = re.compile(r"^\+?[1-9][0-9]{6,14}$")
 PRICE_PER_PART = Decimal("0.0770")
 PRICE_PER_EMAIL = Decimal("0.0050")
@@ -93,24 +98,14 @@ SHAPE_OF = {"ListMmsReceipts": "ListSmsReceipts"}
 """Operations the docs show no answer of, shaped like a sibling's: an MMS receipt like an SMS one."""
 
 
-@dataclass
-class Call:
-    """One checked request, as the behaviours see it."""
+@dataclass(kw_only=True)
+class Call(_framework.Call):
+    """One checked ClickSend request: who sent it, and the sandbox's store, counters and pushes."""
 
-    request: web.Request
-    operation: Operation[Any]
+    account: str
     store: Store
     counters: Counters
-    account: str
-    path_values: dict[str, Any]
-    query: dict[str, Any]
-    body: dict[str, Any]
-    """The JSON body as sent (checked against its schema)."""
     pushes: Pushes
-
-    def documented_data(self) -> Any:
-        """A fresh copy of the documented answer's data."""
-        return documented(self.operation).fresh_data()
 
     def ok(self, data: Any) -> web.Response:
         if not self.operation.envelope:
@@ -126,14 +121,6 @@ Handler = Callable[[Call], web.Response]
 """What answers one operation."""
 
 
-def answer_as_documented(call: Call) -> web.Response:
-    """The documented answer, with the request's path values in the fields of the same name."""
-    data = call.documented_data()
-    if isinstance(data, dict):
-        data.update({name: value for name, value in call.path_values.items() if name in data})
-    return call.ok(data)
-
-
 def _message_id() -> str:
     """A new message id, as ClickSend writes them: an upper-case UUID (random, without the version bits)."""
     text = os.urandom(16).hex().upper()
@@ -147,7 +134,7 @@ def _now() -> int:
 
 @functools.cache
 def _the_account() -> dict[str, Any]:
-    shown = documented(BY_ID["GetAccount"]).data
+    shown = documented(BY_ID["GetAccount"]).data if "GetAccount" in BY_ID else {}
     subaccount = shown.get("_subaccount") or {}
     return {
         "user_id": shown.get("user_id"),
@@ -167,12 +154,21 @@ def _account(call: Call) -> dict[str, Any]:
 Render = Callable[[dict[str, Any]], dict[str, Any]]
 
 
+def _page_size(call: Call, name: str, least: int = 1) -> int:
+    """The page size the query parameter ``name`` asks for, within its schema in the spec (its default when
+    the query gives none, at most its maximum) and at least ``least``."""
+    schema = parameter_schema(call.operation, name)
+    asked: int = call.query.get(name) or schema.get("default") or least
+    most: int = schema.get("maximum", asked)
+    return max(min(asked, most), least)
+
+
 def _numbered_page(
     call: Call, items: Sequence[dict[str, Any]], items_field: str, render: Render
 ) -> web.Response:
     """Numbered pages as ClickSend answers them: 15 to 100 per page, with the PageMeta fields."""
     page = call.query.get("page") or 1
-    per_page = min(max(call.query.get("limit") or MIN_PAGE_SIZE, MIN_PAGE_SIZE), MAX_PAGE_SIZE)
+    per_page = _page_size(call, "limit", least=MIN_PAGE_SIZE)
     last_page = max(1, math.ceil(len(items) / per_page))
     chunk = items[(page - 1) * per_page : page * per_page]
     url = call.request.url
@@ -203,7 +199,7 @@ def _cursor_page(
     item, and a cursor the sandbox did not give reads as the end of the list."""
     offset = call.query.get("offset", "0")
     start = int(offset) if re.fullmatch("[0-9]{1,9}", offset) else len(items)
-    size = call.query.get("page_size") or CURSOR_PAGE_SIZE
+    size = _page_size(call, "page_size")
     url = call.request.url
     following = str(url.update_query(offset=str(start + size))) if start + size < len(items) else None
     return call.ok(
@@ -233,7 +229,7 @@ def _paged(call: Call, items: Sequence[dict[str, Any]], values: Render | None = 
         shown = documented(operation).data
         if isinstance(shown, dict):  # the items in an object the table does not page (default senders)
             field = next(key for key, value in shown.items() if isinstance(value, list))
-            per_page = call.query.get("per_page") or CURSOR_PAGE_SIZE
+            per_page = _page_size(call, "per_page")
             listed = {
                 field: [item if values is None else values(item) for item in items],
                 "per_page": per_page,
@@ -431,7 +427,7 @@ def _recipients(call: Call, message: dict[str, Any]) -> list[dict[str, Any]]:
             "first_name": contact.get("first_name"),
             "last_name": contact.get("last_name"),
         }
-        for contact in call.store.items(CONTACTS.key({"list_id": list_id}))
+        for contact in call.store.items(collection_of(CONTACTS).key({"list_id": list_id}))
     ]
 
 
@@ -502,7 +498,7 @@ def _send(
                 valid = not needs_number or (to.__class__ is str and E164.match(to) is not None)
                 entry = {**base, **recipient}
                 if text_rule is not None and text_field is not None:
-                    parts = count_parts(str(recipient.get(text_field, "")), text_rule).parts
+                    parts = message_parts(str(recipient.get(text_field, "")), text_rule)
                     entry["message_parts"] = parts
                 else:
                     parts = 1
@@ -531,8 +527,9 @@ def _send(
 
 def _return_address(call: Call, return_address_id: Any) -> dict[str, Any] | None:
     """The return address a letter or postcard names, if the sandbox has it."""
-    found = call.store.collections.get(RETURN_ADDRESSES.key({}), {}).get(str(return_address_id))
-    return None if found is None else RETURN_ADDRESSES.values(call, found)
+    addresses = collection_of(RETURN_ADDRESSES)
+    found = call.store.collections.get(addresses.key({}), {}).get(str(return_address_id))
+    return None if found is None else addresses.values(call, found)
 
 
 def _deliver(call: Call, channel: str, recipient: dict[str, Any], entry: dict[str, Any]) -> None:
@@ -710,8 +707,19 @@ class Channel:
     cancel_all: str | None = None
     receipt_push: ReceiptPush | None = None
 
+    def operation_ids(self) -> tuple[str, ...]:
+        """The operations the channel answers (its history's is the table's)."""
+        named = (self.send, self.price, self.receipts, self.receipt, self.cancel, self.cancel_all)
+        test = self.receipt_push.test if self.receipt_push is not None else None
+        return tuple(operation_id for operation_id in (*named, test) if operation_id is not None)
+
     def handlers(self) -> dict[str, Handler]:
-        send = BY_ID[self.send]
+        send = BY_ID.get(self.send)
+        if send is None:
+            logger.warning(
+                "ClickSend's table has no %s: the %s channel answers as documented", self.send, self.name
+            )
+            return {}
         assert send.bulk is not None, f"{self.send} is not a bulk send"
         results = send.bulk.results
         listed = (send.bulk.history.id, self.receipts, self.receipt)
@@ -745,8 +753,6 @@ class Collection:
 
     id_parameter: str
     """The item operations' path parameter that names an item."""
-    id_field: str | None = None
-    """The item's id field, when it is not named like ``id_parameter``."""
     creates: str
     lists: str | None = None
     gets: str | None = None
@@ -754,6 +760,15 @@ class Collection:
     deletes: str | None = None
     made: Made | None = None
     shown: Worked | None = None
+
+    @functools.cached_property
+    def id_field(self) -> str:
+        """The item's field with its id: named like ``id_parameter``, else the longest field of the
+        documented item that the parameter's name ends with (``client_user_id``: ``user_id``)."""
+        fitting = [
+            key for key in item_shape(BY_ID[self.creates]).keys if f"_{self.id_parameter}".endswith(f"_{key}")
+        ]
+        return max(fitting, key=len, default=self.id_parameter)
 
     def key(self, path_values: dict[str, Any]) -> str:
         return BY_ID[self.creates].path.format(**path_values)
@@ -787,7 +802,7 @@ class Collection:
         if self.made is not None:
             item.update(self.made(call))
         new_id = self._new_id(call)
-        item[self.id_field or self.id_parameter] = new_id
+        item[self.id_field] = new_id
         call.store.collections.setdefault(self.key(call.path_values), {})[str(new_id)] = item
         return call.ok(call.render(self.values(call, item)))
 
@@ -823,7 +838,8 @@ def _move_contact(*, keep_source: bool) -> Handler:
     """Copy (``keep_source``) or transfer a contact to another list."""
 
     def move(call: Call) -> web.Response:
-        source = call.store.collections.get(CONTACTS.key({"list_id": call.path_values["from_list_id"]}), {})
+        contacts = collection_of(CONTACTS)
+        source = call.store.collections.get(contacts.key({"list_id": call.path_values["from_list_id"]}), {})
         contact_id = str(call.path_values["contact_id"])
         if contact_id not in source:
             raise Refusal(404, "NOT_FOUND", "Contact not found.")
@@ -833,9 +849,9 @@ def _move_contact(*, keep_source: bool) -> Handler:
             moved["contact_id"] = call.store.next_id()
         else:
             del source[contact_id]
-        target = call.store.collections.setdefault(CONTACTS.key({"list_id": target_list}), {})
+        target = call.store.collections.setdefault(contacts.key({"list_id": target_list}), {})
         target[str(moved["contact_id"])] = moved
-        return call.ok(call.render(CONTACTS.values(call, moved)))
+        return call.ok(call.render(contacts.values(call, moved)))
 
     return move
 
@@ -849,11 +865,11 @@ def _list_email_id(call: Call) -> dict[str, Any]:
 
 
 def _contacts_count(call: Call, contact_list: dict[str, Any]) -> dict[str, Any]:
-    return {"_contacts_count": len(call.store.collections.get(CONTACTS.key(contact_list), {}))}
+    return {"_contacts_count": len(call.store.collections.get(collection_of(CONTACTS).key(contact_list), {}))}
 
 
 def _list_name(call: Call, contact: dict[str, Any]) -> dict[str, Any]:
-    lists = call.store.collections.get(CONTACT_LISTS.key({}), {})
+    lists = call.store.collections.get(collection_of(CONTACT_LISTS).key({}), {})
     return {"_list_name": lists.get(str(contact.get("list_id")), {}).get("list_name")}
 
 
@@ -926,164 +942,6 @@ CHANNELS = (
     ),
 )
 
-CONTACT_LISTS = Collection(
-    id_parameter="list_id",
-    creates="CreateContactList",
-    lists="ListContactLists",
-    gets="GetContactList",
-    updates="UpdateContactList",
-    deletes="DeleteContactList",
-    made=_list_email_id,
-    shown=_contacts_count,
-)
-CONTACTS = Collection(
-    id_parameter="contact_id",
-    creates="CreateContact",
-    lists="ListContacts",
-    gets="GetContact",
-    updates="UpdateContact",
-    deletes="DeleteContact",
-    shown=_list_name,
-)
-RETURN_ADDRESSES = Collection(
-    id_parameter="return_address_id",
-    creates="CreatePostReturnAddress",
-    lists="ListPostReturnAddresses",
-    gets="GetPostReturnAddress",
-    updates="UpdatePostReturnAddress",
-    deletes="DeletePostReturnAddress",
-)
-COLLECTIONS = (
-    CONTACT_LISTS,
-    CONTACTS,
-    Collection(
-        id_parameter="template_id",
-        creates="CreateSmsTemplate",
-        lists="ListSmsTemplates",
-        gets="GetSmsTemplate",
-        updates="UpdateSmsTemplate",
-        deletes="DeleteSmsTemplate",
-    ),
-    Collection(
-        id_parameter="template_id",
-        creates="CreateEmailTemplate",
-        lists="ListEmailTemplates",
-        gets="GetEmailTemplate",
-        updates="UpdateEmailTemplate",
-        deletes="DeleteEmailTemplate",
-    ),
-    Collection(
-        id_parameter="email_address_id",
-        creates="CreateAllowedEmailAddress",
-        lists="ListAllowedEmailAddresses",
-        gets="GetAllowedEmailAddress",
-        deletes="DeleteAllowedEmailAddress",
-    ),
-    Collection(
-        id_parameter="email_address_id",
-        creates="CreateEmailToSmsAllowedAddress",
-        lists="ListEmailToSmsAllowedAddresses",
-        gets="GetEmailToSmsAllowedAddress",
-        updates="UpdateEmailToSmsAllowedAddress",
-        deletes="DeleteEmailToSmsAllowedAddress",
-    ),
-    Collection(
-        id_parameter="rule_id",
-        creates="CreateEmailToSmsStrippedString",
-        lists="ListEmailToSmsStrippedStrings",
-        gets="GetEmailToSmsStrippedString",
-        updates="UpdateEmailToSmsStrippedString",
-        deletes="DeleteEmailToSmsStrippedString",
-    ),
-    RETURN_ADDRESSES,
-    Collection(
-        id_parameter="client_user_id",
-        id_field="user_id",
-        creates="CreateResellerAccount",
-        lists="ListResellerAccounts",
-        gets="GetResellerAccount",
-        updates="UpdateResellerAccount",
-    ),
-    Collection(
-        id_parameter="subaccount_id",
-        creates="CreateSubaccount",
-        lists="ListSubaccounts",
-        gets="GetSubaccount",
-        updates="UpdateSubaccount",
-        deletes="DeleteSubaccount",
-        made=_api_key,
-    ),
-    Collection(
-        id_parameter="alpha_tag_id",
-        id_field="id",
-        creates="RequestAlphaTag",
-        lists="ListAlphaTags",
-        gets="GetAlphaTag",
-        deletes="DeleteAlphaTag",
-        made=_pending,
-        shown=_stamps,
-    ),
-    Collection(
-        id_parameter="default_sender_id",
-        id_field="id",
-        creates="CreateDefaultSender",
-        lists="ListDefaultSenders",
-        gets="GetDefaultSender",
-        updates="UpdateDefaultSender",
-        deletes="DeleteDefaultSender",
-        shown=_enabled,
-    ),
-    # automation rules
-    Collection(
-        id_parameter="inbound_rule_id",
-        creates="CreateSmsInboundRule",
-        lists="ListSmsInboundRules",
-        gets="GetSmsInboundRule",
-        updates="UpdateSmsInboundRule",
-        deletes="DeleteSmsInboundRule",
-    ),
-    Collection(
-        id_parameter="inbound_rule_id",
-        creates="CreateFaxInboundRule",
-        lists="ListFaxInboundRules",
-        gets="GetFaxInboundRule",
-        updates="UpdateFaxInboundRule",
-        deletes="DeleteFaxInboundRule",
-    ),
-    Collection(
-        id_parameter="receipt_rule_id",
-        creates="CreateSmsReceiptRule",
-        lists="ListSmsReceiptRules",
-        gets="GetSmsReceiptRule",
-        updates="UpdateSmsReceiptRule",
-        deletes="DeleteSmsReceiptRule",
-    ),
-    Collection(
-        id_parameter="receipt_rule_id",
-        creates="CreateFaxReceiptRule",
-        lists="ListFaxReceiptRules",
-        gets="GetFaxReceiptRule",
-        updates="UpdateFaxReceiptRule",
-        deletes="DeleteFaxReceiptRule",
-    ),
-    Collection(
-        id_parameter="receipt_rule_id",
-        creates="CreateEmailReceiptRule",
-        lists="ListEmailReceiptRules",
-        gets="GetEmailReceiptRule",
-        updates="UpdateEmailReceiptRule",
-        deletes="DeleteEmailReceiptRule",
-    ),
-    Collection(
-        id_parameter="receipt_rule_id",
-        creates="CreateVoiceReceiptRule",
-        lists="ListVoiceReceiptRules",
-        gets="GetVoiceReceiptRule",
-        updates="UpdateVoiceReceiptRule",
-        deletes="DeleteVoiceReceiptRule",
-    ),
-)
-
 SINGLE: dict[str, Handler] = {
     "SendEmail": _send_email,
     "ListEmailHistory": _history("email", delivered=False),
@@ -1095,16 +953,66 @@ SINGLE: dict[str, Handler] = {
 }
 
 
+CONTACT_LISTS, CONTACTS, RETURN_ADDRESSES = "CreateContactList", "CreateContact", "CreatePostReturnAddress"
+"""The collections other behaviours read, by the operation creating their items."""
+MADE: dict[str, Made] = {
+    "CreateContactList": _list_email_id,
+    "CreateSubaccount": _api_key,
+    "RequestAlphaTag": _pending,
+}
+"""What the sandbox makes for a new item (beside its id and times), by the operation creating it."""
+SHOWN: dict[str, Worked] = {
+    "CreateContactList": _contacts_count,
+    "CreateContact": _list_name,
+    "RequestAlphaTag": _stamps,
+    "CreateDefaultSender": _enabled,
+}
+"""What an item shows worked out when it is answered, by the operation creating it."""
+ITEM_PATH = re.compile(r"(?P<items>.+)/\{(?P<id>[^/{}]+)\}")
+"""An item's path: the path of its collection, then the parameter naming it."""
+
+
+def derive_collections(table: Mapping[str, Operation[Any]], claimed: Set[str]) -> tuple[Collection, ...]:
+    """The collections of the operation table: a POST to a path creates the items its GET lists and the
+    path ``/{id}`` below it gets, updates (PUT or PATCH) and deletes; operations ``claimed`` by a behaviour
+    of their own (a channel's receipts, a test inbound SMS) make no collection."""
+    at = {(operation.method, operation.path): operation.id for operation in table.values()}
+    found = []
+    for path in dict.fromkeys(operation.path for operation in table.values()):
+        item = ITEM_PATH.fullmatch(path)
+        creates = at.get(("POST", item["items"])) if item is not None else None
+        if item is None or creates is None:
+            continue
+        derived = Collection(
+            id_parameter=item["id"],
+            creates=creates,
+            lists=at.get(("GET", item["items"])),
+            gets=at.get(("GET", path)),
+            updates=at.get(("PUT", path)) or at.get(("PATCH", path)),
+            deletes=at.get(("DELETE", path)),
+            made=MADE.get(creates),
+            shown=SHOWN.get(creates),
+        )
+        if claimed.isdisjoint(derived.handlers()):
+            found.append(derived)
+    return tuple(found)
+
+
+CLAIMED = {operation_id for channel in CHANNELS for operation_id in channel.operation_ids()} | set(SINGLE)
+"""The operations with a behaviour of their own, which are no collection's."""
+COLLECTIONS = derive_collections(BY_ID, CLAIMED)
+
+
+def collection_of(creates: str) -> Collection:
+    """The collection of the items the operation ``creates`` creates."""
+    found = next((collection for collection in COLLECTIONS if collection.creates == creates), None)
+    if found is None:
+        raise LookupError(f"the operation table has no collection that {creates} creates")
+    return found
+
+
 @functools.cache
 def handlers() -> dict[str, Handler]:
     """The registry: the handler of each registered operation, by operationId."""
-    registered: dict[str, Handler] = {}
-    for part in [*(channel.handlers() for channel in CHANNELS), *(c.handlers() for c in COLLECTIONS), SINGLE]:
-        for operation_id, handler in part.items():
-            if operation_id in registered:
-                raise ValueError(f"the sandbox registers {operation_id} twice")
-            registered[operation_id] = handler
-    unknown = sorted(set(registered) - set(BY_ID))
-    if unknown:
-        raise ValueError(f"the sandbox registers operations the table does not have: {', '.join(unknown)}")
-    return registered
+    parts = [*(channel.handlers() for channel in CHANNELS), *(c.handlers() for c in COLLECTIONS), SINGLE]
+    return registry("ClickSend", BY_ID, parts)

@@ -2,18 +2,20 @@
 ``/v2/accounts/{account_id}``, and Kazoo's API-key authentication at ``PUT /v2/api_auth``.
 
 As on the ClickSend side, every fact about an operation (method, path, parameters, paging, a binary
-answer, a multipart body) comes from the table, ``aioclicksend.kazoo._generated.operations``, and what
-differs about the API (the error's code and message fields, the request envelope) from its generated
-client's :class:`~aioclicksend._core.operation.Dialect`. Path and query values are read and checked by
-:mod:`._validation`, JSON bodies against the request body's JSON Schema in Kazoo's own bundled spec
-(:func:`._openapi.request_validator`: ``{"data": {...}}``, and ``"action": "resubmit"`` beside it). A
-send may also be ``multipart/mixed``: a JSON part ``{"data": {...}}`` and the document.
+answer, a multipart body) comes from the table, ``aioclicksend.kazoo._generated.operations``, and the
+field a request body is wrapped in from Kazoo's bundled spec (``x-sdk-request-envelope``). Path and
+query values are read and checked by :mod:`._validation`, JSON bodies against the request body's JSON
+Schema in that spec (:func:`._openapi.request_validator`: ``{"data": {...}}``, and ``"action":
+"resubmit"`` beside it). A send may also be ``multipart/mixed``: a JSON part ``{"data": {...}}`` and the
+document.
 
 Every request but the authentication needs an ``X-Auth-Token`` that ``PUT /v2/api_auth`` issued and that
 has not expired. Answers come in Kazoo's envelope (``data``, ``status``, ``request_id``, ``revision``,
 ``auth_token``, and ``page_size``, ``start_key``, ``next_start_key`` on lists), errors as
 ``{"status": "error", "error": <code>, "message": …, "data": {"message": …}}``. What each operation does
-is registered by operationId (``FOLDERS`` and ``SINGLE``); the state is :class:`._kazoo_state.KazooState`.
+is registered by operationId (``FOLDERS`` and ``SINGLE``) in :mod:`._framework`'s registry, as ClickSend's
+is; an operation without a behaviour answers the docs' example. The state is
+:class:`._kazoo_state.KazooState`.
 """
 
 from __future__ import annotations
@@ -31,11 +33,13 @@ from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from .._core.operation import Operation
-from ..kazoo._generated.client import GeneratedClient
 from ..kazoo._generated.operations import OPERATIONS
+from . import _framework
 from ._answers import Refusal, bad_request
 from ._faults import Counters
+from ._framework import Answer, answer_as_documented, registry, route
 from ._kazoo_state import GREGORIAN_OFFSET, Fax, KazooState, page_key, read_page_key
+from ._openapi import package_of, spec
 from ._validation import checked_json, json_body, json_object, path_values, query_values, read_raw
 
 __all__ = ["PREFIX", "ROUTED", "error_response", "routes", "serves"]
@@ -44,10 +48,11 @@ PREFIX = "/v2"
 ACCOUNT_PATH = PREFIX + "/accounts/{account_id}"
 ROUTE_PREFIX = "kazoo."
 """Kazoo's routes (and request counters) are named ``kazoo.<operationId>``: ClickSend has a SendFax too."""
-DIALECT = GeneratedClient.dialect
 BY_ID: dict[str, Operation[Any]] = {operation.id: operation for operation in OPERATIONS}
 ROUTED: dict[str, Operation[Any]] = {ROUTE_PREFIX + operation.id: operation for operation in OPERATIONS}
 """Kazoo's operations by route name."""
+REQUEST_ENVELOPE: str = spec(package_of(OPERATIONS[0]))["x-sdk-request-envelope"]
+"""The field a request's JSON body is wrapped in (``data``), as Kazoo's spec declares it."""
 DEFAULT_PAGE_SIZE = 50  # Kazoo docs (basics.md), as the spec's page_size says
 MAX_DOCUMENT_SIZE = 32 * 1024 * 1024
 """The largest document a multipart send may carry; larger ones are refused with a 413."""
@@ -64,8 +69,6 @@ CODES = {
     "METHOD_NOT_ALLOWED": "invalid_method",
 }
 """Kazoo's words for the shared refusals' codes (ClickSend's words); others are those lower-cased."""
-
-Answer = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def serves(path: str) -> bool:
@@ -118,24 +121,19 @@ class Document:
     content_type: str
 
 
-@dataclass
-class Call:
-    """One authenticated, checked Kazoo request, as the behaviours see it."""
+@dataclass(kw_only=True)
+class Call(_framework.Call):
+    """One authenticated, checked Kazoo request: its token, the document of a multipart send (whose JSON
+    part is the ``body``) and the sandbox's Kazoo state."""
 
-    request: web.Request
-    operation: Operation[Any]
-    state: KazooState
     token: str
-    path_values: dict[str, Any]
-    query: dict[str, Any]
-    body: dict[str, Any]
-    """The JSON body as sent (the JSON part of a multipart send), checked against its schema."""
     document: Document | None
+    state: KazooState
 
     @property
     def data(self) -> dict[str, Any]:
         """The body's wrapped fields (``{"data": {...}}``: the request envelope)."""
-        wrapped: dict[str, Any] = self.body.get(DIALECT.request_envelope or "data") or {}
+        wrapped: dict[str, Any] = self.body.get(REQUEST_ENVELOPE) or {}
         return wrapped
 
     def ok(self, data: Any, status: int = 200, **paging: Any) -> web.Response:
@@ -239,19 +237,25 @@ async def _body(request: web.Request, operation: Operation[Any]) -> tuple[dict[s
     return await json_body(request, operation), None
 
 
-def _route(operation: Operation[Any], behaviour: Handler, state: KazooState) -> Answer:
-    """Checks the token and the request against the spec, then hands it to the behaviour."""
+def _prepare(operation: Operation[Any], state: KazooState) -> Callable[[web.Request], Awaitable[Call]]:
+    """How a request for ``operation`` becomes a call: its token and values checked against the spec."""
 
-    async def answer(request: web.Request) -> web.StreamResponse:
-        try:
-            token = _authorized(request, state)
-            values, query = path_values(request, operation), query_values(request, operation)
-            body, document = await _body(request, operation)
-            return behaviour(Call(request, operation, state, token, values, query, body, document))
-        except Refusal as refusal:
-            return error_response(refusal)
+    async def prepare(request: web.Request) -> Call:
+        token = _authorized(request, state)
+        values, query = path_values(request, operation), query_values(request, operation)
+        body, document = await _body(request, operation)
+        return Call(
+            request=request,
+            operation=operation,
+            path_values=values,
+            query=query,
+            body=body,
+            token=token,
+            document=document,
+            state=state,
+        )
 
-    return answer
+    return prepare
 
 
 def _api_auth(state: KazooState, counters: Counters) -> Answer:
@@ -357,7 +361,7 @@ class Folder:
             self.resubmits: self._resubmit,
         }
         found = {operation_id: handler for operation_id, handler in named.items() if operation_id is not None}
-        for operation_id in found:
+        for operation_id in found.keys() & BY_ID.keys():  # (the registry leaves out those the table lacks)
             operation = BY_ID[operation_id]
             assert (operation_id == self.lists) == (operation.paging is not None), f"{operation_id}: paging"
             assert (operation_id == self.attachment) == operation.binary, f"{operation_id}: a document"
@@ -447,16 +451,8 @@ SINGLE: dict[str, Handler] = {
 
 
 def handlers() -> dict[str, Handler]:
-    """The registry: the handler of every Kazoo operation, by operationId (all of them are stateful)."""
-    registered: dict[str, Handler] = {}
-    for part in [*(folder.handlers() for folder in FOLDERS), SINGLE]:
-        for operation_id, handler in part.items():
-            if operation_id in registered:
-                raise ValueError(f"the sandbox registers Kazoo's {operation_id} twice")
-            registered[operation_id] = handler
-    if set(registered) != set(BY_ID):
-        raise ValueError(f"the Kazoo registry and table differ: {sorted(set(registered) ^ set(BY_ID))}")
-    return registered
+    """The registry: the handler of each Kazoo operation the sandbox keeps state for, by operationId."""
+    return registry("Kazoo", BY_ID, [*(folder.handlers() for folder in FOLDERS), SINGLE])
 
 
 def routes(state: KazooState, counters: Counters) -> list[tuple[str, str, str, Answer]]:
@@ -467,7 +463,9 @@ def routes(state: KazooState, counters: Counters) -> list[tuple[str, str, str, A
             ROUTE_PREFIX + operation.id,
             operation.method,
             ACCOUNT_PATH + operation.path,
-            _route(operation, registered[operation.id], state),
+            route(
+                registered.get(operation.id, answer_as_documented), _prepare(operation, state), error_response
+            ),
         )
         for operation in OPERATIONS
     ]

@@ -24,7 +24,7 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 try:
     import jsonschema_rs
@@ -43,6 +43,7 @@ __all__ = [
     "data_schema",
     "documented",
     "package_of",
+    "parameter_schema",
     "parameter_validator",
     "pointer",
     "properties",
@@ -58,9 +59,13 @@ SPEC_URI = "https://aioclicksend.invalid/openapi.json"
 """The name ClickSend's bundled spec is registered under; nothing is ever fetched from it."""
 
 
-@functools.cache
 def spec(package: str = CLICKSEND) -> dict[str, Any]:
-    """The spec bundled in an API's generated package."""
+    """The spec bundled in an API's generated package (read once: ``spec()`` is ``spec(CLICKSEND)``)."""
+    return _bundled(package)
+
+
+@functools.cache
+def _bundled(package: str) -> dict[str, Any]:
     text = resources.files(package).joinpath("openapi.json").read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
@@ -98,21 +103,41 @@ def validator(at: str, package: str = CLICKSEND) -> jsonschema_rs.Draft202012Val
     return jsonschema_rs.Draft202012Validator({"$ref": _uri(package) + at}, registry=_registry(package))
 
 
-@functools.cache
-def parameter_validator(operation: Operation[Any], name: str) -> jsonschema_rs.Draft202012Validator:
-    """The validator of the schema of the operation's parameter ``name`` (declared there or referred to)."""
+def _parameter_at(operation: Operation[Any], name: str) -> str | None:
+    """The pointer to the schema of the operation's parameter ``name`` (declared there or referred to)."""
     package = package_of(operation)
-    for index, parameter in enumerate(_entry(operation)["parameters"]):
+    for index, parameter in enumerate(_entry(operation).get("parameters", [])):
         ref = parameter.get("$ref")
         if (
             ref is not None
             and spec(package)["components"]["parameters"][ref.rsplit("/", 1)[-1]]["name"] == name
         ):
-            return validator(ref + "/schema", package)
+            return str(ref) + "/schema"
         if parameter.get("name") == name:
-            where = ("paths", operation.path, operation.method.lower(), "parameters", index, "schema")
-            return validator(pointer(*where), package)
-    raise KeyError(f"{operation.id} has no parameter {name!r}")
+            return pointer("paths", operation.path, operation.method.lower(), "parameters", index, "schema")
+    return None
+
+
+@functools.cache
+def parameter_validator(operation: Operation[Any], name: str) -> jsonschema_rs.Draft202012Validator:
+    """The validator of the schema of the operation's parameter ``name``."""
+    at = _parameter_at(operation, name)
+    if at is None:
+        raise KeyError(f"{operation.id} has no parameter {name!r}")
+    return validator(at, package_of(operation))
+
+
+def parameter_schema(operation: Operation[Any], name: str) -> dict[str, Any]:
+    """The schema of the operation's parameter ``name`` as the spec has it (empty if it has none)."""
+    at = _parameter_at(operation, name)
+    if at is None:
+        return {}
+    found: Any = spec(package_of(operation))
+    for part in at.removeprefix("#/").split("/"):
+        part = unquote(part).replace("~1", "/").replace("~0", "~")
+        found = found[int(part)] if isinstance(found, list) else found[part]
+    schema: dict[str, Any] = found
+    return schema
 
 
 @functools.cache
@@ -151,19 +176,19 @@ def documented(operation: Operation[Any]) -> Documented:
     return Documented(_emptiest(operation, responses.get("200", {})), "OK")
 
 
-def resolved(schema: dict[str, Any]) -> dict[str, Any]:
-    """The schema a ``$ref`` of ClickSend's spec names (followed until it is not one)."""
+def resolved(schema: dict[str, Any], package: str = CLICKSEND) -> dict[str, Any]:
+    """The schema a ``$ref`` of an API's spec names (followed until it is not one)."""
     while "$ref" in schema:
-        schema = spec()["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+        schema = spec(package)["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
     return schema
 
 
-def properties(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def properties(schema: dict[str, Any], package: str = CLICKSEND) -> dict[str, dict[str, Any]]:
     """An object schema's properties, those of its ``allOf`` parts included."""
-    schema = resolved(schema)
+    schema = resolved(schema, package)
     found: dict[str, dict[str, Any]] = {}
     for part in schema.get("allOf", []):
-        found.update(properties(part))
+        found.update(properties(part, package))
     found.update(schema.get("properties", {}))
     return found
 
@@ -189,13 +214,13 @@ def _data(operation: Operation[Any], responses: dict[str, Any]) -> dict[str, Any
     response = responses.get("200") or responses.get("201") or {}
     data: dict[str, Any] = response.get("content", {}).get("application/json", {}).get("schema", {})
     if operation.envelope:  # allOf [Envelope, {properties: {data: …}}]
-        data = properties(data).get("data", {})
+        data = properties(data, package_of(operation)).get("data", {})
     return data
 
 
 def _emptiest(operation: Operation[Any], response: dict[str, Any]) -> Any:
     """``{}`` for an object, ``[]`` for an array, else ``None``: the data schema's emptiest value."""
-    data = resolved(_data(operation, {"200": response}))
+    data = resolved(_data(operation, {"200": response}), package_of(operation))
     if data.get("type") == "object" or "properties" in data or "allOf" in data:
         return {}
     return [] if data.get("type") == "array" else None

@@ -10,6 +10,7 @@ seconds (ClickSend: 600), up to 10 times. Only loopback URLs are pushed to unles
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -18,12 +19,10 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from yarl import URL
 
-from .._core.client import is_loopback
 from ..webhooks import encode, webhook
 
 if TYPE_CHECKING:
-    from .._generated.webhooks import Kind
-    from ..webhooks import EncodedPush, WebhookType
+    from ..webhooks import EncodedPush, Kind, WebhookType
 
 __all__ = [
     "DEFAULT_RECEIPT_DELAY",
@@ -60,6 +59,19 @@ class PushAttempt:
     @property
     def delivered(self) -> bool:
         return self.status == 200
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether a URL's host is this machine: ``localhost`` (not ``*.localhost``, which a resolver may send
+    to DNS) or a loopback address, also an IPv4 one mapped into IPv6."""
+    if host is None or host.lower().removesuffix(".") == "localhost":
+        return host is not None
+    try:
+        address = ipaddress.ip_address(host.removeprefix("[").removesuffix("]"))
+    except ValueError:
+        return False
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+    return (mapped or address).is_loopback
 
 
 def push_fields(kind: Kind, values: Mapping[str, Any]) -> dict[str, Any]:

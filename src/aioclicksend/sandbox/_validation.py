@@ -146,6 +146,33 @@ def _nested_deeper_than(limit: int, raw: bytes) -> bool:
     return False
 
 
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+"""A JSON escape of a UTF-16 surrogate: the only way a body read as UTF-8 can hold one."""
+
+
+def _lone_surrogate(value: Any, steps: tuple[str | int, ...] = ()) -> str | None:
+    """Where a string of ``value`` (a key or a value) holds a lone UTF-16 surrogate, which is half of a
+    character and no text (a pair escaped, ``\\ud83d\\ude00``, is read as the one character it is)."""
+    if isinstance(value, str):
+        return None if value.isascii() or _encodes(value) else _location("", steps) or "the request body"
+    pairs = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, inner in pairs:
+        if isinstance(key, str) and not _encodes(key):
+            return f"a key of {_location('', steps) or 'the request body'}"
+        found = _lone_surrogate(inner, (*steps, key))
+        if found is not None:
+            return found
+    return None
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not JSON")
 
@@ -164,9 +191,12 @@ def json_object(raw: bytes) -> dict[str, Any]:
 
 
 def checked_json(raw: bytes, operation: Operation[Any]) -> dict[str, Any]:
-    """A JSON request body as it came (for Kazoo, wrapped), checked against the operation's request
-    schema; a 400 saying what is wrong."""
+    """A JSON request body as it came (for Kazoo, wrapped), all its strings text, checked against the
+    operation's request schema; a 400 saying what is wrong."""
     body = json_object(raw)
+    where = _lone_surrogate(body) if SURROGATE_ESCAPE.search(raw) else None
+    if where is not None:  # (no part count or answer can be made of it)
+        raise bad_request(f"{where}: not text (a lone UTF-16 surrogate)")
     check(request_validator(operation), body, "")
     return body
 
