@@ -30,6 +30,7 @@ def _seconds(text: str) -> float:
     return seconds
 
 
+# long: a list of argument declarations, one per option of the sandbox
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m aioclicksend.sandbox",
