@@ -57,7 +57,7 @@ def fuzz(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     arguments = list(session.posargs)
     examples = arguments.pop(0) if arguments and arguments[0].isdigit() else FUZZ_EXAMPLES
-    session.run("pytest", "tests/test_fuzz.py", *arguments, env={"AIOCLICKSEND_FUZZ_EXAMPLES": examples})
+    session.run("pytest", "tests/core/test_fuzz.py", *arguments, env={"AIOCLICKSEND_FUZZ_EXAMPLES": examples})
 
 
 @nox.session

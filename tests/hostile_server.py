@@ -1,4 +1,4 @@
-"""A deliberately hostile HTTP server for the fuzz tests (tests/test_fuzz.py).
+"""A deliberately hostile HTTP server for the fuzz tests (tests/core/test_fuzz.py).
 
 It runs in a thread of its own, with its own event loop, on 127.0.0.1, so that the code under test can
 run each example in a fresh event loop of its own. It reads every request whole and then answers with
