@@ -186,12 +186,15 @@ def test_a_call_loads_only_the_models_it_sends_and_receives() -> None:
         "asyncio.run(main())\n"
         "prefix = 'aioclicksend._generated.models.'\n"
         "print(' '.join(sorted(m[len(prefix):] for m in sys.modules if m.startswith(prefix))))\n"
+        "print('tenacity' in sys.modules)\n"
     )
     with sandbox_in_a_thread(accounts={"demo": "key"}) as server:
         run = subprocess.run(
             [sys.executable, "-c", code, server.base_url], capture_output=True, text=True, check=True
         )
-    assert set(run.stdout.split()) == expected
+    models, tenacity_loaded = run.stdout.splitlines()
+    assert tenacity_loaded == "False", "tenacity loads with the first retry, not with a call that needs none"
+    assert set(models.split()) == expected
     assert {"sms_message_collection", "sms_send_result", "sms_message"} <= expected
 
 

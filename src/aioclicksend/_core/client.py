@@ -26,13 +26,14 @@ from .binary import FileInput, multipart_body
 from .exceptions import (
     APIConnectionError,
     AuthenticationError,
+    ClickSendError,
     ClientConfigurationError,
     ClientStateError,
     MissingCredentialsError,
     RequestValidationError,
 )
 from .hooks import AttemptHook, AttemptInfo, RateLimit, around_attempt, hook_problems
-from .retry import RetryPolicy
+from .retry import RetryPolicy, should_retry
 from .types import NOT_GIVEN, NotGiven
 from .validation import (
     build_body,
@@ -434,14 +435,27 @@ class BaseClient:
     async def _attempts(
         self, outgoing: Outgoing, read: Callable[[Answer], object], retries: int, hooks: Sequence[AttemptHook]
     ) -> object:
-        """The attempts of one request, as the retry policy allows."""
+        """The attempts of one request, as the retry policy allows: the first on its own, the others
+        (if it failed in a way that may be retried) through tenacity, which replays that first failure to
+        start from it (so tenacity is imported only by a request that is retried)."""
         operation = outgoing.operation
-        retrying = self.retry_policy.retrying(
-            max_retries=retries, idempotent=operation.idempotent, operation=operation.name
+        try:
+            return await self._attempt(outgoing, read, hooks, 1)
+        except ClickSendError as error:
+            if not retries or not should_retry(error, idempotent=operation.idempotent):
+                raise
+            first_failure = error
+        from .retrying import controller
+
+        retrying = controller(
+            self.retry_policy, max_retries=retries, idempotent=operation.idempotent, operation=operation.name
         )
         async for attempt in retrying:
             with attempt:
-                return await self._attempt(outgoing, read, hooks, attempt.retry_state.attempt_number)
+                number = attempt.retry_state.attempt_number
+                if number == 1:
+                    raise first_failure
+                return await self._attempt(outgoing, read, hooks, number)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     async def _attempt(

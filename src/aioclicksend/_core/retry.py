@@ -12,18 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import logging
 import time
 from dataclasses import dataclass
 
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
-from tenacity.wait import wait_base, wait_exponential, wait_random
-
-from .exceptions import APIConnectionError, APIStatusError, InternalServerError, RateLimitError
+from .exceptions import APIConnectionError, InternalServerError, RateLimitError
 
 __all__ = ["RetryPolicy", "parse_retry_after", "should_retry"]
-
-logger = logging.getLogger("aioclicksend")
 
 
 def should_retry(error: BaseException, *, idempotent: bool) -> bool:
@@ -59,20 +53,6 @@ async def _sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-class _WaitRetryAfterOrBackoff(wait_base):
-    def __init__(self, backoff: wait_base, max_retry_after: float) -> None:
-        self.backoff = backoff
-        self.max_retry_after = max_retry_after
-
-    def __call__(self, retry_state: RetryCallState) -> float:
-        error = retry_state.outcome.exception() if retry_state.outcome else None
-        if isinstance(error, APIStatusError):
-            delay = parse_retry_after(error.headers.get("Retry-After"))
-            if delay is not None:
-                return min(delay, self.max_retry_after)
-        return float(self.backoff(retry_state))
-
-
 @dataclass(frozen=True)
 class RetryPolicy:
     """How long to wait between attempts; which failures are retried is fixed (see the module doc)."""
@@ -83,35 +63,3 @@ class RetryPolicy:
     """Longest backoff between two attempts."""
     max_retry_after: float = 60.0
     """Longest ``Retry-After`` honoured; a longer one is cut to this."""
-
-    def retrying(self, *, max_retries: int, idempotent: bool, operation: str) -> AsyncRetrying:
-        """A tenacity controller for one request: ``max_retries`` retries after the first attempt.
-
-        Each retry is logged at INFO (``operation`` names the call; no header or body is logged).
-        """
-
-        def log_retry(state: RetryCallState) -> None:
-            error = state.outcome.exception() if state.outcome else None
-            wait = state.next_action.sleep if state.next_action else 0.0
-            reason = f"HTTP {error.status}" if isinstance(error, APIStatusError) else type(error).__name__
-            logger.info(
-                "%s: %s; retrying in %.2f s (attempt %d of %d)",
-                operation,
-                reason,
-                wait,
-                state.attempt_number + 1,
-                max_retries + 1,
-            )
-
-        return AsyncRetrying(
-            stop=stop_after_attempt(max_retries + 1),
-            wait=_WaitRetryAfterOrBackoff(
-                wait_exponential(multiplier=self.initial_backoff, max=self.max_backoff)
-                + wait_random(0, self.initial_backoff),
-                self.max_retry_after,
-            ),
-            retry=retry_if_exception(lambda error: should_retry(error, idempotent=idempotent)),
-            sleep=_sleep,
-            before_sleep=log_retry,
-            reraise=True,
-        )
