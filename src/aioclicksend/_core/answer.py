@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic_core import ValidationError, from_json
 
@@ -25,8 +24,7 @@ MAX_REDIRECTS = 3
 """Same-origin redirects followed for an operation that is safe to repeat; others are never followed."""
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(NamedTuple):
     """What one attempt got back, after the redirects it followed."""
 
     method: str

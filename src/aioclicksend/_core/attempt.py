@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Collection, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlencode
 
 import aiohttp
@@ -25,8 +24,7 @@ Origin = tuple[str, str | None, int | None]
 """A URL's scheme, host and port."""
 
 
-@dataclass(frozen=True, slots=True)
-class Outgoing:
+class Outgoing(NamedTuple):
     """A request ready to go but for its credentials' headers, read at each attempt (they may be renewed)."""
 
     operation: Operation[Any]
@@ -52,8 +50,7 @@ class Outgoing:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Transport:
+class Transport(NamedTuple):
     """How an attempt goes out: redirects only within ``origin``, answers read up to ``max_response_size``."""
 
     origin: Origin

@@ -17,7 +17,7 @@ import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from .exceptions import AttemptRefusedError, ClickSendError, ClientConfigurationError
 from .retry import parse_retry_after
@@ -28,8 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["AttemptHook", "AttemptInfo", "AttemptRequest", "RateLimit", "around_attempt", "hook_problems"]
 
 
-@dataclass(frozen=True, slots=True)
-class AttemptRequest:
+class AttemptRequest(NamedTuple):
     """The request an attempt sends, as a hook may see it: never the credentials."""
 
     method: str
