@@ -97,6 +97,8 @@ class PostgresJournal:
         """Settlements not written yet: they go with the next write, in its transaction."""
         self._busy = asyncio.Lock()
         """One statement at a time on the connection (a job's workers record their batches at once)."""
+        self._gave_up: str | None = None
+        """Why the journal stopped for good (the jobs it held are lost to it): each use says so."""
 
     async def open_job(self, job: JobRecord) -> JobRecord:
         async def open_it(connection: asyncpg.Connection) -> Any:
@@ -182,6 +184,8 @@ class PostgresJournal:
     async def _use(self, work: Callable[[asyncpg.Connection], Awaitable[T]], what: str) -> T:
         """``work`` on the connection; on a new one if it is lost, for ``reconnect_for`` seconds at most."""
         async with self._busy:
+            if self._gave_up is not None:
+                raise JournalError(self._gave_up)
             give_up_at: float | None = None
             while True:
                 try:
@@ -195,9 +199,10 @@ class PostgresJournal:
                         give_up_at = time.monotonic() + self.reconnect_for
                         logger.warning("%s: connection lost (%s); reconnecting", self.name, _describe(error))
                     if time.monotonic() >= give_up_at:
-                        raise JournalError(
-                            f"{self.name}: cannot be {what}: {self._why_lost(error)}"
-                        ) from None
+                        self._gave_up = f"{self.name}: cannot be {what}: {self._why_lost(error)}"
+                        self._held.clear()  # (lost with the session: whatever is written now is not ours)
+                        self._drop()
+                        raise JournalError(self._gave_up) from None
                     self._drop()
                     await asyncio.sleep(0.5)
 
