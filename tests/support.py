@@ -23,6 +23,7 @@ from aioresponses import aioresponses
 from aioclicksend import AsyncClickSend, RetryPolicy
 from aioclicksend._core.operation import Operation
 from aioclicksend._generated.operations import OPERATIONS
+from aioclicksend.journal import PostgresJournal
 from aioclicksend.sandbox import SandboxServer
 from codegen.names import python_name
 
@@ -34,6 +35,7 @@ __all__ = [
     "SPEC",
     "USERNAME",
     "MockAPI",
+    "assert_job_settled",
     "assert_journal_settled",
 ]
 
@@ -175,6 +177,19 @@ def assert_journal_settled(path: Path) -> None:
             " WHERE settlement IS NULL"
         )
         assert unsettled.fetchone() == (0,)
+
+
+async def assert_job_settled(journal: Path | str, job_id: str = "sms.send") -> None:
+    """:func:`assert_journal_settled` for a SQLite file; for a PostgreSQL DSN, the job's batches are
+    there and each is settled with nothing left unknown."""
+    if isinstance(journal, Path):
+        assert_journal_settled(journal)
+        return
+    store = PostgresJournal(journal)
+    try:
+        assert await store.unresolved(job_id) == [] and await store.formed(job_id) > 0
+    finally:
+        await store.close()
 
 
 async def serve_on_loopback(

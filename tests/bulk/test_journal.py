@@ -1,4 +1,5 @@
-"""Bulk jobs with a journal: run again, they finish the job without sending anything twice."""
+"""Bulk jobs with a journal: run again, they finish the job without sending anything twice (each test
+taking ``journal`` runs with a SQLite file and with a PostgreSQL database)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from aioclicksend import AsyncClickSend, JournalError, OutcomeKind, RequestValid
 from aioclicksend.journal import JournalStore, SQLiteJournal
 from aioclicksend.sandbox import SandboxServer
 
-from ..support import assert_journal_settled
+from ..support import assert_job_settled
 
 Sandbox = tuple[SandboxServer, AsyncClickSend]
 
@@ -30,9 +31,8 @@ def deliveries(server: SandboxServer) -> Counter[str]:
     )
 
 
-async def test_a_finished_job_run_again_sends_nothing(sandbox: Sandbox, tmp_path: Path) -> None:
+async def test_a_finished_job_run_again_sends_nothing(sandbox: Sandbox, journal: Path | str) -> None:
     server, cs = sandbox
-    journal = tmp_path / "job.db"
     first = await cs.sms.send_bulk(sms(950), journal=journal, job_id="promo", batch_size=100)
     assert first.accepted == 950 and first.resumed == 0
     sent = deliveries(server)
@@ -49,9 +49,8 @@ async def test_a_finished_job_run_again_sends_nothing(sandbox: Sandbox, tmp_path
     assert all(outcome.custom_string in sent for outcome in outcomes)
 
 
-async def test_a_cancelled_job_is_finished_by_the_next_run(sandbox: Sandbox, tmp_path: Path) -> None:
+async def test_a_cancelled_job_is_finished_by_the_next_run(sandbox: Sandbox, journal: Path | str) -> None:
     server, cs = sandbox
-    journal = tmp_path / "job.db"
     server.faults.latency_ms = 150
     job = cs.sms.send_bulk(sms(3_000), journal=journal, batch_size=100, concurrency=4, history_lag=0)
     task = asyncio.create_task(job._drain())
@@ -65,12 +64,11 @@ async def test_a_cancelled_job_is_finished_by_the_next_run(sandbox: Sandbox, tmp
     sent = deliveries(server)
     assert len(sent) == 3_000 and set(sent.values()) == {1}, "each message reached ClickSend once"
     assert summary.accepted == 3_000 and summary.resumed > 0 and summary.unknown == summary.not_sent == 0
-    assert_journal_settled(journal)
+    await assert_job_settled(journal)
 
 
-async def test_another_input_is_refused(sandbox: Sandbox, tmp_path: Path) -> None:
+async def test_another_input_is_refused(sandbox: Sandbox, journal: Path | str) -> None:
     server, cs = sandbox
-    journal = tmp_path / "job.db"
     await cs.sms.send_bulk(sms(250), journal=journal, batch_size=100)
     sent = deliveries(server)
     changed = cs.sms.send_bulk(sms(300, text="other"), journal=journal, batch_size=100)
@@ -84,9 +82,8 @@ async def test_another_input_is_refused(sandbox: Sandbox, tmp_path: Path) -> Non
         await cs.mms.send_bulk([], journal=journal, job_id="sms.send", media_file="https://x/a.jpg")
 
 
-async def test_a_resumed_job_keeps_its_tag_and_batch_size(sandbox: Sandbox, tmp_path: Path) -> None:
+async def test_a_resumed_job_keeps_its_tag_and_batch_size(sandbox: Sandbox, journal: Path | str) -> None:
     _, cs = sandbox
-    journal = tmp_path / "job.db"
     await cs.sms.send_bulk(sms(10), journal=journal, tag="first", batch_size=5)
     job = cs.sms.send_bulk(sms(12), journal=journal, tag="second", batch_size=100)
     outcomes = sorted([outcome async for outcome in job], key=lambda outcome: outcome.index)
@@ -98,7 +95,10 @@ async def test_journal_arguments_are_checked(sandbox: Sandbox, tmp_path: Path) -
     _, cs = sandbox
     with pytest.raises(RequestValidationError, match="job_id: needs a journal"):
         cs.sms.send_bulk(sms(1), job_id="x")
-    with pytest.raises(RequestValidationError, match="journal: must be a path or a JournalStore, not int"):
+    with pytest.raises(
+        RequestValidationError,
+        match="journal: must be a path, a postgresql:// DSN or a JournalStore, not int",
+    ):
         cs.sms.send_bulk(sms(1), journal=3)  # type: ignore[arg-type]
     with pytest.raises(RequestValidationError, match="history_lag: must be 0 or more"):
         cs.sms.send_bulk(sms(1), journal=tmp_path / "j.db", history_lag=-1)
@@ -166,11 +166,10 @@ async def test_reconcile_takes_custom_strings_and_stops_once_all_are_found(sandb
         await reconcile([3], history())  # type: ignore[list-item]
 
 
-async def test_a_journal_keeps_the_callers_own_custom_strings(sandbox: Sandbox, tmp_path: Path) -> None:
+async def test_a_journal_keeps_the_callers_own_custom_strings(sandbox: Sandbox, journal: Path | str) -> None:
     """Custom strings of the tag's are not written down (they follow from the position); the caller's
     are, and a batch that got no answer is looked up by them."""
     server, cs = sandbox
-    journal = tmp_path / "job.db"
     given = [
         {"to": f"+614{i:08d}", "body": "b", **({"custom_string": f"mine-{i}"} if i % 2 else {})}
         for i in range(40)
@@ -185,14 +184,13 @@ async def test_a_journal_keeps_the_callers_own_custom_strings(sandbox: Sandbox, 
     assert {f"mine-{i}" for i in range(1, 40, 2)} <= set(deliveries(server))
 
 
-async def test_one_writer_at_a_time(sandbox: Sandbox, tmp_path: Path) -> None:
+async def test_one_writer_at_a_time(sandbox: Sandbox, journal: Path | str) -> None:
     """Two runs of a job at once could both send a batch: the second cannot open the journal."""
     server, cs = sandbox
-    journal = tmp_path / "job.db"
     server.faults.latency_ms = 300
     first = asyncio.create_task(cs.sms.send_bulk(sms(100), journal=journal, batch_size=50)._drain())
     await asyncio.sleep(0.1)
-    with pytest.raises(JournalError, match="locked"):
+    with pytest.raises(JournalError, match=r"locked|held by another worker"):
         await cs.sms.send_bulk(sms(100), journal=journal, batch_size=50)
     server.faults.latency_ms = 0
     assert (await first).accepted == 100

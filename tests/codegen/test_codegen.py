@@ -140,7 +140,9 @@ def test_the_generated_table_is_the_only_reading_of_the_spec() -> None:
     """What codegen read (the bundled spec it wrote) and what the table holds agree, operation by operation."""
     from aioclicksend._generated.operations import OPERATIONS
 
-    spec = json.loads((Path(__file__).parent.parent.parent / "src/aioclicksend/_generated/openapi.json").read_text())
+    spec = json.loads(
+        (Path(__file__).parent.parent.parent / "src/aioclicksend/_generated/openapi.json").read_text()
+    )
     described = {
         (method.upper(), path)
         for path, item in spec["paths"].items()

@@ -214,39 +214,22 @@ class SQLiteJournal:
         [row] = await self._read(
             "SELECT job_id, operation, tag, batch_size, started_at FROM jobs WHERE job_id = ?", (job.job_id,)
         )
-        job_id, operation, tag, batch_size, started_at = row
-        texts = all(isinstance(value, str) for value in (job_id, operation, tag))
-        if not (texts and _is_int(batch_size) and 0 < batch_size <= MAX_BATCH and _is_number(started_at)):
-            raise JournalError(
-                f"journal {self.path}: job {job.job_id!r} cannot be read: its record is damaged; "
-                "send the input as a new job (another journal or job_id)"
-            )
-        return JobRecord(*row)
+        return job_record(row, f"journal {self.path}")
 
     async def started(self, job_id: str, attempt: Attempt) -> None:
         await self._write(
-            "INSERT OR REPLACE INTO attempts VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                job_id,
-                attempt.number,
-                attempt.attempt,
-                _pack_positions(attempt.positions),
-                _pack(attempt.customs),
-                attempt.digest,
-                attempt.sent_at,
-            ),
+            "INSERT OR REPLACE INTO attempts VALUES (?, ?, ?, ?, ?, ?, ?)", attempt_row(job_id, attempt)
         )
 
     async def settled(self, job_id: str, number: int, attempt: int, settlement: Settlement) -> None:
-        unresolved = int("unknown" in settlement.kinds)
-        self._settled.append((job_id, number, attempt, _pack_settlement(settlement), unresolved))
+        self._settled.append(settlement_row(job_id, number, attempt, settlement))
 
     async def attempts(self, job_id: str, number: int) -> list[Attempt]:
         rows = await self._read(
             f"SELECT {_ATTEMPT} WHERE job_id = ? AND number = ? ORDER BY attempt",
             (job_id, number),
         )
-        return [_attempt(row) for row in rows]
+        return [read_attempt(row) for row in rows]
 
     async def formed(self, job_id: str) -> int:
         [(last,)] = await self._read("SELECT max(number) FROM attempts WHERE job_id = ?", (job_id,))
@@ -258,7 +241,7 @@ class SQLiteJournal:
             " ORDER BY number, attempt",
             (job_id,),
         )
-        return [_attempt(row) for row in rows]
+        return [read_attempt(row) for row in rows]
 
     async def close(self) -> None:
         if self._db is not None:
@@ -275,6 +258,29 @@ _ATTEMPT = (
     " FROM attempts LEFT JOIN settlements USING (job_id, number, attempt)"
 )
 _SETTLE = "INSERT OR REPLACE INTO settlements VALUES (?, ?, ?, ?, ?)"
+
+
+def job_record(row: Sequence[Any], journal: str) -> JobRecord:
+    """A job's record as read from a store (``journal`` names the store), checked."""
+    job_id, operation, tag, batch_size, started_at = row
+    texts = all(isinstance(value, str) for value in (job_id, operation, tag))
+    if not (texts and _is_int(batch_size) and 0 < batch_size <= MAX_BATCH and _is_number(started_at)):
+        raise JournalError(
+            f"{journal}: job {job_id!r} cannot be read: its record is damaged; "
+            "send the input as a new job (another journal or job_id)"
+        )
+    return JobRecord(*row)
+
+
+def attempt_row(job_id: str, attempt: Attempt) -> tuple[Any, ...]:
+    """An attempt as stores write it: job id, number, attempt, positions, customs, digest, sent at."""
+    positions, customs = _pack_positions(attempt.positions), _pack(attempt.customs)
+    return (job_id, attempt.number, attempt.attempt, positions, customs, attempt.digest, attempt.sent_at)
+
+
+def settlement_row(job_id: str, number: int, attempt: int, settlement: Settlement) -> tuple[Any, ...]:
+    """A settlement as stores write it: job id, number, attempt, settlement, unresolved (0 or 1)."""
+    return (job_id, number, attempt, _pack_settlement(settlement), int("unknown" in settlement.kinds))
 
 
 def _checkpoint_and_close(db: sqlite3.Connection) -> None:
@@ -343,7 +349,9 @@ def _unpack_positions(blob: bytes) -> list[int]:
     return list(positions)
 
 
-def _attempt(row: Sequence[Any]) -> Attempt:
+def read_attempt(row: Sequence[Any]) -> Attempt:
+    """An attempt as read from a store: number, attempt, positions, customs, digest, sent at, settlement
+    (checked: a damaged record is a :class:`JournalError`)."""
     number, attempt, positions, customs, digest, sent_at, settlement = row
     try:
         _check(_is_int(number) and _is_int(attempt) and _is_number(sent_at), "record")

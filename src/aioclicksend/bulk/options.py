@@ -38,7 +38,8 @@ class BulkOptions(TypedDict, total=False):
     allow_truncation: bool
     """Send texts longer than ClickSend sends whole (default: refuse them as invalid)."""
     journal: str | os.PathLike[str] | JournalStore | None
-    """Record the job there (a SQLite file's path, or a store), so that running it again finishes it."""
+    """Record the job there (a SQLite file's path, a ``postgresql://`` DSN, or a store), so that running it
+    again finishes it."""
     job_id: str | None
     """The job's name in the journal (default: the send's name, e.g. ``sms.send``)."""
     history_lag: float

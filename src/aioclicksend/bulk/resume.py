@@ -13,6 +13,7 @@ from typing import Any
 from .._core.exceptions import JournalError, RequestValidationError
 from .journal import Attempt, JobRecord, JournalStore, Settlement, SQLiteJournal
 from .outcomes import Messages, Outcome, OutcomeKind, price_of
+from .postgres import DSN_SCHEMES, PostgresJournal
 
 __all__ = ["FINAL_KINDS", "JobJournal", "Recorded", "RecordedBatch", "Survey"]
 
@@ -78,7 +79,7 @@ class JobJournal:
 
     @classmethod
     def of(cls, journal: Any, job_id: Any, operation: str) -> JobJournal | None:
-        """The journal a ``send_bulk`` was given (a path or a store), or ``None``."""
+        """The journal a ``send_bulk`` was given (a path, a PostgreSQL DSN or a store), or ``None``."""
         if journal is None:
             if job_id is not None:
                 raise RequestValidationError(f"{operation}_bulk", ["job_id: needs a journal"])
@@ -89,11 +90,15 @@ class JobJournal:
             raise RequestValidationError(
                 f"{operation}_bulk", [f"job_id: must be a non-empty str, not {job_id!r}"]
             )
+        if isinstance(journal, str) and journal.startswith(DSN_SCHEMES):
+            return cls(PostgresJournal(journal), job_id, owned=True)
         if isinstance(journal, (str, os.PathLike)):
             return cls(SQLiteJournal(journal), job_id, owned=True)
         if isinstance(journal, JournalStore):
             return cls(journal, job_id, owned=False)
-        problem = f"journal: must be a path or a JournalStore, not {type(journal).__name__}"
+        problem = (
+            f"journal: must be a path, a postgresql:// DSN or a JournalStore, not {type(journal).__name__}"
+        )
         raise RequestValidationError(f"{operation}_bulk", [problem])
 
     async def open(self, proposed: JobRecord) -> JobRecord:
