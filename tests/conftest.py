@@ -13,6 +13,8 @@ from aioclicksend.testing import clicksend_sandbox
 
 from .support import API_KEY, BASE_URL, FAST, USERNAME, MockAPI
 
+pytest_plugins = ["tests.redis_server"]  # the session's real Redis: the fixture redis_server
+
 
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
