@@ -112,8 +112,8 @@ class RedisThrottle(RedisBacked):
     hook is first used (or at ``await throttle.check()``), a :class:`~aioclicksend.ClientConfigurationError`
     names its address; if it stops answering later, each worker paces itself (a bulk job's adaptive
     pace, from the last shared rate) with one WARNING on the ``aioclicksend`` logger, and shares the pace
-    again once Redis answers. No call to Redis waits more than ``timeout`` seconds. Close the throttle
-    (``await throttle.aclose()``, or ``async with``) when done.
+    again once Redis answers. Nothing waits more than ``timeout`` seconds for Redis to connect or answer.
+    Close the throttle (``await throttle.aclose()``, or ``async with``) when done.
     """
 
     def __init__(
