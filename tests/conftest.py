@@ -18,6 +18,8 @@ from aioclicksend.testing import clicksend_sandbox
 from .postgres_server import PostgresServer, running_postgres
 from .support import API_KEY, BASE_URL, FAST, USERNAME, MockAPI
 
+pytest_plugins = ["tests.redis_server"]  # the session's real Redis: the fixture redis_server
+
 
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:

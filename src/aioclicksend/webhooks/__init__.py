@@ -14,7 +14,8 @@ The kinds of push are the spec's (``openapi/resources/webhooks.yaml``): ``sms_in
 ``voice_receipt`` and ``fax_receipt``. :func:`parse` reads one in whichever format a rule's ``webhook_type``
 chose (a form POST, a GET query string, a JSON POST); :func:`aiohttp_receiver` and
 :func:`starlette_endpoint` answer ClickSend as it expects, check an optional shared secret, and drop
-ClickSend's retries of a push already handled (see :class:`DedupStore`); :class:`SecretFilter` keeps the
+ClickSend's retries of a push already handled (see :class:`DedupStore`; :class:`RedisDedupStore` shares
+them between replicas); :class:`SecretFilter` keeps the
 secret out of your access log. :func:`encode` writes a push as ClickSend sends it, for whatever plays
 ClickSend's part (the sandbox, your tests).
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from ._logs import SecretFilter
     from ._parse import MAX_BODY, from_aiohttp, from_starlette, parse
     from ._receivers import SECRET_PARAMETER, Handler, aiohttp_receiver, starlette_endpoint
+    from ._redis_store import RedisDedupStore
     from ._table import Webhook, kinds, webhook
 
 _EXPORTS = {
@@ -47,6 +49,7 @@ _EXPORTS = {
     "Kind": "aioclicksend._generated.webhooks",
     "MAX_BODY": "._parse",
     "MemoryDedupStore": "._dedup",
+    "RedisDedupStore": "._redis_store",
     "SECRET_PARAMETER": "._receivers",
     "SecretFilter": "._logs",
     "Webhook": "._table",
@@ -76,6 +79,7 @@ __all__ = [
     "Handler",
     "Kind",
     "MemoryDedupStore",
+    "RedisDedupStore",
     "SecretFilter",
     "Webhook",
     "WebhookError",

@@ -44,25 +44,7 @@ class DedupStore(Protocol):
 
     ``seen`` must check and record in one step (atomically, for a store shared by several workers). A
     shared store should let a key in flight lapse after a few minutes (a lease), for the process handling
-    it may die before it is done or forgotten. With Redis, for instance::
-
-        class RedisDedupStore:
-            def __init__(self, redis: redis.asyncio.Redis) -> None:
-                self.redis = redis
-
-            async def seen(self, key: str) -> bool:
-                return not await self.redis.set(f"clicksend:{key}", "in flight", nx=True, ex=300)
-
-            async def done(self, key: str) -> None:
-                await self.redis.set(f"clicksend:{key}", "done", ex=7200)
-
-            async def forget(self, key: str) -> None:
-                await self.redis.delete(f"clicksend:{key}")
-
-            async def outcome(self, key: str) -> bool:
-                while (state := await self.redis.get(f"clicksend:{key}")) == b"in flight":
-                    await asyncio.sleep(0.5)
-                return state == b"done"
+    it may die before it is done or forgotten, as :class:`~aioclicksend.webhooks.RedisDedupStore` does.
     """
 
     async def seen(self, key: str) -> bool:
