@@ -44,9 +44,10 @@ from aioclicksend._core.pagination import KeyedPage
 from aioclicksend.kazoo import AsyncKazoo
 from aioclicksend.kazoo._generated.operations import OPERATIONS
 from aioclicksend.kazoo.models import OutboxFax
-from aioclicksend.sandbox import SandboxServer, _kazoo, make_pdf
+from aioclicksend.sandbox import SandboxServer, make_pdf
 from aioclicksend.sandbox.__main__ import parse_arguments
-from aioclicksend.sandbox._kazoo_state import count_pages
+from aioclicksend.sandbox.kazoo import behaviours as _kazoo
+from aioclicksend.sandbox.kazoo.state import count_pages
 from aioclicksend.testing import kazoo_sandbox
 
 from ..support import FAST, by_name, sandbox_in_a_thread

@@ -27,7 +27,7 @@ latency, dropped connections) are configured through :class:`Faults`, also while
 ``application/json``, else 415: no cross-site form can send one). Each request is
 logged at INFO on the ``aioclicksend.sandbox`` logger (``--log`` shows them on stderr).
 
-The same server serves the Kazoo v2 Faxes API (``_kazoo``): every operation of Kazoo's table under
+The same server serves the Kazoo v2 Faxes API (``kazoo/``): every operation of Kazoo's table under
 ``/v2/accounts/{account_id}``, with an ``X-Auth-Token`` from ``PUT /v2/api_auth`` (any non-empty API key
 unless ``kazoo_api_keys`` restricts them), Kazoo's envelope and errors, bodies checked against Kazoo's
 spec, start-key paging (50 a page by default). A fax sent waits in ``faxes/outgoing`` for
@@ -44,9 +44,9 @@ from __future__ import annotations
 from ._answers import TEST_ACCOUNTS
 from ._app import SandboxState, create_app
 from ._faults import Counters, Faults
-from ._kazoo_state import KazooState, make_pdf
 from ._pushes import PushAttempt, Pushes
 from ._server import SandboxServer
+from .kazoo.state import KazooState, make_pdf
 
 __all__ = [
     "TEST_ACCOUNTS",

@@ -1,5 +1,5 @@
 """The sandbox's aiohttp application: a route per operation of ClickSend's table and of Kazoo's
-(:mod:`._kazoo`), the middlewares around them (request log, counters, faults before and after the
+(:mod:`.kazoo.behaviours`), the middlewares around them (request log, counters, faults before and after the
 handler: the same for both APIs, each answering errors in its own shape) and the sandbox's own endpoints."""
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ from typing import Any
 from aiohttp import web
 
 from .._core.operation import Operation
-from . import _kazoo
 from ._answers import TEST_ACCOUNTS, Refusal, envelope
 from ._behaviours import BY_ID, TEST_SMS_BODY, Call, handlers, receive_sms
 from ._faults import Counters, Faults, RateLimiter
 from ._framework import answer_as_documented, route
-from ._kazoo_state import KazooState
 from ._pushes import Pushes
 from ._store import Store
 from ._validation import json_body, json_object, path_values, query_values, read_raw
+from .kazoo import behaviours as _kazoo
+from .kazoo.state import KazooState
 
 __all__ = ["API_PREFIX", "CONTROL_PREFIX", "TEST_ACCOUNTS", "SandboxState", "create_app", "logger"]
 

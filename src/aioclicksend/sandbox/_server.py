@@ -12,8 +12,8 @@ from aiohttp import web
 
 from ._app import SandboxState, create_app
 from ._faults import Counters, Faults
-from ._kazoo_state import KazooState
 from ._pushes import DEFAULT_RECEIPT_DELAY, DEFAULT_RETRY_INTERVAL, Pushes
+from .kazoo.state import KazooState
 
 
 class _Connection(web.RequestHandler):

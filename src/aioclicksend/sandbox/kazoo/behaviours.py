@@ -32,15 +32,15 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from .._core.operation import Operation
-from ..kazoo._generated.operations import OPERATIONS
-from . import _framework
-from ._answers import Refusal, bad_request
-from ._faults import Counters
-from ._framework import Answer, answer_as_documented, registry, route
-from ._kazoo_state import GREGORIAN_OFFSET, Fax, KazooState, page_key, read_page_key
-from ._openapi import package_of, spec
-from ._validation import checked_json, json_body, json_object, path_values, query_values, read_raw
+from ..._core.operation import Operation
+from ...kazoo._generated.operations import OPERATIONS
+from .. import _framework
+from .._answers import Refusal, bad_request
+from .._faults import Counters
+from .._framework import Answer, answer_as_documented, registry, route
+from .._openapi import package_of, spec
+from .._validation import checked_json, json_body, json_object, path_values, query_values, read_raw
+from .state import GREGORIAN_OFFSET, Fax, KazooState, page_key, read_page_key
 
 __all__ = ["PREFIX", "ROUTED", "error_response", "routes", "serves"]
 
