@@ -29,6 +29,7 @@ from aioclicksend.sandbox import SandboxServer, _behaviours
 from aioclicksend.sandbox._behaviours import BY_ID, CHANNELS, COLLECTIONS, SHAPE_OF, collection_of
 from aioclicksend.sandbox._behaviours import handlers as registered
 from aioclicksend.sandbox._openapi import pointer, validator
+from aioclicksend.sandbox.clicksend import _base as clicksend_base
 
 from ..support import operation_of, response_example
 
@@ -326,7 +327,7 @@ async def test_a_scheduled_message_is_receipted_when_its_time_comes(
     driver: Driver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     now = 1_900_000_000
-    monkeypatch.setattr(_behaviours, "_now", lambda: now)
+    monkeypatch.setattr(clicksend_base, "clock", lambda: now)
     message_id = await driver.send("SendSms", schedule=now + 600)
     receipts, history = BY_ID["ListSmsReceipts"], BY_ID["ListSmsHistory"]
     scheduled, at_once = (await driver.data(history, {}))["data"]  # the example's second is not scheduled

@@ -9,7 +9,8 @@ import aiohttp
 import pytest
 
 from aioclicksend import AsyncClickSend
-from aioclicksend.sandbox import SandboxServer, _behaviours
+from aioclicksend.sandbox import SandboxServer
+from aioclicksend.sandbox.clicksend import _base as clicksend_base
 
 Sandbox = tuple[SandboxServer, AsyncClickSend]
 START = 1_700_000_000
@@ -120,7 +121,7 @@ async def test_the_sms_history_is_searched_by_field_value_pairs(sandbox: Sandbox
 async def test_a_search_is_within_the_date_range(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     _, cs = sandbox
     for moment in (START, START + 60, START + 120):
-        monkeypatch.setattr(_behaviours, "_now", lambda moment=moment: moment)
+        monkeypatch.setattr(clicksend_base, "clock", lambda moment=moment: moment)
         await cs.sms.send(
             messages=[
                 {"to": TO_ANN, "body": f"at {moment}", "custom_string": "daily"},

@@ -92,9 +92,13 @@ def _message_id() -> str:
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
+clock = time.time
+"""The sandbox's clock (a test may replace it: every ClickSend behaviour reads the time through it)."""
+
+
 def _now() -> int:
-    """The sandbox's clock: unix time in seconds (tests may replace it)."""
-    return int(time.time())
+    """Unix time in seconds, by :data:`clock`."""
+    return int(clock())
 
 
 @functools.cache
