@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from .bulk.options import BulkOptions
     from .bulk.outcomes import BulkSummary, Outcome, OutcomeKind, reconcile
     from .bulk.progress import tqdm_progress
+    from .bulk.shards import shard, shard_job_id
     from .webhooks._errors import WebhookError
 
 _EXPORTS = {
@@ -94,6 +95,8 @@ _EXPORTS = {
     "WebhookError": ".webhooks._errors",
     "count_parts": "._core.parts",
     "reconcile": ".bulk.outcomes",
+    "shard": ".bulk.shards",
+    "shard_job_id": ".bulk.shards",
     "sms_parts": "._core.parts",
     "tqdm_progress": ".bulk.progress",
     "voice_parts": "._core.parts",
@@ -151,6 +154,8 @@ __all__ = [
     "WebhookError",
     "count_parts",
     "reconcile",
+    "shard",
+    "shard_job_id",
     "sms_parts",
     "tqdm_progress",
     "voice_parts",
