@@ -23,10 +23,11 @@ from click.testing import CliRunner, Result
 from aioclicksend import AsyncClickSend
 from aioclicksend.cli import cli
 from aioclicksend.cli._results import ResultsFile
+from aioclicksend.journal import PostgresJournal
 from aioclicksend.sandbox import SandboxServer
 
 from ..hostile_server import HostileServer, Reply
-from ..support import assert_journal_settled, sandbox_in_a_thread
+from ..support import assert_job_settled, assert_journal_settled, sandbox_in_a_thread
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +130,11 @@ def test_a_dry_run_checks_and_prices_without_sending(server: SandboxServer, tmp_
         (["--map", "colour=phone"], "--map: colour is not a field of these messages"),
         (["--map", "to"], "'to': expected FIELD=COLUMN"),
         (["--concurrency", "0"], "Invalid value for '--concurrency'"),
+        (["--map", "to=phone", "--journal", "."], "Invalid value for '--journal': File '.' is a directory."),
+        (
+            ["--map", "to=phone", "--journal", "postgresql://127.0.0.1/jobs"],
+            "--journal postgresql://...: give --job-id too",
+        ),
     ],
 )
 def test_bad_arguments_get_one_line_and_exit_2(
@@ -628,3 +634,35 @@ def test_a_resume_stopped_while_it_reads_the_history_writes_results_that_agree(
     sent = delivered(server, tag + ":")
     assert len(sent) == count and set(sent.values()) == {1}, "every row reached ClickSend exactly once"
     assert_journal_settled(journal)
+
+
+async def test_a_postgresql_journal_holds_the_job_by_its_id_from_before_any_output(
+    server: SandboxServer, tmp_path: Path, postgres_dsn: str
+) -> None:
+    """--journal postgresql://... --job-id: the job is journaled in the database; while another worker
+    holds it a run ends before it writes anything; run again once done, it sends nothing. The DSN's
+    password is never shown."""
+    messages = write_csv(tmp_path / "messages.csv", 300, start=700_000, header=("name", "to", "body"))
+    results, job_id = tmp_path / "r.csv", "spring/0-of-1"
+    dsn = postgres_dsn.replace("postgres@", "postgres:pass-word@")  # (the test server trusts any)
+    command = ["bulk", "sms", str(messages), "--results", str(results), "--journal", dsn, "--job-id", job_id]
+    before = sum(delivered(server).values())
+
+    other_worker = PostgresJournal(postgres_dsn)
+    await other_worker.lock(job_id)
+    try:
+        held = await asyncio.to_thread(invoke, server, *command)
+    finally:
+        await other_worker.close()
+    assert held.exit_code == 1 and "is held by another worker" in held.output, held.output
+    assert not results.exists() and sum(delivered(server).values()) == before
+
+    first = await asyncio.to_thread(invoke, server, *command)
+    assert first.exit_code == 0, first.output
+    assert "300 accepted" in first.output and "journal postgresql://postgres@127.0.0.1:" in first.output
+    again = await asyncio.to_thread(invoke, server, *command)
+    assert again.exit_code == 0 and "already complete: 300 accepted; nothing sent" in again.output
+    assert sum(delivered(server).values()) == before + 300
+    assert [row["outcome"] for row in results_of(results)] == ["accepted"] * 300
+    assert "pass-word" not in held.output + first.output + again.output
+    await assert_job_settled(postgres_dsn, job_id)

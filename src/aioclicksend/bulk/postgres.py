@@ -100,14 +100,14 @@ class PostgresJournal:
         self._gave_up: str | None = None
         """Why the journal stopped for good (the jobs it held are lost to it): each use says so."""
 
+    async def lock(self, job_id: str) -> None:
+        """Take job ``job_id``'s lock now, as :meth:`open_job` does (held until :meth:`close`): a second
+        worker on the job fails here, with :class:`JournalError`, before it does anything else."""
+        await self._use(lambda connection: self._take(connection, job_id), "used")
+
     async def open_job(self, job: JobRecord) -> JobRecord:
         async def open_it(connection: asyncpg.Connection) -> Any:
-            if not await _lock(connection, job.job_id):
-                raise JournalError(
-                    f"{self.name}: job {job.job_id!r} is held by another worker (locked until it stops): "
-                    "run it when that worker has stopped"
-                )
-            self._held.add(job.job_id)
+            await self._take(connection, job.job_id)
             await connection.execute(
                 "INSERT INTO aioclicksend.jobs VALUES ($1, $2, $3, $4, $5) ON CONFLICT (job_id) DO NOTHING",
                 job.job_id,
@@ -161,6 +161,17 @@ class PostgresJournal:
                     await connection.close(timeout=self.timeout)
                 except Exception:  # closing for good: what it could not say, it cannot help
                     connection.terminate()
+
+    async def _take(self, connection: asyncpg.Connection, job_id: str) -> None:
+        """Hold the job's lock (taken once: this session's), or fail if another worker holds it."""
+        if job_id in self._held:
+            return
+        if not await _lock(connection, job_id):
+            raise JournalError(
+                f"{self.name}: job {job_id!r} is held by another worker (locked until it stops): "
+                "run it when that worker has stopped"
+            )
+        self._held.add(job_id)
 
     async def _write(self, statement: str | None = None, values: Sequence[Any] = ()) -> None:
         """Write the settlements waiting, and ``statement`` if any, in one transaction."""

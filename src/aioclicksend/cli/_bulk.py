@@ -22,6 +22,7 @@ from ..bulk.checks import BatchChecker
 from ..bulk.job import BulkJob
 from ..bulk.journal import SQLiteJournal
 from ..bulk.outcomes import BulkSummary, Outcome, OutcomeKind, amount_text
+from ..bulk.postgres import DSN_SCHEMES, PostgresJournal
 from ._common import Failed, run
 from ._input import ENCODING, STDIN, CsvMessages, MalformedRow, parse_mapping
 from ._results import ResultsFile, check_distinct
@@ -46,9 +47,10 @@ def _bulk_command(channel: str, shared: list[click.Option]) -> click.Command:
         "Columns are the message's fields by name, whatever their case (to, body, from, schedule, "
         "custom_string, ...), separated by commas, semicolons or tabs; --map to=phone takes 'to' from "
         "the column 'phone'. A row with more or fewer fields than the header is invalid, never sent. "
-        "With --journal (default: RESULTS.journal), run the same command again after a crash or Ctrl-C: "
-        "nothing is sent twice. Results cells that start with = + - @ (a formula to a spreadsheet) get "
-        "a leading ' unless --raw-cells. Exit status 1 if a message ended unknown or not sent."
+        "With --journal (default: RESULTS.journal; or a postgresql:// DSN, with --job-id), run the same "
+        "command again after a crash or Ctrl-C: nothing is sent twice. Results cells that start with "
+        "= + - @ (a formula to a spreadsheet) get a leading ' unless --raw-cells. Exit status 1 if a "
+        "message ended unknown or not sent."
     )
     params: list[click.Parameter] = [
         click.Argument(["file"], type=click.Path(path_type=Path, dir_okay=False, allow_dash=True)),
@@ -60,10 +62,13 @@ def _bulk_command(channel: str, shared: list[click.Option]) -> click.Command:
         ),
         click.Option(
             ["--journal"],
-            type=click.Path(path_type=Path, dir_okay=False),
-            help="SQLite journal that makes the job resumable (default: RESULTS.journal).",
+            metavar="PATH|DSN",
+            help="SQLite journal that makes the job resumable (default: RESULTS.journal), or a PostgreSQL "
+            "database's postgresql:// DSN (with --job-id).",
         ),
-        click.Option(["--job-id"], help="The job's name in the journal (default: the send's)."),
+        click.Option(
+            ["--job-id"], help="The job's name in the journal (default: the send's; needed in PostgreSQL)."
+        ),
         click.Option(
             ["--concurrency"],
             type=click.IntRange(1, 64),
@@ -111,7 +116,7 @@ def _bulk(
     results: Path,
     shared: dict[str, Any],
     *,
-    journal: Path | None,
+    journal: str | None,
     job_id: str | None,
     concurrency: int,
     max_rate: float | None,
@@ -124,11 +129,11 @@ def _bulk(
 ) -> None:
     item, rules, source = _source(context, channel, file, mapping, encoding)
     shared = {key.replace("-", "_"): value for key, value in shared.items() if value not in (None, ())}
-    journal = journal or results.with_name(results.name + ".journal")
+    where = _journal_at(journal, results, job_id)
     check_distinct(
         {
             **({} if file == STDIN else {"the input file": file}),
-            **({} if dry_run else {"--journal": journal}),
+            **({} if dry_run or not isinstance(where, Path) else {"--journal": where}),
             "--results": results,
         }
     )
@@ -139,9 +144,10 @@ def _bulk(
     options = dict(concurrency=concurrency, max_rate=max_rate, batch_size=batch_size, job_id=job_id)
 
     async def send(cs: AsyncClickSend) -> tuple[Counter[str], str | None]:
-        store = SQLiteJournal(journal)
+        store = SQLiteJournal(where) if isinstance(where, Path) else PostgresJournal(where)
         try:
-            await store.lock()  # before any output is opened: a second run of the job ends here
+            # before any output is opened: a second run of the job ends here
+            await (store.lock() if isinstance(store, SQLiteJournal) else store.lock(str(job_id)))
             job = getattr(cs, channel).send_bulk(
                 source, **shared, **options, journal=store, history_lag=history_lag
             )
@@ -149,7 +155,8 @@ def _bulk(
             kinds = await _write_outcomes(job, output, f"{channel} {Path(source.name).name}", source.rows)
         finally:
             await store.close()
-        click.echo(f"{_said(job.summary, kinds)}; results in {results}, journal {journal}", err=True)
+        shown = store.name if isinstance(store, PostgresJournal) else f"journal {where}"  # (no password)
+        click.echo(f"{_said(job.summary, kinds)}; results in {results}, {shown}", err=True)
         return kinds, job.summary.stopped
 
     kinds, stopped = run(send, context)
@@ -159,6 +166,20 @@ def _bulk(
             + (f" (the job stopped: {stopped})" if stopped else "")
             + ": run the same command again to finish the job"
         )
+
+
+def _journal_at(journal: str | None, results: Path, job_id: str | None) -> Path | str:
+    """The journal's SQLite file (default: beside the results), or a PostgreSQL DSN (told apart as
+    ``send_bulk`` tells them), where jobs share a database and so each needs its ``--job-id``."""
+    if journal is None:
+        return results.with_name(results.name + ".journal")
+    if not journal.startswith(DSN_SCHEMES):
+        if Path(journal).is_dir():
+            raise click.BadParameter(f"File {journal!r} is a directory.", param_hint="'--journal'")
+        return Path(journal)
+    if job_id is None:
+        raise click.UsageError("--journal postgresql://...: give --job-id too (a database holds many jobs)")
+    return journal
 
 
 def _source(
