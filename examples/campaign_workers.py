@@ -141,7 +141,9 @@ async def work(queue: Queue, *, rate: float | None, sweep_every: int, history_la
         await throttle.check()  # a clear error now if Redis is not there
 
         async def startup(context: ShardContext) -> None:
-            context.update(clicksend=clicksend, journal_dsn=_journal_dsn(), history_lag=history_lag)
+            context["clicksend"] = clicksend
+            context["journal_dsn"] = _journal_dsn()
+            context["history_lag"] = history_lag
             # The first sweep before the first task: saq sweeps at once as a worker starts, and a sweep
             # that falls between a worker taking a task and marking it active retries that healthy task
             # (saq issue 277). This one holds the sweep's lock for the next ``sweep_every`` seconds.
@@ -153,7 +155,12 @@ async def work(queue: Queue, *, rate: float | None, sweep_every: int, history_la
             id=f"{socket.gethostname()}:{os.getpid()}",
             concurrency=1,
             startup=startup,
-            timers={"sweep": sweep_every},
+            timers={
+                "sweep": sweep_every,
+                "schedule": 1,
+                "abort": 1,
+                "worker_info": 10,
+            },  # (saq's but the sweep)
         )
         await queue.connect()
         try:
