@@ -146,8 +146,7 @@ def _bulk(
     async def send(cs: AsyncClickSend) -> tuple[Counter[str], str | None]:
         store = SQLiteJournal(where) if isinstance(where, Path) else PostgresJournal(where)
         try:
-            # before any output is opened: a second run of the job ends here
-            await (store.lock() if isinstance(store, SQLiteJournal) else store.lock(str(job_id)))
+            await _lock(store, job_id)
             job = getattr(cs, channel).send_bulk(
                 source, **shared, **options, journal=store, history_lag=history_lag
             )
@@ -180,6 +179,11 @@ def _journal_at(journal: str | None, results: Path, job_id: str | None) -> Path 
     if job_id is None:
         raise click.UsageError("--journal postgresql://...: give --job-id too (a database holds many jobs)")
     return journal
+
+
+async def _lock(store: SQLiteJournal | PostgresJournal, job_id: str | None) -> None:
+    """Hold the job before any output is opened (SQLite: the whole file): a second run of it ends here."""
+    await (store.lock() if isinstance(store, SQLiteJournal) else store.lock(str(job_id)))
 
 
 def _source(
