@@ -31,23 +31,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
 import socket
 from collections.abc import Iterator
 
+from redis.exceptions import RedisError
 from saq import Job, Queue, Status, Worker
 from saq.types import Context
 
-from aioclicksend import AsyncClickSend, shard, shard_job_id
+from aioclicksend import AsyncClickSend, ClickSendError, shard, shard_job_id
 from aioclicksend.journal import PostgresJournal
 from aioclicksend.throttle import RedisThrottle
 
 TASK = "send_shard"
 RETRIES = 20
 """Runs a shard task may have: its worker died, or the journal says another worker still holds the shard
-(a task swept by mistake runs twice: the second run waits, 1 s, then 2 s... up to 15 s between runs)."""
+(a task swept by mistake runs twice: the second run waits, up to 1 s, 2 s, 4 s... 15 s between runs)."""
 
 
 class ShardContext(Context, total=False):
@@ -90,6 +90,7 @@ async def send_shard(
         summary = await job
     finally:
         heartbeat.cancel()
+        await asyncio.gather(heartbeat, return_exceptions=True)  # (a heartbeat lost: the task may run again)
         await journal.close()
     if summary.not_sent or summary.unknown:
         raise ShardUnfinished(f"{shard_job_id(campaign, index, count)}: {summary}")
@@ -118,7 +119,7 @@ async def enqueue(
     return keys
 
 
-async def wait_for(queue: Queue, keys: list[str], *, poll: float = 0.5) -> dict[str, Job]:
+async def wait_for_shards(queue: Queue, keys: list[str], *, poll: float = 0.5) -> dict[str, Job]:
     """The shard tasks once every one has ended (complete, failed or aborted)."""
     ended = {Status.COMPLETE, Status.FAILED, Status.ABORTED}
     while True:
@@ -169,6 +170,12 @@ async def work(queue: Queue, *, rate: float | None, sweep_every: int, history_la
             await queue.disconnect()
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number, 1 or more")
+    return int(text)
+
+
 def _journal_dsn() -> str:
     dsn = os.environ.get("JOURNAL_DSN", "")
     if not dsn.startswith(("postgresql://", "postgres://")):
@@ -199,7 +206,7 @@ async def main(arguments: argparse.Namespace) -> None:
         )
         print(f"{len(keys)} shard tasks queued on {arguments.queue!r}")
         if arguments.wait:
-            for key, task in (await wait_for(queue, keys)).items():
+            for key, task in (await wait_for_shards(queue, keys)).items():
                 print(f"{key}: {task.status.value} after {task.attempts} run(s): {task.result or task.error}")
     finally:
         await queue.disconnect()
@@ -211,18 +218,22 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True)
     worker = commands.add_parser("worker", help="take shard tasks and send them")
     worker.add_argument("--rate", type=float, help="most requests a second for the account, all workers")
-    worker.add_argument("--sweep-every", type=int, default=5, help="seconds between looks for dead tasks")
+    worker.add_argument(
+        "--sweep-every", type=_positive, default=5, help="seconds between looks for dead tasks"
+    )
     worker.add_argument(
         "--history-lag", type=float, default=10.0, help="on a resume, seconds to let the history catch up"
     )
     campaign = commands.add_parser("enqueue", help="queue a campaign's shard tasks")
     campaign.add_argument("campaign", help="the campaign's name (its shards' job ids start with it)")
-    campaign.add_argument("--messages", type=int, default=20_000, help="how many (default: 20000)")
-    campaign.add_argument("--shards", type=int, default=8, help="how many shard tasks (default: 8)")
-    campaign.add_argument("--batch-size", type=int, default=1000, help="messages a request (default: 1000)")
+    campaign.add_argument("--messages", type=_positive, default=20_000, help="how many (default: 20000)")
+    campaign.add_argument("--shards", type=_positive, default=8, help="how many shard tasks (default: 8)")
+    campaign.add_argument(
+        "--batch-size", type=_positive, default=1000, help="messages a request (default: 1000)"
+    )
     campaign.add_argument(
         "--heartbeat",
-        type=int,
+        type=_positive,
         default=10,
         help="seconds without a sign of life before a task is retried (default: 10; keep it above twice "
         "saq's 5 s wait for each dead task a sweep finds, on whose start the tasks after it are judged)",
@@ -235,5 +246,9 @@ if __name__ == "__main__":
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"
     )
-    with contextlib.suppress(KeyboardInterrupt):
+    try:
         asyncio.run(main(parser().parse_args()))
+    except (ClickSendError, RedisError) as error:  # a setting missing or wrong, Redis not there: one line
+        raise SystemExit(f"error: {error}") from None
+    except KeyboardInterrupt:
+        pass

@@ -18,7 +18,7 @@ from saq import Queue, Status
 
 from aioclicksend import AsyncClickSend, shard, shard_job_id
 from aioclicksend.sandbox import SandboxServer
-from examples.campaign_workers import campaign_messages, enqueue, wait_for
+from examples.campaign_workers import campaign_messages, enqueue, wait_for_shards
 
 from ..redis_server import RedisServer
 
@@ -129,7 +129,7 @@ async def test_a_killed_worker_s_shard_is_resumed_by_another_and_nothing_is_sent
             await eventually(a_worker_is_sending_its_shard, "a worker sending its shard")
             workers.kill(int(victim["worker"].rpartition(":")[2]))
             await workers.start()  # the replacement
-            tasks = await asyncio.wait_for(wait_for(queue, keys), DEADLINE)
+            tasks = await asyncio.wait_for(wait_for_shards(queue, keys), DEADLINE)
         finally:
             exit_codes = await workers.stop()
 
