@@ -94,6 +94,9 @@ class Worker:
 class CampaignRun:
     seconds: float
     """From the first worker's start to the last one's exit."""
+    sending: float
+    """Seconds from the first delivery to the last, as the sandbox's counters showed them (looked at
+    every ``POLL_INTERVAL``): the campaign's time without the workers' start and their last checks."""
     counters: dict[str, Any]
     """The sandbox's counters at the end."""
     workers: list[Worker]
@@ -134,6 +137,9 @@ class CampaignDriver:
         self.started = time.monotonic()
         self.workers: list[Worker] = []
         self.events: list[str] = []
+        self._delivered = 0
+        self._sending = (0.0, 0.0)
+        """When deliveries were first seen, and last seen growing."""
         self._tasks: list[asyncio.Task[None]] = []
         """Each worker's follower, and the database restarts."""
 
@@ -192,6 +198,7 @@ class CampaignDriver:
                 await self.start(index * self.campaign.shards // self.campaign.workers)
             while self.running():
                 counters = await sandbox_counters(self.base_url)
+                self._note_deliveries(counters["deliveries"])
                 await self.disrupt(counters["deliveries"] / self.campaign.messages)
                 if time.monotonic() - self.started > deadline:
                     await self._stop()
@@ -201,7 +208,15 @@ class CampaignDriver:
             await asyncio.gather(*self._tasks)
         finally:
             await self._stop()
-        return CampaignRun(seconds, await sandbox_counters(self.base_url), self.workers, self.events)
+        counters = await sandbox_counters(self.base_url)
+        return CampaignRun(seconds, self._sending[1] - self._sending[0], counters, self.workers, self.events)
+
+    def _note_deliveries(self, deliveries: int) -> None:
+        """Keep when the sandbox's deliveries were first seen, and last seen growing."""
+        if deliveries > self._delivered:
+            now = time.monotonic()
+            self._sending = (self._sending[0] or now, now)
+            self._delivered = deliveries
 
     async def _stop(self) -> None:
         """Kill the workers still running, and wait for everything started to end."""
