@@ -642,7 +642,7 @@ def campaign_scaling(dsn: str, redis_url: str) -> list[tuple[str, str, str]]:
     from tests.campaign import Campaign, run_campaign
 
     rows, rates = [], []
-    for workers in (1, 4):
+    for workers, who in ((1, "1 worker"), (4, "4 workers")):
         campaign = Campaign(
             f"bench-scaling-{workers}", SCALING_MESSAGES, 8, workers, batch_size=200, concurrency=2
         )
@@ -651,7 +651,7 @@ def campaign_scaling(dsn: str, redis_url: str) -> list[tuple[str, str, str]]:
         if run.counters["deliveries"] != SCALING_MESSAGES or run.counters["duplicates"]:
             raise RuntimeError(f"the scaling campaign lost or duplicated messages: {run.describe()}")
         rates.append(SCALING_MESSAGES / run.sending)
-        where = f"campaign of {SCALING_MESSAGES:,} at --latency-ms 200, no rate limit, {workers} worker(s)"
+        where = f"campaign of {SCALING_MESSAGES:,} at --latency-ms 200, no rate limit, {who}"
         timing = f"{run.sending:.1f} s sending; {run.seconds:.1f} s with start-up"
         rows.append((where, f"{rates[-1]:,.0f} msg/s ({timing})", f"{rates[-1] / rates[0]:.2f}x"))
     ratio = rates[-1] / rates[0]
