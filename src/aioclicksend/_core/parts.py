@@ -15,7 +15,6 @@ outside the Basic Multilingual Plane takes two.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 from .exceptions import RequestValidationError
@@ -33,8 +32,7 @@ GSM_EXTENSION = frozenset("\f^{}\\[~]|€")
 Encoding = Literal["gsm", "unicode"]
 
 
-@dataclass(frozen=True, slots=True)
-class MessageParts:
+class MessageParts(NamedTuple):
     """What a text costs: its encoding, its length in that encoding, its parts and whether it fits."""
 
     encoding: Encoding

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .exceptions import APIConnectionError, InternalServerError, RateLimitError
 
@@ -53,8 +53,7 @@ async def _sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(NamedTuple):
     """How long to wait between attempts; which failures are retried is fixed (see the module doc)."""
 
     initial_backoff: float = 0.5

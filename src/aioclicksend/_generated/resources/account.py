@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import account as _operations
@@ -242,6 +241,10 @@ class AccountResourceWithRawResponse:
 
     def __init__(self, resource: AccountResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = AccountResource(resource._client, raw=True)
         self.create = to_raw_response_wrapper(raw.create)
         self.forgot_password = to_raw_response_wrapper(raw.forgot_password)
@@ -331,6 +334,10 @@ class AccountVerificationResourceWithRawResponse:
 
     def __init__(self, resource: AccountVerificationResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = AccountVerificationResource(resource._client, raw=True)
         self.send = to_raw_response_wrapper(raw.send)
         self.verify = to_raw_response_wrapper(raw.verify)

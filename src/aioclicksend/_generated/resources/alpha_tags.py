@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import alpha_tags as _operations
@@ -179,6 +178,10 @@ class AlphaTagsResourceWithRawResponse:
 
     def __init__(self, resource: AlphaTagsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = AlphaTagsResource(resource._client, raw=True)
         self.delete = to_raw_response_wrapper(raw.delete)
         self.get = to_raw_response_wrapper(raw.get)

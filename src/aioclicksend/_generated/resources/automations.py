@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import automations as _operations
@@ -281,6 +280,10 @@ class AutomationsEmailReceiptsResourceWithRawResponse:
 
     def __init__(self, resource: AutomationsEmailReceiptsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = AutomationsEmailReceiptsResource(resource._client, raw=True)
         self.create = to_raw_response_wrapper(raw.create)
         self.delete = to_raw_response_wrapper(raw.delete)
@@ -484,6 +487,10 @@ class AutomationsFaxInboundResourceWithRawResponse:
 
     def __init__(self, resource: AutomationsFaxInboundResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = AutomationsFaxInboundResource(resource._client, raw=True)
         self.create = to_raw_response_wrapper(raw.create)
         self.delete = to_raw_response_wrapper(raw.delete)
@@ -687,6 +694,10 @@ class AutomationsFaxReceiptsResourceWithRawResponse:
 
     def __init__(self, resource: AutomationsFaxReceiptsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = AutomationsFaxReceiptsResource(resource._client, raw=True)
         self.create = to_raw_response_wrapper(raw.create)
         self.delete = to_raw_response_wrapper(raw.delete)
@@ -912,6 +923,10 @@ class AutomationsSmsInboundResourceWithRawResponse:
 
     def __init__(self, resource: AutomationsSmsInboundResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = AutomationsSmsInboundResource(resource._client, raw=True)
         self.create = to_raw_response_wrapper(raw.create)
         self.delete = to_raw_response_wrapper(raw.delete)
@@ -1113,6 +1128,10 @@ class AutomationsSmsReceiptsResourceWithRawResponse:
 
     def __init__(self, resource: AutomationsSmsReceiptsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = AutomationsSmsReceiptsResource(resource._client, raw=True)
         self.create = to_raw_response_wrapper(raw.create)
         self.delete = to_raw_response_wrapper(raw.delete)
@@ -1317,6 +1336,10 @@ class AutomationsVoiceReceiptsResourceWithRawResponse:
 
     def __init__(self, resource: AutomationsVoiceReceiptsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = AutomationsVoiceReceiptsResource(resource._client, raw=True)
         self.create = to_raw_response_wrapper(raw.create)
         self.delete = to_raw_response_wrapper(raw.delete)

@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import contacts as _operations
@@ -429,6 +428,10 @@ class ContactsResourceWithRawResponse:
 
     def __init__(self, resource: ContactsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = ContactsResource(resource._client, raw=True)
         self.copy = to_raw_response_wrapper(raw.copy)
         self.create = to_raw_response_wrapper(raw.create)

@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import delivery_issues as _operations
@@ -111,6 +110,10 @@ class DeliveryIssuesResourceWithRawResponse:
 
     def __init__(self, resource: DeliveryIssuesResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = DeliveryIssuesResource(resource._client, raw=True)
         self.create = to_raw_response_wrapper(raw.create)
         self.list = to_raw_response_wrapper(raw.list)

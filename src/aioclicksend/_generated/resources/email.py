@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import email as _operations
@@ -163,6 +162,10 @@ class EmailResourceWithRawResponse:
 
     def __init__(self, resource: EmailResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = EmailResource(resource._client, raw=True)
         self.price = to_raw_response_wrapper(raw.price)
         self.send = to_raw_response_wrapper(raw.send)
@@ -383,6 +386,10 @@ class EmailAddressesResourceWithRawResponse:
 
     def __init__(self, resource: EmailAddressesResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = EmailAddressesResource(resource._client, raw=True)
         self.create = to_raw_response_wrapper(raw.create)
         self.delete = to_raw_response_wrapper(raw.delete)
@@ -476,6 +483,10 @@ class EmailHistoryResourceWithRawResponse:
 
     def __init__(self, resource: EmailHistoryResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = EmailHistoryResource(resource._client, raw=True)
         self.export = to_raw_response_wrapper(raw.export)
         self.list = to_raw_response_wrapper(raw.list)
@@ -556,6 +567,10 @@ class EmailMasterTemplatesResourceWithRawResponse:
 
     def __init__(self, resource: EmailMasterTemplatesResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = EmailMasterTemplatesResource(resource._client, raw=True)
         self.get = to_raw_response_wrapper(raw.get)
         self.list = to_raw_response_wrapper(raw.list)
@@ -669,6 +684,10 @@ class EmailTemplateCategoriesResourceWithRawResponse:
 
     def __init__(self, resource: EmailTemplateCategoriesResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = EmailTemplateCategoriesResource(resource._client, raw=True)
         self.get = to_raw_response_wrapper(raw.get)
         self.list = to_raw_response_wrapper(raw.list)
@@ -843,6 +862,10 @@ class EmailTemplatesResourceWithRawResponse:
 
     def __init__(self, resource: EmailTemplatesResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = EmailTemplatesResource(resource._client, raw=True)
         self.create = to_raw_response_wrapper(raw.create)
         self.delete = to_raw_response_wrapper(raw.delete)

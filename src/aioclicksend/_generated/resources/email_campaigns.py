@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import email_campaigns as _operations
@@ -303,6 +302,10 @@ class EmailCampaignsResourceWithRawResponse:
 
     def __init__(self, resource: EmailCampaignsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = EmailCampaignsResource(resource._client, raw=True)
         self.cancel = to_raw_response_wrapper(raw.cancel)
         self.get = to_raw_response_wrapper(raw.get)
@@ -405,6 +408,10 @@ class EmailCampaignsHistoryResourceWithRawResponse:
 
     def __init__(self, resource: EmailCampaignsHistoryResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = EmailCampaignsHistoryResource(resource._client, raw=True)
         self.export = to_raw_response_wrapper(raw.export)
         self.list = to_raw_response_wrapper(raw.list)

@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import email_to_sms as _operations
@@ -236,6 +235,10 @@ class EmailToSmsAllowedAddressesResourceWithRawResponse:
 
     def __init__(self, resource: EmailToSmsAllowedAddressesResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = EmailToSmsAllowedAddressesResource(resource._client, raw=True)
         self.create = to_raw_response_wrapper(raw.create)
         self.delete = to_raw_response_wrapper(raw.delete)
@@ -412,6 +415,10 @@ class EmailToSmsStrippedStringsResourceWithRawResponse:
 
     def __init__(self, resource: EmailToSmsStrippedStringsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = EmailToSmsStrippedStringsResource(resource._client, raw=True)
         self.create = to_raw_response_wrapper(raw.create)
         self.delete = to_raw_response_wrapper(raw.delete)

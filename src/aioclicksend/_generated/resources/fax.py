@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import fax as _operations
@@ -140,6 +139,10 @@ class FaxResourceWithRawResponse:
 
     def __init__(self, resource: FaxResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = FaxResource(resource._client, raw=True)
         self.price = to_raw_response_wrapper(raw.price)
         self.send = to_raw_response_wrapper(raw.send)
@@ -213,6 +216,10 @@ class FaxHistoryResourceWithRawResponse:
 
     def __init__(self, resource: FaxHistoryResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = FaxHistoryResource(resource._client, raw=True)
         self.list = to_raw_response_wrapper(raw.list)
 
@@ -355,6 +362,10 @@ class FaxReceiptsResourceWithRawResponse:
 
     def __init__(self, resource: FaxReceiptsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = FaxReceiptsResource(resource._client, raw=True)
         self.create_test = to_raw_response_wrapper(raw.create_test)
         self.get = to_raw_response_wrapper(raw.get)

@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import global_sending as _operations
@@ -142,6 +141,10 @@ class GlobalSendingResourceWithRawResponse:
 
     def __init__(self, resource: GlobalSendingResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = GlobalSendingResource(resource._client, raw=True)
         self.agree = to_raw_response_wrapper(raw.agree)
         self.get_countries = to_raw_response_wrapper(raw.get_countries)

@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import mms as _operations
@@ -142,6 +141,10 @@ class MmsResourceWithRawResponse:
 
     def __init__(self, resource: MmsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = MmsResource(resource._client, raw=True)
         self.price = to_raw_response_wrapper(raw.price)
         self.send = to_raw_response_wrapper(raw.send)
@@ -262,6 +265,10 @@ class MmsHistoryResourceWithRawResponse:
 
     def __init__(self, resource: MmsHistoryResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = MmsHistoryResource(resource._client, raw=True)
         self.export = to_raw_response_wrapper(raw.export)
         self.list = to_raw_response_wrapper(raw.list)
@@ -344,6 +351,10 @@ class MmsReceiptsResourceWithRawResponse:
 
     def __init__(self, resource: MmsReceiptsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = MmsReceiptsResource(resource._client, raw=True)
         self.list = to_raw_response_wrapper(raw.list)
         self.mark_read = to_raw_response_wrapper(raw.mark_read)

@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import mms_campaigns as _operations
@@ -292,6 +291,10 @@ class MmsCampaignsResourceWithRawResponse:
 
     def __init__(self, resource: MmsCampaignsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = MmsCampaignsResource(resource._client, raw=True)
         self.cancel = to_raw_response_wrapper(raw.cancel)
         self.get = to_raw_response_wrapper(raw.get)

@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import numbers as _operations
@@ -227,6 +226,10 @@ class NumbersResourceWithRawResponse:
 
     def __init__(self, resource: NumbersResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = NumbersResource(resource._client, raw=True)
         self.buy = to_raw_response_wrapper(raw.buy)
         self.list = to_raw_response_wrapper(raw.list)

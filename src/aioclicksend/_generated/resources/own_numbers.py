@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import own_numbers as _operations
@@ -174,6 +173,10 @@ class OwnNumbersResourceWithRawResponse:
 
     def __init__(self, resource: OwnNumbersResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = OwnNumbersResource(resource._client, raw=True)
         self.delete = to_raw_response_wrapper(raw.delete)
         self.get = to_raw_response_wrapper(raw.get)
@@ -270,6 +273,10 @@ class OwnNumbersVerificationsResourceWithRawResponse:
 
     def __init__(self, resource: OwnNumbersVerificationsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = OwnNumbersVerificationsResource(resource._client, raw=True)
         self.request = to_raw_response_wrapper(raw.request)
         self.verify = to_raw_response_wrapper(raw.verify)

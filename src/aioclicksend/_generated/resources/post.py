@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import post as _operations
@@ -89,6 +88,10 @@ class PostResourceWithRawResponse:
 
     def __init__(self, resource: PostResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = PostResource(resource._client, raw=True)
         self.detect_address = to_raw_response_wrapper(raw.detect_address)
 
@@ -211,6 +214,10 @@ class PostDirectMailResourceWithRawResponse:
 
     def __init__(self, resource: PostDirectMailResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = PostDirectMailResource(resource._client, raw=True)
         self.locations = to_raw_response_wrapper(raw.locations)
         self.send = to_raw_response_wrapper(raw.send)
@@ -410,6 +417,10 @@ class PostLettersResourceWithRawResponse:
 
     def __init__(self, resource: PostLettersResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = PostLettersResource(resource._client, raw=True)
         self.cancel = to_raw_response_wrapper(raw.cancel)
         self.price = to_raw_response_wrapper(raw.price)
@@ -512,6 +523,10 @@ class PostLettersHistoryResourceWithRawResponse:
 
     def __init__(self, resource: PostLettersHistoryResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = PostLettersHistoryResource(resource._client, raw=True)
         self.export = to_raw_response_wrapper(raw.export)
         self.list = to_raw_response_wrapper(raw.list)
@@ -660,6 +675,10 @@ class PostPostcardsResourceWithRawResponse:
 
     def __init__(self, resource: PostPostcardsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = PostPostcardsResource(resource._client, raw=True)
         self.cancel = to_raw_response_wrapper(raw.cancel)
         self.price = to_raw_response_wrapper(raw.price)
@@ -744,6 +763,10 @@ class PostPostcardsHistoryResourceWithRawResponse:
 
     def __init__(self, resource: PostPostcardsHistoryResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = PostPostcardsHistoryResource(resource._client, raw=True)
         self.export = to_raw_response_wrapper(raw.export)
         self.list = to_raw_response_wrapper(raw.list)
@@ -955,6 +978,10 @@ class PostReturnAddressesResourceWithRawResponse:
 
     def __init__(self, resource: PostReturnAddressesResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = PostReturnAddressesResource(resource._client, raw=True)
         self.create = to_raw_response_wrapper(raw.create)
         self.delete = to_raw_response_wrapper(raw.delete)

@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import recharge as _operations
@@ -77,6 +76,10 @@ class RechargeResourceWithRawResponse:
 
     def __init__(self, resource: RechargeResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = RechargeResource(resource._client, raw=True)
         self.purchase = to_raw_response_wrapper(raw.purchase)
 
@@ -179,6 +182,10 @@ class RechargeCreditCardResourceWithRawResponse:
 
     def __init__(self, resource: RechargeCreditCardResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = RechargeCreditCardResource(resource._client, raw=True)
         self.get = to_raw_response_wrapper(raw.get)
         self.update = to_raw_response_wrapper(raw.update)
@@ -228,6 +235,10 @@ class RechargePackagesResourceWithRawResponse:
 
     def __init__(self, resource: RechargePackagesResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = RechargePackagesResource(resource._client, raw=True)
         self.list = to_raw_response_wrapper(raw.list)
 
@@ -306,6 +317,10 @@ class RechargeTransactionsResourceWithRawResponse:
 
     def __init__(self, resource: RechargeTransactionsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = RechargeTransactionsResource(resource._client, raw=True)
         self.get = to_raw_response_wrapper(raw.get)
         self.list = to_raw_response_wrapper(raw.list)

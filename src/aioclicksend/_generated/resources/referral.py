@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import referral as _operations
@@ -90,5 +89,9 @@ class ReferralAccountsResourceWithRawResponse:
 
     def __init__(self, resource: ReferralAccountsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = ReferralAccountsResource(resource._client, raw=True)
         self.list = to_raw_response_wrapper(raw.list)

@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import reseller as _operations
@@ -77,6 +76,10 @@ class ResellerResourceWithRawResponse:
 
     def __init__(self, resource: ResellerResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = ResellerResource(resource._client, raw=True)
         self.transfer_credit = to_raw_response_wrapper(raw.transfer_credit)
 
@@ -273,6 +276,10 @@ class ResellerAccountsResourceWithRawResponse:
 
     def __init__(self, resource: ResellerAccountsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = ResellerAccountsResource(resource._client, raw=True)
         self.create = to_raw_response_wrapper(raw.create)
         self.get = to_raw_response_wrapper(raw.get)
@@ -399,6 +406,10 @@ class ResellerSettingsResourceWithRawResponse:
 
     def __init__(self, resource: ResellerSettingsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = ResellerSettingsResource(resource._client, raw=True)
         self.get = to_raw_response_wrapper(raw.get)
         self.update = to_raw_response_wrapper(raw.update)

@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import search as _operations
@@ -69,5 +68,9 @@ class SearchResourceWithRawResponse:
 
     def __init__(self, resource: SearchResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = SearchResource(resource._client, raw=True)
         self.contact_lists = to_raw_response_wrapper(raw.contact_lists)

@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import senders as _operations
@@ -74,6 +73,10 @@ class SendersResourceWithRawResponse:
 
     def __init__(self, resource: SendersResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = SendersResource(resource._client, raw=True)
         self.compliant_types = to_raw_response_wrapper(raw.compliant_types)
 
@@ -265,6 +268,10 @@ class SendersDefaultsResourceWithRawResponse:
 
     def __init__(self, resource: SendersDefaultsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = SendersDefaultsResource(resource._client, raw=True)
         self.create = to_raw_response_wrapper(raw.create)
         self.delete = to_raw_response_wrapper(raw.delete)

@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import short_urls as _operations
@@ -99,6 +98,10 @@ class ShortUrlsResourceWithRawResponse:
 
     def __init__(self, resource: ShortUrlsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = ShortUrlsResource(resource._client, raw=True)
         self.statistics = to_raw_response_wrapper(raw.statistics)
         self.tracking = to_raw_response_wrapper(raw.tracking)

@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import sms as _operations
@@ -223,6 +222,10 @@ class SmsResourceWithRawResponse:
 
     def __init__(self, resource: SmsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = SmsResource(resource._client, raw=True)
         self.cancel = to_raw_response_wrapper(raw.cancel)
         self.cancel_all = to_raw_response_wrapper(raw.cancel_all)
@@ -361,6 +364,10 @@ class SmsHistoryResourceWithRawResponse:
 
     def __init__(self, resource: SmsHistoryResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = SmsHistoryResource(resource._client, raw=True)
         self.export = to_raw_response_wrapper(raw.export)
         self.list = to_raw_response_wrapper(raw.list)
@@ -539,6 +546,10 @@ class SmsInboundResourceWithRawResponse:
 
     def __init__(self, resource: SmsInboundResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = SmsInboundResource(resource._client, raw=True)
         self.create_test = to_raw_response_wrapper(raw.create_test)
         self.get = to_raw_response_wrapper(raw.get)
@@ -684,6 +695,10 @@ class SmsReceiptsResourceWithRawResponse:
 
     def __init__(self, resource: SmsReceiptsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = SmsReceiptsResource(resource._client, raw=True)
         self.create_test = to_raw_response_wrapper(raw.create_test)
         self.get = to_raw_response_wrapper(raw.get)
@@ -866,6 +881,10 @@ class SmsTemplatesResourceWithRawResponse:
 
     def __init__(self, resource: SmsTemplatesResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = SmsTemplatesResource(resource._client, raw=True)
         self.create = to_raw_response_wrapper(raw.create)
         self.delete = to_raw_response_wrapper(raw.delete)

@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import sms_campaigns as _operations
@@ -310,6 +309,10 @@ class SmsCampaignsResourceWithRawResponse:
 
     def __init__(self, resource: SmsCampaignsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = SmsCampaignsResource(resource._client, raw=True)
         self.cancel = to_raw_response_wrapper(raw.cancel)
         self.get = to_raw_response_wrapper(raw.get)

@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import statistics as _operations
@@ -83,6 +82,10 @@ class StatisticsResourceWithRawResponse:
 
     def __init__(self, resource: StatisticsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = StatisticsResource(resource._client, raw=True)
         self.sms = to_raw_response_wrapper(raw.sms)
         self.voice = to_raw_response_wrapper(raw.voice)

@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import timezones as _operations
@@ -58,5 +57,9 @@ class TimezonesResourceWithRawResponse:
 
     def __init__(self, resource: TimezonesResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = TimezonesResource(resource._client, raw=True)
         self.list = to_raw_response_wrapper(raw.list)

@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import voice as _operations
@@ -210,6 +209,10 @@ class VoiceResourceWithRawResponse:
 
     def __init__(self, resource: VoiceResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = VoiceResource(resource._client, raw=True)
         self.cancel = to_raw_response_wrapper(raw.cancel)
         self.cancel_all = to_raw_response_wrapper(raw.cancel_all)
@@ -333,6 +336,10 @@ class VoiceHistoryResourceWithRawResponse:
 
     def __init__(self, resource: VoiceHistoryResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = VoiceHistoryResource(resource._client, raw=True)
         self.export = to_raw_response_wrapper(raw.export)
         self.list = to_raw_response_wrapper(raw.list)
@@ -415,6 +422,10 @@ class VoiceReceiptsResourceWithRawResponse:
 
     def __init__(self, resource: VoiceReceiptsResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = VoiceReceiptsResource(resource._client, raw=True)
         self.list = to_raw_response_wrapper(raw.list)
         self.mark_read = to_raw_response_wrapper(raw.mark_read)

@@ -6,7 +6,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aioclicksend._core.resource import APIResource
-from aioclicksend._core.response import to_raw_response_wrapper
 from aioclicksend._core.types import NOT_GIVEN, NotGiven
 
 from ..operations import faxes as _operations
@@ -113,6 +112,10 @@ class FaxesResourceWithRawResponse:
 
     def __init__(self, resource: FaxesResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = FaxesResource(resource._client, raw=True)
         self.send = to_raw_response_wrapper(raw.send)
 
@@ -307,6 +310,10 @@ class FaxesInboxResourceWithRawResponse:
 
     def __init__(self, resource: FaxesInboxResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = FaxesInboxResource(resource._client, raw=True)
         self.attachment = to_raw_response_wrapper(raw.attachment)
         self.delete = to_raw_response_wrapper(raw.delete)
@@ -393,6 +400,10 @@ class FaxesIncomingResourceWithRawResponse:
 
     def __init__(self, resource: FaxesIncomingResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = FaxesIncomingResource(resource._client, raw=True)
         self.get = to_raw_response_wrapper(raw.get)
         self.list = to_raw_response_wrapper(raw.list)
@@ -624,6 +635,10 @@ class FaxesOutboxResourceWithRawResponse:
 
     def __init__(self, resource: FaxesOutboxResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = FaxesOutboxResource(resource._client, raw=True)
         self.attachment = to_raw_response_wrapper(raw.attachment)
         self.delete = to_raw_response_wrapper(raw.delete)
@@ -766,6 +781,10 @@ class FaxesOutgoingResourceWithRawResponse:
 
     def __init__(self, resource: FaxesOutgoingResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = FaxesOutgoingResource(resource._client, raw=True)
         self.get = to_raw_response_wrapper(raw.get)
         self.list = to_raw_response_wrapper(raw.list)
@@ -850,6 +869,10 @@ class FaxesSmtplogResourceWithRawResponse:
 
     def __init__(self, resource: FaxesSmtplogResource) -> None:
         self._resource = resource
+        from aioclicksend._core.response import (
+            to_raw_response_wrapper,  # (loaded by the first with_raw_response)
+        )
+
         raw = FaxesSmtplogResource(resource._client, raw=True)
         self.get = to_raw_response_wrapper(raw.get)
         self.list = to_raw_response_wrapper(raw.list)
