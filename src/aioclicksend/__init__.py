@@ -109,6 +109,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 __version__ = "0.1.0"
+"""The SDK's version: the one place it is written (pyproject.toml reads it from here)."""
 
 __all__ = [
     "NOT_GIVEN",

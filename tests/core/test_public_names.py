@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-README = (Path(__file__).resolve().parent.parent.parent / "README.md").read_text()
+README_PATH = Path(__file__).resolve().parent.parent.parent / "README.md"
+README = README_PATH.read_text()
 
 FROM_IMPORT = re.compile(r"from (aioclicksend[\w.]*) import (?:\(([\w,\s]+)\)|([\w, ]+))")
 DOTTED = re.compile(r"\b(aioclicksend(?:\.\w+)+)")
@@ -57,3 +58,14 @@ def test_the_readme_names_enough_to_be_worth_checking() -> None:
 @pytest.mark.parametrize("reference", sorted(named_in_readme()))
 def test_every_name_the_readme_uses_imports(reference: str) -> None:
     assert resolve(reference) is not None
+
+
+def test_the_version_is_written_once_and_installed_as_written() -> None:
+    """pyproject.toml reads the version from the package, and the installed metadata says the same."""
+    from importlib.metadata import version
+
+    import aioclicksend
+
+    pyproject = (README_PATH.parent / "pyproject.toml").read_text()
+    assert 'dynamic = ["version"]' in pyproject and "\nversion =" not in pyproject
+    assert version("aioclicksend") == aioclicksend.__version__
