@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ._core.lazy import lazy_exports
+from ._core.version import __version__ as __version__
 
 if TYPE_CHECKING:
     from ._client import AsyncClickSend
@@ -107,9 +108,6 @@ stays cheap and a script that only counts SMS parts never loads aiohttp or pydan
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
-
-__version__ = "0.1.0"
-"""The SDK's version: the one place it is written (pyproject.toml reads it from here)."""
 
 __all__ = [
     "NOT_GIVEN",

@@ -44,6 +44,7 @@ from .validation import (
     timeout_problem,
     unencodable_problem,
 )
+from .version import __version__
 
 if TYPE_CHECKING:  # pydantic's model machinery loads with the first model, not with the client
     from pydantic import BaseModel
@@ -69,7 +70,7 @@ DEFAULT_BASE_URL = "https://rest.clicksend.com/v3"
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=10)
 DEFAULT_MAX_RESPONSE_SIZE = 64 * 1024 * 1024
 """The largest answer read (after decompression); a larger one is an error, not a memory blow-up."""
-USER_AGENT = "aioclicksend/0.1.0"
+USER_AGENT = f"aioclicksend/{__version__}"
 
 Timeout = float | aiohttp.ClientTimeout | None
 """Seconds for the whole request, an :class:`aiohttp.ClientTimeout`, or ``None`` for no limit."""
