@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from aioclicksend import AsyncClickSend, JournalError, OutcomeKind
+from aioclicksend.bulk.lookup import HistoryLookup, Window
 from aioclicksend.bulk.outcomes import SHARED_CUSTOM_STRING
 from aioclicksend.journal import Attempt, SQLiteJournal
 from aioclicksend.sandbox import SandboxServer
@@ -251,3 +252,21 @@ async def test_a_resume_reads_history_pages_in_proportion_to_what_was_in_flight(
     assert delivered(server) == 308_000 and not server.counters.duplicates()
     assert pages <= 8000 / 40 + 10, f"{pages} pages for 8000 messages in flight"
     assert seconds < 60, f"the resume took {seconds:.1f} s"
+
+
+async def test_a_resume_reads_the_history_by_date_when_the_search_cannot_be_trusted(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Were the history's search to fail its witness, the lookup reads by date: still nothing sent twice."""
+    server, cs = sandbox
+    journal = tmp_path / "job.db"
+    await lost_answers(cs, server, journal, 500)
+
+    async def untrusted(self: HistoryLookup, customs: list[str], window: Window, witness: str) -> set[str]:
+        self.search_failed = True
+        return set()
+
+    monkeypatch.setattr(HistoryLookup, "_search", untrusted)
+    summary = await cs.sms.send_bulk(sms(500), journal=journal, batch_size=100, history_lag=0)
+    assert summary.accepted == summary.resumed == 500 and summary.requests == 0
+    assert delivered(server) == 500

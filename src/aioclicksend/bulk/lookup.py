@@ -29,6 +29,7 @@ from .._core.client import BaseClient, RequestOptions, Timeout
 from .._core.operation import Operation
 from .._core.pagination import AsyncPager
 from .._core.types import NotGiven
+from .outcomes import entries_of
 
 __all__ = ["HistoryLookup", "Window"]
 
@@ -166,18 +167,10 @@ class HistoryLookup:
         return seen
 
     async def _scan(self, customs: set[str], window: Window) -> None:
-        missing = set(customs) - set(self.found)
-        walk = self._entries(window, {})
-        try:
-            async for entry in walk:
-                custom = getattr(entry, "custom_string", None)
-                if custom in customs:
-                    self.found.setdefault(custom, []).append(entry)
-                    missing.discard(custom)
-                    if not missing:
-                        break
-        finally:
-            await walk.aclose()
+        """Read the window's history by date for the custom strings no answer has shown yet."""
+        missing = set[str | None](customs - self.found.keys())
+        if missing:
+            self.found.update(await entries_of(missing, self._entries(window, {})))
 
     async def _entries(
         self, window: Window, query: dict[str, Any], prefetch: int = 4

@@ -426,7 +426,7 @@ async def reconcile(
     ambiguous = {
         custom for custom, count in carried.items() if custom and (count > 1 or (shared and shared(custom)))
     }
-    found = await _entries_of({outcome.custom_string for outcome in pending} - ambiguous, history)
+    found = await entries_of({outcome.custom_string for outcome in pending} - ambiguous, history)
     return [_resolved(outcome, found, ambiguous) for outcome in pending]
 
 
@@ -449,7 +449,7 @@ def _to_reconcile(outcomes: Iterable[Outcome[Any] | str]) -> list[Outcome[Any]]:
     return pending
 
 
-async def _entries_of(wanted: set[str | None], history: AsyncIterable[Any]) -> dict[str, list[Any]]:
+async def entries_of(wanted: Set[str | None], history: AsyncIterable[Any]) -> dict[str, list[Any]]:
     """The history's entries of each ``wanted`` custom string, read until all are found."""
     found: dict[str, list[Any]] = {}
     walk = aiter(history)
