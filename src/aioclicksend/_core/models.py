@@ -38,7 +38,9 @@ class ClickSendModel(BaseModel):
     it is read, not when the answer is parsed: an answer without it still parses, and reading it raises
     :class:`AnswerFieldMissingError`, as does reading it when the answer gave null (never a silent
     ``None`` in a field typed as present). Dumps, ``repr``, ``==``, copies and pickles leave such a
-    missing field out, as the answer did.
+    missing field out, as the answer did. A model made by hand (an answer for a test of yours) may leave
+    them out the same way: ``SmsReceiptRule(rule_name="x")`` works, reading its ``receipt_rule_id``
+    raises, and type checkers, which see the field as required, ask for it.
     """
 
     model_config = ConfigDict(
