@@ -4,10 +4,11 @@ diff and the public API snapshot's diff against the last release tag (``v*``) or
     python -m codegen.release --dry-run [--against REF]   # print the next version and its entry
     python -m codegen.release [--against REF]             # write them to version.py and CHANGELOG.md
 
-It makes no git tag and pushes nothing. The bump is the larger of the two diffs': a removed public name
-in the snapshot (or a changed signature) is breaking, an added one additive; the spec diff classifies
-its own changes. Semantic versioning's rule for 0.x: before 1.0 a breaking change bumps the minor version
-and anything else the patch. With no release tag yet, the first release is the version in version.py.
+It makes no git tag and pushes nothing. The bump is the largest of the spec diff's (codegen.spec_diff,
+which classifies each change of the spec), the API snapshot diff's (a removed public name or a changed
+signature is breaking, an added one additive) and a patch when there are notes. Semantic versioning with
+the spec diff's rule for 0.x: before 1.0 a breaking change bumps the minor version and anything else the
+patch. With no release tag yet, the first release is the version in version.py.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol, cast
 
@@ -30,8 +31,6 @@ from . import api_snapshot
 ROOT = Path(__file__).resolve().parent.parent
 VERSION_FILE = ROOT / "src" / "aioclicksend" / "_core" / "version.py"
 CHANGELOG = ROOT / "CHANGELOG.md"
-SPECS = ("openapi", "openapi/kazoo")
-"""The spec folders the spec diff compares, one per API (as codegen.generate.APIS lists them)."""
 BUMPS = ("patch", "minor", "major")
 """From least to most."""
 SECTIONS = ("Added", "Changed", "Deprecated", "Removed", "Fixed", "Security")
@@ -47,12 +46,22 @@ class ReleaseError(Exception):
 
 
 class SpecReport(Protocol):
-    """What ``codegen.spec_diff.compare(old, new)`` answers (the spec diff's own module)."""
+    """What the spec diff's ``compare`` answers: the bump (with the 0.x rule) and the entry's sections."""
 
     @property
     def bump(self) -> str | None: ...
 
     def markdown(self) -> str: ...
+
+
+class SpecDiff(Protocol):
+    """The parts of ``codegen.spec_diff`` the release uses."""
+
+    SpecDiffError: type[Exception]
+
+    def compare(self, old: str | Path, new: str | Path, *, version: str) -> SpecReport: ...
+
+    def last_release_tag(self) -> str | None: ...
 
 
 def read_version() -> str:
@@ -71,11 +80,16 @@ def larger(*bumps: str | None) -> str | None:
     return max(given, key=BUMPS.index, default=None)
 
 
+def for_version(bump: str | None, version: str) -> str | None:
+    """A semantic version bump ("major" breaking, "minor" additive) as it applies to ``version``: before
+    1.0, a breaking change bumps the minor and anything else the patch (the spec diff's rule too)."""
+    if bump is None or not version.startswith("0."):
+        return bump
+    return "minor" if bump == "major" else "patch"
+
+
 def next_version(current: str, bump: str | None) -> str:
-    """``current`` bumped; before 1.0 a breaking change ("major") bumps the minor and any other the patch."""
     major, minor, patch = (int(part) for part in current.split("."))
-    if major == 0 and bump is not None:
-        bump = "minor" if bump == "major" else "patch"
     if bump == "major":
         return f"{major + 1}.0.0"
     if bump == "minor":
@@ -90,40 +104,24 @@ def _git(*arguments: str) -> bytes:
     return done.stdout
 
 
-def last_release_tag() -> str | None:
-    """The newest ``v*`` tag reachable from HEAD, or None before the first release."""
-    try:
-        return _git("describe", "--tags", "--abbrev=0", "--match", "v[0-9]*", "HEAD").decode().strip()
-    except ReleaseError:
-        return None
-
-
 def export(ref: str, into: Path) -> Path:
-    """The spec and the package as they are at ``ref``, written under ``into``."""
+    """The package's source as it is at ``ref``, written under ``into`` (its ``src/``)."""
     try:
         _git("rev-parse", "--verify", f"{ref}^{{commit}}")
     except ReleaseError:
         raise ReleaseError(f"{ref!r} names no commit of this repository") from None
-    present = [path for path in ("openapi", "src") if _git("ls-tree", "--name-only", ref, path).strip()]
-    with tarfile.open(fileobj=io.BytesIO(_git("archive", "--format=tar", ref, *present))) as archive:
+    if not _git("ls-tree", "--name-only", ref, "src/aioclicksend").strip():
+        raise ReleaseError(f"{ref} has no src/aioclicksend to compare the public API with")
+    with tarfile.open(fileobj=io.BytesIO(_git("archive", "--format=tar", ref, "src"))) as archive:
         archive.extractall(into, filter="data")
-    return into
+    return into / "src"
 
 
-def _spec_compare() -> Callable[[Path, Path], SpecReport]:
+def spec_diff() -> SpecDiff:
     try:
-        module = importlib.import_module("codegen.spec_diff")
+        return cast("SpecDiff", importlib.import_module("codegen.spec_diff"))
     except ModuleNotFoundError as error:
         raise ReleaseError("the spec diff (codegen.spec_diff) is not here yet") from error
-    return cast("Callable[[Path, Path], SpecReport]", module.compare)
-
-
-def spec_reports(old: Path, new: Path) -> list[SpecReport]:
-    """The spec diff of each API's folder that both trees have."""
-    compare = _spec_compare()
-    return [
-        compare(old / spec, new / spec) for spec in SPECS if (old / spec).is_dir() and (new / spec).is_dir()
-    ]
 
 
 def merge(notes: Iterable[str]) -> str:
@@ -171,7 +169,7 @@ def written(changelog: str, version: str, date: str, entry: str, previous: str |
     )
 
 
-def draft(baseline: str | None) -> tuple[str, str]:
+def draft(baseline: str | None, differ: SpecDiff) -> tuple[str, str]:
     """The next version and its entry: after ``baseline`` (a git ref), or the first release if None."""
     current = read_version()
     changelog = CHANGELOG.read_text(encoding="utf-8")
@@ -180,15 +178,17 @@ def draft(baseline: str | None) -> tuple[str, str]:
     if baseline is None:
         return current, merge([notes])
     with tempfile.TemporaryDirectory() as scratch:
-        old = export(baseline, Path(scratch))
-        before, after = api_snapshot.snapshot(old / "src"), api_snapshot.snapshot(ROOT / "src")
-        reports = spec_reports(old, ROOT)
-    difference = api_snapshot.compare(before, after)
+        before = api_snapshot.snapshot(export(baseline, Path(scratch)))
+    difference = api_snapshot.compare(before, api_snapshot.snapshot(ROOT / "src"))
+    try:
+        report = differ.compare(baseline, ROOT, version=current)
+    except differ.SpecDiffError as error:
+        raise ReleaseError(f"spec diff: {error}") from None
     noted = "patch" if notes.strip() else None  # a fix needs a release even when no signature changed
-    bump = larger(noted, difference.bump, *(report.bump for report in reports))
+    bump = larger(noted, for_version(difference.bump, current), report.bump)
     if bump is None:
         raise ReleaseError(f"nothing to release: no notes under Unreleased and no change since {baseline}")
-    changes = [report.markdown() for report in reports if report.bump is not None]
+    changes = [report.markdown()] if report.bump is not None else []
     return next_version(current, bump), merge([notes, *changes, difference.markdown()])
 
 
@@ -200,11 +200,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--date", default=datetime.date.today().isoformat(), help="the release date (ISO)")
     arguments = parser.parse_args(argv)
-    tag = last_release_tag()
-    baseline = arguments.against or tag
     try:
+        differ = spec_diff()
+        tag = differ.last_release_tag()
+        baseline = arguments.against or tag
         current = read_version()
-        version, entry = draft(baseline)
+        version, entry = draft(baseline, differ)
     except ReleaseError as error:
         print(f"release: {error}", file=sys.stderr)
         return 2

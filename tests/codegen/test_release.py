@@ -1,8 +1,9 @@
 """``nox -s release`` on a scratch repository: the next version is the current one bumped by the larger of
 what the spec diff and the public API snapshot's diff imply (semantic versioning's rule for 0.x), and the
 drafted entry merges the Unreleased notes with both diffs; --dry-run writes nothing, a release writes
-version.py and CHANGELOG.md. The spec diff is a fake module standing in for codegen.spec_diff (its
-interface: ``compare(old, new)`` with ``.bump`` and ``.markdown()``)."""
+version.py and CHANGELOG.md. A fake module stands in for codegen.spec_diff, with the parts the release
+uses: ``compare(old, new, version=)`` answering ``.bump`` (the 0.x rule applied) and ``.markdown()``,
+``last_release_tag()`` and ``SpecDiffError``."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from codegen import release
-from codegen.release import ReleaseError, larger, merge, next_version
+from codegen.release import ReleaseError, for_version, larger, merge, next_version
 
 PACKAGE = '''"""A package standing in for aioclicksend."""
 
@@ -58,17 +59,29 @@ class FakeReport:
         return self.changes
 
 
+class FakeSpecDiffError(Exception):
+    pass
+
+
 @dataclass
 class FakeSpecDiff:
-    """codegen.spec_diff as the release calls it, answering one report and recording what it compared
-    (the old spec's text, read while it exists, and the new spec's folder)."""
+    """codegen.spec_diff as the release calls it: one report for any two versions, and what it compared."""
 
+    repository: Path
     report: FakeReport
-    compared: list[tuple[str, Path]]
+    compared: list[tuple[str | Path, str | Path, str]]
 
-    def compare(self, old: Path, new: Path) -> FakeReport:
-        self.compared.append(((old / "openapi.yaml").read_text(), new))
+    def compare(self, old: str | Path, new: str | Path, *, version: str) -> FakeReport:
+        self.compared.append((old, new, version))
+        if old == "broken":
+            raise FakeSpecDiffError("openapi.yaml: not a spec")
         return self.report
+
+    def last_release_tag(self) -> str | None:
+        tag = subprocess.run(
+            ["git", "describe", "--tags", "--abbrev=0"], cwd=self.repository, capture_output=True
+        )
+        return tag.stdout.decode().strip() or None
 
 
 def git(repository: Path, *arguments: str) -> None:
@@ -97,10 +110,14 @@ def repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def fake_spec_diff(monkeypatch: pytest.MonkeyPatch, bump: str | None, changes: str = "") -> FakeSpecDiff:
-    fake = FakeSpecDiff(FakeReport(bump, changes), [])
+def fake_spec_diff(
+    monkeypatch: pytest.MonkeyPatch, repository: Path, bump: str | None, changes: str = ""
+) -> FakeSpecDiff:
+    fake = FakeSpecDiff(repository, FakeReport(bump, changes), [])
     module = types.ModuleType("codegen.spec_diff")
     module.compare = fake.compare  # type: ignore[attr-defined]
+    module.last_release_tag = fake.last_release_tag  # type: ignore[attr-defined]
+    module.SpecDiffError = FakeSpecDiffError  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "codegen.spec_diff", module)
     return fake
 
@@ -111,17 +128,26 @@ def edit_package(repository: Path, old: str, new: str) -> None:
 
 
 def test_versions_follow_semver_with_the_0x_rule() -> None:
-    assert [next_version("0.3.0", bump) for bump in ("major", "minor", "patch", None)] == [
-        "0.4.0",
-        "0.3.1",
-        "0.3.1",
-        "0.3.0",
+    breaking_additive_cosmetic_none = ("major", "minor", "patch", None)
+    assert [for_version(bump, "0.3.0") for bump in breaking_additive_cosmetic_none] == [
+        "minor",
+        "patch",
+        "patch",
+        None,
     ]
-    assert [next_version("1.2.3", bump) for bump in ("major", "minor", "patch")] == [
+    assert [for_version(bump, "1.2.3") for bump in breaking_additive_cosmetic_none] == [
+        "major",
+        "minor",
+        "patch",
+        None,
+    ]
+    assert [next_version("1.2.3", bump) for bump in breaking_additive_cosmetic_none] == [
         "2.0.0",
         "1.3.0",
         "1.2.4",
+        "1.2.3",
     ]
+    assert next_version("0.3.0", "minor") == "0.4.0"
     assert larger(None, "patch", "major", "minor") == "major"
     assert larger(None, None) is None
     with pytest.raises(ReleaseError, match="unknown version bump 'huge'"):
@@ -142,7 +168,7 @@ def test_entries_merge_by_keep_a_changelog_section() -> None:
 def test_a_dry_run_prints_the_bump_and_entry_and_writes_nothing(
     repository: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    spec = fake_spec_diff(monkeypatch, "minor", "### Added\n\n- Spec: operation `CreateThing`\n")
+    spec = fake_spec_diff(monkeypatch, repository, "patch", "### Added\n\n- Spec: operation `CreateThing`\n")
     edit_package(repository, "def price(", "def quote(")  # a removed public name: breaking
     assert release.main(["--dry-run", "--date", "2026-12-05"]) == 0
     printed = capsys.readouterr().out
@@ -152,7 +178,7 @@ def test_a_dry_run_prints_the_bump_and_entry_and_writes_nothing(
         "### Removed\n\n- Public API: `aioclicksend.price`\n\n"
         "### Fixed\n\n- A fix.\n\n"
     )
-    assert spec.compared == [("openapi: 3.1.0\n", repository / "openapi")]  # the tagged spec and ours
+    assert spec.compared == [("v0.3.0", repository, "0.3.0")]  # the tag against the working tree
     assert (repository / "CHANGELOG.md").read_text() == CHANGELOG
     assert release.read_version() == "0.3.0"
 
@@ -160,7 +186,7 @@ def test_a_dry_run_prints_the_bump_and_entry_and_writes_nothing(
 def test_an_additive_change_is_a_patch_before_1_0(
     repository: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fake_spec_diff(monkeypatch, None)
+    fake_spec_diff(monkeypatch, repository, None)
     edit_package(repository, "def send(", "def cancel() -> None:\n    pass\n\n\ndef send(")
     assert release.main(["--dry-run"]) == 0
     assert capsys.readouterr().out.startswith("aioclicksend 0.3.0 -> 0.3.1 (since v0.3.0)")
@@ -169,7 +195,7 @@ def test_an_additive_change_is_a_patch_before_1_0(
 def test_a_release_writes_the_version_and_the_changelog(
     repository: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake_spec_diff(monkeypatch, "major", "### Removed\n\n- Spec: operation `DeleteThing`\n")
+    fake_spec_diff(monkeypatch, repository, "minor", "### Removed\n\n- Spec: operation `DeleteThing`\n")
     assert release.main(["--date", "2026-12-05"]) == 0
     assert release.read_version() == "0.4.0"
     assert (repository / "CHANGELOG.md").read_text() == (
@@ -184,8 +210,9 @@ def test_a_release_writes_the_version_and_the_changelog(
 
 
 def test_the_first_release_is_the_current_version_with_the_notes(
-    repository: Path, capsys: pytest.CaptureFixture[str]
+    repository: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    fake_spec_diff(monkeypatch, repository, None)
     git(repository, "tag", "-d", "v0.3.0")
     assert release.main(["--dry-run", "--date", "2026-12-05"]) == 0
     assert capsys.readouterr().out == (
@@ -194,10 +221,10 @@ def test_the_first_release_is_the_current_version_with_the_notes(
     )
 
 
-def test_nothing_to_release_and_a_bad_ref_are_refused(
+def test_nothing_to_release_a_bad_ref_and_a_spec_diff_error_are_refused(
     repository: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fake_spec_diff(monkeypatch, None)
+    fake_spec_diff(monkeypatch, repository, None)
     changelog = repository / "CHANGELOG.md"
     changelog.write_text(CHANGELOG.replace("### Fixed\n\n- A fix.\n\n", ""))
     assert release.main(["--dry-run"]) == 2
@@ -206,6 +233,9 @@ def test_nothing_to_release_and_a_bad_ref_are_refused(
     )
     assert release.main(["--dry-run", "--against", "no-such-ref"]) == 2
     assert "release: 'no-such-ref' names no commit of this repository" in capsys.readouterr().err
+    git(repository, "tag", "broken")
+    assert release.main(["--dry-run", "--against", "broken"]) == 2
+    assert "release: spec diff: openapi.yaml: not a spec" in capsys.readouterr().err
 
 
 def test_without_the_spec_diff_the_release_says_so(
