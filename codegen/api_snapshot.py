@@ -41,9 +41,11 @@ FACADES = {
 """Public modules that hand out every model of a generated package through ``__getattr__`` (so that each
 loads on first use), which static analysis cannot follow: their names are the models the generated package
 imports from its own modules."""
-UNLISTED_MEMBERS = frozenset({"model_config"})
+UNLISTED_MEMBERS = frozenset({"model_config", "__init_subclass__", "__class_getitem__", "__set_name__"})
+UNLISTED_PREFIXES = ("__pydantic", "__get_pydantic")
 """Public-looking members that are not a caller's surface: pydantic's configuration of a model (its base
-class, listed, says whether it takes unknown fields)."""
+class, listed, says whether it takes unknown fields) and the hooks Python and pydantic call as classes
+are made (listed, they would repeat on every model)."""
 PARAMETER_KINDS = {
     griffe.ParameterKind.positional_only: "positional-only",
     griffe.ParameterKind.positional_or_keyword: "positional",
@@ -66,6 +68,10 @@ def _target(item: griffe.Object | griffe.Alias) -> griffe.Object | None:
     except (griffe.AliasResolutionError, griffe.CyclicAliasError):
         return None
     return target if isinstance(target, griffe.Object) else None
+
+
+def _unlisted(name: str) -> bool:
+    return name in UNLISTED_MEMBERS or name.startswith(UNLISTED_PREFIXES)
 
 
 def _is_type_variable(item: griffe.Object) -> bool:
@@ -101,7 +107,7 @@ class _Surface:
                     if member.is_alias and member.target_path.startswith(f"{source.path}.")
                 )
             for name, member in sorted(members.items()):
-                if not (member.is_public or module.path in FACADES) or name in UNLISTED_MEMBERS:
+                if not (member.is_public or module.path in FACADES) or _unlisted(name):
                     continue
                 target = _target(member)
                 if target is None:
@@ -185,7 +191,7 @@ class _Surface:
         lines = [f"{name} class({', '.join(arguments)})"]
         for member_name, member in sorted(item.all_members.items()):
             target = _target(member)
-            if target is None or not member.is_public or member_name in UNLISTED_MEMBERS:
+            if target is None or not member.is_public or _unlisted(member_name):
                 continue
             lines += self._describe(f"{name}.{member_name}", target)
         return lines
