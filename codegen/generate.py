@@ -24,7 +24,7 @@ from .dialect import read_dialect
 from .ir import Api, Argument, Method, Webhook
 from .names import snake_case
 from .operations import read_api
-from .runtime import MODELS_MODULE, SCALAR_TYPES, Dialect
+from .runtime import BULK_OPTIONS, MODELS_MODULE, SCALAR_TYPES, Dialect
 from .webhooks import read_webhooks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +81,33 @@ def _docstring(method: Method) -> str:
         documented.append(
             ("allow_truncation", "Send a text longer than ClickSend sends whole (default: refuse it).")
         )
+    return _method_docstring(lines, documented)
+
+
+def _bulk_docstring(method: Method) -> str:
+    """``send_bulk``'s docstring: what it returns, then every argument, its settings (``BulkOptions``) too."""
+    bulk = method.bulk
+    assert bulk is not None
+    lines = [
+        f"{method.summary}, in bulk: any number of {bulk.items}, in batches of up to {bulk.max_batch}.",
+        "",
+        *textwrap.wrap(
+            "Returns a :class:`~aioclicksend.BulkJob`: ``async for outcome in job`` gives one outcome per "
+            "input item as its batch completes; ``await job`` gives the summary. The other arguments are "
+            "the same for every batch; a setting left out takes its default.",
+            DOC_WIDTH,
+        ),
+    ]
+    documented = [
+        (bulk.items_argument, f"Any iterable or async iterable of {bulk.items}; it is read lazily."),
+        *((argument.name, argument.description) for argument in bulk.shared if argument.description),
+        *((option.name, option.doc) for option in BULK_OPTIONS),
+    ]
+    return _method_docstring(lines, documented)
+
+
+def _method_docstring(lines: list[str], documented: list[tuple[str, str]]) -> str:
+    """A method's docstring: its ``lines``, then an ``Args:`` section, wrapped and indented for a method."""
     if documented:
         lines += ["", "Args:"]
         for name, description in documented:
@@ -115,6 +142,7 @@ def _environment() -> jinja2.Environment:
     environment.filters["pyrepr"] = _literal
     environment.filters["tuple"] = tuple
     environment.filters["docstring"] = _docstring
+    environment.filters["bulk_docstring"] = _bulk_docstring
     environment.filters["pydict"] = _pydict
     return environment
 
@@ -268,7 +296,7 @@ def _write_code(output: Path, header: str, api: Api, webhooks: list[Webhook], di
     template = environment.get_template("resource_module.py.jinja")
     for resource in api.resources:
         path = output / "resources" / f"{resource.module}.py"
-        path.write_text(template.render(header=header, resources=resource.walk()))
+        path.write_text(template.render(header=header, resources=resource.walk(), bulk_options=BULK_OPTIONS))
     if webhooks:
         (output / "webhooks.py").write_text(
             environment.get_template("webhooks.py.jinja").render(header=header, webhooks=webhooks)
