@@ -24,7 +24,7 @@ from .dialect import read_dialect
 from .ir import Api, Argument, Method, Webhook
 from .names import snake_case
 from .operations import read_api
-from .runtime import BULK_OPTIONS, MODELS_MODULE, SCALAR_TYPES, Dialect
+from .runtime import BULK_OPTIONS, MODELS_MODULE, SCALAR_TYPES, WEBHOOK_DOCS, Dialect
 from .webhooks import read_webhooks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +52,8 @@ class ApiSource:
     output: Path
     reference: str
     """What the coverage table's sections are the sections of."""
+    webhook_functions: Path | None = None
+    """Where the webhook functions overloaded by kind go (ClickSend's pushes: ``aioclicksend.webhooks``)."""
 
     @property
     def coverage(self) -> Path:
@@ -59,7 +61,12 @@ class ApiSource:
 
 
 APIS = (
-    ApiSource(ROOT / "openapi", PACKAGE / "_generated", "the ClickSend v3 reference"),
+    ApiSource(
+        ROOT / "openapi",
+        PACKAGE / "_generated",
+        "the ClickSend v3 reference",
+        webhook_functions=PACKAGE / "webhooks" / "_by_kind.py",
+    ),
     ApiSource(
         ROOT / "openapi" / "kazoo", PACKAGE / "kazoo" / "_generated", "the Kazoo v2 Faxes document (004)"
     ),
@@ -117,6 +124,12 @@ def _method_docstring(lines: list[str], documented: list[tuple[str, str]]) -> st
     return '"""' + text.replace("\n", "\n        ").replace("        \n", "\n") + '\n        """'
 
 
+def _docstring_of(doc: str) -> str:
+    """A function's docstring as its body's first statement (indented by 4)."""
+    text = doc.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    return '"""' + text.replace("\n", "\n    ").replace("    \n", "\n") + '\n    """'
+
+
 def _pydict(arguments: list[Argument]) -> str:
     """A dict literal mapping each argument's wire name to the Python variable holding it."""
     return "{" + ", ".join(f"{argument.wire_name!r}: {argument.name}" for argument in arguments) + "}"
@@ -144,6 +157,8 @@ def _environment() -> jinja2.Environment:
     environment.filters["docstring"] = _docstring
     environment.filters["bulk_docstring"] = _bulk_docstring
     environment.filters["pydict"] = _pydict
+    environment.filters["docstring_of"] = _docstring_of
+    environment.filters["literal"] = lambda source: f"Literal[{source}]"
     return environment
 
 
@@ -303,8 +318,14 @@ def _write_code(output: Path, header: str, api: Api, webhooks: list[Webhook], di
         )
 
 
-def generate(source: ApiSource, output: Path | None = None, coverage: Path | None = None) -> None:
-    """Write the API's generated package to ``output`` (default: its place in src/) and its coverage table."""
+def generate(
+    source: ApiSource,
+    output: Path | None = None,
+    coverage: Path | None = None,
+    webhook_functions: Path | None = None,
+) -> None:
+    """Write the API's generated package to ``output`` (default: its place in src/), its coverage table and
+    its webhook functions, if it has them (each by default in its place)."""
     output = output or source.output
     spec = bundle(source.spec_dir)
     validate(spec)
@@ -323,5 +344,16 @@ def generate(source: ApiSource, output: Path | None = None, coverage: Path | Non
         source.spec_dir.relative_to(ROOT) if source.spec_dir.is_relative_to(ROOT) else source.spec_dir
     ).as_posix() + "/"
     _write_models(spec, output, strict_models, spec_dir)
-    _write_code(output, HEADER.format(source=spec_dir), api, read_webhooks(spec), read_dialect(spec))
+    webhooks = read_webhooks(spec)
+    header = HEADER.format(source=spec_dir)
+    _write_code(output, header, api, webhooks, read_dialect(spec))
     _format(output)
+    functions = webhook_functions or source.webhook_functions
+    if functions is not None:
+        functions.write_text(
+            _environment()
+            .get_template("webhook_functions.py.jinja")
+            .render(header=header, webhooks=webhooks, docs=WEBHOOK_DOCS),
+            encoding="utf-8",
+        )
+        _format(functions)

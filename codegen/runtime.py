@@ -2,7 +2,8 @@
 and is read from there, so the generated code and the code it calls cannot disagree: the call options
 (``CallOptions``, their defaults from ``RequestOptions``), the options of ``APIResource._request``, the
 lenient scalar types of ``_models``, the text rules of ``_message_parts``, the client's ``Dialect``,
-``Paging`` and ``MessageRules``, and the settings of a bulk send (``BulkOptions``)."""
+``Paging`` and ``MessageRules``, the settings of a bulk send (``BulkOptions``) and the docs of the
+webhook functions."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from aioclicksend._core.resource import APIResource
 from aioclicksend._core.rules import MessageRules
 from aioclicksend._core.types import NotGiven
 from aioclicksend.bulk.options import BulkOptions
+from aioclicksend.webhooks import _parse, _receivers
 
 __all__ = [
     "BULK_OPTIONS",
@@ -31,6 +33,7 @@ __all__ = [
     "SCALAR_TYPES",
     "SEND_OPTIONS",
     "UPLOAD_OPTIONS",
+    "WEBHOOK_DOCS",
     "BulkOption",
     "CallOption",
     "Dialect",
@@ -162,3 +165,17 @@ SCALAR_TYPES = {
     )
 }
 """The one table of type overrides: the spec's schemas of these names are the runtime's lenient types."""
+
+
+WEBHOOK_DOCS = {
+    function.__name__: inspect.getdoc(function) or ""
+    for function in (
+        _parse.parse,
+        _parse.from_aiohttp,
+        _parse.from_starlette,
+        _receivers.aiohttp_receiver,
+        _receivers.starlette_endpoint,
+    )
+}
+"""The docstrings of the webhook functions' implementations, which their overloaded public versions repeat
+(``aioclicksend.webhooks._by_kind``, generated)."""
