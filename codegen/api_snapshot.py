@@ -206,16 +206,17 @@ class _Surface:
         parameters = list(item.parameters)
         if method and "staticmethod" not in labels and parameters:
             parameters = parameters[1:]  # self or cls
-        for position, parameter in enumerate(parameters):
-            lines.append(self._parameter(name, position, parameter))
+        lines += [self._parameter(name, position, parameter) for position, parameter in enumerate(parameters)]
+        for number, overload in enumerate(item.overloads or ()):  # what type checkers see, in their order
+            lines += self._function(f"{name}@{number}", overload)
         return lines
 
     def _parameter(self, function: str, position: int, parameter: griffe.Parameter) -> str:
-        """``f(name) keyword: T = default``; a positional one says where it stands, ``f(*args): T`` and
-        ``f(**kwargs): T`` need no more."""
+        """``f(name) keyword: T = default``; a positional one says where it stands; ``f(*args) variadic: T``
+        and ``f(**kwargs) variadic: T`` need no more."""
         annotation = f": {self.render(parameter.annotation)}" if parameter.annotation is not None else ""
         if parameter.kind in VARIADIC:
-            return f"{function}({VARIADIC[parameter.kind]}{parameter.name}){annotation}"
+            return f"{function}({VARIADIC[parameter.kind]}{parameter.name}) variadic{annotation}"
         where = PARAMETER_KINDS[parameter.kind or griffe.ParameterKind.positional_or_keyword]
         if parameter.kind != griffe.ParameterKind.keyword_only:
             where += f" {position}"
@@ -261,7 +262,7 @@ ARGUMENT = re.compile(r"^(?P<function>[^(\s]+)\(\w+\) ")
 """A named argument's line (``f(x) keyword: int = 0``); ``f(*args)`` and ``f(**kwargs)`` do not match."""
 DEFAULT = " = "
 """What stands before a default in a line (never in a rendered annotation: ``Field(alias='from')``)."""
-ITEM_BOUNDARY = re.compile(r"[.(]")
+ITEM_BOUNDARY = re.compile(r"[.(@]")
 
 
 @dataclass(frozen=True)
@@ -302,7 +303,8 @@ def _items(text: str) -> dict[str, str]:
 
 
 def _outermost(items: list[str]) -> list[str]:
-    """The items not inside another of them (``C.m`` inside ``C``; ``f(x)``, an argument, inside ``f``)."""
+    """The items not inside another of them (``C.m`` inside ``C``; ``f(x)``, an argument, and ``f@0``, an
+    overload, inside ``f``)."""
     chosen = set(items)
     return sorted(
         item

@@ -60,6 +60,9 @@ def test_the_snapshot_lists_the_public_surface_sorted(original: str) -> None:
         "aioclicksend.models.SmsMessage.to attribute: str | None = None",
         "aioclicksend.BulkJob alias aioclicksend.bulk.job.BulkJob",
         "aioclicksend.kazoo.AsyncKazoo class(aioclicksend.kazoo._generated.client.GeneratedClient)",
+        "aioclicksend.AsyncClickSend.__init__(**settings) variadic: Unpack[aioclicksend._core.client.ClientSettings]",
+        "aioclicksend.webhooks.parse@1 function -> aioclicksend.models.InboundSmsPush",  # an overload
+        "aioclicksend.webhooks.parse@1(kind) positional 0: Literal['sms_inbound']",
     ]
     assert [line for line in expected if line not in items] == []
 
