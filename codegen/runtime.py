@@ -14,6 +14,7 @@ from typing import Any, ForwardRef, get_args
 
 from aioclicksend._core import models as _models
 from aioclicksend._core.client import CallOptions, RequestOptions
+from aioclicksend._core.deprecation import DEPRECATED
 from aioclicksend._core.operation import Dialect, Paging
 from aioclicksend._core.parts import CHANNELS
 from aioclicksend._core.resource import APIResource
@@ -22,6 +23,7 @@ from aioclicksend._core.rules import MessageRules
 __all__ = [
     "CALL_OPTIONS",
     "CHANNELS",
+    "DEPRECATED",
     "MODELS_MODULE",
     "SCALAR_TYPES",
     "SEND_OPTIONS",
