@@ -420,11 +420,11 @@ def _signature(side: _Side, method: Method) -> tuple[dict[str, Any], set[str]]:
 
 
 def _documentation(old: Any, new: Any, path: str = "") -> list[str]:
-    """Where two operations' documentation (descriptions, summaries, examples) differs, schemas aside
-    (their documentation is compared with them)."""
+    """Where two operations' documentation (descriptions, summaries, examples) differs, schemas and
+    parameters aside (their documentation is compared with them, as models and arguments)."""
     if isinstance(old, Mapping) and isinstance(new, Mapping):
         found = [f"{path}{key}" for key in DOC_KEYS if old.get(key) != new.get(key)]
-        for key in sorted(old.keys() & new.keys() - {*DOC_KEYS, "schema"}, key=str):
+        for key in sorted(old.keys() & new.keys() - {*DOC_KEYS, "schema", "parameters"}, key=str):
             found += _documentation(old[key], new[key], f"{path}{key}.")
         return found
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):

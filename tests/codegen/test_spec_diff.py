@@ -4,6 +4,7 @@ the SDK, and the version bump it implies; git refs, the last release tag and the
 from __future__ import annotations
 
 import copy
+import json
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -76,6 +77,14 @@ def test_the_issues_five_changes_are_each_found_and_classified(scratch: Path) ->
     assert [change.classification for change in report.changes] == ["breaking"] * 3 + ["additive"] * 2
     assert (report.bump, report.next_version) == ("minor", "0.2.0")  # before 1.0 a break bumps the minor
     assert compare(SPEC, scratch, version="1.4.2").bump == "major"
+    as_json = json.loads(report.as_json())
+    assert (as_json["bump"], as_json["next_version"], len(as_json["changes"])) == ("minor", "0.2.0", 5)
+    assert as_json["changes"][0] == {
+        "kind": "field renamed",
+        "where": "models.SmsMessage.custom_string",
+        "what": "renamed to custom_reference",
+        "classification": "breaking",
+    }
     assert report.markdown() == (
         "### Added\n\n"
         "- `models.SmsMessage.priority`: new optional field (field added)\n"
