@@ -130,7 +130,8 @@ class Report:
     def summary(self) -> str:
         counts = ", ".join(f"{len(self.of(kind))} {kind}" for kind in (BREAKING, ADDITIVE, COSMETIC))
         bump = f"{self.bump} ({self.version} → {self.next_version})" if self.bump else "none"
-        return f"{len(self.changes)} changes ({counts}); version bump: {bump}"
+        plural = "" if len(self.changes) == 1 else "s"
+        return f"{len(self.changes)} change{plural} ({counts}); version bump: {bump}"
 
     def text(self) -> str:
         """The report for a terminal: a summary line, then each change under its classification."""

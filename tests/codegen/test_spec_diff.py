@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from codegen.spec_diff import Change, Report, compare, last_release_tag, main
+from codegen.spec_diff import Change, Report, SpecDiffError, compare, last_release_tag, main
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SPEC = ROOT / "openapi"
@@ -57,11 +57,13 @@ def the_issues_five_changes(document: dict[str, Any]) -> None:
     fields["priority"] = {"type": "integer", "description": "How soon."}
 
 
-def test_the_same_spec_has_no_changes_and_no_bump() -> None:
-    report = compare(SPEC, ROOT)
+def test_the_same_spec_has_no_changes_and_no_bump(tmp_path: Path) -> None:
+    report = compare(SPEC, ROOT)  # a spec folder, a checkout
     assert report.changes == () and report.bump is None and report.next_version == report.version
     assert report.markdown() == ""
     assert "0 changes" in report.text()
+    with pytest.raises(SpecDiffError, match="is neither a checkout .* nor a spec folder"):
+        compare(tmp_path, ROOT)
 
 
 def test_the_issues_five_changes_are_each_found_and_classified(scratch: Path) -> None:
