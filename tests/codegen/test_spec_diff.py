@@ -62,7 +62,7 @@ def test_the_same_spec_has_no_changes_and_no_bump(tmp_path: Path) -> None:
     assert report.changes == () and report.bump is None and report.next_version == report.version
     assert report.markdown() == ""
     assert "0 changes" in report.text()
-    with pytest.raises(SpecDiffError, match="is neither a checkout .* nor a spec folder"):
+    with pytest.raises(SpecDiffError, match=r"is neither a checkout .* nor a spec folder"):
         compare(tmp_path, ROOT)
 
 
@@ -236,6 +236,45 @@ CASES: list[tuple[str, Edit, set[tuple[str, str, str, str]]]] = [
         },
     ),
     (
+        "sms.yaml",
+        lambda document: document["components"]["schemas"]["SentSms"]["properties"]["list_id"].update(
+            type="integer"
+        ),
+        {
+            ("type narrowed", "models.SentSms.list_id", "integer | null → integer", "additive")
+        },  # never null now
+    ),
+    (
+        "sms.yaml",
+        lambda document: sms_message(document).pop("required"),
+        {("made optional", "models.SmsMessage.body", "field made optional", "additive")},
+    ),
+    (
+        "sms.yaml",
+        lambda document: document["components"]["schemas"]["SmsMessageCollection"]["properties"][
+            "messages"
+        ].pop("maxItems"),
+        {
+            ("constraint loosened", "sms.price(messages)", "maxItems: 1000 → None", "additive"),
+            ("constraint loosened", "sms.send(messages)", "maxItems: 1000 → None", "additive"),
+        },
+    ),
+    (
+        "sms.yaml",
+        sms_field("contact_id", lambda field: field.pop("deprecated")),
+        {("no longer deprecated", "models.SmsMessage.contact_id", "no longer deprecated", "additive")},
+    ),
+    (
+        "sms.yaml",
+        sms_path("/sms/cancel-all", "put", lambda operation: operation.pop("x-idempotent")),
+        {("other", "sms.cancel_all", "x-idempotent changed", "cosmetic")},
+    ),
+    (
+        "webhooks.yaml",
+        lambda document: document["webhooks"].pop("fax_receipt"),
+        {("webhook removed", "webhooks.fax_receipt", "push removed", "breaking")},
+    ),
+    (
         "kazoo/openapi.yaml",
         lambda document: document["components"]["schemas"]["InboxFax"]["properties"].pop("status"),
         {("field removed", "kazoo.models.InboxFax.status", "field removed", "breaking")},
@@ -308,3 +347,35 @@ def test_git_refs_and_the_last_release_tag(tmp_path: Path, capsys: pytest.Captur
     assert main(["HEAD", "--repo", str(repo), "--fail-on", "cosmetic"]) == 0  # the same: nothing fails
     assert main(["no-such-ref", "--repo", str(repo)]) == 2
     assert "'no-such-ref' is neither a directory nor a git ref" in capsys.readouterr().err
+
+
+def rename_refs(node: Any, old: str, new: str) -> None:
+    """Every ``$ref`` to schema ``old`` made one to ``new``."""
+    if isinstance(node, dict):
+        if node.get("$ref") == f"#/components/schemas/{old}":
+            node["$ref"] = f"#/components/schemas/{new}"
+        for value in node.values():
+            rename_refs(value, old, new)
+    elif isinstance(node, list):
+        for value in node:
+            rename_refs(value, old, new)
+
+
+def test_a_model_renamed_or_added(scratch: Path) -> None:
+    def change(document: dict[str, Any]) -> None:
+        schemas = document["components"]["schemas"]
+        schemas["SmsTemplateInfo"] = schemas.pop("SmsTemplate")
+        rename_refs(document, "SmsTemplate", "SmsTemplateInfo")
+        schemas["SmsLabel"] = {"type": "object", "properties": {"name": {"type": "string"}}}
+
+    edit(scratch, "resources/sms.yaml", change)
+    changes = found(compare(SPEC, scratch))
+    assert ("model renamed", "models.SmsTemplate", "now models.SmsTemplateInfo", "breaking") in changes
+    assert ("model added", "models.SmsLabel", "new model", "additive") in changes
+    assert (
+        "type changed",
+        "sms.templates.create() answer",
+        "SmsTemplate → SmsTemplateInfo",
+        "breaking",
+    ) in changes
+    assert {classification for *_, classification in changes} == {"breaking", "additive"}
