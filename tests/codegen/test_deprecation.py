@@ -6,16 +6,18 @@ from __future__ import annotations
 import filecmp
 import importlib
 import inspect
+import shutil
 import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from aioclicksend import AsyncClickSend
 from aioclicksend._core.auth import BasicCredentials
-from codegen.generate import generate
+from codegen.generate import ROOT, ApiSource, generate
 
 from ..support import ANY_URL, MockAPI
 from .test_codegen import scratch_spec, write_spec
@@ -110,3 +112,25 @@ async def test_the_sdks_deprecated_field_warns_only_when_given(
     with pytest.warns(DeprecationWarning, match=r"^SmsMessage\.contact_id is deprecated") as caught:
         await client.sms.send(messages=[{"to": "+61411111111", "body": "hi", "contact_id": 3}])
     assert [w.filename for w in caught] == [__file__]
+
+
+async def test_a_deprecated_sends_bulk_send_warns_and_says_so(tmp_path: Path, package: Path) -> None:
+    """Our spec with Send SMS deprecated: send_bulk warns at the caller's line too, and its docstring says so."""
+    spec = tmp_path / "openapi"
+    shutil.copytree(ROOT / "openapi", spec, ignore=shutil.ignore_patterns("kazoo"))
+    sms = spec / "resources" / "sms.yaml"
+    document = yaml.safe_load(sms.read_text(encoding="utf-8"))
+    document["paths"]["/sms/send"]["post"]["deprecated"] = True
+    sms.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    generate(ApiSource(spec, package / "_generated", "ours"), coverage=tmp_path / "COVERAGE.md")
+    client = importlib.import_module("scratchapi._generated.client").GeneratedClient(
+        credentials=BasicCredentials("user", "key"), base_url="https://api.clicksend.test/v3"
+    )
+    assert "Deprecated: it may be removed in a later minor version." in (
+        inspect.getdoc(client.sms.send_bulk) or ""
+    )
+    with pytest.warns(DeprecationWarning, match=r"^sms\.send is deprecated") as caught:
+        job = client.sms.send_bulk([{"to": "+61411111111", "body": "hi"}])
+    assert [w.filename for w in caught] == [__file__]
+    assert type(job).__name__ == "BulkJob"  # made, never started: nothing is sent
+    await client.close()
