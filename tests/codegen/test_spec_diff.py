@@ -29,11 +29,12 @@ def scratch(tmp_path: Path) -> Path:
 
 
 def edit(folder: Path, file: str, change: Edit) -> None:
-    """Change one YAML file of a spec folder (comments are lost: they are not the spec)."""
+    """Change one YAML file of a spec folder (comments are lost: they are not the spec), with libyaml."""
     path = folder / file
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     change(document)
-    path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    text = yaml.dump(document, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def found(report: Report) -> set[tuple[str, str, str, str]]:
