@@ -21,7 +21,7 @@ from openapi_spec_validator import validate
 from .bundle import bundle
 from .coverage import coverage_table, docs_sections
 from .dialect import read_dialect
-from .ir import Api, Argument, Method, Webhook
+from .ir import DEPRECATED_NOTE, Api, Argument, Method, Webhook
 from .names import snake_case
 from .operations import read_api
 from .runtime import BULK_OPTIONS, MODELS_MODULE, SCALAR_TYPES, WEBHOOK_DOCS, Dialect
@@ -76,14 +76,14 @@ APIS = (
 def _docstring(method: Method) -> str:
     """The generated method's docstring: summary, description, HTTP line and arguments, wrapped."""
     lines = [method.summary or method.name, ""]
+    if method.deprecated:
+        lines += [DEPRECATED_NOTE, ""]
     if method.description and method.description != method.summary:
         for paragraph in method.description.split("\n"):
             lines += textwrap.wrap(paragraph, DOC_WIDTH) or [""]
         lines.append("")
     lines.append(f"``{method.http_method} {method.path}``")
-    documented = [
-        (argument.name, argument.description) for argument in method.arguments if argument.description
-    ]
+    documented = _argument_docs(method.arguments)
     if method.bulk:
         documented.append(
             ("allow_truncation", "Send a text longer than ClickSend sends whole (default: refuse it).")
@@ -104,13 +104,28 @@ def _bulk_docstring(method: Method) -> str:
             "the same for every batch; a setting left out takes its default.",
             DOC_WIDTH,
         ),
+        *(["", DEPRECATED_NOTE] if method.deprecated else []),
     ]
     documented = [
         (bulk.items_argument, f"Any iterable or async iterable of {bulk.items}; it is read lazily."),
-        *((argument.name, argument.description) for argument in bulk.shared if argument.description),
+        *_argument_docs(bulk.shared),
         *((option.name, option.doc) for option in BULK_OPTIONS),
     ]
     return _method_docstring(lines, documented)
+
+
+def _argument_docs(arguments: list[Argument]) -> list[tuple[str, str]]:
+    """The documented arguments and their descriptions, a deprecated one's beginning with a note saying so."""
+    return [
+        (
+            argument.name,
+            f"{DEPRECATED_NOTE} {argument.description}".strip()
+            if argument.deprecated
+            else argument.description,
+        )
+        for argument in arguments
+        if argument.description or argument.deprecated
+    ]
 
 
 def _method_docstring(lines: list[str], documented: list[tuple[str, str]]) -> str:
@@ -215,7 +230,22 @@ def _split_spec(spec: dict[str, Any], modules: dict[str, str]) -> dict[str, Any]
     split["components"]["schemas"] = {
         f"{modules[name]}.{name}": schema for name, schema in split["components"]["schemas"].items()
     }
+    _note_deprecated_fields(split["components"]["schemas"])
     return split
+
+
+def _note_deprecated_fields(node: Any) -> None:
+    """Begin the description of every property marked ``deprecated: true`` with a note saying so: it
+    becomes the field's docstring (the model's ``Field(deprecated=True)`` warns when it is used)."""
+    if isinstance(node, dict):
+        for schema in (node.get("properties") or {}).values():
+            if isinstance(schema, dict) and schema.get("deprecated") is True:
+                schema["description"] = f"{DEPRECATED_NOTE} {schema.get('description', '')}".strip()
+        for value in node.values():
+            _note_deprecated_fields(value)
+    elif isinstance(node, list):
+        for value in node:
+            _note_deprecated_fields(value)
 
 
 def _models_command(split_path: Path, output: Path, request_models: list[str], spec_dir: str) -> list[str]:

@@ -17,6 +17,7 @@ from typing import Any, ForwardRef, get_args
 
 from aioclicksend._core import models as _models
 from aioclicksend._core.client import CallOptions, RequestOptions
+from aioclicksend._core.deprecation import DEPRECATED
 from aioclicksend._core.operation import Dialect, Paging
 from aioclicksend._core.parts import CHANNELS
 from aioclicksend._core.resource import APIResource
@@ -29,6 +30,7 @@ __all__ = [
     "BULK_OPTIONS",
     "CALL_OPTIONS",
     "CHANNELS",
+    "DEPRECATED",
     "MODELS_MODULE",
     "SCALAR_TYPES",
     "SEND_OPTIONS",
