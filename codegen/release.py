@@ -59,9 +59,9 @@ class SpecDiff(Protocol):
 
     SpecDiffError: type[Exception]
 
-    def compare(self, old: str | Path, new: str | Path, *, version: str) -> SpecReport: ...
+    def compare(self, old: str | Path, new: str | Path, *, repo: Path, version: str) -> SpecReport: ...
 
-    def last_release_tag(self) -> str | None: ...
+    def last_release_tag(self, repo: Path) -> str | None: ...
 
 
 def read_version() -> str:
@@ -181,7 +181,7 @@ def draft(baseline: str | None, differ: SpecDiff) -> tuple[str, str]:
         before = api_snapshot.snapshot(export(baseline, Path(scratch)))
     difference = api_snapshot.compare(before, api_snapshot.snapshot(ROOT / "src"))
     try:
-        report = differ.compare(baseline, ROOT, version=current)
+        report = differ.compare(baseline, ROOT, repo=ROOT, version=current)
     except differ.SpecDiffError as error:
         raise ReleaseError(f"spec diff: {error}") from None
     noted = "patch" if notes.strip() else None  # a fix needs a release even when no signature changed
@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     try:
         differ = spec_diff()
-        tag = differ.last_release_tag()
+        tag = differ.last_release_tag(ROOT)
         baseline = arguments.against or tag
         current = read_version()
         version, entry = draft(baseline, differ)

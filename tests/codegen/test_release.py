@@ -2,11 +2,12 @@
 what the spec diff and the public API snapshot's diff imply (semantic versioning's rule for 0.x), and the
 drafted entry merges the Unreleased notes with both diffs; --dry-run writes nothing, a release writes
 version.py and CHANGELOG.md. A fake module stands in for codegen.spec_diff, with the parts the release
-uses: ``compare(old, new, version=)`` answering ``.bump`` (the 0.x rule applied) and ``.markdown()``,
-``last_release_tag()`` and ``SpecDiffError``."""
+uses: ``compare(old, new, repo=, version=)`` answering ``.bump`` (the 0.x rule applied) and
+``.markdown()``, ``last_release_tag(repo)`` and ``SpecDiffError``; the last test runs the real one."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import types
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from codegen import release
 from codegen.release import ReleaseError, for_version, larger, merge, next_version
@@ -50,6 +52,11 @@ Intro.
 """
 
 
+def release_root() -> Path:
+    """The checkout's root (the release module's, before a test points it at a scratch repository)."""
+    return Path(release.__file__).resolve().parent.parent
+
+
 @dataclass
 class FakeReport:
     bump: str | None
@@ -71,16 +78,15 @@ class FakeSpecDiff:
     report: FakeReport
     compared: list[tuple[str | Path, str | Path, str]]
 
-    def compare(self, old: str | Path, new: str | Path, *, version: str) -> FakeReport:
+    def compare(self, old: str | Path, new: str | Path, *, repo: Path, version: str) -> FakeReport:
+        assert repo == self.repository
         self.compared.append((old, new, version))
         if old == "broken":
             raise FakeSpecDiffError("openapi.yaml: not a spec")
         return self.report
 
-    def last_release_tag(self) -> str | None:
-        tag = subprocess.run(
-            ["git", "describe", "--tags", "--abbrev=0"], cwd=self.repository, capture_output=True
-        )
+    def last_release_tag(self, repo: Path) -> str | None:
+        tag = subprocess.run(["git", "describe", "--tags", "--abbrev=0"], cwd=repo, capture_output=True)
         return tag.stdout.decode().strip() or None
 
 
@@ -244,3 +250,25 @@ def test_without_the_spec_diff_the_release_says_so(
     monkeypatch.setitem(sys.modules, "codegen.spec_diff", None)  # an import of it fails
     assert release.main(["--dry-run"]) == 2
     assert "the spec diff (codegen.spec_diff) is not here yet" in capsys.readouterr().err
+
+
+def test_with_the_real_spec_diff_a_removed_operation_is_a_breaking_minor_bump_before_1_0(
+    repository: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = repository / "openapi"
+    shutil.rmtree(spec)
+    shutil.copytree(release_root() / "openapi", spec, ignore=shutil.ignore_patterns("COVERAGE.md"))
+    git(repository, "add", "-A")
+    git(repository, "commit", "-qm", "our specs")
+    git(repository, "tag", "-f", "v0.3.0")
+    sms = spec / "resources" / "sms.yaml"
+    document = yaml.load(sms.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    del document["paths"]["/sms/cancel-all"]
+    sms.write_text(yaml.dump(document, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True))
+    assert release.main(["--dry-run", "--date", "2026-12-05"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("aioclicksend 0.3.0 -> 0.4.0 (since v0.3.0)\n\n")
+    assert (
+        "### Removed\n\n- **Breaking:** `sms.cancel_all`: PUT /sms/cancel-all (operation removed)\n"
+        in printed
+    )
