@@ -285,17 +285,35 @@ class Difference:
         return "minor" if self.added else None
 
     def markdown(self) -> str:
-        """The changes as Keep a Changelog sections; an item inside a removed or added one is not repeated."""
+        """The changes as Keep a Changelog sections: an item inside a removed or added one is not repeated,
+        and a function's arguments make one entry."""
         sections = {
-            "Removed": _outermost(self.removed),
-            "Changed": sorted(self.changed + [f"{item} (a new required argument)" for item in self.required]),
-            "Added": _outermost([item for item in self.added if item not in self.required]),
+            "Removed": _entries(_outermost(self.removed), "removed"),
+            "Changed": _entries(self.changed, "changed") + _entries(self.required, "new required"),
+            "Added": _entries(_outermost([item for item in self.added if item not in self.required]), "new"),
         }
         return "\n".join(
-            f"### {title}\n\n" + "".join(f"- Public API: `{item}`\n" for item in items)
-            for title, items in sections.items()
-            if items
+            f"### {title}\n\n" + "".join(f"- Public API: {entry}\n" for entry in entries)
+            for title, entries in sections.items()
+            if entries
         )
+
+
+def _entries(items: list[str], change: str) -> list[str]:
+    """An entry per item (`` `C.m` ``), but one per function for its arguments (`` `f`: new arguments
+    `a`, `b` ``)."""
+    entries: list[str] = []
+    arguments: dict[str, list[str]] = {}
+    for item in items:
+        function, _, argument = item.partition("(")
+        if argument:
+            arguments.setdefault(function, []).append(argument.removesuffix(")"))
+        else:
+            entries.append(f"`{item}`")
+    for function, names in arguments.items():
+        plural = "s" if len(names) > 1 else ""
+        entries.append(f"`{function}`: {change} argument{plural} " + ", ".join(f"`{name}`" for name in names))
+    return sorted(entries)
 
 
 def _items(text: str) -> dict[str, str]:

@@ -119,10 +119,16 @@ def test_a_new_optional_argument_is_additive_and_a_new_required_one_breaking(ori
         f"{function}(count) positional 2: int\n{function}(step) keyword: int = 1\n",
     )
     assert compare(original, optional).bump == "minor"
-    assert compare(original, optional).markdown() == f"### Added\n\n- Public API: `{function}(step)`\n"
+    assert (
+        compare(original, optional).markdown()
+        == f"### Added\n\n- Public API: `{function}`: new argument `step`\n"
+    )
     required = optional.replace(f"{function}(step) keyword: int = 1", f"{function}(step) keyword: int")
     assert compare(original, required).required == [f"{function}(step)"]
     assert compare(original, required).bump == "major"
+    assert compare(original, required).markdown() == (
+        f"### Changed\n\n- Public API: `{function}`: new required argument `step`\n"
+    )
 
 
 def test_private_names_stay_out_until_a_public_signature_exposes_them(original: str, scratch: Path) -> None:
