@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
 
 from codegen import release
 from codegen.release import ReleaseError, for_version, larger, merge, next_version
+
+from .scratch_specs import edit
 
 PACKAGE = '''"""A package standing in for aioclicksend."""
 
@@ -261,10 +262,7 @@ def test_with_the_real_spec_diff_a_removed_operation_is_a_breaking_minor_bump_be
     git(repository, "add", "-A")
     git(repository, "commit", "-qm", "our specs")
     git(repository, "tag", "-f", "v0.3.0")
-    sms = spec / "resources" / "sms.yaml"
-    document = yaml.load(sms.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-    del document["paths"]["/sms/cancel-all"]
-    sms.write_text(yaml.dump(document, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True))
+    edit(spec, "resources/sms.yaml", lambda document: document["paths"].pop("/sms/cancel-all"))
     assert release.main(["--dry-run", "--date", "2026-12-05"]) == 0
     printed = capsys.readouterr().out
     assert printed.startswith("aioclicksend 0.3.0 -> 0.4.0 (since v0.3.0)\n\n")
