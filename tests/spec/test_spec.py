@@ -65,3 +65,16 @@ def test_coverage_table_maps_every_docs_section_to_one_operation() -> None:
     by_section = {operation["x-docs-section"]: operation for operation in operations()}
     for row, title in zip(rows, covered, strict=True):
         assert f"| {by_section[title]['operationId']} |" in row
+
+
+def test_no_description_was_cut_at_a_comma() -> None:
+    """A property written ``{type: string, description: A, b}`` in YAML flow style is cut at the comma: its
+    description becomes "A" and "b" a keyword with no value. Such descriptions are quoted."""
+    for name, schema in SPEC["components"]["schemas"].items():
+        for field, field_schema in schema.get("properties", {}).items():
+            cut = [
+                key
+                for key, value in field_schema.items()
+                if value is None and key not in ("default", "const")
+            ]
+            assert not cut, f"{name}.{field}: the description was cut before {cut}; quote it"

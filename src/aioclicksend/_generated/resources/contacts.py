@@ -102,8 +102,8 @@ class ContactsResource(APIResource):
             first_name: First name.
             last_name: Last name.
             organization_name: Organisation name.
-            address_line_1: Street address
-            address_line_2: Street address
+            address_line_1: Street address, first line.
+            address_line_2: Street address, second line.
             address_city: City.
             address_state: State.
             address_postal_code: Postal code.
@@ -381,8 +381,8 @@ class ContactsResource(APIResource):
             first_name: First name.
             last_name: Last name.
             organization_name: Organisation name.
-            address_line_1: Street address
-            address_line_2: Street address
+            address_line_1: Street address, first line.
+            address_line_2: Street address, second line.
             address_city: City.
             address_state: State.
             address_postal_code: Postal code.
