@@ -106,6 +106,7 @@ SCALAR_TYPES = {
     for scalar in (
         ScalarType("Money", "Decimal | float | str"),
         ScalarType("UnixTime", "int"),
+        ScalarType("UnixTimeInput", "int | datetime"),  # a Unix time a request sends
         ScalarType("FormInteger", "int"),  # the lenient integer of pushes, whose forms send text
     )
 }

@@ -8,6 +8,7 @@ from typing import Any
 from openapi_spec_validator import validate
 
 from codegen.coverage import OTHER_SOURCES, docs_sections
+from codegen.generate import request_schemas
 
 from ..support import OPERATIONS, SPEC
 
@@ -78,3 +79,17 @@ def test_no_description_was_cut_at_a_comma() -> None:
                 if value is None and key not in ("default", "const")
             ]
             assert not cut, f"{name}.{field}: the description was cut before {cut}; quote it"
+
+
+def test_every_unix_time_a_request_sends_is_marked() -> None:
+    """A request field the docs call a Unix time refers to UnixTimeInput, so that it takes a datetime too."""
+    schemas = SPEC["components"]["schemas"]
+    unmarked = [
+        f"{name}.{field}"
+        for name in request_schemas(SPEC)
+        for field, field_schema in schemas[name].get("properties", {}).items()
+        if "unix time" in field_schema.get("description", "").lower()
+        and field_schema.get("$ref") != "#/components/schemas/UnixTimeInput"
+    ]
+    assert unmarked == []
+    assert schemas["SmsMessage"]["properties"]["schedule"]["$ref"] == "#/components/schemas/UnixTimeInput"

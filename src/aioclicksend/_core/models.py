@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum, IntEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
@@ -17,6 +18,7 @@ __all__ = [
     "OpenIntEnum",
     "OpenStrEnum",
     "UnixTime",
+    "UnixTimeInput",
 ]
 
 
@@ -110,6 +112,23 @@ def parse_money(value: Any) -> Any:
 
 UnixTime = Annotated[int | None, BeforeValidator(_parse_unix_time)]
 """Unix time in seconds; the API sends ints, numeric strings, or "" for none (read as ``None``)."""
+
+
+def unix_time_of(value: Any) -> Any:
+    """An aware datetime as the Unix time it is (whole seconds); a naive one is refused: ClickSend cannot
+    know its zone. Other values unchanged, for pydantic's int check."""
+    if not isinstance(value, datetime):
+        return value
+    if value.utcoffset() is None:
+        raise ValueError("a datetime without a time zone; give it one, e.g. tzinfo=datetime.timezone.utc")
+    return int(value.timestamp())
+
+
+if TYPE_CHECKING:  # what a caller may pass
+    UnixTimeInput = int | datetime
+else:  # what pydantic checks: the integer sent
+    UnixTimeInput = Annotated[int, BeforeValidator(unix_time_of)]
+"""A Unix time a request sends: an int (seconds), or an aware ``datetime``, sent as its Unix time."""
 
 Money = Annotated[Decimal | None, BeforeValidator(parse_money)]
 """An amount; the API sends strings ("0.0770") and numbers (0.28); read exactly as ``Decimal``, and

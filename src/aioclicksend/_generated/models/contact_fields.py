@@ -3,7 +3,7 @@
 
 from pydantic import ConfigDict
 
-from aioclicksend._core.models import ClickSendRequestModel
+from aioclicksend._core.models import ClickSendRequestModel, UnixTimeInput
 
 
 class ContactFields(ClickSendRequestModel):
@@ -78,7 +78,7 @@ class ContactFields(ClickSendRequestModel):
     """
     Custom field 4.
     """
-    date_added: int | str | None = None
+    date_added: UnixTimeInput | None = None
     """
     When the contact was added, as Unix time, e.g. 1436157486.
     """

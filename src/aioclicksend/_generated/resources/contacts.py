@@ -12,6 +12,7 @@ from ..operations import contacts as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     from collections.abc import Mapping
+    from datetime import datetime
     from typing import Any
 
     from aioclicksend._core.client import Timeout
@@ -81,7 +82,7 @@ class ContactsResource(APIResource):
         custom_2: str | NotGiven = NOT_GIVEN,
         custom_3: str | NotGiven = NOT_GIVEN,
         custom_4: str | NotGiven = NOT_GIVEN,
-        date_added: int | str | NotGiven = NOT_GIVEN,
+        date_added: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -358,7 +359,7 @@ class ContactsResource(APIResource):
         custom_2: str | NotGiven = NOT_GIVEN,
         custom_3: str | NotGiven = NOT_GIVEN,
         custom_4: str | NotGiven = NOT_GIVEN,
-        date_added: int | str | NotGiven = NOT_GIVEN,
+        date_added: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,

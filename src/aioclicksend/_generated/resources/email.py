@@ -13,6 +13,7 @@ from ..operations import email as _operations
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     import builtins
     from collections.abc import Mapping, Sequence
+    from datetime import datetime
     from typing import Any
 
     from aioclicksend._core.client import Timeout
@@ -59,7 +60,7 @@ class EmailResource(APIResource):
         bcc: Sequence[models.EmailRecipient | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         subject: str | NotGiven = NOT_GIVEN,
         attachments: Sequence[models.EmailAttachment | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        schedule: int | NotGiven = NOT_GIVEN,
+        schedule: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -112,7 +113,7 @@ class EmailResource(APIResource):
         bcc: Sequence[models.EmailRecipient | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
         subject: str | NotGiven = NOT_GIVEN,
         attachments: Sequence[models.EmailAttachment | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        schedule: int | NotGiven = NOT_GIVEN,
+        schedule: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,

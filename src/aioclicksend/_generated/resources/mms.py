@@ -12,6 +12,7 @@ from ..operations import mms as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+    from datetime import datetime
     from typing import Any
 
     from typing_extensions import Unpack
@@ -318,7 +319,7 @@ class MmsReceiptsResource(APIResource):
     async def mark_read(
         self,
         *,
-        date_before: int | NotGiven = NOT_GIVEN,
+        date_before: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,

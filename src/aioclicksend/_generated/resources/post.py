@@ -12,6 +12,7 @@ from ..operations import post as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+    from datetime import datetime
     from typing import Any
 
     from typing_extensions import Unpack
@@ -164,7 +165,7 @@ class PostDirectMailResource(APIResource):
         size: str,
         file_urls: Sequence[str],
         areas: Sequence[models.PostDirectMailArea | Mapping[str, Any]],
-        schedule: int | NotGiven = NOT_GIVEN,
+        schedule: int | datetime | NotGiven = NOT_GIVEN,
         source: str | NotGiven = NOT_GIVEN,
         custom_string: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,

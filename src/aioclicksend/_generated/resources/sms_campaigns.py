@@ -12,6 +12,7 @@ from ..operations import sms_campaigns as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     from collections.abc import Mapping, Sequence
+    from datetime import datetime
     from typing import Any
 
     from aioclicksend._core.client import Timeout
@@ -140,7 +141,7 @@ class SmsCampaignsResource(APIResource):
         name: str,
         body: str,
         from_: str | NotGiven = NOT_GIVEN,
-        schedule: int | NotGiven = NOT_GIVEN,
+        schedule: int | datetime | NotGiven = NOT_GIVEN,
         url_to_shorten: str | NotGiven = NOT_GIVEN,
         source: str | NotGiven = NOT_GIVEN,
         senders: Sequence[models.SmsSenderRequest | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
@@ -195,7 +196,7 @@ class SmsCampaignsResource(APIResource):
         name: str,
         body: str,
         from_: str | NotGiven = NOT_GIVEN,
-        schedule: int | NotGiven = NOT_GIVEN,
+        schedule: int | datetime | NotGiven = NOT_GIVEN,
         url_to_shorten: str | NotGiven = NOT_GIVEN,
         source: str | NotGiven = NOT_GIVEN,
         senders: Sequence[models.SmsSenderRequest | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
@@ -253,7 +254,7 @@ class SmsCampaignsResource(APIResource):
         name: str,
         body: str,
         from_: str | NotGiven = NOT_GIVEN,
-        schedule: int | NotGiven = NOT_GIVEN,
+        schedule: int | datetime | NotGiven = NOT_GIVEN,
         url_to_shorten: str | NotGiven = NOT_GIVEN,
         source: str | NotGiven = NOT_GIVEN,
         senders: Sequence[models.SmsSenderRequest | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
