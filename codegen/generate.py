@@ -4,8 +4,10 @@ openapi/ → src/aioclicksend/_generated/; Kazoo faxes: openapi/kazoo/ → src/a
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,9 +23,10 @@ from openapi_spec_validator import validate
 from .bundle import bundle
 from .coverage import coverage_table, docs_sections
 from .dialect import read_dialect
-from .ir import Api, Argument, Method, Webhook
+from .ir import Api, Argument, Method, ParamAlias, ParamDict, Webhook
 from .names import snake_case
 from .operations import read_api
+from .params import read_params
 from .runtime import MODELS_MODULE, SCALAR_TYPES, Dialect
 from .webhooks import read_webhooks
 
@@ -52,6 +55,8 @@ class ApiSource:
     output: Path
     reference: str
     """What the coverage table's sections are the sections of."""
+    package: str = "aioclicksend"
+    """The public package of the API's client, which has its ``models`` and ``params``."""
 
     @property
     def coverage(self) -> Path:
@@ -61,13 +66,42 @@ class ApiSource:
 APIS = (
     ApiSource(ROOT / "openapi", PACKAGE / "_generated", "the ClickSend v3 reference"),
     ApiSource(
-        ROOT / "openapi" / "kazoo", PACKAGE / "kazoo" / "_generated", "the Kazoo v2 Faxes document (004)"
+        ROOT / "openapi" / "kazoo",
+        PACKAGE / "kazoo" / "_generated",
+        "the Kazoo v2 Faxes document (004)",
+        "aioclicksend.kazoo",
     ),
 )
 
 
-def _docstring(method: Method) -> str:
-    """The generated method's docstring: summary, description, HTTP line and arguments, wrapped."""
+@dataclass(frozen=True)
+class ParamLinks:
+    """What method docstrings link: the API's TypedDicts, by name, and their public module."""
+
+    module: str
+    dicts: dict[str, ParamDict]
+
+
+def _param_note(argument: Argument, params: ParamLinks) -> str:
+    """What an argument's description says of the TypedDicts it takes: each one linked, its keys listed."""
+    notes = []
+    for name in dict.fromkeys(re.findall(r"\bparams\.(\w+)", argument.annotation)):
+        found = params.dicts.get(name)
+        link = f":class:`~{params.module}.{name}`"
+        if found is None:  # an enum's Literal
+            notes.append(f"One of {link}.")
+            continue
+        keys = ", ".join(
+            f"``{key.wire_name}``" + (" (required)" if key.required else "") for key in found.keys
+        )
+        each = "Each" if argument.annotation.startswith("Sequence[") else "A"
+        notes.append(f"{each} {link} or its model; keys: {keys}.")
+    return "".join(f" {note}" for note in notes)
+
+
+def _docstring(method: Method, params: ParamLinks) -> str:
+    """The generated method's docstring: summary, description, HTTP line and arguments (with the keys of
+    the dicts they take), wrapped."""
     lines = [method.summary or method.name, ""]
     if method.description and method.description != method.summary:
         for paragraph in method.description.split("\n"):
@@ -75,7 +109,9 @@ def _docstring(method: Method) -> str:
         lines.append("")
     lines.append(f"``{method.http_method} {method.path}``")
     documented = [
-        (argument.name, argument.description) for argument in method.arguments if argument.description
+        (argument.name, argument.description + _param_note(argument, params))
+        for argument in method.arguments
+        if argument.description
     ]
     if method.bulk:
         documented.append(
@@ -86,7 +122,7 @@ def _docstring(method: Method) -> str:
         for name, description in documented:
             text = f"{name}: {' '.join(description.split())}"
             lines += textwrap.wrap(text, DOC_WIDTH, initial_indent="    ", subsequent_indent="        ")
-    text = "\n".join(lines).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    text = _escaped("\n".join(lines))
     return '"""' + text.replace("\n", "\n        ").replace("        \n", "\n") + '\n        """'
 
 
@@ -103,7 +139,29 @@ def _literal(value: Any) -> str:
     return repr(value)
 
 
-def _environment() -> jinja2.Environment:
+def _escaped(text: str) -> str:
+    """Text as it can stand inside a triple-quoted docstring."""
+    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+
+
+def _docstring_text(text: str, indent: int) -> str:
+    """A docstring of ``text`` at ``indent`` spaces: its paragraphs wrapped, one line if it fits."""
+    width = DOC_WIDTH - indent
+    lines: list[str] = []
+    for paragraph in text.strip().split("\n\n"):
+        lines += [*textwrap.wrap(" ".join(paragraph.split()), width), ""]
+    body = _escaped("\n".join(lines[:-1]))
+    if "\n" not in body and len(body) + 6 <= width:
+        return f'"""{body}"""'
+    margin = " " * indent
+    return (
+        '"""'
+        + "\n".join(margin + line if line else "" for line in body.split("\n")).lstrip()
+        + f'\n{margin}"""'
+    )
+
+
+def _environment(params: ParamLinks | None = None) -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         trim_blocks=True,
@@ -114,7 +172,8 @@ def _environment() -> jinja2.Environment:
     )
     environment.filters["pyrepr"] = _literal
     environment.filters["tuple"] = tuple
-    environment.filters["docstring"] = _docstring
+    environment.filters["docstring"] = functools.partial(_docstring, params=params or ParamLinks("", {}))
+    environment.filters["docstring_text"] = _docstring_text
     environment.filters["pydict"] = _pydict
     return environment
 
@@ -151,6 +210,17 @@ def request_schemas(spec: dict[str, Any]) -> set[str]:
     """Every schema reachable from a request body: these take no unknown fields (extra="forbid")."""
     bodies = [operation.get("requestBody", {}) for operation in _operations(spec)]
     return referenced_schemas(spec, bodies) - set(TYPE_OVERRIDES)
+
+
+def input_schemas(spec: dict[str, Any]) -> set[str]:
+    """Every schema a request refers to, from its body or its path and query parameters: each gets a
+    TypedDict (an object) or a ``Literal`` (an enum) in the generated ``params``."""
+    inputs = [
+        [operation.get("requestBody", {}), *(operation.get("parameters", []))]
+        for operation in _operations(spec)
+    ]
+    parameters = spec.get("components", {}).get("parameters", {})
+    return referenced_schemas(spec, [inputs, parameters]) - set(TYPE_OVERRIDES)
 
 
 def model_modules(spec: dict[str, Any]) -> dict[str, str]:
@@ -240,9 +310,19 @@ def _format(output: Path) -> None:
     subprocess.run([*ruff, "format", *config, str(output)], check=True)
 
 
-def _write_code(output: Path, header: str, api: Api, webhooks: list[Webhook], dialect: Dialect) -> None:
+def _write_params(output: Path, header: str, aliases: list[ParamAlias], dicts: list[ParamDict]) -> None:
+    """The TypedDicts and Literals of what requests take (``params.py``)."""
+    (output / "params.py").write_text(
+        _environment().get_template("params.py.jinja").render(header=header, aliases=aliases, dicts=dicts),
+        encoding="utf-8",
+    )
+
+
+def _write_code(
+    output: Path, header: str, api: Api, webhooks: list[Webhook], dialect: Dialect, params: ParamLinks
+) -> None:
     """The templates' files: the client, the operation table, the resources and the webhook table."""
-    environment = _environment()
+    environment = _environment(params)
     (output / "__init__.py").write_text(
         header + '\n"""Code generated from the spec: resources, models and the bundled spec itself."""\n'
     )
@@ -295,5 +375,9 @@ def generate(source: ApiSource, output: Path | None = None, coverage: Path | Non
         source.spec_dir.relative_to(ROOT) if source.spec_dir.is_relative_to(ROOT) else source.spec_dir
     ).as_posix() + "/"
     _write_models(spec, output, strict_models, spec_dir)
-    _write_code(output, HEADER.format(source=spec_dir), api, read_webhooks(spec), read_dialect(spec))
+    header = HEADER.format(source=spec_dir)
+    aliases, dicts = read_params(spec["components"]["schemas"], input_schemas(spec))
+    _write_params(output, header, aliases, dicts)
+    links = ParamLinks(f"{source.package}.params", {param.name: param for param in dicts})
+    _write_code(output, header, api, read_webhooks(spec), read_dialect(spec), links)
     _format(output)

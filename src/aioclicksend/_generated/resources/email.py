@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # names only the annotations use: the models load with the fi
     from aioclicksend._core.client import Timeout
     from aioclicksend._core.pagination import AsyncPager, Page
 
-    from .. import models
+    from .. import models, params
 
 
 class EmailResource(APIResource):
@@ -53,13 +53,13 @@ class EmailResource(APIResource):
     async def price(
         self,
         *,
-        to: Sequence[models.EmailRecipient | Mapping[str, Any]],
-        from_: models.EmailFrom | Mapping[str, Any],
+        to: Sequence[params.EmailRecipientParam | models.EmailRecipient],
+        from_: params.EmailFromParam | models.EmailFrom,
         body: str,
-        cc: Sequence[models.EmailRecipient | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        bcc: Sequence[models.EmailRecipient | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        cc: Sequence[params.EmailRecipientParam | models.EmailRecipient] | NotGiven = NOT_GIVEN,
+        bcc: Sequence[params.EmailRecipientParam | models.EmailRecipient] | NotGiven = NOT_GIVEN,
         subject: str | NotGiven = NOT_GIVEN,
-        attachments: Sequence[models.EmailAttachment | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        attachments: Sequence[params.EmailAttachmentParam | models.EmailAttachment] | NotGiven = NOT_GIVEN,
         schedule: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -75,13 +75,20 @@ class EmailResource(APIResource):
         ``POST /email/price``
 
         Args:
-            to: The To recipients.
-            from_: The sender, one of the account's allowed email addresses (by id), with a name.
+            to: The To recipients. Each :class:`~aioclicksend.params.EmailRecipientParam` or its model;
+                keys: ``email`` (required), ``name``.
+            from_: The sender, one of the account's allowed email addresses (by id), with a name. A
+                :class:`~aioclicksend.params.EmailFromParam` or its model; keys: ``email_address_id``
+                (required), ``name``.
             body: The email's body (HTML); an inline attachment is referenced as cid:<content_id>.
-            cc: The Cc recipients.
-            bcc: The Bcc recipients.
+            cc: The Cc recipients. Each :class:`~aioclicksend.params.EmailRecipientParam` or its model;
+                keys: ``email`` (required), ``name``.
+            bcc: The Bcc recipients. Each :class:`~aioclicksend.params.EmailRecipientParam` or its model;
+                keys: ``email`` (required), ``name``.
             subject: The email's subject.
-            attachments: Files to attach.
+            attachments: Files to attach. Each :class:`~aioclicksend.params.EmailAttachmentParam` or its
+                model; keys: ``content`` (required), ``type`` (required), ``filename`` (required),
+                ``disposition`` (required), ``content_id``.
             schedule: Unix time to send at; leave out to send now.
         """
         return await self._request(
@@ -106,13 +113,13 @@ class EmailResource(APIResource):
     async def send(
         self,
         *,
-        to: Sequence[models.EmailRecipient | Mapping[str, Any]],
-        from_: models.EmailFrom | Mapping[str, Any],
+        to: Sequence[params.EmailRecipientParam | models.EmailRecipient],
+        from_: params.EmailFromParam | models.EmailFrom,
         body: str,
-        cc: Sequence[models.EmailRecipient | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        bcc: Sequence[models.EmailRecipient | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        cc: Sequence[params.EmailRecipientParam | models.EmailRecipient] | NotGiven = NOT_GIVEN,
+        bcc: Sequence[params.EmailRecipientParam | models.EmailRecipient] | NotGiven = NOT_GIVEN,
         subject: str | NotGiven = NOT_GIVEN,
-        attachments: Sequence[models.EmailAttachment | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        attachments: Sequence[params.EmailAttachmentParam | models.EmailAttachment] | NotGiven = NOT_GIVEN,
         schedule: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -129,13 +136,20 @@ class EmailResource(APIResource):
         ``POST /email/send``
 
         Args:
-            to: The To recipients.
-            from_: The sender, one of the account's allowed email addresses (by id), with a name.
+            to: The To recipients. Each :class:`~aioclicksend.params.EmailRecipientParam` or its model;
+                keys: ``email`` (required), ``name``.
+            from_: The sender, one of the account's allowed email addresses (by id), with a name. A
+                :class:`~aioclicksend.params.EmailFromParam` or its model; keys: ``email_address_id``
+                (required), ``name``.
             body: The email's body (HTML); an inline attachment is referenced as cid:<content_id>.
-            cc: The Cc recipients.
-            bcc: The Bcc recipients.
+            cc: The Cc recipients. Each :class:`~aioclicksend.params.EmailRecipientParam` or its model;
+                keys: ``email`` (required), ``name``.
+            bcc: The Bcc recipients. Each :class:`~aioclicksend.params.EmailRecipientParam` or its model;
+                keys: ``email`` (required), ``name``.
             subject: The email's subject.
-            attachments: Files to attach.
+            attachments: Files to attach. Each :class:`~aioclicksend.params.EmailAttachmentParam` or its
+                model; keys: ``content`` (required), ``type`` (required), ``filename`` (required),
+                ``disposition`` (required), ``content_id``.
             schedule: Unix time to send at; leave out to send now.
         """
         return await self._request(

@@ -13,7 +13,7 @@ from ..operations import mms_campaigns as _operations
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     from collections.abc import Mapping
     from datetime import datetime
-    from typing import Any
+    from typing import Any, Literal
 
     from aioclicksend._core.client import Timeout
     from aioclicksend._core.pagination import AsyncPager, Page
@@ -92,7 +92,7 @@ class MmsCampaignsResource(APIResource):
         *,
         q: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        operator: str | NotGiven = NOT_GIVEN,
+        operator: Literal["AND", "OR"] | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,

@@ -13,7 +13,7 @@ from ..operations import sms as _operations
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
     from datetime import datetime
-    from typing import Any
+    from typing import Any, Literal
 
     from typing_extensions import Unpack
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # names only the annotations use: the models load with the fi
     from aioclicksend.bulk.job import BulkJob
     from aioclicksend.bulk.options import BulkOptions
 
-    from .. import models
+    from .. import models, params
 
 
 class SmsResource(APIResource):
@@ -111,8 +111,8 @@ class SmsResource(APIResource):
     async def price(
         self,
         *,
-        messages: Sequence[models.SmsMessage | Mapping[str, Any]],
-        senders: Sequence[models.SmsSenderRequest | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        messages: Sequence[params.SmsMessageParam | models.SmsMessage],
+        senders: Sequence[params.SmsSenderRequestParam | models.SmsSenderRequest] | NotGiven = NOT_GIVEN,
         shorten_urls: bool | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -128,10 +128,16 @@ class SmsResource(APIResource):
         ``POST /sms/price``
 
         Args:
-            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
+            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total. Each
+                :class:`~aioclicksend.params.SmsMessageParam` or its model; keys: ``from``, ``body``
+                (required), ``to``, ``source``, ``schedule``, ``custom_string``, ``list_id``, ``country``,
+                ``from_email``, ``contact_id``, ``exclude_no_sender_id_recipients``, ``show_summary``.
             senders: The sender to use for each recipient country, overriding the default senders (see
                 senders.defaults). Left out or empty, each country's default sender is used; a country
-                missing here, or given a sender that is not valid, falls back to its default too.
+                missing here, or given a sender that is not valid, falls back to its default too. Each
+                :class:`~aioclicksend.params.SmsSenderRequestParam` or its model; keys:
+                ``recipient_country_code`` (required), ``sender_id``, ``sender_type``,
+                ``sender_country_code``.
             shorten_urls: true to shorten one URL in each message into a tracked short link (see
                 short_urls); false, the default, leaves URLs as they are. Applies to every message of the
                 request.
@@ -149,8 +155,8 @@ class SmsResource(APIResource):
     async def send(
         self,
         *,
-        messages: Sequence[models.SmsMessage | Mapping[str, Any]],
-        senders: Sequence[models.SmsSenderRequest | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        messages: Sequence[params.SmsMessageParam | models.SmsMessage],
+        senders: Sequence[params.SmsSenderRequestParam | models.SmsSenderRequest] | NotGiven = NOT_GIVEN,
         shorten_urls: bool | NotGiven = NOT_GIVEN,
         allow_truncation: bool = False,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -170,10 +176,16 @@ class SmsResource(APIResource):
         ``POST /sms/send``
 
         Args:
-            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
+            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total. Each
+                :class:`~aioclicksend.params.SmsMessageParam` or its model; keys: ``from``, ``body``
+                (required), ``to``, ``source``, ``schedule``, ``custom_string``, ``list_id``, ``country``,
+                ``from_email``, ``contact_id``, ``exclude_no_sender_id_recipients``, ``show_summary``.
             senders: The sender to use for each recipient country, overriding the default senders (see
                 senders.defaults). Left out or empty, each country's default sender is used; a country
-                missing here, or given a sender that is not valid, falls back to its default too.
+                missing here, or given a sender that is not valid, falls back to its default too. Each
+                :class:`~aioclicksend.params.SmsSenderRequestParam` or its model; keys:
+                ``recipient_country_code`` (required), ``sender_id``, ``sender_type``,
+                ``sender_country_code``.
             shorten_urls: true to shorten one URL in each message into a tracked short link (see
                 short_urls); false, the default, leaves URLs as they are. Applies to every message of the
                 request.
@@ -192,10 +204,10 @@ class SmsResource(APIResource):
 
     def send_bulk(
         self,
-        messages: Iterable[models.SmsMessage | Mapping[str, Any]]
-        | AsyncIterable[models.SmsMessage | Mapping[str, Any]],
+        messages: Iterable[params.SmsMessageParam | models.SmsMessage]
+        | AsyncIterable[params.SmsMessageParam | models.SmsMessage],
         *,
-        senders: Sequence[models.SmsSenderRequest | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        senders: Sequence[params.SmsSenderRequestParam | models.SmsSenderRequest] | NotGiven = NOT_GIVEN,
         shorten_urls: bool | NotGiven = NOT_GIVEN,
         **_options: Unpack[BulkOptions],
     ) -> BulkJob[models.SentSms]:
@@ -313,7 +325,7 @@ class SmsHistoryResource(APIResource):
         *,
         q: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        operator: str | NotGiven = NOT_GIVEN,
+        operator: Literal["AND", "OR"] | NotGiven = NOT_GIVEN,
         date_from: int | NotGiven = NOT_GIVEN,
         date_to: int | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
@@ -386,7 +398,7 @@ class SmsInboundResource(APIResource):
         self,
         *,
         url: str,
-        webhook_type: models.SmsInboundWebhookType | str | NotGiven = NOT_GIVEN,
+        webhook_type: params.SmsInboundWebhookTypeParam | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -447,7 +459,7 @@ class SmsInboundResource(APIResource):
         *,
         q: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        operator: str | NotGiven = NOT_GIVEN,
+        operator: Literal["AND", "OR"] | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -809,7 +821,7 @@ class SmsTemplatesResource(APIResource):
         *,
         q: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        operator: str | NotGiven = NOT_GIVEN,
+        operator: Literal["AND", "OR"] | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,

@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # names only the annotations use: the models load with the fi
     import builtins
     from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
     from datetime import datetime
-    from typing import Any
+    from typing import Any, Literal
 
     from typing_extensions import Unpack
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # names only the annotations use: the models load with the fi
     from aioclicksend.bulk.job import BulkJob
     from aioclicksend.bulk.options import BulkOptions
 
-    from .. import models
+    from .. import models, params
 
 
 class VoiceResource(APIResource):
@@ -124,7 +124,7 @@ class VoiceResource(APIResource):
     async def price(
         self,
         *,
-        messages: Sequence[models.VoiceMessage | Mapping[str, Any]],
+        messages: Sequence[params.VoiceMessageParam | models.VoiceMessage],
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -139,7 +139,10 @@ class VoiceResource(APIResource):
         ``POST /voice/price``
 
         Args:
-            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
+            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total. Each
+                :class:`~aioclicksend.params.VoiceMessageParam` or its model; keys: ``to``, ``body``
+                (required), ``voice``, ``lang``, ``custom_string``, ``country``, ``source``, ``list_id``,
+                ``schedule``, ``require_input``, ``machine_detection``, ``from``.
         """
         return await self._request(
             _operations.CALCULATE_VOICE_PRICE,
@@ -154,7 +157,7 @@ class VoiceResource(APIResource):
     async def send(
         self,
         *,
-        messages: Sequence[models.VoiceMessage | Mapping[str, Any]],
+        messages: Sequence[params.VoiceMessageParam | models.VoiceMessage],
         allow_truncation: bool = False,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -173,7 +176,10 @@ class VoiceResource(APIResource):
         ``POST /voice/send``
 
         Args:
-            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
+            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total. Each
+                :class:`~aioclicksend.params.VoiceMessageParam` or its model; keys: ``to``, ``body``
+                (required), ``voice``, ``lang``, ``custom_string``, ``country``, ``source``, ``list_id``,
+                ``schedule``, ``require_input``, ``machine_detection``, ``from``.
             allow_truncation: Send a text longer than ClickSend sends whole (default: refuse it).
         """
         return await self._request(
@@ -189,8 +195,8 @@ class VoiceResource(APIResource):
 
     def send_bulk(
         self,
-        messages: Iterable[models.VoiceMessage | Mapping[str, Any]]
-        | AsyncIterable[models.VoiceMessage | Mapping[str, Any]],
+        messages: Iterable[params.VoiceMessageParam | models.VoiceMessage]
+        | AsyncIterable[params.VoiceMessageParam | models.VoiceMessage],
         **_options: Unpack[BulkOptions],
     ) -> BulkJob[models.VoiceSentMessage]:
         """Send Voice Message, in bulk: any number of messages, in batches of up to 1000.
@@ -289,7 +295,7 @@ class VoiceHistoryResource(APIResource):
         self,
         *,
         order_by: str | NotGiven = NOT_GIVEN,
-        operator: str | NotGiven = NOT_GIVEN,
+        operator: Literal["AND", "OR"] | NotGiven = NOT_GIVEN,
         date_from: int | NotGiven = NOT_GIVEN,
         date_to: int | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
