@@ -1,15 +1,140 @@
-"""What requests take: a Unix time as an aware datetime, sent as its integer (a naive one refused)."""
+"""The request TypedDicts (``aioclicksend.params``): mypy --strict and pyright strict catch a misspelt key, a
+missing required key and a wrong value type in a message dict, and take the README's examples as they are;
+a Unix time is taken as an aware datetime and sent as its integer (a naive one refused)."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
+import aioclicksend
 from aioclicksend import AsyncClickSend, RequestValidationError, models
+from aioclicksend._generated.resources.sms import SmsResource
+from aioclicksend.params import SmsMessageParam
 from aioclicksend.testing import clicksend_sandbox
 
 from ..support import ANY_URL, MockAPI, sent, sent_json
+
+BIN = Path(sys.executable).parent
+SOURCE = Path(aioclicksend.__file__).resolve().parent.parent  # the src/ the checkers must read
+MISTAKES = """\
+# pyright: strict
+from aioclicksend import AsyncClickSend
+
+
+async def main(cs: AsyncClickSend) -> None:
+    await cs.sms.send(messages=[{"to": "+61411111111", "bdy": "hi"}])  # misspelt key
+    await cs.sms.send(messages=[{"to": "+61411111111"}])  # no body
+    await cs.sms.send(messages=[{"to": "+61411111111", "body": 5}])  # a number for the text
+    cs.voice.send_bulk([{"to": "+61411111111", "body": "hi", "voice": "robot"}])  # not a voice
+"""
+MISTAKE_LINES = {6, 7, 8, 9}
+README_STYLE = """\
+# pyright: strict
+from datetime import datetime, timezone
+
+from aioclicksend import AsyncClickSend, models
+from aioclicksend.kazoo import AsyncKazoo
+from aioclicksend.params import SmsMessageParam
+
+
+async def main(cs: AsyncClickSend, kazoo: AsyncKazoo) -> None:
+    sent = await cs.sms.send(messages=[{"to": "+61411111111", "body": "hi", "source": "sdk"}])
+    print(sent.messages)
+    when = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    await cs.sms.send(messages=[{"from": "Shop", "to": "+61411111111", "body": "later", "schedule": when}])
+    await cs.sms.send(messages=[models.SmsMessage(to="+61411111111", body="a model", schedule=when)])
+    rows: list[SmsMessageParam] = [{"list_id": 3, "body": "to a list"}]
+    await cs.sms.send_bulk(rows, concurrency=4)
+    await cs.voice.send(messages=[{"to": "+61411111111", "body": "hi", "voice": "female", "lang": "en-au"}])
+    await cs.email.send(to=[{"email": "a@example.com"}], from_={"email_address_id": 1}, body="hi")
+    await kazoo.faxes.send(to_number="+15555550100", from_number="+15555550199", document={"url": "http://x/a.pdf"})
+"""
+
+
+README = (Path(__file__).resolve().parent.parent.parent / "README.md").read_text()
+README_WITH_DICTS = [
+    block for block in re.findall(r"```python\n(.*?)```", README, re.S) if re.search(r"[(=]\[?\{", block)
+]
+"""The README's Python examples that give a method a dict: each must pass both checkers as it is."""
+
+
+def checker_environment() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(SOURCE), os.environ.get("PYTHONPATH", "")])}
+
+
+@pytest.fixture(scope="module")
+def snippets(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("snippets")
+    (folder / "mistakes.py").write_text(MISTAKES)
+    (folder / "readme_style.py").write_text(README_STYLE)
+    for index, block in enumerate(README_WITH_DICTS):
+        (folder / f"readme_{index}.py").write_text("# pyright: strict\n" + block)
+    return folder
+
+
+def check(snippets: Path, *command: str | Path) -> str:
+    """A checker's output on the snippets, run where they are, reading this checkout's src/."""
+    run = subprocess.run(
+        [
+            *command,
+            "mistakes.py",
+            "readme_style.py",
+            *(f"readme_{index}.py" for index in range(len(README_WITH_DICTS))),
+        ],
+        cwd=snippets,
+        capture_output=True,
+        text=True,
+        env=checker_environment(),
+        check=False,
+    )
+    return run.stdout
+
+
+def test_mypy_reports_each_mistake_and_takes_the_readme_style(snippets: Path) -> None:
+    output = check(snippets, BIN / "mypy", "--strict", "--python-version", "3.10")
+    errors = [line.split(":") for line in output.splitlines() if ": error:" in line]
+    assert {(file, int(line)) for file, line, *_ in errors} == {
+        ("mistakes.py", line) for line in MISTAKE_LINES
+    }, output
+
+
+def test_pyright_strict_reports_each_mistake_and_takes_the_readme_style(snippets: Path) -> None:
+    output = check(snippets, BIN / "pyright", "--pythonpath", sys.executable, "--outputjson")
+    errors = [item for item in json.loads(output)["generalDiagnostics"] if item["severity"] == "error"]
+    found = {(Path(item["file"]).name, item["range"]["start"]["line"] + 1) for item in errors}
+    assert found == {("mistakes.py", line) for line in MISTAKE_LINES}, errors
+
+
+def test_the_readme_gives_dicts_to_methods() -> None:
+    assert any("cs.sms.send(messages=[{" in block for block in README_WITH_DICTS)
+
+
+def test_the_typeddicts_keep_the_api_keys_and_what_the_spec_requires() -> None:
+    assert SmsMessageParam.__required_keys__ == {"body"}
+    assert {"from", "to", "schedule", "list_id"} <= SmsMessageParam.__optional_keys__
+    assert "from_" not in SmsMessageParam.__optional_keys__
+
+
+def test_the_params_load_no_model() -> None:
+    code = "import sys, aioclicksend.params, aioclicksend.kazoo.params; print('pydantic' in sys.modules)"
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=checker_environment(), check=True
+    )
+    assert run.stdout.strip() == "False"
+
+
+def test_help_names_the_dict_each_message_is_and_its_keys() -> None:
+    doc = " ".join((SmsResource.send.__doc__ or "").split())
+    assert "Each :class:`~aioclicksend.params.SmsMessageParam` or its model" in doc
+    assert "``body`` (required)" in doc and "``schedule``," in doc
 
 
 async def test_an_aware_datetime_goes_out_as_its_unix_time(mocked: MockAPI, client: AsyncClickSend) -> None:
