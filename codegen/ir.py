@@ -23,6 +23,7 @@ class Argument:
     required: bool
     description: str = ""
     kind: str = ""  # path and query: the JSON type the request loop checks ("integer", "string[]"…)
+    unix_time: bool = False  # a Unix time (UnixTimeInput), which an aware datetime may give
 
 
 @dataclass(frozen=True)

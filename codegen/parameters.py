@@ -8,10 +8,12 @@ from typing import Any
 from .bundle import SpecError
 from .fields import required
 from .ir import Argument
-from .names import python_name
+from .names import REF_PREFIX, python_name
 from .schemas import Annotator
 
 PARAMETER_KINDS = ("integer", "number", "string", "boolean")
+UNIX_TIME_INPUT = "UnixTimeInput"
+"""The schema of the Unix times a request sends (the request loop also takes an aware datetime)."""
 LOCATIONS = ("path", "query")
 
 
@@ -57,6 +59,7 @@ def read_parameters(
                 required=location == "path" or bool(parameter.get("required")),
                 description=parameter.get("description", ""),
                 kind=parameter_kind(annotator, parameter.get("schema", {}), f"{where} {wire_name}"),
+                unix_time=parameter.get("schema") == {"$ref": REF_PREFIX + UNIX_TIME_INPUT},
             )
         )
     return arguments

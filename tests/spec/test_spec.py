@@ -82,7 +82,8 @@ def test_no_description_was_cut_at_a_comma() -> None:
 
 
 def test_every_unix_time_a_request_sends_is_marked() -> None:
-    """A request field the docs call a Unix time refers to UnixTimeInput, so that it takes a datetime too."""
+    """A request field or query parameter the docs call a Unix time refers to UnixTimeInput, so that it takes
+    a datetime too."""
     schemas = SPEC["components"]["schemas"]
     unmarked = [
         f"{name}.{field}"
@@ -90,6 +91,13 @@ def test_every_unix_time_a_request_sends_is_marked() -> None:
         for field, field_schema in schemas[name].get("properties", {}).items()
         if "unix time" in field_schema.get("description", "").lower()
         and field_schema.get("$ref") != "#/components/schemas/UnixTimeInput"
+    ]
+    unmarked += [
+        f"{operation['operationId']} {parameter['name']}"
+        for operation in operations()
+        for parameter in operation.get("parameters", [])
+        if "unix time" in parameter.get("description", "").lower()
+        and parameter.get("schema") != {"$ref": "#/components/schemas/UnixTimeInput"}
     ]
     assert unmarked == []
     assert schemas["SmsMessage"]["properties"]["schedule"]["$ref"] == "#/components/schemas/UnixTimeInput"

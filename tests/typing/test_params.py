@@ -164,3 +164,18 @@ async def test_a_naive_datetime_is_refused_naming_the_field(mocked: MockAPI, cli
     [problem] = caught.value.problems
     assert problem.startswith("messages[0].schedule: ") and "without a time zone" in problem
     assert sent(mocked) == []
+
+
+async def test_a_query_unix_time_takes_an_aware_datetime(mocked: MockAPI, client: AsyncClickSend) -> None:
+    mocked.get(ANY_URL, payload={"http_code": 200, "data": {"data": [], "current_page": 1, "last_page": 1}})
+    start = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    await client.sms.history.list(date_from=start, date_to=1893459600)
+    [(_, url, _)] = sent(mocked)
+    assert (url.query["date_from"], url.query["date_to"]) == ("1893456000", "1893459600")
+    with pytest.raises(RequestValidationError) as caught:
+        await client.sms.history.list(date_from=datetime(2030, 1, 1))
+    assert caught.value.problems == [
+        "date_from: a datetime without a time zone; give it one, e.g. tzinfo=datetime.timezone.utc"
+    ]
+    with pytest.raises(RequestValidationError, match=r"limit: must be an? integer, not datetime"):
+        await client.sms.history.list(limit=start)  # type: ignore[arg-type]  # only Unix times take one

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
+from .times import unix_time_of
+
 __all__ = [
     "ClickSendModel",
     "ClickSendRequestModel",
@@ -112,16 +114,6 @@ def parse_money(value: Any) -> Any:
 
 UnixTime = Annotated[int | None, BeforeValidator(_parse_unix_time)]
 """Unix time in seconds; the API sends ints, numeric strings, or "" for none (read as ``None``)."""
-
-
-def unix_time_of(value: Any) -> Any:
-    """An aware datetime as the Unix time it is (whole seconds); a naive one is refused: ClickSend cannot
-    know its zone. Other values unchanged, for pydantic's int check."""
-    if not isinstance(value, datetime):
-        return value
-    if value.utcoffset() is None:
-        raise ValueError("a datetime without a time zone; give it one, e.g. tzinfo=datetime.timezone.utc")
-    return int(value.timestamp())
 
 
 if TYPE_CHECKING:  # what a caller may pass

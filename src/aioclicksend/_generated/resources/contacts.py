@@ -212,7 +212,7 @@ class ContactsResource(APIResource):
         list_id: int,
         page: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        updated_after: int | NotGiven = NOT_GIVEN,
+        updated_after: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,

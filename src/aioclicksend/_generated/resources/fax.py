@@ -172,8 +172,8 @@ class FaxHistoryResource(APIResource):
     def list(
         self,
         *,
-        date_from: int | NotGiven = NOT_GIVEN,
-        date_to: int | NotGiven = NOT_GIVEN,
+        date_from: int | datetime | NotGiven = NOT_GIVEN,
+        date_to: int | datetime | NotGiven = NOT_GIVEN,
         q: str | NotGiven = NOT_GIVEN,
         order: str | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
