@@ -265,7 +265,7 @@ class ParamDict:
 
     @property
     def other_keys(self) -> tuple[ParamKey, ...]:
-        """The keys that are not Python names (``from``)."""
+        """The keys a class body cannot hold: not Python names (``from``), or names its annotations use."""
         return tuple(key for key in self.keys if not key.is_attribute)
 
 

@@ -9,11 +9,10 @@ from .bundle import SpecError
 from .fields import required
 from .ir import Argument
 from .names import REF_PREFIX, python_name
+from .runtime import UNIX_TIME_INPUT
 from .schemas import Annotator
 
 PARAMETER_KINDS = ("integer", "number", "string", "boolean")
-UNIX_TIME_INPUT = "UnixTimeInput"
-"""The schema of the Unix times a request sends (the request loop also takes an aware datetime)."""
 LOCATIONS = ("path", "query")
 
 

@@ -10,7 +10,9 @@ import pytest
 
 from codegen.bundle import SpecError
 from codegen.generate import input_schemas
+from codegen.parameters import read_parameters
 from codegen.params import read_params
+from codegen.schemas import Annotator
 
 
 def ref(name: str) -> dict[str, str]:
@@ -86,3 +88,13 @@ def test_the_inputs_are_what_bodies_and_parameters_refer_to() -> None:
         "components": {"schemas": {**SCHEMAS, "Unused": {"type": "object"}}},
     }
     assert input_schemas(spec) == {"Message", "Sender", "Kind"}
+
+
+def test_a_query_unix_time_is_an_integer_that_takes_a_datetime() -> None:
+    parameters = [
+        {"name": "date_from", "in": "query", "schema": ref("UnixTimeInput")},
+        {"name": "page", "in": "query", "schema": {"type": "integer"}},
+    ]
+    date_from, page = read_parameters({}, Annotator(SCHEMAS), {"parameters": parameters}, "GET /m")
+    assert (date_from.kind, date_from.annotation, date_from.unix_time) == ("integer", "int | datetime", True)
+    assert (page.kind, page.annotation, page.unix_time) == ("integer", "int", False)
