@@ -4,6 +4,7 @@ a Unix time is taken as an aware datetime and sent as its integer (a naive one r
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import aioclicksend
+import aioclicksend.params
 from aioclicksend import AsyncClickSend, RequestValidationError, models
 from aioclicksend._generated.resources.sms import SmsResource
 from aioclicksend.params import SmsMessageParam
@@ -179,3 +181,23 @@ async def test_a_query_unix_time_takes_an_aware_datetime(mocked: MockAPI, client
     ]
     with pytest.raises(RequestValidationError, match=r"limit: must be an? integer, not datetime"):
         await client.sms.history.list(limit=start)  # type: ignore[arg-type]  # only Unix times take one
+
+
+def test_each_key_carries_the_docs_text_where_pyright_shows_it() -> None:
+    """A hover on a key shows the docstring under it in the class (pyright reads attribute docstrings)."""
+    source = Path(aioclicksend.params.__file__).parent / "_generated" / "params.py"
+    [message] = [
+        node
+        for node in ast.parse(source.read_text()).body
+        if isinstance(node, ast.ClassDef) and node.name == "SmsMessageParam"
+    ]
+    documented = {
+        key.target.id: text.value.value
+        for key, text in zip(message.body, message.body[1:], strict=False)
+        if isinstance(key, ast.AnnAssign) and isinstance(key.target, ast.Name)
+        if isinstance(text, ast.Expr) and isinstance(text.value, ast.Constant)
+    }
+    assert documented["body"] == "The message text."
+    assert documented["schedule"] == "Unix time to send at; leave out to send now."
+    assert len(documented) == len(SmsMessageParam.__annotations__) - 1  # "from" is told in the class's own
+    assert "``from``: Sender ID" in (SmsMessageParam.__doc__ or "")
