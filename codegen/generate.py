@@ -80,17 +80,19 @@ class ParamLinks:
 
     module: str
     dicts: dict[str, ParamDict]
+    aliases: dict[str, ParamAlias]
 
 
 def _param_note(argument: Argument, params: ParamLinks) -> str:
     """What an argument's description says of the TypedDicts it takes: each one linked, its keys listed."""
     notes = []
     for name in dict.fromkeys(re.findall(r"\bparams\.(\w+)", argument.annotation)):
-        found = params.dicts.get(name)
         link = f":class:`~{params.module}.{name}`"
-        if found is None:  # an enum's Literal
-            notes.append(f"One of {link}.")
+        if name in params.aliases:
+            values = ", ".join(f"``{value!r}``" for value in params.aliases[name].values)
+            notes.append(f"One of {values} ({link}).")
             continue
+        found = params.dicts[name]
         keys = ", ".join(
             f"``{key.wire_name}``" + (" (required)" if key.required else "") for key in found.keys
         )
@@ -172,7 +174,7 @@ def _environment(params: ParamLinks | None = None) -> jinja2.Environment:
     )
     environment.filters["pyrepr"] = _literal
     environment.filters["tuple"] = tuple
-    environment.filters["docstring"] = functools.partial(_docstring, params=params or ParamLinks("", {}))
+    environment.filters["docstring"] = functools.partial(_docstring, params=params or ParamLinks("", {}, {}))
     environment.filters["docstring_text"] = _docstring_text
     environment.filters["pydict"] = _pydict
     return environment
@@ -378,6 +380,10 @@ def generate(source: ApiSource, output: Path | None = None, coverage: Path | Non
     header = HEADER.format(source=spec_dir)
     aliases, dicts = read_params(spec["components"]["schemas"], input_schemas(spec))
     _write_params(output, header, aliases, dicts)
-    links = ParamLinks(f"{source.package}.params", {param.name: param for param in dicts})
+    links = ParamLinks(
+        f"{source.package}.params",
+        {param.name: param for param in dicts},
+        {alias.name: alias for alias in aliases},
+    )
     _write_code(output, header, api, read_webhooks(spec), read_dialect(spec), links)
     _format(output)

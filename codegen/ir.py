@@ -277,3 +277,4 @@ class ParamAlias:
     schema: str
     description: str
     annotation: str
+    values: tuple[Any, ...]

@@ -22,7 +22,8 @@ def read_params(schemas: dict[str, Any], names: set[str]) -> tuple[list[ParamAli
         description = schema.get("description", "")
         if "enum" in schema:
             annotation = f"{literal(schema['enum'])} | models.{name}"
-            aliases.append(ParamAlias(param_name(name), name, description, annotation))
+            values = tuple(schema["enum"])
+            aliases.append(ParamAlias(param_name(name), name, description, annotation, values))
         elif is_object(schema):
             dicts.append(ParamDict(param_name(name), name, description, _keys(annotator, name, schema)))
     return aliases, dicts

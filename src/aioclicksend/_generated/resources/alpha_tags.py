@@ -113,8 +113,8 @@ class AlphaTagsResource(APIResource):
                 f99872cc-11a6-48ba-a9f2-bcfb6dd1e3d4#8fa5ebc2-777b-45db-a448-ec76a40d4384.
             page_size: Number of alpha tags per page (default 10).
             filter_alpha_tag: Only alpha tags whose name contains this text (at most 11 characters).
-            filter_status: Only alpha tags with one of these statuses. One of
-                :class:`~aioclicksend.params.AlphaTagStatusParam`.
+            filter_status: Only alpha tags with one of these statuses. One of ``'PENDING'``, ``'APPROVED'``,
+                ``'REJECTED'`` (:class:`~aioclicksend.params.AlphaTagStatusParam`).
             sort_by: The field to sort by (default alpha_tag).
             sort_direction: asc (the default) or desc.
         """

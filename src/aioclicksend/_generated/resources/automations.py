@@ -114,8 +114,11 @@ class AutomationsEmailReceiptsResource(APIResource):
 
         Args:
             rule_name: A name for the rule.
-            action: What to do when a receipt matches, e.g. URL or EMAIL_FIXED. One of
-                :class:`~aioclicksend.params.EmailReceiptRuleActionParam`.
+            action: What to do when a receipt matches, e.g. URL or EMAIL_FIXED. One of ``'AUTO_REPLY'``,
+                ``'EMAIL_USER'``, ``'EMAIL_FIXED'``, ``'URL'``, ``'SMS'``, ``'POLL'``, ``'GROUP_SMS'``,
+                ``'MOVE_CONTACT'``, ``'CREATE_CONTACT'``, ``'CREATE_CONTACT_PLUS_EMAIL'``,
+                ``'CREATE_CONTACT_PLUS_NAME_EMAIL'``, ``'CREATE_CONTACT_PLUS_NAME'``, ``'SMPP'``, ``'NONE'``
+                (:class:`~aioclicksend.params.EmailReceiptRuleActionParam`).
             match_type: Which receipts the rule matches; 0 = all reports (the default, per 003).
             action_address: Where the action goes: the email address for EMAIL_FIXED, the URL for URL, and
                 so on (003).
@@ -252,8 +255,11 @@ class AutomationsEmailReceiptsResource(APIResource):
         Args:
             receipt_rule_id: The rule's id.
             rule_name: A name for the rule.
-            action: What to do when a receipt matches, e.g. URL or EMAIL_FIXED. One of
-                :class:`~aioclicksend.params.EmailReceiptRuleActionParam`.
+            action: What to do when a receipt matches, e.g. URL or EMAIL_FIXED. One of ``'AUTO_REPLY'``,
+                ``'EMAIL_USER'``, ``'EMAIL_FIXED'``, ``'URL'``, ``'SMS'``, ``'POLL'``, ``'GROUP_SMS'``,
+                ``'MOVE_CONTACT'``, ``'CREATE_CONTACT'``, ``'CREATE_CONTACT_PLUS_EMAIL'``,
+                ``'CREATE_CONTACT_PLUS_NAME_EMAIL'``, ``'CREATE_CONTACT_PLUS_NAME'``, ``'SMPP'``, ``'NONE'``
+                (:class:`~aioclicksend.params.EmailReceiptRuleActionParam`).
             match_type: Which receipts the rule matches; 0 = all reports (the default, per 003).
             action_address: Where the action goes: the email address for EMAIL_FIXED, the URL for URL, and
                 so on (003).

@@ -51,7 +51,9 @@ class DeliveryIssuesResource(APIResource):
 
         Args:
             type: The kind of message, one of SMS, MMS, VOICE, EMAIL_MARKETING, EMAIL_TRANSACTIONAL, FAX,
-                POST. One of :class:`~aioclicksend.params.DeliveryIssueTypeParam`.
+                POST. One of ``'SMS'``, ``'MMS'``, ``'VOICE'``, ``'EMAIL_MARKETING'``,
+                ``'EMAIL_TRANSACTIONAL'``, ``'FAX'``, ``'POST'``
+                (:class:`~aioclicksend.params.DeliveryIssueTypeParam`).
             description: What went wrong with the delivery.
             email_address: Your email address, to contact you about the issue.
             message_id: The message_id of the message the issue is about; optional.

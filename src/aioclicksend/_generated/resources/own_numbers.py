@@ -115,8 +115,8 @@ class OwnNumbersResource(APIResource):
             offset: The cursor of the page to get, as found in _metadata.pagination.next, e.g.
                 f99872cc-11a6-48ba-a9f2-bcfb6dd1e3d4#8fa5ebc2-777b-45db-a448-ec76a40d4384.
             page_size: Number of own numbers per page (default 10).
-            filter_status: Only own numbers with one of these statuses. One of
-                :class:`~aioclicksend.params.OwnNumberStatusParam`.
+            filter_status: Only own numbers with one of these statuses. One of ``'PENDING'``,
+                ``'APPROVED'``, ``'REJECTED'`` (:class:`~aioclicksend.params.OwnNumberStatusParam`).
             sort_by: The field to sort by (default created_timestamp).
             sort_direction: asc (the default) or desc.
         """

@@ -50,7 +50,8 @@ class UploadsResource(APIResource):
         Args:
             content: The file's contents, base64-encoded.
             convert: What the file is for, and so what to convert it to; leave out to store the file as it
-                is. One of :class:`~aioclicksend.params.UploadConvertParam`.
+                is. One of ``'fax'``, ``'mms'``, ``'postcard'``, ``'post'``, ``'csv'``
+                (:class:`~aioclicksend.params.UploadConvertParam`).
             filename: A name for the file, with its extension, e.g. letter.docx.
         """
         return await self._request(
