@@ -326,7 +326,8 @@ def _write_code(
     """The templates' files: the client, the operation table, the resources and the webhook table."""
     environment = _environment(params)
     (output / "__init__.py").write_text(
-        header + '\n"""Code generated from the spec: resources, models and the bundled spec itself."""\n'
+        header + '\n"""Code generated from the spec: resources, models, request TypedDicts (params) and the '
+        'bundled spec itself."""\n'
     )
     (output / "resources" / "__init__.py").write_text(header + "\n")
     (output / "client.py").write_text(
