@@ -17,7 +17,20 @@ from codegen.generate import ApiSource, generate
 
 from ..support import ANY_URL, MockAPI, sent, sent_json
 
-HOSTILE = ["options", "self", "timeout", "from", "cls", "builtins", "models", "x-y", "_private", "extra_body"]
+HOSTILE = [
+    "options",
+    "self",
+    "timeout",
+    "from",
+    "cls",
+    "builtins",
+    "models",
+    "x-y",
+    "_private",
+    "extra_body",
+    "params",
+    "str",
+]
 
 
 def scratch_spec(properties: list[str]) -> dict[str, Any]:
@@ -108,12 +121,19 @@ async def test_hostile_field_names_give_a_working_method(
         "x_y": "xy",
         "private": "p",
         "extra_body_": "e",
+        "params": "pa",
+        "str": "st",
     }
     async with client:
         thing = await client.things.create(**arguments, timeout=5)
     assert thing.options == "o"
     [(_, _, request)] = sent(mocked)
     assert sent_json(request) == dict(zip(HOSTILE, arguments.values(), strict=True))
+    # The TypedDict keeps the API's keys; those a class body cannot hold, or would hide names the
+    # annotations use, go in its functional base (checked at run time: NotRequired read as such).
+    params = importlib.import_module("scratchapi._generated.params")
+    assert params.ThingParam.__optional_keys__ == set(HOSTILE)
+    assert set(params._ThingParamKeys.__annotations__) == {"from", "x-y", "models", "str"}
 
 
 def test_names_that_cannot_be_told_apart_name_the_operation(tmp_path: Path) -> None:
