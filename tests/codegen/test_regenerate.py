@@ -3,12 +3,13 @@
 Each of the issue's five changes (a renamed request field, a removed operation, a field's type changed
 from string to integer, a new operation, a new optional field) is made to the spec of a scratch copy of
 the repository (spec, codegen, src, tests), the code is regenerated, and the copy is shown to work
-untouched: codegen's check passes, the package imports, the sandbox starts and answers the change, and a
-focused part of the test suite (``FOCUSED``) passes.
+untouched: the spec diff classifies the change, codegen's check passes, the package imports, the sandbox
+starts and answers the change, and a focused part of the test suite (``FOCUSED``) passes.
 
-Run alone with ``pytest -m regenerate`` (about half a minute a change). Other checks of a change (the spec
-diff's classification, the API snapshot's diff) take the fixture ``regenerated``: the scratch copy after
-its change (``Regenerated.root``) beside the repository it was copied from (``ROOT``).
+Run alone with ``pytest -m regenerate`` (about 40 s a change on a busy two-core machine). Other checks of a change (the spec
+diff's classification is one: ``test_the_spec_diff_classifies_the_change``; the API snapshot's diff can be
+another) take the fixture ``regenerated``: the scratch copy after its change (``Regenerated.root``) beside
+the repository it was copied from (``ROOT``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from typing import Any
 
 import pytest
 import yaml
+
+from codegen.schema_diff import ADDITIVE, BREAKING, SEVERITY
+from codegen.spec_diff import compare
 
 pytestmark = pytest.mark.regenerate
 
@@ -71,11 +75,13 @@ class SpecFiles:
 
 @dataclass(frozen=True)
 class SpecChange:
-    """One change a maintainer makes to the spec, and a probe: Python run in the regenerated copy inside
+    """One change a maintainer makes to the spec, what it is for a caller (the spec diff's worst
+    classification of it), and a probe: Python run in the regenerated copy inside
     ``async with clicksend_sandbox() as (server, cs):``, whose output must hold ``shows``."""
 
     name: str
     edit: Callable[[SpecFiles], None]
+    classified: str
     probe: str
     shows: str
 
@@ -141,6 +147,7 @@ CHANGES = (
     SpecChange(
         "renamed request field",
         rename_request_field,
+        BREAKING,
         'issue = await cs.delivery_issues.create(type="SMS", description="late", email_address="a@b.c",'
         ' comments="twice")\nprint("issue", issue.issue_id is not None)',
         "issue True",
@@ -148,24 +155,28 @@ CHANGES = (
     SpecChange(
         "removed operation",
         remove_operation,
+        BREAKING,
         'print("still there:", hasattr(cs.sms.inbound, "get"))\nprint("listed", await cs.sms.inbound.list())',
         "still there: False",
     ),
     SpecChange(
         "field type string to integer",
         change_field_type,
+        BREAKING,
         'import aioclicksend.models as m\nprint("status:", m.DeliveryIssue.model_fields["status"].annotation)',
         "status: int | None",
     ),
     SpecChange(
         "new operation",
         add_operation,
+        ADDITIVE,
         'print("opt out:", (await cs.sms.settings(country="AU")).opt_out)',
         "opt out: STOP",
     ),
     SpecChange(
         "new optional field",
         add_optional_field,
+        ADDITIVE,
         'made = await cs.sms.templates.create(template_name="T", body="Hi", category="alerts")\n'
         'print("template", made.template_id is not None)',
         "template True",
@@ -238,6 +249,15 @@ def test_the_regenerated_code_is_the_changed_spec(regenerated: Regenerated) -> N
 
 def _same_file(path: Path, original: Path) -> bool:
     return original.is_file() and path.read_bytes() == original.read_bytes()
+
+
+def test_the_spec_diff_classifies_the_change(regenerated: Regenerated) -> None:
+    """``codegen.spec_diff`` from the repository to the changed copy: the change found, and the worst of
+    what it finds is what the change is for a caller (breaking, or additive)."""
+    report = compare(ROOT, regenerated.root)
+    assert report.changes, f"{regenerated.change.name}: the spec diff finds nothing"
+    worst = max(report.changes, key=lambda change: SEVERITY[change.classification])
+    assert worst.classification == regenerated.change.classified, report.text()
 
 
 PROBE = """\
