@@ -19,8 +19,9 @@ from typing import Any
 
 import jinja2
 from openapi_spec_validator import validate
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
-from .bundle import bundle
+from .bundle import SpecError, bundle
 from .coverage import coverage_table, docs_sections
 from .dialect import read_dialect
 from .ir import DEPRECATED_NOTE, Api, Argument, Method, ParamAlias, ParamDict, Webhook
@@ -442,7 +443,10 @@ def generate(
     its webhook functions, if it has them (each by default in its place)."""
     output = output or source.output
     spec = bundle(source.spec_dir)
-    validate(spec)
+    try:
+        validate(spec)
+    except OpenAPIValidationError as error:  # e.g. an operationId used twice, across resource files
+        raise SpecError(f"{source.spec_dir}: not valid OpenAPI: {error.message}") from error
     api = read_api(spec)
     strict_models = request_schemas(spec)
     for name in strict_models:  # say in the spec what the SDK enforces: request bodies take no unknown fields

@@ -156,3 +156,14 @@ def test_the_generated_table_is_the_only_reading_of_the_spec() -> None:
         if method in ("get", "post", "put", "patch", "delete")
     }
     assert {(operation.method, operation.path) for operation in OPERATIONS} == described
+
+
+def test_a_spec_openapi_refuses_is_a_spec_error_naming_the_problem(tmp_path: Path) -> None:
+    """An operationId given twice (e.g. a new operation named like one in another resource file) is said
+    as codegen says spec errors, not as a traceback from the validator."""
+    spec = scratch_spec(["name"])
+    spec["paths"]["/other-things"] = spec["paths"]["/things"]
+    with pytest.raises(SpecError, match=r"not valid OpenAPI: Operation ID 'CreateThing'.* is not unique"):
+        generate(
+            write_spec(tmp_path / "spec", spec), output=tmp_path / "out", coverage=tmp_path / "COVERAGE.md"
+        )
