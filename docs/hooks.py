@@ -1,0 +1,148 @@
+"""mkdocs hook: writes the API reference of the generated code at build time (nothing of it is committed).
+
+One page per resource group of each client (``cs.sms``, ``kazoo.faxes``…), walked from the client's
+resource tree, and one page of models per part of each spec (``openapi/resources/<part>.yaml``), each a
+list of mkdocstrings directives (``::: aioclicksend._generated.resources.sms.SmsResource``) that
+mkdocstrings renders from the generated docstrings: the spec's summaries, descriptions and field docs.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import File, Files
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = "reference"
+SPHINX_ROLE = re.compile(
+    r":(?:class|meth|func|mod|attr|exc|data|obj):<code>(?P<short>~?)(?P<target>[\w.]+)</code>"
+)
+"""A Sphinx cross-reference of a docstring (``:class:`~aioclicksend.RawResponse```) as Markdown renders it."""
+
+
+@dataclass(frozen=True)
+class API:
+    """One API the SDK generates a client for, and where its reference pages go."""
+
+    title: str
+    package: str  # the generated package: client, resources/, models/
+    client_name: str  # how the guides name the client: cs.sms, kazoo.faxes
+    slug: str
+    spec_parts: tuple[Path, ...]  # the spec files whose schemas become models, one models page each
+
+
+APIS = (
+    API(
+        "ClickSend",
+        "aioclicksend._generated",
+        "cs",
+        "clicksend",
+        (ROOT / "openapi/openapi.yaml", *sorted((ROOT / "openapi/resources").glob("*.yaml"))),
+    ),
+    API(
+        "Kazoo faxes",
+        "aioclicksend.kazoo._generated",
+        "kazoo",
+        "kazoo",
+        (ROOT / "openapi/kazoo/openapi.yaml",),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    title: str
+    text: str
+
+
+def _sub_resources(cls: type) -> list[tuple[str, str]]:
+    """(attribute, class name) of each resource a resource class nests, in source order."""
+    found = []
+    for name, member in vars(cls).items():
+        if isinstance(member, functools.cached_property) and name != "with_raw_response":
+            annotation = inspect.get_annotations(member.func)["return"]  # a string: the annotations are lazy
+            found.append((name, annotation))
+    return found
+
+
+def _resource_page(api: API, attribute: str, annotation: str) -> Page:
+    """The page of one top-level resource: its class and every class nested under it."""
+    module_name = f"{api.package}.resources.{attribute}"
+    module = importlib.import_module(module_name)
+    lines = [f"# {api.client_name}.{attribute}", ""]
+    pending = [(f"{api.client_name}.{attribute}", annotation)]
+    while pending:
+        dotted, class_name = pending.pop(0)
+        lines += [f"## `{dotted}`", "", f"::: {module_name}.{class_name}", ""]
+        pending += [
+            (f"{dotted}.{name}", nested) for name, nested in _sub_resources(getattr(module, class_name))
+        ]
+    return Page(f"{REFERENCE}/{api.slug}/{attribute}.md", f"{api.client_name}.{attribute}", "\n".join(lines))
+
+
+def _models_page(api: API, spec_part: Path, modules: dict[str, str]) -> Page | None:
+    """The models of one spec file, in the order it declares them (None if it declares none)."""
+    schemas = (yaml.safe_load(spec_part.read_text(encoding="utf-8")).get("components") or {}).get(
+        "schemas", {}
+    )
+    names = [name for name in schemas if name in modules]  # aliases of scalars (Money…) are no models
+    if not names:
+        return None
+    part = "shared" if spec_part.name == "openapi.yaml" else spec_part.stem
+    lines = [f"# Models: {part}", "", f"Declared in `{spec_part.relative_to(ROOT)}`.", ""]
+    lines += [f"::: {api.package}.models.{modules[name]}.{name}\n" for name in names]
+    return Page(f"{REFERENCE}/{api.slug}/models/{part}.md", part, "\n".join(lines))
+
+
+def _pages(api: API) -> tuple[list[Page], list[Page]]:
+    """The resource pages and the model pages of one API."""
+    client = importlib.import_module(f"{api.package}.client").GeneratedClient
+    resources = [_resource_page(api, name, annotation) for name, annotation in _sub_resources(client)]
+    modules: dict[str, str] = importlib.import_module(f"{api.package}.models").MODULES
+    models = [page for part in api.spec_parts if (page := _models_page(api, part, modules))]
+    return resources, models
+
+
+@functools.cache
+def _reference() -> list[tuple[API, list[Page], list[Page]]]:
+    return [(api, *_pages(api)) for api in APIS]
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """Puts the generated pages in the navigation, under the API reference."""
+    reference: list[Any] = next(item for item in config.nav if "API reference" in item)["API reference"]
+    for api, resources, models in _reference():
+        entries = [{page.title: page.path} for page in resources]
+        entries.append({"Models": [{page.title: page.path} for page in models]})
+        reference.append({api.title: entries})
+    return config
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    """Adds the generated pages to the site's files."""
+    for _, resources, models in _reference():
+        for page in resources + models:
+            files.append(File.generated(config, page.path, content=page.text))
+    return files
+
+
+def _link(match: re.Match[str]) -> str:
+    """A Sphinx role as an autorefs link (``~``: titled by the last name), left as code where nothing on the
+    site documents its target (``optional``: no warning)."""
+    target = match["target"]
+    title = target.rsplit(".", 1)[-1] if match["short"] else target
+    return f'<autoref identifier="{target}" optional><code>{title}</code></autoref>'
+
+
+def on_page_content(html: str, **_: Any) -> str:
+    """The docstrings' Sphinx roles as links (mkdocs-autorefs resolves them once all pages are read)."""
+    return SPHINX_ROLE.sub(_link, html)
