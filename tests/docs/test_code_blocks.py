@@ -5,7 +5,8 @@ The blocks run one by one in a new directory, with ``CLICKSEND_BASE_URL``, ``CLI
 this module starts, and ``REDIS_URL`` at the test session's redis-server; a block passes when its program exits with status 0.
 
 A block that is not a whole program (a fragment using a client, a web app) says how it runs in an HTML
-comment on the line before its fence (invisible on GitHub and on the docs site)::
+comment on the line before its fence (invisible on GitHub and on the docs site; several such comments in a
+row are read together, the nearest winning a key given twice)::
 
     <!-- doc: context=client -->
     <!-- doc: skip="needs a Redis at redis:6379; RedisThrottle is tested in tests/throttle" -->
@@ -76,6 +77,19 @@ def parse_directive(text: str) -> dict[str, str]:
     return settings
 
 
+def settings_before(lines: list[str]) -> dict[str, str]:
+    """The settings of the ``<!-- doc: … -->`` comments just before a fence (blank lines between allowed)."""
+    settings: dict[str, str] = {}
+    for text in reversed(lines):
+        if not text.strip():
+            continue
+        found = parse_directive(text)
+        if not found:
+            break
+        settings = found | settings
+    return settings
+
+
 def blocks_of(path: Path) -> Iterator[Block]:
     """The ```python blocks of a Markdown file, with the settings of the comment just before each."""
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -86,8 +100,7 @@ def blocks_of(path: Path) -> Iterator[Block]:
         indent = fence["indent"]
         end = lines.index(f"{indent}```", number + 1)
         code = "\n".join(text.removeprefix(indent) for text in lines[number + 1 : end])
-        before = next((text for text in reversed(lines[:number]) if text.strip()), "")
-        yield Block(path, number + 1, code + "\n", parse_directive(before))
+        yield Block(path, number + 1, code + "\n", settings_before(lines[:number]))
 
 
 def documents() -> list[Path]:
@@ -156,6 +169,7 @@ def test_block_runs_against_the_sandbox(
 
 def test_the_documents_have_blocks_and_every_context_is_used() -> None:
     assert any(block.source.name == "README.md" for block in BLOCKS)
+    assert any(block.source.parent.name == "guides" for block in BLOCKS)
     used = {block.settings["context"] for block in BLOCKS if "context" in block.settings}
     assert used == {path.name.removesuffix(".py.in") for path in CONTEXTS.glob("*.py.in")}
 
@@ -176,6 +190,19 @@ def test_a_directive_is_read_as_shell_words() -> None:
     assert parse_directive("<!-- a comment -->") == {}
     with pytest.raises(ValueError, match="'client' is not key=value"):
         parse_directive("<!-- doc: client -->")
+
+
+def test_the_comments_just_before_a_fence_are_read_together() -> None:
+    lines = [
+        "<!-- doc: context=far -->",
+        "text",
+        "<!-- doc: a=1 context=near -->",
+        "",
+        "<!-- doc: b=2 -->",
+        "",
+    ]
+    assert settings_before(lines) == {"a": "1", "context": "near", "b": "2"}
+    assert settings_before(["plain text"]) == {}
 
 
 def test_a_missing_context_is_named() -> None:
