@@ -14,11 +14,13 @@ import inspect
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.structure.files import File, Files
+
+if TYPE_CHECKING:  # (imported where used: tests/docs reads the reference's pages without mkdocs)
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.files import Files
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = "reference"
@@ -113,23 +115,26 @@ def _pages(api: API) -> tuple[list[Page], list[Page]]:
 
 
 @functools.cache
-def _reference() -> list[tuple[API, list[Page], list[Page]]]:
+def reference() -> list[tuple[API, list[Page], list[Page]]]:
+    """Each API with its resource pages and its model pages."""
     return [(api, *_pages(api)) for api in APIS]
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Puts the generated pages in the navigation, under the API reference."""
-    reference: list[Any] = next(item for item in config.nav if "API reference" in item)["API reference"]
-    for api, resources, models in _reference():
+    section: list[Any] = next(item for item in config.nav if "API reference" in item)["API reference"]
+    for api, resources, models in reference():
         entries = [{page.title: page.path} for page in resources]
         entries.append({"Models": [{page.title: page.path} for page in models]})
-        reference.append({api.title: entries})
+        section.append({api.title: entries})
     return config
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Adds the generated pages to the site's files."""
-    for _, resources, models in _reference():
+    from mkdocs.structure.files import File
+
+    for _, resources, models in reference():
         for page in resources + models:
             files.append(File.generated(config, page.path, content=page.text))
     return files
