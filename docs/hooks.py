@@ -66,6 +66,12 @@ class Page:
     text: str
 
 
+RESOURCE_OPTIONS = """    options:
+      merge_init_into_class: false
+"""
+"""A resource is reached through the client, never constructed: no constructor in its heading."""
+
+
 def _sub_resources(cls: type) -> list[tuple[str, str]]:
     """(attribute, class name) of each resource a resource class nests, in source order."""
     found = []
@@ -80,15 +86,17 @@ def _resource_page(api: API, attribute: str, annotation: str) -> Page:
     """The page of one top-level resource: its class and every class nested under it."""
     module_name = f"{api.package}.resources.{attribute}"
     module = importlib.import_module(module_name)
-    lines = [f"# {api.client_name}.{attribute}", ""]
-    pending = [(f"{api.client_name}.{attribute}", annotation)]
+    root = f"{api.client_name}.{attribute}"
+    lines = []
+    pending = [(root, annotation)]
     while pending:
         dotted, class_name = pending.pop(0)
-        lines += [f"## `{dotted}`", "", f"::: {module_name}.{class_name}", ""]
+        lines += [f"{'#' if dotted == root else '##'} `{dotted}`", "", f"::: {module_name}.{class_name}"]
+        lines.append(RESOURCE_OPTIONS)
         pending += [
             (f"{dotted}.{name}", nested) for name, nested in _sub_resources(getattr(module, class_name))
         ]
-    return Page(f"{REFERENCE}/{api.slug}/{attribute}.md", f"{api.client_name}.{attribute}", "\n".join(lines))
+    return Page(f"{REFERENCE}/{api.slug}/{attribute}.md", root, "\n".join(lines))
 
 
 def _models_page(api: API, spec_part: Path, modules: dict[str, str]) -> Page | None:
