@@ -153,7 +153,43 @@ def _link(match: re.Match[str]) -> str:
     site documents its target (``optional``: no warning)."""
     target = match["target"]
     title = target.rsplit(".", 1)[-1] if match["short"] else target
-    return f'<autoref identifier="{target}" optional><code>{title}</code></autoref>'
+    return f'<autoref identifier="{_canonical(target)}" optional><code>{title}</code></autoref>'
+
+
+PUBLIC_MODULES = ("aioclicksend", "aioclicksend.webhooks", "aioclicksend.journal", "aioclicksend.testing")
+"""Where a bare name of a docstring (``:class:`JournalError```) is looked for."""
+
+
+@functools.cache
+def _canonical(target: str) -> str:
+    """Where the object a docstring names is defined (the path its reference anchor has): a public name
+    (``aioclicksend.RawResponse``, or a bare ``JournalError``) becomes its defining module's; a name that
+    is no object of the SDK (a method relative to its class) stays as written."""
+    first = target.partition(".")[0]
+    homes = [target] if first == "aioclicksend" else [f"{module}.{target}" for module in PUBLIC_MODULES]
+    for home in homes:
+        found = _object_at(home)
+        if inspect.ismodule(found):
+            return found.__name__
+        if inspect.isclass(found) or inspect.isroutine(found):
+            return f"{found.__module__}.{found.__qualname__}"
+        if found is not None:  # a constant: documented where it is exported
+            return home
+    return target
+
+
+def _object_at(path: str) -> Any:
+    """The object at a dotted path (its longest importable module, then attributes), or None."""
+    parts = path.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attribute in parts[cut:]:
+            found = getattr(found, attribute, None)
+        return found
+    return None
 
 
 def on_page_content(html: str, **_: Any) -> str:

@@ -63,9 +63,9 @@ def test_a_resource_page_nests_its_groups_under_the_client_name(hooks: ModuleTyp
     assert ("##", "cs.sms.history") in headings and ("##", "cs.sms.templates") in headings
 
 
-def test_a_sphinx_role_becomes_an_optional_link(hooks: ModuleType) -> None:
+def test_a_sphinx_role_becomes_an_optional_link_to_where_its_object_is_defined(hooks: ModuleType) -> None:
     html = "see :class:<code>~aioclicksend.RawResponse</code> and :meth:<code>close</code>"
     assert hooks.on_page_content(html) == (
-        'see <autoref identifier="aioclicksend.RawResponse" optional><code>RawResponse</code></autoref>'
+        'see <autoref identifier="aioclicksend._core.response.RawResponse" optional><code>RawResponse</code></autoref>'
         ' and <autoref identifier="close" optional><code>close</code></autoref>'
     )
