@@ -137,7 +137,8 @@ def server() -> Iterator[SandboxServer]:
 def environment(server: SandboxServer, redis: RedisServer) -> dict[str, str]:
     return {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        # The checkout first: a context may import from examples/ (the Kazoo one takes its PDF there).
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         "CLICKSEND_BASE_URL": server.base_url,
         "CLICKSEND_USERNAME": "docs-user",
         "CLICKSEND_API_KEY": "docs-key",
