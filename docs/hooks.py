@@ -107,7 +107,10 @@ def _models_page(api: API, spec_part: Path, modules: dict[str, str]) -> Page | N
     names = [name for name in schemas if name in modules]  # aliases of scalars (Money…) are no models
     if not names:
         return None
-    part = "shared" if spec_part.name == "openapi.yaml" else spec_part.stem
+    if spec_part.name != "openapi.yaml":
+        part = spec_part.stem
+    else:  # the root: what the parts share, or the whole API when it has no parts (Kazoo)
+        part = "shared" if len(api.spec_parts) > 1 else "all"
     lines = [f"# Models: {part}", "", f"Declared in `{spec_part.relative_to(ROOT)}`.", ""]
     lines += [f"::: {api.package}.models.{modules[name]}.{name}\n" for name in names]
     return Page(f"{REFERENCE}/{api.slug}/models/{part}.md", part, "\n".join(lines))
