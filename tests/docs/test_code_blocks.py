@@ -2,24 +2,25 @@
 
 The blocks run one by one in a new directory, with ``CLICKSEND_BASE_URL``, ``CLICKSEND_USERNAME``,
 ``CLICKSEND_API_KEY`` and ``KAZOO_BASE_URL``, ``KAZOO_ACCOUNT_ID``, ``KAZOO_API_KEY`` pointing at a sandbox
-this module starts, and ``REDIS_URL`` at the test session's redis-server; a block passes when its program exits with status 0.
+this module starts, and ``REDIS_URL`` at the test session's redis-server; a block passes when its program
+exits with status 0.
 
 A block that is not a whole program (a fragment using a client, a web app) says how it runs in an HTML
-comment on the line before its fence (invisible on GitHub and on the docs site; several such comments in a
-row are read together, the nearest winning a key given twice)::
+comment just before its fence (invisible on GitHub and on the docs site)::
 
     <!-- doc: context=client -->
-    <!-- doc: skip="needs a Redis at redis:6379; RedisThrottle is tested in tests/throttle" -->
+    <!-- doc: skip="why it cannot run here" -->
 
 - ``context=NAME``: the block takes the place of the line ``...  # the block`` in
   ``tests/docs/contexts/NAME.py.in``, indented as that line is (``.in``: a context is no module until a
-  block fills it, so the linters leave it alone; the block and its context are checked by running). A context gives the block what it assumes (a
-  client ``cs``, a ``SECRET``, rows to send) and may check what it did afterwards (serve its web app and
-  push to it, run the test it defines).
+  block fills it, so the linters leave it alone; the two are checked by running). A context gives the
+  block what it assumes (a client ``cs``, a ``SECRET``, rows to send) and may check what it did afterwards
+  (serve its web app and push to it, run the test it defines).
 - ``skip=REASON``: the block is not run; the reason is required. Keep it rare.
 
-Values with spaces are quoted (shell-style). Other keys in the same comment are for other readers (the
-README's type check) and are ignored here.
+Values with spaces are quoted (shell-style). Several such comments in a row are read together (the nearest
+wins a key given twice); other one-line HTML comments among them, such as the README's
+``<!-- typing: prelude NAME -->`` for its type check, are passed over, and keys unknown here are ignored.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ PLACEHOLDER = "...  # the block"
 SECONDS_PER_BLOCK = 60
 DIRECTIVE = re.compile(r"^\s*<!--\s*doc:(?P<settings>.*?)-->\s*$")
 FENCE = re.compile(r"^(?P<indent>\s*)```python\s*$")
+COMMENT = re.compile(r"^\s*<!--.*-->\s*$")
 
 
 @dataclass(frozen=True)
@@ -78,15 +80,15 @@ def parse_directive(text: str) -> dict[str, str]:
 
 
 def settings_before(lines: list[str]) -> dict[str, str]:
-    """The settings of the ``<!-- doc: … -->`` comments just before a fence (blank lines between allowed)."""
+    """The settings of the ``<!-- doc: … -->`` comments just before a fence, among the blank lines and other
+    one-line HTML comments there."""
     settings: dict[str, str] = {}
     for text in reversed(lines):
         if not text.strip():
             continue
-        found = parse_directive(text)
-        if not found:
+        if not COMMENT.match(text):
             break
-        settings = found | settings
+        settings = parse_directive(text) | settings
     return settings
 
 
@@ -198,6 +200,7 @@ def test_the_comments_just_before_a_fence_are_read_together() -> None:
         "<!-- doc: context=far -->",
         "text",
         "<!-- doc: a=1 context=near -->",
+        "<!-- typing: prelude client -->",
         "",
         "<!-- doc: b=2 -->",
         "",
