@@ -89,6 +89,18 @@ def codegen_check(session: nox.Session) -> None:
     _codegen_check(session)
 
 
+@nox.session
+def spec_diff(session: nox.Session) -> None:
+    """What changed in the specs, each change breaking / additive / cosmetic, and the version bump:
+    `nox -s spec_diff -- [OLD [NEW]] [--format markdown|json] [--fail-on breaking]`.
+
+    OLD and NEW are git refs or directories; OLD defaults to the last release tag (vX.Y.Z), NEW to the
+    working tree. Exit 1 with --fail-on when a change is that severe; 2 when there is nothing to compare.
+    """
+    session.install("-e", ".[codegen]")
+    session.run("python", "-m", "codegen.spec_diff", *session.posargs)
+
+
 DEMO_PROGRAMS = [
     "examples/bulk_send.py",
     "examples/paging_walk.py",

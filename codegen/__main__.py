@@ -43,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
             with tempfile.TemporaryDirectory() as scratch:
                 expected = Path(scratch) / "_generated"
                 expected_coverage = Path(scratch) / source.coverage.name
-                generate(source, expected, expected_coverage)
+                expected_functions = Path(scratch) / "webhook_functions.py"
+                generate(source, expected, expected_coverage, expected_functions)
                 problems += [
                     f"{problem} ({source.output.relative_to(ROOT)})"
                     for problem in _differences(expected, source.output)
@@ -52,6 +53,11 @@ def main(argv: list[str] | None = None) -> int:
                     expected_coverage, source.coverage, shallow=False
                 ):
                     problems.append(f"differs: {source.coverage.relative_to(ROOT)}")
+                functions = source.webhook_functions
+                if functions is not None and (
+                    not functions.exists() or not filecmp.cmp(expected_functions, functions, shallow=False)
+                ):
+                    problems.append(f"differs: {functions.relative_to(ROOT)}")
         if not arguments.check:
             return 0
     except SpecError as error:

@@ -21,10 +21,10 @@ from openapi_spec_validator import validate
 from .bundle import bundle
 from .coverage import coverage_table, docs_sections
 from .dialect import read_dialect
-from .ir import Api, Argument, Method, Webhook
+from .ir import DEPRECATED_NOTE, Api, Argument, Method, Webhook
 from .names import snake_case
 from .operations import read_api
-from .runtime import MODELS_MODULE, SCALAR_TYPES, Dialect
+from .runtime import BULK_OPTIONS, MODELS_MODULE, SCALAR_TYPES, WEBHOOK_DOCS, Dialect
 from .webhooks import read_webhooks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +52,8 @@ class ApiSource:
     output: Path
     reference: str
     """What the coverage table's sections are the sections of."""
+    webhook_functions: Path | None = None
+    """Where the webhook functions overloaded by kind go (ClickSend's pushes: ``aioclicksend.webhooks``)."""
 
     @property
     def coverage(self) -> Path:
@@ -59,7 +61,12 @@ class ApiSource:
 
 
 APIS = (
-    ApiSource(ROOT / "openapi", PACKAGE / "_generated", "the ClickSend v3 reference"),
+    ApiSource(
+        ROOT / "openapi",
+        PACKAGE / "_generated",
+        "the ClickSend v3 reference",
+        webhook_functions=PACKAGE / "webhooks" / "_by_kind.py",
+    ),
     ApiSource(
         ROOT / "openapi" / "kazoo", PACKAGE / "kazoo" / "_generated", "the Kazoo v2 Faxes document (004)"
     ),
@@ -69,18 +76,60 @@ APIS = (
 def _docstring(method: Method) -> str:
     """The generated method's docstring: summary, description, HTTP line and arguments, wrapped."""
     lines = [method.summary or method.name, ""]
+    if method.deprecated:
+        lines += [DEPRECATED_NOTE, ""]
     if method.description and method.description != method.summary:
         for paragraph in method.description.split("\n"):
             lines += textwrap.wrap(paragraph, DOC_WIDTH) or [""]
         lines.append("")
     lines.append(f"``{method.http_method} {method.path}``")
-    documented = [
-        (argument.name, argument.description) for argument in method.arguments if argument.description
-    ]
+    documented = _argument_docs(method.arguments)
     if method.bulk:
         documented.append(
             ("allow_truncation", "Send a text longer than ClickSend sends whole (default: refuse it).")
         )
+    return _method_docstring(lines, documented)
+
+
+def _bulk_docstring(method: Method) -> str:
+    """``send_bulk``'s docstring: what it returns, then every argument, its settings (``BulkOptions``) too."""
+    bulk = method.bulk
+    assert bulk is not None
+    lines = [
+        f"{method.summary}, in bulk: any number of {bulk.items}, in batches of up to {bulk.max_batch}.",
+        "",
+        *textwrap.wrap(
+            "Returns a :class:`~aioclicksend.BulkJob`: ``async for outcome in job`` gives one outcome per "
+            "input item as its batch completes; ``await job`` gives the summary. The other arguments are "
+            "the same for every batch; a setting left out takes its default.",
+            DOC_WIDTH,
+        ),
+        *(["", DEPRECATED_NOTE] if method.deprecated else []),
+    ]
+    documented = [
+        (bulk.items_argument, f"Any iterable or async iterable of {bulk.items}; it is read lazily."),
+        *_argument_docs(bulk.shared),
+        *((option.name, option.doc) for option in BULK_OPTIONS),
+    ]
+    return _method_docstring(lines, documented)
+
+
+def _argument_docs(arguments: list[Argument]) -> list[tuple[str, str]]:
+    """The documented arguments and their descriptions, a deprecated one's beginning with a note saying so."""
+    return [
+        (
+            argument.name,
+            f"{DEPRECATED_NOTE} {argument.description}".strip()
+            if argument.deprecated
+            else argument.description,
+        )
+        for argument in arguments
+        if argument.description or argument.deprecated
+    ]
+
+
+def _method_docstring(lines: list[str], documented: list[tuple[str, str]]) -> str:
+    """A method's docstring: its ``lines``, then an ``Args:`` section, wrapped and indented for a method."""
     if documented:
         lines += ["", "Args:"]
         for name, description in documented:
@@ -88,6 +137,12 @@ def _docstring(method: Method) -> str:
             lines += textwrap.wrap(text, DOC_WIDTH, initial_indent="    ", subsequent_indent="        ")
     text = "\n".join(lines).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     return '"""' + text.replace("\n", "\n        ").replace("        \n", "\n") + '\n        """'
+
+
+def _docstring_of(doc: str) -> str:
+    """A function's docstring as its body's first statement (indented by 4)."""
+    text = doc.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    return '"""' + text.replace("\n", "\n    ").replace("    \n", "\n") + '\n    """'
 
 
 def _pydict(arguments: list[Argument]) -> str:
@@ -115,7 +170,10 @@ def _environment() -> jinja2.Environment:
     environment.filters["pyrepr"] = _literal
     environment.filters["tuple"] = tuple
     environment.filters["docstring"] = _docstring
+    environment.filters["bulk_docstring"] = _bulk_docstring
     environment.filters["pydict"] = _pydict
+    environment.filters["docstring_of"] = _docstring_of
+    environment.filters["literal"] = lambda source: f"Literal[{source}]"
     return environment
 
 
@@ -172,7 +230,22 @@ def _split_spec(spec: dict[str, Any], modules: dict[str, str]) -> dict[str, Any]
     split["components"]["schemas"] = {
         f"{modules[name]}.{name}": schema for name, schema in split["components"]["schemas"].items()
     }
+    _note_deprecated_fields(split["components"]["schemas"])
     return split
+
+
+def _note_deprecated_fields(node: Any) -> None:
+    """Begin the description of every property marked ``deprecated: true`` with a note saying so: it
+    becomes the field's docstring (the model's ``Field(deprecated=True)`` warns when it is used)."""
+    if isinstance(node, dict):
+        for schema in (node.get("properties") or {}).values():
+            if isinstance(schema, dict) and schema.get("deprecated") is True:
+                schema["description"] = f"{DEPRECATED_NOTE} {schema.get('description', '')}".strip()
+        for value in node.values():
+            _note_deprecated_fields(value)
+    elif isinstance(node, list):
+        for value in node:
+            _note_deprecated_fields(value)
 
 
 def _models_command(split_path: Path, output: Path, request_models: list[str], spec_dir: str) -> list[str]:
@@ -268,15 +341,21 @@ def _write_code(output: Path, header: str, api: Api, webhooks: list[Webhook], di
     template = environment.get_template("resource_module.py.jinja")
     for resource in api.resources:
         path = output / "resources" / f"{resource.module}.py"
-        path.write_text(template.render(header=header, resources=resource.walk()))
+        path.write_text(template.render(header=header, resources=resource.walk(), bulk_options=BULK_OPTIONS))
     if webhooks:
         (output / "webhooks.py").write_text(
             environment.get_template("webhooks.py.jinja").render(header=header, webhooks=webhooks)
         )
 
 
-def generate(source: ApiSource, output: Path | None = None, coverage: Path | None = None) -> None:
-    """Write the API's generated package to ``output`` (default: its place in src/) and its coverage table."""
+def generate(
+    source: ApiSource,
+    output: Path | None = None,
+    coverage: Path | None = None,
+    webhook_functions: Path | None = None,
+) -> None:
+    """Write the API's generated package to ``output`` (default: its place in src/), its coverage table and
+    its webhook functions, if it has them (each by default in its place)."""
     output = output or source.output
     spec = bundle(source.spec_dir)
     validate(spec)
@@ -295,5 +374,16 @@ def generate(source: ApiSource, output: Path | None = None, coverage: Path | Non
         source.spec_dir.relative_to(ROOT) if source.spec_dir.is_relative_to(ROOT) else source.spec_dir
     ).as_posix() + "/"
     _write_models(spec, output, strict_models, spec_dir)
-    _write_code(output, HEADER.format(source=spec_dir), api, read_webhooks(spec), read_dialect(spec))
+    webhooks = read_webhooks(spec)
+    header = HEADER.format(source=spec_dir)
+    _write_code(output, header, api, webhooks, read_dialect(spec))
     _format(output)
+    functions = webhook_functions or source.webhook_functions
+    if functions is not None:
+        functions.write_text(
+            _environment()
+            .get_template("webhook_functions.py.jinja")
+            .render(header=header, webhooks=webhooks, docs=WEBHOOK_DOCS),
+            encoding="utf-8",
+        )
+        _format(functions)

@@ -9,7 +9,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .names import python_name, snake_case
-from .runtime import CALL_OPTIONS, SEND_OPTIONS, UPLOAD_OPTIONS, CallOption, MessageRules, Paging
+from .runtime import (
+    CALL_OPTIONS,
+    DEPRECATED,
+    SEND_OPTIONS,
+    UPLOAD_OPTIONS,
+    CallOption,
+    MessageRules,
+    Paging,
+)
+
+DEPRECATED_NOTE = "Deprecated: it may be removed in a later minor version."
+"""What the docstring of a deprecated method, argument or model field begins with."""
 
 
 @dataclass
@@ -21,6 +32,7 @@ class Argument:
     required: bool
     description: str = ""
     kind: str = ""  # path and query: the JSON type the request loop checks ("integer", "string[]"…)
+    deprecated: bool = False  # deprecated: true in the spec: still sent, with a DeprecationWarning
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,22 @@ class Method:
     multipart: bool = False  # x-sdk-multipart: a document can go in the request
     pages: Pages | None = None
     bulk: Bulk | None = None
+    deprecated: bool = False  # deprecated: true in the spec: still generated, warns when called
+
+    @property
+    def deprecation(self) -> str:
+        """The warning a call of this deprecated method gives."""
+        return f"{self.qualified_name} is {DEPRECATED}"
+
+    @property
+    def deprecated_parameters(self) -> list[tuple[Argument, str]]:
+        """The deprecated path and query arguments, each with the warning it gives when passed (a
+        deprecated body field warns from its request model, ``ClickSendRequestModel``)."""
+        return [
+            (argument, f"{self.qualified_name}: the argument {argument.name!r} is {DEPRECATED}")
+            for argument in self.arguments
+            if argument.deprecated and argument.location != "body"
+        ]
 
     @property
     def part(self) -> str:

@@ -57,6 +57,7 @@ def read_parameters(
                 required=location == "path" or bool(parameter.get("required")),
                 description=parameter.get("description", ""),
                 kind=parameter_kind(annotator, parameter.get("schema", {}), f"{where} {wire_name}"),
+                deprecated=bool(parameter.get("deprecated")),
             )
         )
     return arguments

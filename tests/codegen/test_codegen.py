@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -87,18 +85,6 @@ def write_spec(folder: Path, spec: dict[str, Any]) -> ApiSource:
     (folder / "openapi.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
     (folder / "docs-sections.txt").write_text("Create Thing\n", encoding="utf-8")
     return ApiSource(folder, folder / "out", "a scratch spec")
-
-
-@pytest.fixture
-def package(tmp_path: Path) -> Iterator[Path]:
-    """A folder on the import path with an empty package ``scratchapi`` in it."""
-    (tmp_path / "scratchapi").mkdir()
-    (tmp_path / "scratchapi" / "__init__.py").write_text("")
-    sys.path.insert(0, str(tmp_path))
-    yield tmp_path / "scratchapi"
-    sys.path.remove(str(tmp_path))
-    for name in [name for name in sys.modules if name.startswith("scratchapi")]:
-        del sys.modules[name]
 
 
 async def test_hostile_field_names_give_a_working_method(

@@ -234,6 +234,13 @@ def test_a_faulty_bulk_send_names_what_is_wrong(change: dict[str, Any], error: s
         read_scratch_bulk(extension)
 
 
+def test_a_body_field_named_as_a_bulk_setting_is_refused() -> None:
+    """send_bulk takes the body's other fields and every BulkOptions key as keyword arguments."""
+    tag = Argument("tag", "tag", "body", "str", required=False)
+    with pytest.raises(SpecError, match=r"body fields named as settings of send_bulk: \['tag'\]"):
+        read_scratch_bulk(BULK, [tag])
+
+
 def scratch_api(history_paging: str | None) -> dict[str, Any]:
     """A send with x-sdk-bulk and its history, paged by ``history_paging``."""
     schemas = {**copy.deepcopy(BULK_SCHEMAS), **copy.deepcopy(SCHEMAS)}

@@ -358,14 +358,17 @@ async def test_automation_rules_round_trip(sandbox: tuple[SandboxServer, AsyncCl
 
 
 async def test_senders_and_short_urls_go_out(sandbox: tuple[SandboxServer, AsyncClickSend]) -> None:
-    """Fields ClickSend's own spec knows (the docs do not): they reach the sandbox, which validates them."""
+    """Fields ClickSend's own spec knows (the docs do not): they reach the sandbox, which validates them;
+    contact_id, which that spec says is no longer in use, too, with a DeprecationWarning at this line."""
     server, cs = sandbox
     senders = [{"recipient_country_code": "AU", "sender_type": "longcode", "sender_id": "+61411111111"}]
-    sent = await cs.sms.send(
-        messages=[{"to": "+61411111111", "body": "see https://example.com", "contact_id": 7}],
-        senders=senders,
-        shorten_urls=True,
-    )
+    with pytest.warns(DeprecationWarning, match=r"SmsMessage\.contact_id is deprecated") as warned:
+        sent = await cs.sms.send(
+            messages=[{"to": "+61411111111", "body": "see https://example.com", "contact_id": 7}],
+            senders=senders,
+            shorten_urls=True,
+        )
+    assert [warning.filename for warning in warned] == [__file__]
     assert [message.status for message in sent.messages or []] == ["SUCCESS"]
     contact_list = await cs.contact_lists.create(list_name="Campaign")
     assert contact_list.list_id is not None

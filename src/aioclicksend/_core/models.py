@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 from enum import Enum, IntEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+from typing_extensions import Self
+
+from .deprecation import DEPRECATED, warn_deprecated
 
 __all__ = [
     "ClickSendModel",
@@ -44,6 +47,23 @@ class ClickSendRequestModel(ClickSendModel):
     """
 
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=False)
+
+    _deprecated_fields: ClassVar[frozenset[str]] = frozenset()
+    """The fields the spec marks ``deprecated: true`` (``Field(deprecated=True)``)."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        fields = cls.model_fields.items()
+        cls._deprecated_fields = frozenset(name for name, field in fields if field.deprecated)
+
+    @model_validator(mode="after")
+    def _warn_deprecated_fields(self) -> Self:
+        """A deprecated field still goes out, with a ``DeprecationWarning`` at the caller's line."""
+        for name in sorted(self._deprecated_fields & self.model_fields_set):
+            wire_name = type(self).model_fields[name].alias or name
+            warn_deprecated(f"{type(self).__name__}.{wire_name} is {DEPRECATED}")
+        return self
 
 
 class OpenStrEnum(str, Enum):
