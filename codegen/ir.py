@@ -5,6 +5,8 @@ together."""
 
 from __future__ import annotations
 
+import keyword
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +35,7 @@ class Argument:
     description: str = ""
     kind: str = ""  # path and query: the JSON type the request loop checks ("integer", "string[]"…)
     deprecated: bool = False  # deprecated: true in the spec: still sent, with a DeprecationWarning
+    unix_time: bool = False  # a Unix time (UnixTimeInput), which an aware datetime may give
 
 
 @dataclass(frozen=True)
@@ -236,3 +239,70 @@ class Webhook:
     def constant(self) -> str:
         """The name of the push's entry in the generated table, e.g. ``SMS_INBOUND``."""
         return self.kind.upper()
+
+
+RUNTIME_NAMES = {"Any", "Literal", "Mapping", "None", "Sequence", "bool", "float", "int", "str"}
+"""What the module of the TypedDicts imports at run time (the rest, for type checkers only)."""
+ANNOTATION_NAMES = {*RUNTIME_NAMES, "Decimal", "NotRequired", "Required", "datetime", "models"}
+"""Every name the TypedDicts' annotations use, but the TypedDicts' own (``…Param``)."""
+
+
+@dataclass(frozen=True)
+class ParamKey:
+    """A key of a request object's TypedDict: the API's own name, its type and whether it must be given."""
+
+    wire_name: str
+    annotation: str
+    required: bool
+    description: str
+
+    @property
+    def declaration(self) -> str:
+        """Its type as the TypedDict declares it, e.g. ``NotRequired[str]``; the type quoted when it names
+        what only a type checker imports (the models): the module loads no model."""
+        names = set(re.findall(r"[A-Za-z_][\w.]*", re.sub(r"'[^']*'|\"[^\"]*\"", "", self.annotation)))
+        annotation = repr(self.annotation) if names - RUNTIME_NAMES else self.annotation
+        return f"{'Required' if self.required else 'NotRequired'}[{annotation}]"
+
+    @property
+    def is_attribute(self) -> bool:
+        """Whether the key can be a class attribute, with its docstring; else it goes in the functional
+        TypedDict the class derives from: not a Python name (``from``), or one the annotations use, which
+        a class attribute would hide from the type checkers (``models``, ``str``)."""
+        name = self.wire_name
+        return (
+            name.isidentifier()
+            and not keyword.iskeyword(name)
+            and name not in ANNOTATION_NAMES
+            and not name.endswith("Param")
+        )
+
+
+@dataclass(frozen=True)
+class ParamDict:
+    """``<Schema>Param``: the TypedDict a caller may write instead of the request model ``<Schema>``."""
+
+    name: str
+    schema: str
+    description: str
+    keys: tuple[ParamKey, ...]
+
+    @property
+    def attribute_keys(self) -> tuple[ParamKey, ...]:
+        return tuple(key for key in self.keys if key.is_attribute)
+
+    @property
+    def other_keys(self) -> tuple[ParamKey, ...]:
+        """The keys a class body cannot hold: not Python names (``from``), or names its annotations use."""
+        return tuple(key for key in self.keys if not key.is_attribute)
+
+
+@dataclass(frozen=True)
+class ParamAlias:
+    """``<Enum>Param``: the values an enum of a request takes, as a ``Literal``, or the enum's members."""
+
+    name: str
+    schema: str
+    description: str
+    annotation: str
+    values: tuple[Any, ...]

@@ -34,6 +34,7 @@ __all__ = [
     "MODELS_MODULE",
     "SCALAR_TYPES",
     "SEND_OPTIONS",
+    "UNIX_TIME_INPUT",
     "UPLOAD_OPTIONS",
     "WEBHOOK_DOCS",
     "BulkOption",
@@ -158,11 +159,14 @@ class ScalarType:
         return " | ".join("None" if kind is type(None) else kind.__name__ for kind in kinds)
 
 
+UNIX_TIME_INPUT = "UnixTimeInput"
+"""The schema of a Unix time a request sends, which the SDK also takes as an aware datetime."""
 SCALAR_TYPES = {
     scalar.name: scalar
     for scalar in (
         ScalarType("Money", "Decimal | float | str"),
         ScalarType("UnixTime", "int"),
+        ScalarType(UNIX_TIME_INPUT, "int | datetime"),
         ScalarType("FormInteger", "int"),  # the lenient integer of pushes, whose forms send text
     )
 }

@@ -59,7 +59,7 @@ def test_the_snapshot_lists_the_public_surface_sorted(original: str) -> None:
         "aioclicksend.AsyncClickSend.sms property: aioclicksend._generated.resources.sms.SmsResource",
         "aioclicksend._generated.resources.sms.SmsResource.send async method -> aioclicksend.models.SmsSendResult",
         "aioclicksend._generated.resources.sms.SmsResource.send(messages) keyword: "
-        "Sequence[aioclicksend.models.SmsMessage | Mapping[str, Any]]",
+        "Sequence[aioclicksend.params.SmsMessageParam | aioclicksend.models.SmsMessage]",
         "aioclicksend.models.SmsMessage.body attribute: str",
         "aioclicksend.models.SmsMessage.to attribute: str | None = None",
         "aioclicksend.BulkJob alias aioclicksend.bulk.job.BulkJob",

@@ -122,7 +122,8 @@ def test_lenient_scalars_take_what_the_runtime_type_parses_and_hold_its_type() -
     money = {"type": "object", "properties": {"price": ref("Money")}}
     assert annotator.annotate(ref("Money"), argument=True) == "Decimal | float | str"
     assert annotator.annotate(ref("Money"), argument=False) == "Decimal | None"
-    assert annotator.annotate(ref("Status"), argument=True) == "models.Status | str"
+    assert annotator.annotate(ref("Status"), argument=True) == "params.StatusParam"
+    assert annotator.annotate(ref("Thing"), argument=True) == "params.ThingParam | models.Thing"
     assert annotator.annotate({"type": ["integer", "null"]}, argument=False) == "int | None"
     assert annotator.annotate(money, argument=False) == "builtins.dict[str, Any]"
 

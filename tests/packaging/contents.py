@@ -3,8 +3,8 @@ prints the wheel's contents by folder for the CI log.
 
 The wheel: the package's tracked files, the specs it bundles among them (the sandbox reads them at run
 time), py.typed and the LICENSE, nothing else. The sdist: what rebuilding and regenerating need (the
-package, the specs, codegen, the API snapshot, the tests and the examples they run, the noxfile and the
-project's files), every tracked file of those, and nothing else: no CI script, benchmark or cache.
+package, the specs, codegen, the API snapshot, the tests and the examples and docs they run, the noxfile
+and the project's files), every tracked file of those, and nothing else: no CI script, benchmark or cache.
 """
 
 from __future__ import annotations
@@ -18,16 +18,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PACKAGE = "src/aioclicksend"
-SDIST_FOLDERS = ("src", "openapi", "codegen", "api", "tests", "examples")
+SDIST_FOLDERS = ("src", "openapi", "codegen", "api", "tests", "examples", "docs")
 SDIST_FILES = (
+    "mkdocs.yml",
     "noxfile.py",
     "CHANGELOG.md",
     "README.md",
     "LICENSE",
     "pyproject.toml",
-    ".gitignore",
     "PKG-INFO",
 )
+SDIST_ALWAYS = (".gitignore",)
+"""What hatch puts in an sdist whatever it is told."""
 BUNDLED_SPECS = ("aioclicksend/_generated/openapi.json", "aioclicksend/kazoo/_generated/openapi.json")
 
 
@@ -58,7 +60,7 @@ def sdist_problems(sdist: Path) -> list[str]:
     with tarfile.open(sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     files = {name for name in names if not any(other.startswith(f"{name}/") for other in names)}
-    expected = tracked(*SDIST_FOLDERS) | set(SDIST_FILES)
+    expected = tracked(*SDIST_FOLDERS) | set(SDIST_FILES) | set(SDIST_ALWAYS)
     problems = [f"sdist lacks {name}" for name in sorted(expected - files)]
     return problems + [
         f"sdist has {name}, which a rebuild does not need" for name in sorted(files - expected)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum, IntEnum
-from typing import Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 from typing_extensions import Self
 
 from .deprecation import DEPRECATED, warn_deprecated
+from .times import unix_time_of
 
 __all__ = [
     "ClickSendModel",
@@ -20,6 +22,7 @@ __all__ = [
     "OpenIntEnum",
     "OpenStrEnum",
     "UnixTime",
+    "UnixTimeInput",
 ]
 
 
@@ -130,6 +133,13 @@ def parse_money(value: Any) -> Any:
 
 UnixTime = Annotated[int | None, BeforeValidator(_parse_unix_time)]
 """Unix time in seconds; the API sends ints, numeric strings, or "" for none (read as ``None``)."""
+
+
+if TYPE_CHECKING:  # what a caller may pass
+    UnixTimeInput = int | datetime
+else:  # what pydantic checks: the integer sent
+    UnixTimeInput = Annotated[int, BeforeValidator(unix_time_of)]
+"""A Unix time a request sends: an int (seconds), or an aware ``datetime``, sent as its Unix time."""
 
 Money = Annotated[Decimal | None, BeforeValidator(parse_money)]
 """An amount; the API sends strings ("0.0770") and numbers (0.28); read exactly as ``Decimal``, and

@@ -5,9 +5,5 @@ from aioclicksend import AsyncClickSend
 
 
 async def send(cs: AsyncClickSend) -> None:
-    await cs.sms.send(
-        messages=[{"to": "+61411111111", "bdy": "hi"}]
-    )  # E: typeddict-unknown-key list-item arg-type dict-item reportArgumentType
-    await cs.sms.send(
-        messages=[{"to": "+61411111111", "body": 5}]
-    )  # E: typeddict-item list-item arg-type dict-item reportArgumentType
+    await cs.sms.send(messages=[{"to": "+61411111111", "bdy": "hi"}])  # E: list-item reportArgumentType
+    await cs.sms.send(messages=[{"to": "+61411111111", "body": 5}])  # E: list-item reportArgumentType

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing_extensions import assert_type
 
 from aioclicksend import AsyncClickSend, BulkJob, BulkSummary, OutcomeKind, models
+from aioclicksend.params import SmsMessageParam
 
 
 def report(summary: BulkSummary) -> None:
@@ -12,7 +13,7 @@ def report(summary: BulkSummary) -> None:
 
 
 async def send(cs: AsyncClickSend) -> None:
-    messages = ({"to": f"+6141111{i:04d}", "body": "hi"} for i in range(10_000))
+    messages = (SmsMessageParam(to=f"+6141111{i:04d}", body="hi") for i in range(10_000))
     job = cs.sms.send_bulk(
         messages,
         shorten_urls=False,

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from aioclicksend._core.models import ClickSendRequestModel
+from aioclicksend._core.models import ClickSendRequestModel, UnixTimeInput
 
 
 class SmsMessage(ClickSendRequestModel):
@@ -32,7 +32,7 @@ class SmsMessage(ClickSendRequestModel):
     """
     What you send from, e.g. 'wordpress', 'php', 'c#'.
     """
-    schedule: int | None = None
+    schedule: UnixTimeInput | None = None
     """
     Unix time to send at; leave out to send now.
     """

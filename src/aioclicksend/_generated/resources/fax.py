@@ -13,6 +13,7 @@ from ..operations import fax as _operations
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     import os
     from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+    from datetime import datetime
     from typing import Any
 
     from aioclicksend._core.client import Timeout
@@ -21,7 +22,7 @@ if TYPE_CHECKING:  # names only the annotations use: the models load with the fi
     from aioclicksend.bulk.journal import JournalStore
     from aioclicksend.bulk.outcomes import BulkSummary
 
-    from .. import models
+    from .. import models, params
 
 
 class FaxResource(APIResource):
@@ -44,7 +45,7 @@ class FaxResource(APIResource):
         self,
         *,
         file_url: str,
-        messages: Sequence[models.FaxMessage | Mapping[str, Any]],
+        messages: Sequence[params.FaxMessageParam | models.FaxMessage],
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -61,7 +62,9 @@ class FaxResource(APIResource):
         Args:
             file_url: Publicly accessible URL of the document to fax: a pdf, or the URL the uploads endpoint
                 gave for a converted doc, docx or rtf file.
-            messages: Up to 1000 messages, one per recipient (a fax number or a contact list).
+            messages: Up to 1000 messages, one per recipient (a fax number or a contact list). Each
+                :class:`~aioclicksend.params.FaxMessageParam` or its model; keys: ``source``, ``to``,
+                ``list_id``, ``from``, ``schedule``, ``custom_string``, ``country``, ``from_email``.
         """
         return await self._request(
             _operations.CALCULATE_FAX_PRICE,
@@ -77,7 +80,7 @@ class FaxResource(APIResource):
         self,
         *,
         file_url: str,
-        messages: Sequence[models.FaxMessage | Mapping[str, Any]],
+        messages: Sequence[params.FaxMessageParam | models.FaxMessage],
         allow_truncation: bool = False,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -97,7 +100,9 @@ class FaxResource(APIResource):
         Args:
             file_url: Publicly accessible URL of the document to fax: a pdf, or the URL the uploads endpoint
                 gave for a converted doc, docx or rtf file.
-            messages: Up to 1000 messages, one per recipient (a fax number or a contact list).
+            messages: Up to 1000 messages, one per recipient (a fax number or a contact list). Each
+                :class:`~aioclicksend.params.FaxMessageParam` or its model; keys: ``source``, ``to``,
+                ``list_id``, ``from``, ``schedule``, ``custom_string``, ``country``, ``from_email``.
             allow_truncation: Send a text longer than ClickSend sends whole (default: refuse it).
         """
         return await self._request(
@@ -113,8 +118,8 @@ class FaxResource(APIResource):
 
     def send_bulk(
         self,
-        messages: Iterable[models.FaxMessage | Mapping[str, Any]]
-        | AsyncIterable[models.FaxMessage | Mapping[str, Any]],
+        messages: Iterable[params.FaxMessageParam | models.FaxMessage]
+        | AsyncIterable[params.FaxMessageParam | models.FaxMessage],
         *,
         file_url: str,
         concurrency: int | NotGiven = NOT_GIVEN,
@@ -212,8 +217,8 @@ class FaxHistoryResource(APIResource):
     def list(
         self,
         *,
-        date_from: int | NotGiven = NOT_GIVEN,
-        date_to: int | NotGiven = NOT_GIVEN,
+        date_from: int | datetime | NotGiven = NOT_GIVEN,
+        date_to: int | datetime | NotGiven = NOT_GIVEN,
         q: str | NotGiven = NOT_GIVEN,
         order: str | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
@@ -374,7 +379,7 @@ class FaxReceiptsResource(APIResource):
     async def mark_read(
         self,
         *,
-        date_before: int | NotGiven = NOT_GIVEN,
+        date_before: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,

@@ -13,6 +13,7 @@ from ..operations import mms as _operations
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     import os
     from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+    from datetime import datetime
     from typing import Any
 
     from aioclicksend._core.client import Timeout
@@ -21,7 +22,7 @@ if TYPE_CHECKING:  # names only the annotations use: the models load with the fi
     from aioclicksend.bulk.journal import JournalStore
     from aioclicksend.bulk.outcomes import BulkSummary
 
-    from .. import models
+    from .. import models, params
 
 
 class MmsResource(APIResource):
@@ -44,7 +45,7 @@ class MmsResource(APIResource):
         self,
         *,
         media_file: str,
-        messages: Sequence[models.MmsMessage | Mapping[str, Any]],
+        messages: Sequence[params.MmsMessageParam | models.MmsMessage],
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -62,7 +63,10 @@ class MmsResource(APIResource):
             media_file: Public URL of the media file sent with every message (jpg or gif; jpeg, png and bmp
                 must be passed to the uploads endpoint first); up to 250 kB, some older devices take only 30
                 kB.
-            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
+            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total. Each
+                :class:`~aioclicksend.params.MmsMessageParam` or its model; keys: ``to``, ``body``
+                (required), ``subject`` (required), ``from``, ``list_id``, ``source``, ``schedule``,
+                ``custom_string``, ``country``, ``from_email``.
         """
         return await self._request(
             _operations.CALCULATE_MMS_PRICE,
@@ -78,7 +82,7 @@ class MmsResource(APIResource):
         self,
         *,
         media_file: str,
-        messages: Sequence[models.MmsMessage | Mapping[str, Any]],
+        messages: Sequence[params.MmsMessageParam | models.MmsMessage],
         allow_truncation: bool = False,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -99,7 +103,10 @@ class MmsResource(APIResource):
             media_file: Public URL of the media file sent with every message (jpg or gif; jpeg, png and bmp
                 must be passed to the uploads endpoint first); up to 250 kB, some older devices take only 30
                 kB.
-            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
+            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total. Each
+                :class:`~aioclicksend.params.MmsMessageParam` or its model; keys: ``to``, ``body``
+                (required), ``subject`` (required), ``from``, ``list_id``, ``source``, ``schedule``,
+                ``custom_string``, ``country``, ``from_email``.
             allow_truncation: Send a text longer than ClickSend sends whole (default: refuse it).
         """
         return await self._request(
@@ -115,8 +122,8 @@ class MmsResource(APIResource):
 
     def send_bulk(
         self,
-        messages: Iterable[models.MmsMessage | Mapping[str, Any]]
-        | AsyncIterable[models.MmsMessage | Mapping[str, Any]],
+        messages: Iterable[params.MmsMessageParam | models.MmsMessage]
+        | AsyncIterable[params.MmsMessageParam | models.MmsMessage],
         *,
         media_file: str,
         concurrency: int | NotGiven = NOT_GIVEN,
@@ -218,8 +225,8 @@ class MmsHistoryResource(APIResource):
         filename: str,
         q: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        date_from: int | NotGiven = NOT_GIVEN,
-        date_to: int | NotGiven = NOT_GIVEN,
+        date_from: int | datetime | NotGiven = NOT_GIVEN,
+        date_to: int | datetime | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -264,8 +271,8 @@ class MmsHistoryResource(APIResource):
         *,
         q: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        date_from: int | NotGiven = NOT_GIVEN,
-        date_to: int | NotGiven = NOT_GIVEN,
+        date_from: int | datetime | NotGiven = NOT_GIVEN,
+        date_to: int | datetime | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -364,7 +371,7 @@ class MmsReceiptsResource(APIResource):
     async def mark_read(
         self,
         *,
-        date_before: int | NotGiven = NOT_GIVEN,
+        date_before: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,

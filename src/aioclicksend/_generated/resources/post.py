@@ -13,6 +13,7 @@ from ..operations import post as _operations
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     import os
     from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+    from datetime import datetime
     from typing import Any
 
     from aioclicksend._core.client import Timeout
@@ -21,7 +22,7 @@ if TYPE_CHECKING:  # names only the annotations use: the models load with the fi
     from aioclicksend.bulk.journal import JournalStore
     from aioclicksend.bulk.outcomes import BulkSummary
 
-    from .. import models
+    from .. import models, params
 
 
 class PostResource(APIResource):
@@ -163,8 +164,8 @@ class PostDirectMailResource(APIResource):
         name: str,
         size: str,
         file_urls: Sequence[str],
-        areas: Sequence[models.PostDirectMailArea | Mapping[str, Any]],
-        schedule: int | NotGiven = NOT_GIVEN,
+        areas: Sequence[params.PostDirectMailAreaParam | models.PostDirectMailArea],
+        schedule: int | datetime | NotGiven = NOT_GIVEN,
         source: str | NotGiven = NOT_GIVEN,
         custom_string: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -185,7 +186,9 @@ class PostDirectMailResource(APIResource):
             name: Campaign name, for your reference.
             size: Size of the mail piece, e.g. A5 or DL.
             file_urls: Public URLs of the PDF files to print (at most 2, per the SDK docs).
-            areas: The target locations and how many pieces to send to each.
+            areas: The target locations and how many pieces to send to each. Each
+                :class:`~aioclicksend.params.PostDirectMailAreaParam` or its model; keys: ``location_id``
+                (required), ``quantity`` (required).
             schedule: Unix time to send at; leave out to send now.
             source: What you send from, e.g. 'sdk' or 'php'.
             custom_string: Your reference for the campaign.
@@ -268,7 +271,7 @@ class PostLettersResource(APIResource):
         self,
         *,
         file_url: str,
-        recipients: Sequence[models.PostRecipient | Mapping[str, Any]],
+        recipients: Sequence[params.PostRecipientParam | models.PostRecipient],
         template_used: int | NotGiven = NOT_GIVEN,
         colour: int | NotGiven = NOT_GIVEN,
         duplex: int | NotGiven = NOT_GIVEN,
@@ -290,7 +293,11 @@ class PostLettersResource(APIResource):
         Args:
             file_url: Public URL of the PDF to print. Convert a docx or doc file first with Upload Media
                 File (convert=post) and use the URL it answers with.
-            recipients: Who to send the letter to; each recipient gets a copy.
+            recipients: Who to send the letter to; each recipient gets a copy. Each
+                :class:`~aioclicksend.params.PostRecipientParam` or its model; keys: ``address_name``
+                (required), ``address_line_1`` (required), ``address_line_2``, ``address_city`` (required),
+                ``address_state``, ``address_postal_code`` (required), ``address_country`` (required),
+                ``return_address_id`` (required), ``schedule``, ``custom_string``.
             template_used: 1 if the document is laid out on ClickSend's letter template, else 0 (the
                 default).
             colour: 1 to print in colour, 0 (the default) for black and white.
@@ -320,7 +327,7 @@ class PostLettersResource(APIResource):
         self,
         *,
         file_url: str,
-        recipients: Sequence[models.PostRecipient | Mapping[str, Any]],
+        recipients: Sequence[params.PostRecipientParam | models.PostRecipient],
         template_used: int | NotGiven = NOT_GIVEN,
         colour: int | NotGiven = NOT_GIVEN,
         duplex: int | NotGiven = NOT_GIVEN,
@@ -345,7 +352,11 @@ class PostLettersResource(APIResource):
         Args:
             file_url: Public URL of the PDF to print. Convert a docx or doc file first with Upload Media
                 File (convert=post) and use the URL it answers with.
-            recipients: Who to send the letter to; each recipient gets a copy.
+            recipients: Who to send the letter to; each recipient gets a copy. Each
+                :class:`~aioclicksend.params.PostRecipientParam` or its model; keys: ``address_name``
+                (required), ``address_line_1`` (required), ``address_line_2``, ``address_city`` (required),
+                ``address_state``, ``address_postal_code`` (required), ``address_country`` (required),
+                ``return_address_id`` (required), ``schedule``, ``custom_string``.
             template_used: 1 if the document is laid out on ClickSend's letter template, else 0 (the
                 default).
             colour: 1 to print in colour, 0 (the default) for black and white.
@@ -375,8 +386,8 @@ class PostLettersResource(APIResource):
 
     def send_bulk(
         self,
-        recipients: Iterable[models.PostRecipient | Mapping[str, Any]]
-        | AsyncIterable[models.PostRecipient | Mapping[str, Any]],
+        recipients: Iterable[params.PostRecipientParam | models.PostRecipient]
+        | AsyncIterable[params.PostRecipientParam | models.PostRecipient],
         *,
         file_url: str,
         template_used: int | NotGiven = NOT_GIVEN,
@@ -492,8 +503,8 @@ class PostLettersHistoryResource(APIResource):
         filename: str,
         q: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        date_from: int | NotGiven = NOT_GIVEN,
-        date_to: int | NotGiven = NOT_GIVEN,
+        date_from: int | datetime | NotGiven = NOT_GIVEN,
+        date_to: int | datetime | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -624,7 +635,7 @@ class PostPostcardsResource(APIResource):
         self,
         *,
         file_urls: Sequence[str],
-        recipients: Sequence[models.PostRecipient | Mapping[str, Any]],
+        recipients: Sequence[params.PostRecipientParam | models.PostRecipient],
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -641,7 +652,11 @@ class PostPostcardsResource(APIResource):
         Args:
             file_urls: Public URLs of the PDF files to print: one or two (front and back). Convert other
                 file types first with Upload Media File (convert=postcard).
-            recipients: Who to send the postcard to; each recipient gets a copy.
+            recipients: Who to send the postcard to; each recipient gets a copy. Each
+                :class:`~aioclicksend.params.PostRecipientParam` or its model; keys: ``address_name``
+                (required), ``address_line_1`` (required), ``address_line_2``, ``address_city`` (required),
+                ``address_state``, ``address_postal_code`` (required), ``address_country`` (required),
+                ``return_address_id`` (required), ``schedule``, ``custom_string``.
         """
         return await self._request(
             _operations.CALCULATE_POST_POSTCARD_PRICE,
@@ -657,7 +672,7 @@ class PostPostcardsResource(APIResource):
         self,
         *,
         file_urls: Sequence[str],
-        recipients: Sequence[models.PostRecipient | Mapping[str, Any]],
+        recipients: Sequence[params.PostRecipientParam | models.PostRecipient],
         allow_truncation: bool = False,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -676,7 +691,11 @@ class PostPostcardsResource(APIResource):
         Args:
             file_urls: Public URLs of the PDF files to print: one or two (front and back). Convert other
                 file types first with Upload Media File (convert=postcard).
-            recipients: Who to send the postcard to; each recipient gets a copy.
+            recipients: Who to send the postcard to; each recipient gets a copy. Each
+                :class:`~aioclicksend.params.PostRecipientParam` or its model; keys: ``address_name``
+                (required), ``address_line_1`` (required), ``address_line_2``, ``address_city`` (required),
+                ``address_state``, ``address_postal_code`` (required), ``address_country`` (required),
+                ``return_address_id`` (required), ``schedule``, ``custom_string``.
             allow_truncation: Send a text longer than ClickSend sends whole (default: refuse it).
         """
         return await self._request(
@@ -692,8 +711,8 @@ class PostPostcardsResource(APIResource):
 
     def send_bulk(
         self,
-        recipients: Iterable[models.PostRecipient | Mapping[str, Any]]
-        | AsyncIterable[models.PostRecipient | Mapping[str, Any]],
+        recipients: Iterable[params.PostRecipientParam | models.PostRecipient]
+        | AsyncIterable[params.PostRecipientParam | models.PostRecipient],
         *,
         file_urls: Sequence[str],
         concurrency: int | NotGiven = NOT_GIVEN,

@@ -13,7 +13,8 @@ from ..operations import sms as _operations
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     import os
     from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
-    from typing import Any
+    from datetime import datetime
+    from typing import Any, Literal
 
     from aioclicksend._core.client import Timeout
     from aioclicksend._core.pagination import AsyncPager, Page
@@ -21,7 +22,7 @@ if TYPE_CHECKING:  # names only the annotations use: the models load with the fi
     from aioclicksend.bulk.journal import JournalStore
     from aioclicksend.bulk.outcomes import BulkSummary
 
-    from .. import models
+    from .. import models, params
 
 
 class SmsResource(APIResource):
@@ -110,8 +111,8 @@ class SmsResource(APIResource):
     async def price(
         self,
         *,
-        messages: Sequence[models.SmsMessage | Mapping[str, Any]],
-        senders: Sequence[models.SmsSenderRequest | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        messages: Sequence[params.SmsMessageParam | models.SmsMessage],
+        senders: Sequence[params.SmsSenderRequestParam | models.SmsSenderRequest] | NotGiven = NOT_GIVEN,
         shorten_urls: bool | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -127,10 +128,16 @@ class SmsResource(APIResource):
         ``POST /sms/price``
 
         Args:
-            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
+            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total. Each
+                :class:`~aioclicksend.params.SmsMessageParam` or its model; keys: ``from``, ``body``
+                (required), ``to``, ``source``, ``schedule``, ``custom_string``, ``list_id``, ``country``,
+                ``from_email``, ``contact_id``, ``exclude_no_sender_id_recipients``, ``show_summary``.
             senders: The sender to use for each recipient country, overriding the default senders (see
                 senders.defaults). Left out or empty, each country's default sender is used; a country
-                missing here, or given a sender that is not valid, falls back to its default too.
+                missing here, or given a sender that is not valid, falls back to its default too. Each
+                :class:`~aioclicksend.params.SmsSenderRequestParam` or its model; keys:
+                ``recipient_country_code`` (required), ``sender_id``, ``sender_type``,
+                ``sender_country_code``.
             shorten_urls: true to shorten one URL in each message into a tracked short link (see
                 short_urls); false, the default, leaves URLs as they are. Applies to every message of the
                 request.
@@ -148,8 +155,8 @@ class SmsResource(APIResource):
     async def send(
         self,
         *,
-        messages: Sequence[models.SmsMessage | Mapping[str, Any]],
-        senders: Sequence[models.SmsSenderRequest | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        messages: Sequence[params.SmsMessageParam | models.SmsMessage],
+        senders: Sequence[params.SmsSenderRequestParam | models.SmsSenderRequest] | NotGiven = NOT_GIVEN,
         shorten_urls: bool | NotGiven = NOT_GIVEN,
         allow_truncation: bool = False,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -169,10 +176,16 @@ class SmsResource(APIResource):
         ``POST /sms/send``
 
         Args:
-            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
+            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total. Each
+                :class:`~aioclicksend.params.SmsMessageParam` or its model; keys: ``from``, ``body``
+                (required), ``to``, ``source``, ``schedule``, ``custom_string``, ``list_id``, ``country``,
+                ``from_email``, ``contact_id``, ``exclude_no_sender_id_recipients``, ``show_summary``.
             senders: The sender to use for each recipient country, overriding the default senders (see
                 senders.defaults). Left out or empty, each country's default sender is used; a country
-                missing here, or given a sender that is not valid, falls back to its default too.
+                missing here, or given a sender that is not valid, falls back to its default too. Each
+                :class:`~aioclicksend.params.SmsSenderRequestParam` or its model; keys:
+                ``recipient_country_code`` (required), ``sender_id``, ``sender_type``,
+                ``sender_country_code``.
             shorten_urls: true to shorten one URL in each message into a tracked short link (see
                 short_urls); false, the default, leaves URLs as they are. Applies to every message of the
                 request.
@@ -191,10 +204,10 @@ class SmsResource(APIResource):
 
     def send_bulk(
         self,
-        messages: Iterable[models.SmsMessage | Mapping[str, Any]]
-        | AsyncIterable[models.SmsMessage | Mapping[str, Any]],
+        messages: Iterable[params.SmsMessageParam | models.SmsMessage]
+        | AsyncIterable[params.SmsMessageParam | models.SmsMessage],
         *,
-        senders: Sequence[models.SmsSenderRequest | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        senders: Sequence[params.SmsSenderRequestParam | models.SmsSenderRequest] | NotGiven = NOT_GIVEN,
         shorten_urls: bool | NotGiven = NOT_GIVEN,
         concurrency: int | NotGiven = NOT_GIVEN,
         max_rate: float | None | NotGiven = NOT_GIVEN,
@@ -218,7 +231,10 @@ class SmsResource(APIResource):
             messages: Any iterable or async iterable of messages; it is read lazily.
             senders: The sender to use for each recipient country, overriding the default senders (see
                 senders.defaults). Left out or empty, each country's default sender is used; a country
-                missing here, or given a sender that is not valid, falls back to its default too.
+                missing here, or given a sender that is not valid, falls back to its default too. Each
+                :class:`~aioclicksend.params.SmsSenderRequestParam` or its model; keys:
+                ``recipient_country_code`` (required), ``sender_id``, ``sender_type``,
+                ``sender_country_code``.
             shorten_urls: true to shorten one URL in each message into a tracked short link (see
                 short_urls); false, the default, leaves URLs as they are. Applies to every message of the
                 request.
@@ -308,8 +324,8 @@ class SmsHistoryResource(APIResource):
         filename: str,
         q: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        date_from: int | NotGiven = NOT_GIVEN,
-        date_to: int | NotGiven = NOT_GIVEN,
+        date_from: int | datetime | NotGiven = NOT_GIVEN,
+        date_to: int | datetime | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -357,9 +373,9 @@ class SmsHistoryResource(APIResource):
         *,
         q: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        operator: str | NotGiven = NOT_GIVEN,
-        date_from: int | NotGiven = NOT_GIVEN,
-        date_to: int | NotGiven = NOT_GIVEN,
+        operator: Literal["AND", "OR"] | NotGiven = NOT_GIVEN,
+        date_from: int | datetime | NotGiven = NOT_GIVEN,
+        date_to: int | datetime | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -430,7 +446,7 @@ class SmsInboundResource(APIResource):
         self,
         *,
         url: str,
-        webhook_type: models.SmsInboundWebhookType | str | NotGiven = NOT_GIVEN,
+        webhook_type: params.SmsInboundWebhookTypeParam | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -491,7 +507,7 @@ class SmsInboundResource(APIResource):
         *,
         q: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        operator: str | NotGiven = NOT_GIVEN,
+        operator: Literal["AND", "OR"] | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -558,7 +574,7 @@ class SmsInboundResource(APIResource):
     async def mark_read(
         self,
         *,
-        date_before: int | NotGiven = NOT_GIVEN,
+        date_before: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -707,7 +723,7 @@ class SmsReceiptsResource(APIResource):
     async def mark_read(
         self,
         *,
-        date_before: int | NotGiven = NOT_GIVEN,
+        date_before: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -853,7 +869,7 @@ class SmsTemplatesResource(APIResource):
         *,
         q: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        operator: str | NotGiven = NOT_GIVEN,
+        operator: Literal["AND", "OR"] | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,

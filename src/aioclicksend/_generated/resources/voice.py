@@ -14,7 +14,8 @@ if TYPE_CHECKING:  # names only the annotations use: the models load with the fi
     import builtins
     import os
     from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
-    from typing import Any
+    from datetime import datetime
+    from typing import Any, Literal
 
     from aioclicksend._core.client import Timeout
     from aioclicksend._core.pagination import AsyncPager, Page
@@ -22,7 +23,7 @@ if TYPE_CHECKING:  # names only the annotations use: the models load with the fi
     from aioclicksend.bulk.journal import JournalStore
     from aioclicksend.bulk.outcomes import BulkSummary
 
-    from .. import models
+    from .. import models, params
 
 
 class VoiceResource(APIResource):
@@ -123,7 +124,7 @@ class VoiceResource(APIResource):
     async def price(
         self,
         *,
-        messages: Sequence[models.VoiceMessage | Mapping[str, Any]],
+        messages: Sequence[params.VoiceMessageParam | models.VoiceMessage],
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -138,7 +139,10 @@ class VoiceResource(APIResource):
         ``POST /voice/price``
 
         Args:
-            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
+            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total. Each
+                :class:`~aioclicksend.params.VoiceMessageParam` or its model; keys: ``to``, ``body``
+                (required), ``voice``, ``lang``, ``custom_string``, ``country``, ``source``, ``list_id``,
+                ``schedule``, ``require_input``, ``machine_detection``, ``from``.
         """
         return await self._request(
             _operations.CALCULATE_VOICE_PRICE,
@@ -153,7 +157,7 @@ class VoiceResource(APIResource):
     async def send(
         self,
         *,
-        messages: Sequence[models.VoiceMessage | Mapping[str, Any]],
+        messages: Sequence[params.VoiceMessageParam | models.VoiceMessage],
         allow_truncation: bool = False,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -172,7 +176,10 @@ class VoiceResource(APIResource):
         ``POST /voice/send``
 
         Args:
-            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
+            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total. Each
+                :class:`~aioclicksend.params.VoiceMessageParam` or its model; keys: ``to``, ``body``
+                (required), ``voice``, ``lang``, ``custom_string``, ``country``, ``source``, ``list_id``,
+                ``schedule``, ``require_input``, ``machine_detection``, ``from``.
             allow_truncation: Send a text longer than ClickSend sends whole (default: refuse it).
         """
         return await self._request(
@@ -188,8 +195,8 @@ class VoiceResource(APIResource):
 
     def send_bulk(
         self,
-        messages: Iterable[models.VoiceMessage | Mapping[str, Any]]
-        | AsyncIterable[models.VoiceMessage | Mapping[str, Any]],
+        messages: Iterable[params.VoiceMessageParam | models.VoiceMessage]
+        | AsyncIterable[params.VoiceMessageParam | models.VoiceMessage],
         *,
         concurrency: int | NotGiven = NOT_GIVEN,
         max_rate: float | None | NotGiven = NOT_GIVEN,
@@ -290,8 +297,8 @@ class VoiceHistoryResource(APIResource):
         filename: str,
         q: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        date_from: int | NotGiven = NOT_GIVEN,
-        date_to: int | NotGiven = NOT_GIVEN,
+        date_from: int | datetime | NotGiven = NOT_GIVEN,
+        date_to: int | datetime | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -335,9 +342,9 @@ class VoiceHistoryResource(APIResource):
         self,
         *,
         order_by: str | NotGiven = NOT_GIVEN,
-        operator: str | NotGiven = NOT_GIVEN,
-        date_from: int | NotGiven = NOT_GIVEN,
-        date_to: int | NotGiven = NOT_GIVEN,
+        operator: Literal["AND", "OR"] | NotGiven = NOT_GIVEN,
+        date_from: int | datetime | NotGiven = NOT_GIVEN,
+        date_to: int | datetime | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -436,7 +443,7 @@ class VoiceReceiptsResource(APIResource):
     async def mark_read(
         self,
         *,
-        date_before: int | NotGiven = NOT_GIVEN,
+        date_before: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
