@@ -98,16 +98,12 @@ class _Surface:
         while modules:
             module = modules.pop()
             yield module.path, module
-            members = dict(module.members)
-            if module.path in FACADES:
-                source = self.package.modules_collection.get_member(FACADES[module.path])
-                members.update(
-                    (name, member)
-                    for name, member in source.members.items()
-                    if member.is_alias and member.target_path.startswith(f"{source.path}.")
-                )
+            handed_out = self._handed_out(module)
+            members = {**module.members, **handed_out}
             for name, member in sorted(members.items()):
-                if not (member.is_public or module.path in FACADES) or _unlisted(name):
+                # A module's special names (the lazy modules' __getattr__ and __dir__) are how it works.
+                special = name.startswith("__") and name.endswith("__")
+                if special or not (member.is_public or name in handed_out) or _unlisted(name):
                     continue
                 target = _target(member)
                 if target is None:
@@ -117,6 +113,18 @@ class _Surface:
                         modules.append(target)
                 else:
                     yield f"{module.path}.{name}", target
+
+    def _handed_out(self, module: griffe.Module) -> dict[str, griffe.Object | griffe.Alias]:
+        """The models a facade (``FACADES``) hands out: what its generated package imports from its own
+        modules."""
+        if module.path not in FACADES:
+            return {}
+        source = self.package.modules_collection.get_member(FACADES[module.path])
+        return {
+            name: member
+            for name, member in source.members.items()
+            if member.is_alias and member.target_path.startswith(f"{source.path}.")
+        }
 
     def _name_public_objects(self) -> None:
         """An object's name is its own path where that is public, else its shortest public path."""
