@@ -1,5 +1,6 @@
 """The request TypedDicts (``aioclicksend.params``): mypy --strict and pyright strict catch a misspelt key, a
-missing required key and a wrong value type in a message dict, and take the README's examples as they are;
+missing required key and a wrong value type in a message dict, and take README-style calls (test_typing.py
+checks every README block itself, with its prelude);
 a Unix time is taken as an aware datetime and sent as its integer (a naive one refused)."""
 
 from __future__ import annotations
@@ -7,7 +8,6 @@ from __future__ import annotations
 import ast
 import json
 import os
-import re
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -61,13 +61,6 @@ async def main(cs: AsyncClickSend, kazoo: AsyncKazoo) -> None:
 """
 
 
-README = (Path(__file__).resolve().parent.parent.parent / "README.md").read_text()
-README_WITH_DICTS = [
-    block for block in re.findall(r"```python\n(.*?)```", README, re.S) if re.search(r"[(=]\[?\{", block)
-]
-"""The README's Python examples that give a method a dict: each must pass both checkers as it is."""
-
-
 def checker_environment() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join([str(SOURCE), os.environ.get("PYTHONPATH", "")])}
 
@@ -77,8 +70,6 @@ def snippets(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("snippets")
     (folder / "mistakes.py").write_text(MISTAKES)
     (folder / "readme_style.py").write_text(README_STYLE)
-    for index, block in enumerate(README_WITH_DICTS):
-        (folder / f"readme_{index}.py").write_text("# pyright: strict\n" + block)
     return folder
 
 
@@ -89,7 +80,6 @@ def check(snippets: Path, *command: str | Path) -> str:
             *command,
             "mistakes.py",
             "readme_style.py",
-            *(f"readme_{index}.py" for index in range(len(README_WITH_DICTS))),
         ],
         cwd=snippets,
         capture_output=True,
@@ -113,10 +103,6 @@ def test_pyright_strict_reports_each_mistake_and_takes_the_readme_style(snippets
     errors = [item for item in json.loads(output)["generalDiagnostics"] if item["severity"] == "error"]
     found = {(Path(item["file"]).name, item["range"]["start"]["line"] + 1) for item in errors}
     assert found == {("mistakes.py", line) for line in MISTAKE_LINES}, errors
-
-
-def test_the_readme_gives_dicts_to_methods() -> None:
-    assert any("cs.sms.send(messages=[{" in block for block in README_WITH_DICTS)
 
 
 def test_the_typeddicts_keep_the_api_keys_and_what_the_spec_requires() -> None:
