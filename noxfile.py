@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import os
+import re
+import shutil
 import socket
 import subprocess
 import time
@@ -96,6 +98,51 @@ def codegen_check(session: nox.Session) -> None:
     """Fail if the committed generated code differs from what the spec gives."""
     session.install("-e", ".[codegen]")
     _codegen_check(session)
+
+
+@nox.session
+def release(session: nox.Session) -> None:
+    """The next version and its CHANGELOG entry, from the notes under Unreleased, the spec diff and the API
+    snapshot's diff against the last v* tag: `nox -s release -- --dry-run [--against REF]` prints them,
+    without --dry-run they are written to version.py and CHANGELOG.md (no tag, no push)."""
+    session.install("-e", ".[codegen]")
+    session.run("python", "-m", "codegen.release", *session.posargs)
+
+
+BUILD = "build==1.6.1"
+"""The build front end of `nox -s wheel`, installed alone: the session's own venv never holds the package."""
+SMOKE_EXTRAS = "sandbox"
+"""What the smoke test needs beyond the package: the sandbox's request validation (jsonschema-rs)."""
+
+
+def _version() -> str:
+    text = Path("src/aioclicksend/_core/version.py").read_text(encoding="utf-8")
+    match = re.search(r'^__version__ = "([^"]+)"$', text, re.MULTILINE)
+    if match is None:
+        raise RuntimeError("src/aioclicksend/_core/version.py: no __version__ line")
+    return match.group(1)
+
+
+@nox.session
+def wheel(session: nox.Session) -> None:
+    """Build the wheel and the sdist (python -m build), check what each holds, then install each in a fresh
+    venv (no editable install, only the [sandbox] extra) and run tests/packaging/smoke.py there."""
+    session.install(BUILD)
+    work = Path(session.create_tmp())
+    dist = work / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    session.run("python", "-m", "build", "--outdir", str(dist))
+    session.run("python", "tests/packaging/contents.py", str(dist))
+    smoke = shutil.copy("tests/packaging/smoke.py", work / "smoke.py")  # run away from the checkout
+    for artifact in [*dist.glob("*.whl"), *dist.glob("*.tar.gz")]:
+        session.log(f"--- {artifact.name} in a fresh venv")
+        venv = work / "smoke-venv"
+        shutil.rmtree(venv, ignore_errors=True)
+        session.run("python", "-m", "venv", str(venv))
+        python = str(venv / "bin" / "python")
+        requirement = f"aioclicksend[{SMOKE_EXTRAS}] @ {artifact.resolve().as_uri()}"
+        session.run(python, "-m", "pip", "install", "--quiet", requirement, external=True)
+        session.run(python, str(smoke), _version(), external=True, env={"PYTHONPATH": ""})
 
 
 @nox.session

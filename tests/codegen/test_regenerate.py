@@ -7,8 +7,8 @@ untouched: the spec diff classifies the change, codegen's check passes, the pack
 starts and answers the change, and a focused part of the test suite (``FOCUSED``) passes.
 
 Run alone with ``pytest -m regenerate`` (about 40 s a change on a busy two-core machine). Other checks of a change (the spec
-diff's classification is one: ``test_the_spec_diff_classifies_the_change``; the API snapshot's diff can be
-another) take the fixture ``regenerated``: the scratch copy after its change (``Regenerated.root``) beside
+diff's classification is one: ``test_the_spec_diff_classifies_the_change``; the API snapshot's diff
+another: ``test_the_api_snapshot_shows_the_change``) take the fixture ``regenerated``: the scratch copy after its change (``Regenerated.root``) beside
 the repository it was copied from (``ROOT``).
 """
 
@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 import yaml
 
+from codegen import api_snapshot
 from codegen.schema_diff import ADDITIVE, BREAKING, SEVERITY
 from codegen.spec_diff import compare
 
@@ -258,6 +259,20 @@ def test_the_spec_diff_classifies_the_change(regenerated: Regenerated) -> None:
     assert report.changes, f"{regenerated.change.name}: the spec diff finds nothing"
     worst = max(report.changes, key=lambda change: SEVERITY[change.classification])
     assert worst.classification == regenerated.change.classified, report.text()
+
+
+SNAPSHOT_BUMPS = {BREAKING: "major", ADDITIVE: "minor"}
+"""The bump the API snapshot's diff gives a change the spec diff calls breaking, or additive."""
+
+
+def test_the_api_snapshot_shows_the_change(regenerated: Regenerated) -> None:
+    """The public API snapshot ``python -m codegen`` wrote in the copy, against the repository's: the
+    change shows, and is what it is for a caller (a removed, renamed or retyped item breaking; a new one
+    additive)."""
+    snapshot = api_snapshot.SNAPSHOT.relative_to(ROOT)
+    before, after = (ROOT / snapshot).read_text(), (regenerated.root / snapshot).read_text()
+    difference = api_snapshot.compare(before, after)
+    assert difference.bump == SNAPSHOT_BUMPS[regenerated.change.classified], difference.markdown()
 
 
 PROBE = """\

@@ -3,7 +3,6 @@ the SDK, and the version bump it implies; git refs, the last release tag and the
 
 from __future__ import annotations
 
-import copy
 import json
 import shutil
 import subprocess
@@ -16,9 +15,10 @@ import yaml
 
 from codegen.spec_diff import Change, Report, SpecDiffError, compare, last_release_tag, main
 
+from .scratch_specs import Edit, edit, sms_message, the_issues_five_changes
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 SPEC = ROOT / "openapi"
-Edit = Callable[[dict[str, Any]], None]
 
 
 @pytest.fixture
@@ -28,34 +28,8 @@ def scratch(tmp_path: Path) -> Path:
     return tmp_path / "openapi"
 
 
-def edit(folder: Path, file: str, change: Edit) -> None:
-    """Change one YAML file of a spec folder (comments are lost: they are not the spec), with libyaml."""
-    path = folder / file
-    document = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-    change(document)
-    text = yaml.dump(document, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True)
-    path.write_text(text, encoding="utf-8")
-
-
 def found(report: Report) -> set[tuple[str, str, str, str]]:
     return {(change.kind, change.where, change.what, change.classification) for change in report.changes}
-
-
-def sms_message(document: dict[str, Any]) -> dict[str, Any]:
-    return document["components"]["schemas"]["SmsMessage"]  # type: ignore[no-any-return]
-
-
-def the_issues_five_changes(document: dict[str, Any]) -> None:
-    """A renamed request field, a removed operation, a field's type string → integer, a new operation, a
-    new optional field (issue 24's five)."""
-    fields = sms_message(document)["properties"]
-    fields["custom_reference"] = fields.pop("custom_string")
-    del document["paths"]["/sms/cancel-all"]
-    fields["source"]["type"] = "integer"
-    ping = copy.deepcopy(document["paths"]["/sms/{message_id}/cancel"]["put"])
-    ping.update(operationId="PingSms", summary="Ping SMS", **{"x-sdk-method": "ping"})
-    document["paths"]["/sms/{message_id}/ping"] = {"put": ping}
-    fields["priority"] = {"type": "integer", "description": "How soon."}
 
 
 def test_the_same_spec_has_no_changes_and_no_bump(tmp_path: Path) -> None:
