@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import os
+import re
+import shutil
 import socket
 import subprocess
 import time
@@ -14,7 +16,7 @@ import nox
 nox.options.sessions = ["tests"]
 nox.options.reuse_existing_virtualenvs = True
 
-LINT_PATHS = ["src", "tests", "codegen", "examples", "bench", "noxfile.py"]
+LINT_PATHS = ["src", "tests", "codegen", "examples", "bench", "docs", "noxfile.py"]
 
 
 def _lint(session: nox.Session) -> None:
@@ -35,6 +37,14 @@ def tests(session: nox.Session) -> None:
     _lint(session)
     _codegen_check(session)
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the docs site into site/ with --strict: a warning (a broken link or reference) fails it."""
+    session.install("-e", ".[docs]")
+    # NO_MKDOCS_2_WARNING: mkdocs-material's banner about its successor (see docs/contributing.md).
+    session.run("mkdocs", "build", "--strict", *session.posargs, env={"NO_MKDOCS_2_WARNING": "1"})
 
 
 @nox.session
@@ -75,10 +85,76 @@ def codegen(session: nox.Session) -> None:
 
 
 @nox.session
+def upstream(session: nox.Session) -> None:
+    """What ClickSend's published spec and the Kazoo faxes document have that our specs lack or contradict:
+    `nox -s upstream -- PATH`, PATH a local copy of the spec pinned in openapi/upstream.yaml (not vendored:
+    its licence is unstated); without it, only the Kazoo report (from ../shared/seeds)."""
+    session.install("-e", ".[codegen]")
+    session.run("python", "-m", "codegen.upstream", *session.posargs)
+
+
+@nox.session
 def codegen_check(session: nox.Session) -> None:
     """Fail if the committed generated code differs from what the spec gives."""
     session.install("-e", ".[codegen]")
     _codegen_check(session)
+
+
+@nox.session
+def release(session: nox.Session) -> None:
+    """The next version and its CHANGELOG entry, from the notes under Unreleased, the spec diff and the API
+    snapshot's diff against the last v* tag: `nox -s release -- --dry-run [--against REF]` prints them,
+    without --dry-run they are written to version.py and CHANGELOG.md (no tag, no push)."""
+    session.install("-e", ".[codegen]")
+    session.run("python", "-m", "codegen.release", *session.posargs)
+
+
+BUILD = "build==1.6.1"
+"""The build front end of `nox -s wheel`, installed alone: the session's own venv never holds the package."""
+SMOKE_EXTRAS = "sandbox"
+"""What the smoke test needs beyond the package: the sandbox's request validation (jsonschema-rs)."""
+
+
+def _version() -> str:
+    text = Path("src/aioclicksend/_core/version.py").read_text(encoding="utf-8")
+    match = re.search(r'^__version__ = "([^"]+)"$', text, re.MULTILINE)
+    if match is None:
+        raise RuntimeError("src/aioclicksend/_core/version.py: no __version__ line")
+    return match.group(1)
+
+
+@nox.session
+def wheel(session: nox.Session) -> None:
+    """Build the wheel and the sdist (python -m build), check what each holds, then install each in a fresh
+    venv (no editable install, only the [sandbox] extra) and run tests/packaging/smoke.py there."""
+    session.install(BUILD)
+    work = Path(session.create_tmp())
+    dist = work / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    session.run("python", "-m", "build", "--outdir", str(dist))
+    session.run("python", "tests/packaging/contents.py", str(dist))
+    smoke = shutil.copy("tests/packaging/smoke.py", work / "smoke.py")  # run away from the checkout
+    for artifact in [*dist.glob("*.whl"), *dist.glob("*.tar.gz")]:
+        session.log(f"--- {artifact.name} in a fresh venv")
+        venv = work / "smoke-venv"
+        shutil.rmtree(venv, ignore_errors=True)
+        session.run("python", "-m", "venv", str(venv))
+        python = str(venv / "bin" / "python")
+        requirement = f"aioclicksend[{SMOKE_EXTRAS}] @ {artifact.resolve().as_uri()}"
+        session.run(python, "-m", "pip", "install", "--quiet", requirement, external=True)
+        session.run(python, str(smoke), _version(), external=True, env={"PYTHONPATH": ""})
+
+
+@nox.session
+def spec_diff(session: nox.Session) -> None:
+    """What changed in the specs, each change breaking / additive / cosmetic, and the version bump:
+    `nox -s spec_diff -- [OLD [NEW]] [--format markdown|json] [--fail-on breaking]`.
+
+    OLD and NEW are git refs or directories; OLD defaults to the last release tag (vX.Y.Z), NEW to the
+    working tree. Exit 1 with --fail-on when a change is that severe; 2 when there is nothing to compare.
+    """
+    session.install("-e", ".[codegen]")
+    session.run("python", "-m", "codegen.spec_diff", *session.posargs)
 
 
 DEMO_PROGRAMS = [

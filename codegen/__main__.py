@@ -1,4 +1,5 @@
-"""``python -m codegen`` regenerates the SDK; with ``--check`` it fails if the committed code differs."""
+"""``python -m codegen`` regenerates the SDK and its public API snapshot; with ``--check`` it fails if the
+committed code or snapshot differs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from . import api_snapshot
 from .bundle import SpecError
 from .generate import APIS, ROOT, generate
 
@@ -43,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
             with tempfile.TemporaryDirectory() as scratch:
                 expected = Path(scratch) / "_generated"
                 expected_coverage = Path(scratch) / source.coverage.name
-                generate(source, expected, expected_coverage)
+                expected_functions = Path(scratch) / "webhook_functions.py"
+                generate(source, expected, expected_coverage, expected_functions)
                 problems += [
                     f"{problem} ({source.output.relative_to(ROOT)})"
                     for problem in _differences(expected, source.output)
@@ -52,7 +55,14 @@ def main(argv: list[str] | None = None) -> int:
                     expected_coverage, source.coverage, shallow=False
                 ):
                     problems.append(f"differs: {source.coverage.relative_to(ROOT)}")
+                functions = source.webhook_functions
+                if functions is not None and (
+                    not functions.exists() or not filecmp.cmp(expected_functions, functions, shallow=False)
+                ):
+                    problems.append(f"differs: {functions.relative_to(ROOT)}")
         if not arguments.check:
+            api_snapshot.write()
+            print(f"wrote {api_snapshot.SNAPSHOT.relative_to(ROOT)}")
             return 0
     except SpecError as error:
         print(f"spec error: {error}", file=sys.stderr)
@@ -62,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(f"  {problem}" for problem in problems), file=sys.stderr)
         return 1
     print("generated code matches the spec")
-    return 0
+    return api_snapshot.main(["--check"])
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from .fields import required, typed
 from .ir import Argument, Bulk, Method, RequestBody, Resource
 from .messages import read_message_rules
 from .names import REF_PREFIX, schema_name
+from .runtime import BULK_OPTIONS
 from .schemas import Annotator
 
 REQUIRED = ("items", "results", "price", "history")
@@ -43,7 +44,7 @@ def read_bulk(
         result_item=_result_item(annotator, bulk, data, where),
         price=bulk["price"],
         history=bulk["history"],
-        shared=_shared(body.arguments, bulk["items"]),
+        shared=_shared(body.arguments, bulk["items"], where),
     )
 
 
@@ -59,9 +60,12 @@ def _result_item(annotator: Annotator, bulk: dict[str, Any], data: dict[str, Any
     return result_item
 
 
-def _shared(body_arguments: list[Argument], items: str) -> list[Argument]:
+def _shared(body_arguments: list[Argument], items: str, where: str) -> list[Argument]:
     """The body's other fields, the same for every batch (required first, as the method takes them)."""
     shared = [argument for argument in body_arguments if argument.wire_name != items]
+    taken = sorted({argument.name for argument in shared} & {option.name for option in BULK_OPTIONS})
+    if taken:
+        raise SpecError(f"{where}: x-sdk-bulk: body fields named as settings of send_bulk: {taken}")
     return sorted(shared, key=lambda argument: not argument.required)
 
 

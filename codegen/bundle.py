@@ -9,6 +9,8 @@ import yaml
 
 MERGED_COMPONENTS = ("schemas", "parameters")
 ERROR_RESPONSE = "#/components/responses/Error"  # the root's shared error answer, added to every operation
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser where PyYAML has it (the same documents, read ~10 times faster), else PyYAML's own."""
 
 
 class SpecError(Exception):
@@ -17,7 +19,7 @@ class SpecError(Exception):
 
 def _load(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
-        document = yaml.safe_load(handle)
+        document = yaml.load(handle, Loader=LOADER)
     if not isinstance(document, dict):
         raise SpecError(f"{path}: expected a mapping at the top")
     return document

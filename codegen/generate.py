@@ -4,8 +4,10 @@ openapi/ → src/aioclicksend/_generated/; Kazoo faxes: openapi/kazoo/ → src/a
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,14 +19,16 @@ from typing import Any
 
 import jinja2
 from openapi_spec_validator import validate
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
-from .bundle import bundle
+from .bundle import SpecError, bundle
 from .coverage import coverage_table, docs_sections
 from .dialect import read_dialect
-from .ir import Api, Argument, Method, Webhook
+from .ir import DEPRECATED_NOTE, Api, Argument, Method, ParamAlias, ParamDict, Webhook
 from .names import snake_case
 from .operations import read_api
-from .runtime import MODELS_MODULE, SCALAR_TYPES, Dialect
+from .params import read_params
+from .runtime import BULK_OPTIONS, MODELS_MODULE, SCALAR_TYPES, WEBHOOK_DOCS, Dialect
 from .webhooks import read_webhooks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +56,10 @@ class ApiSource:
     output: Path
     reference: str
     """What the coverage table's sections are the sections of."""
+    package: str = "aioclicksend"
+    """The public package of the API's client, which has its ``models`` and ``params``."""
+    webhook_functions: Path | None = None
+    """Where the webhook functions overloaded by kind go (ClickSend's pushes: ``aioclicksend.webhooks``)."""
 
     @property
     def coverage(self) -> Path:
@@ -59,35 +67,120 @@ class ApiSource:
 
 
 APIS = (
-    ApiSource(ROOT / "openapi", PACKAGE / "_generated", "the ClickSend v3 reference"),
     ApiSource(
-        ROOT / "openapi" / "kazoo", PACKAGE / "kazoo" / "_generated", "the Kazoo v2 Faxes document (004)"
+        ROOT / "openapi",
+        PACKAGE / "_generated",
+        "the ClickSend v3 reference",
+        webhook_functions=PACKAGE / "webhooks" / "_by_kind.py",
+    ),
+    ApiSource(
+        ROOT / "openapi" / "kazoo",
+        PACKAGE / "kazoo" / "_generated",
+        "the Kazoo v2 Faxes document (004)",
+        "aioclicksend.kazoo",
     ),
 )
 
 
-def _docstring(method: Method) -> str:
-    """The generated method's docstring: summary, description, HTTP line and arguments, wrapped."""
+@dataclass(frozen=True)
+class ParamLinks:
+    """What method docstrings link: the API's TypedDicts, by name, and their public module."""
+
+    module: str
+    dicts: dict[str, ParamDict]
+    aliases: dict[str, ParamAlias]
+
+
+def _param_note(argument: Argument, params: ParamLinks) -> str:
+    """What an argument's description says of the TypedDicts it takes: each one linked, its keys listed."""
+    notes = []
+    for name in dict.fromkeys(re.findall(r"\bparams\.(\w+)", argument.annotation)):
+        link = f":class:`~{params.module}.{name}`"
+        if name in params.aliases:
+            values = ", ".join(f"``{value!r}``" for value in params.aliases[name].values)
+            notes.append(f"One of {values} ({link}).")
+            continue
+        found = params.dicts[name]
+        keys = ", ".join(
+            f"``{key.wire_name}``" + (" (required)" if key.required else "") for key in found.keys
+        )
+        each = "Each" if argument.annotation.startswith("Sequence[") else "A"
+        notes.append(f"{each} {link} or its model; keys: {keys}.")
+    return "".join(f" {note}" for note in notes)
+
+
+def _docstring(method: Method, params: ParamLinks) -> str:
+    """The generated method's docstring: summary, description, HTTP line and arguments (with the keys of
+    the dicts they take), wrapped."""
     lines = [method.summary or method.name, ""]
+    if method.deprecated:
+        lines += [DEPRECATED_NOTE, ""]
     if method.description and method.description != method.summary:
         for paragraph in method.description.split("\n"):
             lines += textwrap.wrap(paragraph, DOC_WIDTH) or [""]
         lines.append("")
     lines.append(f"``{method.http_method} {method.path}``")
-    documented = [
-        (argument.name, argument.description) for argument in method.arguments if argument.description
-    ]
+    documented = _argument_docs(method.arguments, params)
     if method.bulk:
         documented.append(
             ("allow_truncation", "Send a text longer than ClickSend sends whole (default: refuse it).")
         )
+    return _method_docstring(lines, documented)
+
+
+def _bulk_docstring(method: Method, params: ParamLinks) -> str:
+    """``send_bulk``'s docstring: what it returns, then every argument, its settings (``BulkOptions``) too."""
+    bulk = method.bulk
+    assert bulk is not None
+    lines = [
+        f"{method.summary}, in bulk: any number of {bulk.items}, in batches of up to {bulk.max_batch}.",
+        "",
+        *textwrap.wrap(
+            "Returns a :class:`~aioclicksend.BulkJob`: ``async for outcome in job`` gives one outcome per "
+            "input item as its batch completes; ``await job`` gives the summary. The other arguments are "
+            "the same for every batch; a setting left out takes its default.",
+            DOC_WIDTH,
+        ),
+        *(["", DEPRECATED_NOTE] if method.deprecated else []),
+    ]
+    documented = [
+        (bulk.items_argument, f"Any iterable or async iterable of {bulk.items}; it is read lazily."),
+        *_argument_docs(bulk.shared, params),
+        *((option.name, option.doc) for option in BULK_OPTIONS),
+    ]
+    return _method_docstring(lines, documented)
+
+
+def _argument_docs(arguments: list[Argument], params: ParamLinks) -> list[tuple[str, str]]:
+    """The documented arguments and their descriptions (with the keys of the dicts they take), a deprecated
+    one's beginning with a note saying so."""
+    return [
+        (
+            argument.name,
+            (f"{DEPRECATED_NOTE} " if argument.deprecated else "")
+            + argument.description
+            + _param_note(argument, params),
+        )
+        for argument in arguments
+        if argument.description or argument.deprecated
+    ]
+
+
+def _method_docstring(lines: list[str], documented: list[tuple[str, str]]) -> str:
+    """A method's docstring: its ``lines``, then an ``Args:`` section, wrapped and indented for a method."""
     if documented:
         lines += ["", "Args:"]
         for name, description in documented:
             text = f"{name}: {' '.join(description.split())}"
             lines += textwrap.wrap(text, DOC_WIDTH, initial_indent="    ", subsequent_indent="        ")
-    text = "\n".join(lines).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    text = _escaped("\n".join(lines))
     return '"""' + text.replace("\n", "\n        ").replace("        \n", "\n") + '\n        """'
+
+
+def _docstring_of(doc: str) -> str:
+    """A function's docstring as its body's first statement (indented by 4)."""
+    text = doc.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    return '"""' + text.replace("\n", "\n    ").replace("    \n", "\n") + '\n    """'
 
 
 def _pydict(arguments: list[Argument]) -> str:
@@ -103,7 +196,29 @@ def _literal(value: Any) -> str:
     return repr(value)
 
 
-def _environment() -> jinja2.Environment:
+def _escaped(text: str) -> str:
+    """Text as it can stand inside a triple-quoted docstring."""
+    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+
+
+def _docstring_text(text: str, indent: int) -> str:
+    """A docstring of ``text`` at ``indent`` spaces: its paragraphs wrapped, one line if it fits."""
+    width = DOC_WIDTH - indent
+    lines: list[str] = []
+    for paragraph in text.strip().split("\n\n"):
+        lines += [*textwrap.wrap(" ".join(paragraph.split()), width), ""]
+    body = _escaped("\n".join(lines[:-1]))
+    if "\n" not in body and len(body) + 6 <= width:
+        return f'"""{body}"""'
+    margin = " " * indent
+    return (
+        '"""'
+        + "\n".join(margin + line if line else "" for line in body.split("\n")).lstrip()
+        + f'\n{margin}"""'
+    )
+
+
+def _environment(params: ParamLinks | None = None) -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         trim_blocks=True,
@@ -114,8 +229,14 @@ def _environment() -> jinja2.Environment:
     )
     environment.filters["pyrepr"] = _literal
     environment.filters["tuple"] = tuple
-    environment.filters["docstring"] = _docstring
+    environment.filters["docstring"] = functools.partial(_docstring, params=params or ParamLinks("", {}, {}))
+    environment.filters["bulk_docstring"] = functools.partial(
+        _bulk_docstring, params=params or ParamLinks("", {}, {})
+    )
+    environment.filters["docstring_text"] = _docstring_text
     environment.filters["pydict"] = _pydict
+    environment.filters["docstring_of"] = _docstring_of
+    environment.filters["literal"] = lambda source: f"Literal[{source}]"
     return environment
 
 
@@ -153,6 +274,17 @@ def request_schemas(spec: dict[str, Any]) -> set[str]:
     return referenced_schemas(spec, bodies) - set(TYPE_OVERRIDES)
 
 
+def input_schemas(spec: dict[str, Any]) -> set[str]:
+    """Every schema a request refers to, from its body or its path and query parameters: each gets a
+    TypedDict (an object) or a ``Literal`` (an enum) in the generated ``params``."""
+    inputs = [
+        [operation.get("requestBody", {}), *(operation.get("parameters", []))]
+        for operation in _operations(spec)
+    ]
+    parameters = spec.get("components", {}).get("parameters", {})
+    return referenced_schemas(spec, [inputs, parameters]) - set(TYPE_OVERRIDES)
+
+
 def model_modules(spec: dict[str, Any]) -> dict[str, str]:
     """The module of the generated models each schema goes to: one of its own, so that a call loads the
     models it sends and receives and no other (the spec's schemas refer to each other without cycles)."""
@@ -172,7 +304,22 @@ def _split_spec(spec: dict[str, Any], modules: dict[str, str]) -> dict[str, Any]
     split["components"]["schemas"] = {
         f"{modules[name]}.{name}": schema for name, schema in split["components"]["schemas"].items()
     }
+    _note_deprecated_fields(split["components"]["schemas"])
     return split
+
+
+def _note_deprecated_fields(node: Any) -> None:
+    """Begin the description of every property marked ``deprecated: true`` with a note saying so: it
+    becomes the field's docstring (the model's ``Field(deprecated=True)`` warns when it is used)."""
+    if isinstance(node, dict):
+        for schema in (node.get("properties") or {}).values():
+            if isinstance(schema, dict) and schema.get("deprecated") is True:
+                schema["description"] = f"{DEPRECATED_NOTE} {schema.get('description', '')}".strip()
+        for value in node.values():
+            _note_deprecated_fields(value)
+    elif isinstance(node, list):
+        for value in node:
+            _note_deprecated_fields(value)
 
 
 def _models_command(split_path: Path, output: Path, request_models: list[str], spec_dir: str) -> list[str]:
@@ -240,11 +387,22 @@ def _format(output: Path) -> None:
     subprocess.run([*ruff, "format", *config, str(output)], check=True)
 
 
-def _write_code(output: Path, header: str, api: Api, webhooks: list[Webhook], dialect: Dialect) -> None:
+def _write_params(output: Path, header: str, aliases: list[ParamAlias], dicts: list[ParamDict]) -> None:
+    """The TypedDicts and Literals of what requests take (``params.py``)."""
+    (output / "params.py").write_text(
+        _environment().get_template("params.py.jinja").render(header=header, aliases=aliases, dicts=dicts),
+        encoding="utf-8",
+    )
+
+
+def _write_code(
+    output: Path, header: str, api: Api, webhooks: list[Webhook], dialect: Dialect, params: ParamLinks
+) -> None:
     """The templates' files: the client, the operation table, the resources and the webhook table."""
-    environment = _environment()
+    environment = _environment(params)
     (output / "__init__.py").write_text(
-        header + '\n"""Code generated from the spec: resources, models and the bundled spec itself."""\n'
+        header + '\n"""Code generated from the spec: resources, models, request TypedDicts (params) and the '
+        'bundled spec itself."""\n'
     )
     (output / "resources" / "__init__.py").write_text(header + "\n")
     (output / "client.py").write_text(
@@ -268,18 +426,27 @@ def _write_code(output: Path, header: str, api: Api, webhooks: list[Webhook], di
     template = environment.get_template("resource_module.py.jinja")
     for resource in api.resources:
         path = output / "resources" / f"{resource.module}.py"
-        path.write_text(template.render(header=header, resources=resource.walk()))
+        path.write_text(template.render(header=header, resources=resource.walk(), bulk_options=BULK_OPTIONS))
     if webhooks:
         (output / "webhooks.py").write_text(
             environment.get_template("webhooks.py.jinja").render(header=header, webhooks=webhooks)
         )
 
 
-def generate(source: ApiSource, output: Path | None = None, coverage: Path | None = None) -> None:
-    """Write the API's generated package to ``output`` (default: its place in src/) and its coverage table."""
+def generate(
+    source: ApiSource,
+    output: Path | None = None,
+    coverage: Path | None = None,
+    webhook_functions: Path | None = None,
+) -> None:
+    """Write the API's generated package to ``output`` (default: its place in src/), its coverage table and
+    its webhook functions, if it has them (each by default in its place)."""
     output = output or source.output
     spec = bundle(source.spec_dir)
-    validate(spec)
+    try:
+        validate(spec)
+    except OpenAPIValidationError as error:  # e.g. an operationId used twice, across resource files
+        raise SpecError(f"{source.spec_dir}: not valid OpenAPI: {error.message}") from error
     api = read_api(spec)
     strict_models = request_schemas(spec)
     for name in strict_models:  # say in the spec what the SDK enforces: request bodies take no unknown fields
@@ -295,5 +462,23 @@ def generate(source: ApiSource, output: Path | None = None, coverage: Path | Non
         source.spec_dir.relative_to(ROOT) if source.spec_dir.is_relative_to(ROOT) else source.spec_dir
     ).as_posix() + "/"
     _write_models(spec, output, strict_models, spec_dir)
-    _write_code(output, HEADER.format(source=spec_dir), api, read_webhooks(spec), read_dialect(spec))
+    webhooks = read_webhooks(spec)
+    header = HEADER.format(source=spec_dir)
+    aliases, dicts = read_params(spec["components"]["schemas"], input_schemas(spec))
+    _write_params(output, header, aliases, dicts)
+    links = ParamLinks(
+        f"{source.package}.params",
+        {param.name: param for param in dicts},
+        {alias.name: alias for alias in aliases},
+    )
+    _write_code(output, header, api, webhooks, read_dialect(spec), links)
     _format(output)
+    functions = webhook_functions or source.webhook_functions
+    if functions is not None:
+        functions.write_text(
+            _environment()
+            .get_template("webhook_functions.py.jinja")
+            .render(header=header, webhooks=webhooks, docs=WEBHOOK_DOCS),
+            encoding="utf-8",
+        )
+        _format(functions)

@@ -5,11 +5,24 @@ together."""
 
 from __future__ import annotations
 
+import keyword
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from .names import python_name, snake_case
-from .runtime import CALL_OPTIONS, SEND_OPTIONS, UPLOAD_OPTIONS, CallOption, MessageRules, Paging
+from .runtime import (
+    CALL_OPTIONS,
+    DEPRECATED,
+    SEND_OPTIONS,
+    UPLOAD_OPTIONS,
+    CallOption,
+    MessageRules,
+    Paging,
+)
+
+DEPRECATED_NOTE = "Deprecated: it may be removed in a later minor version."
+"""What the docstring of a deprecated method, argument or model field begins with."""
 
 
 @dataclass
@@ -21,6 +34,8 @@ class Argument:
     required: bool
     description: str = ""
     kind: str = ""  # path and query: the JSON type the request loop checks ("integer", "string[]"…)
+    deprecated: bool = False  # deprecated: true in the spec: still sent, with a DeprecationWarning
+    unix_time: bool = False  # a Unix time (UnixTimeInput), which an aware datetime may give
 
 
 @dataclass(frozen=True)
@@ -103,6 +118,22 @@ class Method:
     multipart: bool = False  # x-sdk-multipart: a document can go in the request
     pages: Pages | None = None
     bulk: Bulk | None = None
+    deprecated: bool = False  # deprecated: true in the spec: still generated, warns when called
+
+    @property
+    def deprecation(self) -> str:
+        """The warning a call of this deprecated method gives."""
+        return f"{self.qualified_name} is {DEPRECATED}"
+
+    @property
+    def deprecated_parameters(self) -> list[tuple[Argument, str]]:
+        """The deprecated path and query arguments, each with the warning it gives when passed (a
+        deprecated body field warns from its request model, ``ClickSendRequestModel``)."""
+        return [
+            (argument, f"{self.qualified_name}: the argument {argument.name!r} is {DEPRECATED}")
+            for argument in self.arguments
+            if argument.deprecated and argument.location != "body"
+        ]
 
     @property
     def part(self) -> str:
@@ -208,3 +239,70 @@ class Webhook:
     def constant(self) -> str:
         """The name of the push's entry in the generated table, e.g. ``SMS_INBOUND``."""
         return self.kind.upper()
+
+
+RUNTIME_NAMES = {"Any", "Literal", "Mapping", "None", "Sequence", "bool", "float", "int", "str"}
+"""What the module of the TypedDicts imports at run time (the rest, for type checkers only)."""
+ANNOTATION_NAMES = {*RUNTIME_NAMES, "Decimal", "NotRequired", "Required", "datetime", "models"}
+"""Every name the TypedDicts' annotations use, but the TypedDicts' own (``…Param``)."""
+
+
+@dataclass(frozen=True)
+class ParamKey:
+    """A key of a request object's TypedDict: the API's own name, its type and whether it must be given."""
+
+    wire_name: str
+    annotation: str
+    required: bool
+    description: str
+
+    @property
+    def declaration(self) -> str:
+        """Its type as the TypedDict declares it, e.g. ``NotRequired[str]``; the type quoted when it names
+        what only a type checker imports (the models): the module loads no model."""
+        names = set(re.findall(r"[A-Za-z_][\w.]*", re.sub(r"'[^']*'|\"[^\"]*\"", "", self.annotation)))
+        annotation = repr(self.annotation) if names - RUNTIME_NAMES else self.annotation
+        return f"{'Required' if self.required else 'NotRequired'}[{annotation}]"
+
+    @property
+    def is_attribute(self) -> bool:
+        """Whether the key can be a class attribute, with its docstring; else it goes in the functional
+        TypedDict the class derives from: not a Python name (``from``), or one the annotations use, which
+        a class attribute would hide from the type checkers (``models``, ``str``)."""
+        name = self.wire_name
+        return (
+            name.isidentifier()
+            and not keyword.iskeyword(name)
+            and name not in ANNOTATION_NAMES
+            and not name.endswith("Param")
+        )
+
+
+@dataclass(frozen=True)
+class ParamDict:
+    """``<Schema>Param``: the TypedDict a caller may write instead of the request model ``<Schema>``."""
+
+    name: str
+    schema: str
+    description: str
+    keys: tuple[ParamKey, ...]
+
+    @property
+    def attribute_keys(self) -> tuple[ParamKey, ...]:
+        return tuple(key for key in self.keys if key.is_attribute)
+
+    @property
+    def other_keys(self) -> tuple[ParamKey, ...]:
+        """The keys a class body cannot hold: not Python names (``from``), or names its annotations use."""
+        return tuple(key for key in self.keys if not key.is_attribute)
+
+
+@dataclass(frozen=True)
+class ParamAlias:
+    """``<Enum>Param``: the values an enum of a request takes, as a ``Literal``, or the enum's members."""
+
+    name: str
+    schema: str
+    description: str
+    annotation: str
+    values: tuple[Any, ...]

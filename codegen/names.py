@@ -14,7 +14,7 @@ REF_PREFIX = "#/components/schemas/"
 # argument never starts with "_", so no other name of the templates can be shadowed.
 RESERVED_NAMES = {"self", *(option.name for option in (*CALL_OPTIONS, *SEND_OPTIONS, *UPLOAD_OPTIONS))}
 # Lower-case names a resource module imports: a method of that name would hide them from its annotations.
-MODULE_NAMES = {"builtins", "models"}
+MODULE_NAMES = {"builtins", "datetime", "models", "params"}
 
 
 def snake_case(name: str) -> str:
@@ -46,3 +46,8 @@ def schema_name(ref: str) -> str:
     if not name.isidentifier() or not name[0].isupper():
         raise SpecError(f"schema name {name!r} must be a PascalCase identifier")
     return name
+
+
+def param_name(schema: str) -> str:
+    """The TypedDict (an enum: the ``Literal``) a caller may give for a schema: ``SmsMessageParam``."""
+    return f"{schema}Param"

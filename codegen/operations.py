@@ -105,6 +105,7 @@ def read_method(
         multipart=bool(operation.get("x-sdk-multipart")),
         pages=read_pages(annotator, operation, response.data, arguments, where),
         bulk=read_bulk(annotator, operation, body, response.data, where),
+        deprecated=bool(operation.get("deprecated")),
     )
 
 

@@ -8,7 +8,8 @@ from typing import Any
 from .bundle import SpecError
 from .fields import required
 from .ir import Argument
-from .names import python_name
+from .names import REF_PREFIX, python_name
+from .runtime import UNIX_TIME_INPUT
 from .schemas import Annotator
 
 PARAMETER_KINDS = ("integer", "number", "string", "boolean")
@@ -57,6 +58,8 @@ def read_parameters(
                 required=location == "path" or bool(parameter.get("required")),
                 description=parameter.get("description", ""),
                 kind=parameter_kind(annotator, parameter.get("schema", {}), f"{where} {wire_name}"),
+                deprecated=bool(parameter.get("deprecated")),
+                unix_time=parameter.get("schema") == {"$ref": REF_PREFIX + UNIX_TIME_INPUT},
             )
         )
     return arguments

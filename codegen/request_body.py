@@ -40,6 +40,7 @@ def _fields(annotator: Annotator, model: str) -> list[Argument]:
             annotation=annotator.annotate(property_schema, argument=True),
             required=wire_name in required,
             description=property_schema.get("description", ""),
+            deprecated=bool(property_schema.get("deprecated")),
         )
         for wire_name, property_schema in schema.get("properties", {}).items()
         if not property_schema.get("readOnly")

@@ -1,31 +1,43 @@
 """What codegen takes from the SDK it generates for. Each fact lives in the runtime module that acts on it
 and is read from there, so the generated code and the code it calls cannot disagree: the call options
 (``CallOptions``, their defaults from ``RequestOptions``), the options of ``APIResource._request``, the
-lenient scalar types of ``_models``, the text rules of ``_message_parts`` and the client's ``Dialect``,
-``Paging`` and ``MessageRules``."""
+lenient scalar types of ``_models``, the text rules of ``_message_parts``, the client's ``Dialect``,
+``Paging`` and ``MessageRules``, the settings of a bulk send (``BulkOptions``) and the docs of the
+webhook functions."""
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import inspect
+import textwrap
 import types
 from dataclasses import dataclass
 from typing import Any, ForwardRef, get_args
 
 from aioclicksend._core import models as _models
 from aioclicksend._core.client import CallOptions, RequestOptions
+from aioclicksend._core.deprecation import DEPRECATED
 from aioclicksend._core.operation import Dialect, Paging
 from aioclicksend._core.parts import CHANNELS
 from aioclicksend._core.resource import APIResource
 from aioclicksend._core.rules import MessageRules
+from aioclicksend._core.types import NotGiven
+from aioclicksend.bulk.options import BulkOptions
+from aioclicksend.webhooks import _parse, _receivers
 
 __all__ = [
+    "BULK_OPTIONS",
     "CALL_OPTIONS",
     "CHANNELS",
+    "DEPRECATED",
     "MODELS_MODULE",
     "SCALAR_TYPES",
     "SEND_OPTIONS",
+    "UNIX_TIME_INPUT",
     "UPLOAD_OPTIONS",
+    "WEBHOOK_DOCS",
+    "BulkOption",
     "CallOption",
     "Dialect",
     "MessageRules",
@@ -76,6 +88,52 @@ UPLOAD_OPTIONS = _request_options("file", "content_type")
 """Taken as well by the operations that can carry a document in the request (``x-sdk-multipart``)."""
 
 
+@dataclass(frozen=True)
+class BulkOption:
+    """A setting of a bulk send: a keyword argument of every ``send_bulk``, ``NOT_GIVEN`` unless given."""
+
+    name: str
+    annotation: str
+    """Its type in ``BulkOptions``, with ``NotGiven`` (the default: the job's own default applies)."""
+    doc: str
+    """Its docstring in ``BulkOptions``, on one line."""
+
+
+def _attribute_docs(typed_dict: type) -> dict[str, str]:
+    """The docstring under each key of a TypedDict's source (Python keeps none of them at run time)."""
+    body = ast.parse(textwrap.dedent(inspect.getsource(typed_dict))).body[0]
+    assert isinstance(body, ast.ClassDef)
+    docs = {}
+    for key, doc in zip(body.body, body.body[1:], strict=False):
+        if (
+            isinstance(key, ast.AnnAssign)
+            and isinstance(key.target, ast.Name)
+            and isinstance(doc, ast.Expr)
+            and isinstance(doc.value, ast.Constant)
+            and isinstance(doc.value.value, str)
+        ):
+            docs[key.target.id] = " ".join(doc.value.value.split())
+    return docs
+
+
+def _bulk_options() -> tuple[BulkOption, ...]:
+    docs = _attribute_docs(BulkOptions)
+    options = []
+    for name, annotation in BulkOptions.__annotations__.items():
+        if name not in docs:
+            raise ValueError(f"BulkOptions.{name} has no docstring: send_bulk's docstring shows it")
+        source = _source(annotation)
+        not_given = NotGiven.__name__
+        if not_given not in source.split(" | "):
+            source += f" | {not_given}"
+        options.append(BulkOption(name, source, docs[name]))
+    return tuple(options)
+
+
+BULK_OPTIONS = _bulk_options()
+"""The keys of ``BulkOptions``, in its order: the keyword arguments every ``send_bulk`` takes."""
+
+
 MODELS_MODULE = _models.__name__
 """The module of the models' handwritten bases and lenient types, as the generated models import it."""
 
@@ -101,12 +159,29 @@ class ScalarType:
         return " | ".join("None" if kind is type(None) else kind.__name__ for kind in kinds)
 
 
+UNIX_TIME_INPUT = "UnixTimeInput"
+"""The schema of a Unix time a request sends, which the SDK also takes as an aware datetime."""
 SCALAR_TYPES = {
     scalar.name: scalar
     for scalar in (
         ScalarType("Money", "Decimal | float | str"),
         ScalarType("UnixTime", "int"),
+        ScalarType(UNIX_TIME_INPUT, "int | datetime"),
         ScalarType("FormInteger", "int"),  # the lenient integer of pushes, whose forms send text
     )
 }
 """The one table of type overrides: the spec's schemas of these names are the runtime's lenient types."""
+
+
+WEBHOOK_DOCS = {
+    function.__name__: inspect.getdoc(function) or ""
+    for function in (
+        _parse.parse,
+        _parse.from_aiohttp,
+        _parse.from_starlette,
+        _receivers.aiohttp_receiver,
+        _receivers.starlette_endpoint,
+    )
+}
+"""The docstrings of the webhook functions' implementations, which their overloaded public versions repeat
+(``aioclicksend.webhooks._by_kind``, generated)."""

@@ -14,11 +14,12 @@ import sys
 from collections.abc import Iterator
 
 from aioclicksend import AsyncClickSend, OutcomeKind, tqdm_progress
+from aioclicksend.params import SmsMessageParam
 
 TOTAL = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 
 
-def messages() -> Iterator[dict[str, str]]:
+def messages() -> Iterator[SmsMessageParam]:
     """Read lazily, as from a database cursor: every 500th number is malformed, every 2000th body empty."""
     for number in range(TOTAL):
         yield {

@@ -42,6 +42,7 @@ from saq.types import Context
 
 from aioclicksend import AsyncClickSend, ClickSendError, shard, shard_job_id
 from aioclicksend.journal import PostgresJournal
+from aioclicksend.params import SmsMessageParam
 from aioclicksend.throttle import RedisThrottle
 
 TASK = "send_shard"
@@ -62,7 +63,7 @@ class ShardUnfinished(Exception):
     """A shard ended with messages not sent or of unknown fate: saq runs its task again (a resume)."""
 
 
-def campaign_messages(campaign: str, total: int) -> Iterator[dict[str, str]]:
+def campaign_messages(campaign: str, total: int) -> Iterator[SmsMessageParam]:
     """The campaign's messages, the same on every worker (as from a database query with an ORDER BY);
     each custom string names its message, for the history lookups of a resume and for your replies."""
     for number in range(total):

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from aioclicksend import AsyncClickSend, BulkSummary, JournalError, shard, shard_job_id
+from aioclicksend.params import SmsMessageParam
 from aioclicksend.throttle import RedisThrottle
 
 __all__ = ["campaign_messages", "shard_size", "shard_tag"]
@@ -34,7 +35,7 @@ RETRY_PAUSE = 0.2
 """Seconds between tries of a shard that another worker holds."""
 
 
-def campaign_messages(count: int) -> Iterator[dict[str, Any]]:
+def campaign_messages(count: int) -> Iterator[SmsMessageParam]:
     """The campaign's input: the same messages in the same order for every worker."""
     return ({"to": f"+614{i:08d}", "body": f"Campaign message {i}"} for i in range(count))
 

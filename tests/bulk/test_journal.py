@@ -14,6 +14,7 @@ import pytest
 
 from aioclicksend import AsyncClickSend, JournalError, OutcomeKind, RequestValidationError, reconcile
 from aioclicksend.journal import JournalStore, SQLiteJournal
+from aioclicksend.params import SmsMessageParam
 from aioclicksend.sandbox import SandboxServer
 
 from ..support import assert_job_settled
@@ -21,7 +22,7 @@ from ..support import assert_job_settled
 Sandbox = tuple[SandboxServer, AsyncClickSend]
 
 
-def sms(count: int, text: str = "message") -> Iterator[dict[str, Any]]:
+def sms(count: int, text: str = "message") -> Iterator[SmsMessageParam]:
     return ({"to": f"+614{i:08d}", "body": f"{text} {i}"} for i in range(count))
 
 
@@ -170,8 +171,10 @@ async def test_a_journal_keeps_the_callers_own_custom_strings(sandbox: Sandbox, 
     """Custom strings of the tag's are not written down (they follow from the position); the caller's
     are, and a batch that got no answer is looked up by them."""
     server, cs = sandbox
-    given = [
-        {"to": f"+614{i:08d}", "body": "b", **({"custom_string": f"mine-{i}"} if i % 2 else {})}
+    given: list[SmsMessageParam] = [
+        {"to": f"+614{i:08d}", "body": "b", "custom_string": f"mine-{i}"}
+        if i % 2
+        else {"to": f"+614{i:08d}", "body": "b"}
         for i in range(40)
     ]
     server.faults.drop_rate = 1.0  # each batch is sent, then its connection dropped: no answer

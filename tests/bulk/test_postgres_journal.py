@@ -13,13 +13,13 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
 
 import asyncpg
 import pytest
 
 from aioclicksend import AsyncClickSend, JournalError
 from aioclicksend.journal import Attempt, JobRecord, JournalStore, PostgresJournal
+from aioclicksend.params import SmsMessageParam
 from aioclicksend.sandbox import SandboxServer
 
 from ..postgres_server import PostgresServer
@@ -41,7 +41,7 @@ asyncio.run(main(*sys.argv[1:]))
 """A worker process: sends a campaign's shard with its journal in PostgreSQL."""
 
 
-def sms(count: int) -> Iterator[dict[str, Any]]:
+def sms(count: int) -> Iterator[SmsMessageParam]:
     return ({"to": f"+614{i:08d}", "body": f"message {i}"} for i in range(count))
 
 

@@ -18,6 +18,7 @@ from aioclicksend import AsyncClickSend, JournalError, OutcomeKind
 from aioclicksend.bulk.lookup import HistoryLookup, Window
 from aioclicksend.bulk.outcomes import SHARED_CUSTOM_STRING
 from aioclicksend.journal import Attempt, SQLiteJournal
+from aioclicksend.params import SmsMessageParam
 from aioclicksend.sandbox import SandboxServer
 
 from ..support import assert_journal_settled
@@ -25,7 +26,7 @@ from ..support import assert_journal_settled
 Sandbox = tuple[SandboxServer, AsyncClickSend]
 
 
-def sms(count: int) -> Iterator[dict[str, Any]]:
+def sms(count: int) -> Iterator[SmsMessageParam]:
     return ({"to": f"+614{i:08d}", "body": f"message {i}"} for i in range(count))
 
 
@@ -95,7 +96,7 @@ async def test_a_campaign_code_shared_by_messages_is_never_matched(sandbox: Sand
     server, cs = sandbox
     journal = tmp_path / "job.db"
 
-    async def campaign() -> AsyncIterator[dict[str, Any]]:
+    async def campaign() -> AsyncIterator[SmsMessageParam]:
         for i in range(30):
             if i == 10:  # the first batch reached ClickSend; the others will fail
                 while delivered(server) < 10:
@@ -110,7 +111,7 @@ async def test_a_campaign_code_shared_by_messages_is_never_matched(sandbox: Sand
     assert {outcome.kind for outcome in reconciled} == {OutcomeKind.UNKNOWN}
     assert {outcome.reason for outcome in reconciled} == {SHARED_CUSTOM_STRING}
 
-    again: list[dict[str, Any]] = [
+    again: list[SmsMessageParam] = [
         {"to": f"+614110000{i:02d}", "body": "Spring sale", "custom_string": "SPRING24"} for i in range(30)
     ]
     resumed = cs.sms.send_bulk(again, journal=journal, batch_size=10, history_lag=0)
@@ -216,7 +217,7 @@ async def test_a_hand_off_the_journal_cannot_record_is_not_sent(sandbox: Sandbox
     assert delivered(server) == 200
 
 
-def others(count: int, start: int) -> Iterator[dict[str, Any]]:
+def others(count: int, start: int) -> Iterator[SmsMessageParam]:
     return (
         {"to": f"+6143{i:07d}", "body": "someone else's", "custom_string": f"o{i}"}
         for i in range(start, start + count)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,20 @@ from codegen.generate import ApiSource, generate
 
 from ..support import ANY_URL, MockAPI, sent, sent_json
 
-HOSTILE = ["options", "self", "timeout", "from", "cls", "builtins", "models", "x-y", "_private", "extra_body"]
+HOSTILE = [
+    "options",
+    "self",
+    "timeout",
+    "from",
+    "cls",
+    "builtins",
+    "models",
+    "x-y",
+    "_private",
+    "extra_body",
+    "params",
+    "str",
+]
 
 
 def scratch_spec(properties: list[str]) -> dict[str, Any]:
@@ -89,18 +100,6 @@ def write_spec(folder: Path, spec: dict[str, Any]) -> ApiSource:
     return ApiSource(folder, folder / "out", "a scratch spec")
 
 
-@pytest.fixture
-def package(tmp_path: Path) -> Iterator[Path]:
-    """A folder on the import path with an empty package ``scratchapi`` in it."""
-    (tmp_path / "scratchapi").mkdir()
-    (tmp_path / "scratchapi" / "__init__.py").write_text("")
-    sys.path.insert(0, str(tmp_path))
-    yield tmp_path / "scratchapi"
-    sys.path.remove(str(tmp_path))
-    for name in [name for name in sys.modules if name.startswith("scratchapi")]:
-        del sys.modules[name]
-
-
 async def test_hostile_field_names_give_a_working_method(
     tmp_path: Path, package: Path, mocked: MockAPI
 ) -> None:
@@ -122,12 +121,19 @@ async def test_hostile_field_names_give_a_working_method(
         "x_y": "xy",
         "private": "p",
         "extra_body_": "e",
+        "params": "pa",
+        "str": "st",
     }
     async with client:
         thing = await client.things.create(**arguments, timeout=5)
     assert thing.options == "o"
     [(_, _, request)] = sent(mocked)
     assert sent_json(request) == dict(zip(HOSTILE, arguments.values(), strict=True))
+    # The TypedDict keeps the API's keys; those a class body cannot hold, or would hide names the
+    # annotations use, go in its functional base (checked at run time: NotRequired read as such).
+    params = importlib.import_module("scratchapi._generated.params")
+    assert params.ThingParam.__optional_keys__ == set(HOSTILE)
+    assert set(params._ThingParamKeys.__annotations__) == {"from", "x-y", "models", "str"}
 
 
 def test_names_that_cannot_be_told_apart_name_the_operation(tmp_path: Path) -> None:
@@ -150,3 +156,14 @@ def test_the_generated_table_is_the_only_reading_of_the_spec() -> None:
         if method in ("get", "post", "put", "patch", "delete")
     }
     assert {(operation.method, operation.path) for operation in OPERATIONS} == described
+
+
+def test_a_spec_openapi_refuses_is_a_spec_error_naming_the_problem(tmp_path: Path) -> None:
+    """An operationId given twice (e.g. a new operation named like one in another resource file) is said
+    as codegen says spec errors, not as a traceback from the validator."""
+    spec = scratch_spec(["name"])
+    spec["paths"]["/other-things"] = spec["paths"]["/things"]
+    with pytest.raises(SpecError, match=r"not valid OpenAPI: Operation ID 'CreateThing'.* is not unique"):
+        generate(
+            write_spec(tmp_path / "spec", spec), output=tmp_path / "out", coverage=tmp_path / "COVERAGE.md"
+        )

@@ -122,7 +122,8 @@ def test_lenient_scalars_take_what_the_runtime_type_parses_and_hold_its_type() -
     money = {"type": "object", "properties": {"price": ref("Money")}}
     assert annotator.annotate(ref("Money"), argument=True) == "Decimal | float | str"
     assert annotator.annotate(ref("Money"), argument=False) == "Decimal | None"
-    assert annotator.annotate(ref("Status"), argument=True) == "models.Status | str"
+    assert annotator.annotate(ref("Status"), argument=True) == "params.StatusParam"
+    assert annotator.annotate(ref("Thing"), argument=True) == "params.ThingParam | models.Thing"
     assert annotator.annotate({"type": ["integer", "null"]}, argument=False) == "int | None"
     assert annotator.annotate(money, argument=False) == "builtins.dict[str, Any]"
 
@@ -232,6 +233,13 @@ def test_a_faulty_bulk_send_names_what_is_wrong(change: dict[str, Any], error: s
     extension = {key: value for key, value in {**BULK, **change}.items() if value is not None}
     with pytest.raises(SpecError, match=f"GET /things: {error}"):
         read_scratch_bulk(extension)
+
+
+def test_a_body_field_named_as_a_bulk_setting_is_refused() -> None:
+    """send_bulk takes the body's other fields and every BulkOptions key as keyword arguments."""
+    tag = Argument("tag", "tag", "body", "str", required=False)
+    with pytest.raises(SpecError, match=r"body fields named as settings of send_bulk: \['tag'\]"):
+        read_scratch_bulk(BULK, [tag])
 
 
 def scratch_api(history_paging: str | None) -> dict[str, Any]:

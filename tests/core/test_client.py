@@ -253,7 +253,7 @@ async def test_extra_body_paths_that_do_not_fit_are_refused(
 
 async def test_an_unknown_field_says_how_to_send_it_on_purpose(client: AsyncClickSend) -> None:
     with pytest.raises(RequestValidationError) as caught:
-        await client.sms.send(messages=[{"to": "+61411111111", "body": "hi", "too": "typo"}])
+        await client.sms.send(messages=[{"to": "+61411111111", "body": "hi", "too": "typo"}])  # type: ignore[list-item]
     assert caught.value.problems == [
         "messages[0].too: Extra inputs are not permitted",
         "to send a field the spec does not know on purpose, pass it in extra_body={...}",
@@ -311,6 +311,6 @@ async def test_an_answer_documented_bare_is_read_bare_or_enveloped(
 async def test_none_means_not_given(client: AsyncClickSend, mocked: MockAPI) -> None:
     """A None field is left out, as NOT_GIVEN is: the spec allows no null there."""
     mocked.post(ANY_URL, payload={"http_code": 200, "data": {"messages": []}})
-    await client.sms.send(messages=[{"to": "+61411111111", "body": "hi", "source": None}])
+    await client.sms.send(messages=[{"to": "+61411111111", "body": "hi", "source": None}])  # type: ignore[list-item]
     [(_, _, request)] = sent(mocked)
     assert sent_json(request) == {"messages": [{"to": "+61411111111", "body": "hi"}]}

@@ -19,11 +19,12 @@ from aioclicksend import (
     RateLimitError,
     RequestValidationError,
 )
+from aioclicksend.params import SmsMessageParam
 
 from ..support import API_KEY, BASE_URL, MockAPI, sent
 
 SEND_URL = f"{BASE_URL}/sms/send"
-MESSAGES = [{"to": "+61411111111", "body": "hi"}]
+MESSAGES: list[SmsMessageParam] = [{"to": "+61411111111", "body": "hi"}]
 
 
 @pytest.mark.parametrize(
@@ -100,7 +101,7 @@ async def test_answer_of_the_wrong_shape_names_the_field(client: AsyncClickSend,
 
 async def test_missing_body_is_refused_before_sending(client: AsyncClickSend, mocked: MockAPI) -> None:
     with pytest.raises(RequestValidationError) as caught:
-        await client.sms.send(messages=[{"to": "+61411111111"}, {"to": "+61422222222", "body": "ok"}])
+        await client.sms.send(messages=[{"to": "+61411111111"}, {"to": "+61422222222", "body": "ok"}])  # type: ignore[list-item]
     assert str(caught.value) == "sms.send: invalid arguments: messages[0].body: Field required"
     assert isinstance(caught.value, ValueError)
     assert sent(mocked) == []
@@ -112,7 +113,7 @@ async def test_misspelt_field_is_refused_not_silently_dropped(
     with pytest.raises(
         RequestValidationError, match=r"messages\[0\]\.custom_strng: Extra inputs are not permitted"
     ):
-        await client.sms.send(messages=[{"to": "+61411111111", "body": "hi", "custom_strng": "ref-1"}])
+        await client.sms.send(messages=[{"to": "+61411111111", "body": "hi", "custom_strng": "ref-1"}])  # type: ignore[list-item]
     assert sent(mocked) == []
 
 

@@ -56,6 +56,7 @@ from aioclicksend import AsyncClickSend, BulkSummary, ClickSendError, OutcomeKin
 from aioclicksend._core.operation import Operation
 from aioclicksend._generated.operations import OPERATIONS
 from aioclicksend.bulk.checks import BatchChecker
+from aioclicksend.params import SmsMessageParam
 
 from ..hostile_server import HostileServer, Reply, Request
 
@@ -1212,7 +1213,9 @@ def server() -> Iterator[HostileServer]:
 
 # ---- one operation of each kind ----
 
-SEND_MESSAGES = [{"to": recipient(i), "body": f"hi {i}", "custom_string": f"c{i}"} for i in range(3)]
+SEND_MESSAGES: list[SmsMessageParam] = [
+    {"to": recipient(i), "body": f"hi {i}", "custom_string": f"c{i}"} for i in range(3)
+]
 
 
 @budget(150)

@@ -27,6 +27,7 @@ from aioclicksend import (
     RateLimit,
     RateLimitError,
 )
+from aioclicksend.params import SmsMessageParam
 from aioclicksend.sandbox import Faults
 from aioclicksend.testing import clicksend_sandbox, kazoo_sandbox
 
@@ -211,7 +212,9 @@ async def test_max_rate_paces_single_calls_and_bulk_jobs_together() -> None:
     recorder = Recorder()
     async with clicksend_sandbox(retry_policy=FAST, max_rate=rate, hooks=[recorder]) as (server, cs):
         started = time.monotonic()
-        messages = [{"to": f"+6141111{index:04d}", "body": "hi"} for index in range(batches)]
+        messages: list[SmsMessageParam] = [
+            {"to": f"+6141111{index:04d}", "body": "hi"} for index in range(batches)
+        ]
         job = cs.sms.send_bulk(messages, batch_size=1, concurrency=4)
         running = asyncio.ensure_future(job)
         await asyncio.gather(*(cs.account.get() for _ in range(singles)))
@@ -243,7 +246,9 @@ async def test_the_bulk_pace_still_adapts_to_429s_and_hooks_see_them() -> None:
     recorder = Recorder()
     faults = Faults(rate_limit=6)
     async with clicksend_sandbox(faults=faults, retry_policy=FAST, hooks=[recorder]) as (server, cs):
-        messages = [{"to": f"+6141111{index:04d}", "body": "hi"} for index in range(30)]
+        messages: list[SmsMessageParam] = [
+            {"to": f"+6141111{index:04d}", "body": "hi"} for index in range(30)
+        ]
         summary = await cs.sms.send_bulk(messages, batch_size=1, concurrency=6, max_retries=30)
     assert summary.accepted == 30 and server.counters.duplicates() == {}
     assert summary.throttled == server.counters.rate_limited > 0

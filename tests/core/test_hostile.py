@@ -38,6 +38,7 @@ from aioclicksend import (
 )
 from aioclicksend.bulk.job import _CHECK_CHUNK
 from aioclicksend.kazoo import AsyncKazoo
+from aioclicksend.params import SmsMessageParam
 from aioclicksend.sandbox import SandboxServer
 
 from ..support import serve_on_loopback
@@ -94,7 +95,7 @@ def answer_with(status: int = 200, body: Any = None, headers: dict[str, str] | N
     return answer
 
 
-def sms(count: int, start: int = 0) -> Iterator[dict[str, str]]:
+def sms(count: int, start: int = 0) -> Iterator[SmsMessageParam]:
     for index in range(start, start + count):
         yield {"to": "+61411111111", "body": f"message {index}", "custom_string": f"m{index}"}
 
@@ -469,7 +470,7 @@ async def test_a_bulk_job_without_credentials_fails_before_taking_anything(
     monkeypatch.delenv("CLICKSEND_API_KEY", raising=False)
     taken = []
 
-    def messages() -> Iterator[dict[str, str]]:
+    def messages() -> Iterator[SmsMessageParam]:
         for message in sms(3):
             taken.append(message)
             yield message
@@ -483,7 +484,7 @@ async def test_a_bulk_job_without_credentials_fails_before_taking_anything(
 async def test_invalid_messages_reach_the_reader_without_piling_up(hostile: Hostile) -> None:
     taken = 0
 
-    def invalid() -> Iterator[dict[str, str]]:
+    def invalid() -> Iterator[SmsMessageParam]:
         nonlocal taken
         for _ in range(20 * _CHECK_CHUNK):
             taken += 1

@@ -15,7 +15,7 @@ README = README_PATH.read_text()
 FROM_IMPORT = re.compile(r"from (aioclicksend[\w.]*) import (?:\(([\w,\s]+)\)|([\w, ]+))")
 DOTTED = re.compile(r"\b(aioclicksend(?:\.\w+)+)")
 WEBHOOKS_NAME = re.compile(r"\bwebhooks\.(\w+)\b")
-FILE_ENDINGS = {"py", "yaml", "md", "json", "db", "csv"}
+FILE_ENDINGS = {"py", "yaml", "md", "json", "db", "csv", "txt"}
 
 
 def named_in_readme() -> set[str]:

@@ -18,13 +18,14 @@ from aioclicksend import (
     RateLimitError,
 )
 from aioclicksend._core.retry import parse_retry_after, should_retry
+from aioclicksend.params import SmsMessageParam
 
 from ..support import API_KEY, BASE_URL, MockAPI, sent
 
 SEND_URL = f"{BASE_URL}/sms/send"
 PRICE_URL = f"{BASE_URL}/sms/price"
 ACCOUNT_URL = f"{BASE_URL}/account"
-MESSAGES = [{"to": "+61411111111", "body": "hi"}]
+MESSAGES: list[SmsMessageParam] = [{"to": "+61411111111", "body": "hi"}]
 OK = {"http_code": 200, "response_code": "SUCCESS", "response_msg": "ok", "data": {"total_count": 1}}
 ACCOUNT = {"http_code": 200, "response_code": "SUCCESS", "response_msg": "ok", "data": {"user_id": 7}}
 THROTTLED = {"http_code": 429, "response_code": "TOO_MANY_REQUESTS", "response_msg": "slow down"}

@@ -18,6 +18,7 @@ from aioclicksend import (
     NotFoundError,
     PermissionDeniedError,
 )
+from aioclicksend.params import SmsMessageParam, SmsSenderRequestParam
 from aioclicksend.sandbox import Faults, SandboxServer
 from aioclicksend.sandbox._openapi import spec
 from aioclicksend.testing import clicksend_sandbox
@@ -144,7 +145,7 @@ async def test_rate_limit_storm_is_survived_without_duplicates() -> None:
         server,
         cs,
     ):
-        batches = [
+        batches: list[list[SmsMessageParam]] = [
             [{"to": "+61411111111", "body": "storm", "custom_string": f"{b}-{i}"} for i in range(5)]
             for b in range(25)
         ]
@@ -358,14 +359,19 @@ async def test_automation_rules_round_trip(sandbox: tuple[SandboxServer, AsyncCl
 
 
 async def test_senders_and_short_urls_go_out(sandbox: tuple[SandboxServer, AsyncClickSend]) -> None:
-    """Fields ClickSend's own spec knows (the docs do not): they reach the sandbox, which validates them."""
+    """Fields ClickSend's own spec knows (the docs do not): they reach the sandbox, which validates them;
+    contact_id, which that spec says is no longer in use, too, with a DeprecationWarning at this line."""
     server, cs = sandbox
-    senders = [{"recipient_country_code": "AU", "sender_type": "longcode", "sender_id": "+61411111111"}]
-    sent = await cs.sms.send(
-        messages=[{"to": "+61411111111", "body": "see https://example.com", "contact_id": 7}],
-        senders=senders,
-        shorten_urls=True,
-    )
+    senders: list[SmsSenderRequestParam] = [
+        {"recipient_country_code": "AU", "sender_type": "longcode", "sender_id": "+61411111111"}
+    ]
+    with pytest.warns(DeprecationWarning, match=r"SmsMessage\.contact_id is deprecated") as warned:
+        sent = await cs.sms.send(
+            messages=[{"to": "+61411111111", "body": "see https://example.com", "contact_id": 7}],
+            senders=senders,
+            shorten_urls=True,
+        )
+    assert [warning.filename for warning in warned] == [__file__]
     assert [message.status for message in sent.messages or []] == ["SUCCESS"]
     contact_list = await cs.contact_lists.create(list_name="Campaign")
     assert contact_list.list_id is not None

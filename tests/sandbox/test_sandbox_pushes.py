@@ -7,7 +7,7 @@ import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from aiohttp import web
@@ -154,7 +154,7 @@ async def test_a_number_that_reaches_no_handset_is_accepted_and_receipted_undeli
 
 @pytest.mark.parametrize("webhook_type", ["json", "get"])
 async def test_an_inbound_sms_is_pushed_to_matching_inbound_rules(
-    sandbox: Sandbox, webhook_type: str
+    sandbox: Sandbox, webhook_type: Literal["json", "get"]
 ) -> None:
     server, cs = sandbox
     async with receiver() as got:

@@ -8,6 +8,7 @@ from typing import Any
 from openapi_spec_validator import validate
 
 from codegen.coverage import OTHER_SOURCES, docs_sections
+from codegen.generate import request_schemas
 
 from ..support import OPERATIONS, SPEC
 
@@ -65,3 +66,38 @@ def test_coverage_table_maps_every_docs_section_to_one_operation() -> None:
     by_section = {operation["x-docs-section"]: operation for operation in operations()}
     for row, title in zip(rows, covered, strict=True):
         assert f"| {by_section[title]['operationId']} |" in row
+
+
+def test_no_description_was_cut_at_a_comma() -> None:
+    """A property written ``{type: string, description: A, b}`` in YAML flow style is cut at the comma: its
+    description becomes "A" and "b" a keyword with no value. Such descriptions are quoted."""
+    for name, schema in SPEC["components"]["schemas"].items():
+        for field, field_schema in schema.get("properties", {}).items():
+            cut = [
+                key
+                for key, value in field_schema.items()
+                if value is None and key not in ("default", "const")
+            ]
+            assert not cut, f"{name}.{field}: the description was cut before {cut}; quote it"
+
+
+def test_every_unix_time_a_request_sends_is_marked() -> None:
+    """A request field or query parameter the docs call a Unix time refers to UnixTimeInput, so that it takes
+    a datetime too."""
+    schemas = SPEC["components"]["schemas"]
+    unmarked = [
+        f"{name}.{field}"
+        for name in request_schemas(SPEC)
+        for field, field_schema in schemas[name].get("properties", {}).items()
+        if "unix time" in field_schema.get("description", "").lower()
+        and field_schema.get("$ref") != "#/components/schemas/UnixTimeInput"
+    ]
+    unmarked += [
+        f"{operation['operationId']} {parameter['name']}"
+        for operation in operations()
+        for parameter in operation.get("parameters", [])
+        if "unix time" in parameter.get("description", "").lower()
+        and parameter.get("schema") != {"$ref": "#/components/schemas/UnixTimeInput"}
+    ]
+    assert unmarked == []
+    assert schemas["SmsMessage"]["properties"]["schedule"]["$ref"] == "#/components/schemas/UnixTimeInput"

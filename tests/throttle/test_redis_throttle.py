@@ -18,6 +18,7 @@ import pytest
 import redis.asyncio
 
 from aioclicksend import AsyncClickSend, AttemptInfo, ClientConfigurationError, RateLimitError
+from aioclicksend.params import SmsMessageParam
 from aioclicksend.sandbox import Faults
 from aioclicksend.testing import clicksend_sandbox
 from aioclicksend.throttle import RedisThrottle
@@ -123,7 +124,7 @@ class RedisOutage:
 async def test_redis_down_mid_job_paces_locally_and_every_message_goes_once(
     redis_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    messages = [{"to": f"+6141111{index:04d}", "body": "hi"} for index in range(100)]
+    messages: list[SmsMessageParam] = [{"to": f"+6141111{index:04d}", "body": "hi"} for index in range(100)]
     outage = RedisOutage(redis_server, kill_at=15, restart_at=40)
     try:
         async with (

@@ -8,6 +8,7 @@ them."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import io
 import json
 import logging
@@ -40,6 +41,7 @@ import aioclicksend
 from aioclicksend import ClickSendError, WebhookError, models, webhooks
 from aioclicksend._core.models import ClickSendModel
 from aioclicksend._generated.webhooks import WEBHOOKS, Kind
+from aioclicksend.webhooks import _parse, _receivers
 from aioclicksend.webhooks._receivers import _Receiver
 from codegen.bundle import SpecError, bundle
 from codegen.webhooks import read_webhooks
@@ -417,9 +419,28 @@ async def test_a_body_from_a_sender_that_goes_away_is_a_webhook_error() -> None:
         await webhooks.from_starlette(request, "sms_inbound")
 
 
+@pytest.mark.parametrize(
+    ("public", "implementation"),
+    [
+        (webhooks.parse, _parse.parse),
+        (webhooks.from_aiohttp, _parse.from_aiohttp),
+        (webhooks.from_starlette, _parse.from_starlette),
+        (webhooks.aiohttp_receiver, _receivers.aiohttp_receiver),
+        (webhooks.starlette_endpoint, _receivers.starlette_endpoint),
+    ],
+)
+def test_the_functions_overloaded_by_kind_take_what_their_implementations_take(
+    public: Callable[..., Any], implementation: Callable[..., Any]
+) -> None:
+    """The generated overloads (webhooks/_by_kind.py) repeat each implementation's signature and docstring."""
+    assert public is not implementation and public.__module__ == "aioclicksend.webhooks._by_kind"
+    assert inspect.signature(public) == inspect.signature(implementation)
+    assert inspect.getdoc(public) == inspect.getdoc(implementation)
+
+
 def test_an_unknown_kind_is_a_value_error_not_a_malformed_push() -> None:
     with pytest.raises(ValueError, match="sms_inbound, sms_receipt") as raised:
-        webhooks.parse("sms_sent", body=b"")  # type: ignore[arg-type]
+        webhooks.parse("sms_sent", body=b"")  # type: ignore[call-overload]
     assert not isinstance(raised.value, WebhookError)
 
 
@@ -968,11 +989,11 @@ async def test_a_plain_function_can_handle_pushes_too() -> None:
 
 def test_a_receiver_checks_its_settings_when_made() -> None:
     with pytest.raises(ValueError, match="unknown kind"):
-        webhooks.aiohttp_receiver("sms", Recorder())  # type: ignore[arg-type]
+        webhooks.aiohttp_receiver("sms", Recorder())  # type: ignore[call-overload]
     with pytest.raises(ValueError, match="secret"):
         webhooks.starlette_endpoint("sms_inbound", Recorder(), secret="")
     with pytest.raises(TypeError, match="handler"):
-        webhooks.aiohttp_receiver("sms_inbound", None)  # type: ignore[arg-type]
+        webhooks.aiohttp_receiver("sms_inbound", None)  # type: ignore[call-overload]
 
     class StoreOfOld:  # no done, no outcome: a push in flight could never be answered as its original
         async def seen(self, key: str) -> bool:
@@ -982,10 +1003,10 @@ def test_a_receiver_checks_its_settings_when_made() -> None:
             pass
 
     with pytest.raises(TypeError, match="seen, done, forget and outcome"):
-        webhooks.starlette_endpoint("sms_inbound", Recorder(), store=StoreOfOld())  # type: ignore[arg-type]
+        webhooks.starlette_endpoint("sms_inbound", Recorder(), store=StoreOfOld())  # type: ignore[call-overload]
     for wait in (0, -1, float("inf"), float("nan"), True, "20"):
         with pytest.raises(ValueError, match="duplicate_wait"):
-            webhooks.aiohttp_receiver("sms_inbound", Recorder(), duplicate_wait=wait)  # type: ignore[arg-type]
+            webhooks.aiohttp_receiver("sms_inbound", Recorder(), duplicate_wait=wait)  # type: ignore[call-overload]
 
 
 async def test_from_aiohttp_in_a_handler_of_your_own() -> None:

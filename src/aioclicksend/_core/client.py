@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict, TypeVar, cast
 from urllib.parse import quote
 
@@ -34,6 +35,7 @@ from .exceptions import (
 )
 from .hooks import AttemptHook, AttemptInfo, RateLimit, around_attempt, hook_problems
 from .retry import RetryPolicy, should_retry
+from .times import unix_time_of
 from .types import NOT_GIVEN, NotGiven
 from .validation import (
     build_body,
@@ -127,6 +129,8 @@ def _count_problem(name: str, number: Any) -> str | None:
 def _query_value(value: Any) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
+    if isinstance(value, datetime) and value.utcoffset() is not None:  # a Unix time (checked before)
+        return str(unix_time_of(value))
     return str(value)
 
 

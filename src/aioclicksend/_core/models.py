@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum, IntEnum
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 from pydantic_core import MISSING
+from typing_extensions import Self
 
+from .deprecation import DEPRECATED, warn_deprecated
 from .exceptions import AnswerFieldMissingError
+from .times import unix_time_of
 
 if TYPE_CHECKING:
     from pydantic.fields import FieldInfo
@@ -24,6 +28,7 @@ __all__ = [
     "OpenIntEnum",
     "OpenStrEnum",
     "UnixTime",
+    "UnixTimeInput",
 ]
 
 
@@ -74,6 +79,23 @@ class ClickSendRequestModel(ClickSendModel):
 
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=False)
     _required_on_read: ClassVar[bool] = False
+
+    _deprecated_fields: ClassVar[frozenset[str]] = frozenset()
+    """The fields the spec marks ``deprecated: true`` (``Field(deprecated=True)``)."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        fields = cls.model_fields.items()
+        cls._deprecated_fields = frozenset(name for name, field in fields if field.deprecated)
+
+    @model_validator(mode="after")
+    def _warn_deprecated_fields(self) -> Self:
+        """A deprecated field still goes out, with a ``DeprecationWarning`` at the caller's line."""
+        for name in sorted(self._deprecated_fields & self.model_fields_set):
+            wire_name = type(self).model_fields[name].alias or name
+            warn_deprecated(f"{type(self).__name__}.{wire_name} is {DEPRECATED}")
+        return self
 
 
 class _CheckedOnRead:
@@ -188,6 +210,13 @@ def parse_money(value: Any) -> Any:
 
 UnixTime = Annotated[int | None, BeforeValidator(_parse_unix_time)]
 """Unix time in seconds; the API sends ints, numeric strings, or "" for none (read as ``None``)."""
+
+
+if TYPE_CHECKING:  # what a caller may pass
+    UnixTimeInput = int | datetime
+else:  # what pydantic checks: the integer sent
+    UnixTimeInput = Annotated[int, BeforeValidator(unix_time_of)]
+"""A Unix time a request sends: an int (seconds), or an aware ``datetime``, sent as its Unix time."""
 
 Money = Annotated[Decimal | None, BeforeValidator(parse_money)]
 """An amount; the API sends strings ("0.0770") and numbers (0.28); read exactly as ``Decimal``, and

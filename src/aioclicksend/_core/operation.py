@@ -47,6 +47,8 @@ class Parameter(NamedTuple):
     """Its JSON type as the request loop checks it: ``integer``, ``number``, ``string``, ``boolean``, or
     an array of one (``integer[]``)."""
     required: bool = False
+    unix_time: bool = False
+    """A Unix time (an ``integer``), which may also be given as an aware ``datetime``."""
 
 
 class Paging(NamedTuple):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -12,6 +13,7 @@ from pydantic_core import ValidationError
 
 from .exceptions import RequestValidationError
 from .rules import message_problem
+from .times import unix_time_of
 from .types import NotGiven
 
 if TYPE_CHECKING:
@@ -127,11 +129,21 @@ def _parameter_problem(name: str, kind: str, value: Any) -> str | None:
     return f"{name}: must be {expected}, not {type(value).__name__} {value!r:.80}"
 
 
+def _unix_time_problem(name: str, value: datetime) -> str | None:
+    """Why a datetime cannot be the Unix time ``name``: a naive one, whose zone ClickSend cannot know."""
+    try:
+        unix_time_of(value)
+    except ValueError as error:
+        return f"{name}: {error}"
+    return None
+
+
 def check_parameters(
     operation: Operation[Any], path_params: Mapping[str, Any] | None, query: Mapping[str, Any] | None
 ) -> None:
     """Refuse path and query values that do not have the spec's types, before anything is sent."""
     kinds = {parameter.name: parameter.kind for parameter in operation.parameters}
+    unix_times = {parameter.name for parameter in operation.parameters if parameter.unix_time}
     problems = []
     for name, value in (path_params or {}).items():
         text = str(value) if value is not None else ""
@@ -142,7 +154,11 @@ def check_parameters(
     for name, value in (query or {}).items():
         if value is None or isinstance(value, NotGiven):
             continue
-        if (problem := _parameter_problem(name, kinds.get(name, ""), value)) is not None:
+        if name in unix_times and isinstance(value, datetime):
+            problem = _unix_time_problem(name, value)
+        else:
+            problem = _parameter_problem(name, kinds.get(name, ""), value)
+        if problem is not None:
             problems.append(problem)
     if problems:
         raise RequestValidationError(operation.name, problems)

@@ -216,9 +216,10 @@ class BulkJob(Generic[_Result]):
         messages: Iterable[Any] | AsyncIterable[Any],
         *,
         shared: Mapping[str, Any],
-        options: BulkOptions,
+        options: Mapping[str, Any],
     ) -> None:
         bulk = _BulkSend.of(operation)
+        options = {name: value for name, value in options.items() if not isinstance(value, NotGiven)}
         if operation.auth and not client.has_credentials:
             raise client.missing_credentials(bulk.name)
         self._client = client

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .._client import AsyncClickSend
 from ._common import Failed, print_json, run, terminal_text
+
+if TYPE_CHECKING:
+    from ..params import SmsMessageParam
 
 __all__ = ["sms"]
 
@@ -20,11 +23,14 @@ def sms() -> None:
 
 def _one_message(
     to: str, body: str, sender: str | None, schedule: int | None, custom: str | None
-) -> dict[str, Any]:
-    message: dict[str, Any] = {"to": to, "body": body}
-    for key, value in (("from", sender), ("schedule", schedule), ("custom_string", custom)):
-        if value is not None:
-            message[key] = value
+) -> SmsMessageParam:
+    message: SmsMessageParam = {"to": to, "body": body}
+    if sender is not None:
+        message["from"] = sender
+    if schedule is not None:
+        message["schedule"] = schedule
+    if custom is not None:
+        message["custom_string"] = custom
     return message
 
 

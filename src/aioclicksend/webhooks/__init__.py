@@ -32,12 +32,13 @@ if TYPE_CHECKING:
     from aioclicksend._core.models import FormInteger
     from aioclicksend._generated.webhooks import Kind
 
+    from ._by_kind import aiohttp_receiver, from_aiohttp, from_starlette, parse, starlette_endpoint
     from ._dedup import DedupStore, MemoryDedupStore, dedup_key
     from ._encode import EncodedPush, WebhookType, encode
     from ._errors import WebhookError
     from ._logs import SecretFilter
-    from ._parse import MAX_BODY, from_aiohttp, from_starlette, parse
-    from ._receivers import SECRET_PARAMETER, Handler, aiohttp_receiver, starlette_endpoint
+    from ._parse import MAX_BODY
+    from ._receivers import SECRET_PARAMETER, Handler
     from ._redis_store import RedisDedupStore
     from ._table import Webhook, kinds, webhook
 
@@ -55,14 +56,14 @@ _EXPORTS = {
     "Webhook": "._table",
     "WebhookError": "._errors",
     "WebhookType": "._encode",
-    "aiohttp_receiver": "._receivers",
+    "aiohttp_receiver": "._by_kind",
     "dedup_key": "._dedup",
     "encode": "._encode",
-    "from_aiohttp": "._parse",
-    "from_starlette": "._parse",
+    "from_aiohttp": "._by_kind",
+    "from_starlette": "._by_kind",
     "kinds": "._table",
-    "parse": "._parse",
-    "starlette_endpoint": "._receivers",
+    "parse": "._by_kind",
+    "starlette_endpoint": "._by_kind",
     "webhook": "._table",
 }
 

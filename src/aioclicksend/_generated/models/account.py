@@ -29,11 +29,11 @@ class Account(ClickSendModel):
     """
     active: int
     """
-    1 once the account is verified
+    1 once the account is verified, else 0.
     """
     banned: int
     """
-    1 if the account is banned
+    1 if the account is banned, else 0.
     """
     balance: Money | None = None
     """
@@ -85,11 +85,11 @@ class Account(ClickSendModel):
     """
     unsubscribe_mail: int | None = None
     """
-    1 if unsubscribed from mail
+    1 if unsubscribed from mail, else 0.
     """
     auto_recharge: int
     """
-    1 if automatic recharge is on
+    1 if automatic recharge is on, else 0.
     """
     auto_recharge_amount: Money | None = None
     """
@@ -101,19 +101,19 @@ class Account(ClickSendModel):
     """
     setting_unicode_sms: int
     """
-    1 if SMS are sent as unicode
+    1 if SMS are sent as unicode, else 0.
     """
     setting_beta: int | None = None
     """
-    1 if beta features are on
+    1 if beta features are on, else 0.
     """
     setting_email_sms_subject: int
     """
-    1 if an email-to-SMS subject is included
+    1 if an email-to-SMS subject is included, else 0.
     """
     setting_fix_sender_id: int
     """
-    1 if the sender id is fixed
+    1 if the sender id is fixed, else 0.
     """
     setting_sms_message_char_limit: int | None = None
     """
@@ -121,7 +121,7 @@ class Account(ClickSendModel):
     """
     old_dashboard: int | None = None
     """
-    1 if the old dashboard is used
+    1 if the old dashboard is used, else 0.
     """
     balance_commission: Money | None = None
     """
@@ -133,7 +133,7 @@ class Account(ClickSendModel):
     """
     private_uploads: int | None = None
     """
-    1 if uploads are private
+    1 if uploads are private, else 0.
     """
     fax_quality: int | None = None
     """
@@ -141,11 +141,11 @@ class Account(ClickSendModel):
     """
     setting_sms_hide_your_number: int | None = None
     """
-    1 if the number is hidden
+    1 if the number is hidden, else 0.
     """
     setting_sms_hide_business_name: int | None = None
     """
-    1 if the business name is hidden
+    1 if the business name is hidden, else 0.
     """
     date_sign_up: UnixTime | None = None
     """
@@ -157,7 +157,7 @@ class Account(ClickSendModel):
     """
     country_ip: str | None = None
     """
-    Two-letter code of the country the account is used from
+    Two-letter code of the country the account is used from, by IP address.
     """
     price_rate: int | None = None
     """
@@ -169,7 +169,7 @@ class Account(ClickSendModel):
     """
     on_trial: int | None = None
     """
-    1 while the account is on a trial
+    1 while the account is on a trial, else 0.
     """
     trial_expiry: str | None = None
     """

@@ -47,63 +47,63 @@ class AccountSubaccount(ClickSendModel):
     """
     sms_deidentify_message: int | None = None
     """
-    1 if SMS content is de-identified
+    1 if SMS content is de-identified, else 0.
     """
     access_smpp: int | None = None
     """
-    1 if SMPP is allowed
+    1 if SMPP is allowed, else 0.
     """
     access_users: int
     """
-    1 if managing users is allowed
+    1 if managing users is allowed, else 0.
     """
     access_billing: int
     """
-    1 if billing is allowed
+    1 if billing is allowed, else 0.
     """
     access_reporting: int
     """
-    1 if reporting is allowed
+    1 if reporting is allowed, else 0.
     """
     access_contacts: int
     """
-    1 if contacts are allowed
+    1 if contacts are allowed, else 0.
     """
     access_settings: int
     """
-    1 if settings are allowed
+    1 if settings are allowed, else 0.
     """
     access_sms: int | None = None
     """
-    1 if SMS is allowed
+    1 if SMS is allowed, else 0.
     """
     access_email: int | None = None
     """
-    1 if email is allowed
+    1 if email is allowed, else 0.
     """
     access_voice: int | None = None
     """
-    1 if voice is allowed
+    1 if voice is allowed, else 0.
     """
     access_fax: int | None = None
     """
-    1 if fax is allowed
+    1 if fax is allowed, else 0.
     """
     access_post: int | None = None
     """
-    1 if post is allowed
+    1 if post is allowed, else 0.
     """
     access_reseller: int | None = None
     """
-    1 if reseller functions are allowed
+    1 if reseller functions are allowed, else 0.
     """
     access_mms: int | None = None
     """
-    1 if MMS is allowed
+    1 if MMS is allowed, else 0.
     """
     share_campaigns: int | None = None
     """
-    1 if campaigns are shared
+    1 if campaigns are shared, else 0.
     """
     notes: str | None = None
     """
@@ -111,15 +111,15 @@ class AccountSubaccount(ClickSendModel):
     """
     access_global_sending: int | None = None
     """
-    1 if global sending is allowed
+    1 if global sending is allowed, else 0.
     """
     hide_pricing: int | None = None
     """
-    1 if prices are hidden from the subaccount
+    1 if prices are hidden from the subaccount, else 0.
     """
     is_main: int | None = None
     """
-    1 for the account's main user
+    1 for the account's main user, 0 for a subaccount.
     """
     sign_up_type: str | None = None
     """

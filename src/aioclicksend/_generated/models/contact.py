@@ -71,11 +71,11 @@ class Contact(ClickSendModel):
     """
     address_line_1: str | None = None
     """
-    Street address
+    Street address, first line.
     """
     address_line_2: str | None = None
     """
-    Street address
+    Street address, second line.
     """
     address_city: str | None = None
     """

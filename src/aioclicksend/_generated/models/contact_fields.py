@@ -3,7 +3,7 @@
 
 from pydantic import ConfigDict
 
-from aioclicksend._core.models import ClickSendRequestModel
+from aioclicksend._core.models import ClickSendRequestModel, UnixTimeInput
 
 
 class ContactFields(ClickSendRequestModel):
@@ -40,11 +40,11 @@ class ContactFields(ClickSendRequestModel):
     """
     address_line_1: str | None = None
     """
-    Street address
+    Street address, first line.
     """
     address_line_2: str | None = None
     """
-    Street address
+    Street address, second line.
     """
     address_city: str | None = None
     """
@@ -78,7 +78,7 @@ class ContactFields(ClickSendRequestModel):
     """
     Custom field 4.
     """
-    date_added: int | str | None = None
+    date_added: UnixTimeInput | None = None
     """
     When the contact was added, as Unix time, e.g. 1436157486.
     """

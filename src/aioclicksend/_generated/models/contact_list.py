@@ -31,9 +31,9 @@ class ContactList(ClickSendModel):
     """
     import_in_progress: Annotated[int | None, Field(alias="_import_in_progress")] = None
     """
-    1 while an import of contacts into the list is running
+    1 while an import of contacts into the list is running, else 0.
     """
     optout_in_progress: Annotated[int | None, Field(alias="_optout_in_progress")] = None
     """
-    1 while opted-out contacts are being removed from the list
+    1 while opted-out contacts are being removed from the list, else 0.
     """

@@ -3,7 +3,7 @@
 
 from pydantic import ConfigDict
 
-from aioclicksend._core.models import ClickSendRequestModel
+from aioclicksend._core.models import ClickSendRequestModel, UnixTimeInput
 
 
 class DateBeforeRequest(ClickSendRequestModel):
@@ -14,7 +14,7 @@ class DateBeforeRequest(ClickSendRequestModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    date_before: int | None = None
+    date_before: UnixTimeInput | None = None
     """
     Mark only the items before this Unix time; leave out to mark all as read.
     """

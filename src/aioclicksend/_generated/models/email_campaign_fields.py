@@ -3,7 +3,7 @@
 
 from pydantic import ConfigDict
 
-from aioclicksend._core.models import ClickSendRequestModel
+from aioclicksend._core.models import ClickSendRequestModel, UnixTimeInput
 
 
 class EmailCampaignFields(ClickSendRequestModel):
@@ -42,7 +42,7 @@ class EmailCampaignFields(ClickSendRequestModel):
     """
     The id of the contact list to send to.
     """
-    schedule: int | None = None
+    schedule: UnixTimeInput | None = None
     """
     Unix time to send at; leave out (or 0) to send now.
     """

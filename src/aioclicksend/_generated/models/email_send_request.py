@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from aioclicksend._core.models import ClickSendRequestModel
+from aioclicksend._core.models import ClickSendRequestModel, UnixTimeInput
 
 from . import email_attachment, email_from, email_recipient
 
@@ -46,7 +46,7 @@ class EmailSendRequest(ClickSendRequestModel):
     """
     Files to attach.
     """
-    schedule: int | None = None
+    schedule: UnixTimeInput | None = None
     """
     Unix time to send at; leave out to send now.
     """

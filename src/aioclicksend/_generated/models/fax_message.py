@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from aioclicksend._core.models import ClickSendRequestModel
+from aioclicksend._core.models import ClickSendRequestModel, UnixTimeInput
 
 
 class FaxMessage(ClickSendRequestModel):
@@ -32,7 +32,7 @@ class FaxMessage(ClickSendRequestModel):
     """
     Sender ID; must be a valid fax number.
     """
-    schedule: int | None = None
+    schedule: UnixTimeInput | None = None
     """
     Unix time to send at; leave out to send now.
     """

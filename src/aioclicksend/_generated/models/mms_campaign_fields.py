@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from aioclicksend._core.models import ClickSendRequestModel
+from aioclicksend._core.models import ClickSendRequestModel, UnixTimeInput
 
 
 class MmsCampaignFields(ClickSendRequestModel):
@@ -32,7 +32,7 @@ class MmsCampaignFields(ClickSendRequestModel):
     """
     Sender ID (a number in international format); left out, the account's default sender.
     """
-    schedule: int | None = None
+    schedule: UnixTimeInput | None = None
     """
     Unix time to send at; leave out (or 0) to send now.
     """

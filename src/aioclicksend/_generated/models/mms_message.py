@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from aioclicksend._core.models import ClickSendRequestModel
+from aioclicksend._core.models import ClickSendRequestModel, UnixTimeInput
 
 
 class MmsMessage(ClickSendRequestModel):
@@ -40,7 +40,7 @@ class MmsMessage(ClickSendRequestModel):
     """
     What you send from, e.g. 'php', 'sdk'.
     """
-    schedule: int | None = None
+    schedule: UnixTimeInput | None = None
     """
     Unix time to send at; leave out to send now.
     """

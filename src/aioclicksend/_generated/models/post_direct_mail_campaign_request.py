@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from aioclicksend._core.models import ClickSendRequestModel
+from aioclicksend._core.models import ClickSendRequestModel, UnixTimeInput
 
 from . import post_direct_mail_area
 
@@ -34,7 +34,7 @@ class PostDirectMailCampaignRequest(ClickSendRequestModel):
     """
     The target locations and how many pieces to send to each.
     """
-    schedule: int | None = None
+    schedule: UnixTimeInput | None = None
     """
     Unix time to send at; leave out to send now.
     """

@@ -3,7 +3,7 @@
 
 from pydantic import ConfigDict
 
-from aioclicksend._core.models import ClickSendRequestModel
+from aioclicksend._core.models import ClickSendRequestModel, UnixTimeInput
 
 
 class PostRecipient(ClickSendRequestModel):
@@ -46,7 +46,7 @@ class PostRecipient(ClickSendRequestModel):
     """
     The return address to print (see View Your Return Addresses).
     """
-    schedule: int | None = None
+    schedule: UnixTimeInput | None = None
     """
     Unix time to send at; leave out (or 0) to send now.
     """

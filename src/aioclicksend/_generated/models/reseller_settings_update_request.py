@@ -36,7 +36,7 @@ class ResellerSettingsUpdateRequest(ClickSendRequestModel):
     """
     auto_recharge: int | None = None
     """
-    1 to recharge automatically when credit runs low
+    1 to recharge automatically when credit runs low, 0 not to.
     """
     user_first_name: str | None = None
     """
@@ -56,7 +56,7 @@ class ResellerSettingsUpdateRequest(ClickSendRequestModel):
     """
     setting_unicode_sms: int | None = None
     """
-    1 to send SMS as unicode
+    1 to send SMS as unicode, else 0.
     """
     auto_recharge_amount: str | None = None
     """
@@ -68,7 +68,7 @@ class ResellerSettingsUpdateRequest(ClickSendRequestModel):
     """
     setting_fix_sender_id: int | None = None
     """
-    1 to fix the sender id
+    1 to fix the sender id, else 0.
     """
     account_billing_mobile: str | None = None
     """
@@ -76,7 +76,7 @@ class ResellerSettingsUpdateRequest(ClickSendRequestModel):
     """
     setting_email_sms_subject: int | None = None
     """
-    1 to include the email subject in email-to-SMS messages
+    1 to include the email subject in email-to-SMS messages, else 0.
     """
     setting_sms_message_char_limit: int | None = None
     """

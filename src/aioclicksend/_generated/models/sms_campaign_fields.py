@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from aioclicksend._core.models import ClickSendRequestModel
+from aioclicksend._core.models import ClickSendRequestModel, UnixTimeInput
 
 from . import sms_sender_request
 
@@ -34,7 +34,7 @@ class SmsCampaignFields(ClickSendRequestModel):
     """
     Sender ID (a number or an alphanumeric ID); left out, the account's default sender.
     """
-    schedule: int | None = None
+    schedule: UnixTimeInput | None = None
     """
     Unix time to send at; leave out (or 0) to send now.
     """

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from aioclicksend._core.models import ClickSendRequestModel
+from aioclicksend._core.models import ClickSendRequestModel, UnixTimeInput
 
 
 class SmsMessage(ClickSendRequestModel):
@@ -32,7 +32,7 @@ class SmsMessage(ClickSendRequestModel):
     """
     What you send from, e.g. 'wordpress', 'php', 'c#'.
     """
-    schedule: int | None = None
+    schedule: UnixTimeInput | None = None
     """
     Unix time to send at; leave out to send now.
     """
@@ -52,9 +52,9 @@ class SmsMessage(ClickSendRequestModel):
     """
     Email address to forward replies to; left out, replies go to the sending user's address.
     """
-    contact_id: int | None = None
+    contact_id: Annotated[int | None, Field(deprecated=True)] = None
     """
-    The contact (of list_id) to send to; the official spec says it is no longer in use.
+    Deprecated: it may be removed in a later minor version. The contact (of list_id) to send to; the official spec says it is no longer in use.
     """
     exclude_no_sender_id_recipients: bool | None = None
     """

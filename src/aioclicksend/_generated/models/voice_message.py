@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from aioclicksend._core.models import ClickSendRequestModel
+from aioclicksend._core.models import ClickSendRequestModel, UnixTimeInput
 
 from . import voice_gender, voice_language_code
 
@@ -50,7 +50,7 @@ class VoiceMessage(ClickSendRequestModel):
     """
     A contact list to send to, instead of `to`.
     """
-    schedule: int | None = None
+    schedule: UnixTimeInput | None = None
     """
     Unix time to call at; leave out to call now.
     """

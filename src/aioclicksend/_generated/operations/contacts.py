@@ -93,7 +93,7 @@ LIST_CONTACTS: Operation[Page[models.Contact]] = Operation(
         Parameter("list_id", "path", "integer", required=True),
         Parameter("page", "query", "integer"),
         Parameter("limit", "query", "integer"),
-        Parameter("updated_after", "query", "integer"),
+        Parameter("updated_after", "query", "integer", unix_time=True),
     ),
     paging=Paging("page", "data"),
 )

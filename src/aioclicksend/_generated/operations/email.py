@@ -94,8 +94,8 @@ EXPORT_EMAIL_HISTORY: Operation[models.ExportFile] = Operation(
     models=MODELS,
     parameters=(
         Parameter("filename", "query", "string", required=True),
-        Parameter("date_from", "query", "integer"),
-        Parameter("date_to", "query", "integer"),
+        Parameter("date_from", "query", "integer", unix_time=True),
+        Parameter("date_to", "query", "integer", unix_time=True),
     ),
 )
 
@@ -167,8 +167,8 @@ LIST_EMAIL_HISTORY: Operation[Page[models.EmailMessage]] = Operation(
     result=lambda: page_of(models.EmailMessage),
     models=MODELS,
     parameters=(
-        Parameter("date_from", "query", "integer"),
-        Parameter("date_to", "query", "integer"),
+        Parameter("date_from", "query", "integer", unix_time=True),
+        Parameter("date_to", "query", "integer", unix_time=True),
         Parameter("page", "query", "integer"),
         Parameter("limit", "query", "integer"),
     ),

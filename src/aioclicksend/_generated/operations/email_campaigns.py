@@ -58,8 +58,8 @@ EXPORT_EMAIL_CAMPAIGN_HISTORY: Operation[Any] = Operation(
     models=MODELS,
     parameters=(
         Parameter("email_campaign_id", "path", "integer", required=True),
-        Parameter("date_from", "query", "integer"),
-        Parameter("date_to", "query", "integer"),
+        Parameter("date_from", "query", "integer", unix_time=True),
+        Parameter("date_to", "query", "integer", unix_time=True),
     ),
 )
 
@@ -99,8 +99,8 @@ LIST_EMAIL_CAMPAIGN_HISTORY: Operation[Page[models.EmailCampaignMessage]] = Oper
     models=MODELS,
     parameters=(
         Parameter("email_campaign_id", "path", "integer", required=True),
-        Parameter("date_from", "query", "integer"),
-        Parameter("date_to", "query", "integer"),
+        Parameter("date_from", "query", "integer", unix_time=True),
+        Parameter("date_to", "query", "integer", unix_time=True),
         Parameter("page", "query", "integer"),
         Parameter("limit", "query", "integer"),
     ),

@@ -71,8 +71,8 @@ LIST_FAX_HISTORY: Operation[Page[models.SentFax]] = Operation(
     result=lambda: page_of(models.SentFax),
     models=MODELS,
     parameters=(
-        Parameter("date_from", "query", "integer"),
-        Parameter("date_to", "query", "integer"),
+        Parameter("date_from", "query", "integer", unix_time=True),
+        Parameter("date_to", "query", "integer", unix_time=True),
         Parameter("q", "query", "string"),
         Parameter("order", "query", "string"),
         Parameter("page", "query", "integer"),

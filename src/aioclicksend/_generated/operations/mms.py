@@ -51,8 +51,8 @@ EXPORT_MMS_HISTORY: Operation[models.ExportFile] = Operation(
         Parameter("filename", "query", "string", required=True),
         Parameter("q", "query", "string"),
         Parameter("order_by", "query", "string"),
-        Parameter("date_from", "query", "integer"),
-        Parameter("date_to", "query", "integer"),
+        Parameter("date_from", "query", "integer", unix_time=True),
+        Parameter("date_to", "query", "integer", unix_time=True),
         Parameter("limit", "query", "integer"),
     ),
 )
@@ -68,8 +68,8 @@ LIST_MMS_HISTORY: Operation[Page[models.MmsSentMessage]] = Operation(
     parameters=(
         Parameter("q", "query", "string"),
         Parameter("order_by", "query", "string"),
-        Parameter("date_from", "query", "integer"),
-        Parameter("date_to", "query", "integer"),
+        Parameter("date_from", "query", "integer", unix_time=True),
+        Parameter("date_to", "query", "integer", unix_time=True),
         Parameter("page", "query", "integer"),
         Parameter("limit", "query", "integer"),
     ),

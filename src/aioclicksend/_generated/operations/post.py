@@ -120,8 +120,8 @@ EXPORT_POST_LETTER_HISTORY: Operation[models.ExportFile] = Operation(
         Parameter("filename", "query", "string", required=True),
         Parameter("q", "query", "string"),
         Parameter("order_by", "query", "string"),
-        Parameter("date_from", "query", "integer"),
-        Parameter("date_to", "query", "integer"),
+        Parameter("date_from", "query", "integer", unix_time=True),
+        Parameter("date_to", "query", "integer", unix_time=True),
         Parameter("limit", "query", "integer"),
     ),
 )

@@ -70,8 +70,8 @@ LIST_SMS_CAMPAIGNS: Operation[Page[models.SmsCampaign]] = Operation(
     parameters=(
         Parameter("q", "query", "string"),
         Parameter("order_by", "query", "string"),
-        Parameter("date_from", "query", "integer"),
-        Parameter("date_to", "query", "integer"),
+        Parameter("date_from", "query", "integer", unix_time=True),
+        Parameter("date_to", "query", "integer", unix_time=True),
         Parameter("page", "query", "integer"),
         Parameter("limit", "query", "integer"),
     ),

@@ -73,8 +73,8 @@ EXPORT_VOICE_HISTORY: Operation[models.ExportFile] = Operation(
         Parameter("filename", "query", "string", required=True),
         Parameter("q", "query", "string"),
         Parameter("order_by", "query", "string"),
-        Parameter("date_from", "query", "integer"),
-        Parameter("date_to", "query", "integer"),
+        Parameter("date_from", "query", "integer", unix_time=True),
+        Parameter("date_to", "query", "integer", unix_time=True),
         Parameter("limit", "query", "integer"),
     ),
 )
@@ -90,8 +90,8 @@ LIST_VOICE_HISTORY: Operation[Page[models.VoiceSentMessage]] = Operation(
     parameters=(
         Parameter("order_by", "query", "string"),
         Parameter("operator", "query", "string"),
-        Parameter("date_from", "query", "integer"),
-        Parameter("date_to", "query", "integer"),
+        Parameter("date_from", "query", "integer", unix_time=True),
+        Parameter("date_to", "query", "integer", unix_time=True),
         Parameter("page", "query", "integer"),
         Parameter("limit", "query", "integer"),
     ),

@@ -12,12 +12,12 @@ from ..operations import alpha_tags as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     from collections.abc import Mapping, Sequence
-    from typing import Any
+    from typing import Any, Literal
 
     from aioclicksend._core.client import Timeout
     from aioclicksend._core.pagination import AsyncPager
 
-    from .. import models
+    from .. import models, params
 
 
 class AlphaTagsResource(APIResource):
@@ -92,9 +92,9 @@ class AlphaTagsResource(APIResource):
         offset: str | NotGiven = NOT_GIVEN,
         page_size: int | NotGiven = NOT_GIVEN,
         filter_alpha_tag: str | NotGiven = NOT_GIVEN,
-        filter_status: Sequence[models.AlphaTagStatus | str] | NotGiven = NOT_GIVEN,
+        filter_status: Sequence[params.AlphaTagStatusParam] | NotGiven = NOT_GIVEN,
         sort_by: str | NotGiven = NOT_GIVEN,
-        sort_direction: str | NotGiven = NOT_GIVEN,
+        sort_direction: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -113,7 +113,8 @@ class AlphaTagsResource(APIResource):
                 f99872cc-11a6-48ba-a9f2-bcfb6dd1e3d4#8fa5ebc2-777b-45db-a448-ec76a40d4384.
             page_size: Number of alpha tags per page (default 10).
             filter_alpha_tag: Only alpha tags whose name contains this text (at most 11 characters).
-            filter_status: Only alpha tags with one of these statuses.
+            filter_status: Only alpha tags with one of these statuses. One of ``'PENDING'``, ``'APPROVED'``,
+                ``'REJECTED'`` (:class:`~aioclicksend.params.AlphaTagStatusParam`).
             sort_by: The field to sort by (default alpha_tag).
             sort_direction: asc (the default) or desc.
         """
@@ -138,9 +139,9 @@ class AlphaTagsResource(APIResource):
         self,
         *,
         alpha_tag: str,
-        reason: models.AlphaTagReason | str | NotGiven = NOT_GIVEN,
+        reason: params.AlphaTagReasonParam | NotGiven = NOT_GIVEN,
         countries: Sequence[str] | NotGiven = NOT_GIVEN,
-        businesses: Sequence[models.AlphaTagBusiness | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        businesses: Sequence[params.AlphaTagBusinessParam | models.AlphaTagBusiness] | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -160,7 +161,11 @@ class AlphaTagsResource(APIResource):
             countries: Where the alpha tag is asked for (ISO 3166 alpha-2 codes); only AU is taken so far,
                 and AU requires it. Left out, the alpha tag is a global one.
             businesses: The business behind the alpha tag, for each country in `countries` (required with
-                it).
+                it). Each :class:`~aioclicksend.params.AlphaTagBusinessParam` or its model; keys:
+                ``country`` (required), ``business_name`` (required), ``business_relationship`` (required),
+                ``business_info`` (required), ``business_address`` (required), ``representative``
+                (required), ``abn`` (required), ``partner_business_name``, ``partner_abn``,
+                ``partner_business_info``, ``partner_business_address``, ``partner_representative``.
         """
         return await self._request(
             _operations.REQUEST_ALPHA_TAG,

@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # names only the annotations use: the models load with the fi
     from aioclicksend._core.client import Timeout
     from aioclicksend._core.pagination import AsyncPager, Page
 
-    from .. import models
+    from .. import models, params
 
 
 class AutomationsResource(APIResource):
@@ -96,7 +96,7 @@ class AutomationsEmailReceiptsResource(APIResource):
         self,
         *,
         rule_name: str,
-        action: models.EmailReceiptRuleAction | str,
+        action: params.EmailReceiptRuleActionParam,
         match_type: int | NotGiven = NOT_GIVEN,
         action_address: str | NotGiven = NOT_GIVEN,
         enabled: int | NotGiven = NOT_GIVEN,
@@ -114,7 +114,11 @@ class AutomationsEmailReceiptsResource(APIResource):
 
         Args:
             rule_name: A name for the rule.
-            action: What to do when a receipt matches, e.g. URL or EMAIL_FIXED.
+            action: What to do when a receipt matches, e.g. URL or EMAIL_FIXED. One of ``'AUTO_REPLY'``,
+                ``'EMAIL_USER'``, ``'EMAIL_FIXED'``, ``'URL'``, ``'SMS'``, ``'POLL'``, ``'GROUP_SMS'``,
+                ``'MOVE_CONTACT'``, ``'CREATE_CONTACT'``, ``'CREATE_CONTACT_PLUS_EMAIL'``,
+                ``'CREATE_CONTACT_PLUS_NAME_EMAIL'``, ``'CREATE_CONTACT_PLUS_NAME'``, ``'SMPP'``, ``'NONE'``
+                (:class:`~aioclicksend.params.EmailReceiptRuleActionParam`).
             match_type: Which receipts the rule matches; 0 = all reports (the default, per 003).
             action_address: Where the action goes: the email address for EMAIL_FIXED, the URL for URL, and
                 so on (003).
@@ -232,7 +236,7 @@ class AutomationsEmailReceiptsResource(APIResource):
         *,
         receipt_rule_id: int,
         rule_name: str,
-        action: models.EmailReceiptRuleAction | str,
+        action: params.EmailReceiptRuleActionParam,
         match_type: int | NotGiven = NOT_GIVEN,
         action_address: str | NotGiven = NOT_GIVEN,
         enabled: int | NotGiven = NOT_GIVEN,
@@ -251,7 +255,11 @@ class AutomationsEmailReceiptsResource(APIResource):
         Args:
             receipt_rule_id: The rule's id.
             rule_name: A name for the rule.
-            action: What to do when a receipt matches, e.g. URL or EMAIL_FIXED.
+            action: What to do when a receipt matches, e.g. URL or EMAIL_FIXED. One of ``'AUTO_REPLY'``,
+                ``'EMAIL_USER'``, ``'EMAIL_FIXED'``, ``'URL'``, ``'SMS'``, ``'POLL'``, ``'GROUP_SMS'``,
+                ``'MOVE_CONTACT'``, ``'CREATE_CONTACT'``, ``'CREATE_CONTACT_PLUS_EMAIL'``,
+                ``'CREATE_CONTACT_PLUS_NAME_EMAIL'``, ``'CREATE_CONTACT_PLUS_NAME'``, ``'SMPP'``, ``'NONE'``
+                (:class:`~aioclicksend.params.EmailReceiptRuleActionParam`).
             match_type: Which receipts the rule matches; 0 = all reports (the default, per 003).
             action_address: Where the action goes: the email address for EMAIL_FIXED, the URL for URL, and
                 so on (003).
@@ -305,7 +313,7 @@ class AutomationsFaxInboundResource(APIResource):
         *,
         dedicated_number: str,
         rule_name: str,
-        action: models.FaxInboundRuleAction | str,
+        action: params.FaxInboundRuleActionParam,
         action_address: str,
         enabled: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -441,7 +449,7 @@ class AutomationsFaxInboundResource(APIResource):
         inbound_rule_id: int,
         dedicated_number: str,
         rule_name: str,
-        action: models.FaxInboundRuleAction | str,
+        action: params.FaxInboundRuleActionParam,
         action_address: str,
         enabled: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -511,7 +519,7 @@ class AutomationsFaxReceiptsResource(APIResource):
         self,
         *,
         rule_name: str,
-        action: models.FaxReceiptRuleAction | str,
+        action: params.FaxReceiptRuleActionParam,
         action_address: str,
         match_type: int | NotGiven = NOT_GIVEN,
         enabled: int | NotGiven = NOT_GIVEN,
@@ -647,7 +655,7 @@ class AutomationsFaxReceiptsResource(APIResource):
         *,
         receipt_rule_id: int,
         rule_name: str,
-        action: models.FaxReceiptRuleAction | str,
+        action: params.FaxReceiptRuleActionParam,
         action_address: str,
         match_type: int | NotGiven = NOT_GIVEN,
         enabled: int | NotGiven = NOT_GIVEN,
@@ -719,13 +727,13 @@ class AutomationsSmsInboundResource(APIResource):
         *,
         dedicated_number: str,
         rule_name: str,
-        message_search_type: models.SmsInboundMessageSearchType | int,
-        action: models.SmsInboundRuleAction | str,
+        message_search_type: params.SmsInboundMessageSearchTypeParam,
+        action: params.SmsInboundRuleActionParam,
         action_address: str,
         enabled: int,
         message_search_term: str | None | NotGiven = NOT_GIVEN,
         body: str | None | NotGiven = NOT_GIVEN,
-        webhook_type: models.SmsInboundWebhookType | str | NotGiven = NOT_GIVEN,
+        webhook_type: params.SmsInboundWebhookTypeParam | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -867,13 +875,13 @@ class AutomationsSmsInboundResource(APIResource):
         inbound_rule_id: int,
         dedicated_number: str,
         rule_name: str,
-        message_search_type: models.SmsInboundMessageSearchType | int,
-        action: models.SmsInboundRuleAction | str,
+        message_search_type: params.SmsInboundMessageSearchTypeParam,
+        action: params.SmsInboundRuleActionParam,
         action_address: str,
         enabled: int,
         message_search_term: str | None | NotGiven = NOT_GIVEN,
         body: str | None | NotGiven = NOT_GIVEN,
-        webhook_type: models.SmsInboundWebhookType | str | NotGiven = NOT_GIVEN,
+        webhook_type: params.SmsInboundWebhookTypeParam | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -948,7 +956,7 @@ class AutomationsSmsReceiptsResource(APIResource):
         *,
         rule_name: str,
         match_type: int,
-        action: models.SmsReceiptRuleAction | str,
+        action: params.SmsReceiptRuleActionParam,
         action_address: str,
         enabled: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -1083,7 +1091,7 @@ class AutomationsSmsReceiptsResource(APIResource):
         receipt_rule_id: int,
         rule_name: str,
         match_type: int,
-        action: models.SmsReceiptRuleAction | str,
+        action: params.SmsReceiptRuleActionParam,
         action_address: str,
         enabled: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -1153,7 +1161,7 @@ class AutomationsVoiceReceiptsResource(APIResource):
         *,
         rule_name: str,
         match_type: int,
-        action: models.VoiceReceiptRuleAction | str,
+        action: params.VoiceReceiptRuleActionParam,
         action_address: str,
         enabled: int,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -1289,7 +1297,7 @@ class AutomationsVoiceReceiptsResource(APIResource):
         receipt_rule_id: int,
         rule_name: str | NotGiven = NOT_GIVEN,
         match_type: int | NotGiven = NOT_GIVEN,
-        action: models.VoiceReceiptRuleAction | str | NotGiven = NOT_GIVEN,
+        action: params.VoiceReceiptRuleActionParam | NotGiven = NOT_GIVEN,
         action_address: str | NotGiven = NOT_GIVEN,
         enabled: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,

@@ -12,6 +12,7 @@ from ..operations import contacts as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     from collections.abc import Mapping
+    from datetime import datetime
     from typing import Any
 
     from aioclicksend._core.client import Timeout
@@ -81,7 +82,7 @@ class ContactsResource(APIResource):
         custom_2: str | NotGiven = NOT_GIVEN,
         custom_3: str | NotGiven = NOT_GIVEN,
         custom_4: str | NotGiven = NOT_GIVEN,
-        date_added: int | str | NotGiven = NOT_GIVEN,
+        date_added: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -102,8 +103,8 @@ class ContactsResource(APIResource):
             first_name: First name.
             last_name: Last name.
             organization_name: Organisation name.
-            address_line_1: Street address
-            address_line_2: Street address
+            address_line_1: Street address, first line.
+            address_line_2: Street address, second line.
             address_city: City.
             address_state: State.
             address_postal_code: Postal code.
@@ -211,7 +212,7 @@ class ContactsResource(APIResource):
         list_id: int,
         page: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
-        updated_after: int | NotGiven = NOT_GIVEN,
+        updated_after: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -358,7 +359,7 @@ class ContactsResource(APIResource):
         custom_2: str | NotGiven = NOT_GIVEN,
         custom_3: str | NotGiven = NOT_GIVEN,
         custom_4: str | NotGiven = NOT_GIVEN,
-        date_added: int | str | NotGiven = NOT_GIVEN,
+        date_added: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -381,8 +382,8 @@ class ContactsResource(APIResource):
             first_name: First name.
             last_name: Last name.
             organization_name: Organisation name.
-            address_line_1: Street address
-            address_line_2: Street address
+            address_line_1: Street address, first line.
+            address_line_2: Street address, second line.
             address_city: City.
             address_state: State.
             address_postal_code: Postal code.

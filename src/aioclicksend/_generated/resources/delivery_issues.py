@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # names only the annotations use: the models load with the fi
     from aioclicksend._core.client import Timeout
     from aioclicksend._core.pagination import AsyncPager, Page
 
-    from .. import models
+    from .. import models, params
 
 
 class DeliveryIssuesResource(APIResource):
@@ -31,7 +31,7 @@ class DeliveryIssuesResource(APIResource):
     async def create(
         self,
         *,
-        type: models.DeliveryIssueType | str,
+        type: params.DeliveryIssueTypeParam,
         description: str,
         email_address: str,
         message_id: str | NotGiven = NOT_GIVEN,
@@ -51,7 +51,9 @@ class DeliveryIssuesResource(APIResource):
 
         Args:
             type: The kind of message, one of SMS, MMS, VOICE, EMAIL_MARKETING, EMAIL_TRANSACTIONAL, FAX,
-                POST.
+                POST. One of ``'SMS'``, ``'MMS'``, ``'VOICE'``, ``'EMAIL_MARKETING'``,
+                ``'EMAIL_TRANSACTIONAL'``, ``'FAX'``, ``'POST'``
+                (:class:`~aioclicksend.params.DeliveryIssueTypeParam`).
             description: What went wrong with the delivery.
             email_address: Your email address, to contact you about the issue.
             message_id: The message_id of the message the issue is about; optional.

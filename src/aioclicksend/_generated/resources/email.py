@@ -13,12 +13,13 @@ from ..operations import email as _operations
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     import builtins
     from collections.abc import Mapping, Sequence
+    from datetime import datetime
     from typing import Any
 
     from aioclicksend._core.client import Timeout
     from aioclicksend._core.pagination import AsyncPager, Page
 
-    from .. import models
+    from .. import models, params
 
 
 class EmailResource(APIResource):
@@ -52,14 +53,14 @@ class EmailResource(APIResource):
     async def price(
         self,
         *,
-        to: Sequence[models.EmailRecipient | Mapping[str, Any]],
-        from_: models.EmailFrom | Mapping[str, Any],
+        to: Sequence[params.EmailRecipientParam | models.EmailRecipient],
+        from_: params.EmailFromParam | models.EmailFrom,
         body: str,
-        cc: Sequence[models.EmailRecipient | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        bcc: Sequence[models.EmailRecipient | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        cc: Sequence[params.EmailRecipientParam | models.EmailRecipient] | NotGiven = NOT_GIVEN,
+        bcc: Sequence[params.EmailRecipientParam | models.EmailRecipient] | NotGiven = NOT_GIVEN,
         subject: str | NotGiven = NOT_GIVEN,
-        attachments: Sequence[models.EmailAttachment | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        schedule: int | NotGiven = NOT_GIVEN,
+        attachments: Sequence[params.EmailAttachmentParam | models.EmailAttachment] | NotGiven = NOT_GIVEN,
+        schedule: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -74,13 +75,20 @@ class EmailResource(APIResource):
         ``POST /email/price``
 
         Args:
-            to: The To recipients.
-            from_: The sender, one of the account's allowed email addresses (by id), with a name.
+            to: The To recipients. Each :class:`~aioclicksend.params.EmailRecipientParam` or its model;
+                keys: ``email`` (required), ``name``.
+            from_: The sender, one of the account's allowed email addresses (by id), with a name. A
+                :class:`~aioclicksend.params.EmailFromParam` or its model; keys: ``email_address_id``
+                (required), ``name``.
             body: The email's body (HTML); an inline attachment is referenced as cid:<content_id>.
-            cc: The Cc recipients.
-            bcc: The Bcc recipients.
+            cc: The Cc recipients. Each :class:`~aioclicksend.params.EmailRecipientParam` or its model;
+                keys: ``email`` (required), ``name``.
+            bcc: The Bcc recipients. Each :class:`~aioclicksend.params.EmailRecipientParam` or its model;
+                keys: ``email`` (required), ``name``.
             subject: The email's subject.
-            attachments: Files to attach.
+            attachments: Files to attach. Each :class:`~aioclicksend.params.EmailAttachmentParam` or its
+                model; keys: ``content`` (required), ``type`` (required), ``filename`` (required),
+                ``disposition`` (required), ``content_id``.
             schedule: Unix time to send at; leave out to send now.
         """
         return await self._request(
@@ -105,14 +113,14 @@ class EmailResource(APIResource):
     async def send(
         self,
         *,
-        to: Sequence[models.EmailRecipient | Mapping[str, Any]],
-        from_: models.EmailFrom | Mapping[str, Any],
+        to: Sequence[params.EmailRecipientParam | models.EmailRecipient],
+        from_: params.EmailFromParam | models.EmailFrom,
         body: str,
-        cc: Sequence[models.EmailRecipient | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        bcc: Sequence[models.EmailRecipient | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        cc: Sequence[params.EmailRecipientParam | models.EmailRecipient] | NotGiven = NOT_GIVEN,
+        bcc: Sequence[params.EmailRecipientParam | models.EmailRecipient] | NotGiven = NOT_GIVEN,
         subject: str | NotGiven = NOT_GIVEN,
-        attachments: Sequence[models.EmailAttachment | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
-        schedule: int | NotGiven = NOT_GIVEN,
+        attachments: Sequence[params.EmailAttachmentParam | models.EmailAttachment] | NotGiven = NOT_GIVEN,
+        schedule: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -128,13 +136,20 @@ class EmailResource(APIResource):
         ``POST /email/send``
 
         Args:
-            to: The To recipients.
-            from_: The sender, one of the account's allowed email addresses (by id), with a name.
+            to: The To recipients. Each :class:`~aioclicksend.params.EmailRecipientParam` or its model;
+                keys: ``email`` (required), ``name``.
+            from_: The sender, one of the account's allowed email addresses (by id), with a name. A
+                :class:`~aioclicksend.params.EmailFromParam` or its model; keys: ``email_address_id``
+                (required), ``name``.
             body: The email's body (HTML); an inline attachment is referenced as cid:<content_id>.
-            cc: The Cc recipients.
-            bcc: The Bcc recipients.
+            cc: The Cc recipients. Each :class:`~aioclicksend.params.EmailRecipientParam` or its model;
+                keys: ``email`` (required), ``name``.
+            bcc: The Bcc recipients. Each :class:`~aioclicksend.params.EmailRecipientParam` or its model;
+                keys: ``email`` (required), ``name``.
             subject: The email's subject.
-            attachments: Files to attach.
+            attachments: Files to attach. Each :class:`~aioclicksend.params.EmailAttachmentParam` or its
+                model; keys: ``content`` (required), ``type`` (required), ``filename`` (required),
+                ``disposition`` (required), ``content_id``.
             schedule: Unix time to send at; leave out to send now.
         """
         return await self._request(
@@ -411,8 +426,8 @@ class EmailHistoryResource(APIResource):
         self,
         *,
         filename: str,
-        date_from: int | NotGiven = NOT_GIVEN,
-        date_to: int | NotGiven = NOT_GIVEN,
+        date_from: int | datetime | NotGiven = NOT_GIVEN,
+        date_to: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -444,8 +459,8 @@ class EmailHistoryResource(APIResource):
     def list(
         self,
         *,
-        date_from: int | NotGiven = NOT_GIVEN,
-        date_to: int | NotGiven = NOT_GIVEN,
+        date_from: int | datetime | NotGiven = NOT_GIVEN,
+        date_to: int | datetime | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,

@@ -12,6 +12,7 @@ from ..operations import email_campaigns as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     from collections.abc import Mapping
+    from datetime import datetime
     from typing import Any
 
     from aioclicksend._core.client import Timeout
@@ -131,7 +132,7 @@ class EmailCampaignsResource(APIResource):
         from_name: str,
         list_id: int,
         template_id: int | NotGiven = NOT_GIVEN,
-        schedule: int | NotGiven = NOT_GIVEN,
+        schedule: int | datetime | NotGiven = NOT_GIVEN,
         draft: int | NotGiven = NOT_GIVEN,
         custom_string: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -190,7 +191,7 @@ class EmailCampaignsResource(APIResource):
         from_name: str,
         list_id: int,
         template_id: int | NotGiven = NOT_GIVEN,
-        schedule: int | NotGiven = NOT_GIVEN,
+        schedule: int | datetime | NotGiven = NOT_GIVEN,
         draft: int | NotGiven = NOT_GIVEN,
         custom_string: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -251,7 +252,7 @@ class EmailCampaignsResource(APIResource):
         from_name: str,
         list_id: int,
         template_id: int | NotGiven = NOT_GIVEN,
-        schedule: int | NotGiven = NOT_GIVEN,
+        schedule: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -331,8 +332,8 @@ class EmailCampaignsHistoryResource(APIResource):
         self,
         *,
         email_campaign_id: int,
-        date_from: int | NotGiven = NOT_GIVEN,
-        date_to: int | NotGiven = NOT_GIVEN,
+        date_from: int | datetime | NotGiven = NOT_GIVEN,
+        date_to: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -367,8 +368,8 @@ class EmailCampaignsHistoryResource(APIResource):
         self,
         *,
         email_campaign_id: int,
-        date_from: int | NotGiven = NOT_GIVEN,
-        date_to: int | NotGiven = NOT_GIVEN,
+        date_from: int | datetime | NotGiven = NOT_GIVEN,
+        date_to: int | datetime | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,

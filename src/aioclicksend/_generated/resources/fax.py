@@ -11,17 +11,18 @@ from aioclicksend._core.types import NOT_GIVEN, NotGiven
 from ..operations import fax as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
-    from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+    import os
+    from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+    from datetime import datetime
     from typing import Any
-
-    from typing_extensions import Unpack
 
     from aioclicksend._core.client import Timeout
     from aioclicksend._core.pagination import AsyncPager, Page
     from aioclicksend.bulk.job import BulkJob
-    from aioclicksend.bulk.options import BulkOptions
+    from aioclicksend.bulk.journal import JournalStore
+    from aioclicksend.bulk.outcomes import BulkSummary
 
-    from .. import models
+    from .. import models, params
 
 
 class FaxResource(APIResource):
@@ -44,7 +45,7 @@ class FaxResource(APIResource):
         self,
         *,
         file_url: str,
-        messages: Sequence[models.FaxMessage | Mapping[str, Any]],
+        messages: Sequence[params.FaxMessageParam | models.FaxMessage],
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -61,7 +62,9 @@ class FaxResource(APIResource):
         Args:
             file_url: Publicly accessible URL of the document to fax: a pdf, or the URL the uploads endpoint
                 gave for a converted doc, docx or rtf file.
-            messages: Up to 1000 messages, one per recipient (a fax number or a contact list).
+            messages: Up to 1000 messages, one per recipient (a fax number or a contact list). Each
+                :class:`~aioclicksend.params.FaxMessageParam` or its model; keys: ``source``, ``to``,
+                ``list_id``, ``from``, ``schedule``, ``custom_string``, ``country``, ``from_email``.
         """
         return await self._request(
             _operations.CALCULATE_FAX_PRICE,
@@ -77,7 +80,7 @@ class FaxResource(APIResource):
         self,
         *,
         file_url: str,
-        messages: Sequence[models.FaxMessage | Mapping[str, Any]],
+        messages: Sequence[params.FaxMessageParam | models.FaxMessage],
         allow_truncation: bool = False,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -97,7 +100,9 @@ class FaxResource(APIResource):
         Args:
             file_url: Publicly accessible URL of the document to fax: a pdf, or the URL the uploads endpoint
                 gave for a converted doc, docx or rtf file.
-            messages: Up to 1000 messages, one per recipient (a fax number or a contact list).
+            messages: Up to 1000 messages, one per recipient (a fax number or a contact list). Each
+                :class:`~aioclicksend.params.FaxMessageParam` or its model; keys: ``source``, ``to``,
+                ``list_id``, ``from``, ``schedule``, ``custom_string``, ``country``, ``from_email``.
             allow_truncation: Send a text longer than ClickSend sends whole (default: refuse it).
         """
         return await self._request(
@@ -113,24 +118,69 @@ class FaxResource(APIResource):
 
     def send_bulk(
         self,
-        messages: Iterable[models.FaxMessage | Mapping[str, Any]]
-        | AsyncIterable[models.FaxMessage | Mapping[str, Any]],
+        messages: Iterable[params.FaxMessageParam | models.FaxMessage]
+        | AsyncIterable[params.FaxMessageParam | models.FaxMessage],
         *,
         file_url: str,
-        **_options: Unpack[BulkOptions],
+        concurrency: int | NotGiven = NOT_GIVEN,
+        max_rate: float | None | NotGiven = NOT_GIVEN,
+        batch_size: int | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        on_progress: Callable[[BulkSummary], object] | None | NotGiven = NOT_GIVEN,
+        tag: str | None | NotGiven = NOT_GIVEN,
+        allow_truncation: bool | NotGiven = NOT_GIVEN,
+        journal: str | os.PathLike[str] | JournalStore | None | NotGiven = NOT_GIVEN,
+        job_id: str | None | NotGiven = NOT_GIVEN,
+        history_lag: float | NotGiven = NOT_GIVEN,
     ) -> BulkJob[models.SentFax]:
         """Send Fax, in bulk: any number of messages, in batches of up to 1000.
 
-        Returns a :class:`~aioclicksend.BulkJob`: ``async for outcome in job`` gives one outcome per
-        input item as its batch completes; ``await job`` gives the summary. ``messages`` may be any
-        iterable or async iterable; it is read lazily. The other arguments are the same
-        for every batch. Settings (``concurrency``, ``max_rate``, ``batch_size``, ``on_progress``…):
-        see :class:`~aioclicksend.BulkOptions`.
+        Returns a :class:`~aioclicksend.BulkJob`: ``async for outcome in job`` gives one outcome per input
+        item as its batch completes; ``await job`` gives the summary. The other arguments are the same for
+        every batch; a setting left out takes its default.
+
+        Args:
+            messages: Any iterable or async iterable of messages; it is read lazily.
+            file_url: Publicly accessible URL of the document to fax: a pdf, or the URL the uploads endpoint
+                gave for a converted doc, docx or rtf file.
+            concurrency: Batches in flight at once (default 4).
+            max_rate: Most requests a second (default: no limit until ClickSend answers 429).
+            batch_size: Messages per request (default and most: 1000).
+            max_retries: Retries of a batch after a 429 or a connection that never carried it (default 8).
+            timeout: Timeout of each request (default: the client's).
+            on_progress: Called with the running :class:`BulkSummary` after each batch, and once at the end.
+            tag: Prefix of the ``custom_string`` given to messages without one (default: 8 random hex
+                digits).
+            allow_truncation: Send texts longer than ClickSend sends whole (default: refuse them as
+                invalid).
+            journal: Record the job there (a SQLite file's path, a ``postgresql://`` DSN, or a store), so
+                that running it again finishes it.
+            job_id: The job's name in the journal (default: the send's name, e.g. ``sms.send``).
+            history_lag: When resuming, how long after an unanswered batch was sent to wait before looking
+                it up in the channel's history, which may list a message some seconds after it is sent
+                (default 10).
         """
         from aioclicksend.bulk.job import BulkJob
 
         return BulkJob(
-            self._client, _operations.SEND_FAX, messages, shared={"file_url": file_url}, options=_options
+            self._client,
+            _operations.SEND_FAX,
+            messages,
+            shared={"file_url": file_url},
+            options={
+                "concurrency": concurrency,
+                "max_rate": max_rate,
+                "batch_size": batch_size,
+                "max_retries": max_retries,
+                "timeout": timeout,
+                "on_progress": on_progress,
+                "tag": tag,
+                "allow_truncation": allow_truncation,
+                "journal": journal,
+                "job_id": job_id,
+                "history_lag": history_lag,
+            },
         )
 
 
@@ -167,8 +217,8 @@ class FaxHistoryResource(APIResource):
     def list(
         self,
         *,
-        date_from: int | NotGiven = NOT_GIVEN,
-        date_to: int | NotGiven = NOT_GIVEN,
+        date_from: int | datetime | NotGiven = NOT_GIVEN,
+        date_to: int | datetime | NotGiven = NOT_GIVEN,
         q: str | NotGiven = NOT_GIVEN,
         order: str | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
@@ -329,7 +379,7 @@ class FaxReceiptsResource(APIResource):
     async def mark_read(
         self,
         *,
-        date_before: int | NotGiven = NOT_GIVEN,
+        date_before: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,

@@ -12,7 +12,8 @@ from ..operations import mms_campaigns as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     from collections.abc import Mapping
-    from typing import Any
+    from datetime import datetime
+    from typing import Any, Literal
 
     from aioclicksend._core.client import Timeout
     from aioclicksend._core.pagination import AsyncPager, Page
@@ -91,7 +92,7 @@ class MmsCampaignsResource(APIResource):
         *,
         q: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        operator: str | NotGiven = NOT_GIVEN,
+        operator: Literal["AND", "OR"] | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -132,7 +133,7 @@ class MmsCampaignsResource(APIResource):
         subject: str,
         media_file: str,
         from_: str | NotGiven = NOT_GIVEN,
-        schedule: int | NotGiven = NOT_GIVEN,
+        schedule: int | datetime | NotGiven = NOT_GIVEN,
         url_to_shorten: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -185,7 +186,7 @@ class MmsCampaignsResource(APIResource):
         subject: str,
         media_file: str,
         from_: str | NotGiven = NOT_GIVEN,
-        schedule: int | NotGiven = NOT_GIVEN,
+        schedule: int | datetime | NotGiven = NOT_GIVEN,
         url_to_shorten: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -239,7 +240,7 @@ class MmsCampaignsResource(APIResource):
         subject: str,
         media_file: str,
         from_: str | NotGiven = NOT_GIVEN,
-        schedule: int | NotGiven = NOT_GIVEN,
+        schedule: int | datetime | NotGiven = NOT_GIVEN,
         url_to_shorten: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,

@@ -12,12 +12,12 @@ from ..operations import numbers as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     from collections.abc import Mapping
-    from typing import Any
+    from typing import Any, Literal
 
     from aioclicksend._core.client import Timeout
     from aioclicksend._core.pagination import AsyncPager, Page
 
-    from .. import models
+    from .. import models, params
 
 
 class NumbersResource(APIResource):
@@ -35,7 +35,9 @@ class NumbersResource(APIResource):
         dedicated_number: str,
         type: str,
         country: str | NotGiven = NOT_GIVEN,
-        registration_data: models.DedicatedNumberRegistrationData | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        registration_data: params.DedicatedNumberRegistrationDataParam
+        | models.DedicatedNumberRegistrationData
+        | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -186,7 +188,7 @@ class NumbersResource(APIResource):
         *,
         country: str,
         search: str | NotGiven = NOT_GIVEN,
-        search_type: int | NotGiven = NOT_GIVEN,
+        search_type: Literal[0, 1, 2] | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,

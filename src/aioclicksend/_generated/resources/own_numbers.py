@@ -12,12 +12,12 @@ from ..operations import own_numbers as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     from collections.abc import Mapping, Sequence
-    from typing import Any
+    from typing import Any, Literal
 
     from aioclicksend._core.client import Timeout
     from aioclicksend._core.pagination import AsyncPager
 
-    from .. import models
+    from .. import models, params
 
 
 class OwnNumbersResource(APIResource):
@@ -95,9 +95,9 @@ class OwnNumbersResource(APIResource):
         *,
         offset: str | NotGiven = NOT_GIVEN,
         page_size: int | NotGiven = NOT_GIVEN,
-        filter_status: Sequence[models.OwnNumberStatus | str] | NotGiven = NOT_GIVEN,
+        filter_status: Sequence[params.OwnNumberStatusParam] | NotGiven = NOT_GIVEN,
         sort_by: str | NotGiven = NOT_GIVEN,
-        sort_direction: str | NotGiven = NOT_GIVEN,
+        sort_direction: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -115,7 +115,8 @@ class OwnNumbersResource(APIResource):
             offset: The cursor of the page to get, as found in _metadata.pagination.next, e.g.
                 f99872cc-11a6-48ba-a9f2-bcfb6dd1e3d4#8fa5ebc2-777b-45db-a448-ec76a40d4384.
             page_size: Number of own numbers per page (default 10).
-            filter_status: Only own numbers with one of these statuses.
+            filter_status: Only own numbers with one of these statuses. One of ``'PENDING'``,
+                ``'APPROVED'``, ``'REJECTED'`` (:class:`~aioclicksend.params.OwnNumberStatusParam`).
             sort_by: The field to sort by (default created_timestamp).
             sort_direction: asc (the default) or desc.
         """

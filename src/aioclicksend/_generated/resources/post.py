@@ -11,17 +11,18 @@ from aioclicksend._core.types import NOT_GIVEN, NotGiven
 from ..operations import post as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
-    from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+    import os
+    from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+    from datetime import datetime
     from typing import Any
-
-    from typing_extensions import Unpack
 
     from aioclicksend._core.client import Timeout
     from aioclicksend._core.pagination import AsyncPager, Page
     from aioclicksend.bulk.job import BulkJob
-    from aioclicksend.bulk.options import BulkOptions
+    from aioclicksend.bulk.journal import JournalStore
+    from aioclicksend.bulk.outcomes import BulkSummary
 
-    from .. import models
+    from .. import models, params
 
 
 class PostResource(APIResource):
@@ -163,8 +164,8 @@ class PostDirectMailResource(APIResource):
         name: str,
         size: str,
         file_urls: Sequence[str],
-        areas: Sequence[models.PostDirectMailArea | Mapping[str, Any]],
-        schedule: int | NotGiven = NOT_GIVEN,
+        areas: Sequence[params.PostDirectMailAreaParam | models.PostDirectMailArea],
+        schedule: int | datetime | NotGiven = NOT_GIVEN,
         source: str | NotGiven = NOT_GIVEN,
         custom_string: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -185,7 +186,9 @@ class PostDirectMailResource(APIResource):
             name: Campaign name, for your reference.
             size: Size of the mail piece, e.g. A5 or DL.
             file_urls: Public URLs of the PDF files to print (at most 2, per the SDK docs).
-            areas: The target locations and how many pieces to send to each.
+            areas: The target locations and how many pieces to send to each. Each
+                :class:`~aioclicksend.params.PostDirectMailAreaParam` or its model; keys: ``location_id``
+                (required), ``quantity`` (required).
             schedule: Unix time to send at; leave out to send now.
             source: What you send from, e.g. 'sdk' or 'php'.
             custom_string: Your reference for the campaign.
@@ -268,7 +271,7 @@ class PostLettersResource(APIResource):
         self,
         *,
         file_url: str,
-        recipients: Sequence[models.PostRecipient | Mapping[str, Any]],
+        recipients: Sequence[params.PostRecipientParam | models.PostRecipient],
         template_used: int | NotGiven = NOT_GIVEN,
         colour: int | NotGiven = NOT_GIVEN,
         duplex: int | NotGiven = NOT_GIVEN,
@@ -290,7 +293,11 @@ class PostLettersResource(APIResource):
         Args:
             file_url: Public URL of the PDF to print. Convert a docx or doc file first with Upload Media
                 File (convert=post) and use the URL it answers with.
-            recipients: Who to send the letter to; each recipient gets a copy.
+            recipients: Who to send the letter to; each recipient gets a copy. Each
+                :class:`~aioclicksend.params.PostRecipientParam` or its model; keys: ``address_name``
+                (required), ``address_line_1`` (required), ``address_line_2``, ``address_city`` (required),
+                ``address_state``, ``address_postal_code`` (required), ``address_country`` (required),
+                ``return_address_id`` (required), ``schedule``, ``custom_string``.
             template_used: 1 if the document is laid out on ClickSend's letter template, else 0 (the
                 default).
             colour: 1 to print in colour, 0 (the default) for black and white.
@@ -320,7 +327,7 @@ class PostLettersResource(APIResource):
         self,
         *,
         file_url: str,
-        recipients: Sequence[models.PostRecipient | Mapping[str, Any]],
+        recipients: Sequence[params.PostRecipientParam | models.PostRecipient],
         template_used: int | NotGiven = NOT_GIVEN,
         colour: int | NotGiven = NOT_GIVEN,
         duplex: int | NotGiven = NOT_GIVEN,
@@ -345,7 +352,11 @@ class PostLettersResource(APIResource):
         Args:
             file_url: Public URL of the PDF to print. Convert a docx or doc file first with Upload Media
                 File (convert=post) and use the URL it answers with.
-            recipients: Who to send the letter to; each recipient gets a copy.
+            recipients: Who to send the letter to; each recipient gets a copy. Each
+                :class:`~aioclicksend.params.PostRecipientParam` or its model; keys: ``address_name``
+                (required), ``address_line_1`` (required), ``address_line_2``, ``address_city`` (required),
+                ``address_state``, ``address_postal_code`` (required), ``address_country`` (required),
+                ``return_address_id`` (required), ``schedule``, ``custom_string``.
             template_used: 1 if the document is laid out on ClickSend's letter template, else 0 (the
                 default).
             colour: 1 to print in colour, 0 (the default) for black and white.
@@ -375,8 +386,8 @@ class PostLettersResource(APIResource):
 
     def send_bulk(
         self,
-        recipients: Iterable[models.PostRecipient | Mapping[str, Any]]
-        | AsyncIterable[models.PostRecipient | Mapping[str, Any]],
+        recipients: Iterable[params.PostRecipientParam | models.PostRecipient]
+        | AsyncIterable[params.PostRecipientParam | models.PostRecipient],
         *,
         file_url: str,
         template_used: int | NotGiven = NOT_GIVEN,
@@ -384,15 +395,50 @@ class PostLettersResource(APIResource):
         duplex: int | NotGiven = NOT_GIVEN,
         priority_post: int | NotGiven = NOT_GIVEN,
         source: str | NotGiven = NOT_GIVEN,
-        **_options: Unpack[BulkOptions],
+        concurrency: int | NotGiven = NOT_GIVEN,
+        max_rate: float | None | NotGiven = NOT_GIVEN,
+        batch_size: int | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        on_progress: Callable[[BulkSummary], object] | None | NotGiven = NOT_GIVEN,
+        tag: str | None | NotGiven = NOT_GIVEN,
+        allow_truncation: bool | NotGiven = NOT_GIVEN,
+        journal: str | os.PathLike[str] | JournalStore | None | NotGiven = NOT_GIVEN,
+        job_id: str | None | NotGiven = NOT_GIVEN,
+        history_lag: float | NotGiven = NOT_GIVEN,
     ) -> BulkJob[models.PostLetter]:
         """Send Letter, in bulk: any number of recipients, in batches of up to 1000.
 
-        Returns a :class:`~aioclicksend.BulkJob`: ``async for outcome in job`` gives one outcome per
-        input item as its batch completes; ``await job`` gives the summary. ``recipients`` may be any
-        iterable or async iterable; it is read lazily. The other arguments are the same
-        for every batch. Settings (``concurrency``, ``max_rate``, ``batch_size``, ``on_progress``…):
-        see :class:`~aioclicksend.BulkOptions`.
+        Returns a :class:`~aioclicksend.BulkJob`: ``async for outcome in job`` gives one outcome per input
+        item as its batch completes; ``await job`` gives the summary. The other arguments are the same for
+        every batch; a setting left out takes its default.
+
+        Args:
+            recipients: Any iterable or async iterable of recipients; it is read lazily.
+            file_url: Public URL of the PDF to print. Convert a docx or doc file first with Upload Media
+                File (convert=post) and use the URL it answers with.
+            template_used: 1 if the document is laid out on ClickSend's letter template, else 0 (the
+                default).
+            colour: 1 to print in colour, 0 (the default) for black and white.
+            duplex: 1 to print double-sided, 0 (the default) for single-sided.
+            priority_post: 1 to send by priority post, 0 (the default) for standard post.
+            source: What you send from, e.g. 'sdk' or 'php'.
+            concurrency: Batches in flight at once (default 4).
+            max_rate: Most requests a second (default: no limit until ClickSend answers 429).
+            batch_size: Messages per request (default and most: 1000).
+            max_retries: Retries of a batch after a 429 or a connection that never carried it (default 8).
+            timeout: Timeout of each request (default: the client's).
+            on_progress: Called with the running :class:`BulkSummary` after each batch, and once at the end.
+            tag: Prefix of the ``custom_string`` given to messages without one (default: 8 random hex
+                digits).
+            allow_truncation: Send texts longer than ClickSend sends whole (default: refuse them as
+                invalid).
+            journal: Record the job there (a SQLite file's path, a ``postgresql://`` DSN, or a store), so
+                that running it again finishes it.
+            job_id: The job's name in the journal (default: the send's name, e.g. ``sms.send``).
+            history_lag: When resuming, how long after an unanswered batch was sent to wait before looking
+                it up in the channel's history, which may list a message some seconds after it is sent
+                (default 10).
         """
         from aioclicksend.bulk.job import BulkJob
 
@@ -408,7 +454,19 @@ class PostLettersResource(APIResource):
                 "priority_post": priority_post,
                 "source": source,
             },
-            options=_options,
+            options={
+                "concurrency": concurrency,
+                "max_rate": max_rate,
+                "batch_size": batch_size,
+                "max_retries": max_retries,
+                "timeout": timeout,
+                "on_progress": on_progress,
+                "tag": tag,
+                "allow_truncation": allow_truncation,
+                "journal": journal,
+                "job_id": job_id,
+                "history_lag": history_lag,
+            },
         )
 
 
@@ -445,8 +503,8 @@ class PostLettersHistoryResource(APIResource):
         filename: str,
         q: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        date_from: int | NotGiven = NOT_GIVEN,
-        date_to: int | NotGiven = NOT_GIVEN,
+        date_from: int | datetime | NotGiven = NOT_GIVEN,
+        date_to: int | datetime | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -577,7 +635,7 @@ class PostPostcardsResource(APIResource):
         self,
         *,
         file_urls: Sequence[str],
-        recipients: Sequence[models.PostRecipient | Mapping[str, Any]],
+        recipients: Sequence[params.PostRecipientParam | models.PostRecipient],
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -594,7 +652,11 @@ class PostPostcardsResource(APIResource):
         Args:
             file_urls: Public URLs of the PDF files to print: one or two (front and back). Convert other
                 file types first with Upload Media File (convert=postcard).
-            recipients: Who to send the postcard to; each recipient gets a copy.
+            recipients: Who to send the postcard to; each recipient gets a copy. Each
+                :class:`~aioclicksend.params.PostRecipientParam` or its model; keys: ``address_name``
+                (required), ``address_line_1`` (required), ``address_line_2``, ``address_city`` (required),
+                ``address_state``, ``address_postal_code`` (required), ``address_country`` (required),
+                ``return_address_id`` (required), ``schedule``, ``custom_string``.
         """
         return await self._request(
             _operations.CALCULATE_POST_POSTCARD_PRICE,
@@ -610,7 +672,7 @@ class PostPostcardsResource(APIResource):
         self,
         *,
         file_urls: Sequence[str],
-        recipients: Sequence[models.PostRecipient | Mapping[str, Any]],
+        recipients: Sequence[params.PostRecipientParam | models.PostRecipient],
         allow_truncation: bool = False,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -629,7 +691,11 @@ class PostPostcardsResource(APIResource):
         Args:
             file_urls: Public URLs of the PDF files to print: one or two (front and back). Convert other
                 file types first with Upload Media File (convert=postcard).
-            recipients: Who to send the postcard to; each recipient gets a copy.
+            recipients: Who to send the postcard to; each recipient gets a copy. Each
+                :class:`~aioclicksend.params.PostRecipientParam` or its model; keys: ``address_name``
+                (required), ``address_line_1`` (required), ``address_line_2``, ``address_city`` (required),
+                ``address_state``, ``address_postal_code`` (required), ``address_country`` (required),
+                ``return_address_id`` (required), ``schedule``, ``custom_string``.
             allow_truncation: Send a text longer than ClickSend sends whole (default: refuse it).
         """
         return await self._request(
@@ -645,19 +711,48 @@ class PostPostcardsResource(APIResource):
 
     def send_bulk(
         self,
-        recipients: Iterable[models.PostRecipient | Mapping[str, Any]]
-        | AsyncIterable[models.PostRecipient | Mapping[str, Any]],
+        recipients: Iterable[params.PostRecipientParam | models.PostRecipient]
+        | AsyncIterable[params.PostRecipientParam | models.PostRecipient],
         *,
         file_urls: Sequence[str],
-        **_options: Unpack[BulkOptions],
+        concurrency: int | NotGiven = NOT_GIVEN,
+        max_rate: float | None | NotGiven = NOT_GIVEN,
+        batch_size: int | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        on_progress: Callable[[BulkSummary], object] | None | NotGiven = NOT_GIVEN,
+        tag: str | None | NotGiven = NOT_GIVEN,
+        allow_truncation: bool | NotGiven = NOT_GIVEN,
+        journal: str | os.PathLike[str] | JournalStore | None | NotGiven = NOT_GIVEN,
+        job_id: str | None | NotGiven = NOT_GIVEN,
+        history_lag: float | NotGiven = NOT_GIVEN,
     ) -> BulkJob[models.PostPostcard]:
         """Send Postcard, in bulk: any number of recipients, in batches of up to 1000.
 
-        Returns a :class:`~aioclicksend.BulkJob`: ``async for outcome in job`` gives one outcome per
-        input item as its batch completes; ``await job`` gives the summary. ``recipients`` may be any
-        iterable or async iterable; it is read lazily. The other arguments are the same
-        for every batch. Settings (``concurrency``, ``max_rate``, ``batch_size``, ``on_progress``…):
-        see :class:`~aioclicksend.BulkOptions`.
+        Returns a :class:`~aioclicksend.BulkJob`: ``async for outcome in job`` gives one outcome per input
+        item as its batch completes; ``await job`` gives the summary. The other arguments are the same for
+        every batch; a setting left out takes its default.
+
+        Args:
+            recipients: Any iterable or async iterable of recipients; it is read lazily.
+            file_urls: Public URLs of the PDF files to print: one or two (front and back). Convert other
+                file types first with Upload Media File (convert=postcard).
+            concurrency: Batches in flight at once (default 4).
+            max_rate: Most requests a second (default: no limit until ClickSend answers 429).
+            batch_size: Messages per request (default and most: 1000).
+            max_retries: Retries of a batch after a 429 or a connection that never carried it (default 8).
+            timeout: Timeout of each request (default: the client's).
+            on_progress: Called with the running :class:`BulkSummary` after each batch, and once at the end.
+            tag: Prefix of the ``custom_string`` given to messages without one (default: 8 random hex
+                digits).
+            allow_truncation: Send texts longer than ClickSend sends whole (default: refuse them as
+                invalid).
+            journal: Record the job there (a SQLite file's path, a ``postgresql://`` DSN, or a store), so
+                that running it again finishes it.
+            job_id: The job's name in the journal (default: the send's name, e.g. ``sms.send``).
+            history_lag: When resuming, how long after an unanswered batch was sent to wait before looking
+                it up in the channel's history, which may list a message some seconds after it is sent
+                (default 10).
         """
         from aioclicksend.bulk.job import BulkJob
 
@@ -666,7 +761,19 @@ class PostPostcardsResource(APIResource):
             _operations.SEND_POST_POSTCARD,
             recipients,
             shared={"file_urls": file_urls},
-            options=_options,
+            options={
+                "concurrency": concurrency,
+                "max_rate": max_rate,
+                "batch_size": batch_size,
+                "max_retries": max_retries,
+                "timeout": timeout,
+                "on_progress": on_progress,
+                "tag": tag,
+                "allow_truncation": allow_truncation,
+                "journal": journal,
+                "job_id": job_id,
+                "history_lag": history_lag,
+            },
         )
 
 

@@ -358,18 +358,18 @@ class ResellerSettingsResource(APIResource):
             user_email: The reseller's email address.
             user_phone: The reseller's phone number.
             account_name: The reseller's account (company) name.
-            auto_recharge: 1 to recharge automatically when credit runs low
+            auto_recharge: 1 to recharge automatically when credit runs low, 0 not to.
             user_first_name: The reseller's first name.
             user_last_name: The reseller's last name.
             low_credit_amount: The balance under which credit counts as low, as a decimal string, e.g.
                 "1.50".
             default_country_sms: Default country for SMS recipients' local numbers.
-            setting_unicode_sms: 1 to send SMS as unicode
+            setting_unicode_sms: 1 to send SMS as unicode, else 0.
             auto_recharge_amount: The amount of an automatic recharge, as a decimal string, e.g. "20.00".
             account_billing_email: The billing email address.
-            setting_fix_sender_id: 1 to fix the sender id
+            setting_fix_sender_id: 1 to fix the sender id, else 0.
             account_billing_mobile: The billing phone number.
-            setting_email_sms_subject: 1 to include the email subject in email-to-SMS messages
+            setting_email_sms_subject: 1 to include the email subject in email-to-SMS messages, else 0.
             setting_sms_message_char_limit: Maximum number of message parts of an SMS.
         """
         return await self._request(

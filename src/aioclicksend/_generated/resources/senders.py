@@ -12,11 +12,11 @@ from ..operations import senders as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     from collections.abc import Mapping, Sequence
-    from typing import Any
+    from typing import Any, Literal
 
     from aioclicksend._core.client import Timeout
 
-    from .. import models
+    from .. import models, params
 
 
 class SendersResource(APIResource):
@@ -97,8 +97,10 @@ class SendersDefaultsResource(APIResource):
         self,
         *,
         country_code: str,
-        product_type: models.SenderProductType | str,
-        default_sender_strategies: Sequence[models.DefaultSenderStrategyRequest | Mapping[str, Any]],
+        product_type: params.SenderProductTypeParam,
+        default_sender_strategies: Sequence[
+            params.DefaultSenderStrategyRequestParam | models.DefaultSenderStrategyRequest
+        ],
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -114,7 +116,9 @@ class SendersDefaultsResource(APIResource):
 
         Args:
             country_code: The recipients' country (ISO 3166 alpha-2), e.g. AU.
-            default_sender_strategies: The sender to use; exactly one for now.
+            default_sender_strategies: The sender to use; exactly one for now. Each
+                :class:`~aioclicksend.params.DefaultSenderStrategyRequestParam` or its model; keys:
+                ``sender_type`` (required), ``sender_id`` (required), ``sender_country_code``, ``note``.
         """
         return await self._request(
             _operations.CREATE_DEFAULT_SENDER,
@@ -195,7 +199,7 @@ class SendersDefaultsResource(APIResource):
         offset: str | NotGiven = NOT_GIVEN,
         per_page: int | NotGiven = NOT_GIVEN,
         sort_by: str | NotGiven = NOT_GIVEN,
-        sort_direction: str | NotGiven = NOT_GIVEN,
+        sort_direction: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -234,7 +238,9 @@ class SendersDefaultsResource(APIResource):
         self,
         *,
         default_sender_id: str,
-        default_sender_strategies: Sequence[models.DefaultSenderStrategyRequest | Mapping[str, Any]],
+        default_sender_strategies: Sequence[
+            params.DefaultSenderStrategyRequestParam | models.DefaultSenderStrategyRequest
+        ],
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -249,7 +255,9 @@ class SendersDefaultsResource(APIResource):
 
         Args:
             default_sender_id: The default sender's id (a UUID).
-            default_sender_strategies: The sender to use; exactly one for now.
+            default_sender_strategies: The sender to use; exactly one for now. Each
+                :class:`~aioclicksend.params.DefaultSenderStrategyRequestParam` or its model; keys:
+                ``sender_type`` (required), ``sender_id`` (required), ``sender_country_code``, ``note``.
         """
         return await self._request(
             _operations.UPDATE_DEFAULT_SENDER,

@@ -11,17 +11,18 @@ from aioclicksend._core.types import NOT_GIVEN, NotGiven
 from ..operations import sms as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
-    from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
-    from typing import Any
-
-    from typing_extensions import Unpack
+    import os
+    from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+    from datetime import datetime
+    from typing import Any, Literal
 
     from aioclicksend._core.client import Timeout
     from aioclicksend._core.pagination import AsyncPager, Page
     from aioclicksend.bulk.job import BulkJob
-    from aioclicksend.bulk.options import BulkOptions
+    from aioclicksend.bulk.journal import JournalStore
+    from aioclicksend.bulk.outcomes import BulkSummary
 
-    from .. import models
+    from .. import models, params
 
 
 class SmsResource(APIResource):
@@ -110,8 +111,8 @@ class SmsResource(APIResource):
     async def price(
         self,
         *,
-        messages: Sequence[models.SmsMessage | Mapping[str, Any]],
-        senders: Sequence[models.SmsSenderRequest | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        messages: Sequence[params.SmsMessageParam | models.SmsMessage],
+        senders: Sequence[params.SmsSenderRequestParam | models.SmsSenderRequest] | NotGiven = NOT_GIVEN,
         shorten_urls: bool | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -127,10 +128,16 @@ class SmsResource(APIResource):
         ``POST /sms/price``
 
         Args:
-            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
+            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total. Each
+                :class:`~aioclicksend.params.SmsMessageParam` or its model; keys: ``from``, ``body``
+                (required), ``to``, ``source``, ``schedule``, ``custom_string``, ``list_id``, ``country``,
+                ``from_email``, ``contact_id``, ``exclude_no_sender_id_recipients``, ``show_summary``.
             senders: The sender to use for each recipient country, overriding the default senders (see
                 senders.defaults). Left out or empty, each country's default sender is used; a country
-                missing here, or given a sender that is not valid, falls back to its default too.
+                missing here, or given a sender that is not valid, falls back to its default too. Each
+                :class:`~aioclicksend.params.SmsSenderRequestParam` or its model; keys:
+                ``recipient_country_code`` (required), ``sender_id``, ``sender_type``,
+                ``sender_country_code``.
             shorten_urls: true to shorten one URL in each message into a tracked short link (see
                 short_urls); false, the default, leaves URLs as they are. Applies to every message of the
                 request.
@@ -148,8 +155,8 @@ class SmsResource(APIResource):
     async def send(
         self,
         *,
-        messages: Sequence[models.SmsMessage | Mapping[str, Any]],
-        senders: Sequence[models.SmsSenderRequest | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        messages: Sequence[params.SmsMessageParam | models.SmsMessage],
+        senders: Sequence[params.SmsSenderRequestParam | models.SmsSenderRequest] | NotGiven = NOT_GIVEN,
         shorten_urls: bool | NotGiven = NOT_GIVEN,
         allow_truncation: bool = False,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -169,10 +176,16 @@ class SmsResource(APIResource):
         ``POST /sms/send``
 
         Args:
-            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
+            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total. Each
+                :class:`~aioclicksend.params.SmsMessageParam` or its model; keys: ``from``, ``body``
+                (required), ``to``, ``source``, ``schedule``, ``custom_string``, ``list_id``, ``country``,
+                ``from_email``, ``contact_id``, ``exclude_no_sender_id_recipients``, ``show_summary``.
             senders: The sender to use for each recipient country, overriding the default senders (see
                 senders.defaults). Left out or empty, each country's default sender is used; a country
-                missing here, or given a sender that is not valid, falls back to its default too.
+                missing here, or given a sender that is not valid, falls back to its default too. Each
+                :class:`~aioclicksend.params.SmsSenderRequestParam` or its model; keys:
+                ``recipient_country_code`` (required), ``sender_id``, ``sender_type``,
+                ``sender_country_code``.
             shorten_urls: true to shorten one URL in each message into a tracked short link (see
                 short_urls); false, the default, leaves URLs as they are. Applies to every message of the
                 request.
@@ -191,20 +204,56 @@ class SmsResource(APIResource):
 
     def send_bulk(
         self,
-        messages: Iterable[models.SmsMessage | Mapping[str, Any]]
-        | AsyncIterable[models.SmsMessage | Mapping[str, Any]],
+        messages: Iterable[params.SmsMessageParam | models.SmsMessage]
+        | AsyncIterable[params.SmsMessageParam | models.SmsMessage],
         *,
-        senders: Sequence[models.SmsSenderRequest | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        senders: Sequence[params.SmsSenderRequestParam | models.SmsSenderRequest] | NotGiven = NOT_GIVEN,
         shorten_urls: bool | NotGiven = NOT_GIVEN,
-        **_options: Unpack[BulkOptions],
+        concurrency: int | NotGiven = NOT_GIVEN,
+        max_rate: float | None | NotGiven = NOT_GIVEN,
+        batch_size: int | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        on_progress: Callable[[BulkSummary], object] | None | NotGiven = NOT_GIVEN,
+        tag: str | None | NotGiven = NOT_GIVEN,
+        allow_truncation: bool | NotGiven = NOT_GIVEN,
+        journal: str | os.PathLike[str] | JournalStore | None | NotGiven = NOT_GIVEN,
+        job_id: str | None | NotGiven = NOT_GIVEN,
+        history_lag: float | NotGiven = NOT_GIVEN,
     ) -> BulkJob[models.SentSms]:
         """Send SMS, in bulk: any number of messages, in batches of up to 1000.
 
-        Returns a :class:`~aioclicksend.BulkJob`: ``async for outcome in job`` gives one outcome per
-        input item as its batch completes; ``await job`` gives the summary. ``messages`` may be any
-        iterable or async iterable; it is read lazily. The other arguments are the same
-        for every batch. Settings (``concurrency``, ``max_rate``, ``batch_size``, ``on_progress``…):
-        see :class:`~aioclicksend.BulkOptions`.
+        Returns a :class:`~aioclicksend.BulkJob`: ``async for outcome in job`` gives one outcome per input
+        item as its batch completes; ``await job`` gives the summary. The other arguments are the same for
+        every batch; a setting left out takes its default.
+
+        Args:
+            messages: Any iterable or async iterable of messages; it is read lazily.
+            senders: The sender to use for each recipient country, overriding the default senders (see
+                senders.defaults). Left out or empty, each country's default sender is used; a country
+                missing here, or given a sender that is not valid, falls back to its default too. Each
+                :class:`~aioclicksend.params.SmsSenderRequestParam` or its model; keys:
+                ``recipient_country_code`` (required), ``sender_id``, ``sender_type``,
+                ``sender_country_code``.
+            shorten_urls: true to shorten one URL in each message into a tracked short link (see
+                short_urls); false, the default, leaves URLs as they are. Applies to every message of the
+                request.
+            concurrency: Batches in flight at once (default 4).
+            max_rate: Most requests a second (default: no limit until ClickSend answers 429).
+            batch_size: Messages per request (default and most: 1000).
+            max_retries: Retries of a batch after a 429 or a connection that never carried it (default 8).
+            timeout: Timeout of each request (default: the client's).
+            on_progress: Called with the running :class:`BulkSummary` after each batch, and once at the end.
+            tag: Prefix of the ``custom_string`` given to messages without one (default: 8 random hex
+                digits).
+            allow_truncation: Send texts longer than ClickSend sends whole (default: refuse them as
+                invalid).
+            journal: Record the job there (a SQLite file's path, a ``postgresql://`` DSN, or a store), so
+                that running it again finishes it.
+            job_id: The job's name in the journal (default: the send's name, e.g. ``sms.send``).
+            history_lag: When resuming, how long after an unanswered batch was sent to wait before looking
+                it up in the channel's history, which may list a message some seconds after it is sent
+                (default 10).
         """
         from aioclicksend.bulk.job import BulkJob
 
@@ -213,7 +262,19 @@ class SmsResource(APIResource):
             _operations.SEND_SMS,
             messages,
             shared={"senders": senders, "shorten_urls": shorten_urls},
-            options=_options,
+            options={
+                "concurrency": concurrency,
+                "max_rate": max_rate,
+                "batch_size": batch_size,
+                "max_retries": max_retries,
+                "timeout": timeout,
+                "on_progress": on_progress,
+                "tag": tag,
+                "allow_truncation": allow_truncation,
+                "journal": journal,
+                "job_id": job_id,
+                "history_lag": history_lag,
+            },
         )
 
 
@@ -263,8 +324,8 @@ class SmsHistoryResource(APIResource):
         filename: str,
         q: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        date_from: int | NotGiven = NOT_GIVEN,
-        date_to: int | NotGiven = NOT_GIVEN,
+        date_from: int | datetime | NotGiven = NOT_GIVEN,
+        date_to: int | datetime | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -312,9 +373,9 @@ class SmsHistoryResource(APIResource):
         *,
         q: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        operator: str | NotGiven = NOT_GIVEN,
-        date_from: int | NotGiven = NOT_GIVEN,
-        date_to: int | NotGiven = NOT_GIVEN,
+        operator: Literal["AND", "OR"] | NotGiven = NOT_GIVEN,
+        date_from: int | datetime | NotGiven = NOT_GIVEN,
+        date_to: int | datetime | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -385,7 +446,7 @@ class SmsInboundResource(APIResource):
         self,
         *,
         url: str,
-        webhook_type: models.SmsInboundWebhookType | str | NotGiven = NOT_GIVEN,
+        webhook_type: params.SmsInboundWebhookTypeParam | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -446,7 +507,7 @@ class SmsInboundResource(APIResource):
         *,
         q: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        operator: str | NotGiven = NOT_GIVEN,
+        operator: Literal["AND", "OR"] | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -513,7 +574,7 @@ class SmsInboundResource(APIResource):
     async def mark_read(
         self,
         *,
-        date_before: int | NotGiven = NOT_GIVEN,
+        date_before: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -662,7 +723,7 @@ class SmsReceiptsResource(APIResource):
     async def mark_read(
         self,
         *,
-        date_before: int | NotGiven = NOT_GIVEN,
+        date_before: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -808,7 +869,7 @@ class SmsTemplatesResource(APIResource):
         *,
         q: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        operator: str | NotGiven = NOT_GIVEN,
+        operator: Literal["AND", "OR"] | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,

@@ -12,12 +12,13 @@ from ..operations import sms_campaigns as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     from collections.abc import Mapping, Sequence
+    from datetime import datetime
     from typing import Any
 
     from aioclicksend._core.client import Timeout
     from aioclicksend._core.pagination import AsyncPager, Page
 
-    from .. import models
+    from .. import models, params
 
 
 class SmsCampaignsResource(APIResource):
@@ -91,8 +92,8 @@ class SmsCampaignsResource(APIResource):
         *,
         q: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        date_from: int | NotGiven = NOT_GIVEN,
-        date_to: int | NotGiven = NOT_GIVEN,
+        date_from: int | datetime | NotGiven = NOT_GIVEN,
+        date_to: int | datetime | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -140,10 +141,10 @@ class SmsCampaignsResource(APIResource):
         name: str,
         body: str,
         from_: str | NotGiven = NOT_GIVEN,
-        schedule: int | NotGiven = NOT_GIVEN,
+        schedule: int | datetime | NotGiven = NOT_GIVEN,
         url_to_shorten: str | NotGiven = NOT_GIVEN,
         source: str | NotGiven = NOT_GIVEN,
-        senders: Sequence[models.SmsSenderRequest | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        senders: Sequence[params.SmsSenderRequestParam | models.SmsSenderRequest] | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -167,7 +168,10 @@ class SmsCampaignsResource(APIResource):
             url_to_shorten: A long URL to replace smsu.io/xxxxx in the body with a tracked short link.
             source: What you send from, e.g. the name of your application.
             senders: The sender to use for each recipient country, overriding the default senders; left out,
-                each country's default sender is used.
+                each country's default sender is used. Each
+                :class:`~aioclicksend.params.SmsSenderRequestParam` or its model; keys:
+                ``recipient_country_code`` (required), ``sender_id``, ``sender_type``,
+                ``sender_country_code``.
         """
         return await self._request(
             _operations.CALCULATE_SMS_CAMPAIGN_PRICE,
@@ -195,10 +199,10 @@ class SmsCampaignsResource(APIResource):
         name: str,
         body: str,
         from_: str | NotGiven = NOT_GIVEN,
-        schedule: int | NotGiven = NOT_GIVEN,
+        schedule: int | datetime | NotGiven = NOT_GIVEN,
         url_to_shorten: str | NotGiven = NOT_GIVEN,
         source: str | NotGiven = NOT_GIVEN,
-        senders: Sequence[models.SmsSenderRequest | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        senders: Sequence[params.SmsSenderRequestParam | models.SmsSenderRequest] | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -224,7 +228,10 @@ class SmsCampaignsResource(APIResource):
             url_to_shorten: A long URL to replace smsu.io/xxxxx in the body with a tracked short link.
             source: What you send from, e.g. the name of your application.
             senders: The sender to use for each recipient country, overriding the default senders; left out,
-                each country's default sender is used.
+                each country's default sender is used. Each
+                :class:`~aioclicksend.params.SmsSenderRequestParam` or its model; keys:
+                ``recipient_country_code`` (required), ``sender_id``, ``sender_type``,
+                ``sender_country_code``.
         """
         return await self._request(
             _operations.SEND_SMS_CAMPAIGN,
@@ -253,10 +260,10 @@ class SmsCampaignsResource(APIResource):
         name: str,
         body: str,
         from_: str | NotGiven = NOT_GIVEN,
-        schedule: int | NotGiven = NOT_GIVEN,
+        schedule: int | datetime | NotGiven = NOT_GIVEN,
         url_to_shorten: str | NotGiven = NOT_GIVEN,
         source: str | NotGiven = NOT_GIVEN,
-        senders: Sequence[models.SmsSenderRequest | Mapping[str, Any]] | NotGiven = NOT_GIVEN,
+        senders: Sequence[params.SmsSenderRequestParam | models.SmsSenderRequest] | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -281,7 +288,10 @@ class SmsCampaignsResource(APIResource):
             url_to_shorten: A long URL to replace smsu.io/xxxxx in the body with a tracked short link.
             source: What you send from, e.g. the name of your application.
             senders: The sender to use for each recipient country, overriding the default senders; left out,
-                each country's default sender is used.
+                each country's default sender is used. Each
+                :class:`~aioclicksend.params.SmsSenderRequestParam` or its model; keys:
+                ``recipient_country_code`` (required), ``sender_id``, ``sender_type``,
+                ``sender_country_code``.
         """
         return await self._request(
             _operations.UPDATE_SMS_CAMPAIGN,

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # names only the annotations use: the models load with the fi
 
     from aioclicksend._core.client import Timeout
 
-    from .. import models
+    from .. import models, params
 
 
 class UploadsResource(APIResource):
@@ -31,7 +31,7 @@ class UploadsResource(APIResource):
         self,
         *,
         content: str,
-        convert: models.UploadConvert | str | NotGiven = NOT_GIVEN,
+        convert: params.UploadConvertParam | NotGiven = NOT_GIVEN,
         filename: str | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -50,7 +50,8 @@ class UploadsResource(APIResource):
         Args:
             content: The file's contents, base64-encoded.
             convert: What the file is for, and so what to convert it to; leave out to store the file as it
-                is.
+                is. One of ``'fax'``, ``'mms'``, ``'postcard'``, ``'post'``, ``'csv'``
+                (:class:`~aioclicksend.params.UploadConvertParam`).
             filename: A name for the file, with its extension, e.g. letter.docx.
         """
         return await self._request(

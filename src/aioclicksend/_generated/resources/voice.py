@@ -12,17 +12,18 @@ from ..operations import voice as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     import builtins
-    from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
-    from typing import Any
-
-    from typing_extensions import Unpack
+    import os
+    from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+    from datetime import datetime
+    from typing import Any, Literal
 
     from aioclicksend._core.client import Timeout
     from aioclicksend._core.pagination import AsyncPager, Page
     from aioclicksend.bulk.job import BulkJob
-    from aioclicksend.bulk.options import BulkOptions
+    from aioclicksend.bulk.journal import JournalStore
+    from aioclicksend.bulk.outcomes import BulkSummary
 
-    from .. import models
+    from .. import models, params
 
 
 class VoiceResource(APIResource):
@@ -123,7 +124,7 @@ class VoiceResource(APIResource):
     async def price(
         self,
         *,
-        messages: Sequence[models.VoiceMessage | Mapping[str, Any]],
+        messages: Sequence[params.VoiceMessageParam | models.VoiceMessage],
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -138,7 +139,10 @@ class VoiceResource(APIResource):
         ``POST /voice/price``
 
         Args:
-            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
+            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total. Each
+                :class:`~aioclicksend.params.VoiceMessageParam` or its model; keys: ``to``, ``body``
+                (required), ``voice``, ``lang``, ``custom_string``, ``country``, ``source``, ``list_id``,
+                ``schedule``, ``require_input``, ``machine_detection``, ``from``.
         """
         return await self._request(
             _operations.CALCULATE_VOICE_PRICE,
@@ -153,7 +157,7 @@ class VoiceResource(APIResource):
     async def send(
         self,
         *,
-        messages: Sequence[models.VoiceMessage | Mapping[str, Any]],
+        messages: Sequence[params.VoiceMessageParam | models.VoiceMessage],
         allow_truncation: bool = False,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -172,7 +176,10 @@ class VoiceResource(APIResource):
         ``POST /voice/send``
 
         Args:
-            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total.
+            messages: Up to 1000 messages; with list_id, at most 1000 recipients in total. Each
+                :class:`~aioclicksend.params.VoiceMessageParam` or its model; keys: ``to``, ``body``
+                (required), ``voice``, ``lang``, ``custom_string``, ``country``, ``source``, ``list_id``,
+                ``schedule``, ``require_input``, ``machine_detection``, ``from``.
             allow_truncation: Send a text longer than ClickSend sends whole (default: refuse it).
         """
         return await self._request(
@@ -188,20 +195,67 @@ class VoiceResource(APIResource):
 
     def send_bulk(
         self,
-        messages: Iterable[models.VoiceMessage | Mapping[str, Any]]
-        | AsyncIterable[models.VoiceMessage | Mapping[str, Any]],
-        **_options: Unpack[BulkOptions],
+        messages: Iterable[params.VoiceMessageParam | models.VoiceMessage]
+        | AsyncIterable[params.VoiceMessageParam | models.VoiceMessage],
+        *,
+        concurrency: int | NotGiven = NOT_GIVEN,
+        max_rate: float | None | NotGiven = NOT_GIVEN,
+        batch_size: int | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        on_progress: Callable[[BulkSummary], object] | None | NotGiven = NOT_GIVEN,
+        tag: str | None | NotGiven = NOT_GIVEN,
+        allow_truncation: bool | NotGiven = NOT_GIVEN,
+        journal: str | os.PathLike[str] | JournalStore | None | NotGiven = NOT_GIVEN,
+        job_id: str | None | NotGiven = NOT_GIVEN,
+        history_lag: float | NotGiven = NOT_GIVEN,
     ) -> BulkJob[models.VoiceSentMessage]:
         """Send Voice Message, in bulk: any number of messages, in batches of up to 1000.
 
-        Returns a :class:`~aioclicksend.BulkJob`: ``async for outcome in job`` gives one outcome per
-        input item as its batch completes; ``await job`` gives the summary. ``messages`` may be any
-        iterable or async iterable; it is read lazily. Settings (``concurrency``, ``max_rate``, ``batch_size``, ``on_progress``…):
-        see :class:`~aioclicksend.BulkOptions`.
+        Returns a :class:`~aioclicksend.BulkJob`: ``async for outcome in job`` gives one outcome per input
+        item as its batch completes; ``await job`` gives the summary. The other arguments are the same for
+        every batch; a setting left out takes its default.
+
+        Args:
+            messages: Any iterable or async iterable of messages; it is read lazily.
+            concurrency: Batches in flight at once (default 4).
+            max_rate: Most requests a second (default: no limit until ClickSend answers 429).
+            batch_size: Messages per request (default and most: 1000).
+            max_retries: Retries of a batch after a 429 or a connection that never carried it (default 8).
+            timeout: Timeout of each request (default: the client's).
+            on_progress: Called with the running :class:`BulkSummary` after each batch, and once at the end.
+            tag: Prefix of the ``custom_string`` given to messages without one (default: 8 random hex
+                digits).
+            allow_truncation: Send texts longer than ClickSend sends whole (default: refuse them as
+                invalid).
+            journal: Record the job there (a SQLite file's path, a ``postgresql://`` DSN, or a store), so
+                that running it again finishes it.
+            job_id: The job's name in the journal (default: the send's name, e.g. ``sms.send``).
+            history_lag: When resuming, how long after an unanswered batch was sent to wait before looking
+                it up in the channel's history, which may list a message some seconds after it is sent
+                (default 10).
         """
         from aioclicksend.bulk.job import BulkJob
 
-        return BulkJob(self._client, _operations.SEND_VOICE_MESSAGE, messages, shared={}, options=_options)
+        return BulkJob(
+            self._client,
+            _operations.SEND_VOICE_MESSAGE,
+            messages,
+            shared={},
+            options={
+                "concurrency": concurrency,
+                "max_rate": max_rate,
+                "batch_size": batch_size,
+                "max_retries": max_retries,
+                "timeout": timeout,
+                "on_progress": on_progress,
+                "tag": tag,
+                "allow_truncation": allow_truncation,
+                "journal": journal,
+                "job_id": job_id,
+                "history_lag": history_lag,
+            },
+        )
 
 
 class VoiceResourceWithRawResponse:
@@ -243,8 +297,8 @@ class VoiceHistoryResource(APIResource):
         filename: str,
         q: str | NotGiven = NOT_GIVEN,
         order_by: str | NotGiven = NOT_GIVEN,
-        date_from: int | NotGiven = NOT_GIVEN,
-        date_to: int | NotGiven = NOT_GIVEN,
+        date_from: int | datetime | NotGiven = NOT_GIVEN,
+        date_to: int | datetime | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -288,9 +342,9 @@ class VoiceHistoryResource(APIResource):
         self,
         *,
         order_by: str | NotGiven = NOT_GIVEN,
-        operator: str | NotGiven = NOT_GIVEN,
-        date_from: int | NotGiven = NOT_GIVEN,
-        date_to: int | NotGiven = NOT_GIVEN,
+        operator: Literal["AND", "OR"] | NotGiven = NOT_GIVEN,
+        date_from: int | datetime | NotGiven = NOT_GIVEN,
+        date_to: int | datetime | NotGiven = NOT_GIVEN,
         page: int | NotGiven = NOT_GIVEN,
         limit: int | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
@@ -389,7 +443,7 @@ class VoiceReceiptsResource(APIResource):
     async def mark_read(
         self,
         *,
-        date_before: int | NotGiven = NOT_GIVEN,
+        date_before: int | datetime | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,

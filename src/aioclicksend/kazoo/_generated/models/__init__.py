@@ -72,4 +72,26 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *MODULES])
 
 
-__all__ = list(MODULES)
+__all__ = [  # written out: type checkers read a literal list only (aioclicksend.models star-imports it)
+    "Envelope",
+    "Error",
+    "Fax",
+    "FaxDocument",
+    "FaxDocumentMethod",
+    "FaxNotificationRecipients",
+    "FaxNotifications",
+    "FaxResubmitChanges",
+    "FaxTxResult",
+    "InboxFax",
+    "OutboxFax",
+    "OutgoingFaxJob",
+    "OutgoingFaxSummary",
+    "ResubmitFaxRequest",
+    "SendFaxRequest",
+    "SmtpLogAttempt",
+    "SmtpLogEntry",
+    "StoredFaxDocument",
+    "StoredFaxNotificationRecipients",
+    "StoredFaxNotifications",
+    "StoredFaxTxResult",
+]

@@ -12,13 +12,13 @@ from ..operations import faxes as _operations
 
 if TYPE_CHECKING:  # names only the annotations use: the models load with the first call, not here
     from collections.abc import Mapping
-    from typing import Any
+    from typing import Any, Literal
 
     from aioclicksend._core.binary import BinaryResponse, FileInput
     from aioclicksend._core.client import Timeout
     from aioclicksend._core.pagination import AsyncPager, KeyedPage
 
-    from .. import models
+    from .. import models, params
 
 
 class FaxesResource(APIResource):
@@ -54,9 +54,9 @@ class FaxesResource(APIResource):
         *,
         from_number: str,
         to_number: str,
-        document: models.FaxDocument | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        document: params.FaxDocumentParam | models.FaxDocument | NotGiven = NOT_GIVEN,
         from_name: str | NotGiven = NOT_GIVEN,
-        notifications: models.FaxNotifications | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        notifications: params.FaxNotificationsParam | models.FaxNotifications | NotGiven = NOT_GIVEN,
         retries: int | NotGiven = NOT_GIVEN,
         subject: str | NotGiven = NOT_GIVEN,
         to_name: str | NotGiven = NOT_GIVEN,
@@ -152,7 +152,7 @@ class FaxesInboxResource(APIResource):
         self,
         *,
         fax_id: str,
-        disposition: str | NotGiven = NOT_GIVEN,
+        disposition: Literal["inline", "attachment"] | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -421,7 +421,7 @@ class FaxesOutboxResource(APIResource):
         self,
         *,
         fax_id: str,
-        disposition: str | NotGiven = NOT_GIVEN,
+        disposition: Literal["inline", "attachment"] | NotGiven = NOT_GIVEN,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
@@ -579,10 +579,10 @@ class FaxesOutboxResource(APIResource):
         self,
         *,
         fax_id: str,
-        document: models.FaxDocument | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        document: params.FaxDocumentParam | models.FaxDocument | NotGiven = NOT_GIVEN,
         from_name: str | NotGiven = NOT_GIVEN,
         from_number: str | NotGiven = NOT_GIVEN,
-        notifications: models.FaxNotifications | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        notifications: params.FaxNotificationsParam | models.FaxNotifications | NotGiven = NOT_GIVEN,
         retries: int | NotGiven = NOT_GIVEN,
         subject: str | NotGiven = NOT_GIVEN,
         to_name: str | NotGiven = NOT_GIVEN,
@@ -725,9 +725,9 @@ class FaxesOutgoingResource(APIResource):
         *,
         from_number: str,
         to_number: str,
-        document: models.FaxDocument | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        document: params.FaxDocumentParam | models.FaxDocument | NotGiven = NOT_GIVEN,
         from_name: str | NotGiven = NOT_GIVEN,
-        notifications: models.FaxNotifications | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        notifications: params.FaxNotificationsParam | models.FaxNotifications | NotGiven = NOT_GIVEN,
         retries: int | NotGiven = NOT_GIVEN,
         subject: str | NotGiven = NOT_GIVEN,
         to_name: str | NotGiven = NOT_GIVEN,
