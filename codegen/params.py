@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from .bundle import SpecError
-from .ir import ParamAlias, ParamDict, ParamKey
+from .ir import DEPRECATED_NOTE, ParamAlias, ParamDict, ParamKey
 from .names import param_name
 from .schemas import Annotator, is_object, literal
 
@@ -30,7 +30,8 @@ def read_params(schemas: dict[str, Any], names: set[str]) -> tuple[list[ParamAli
 
 
 def _keys(annotator: Annotator, name: str, schema: dict[str, Any]) -> tuple[ParamKey, ...]:
-    """A key per property a caller may send (not ``readOnly``), described as the spec describes it."""
+    """A key per property a caller may send (not ``readOnly``), described as the spec describes it (a
+    deprecated one's description beginning with a note saying so)."""
     if "allOf" in schema:
         raise SpecError(f"schema {name}: a request object must list its properties itself, not by allOf")
     required = set(schema.get("required", []))
@@ -39,9 +40,14 @@ def _keys(annotator: Annotator, name: str, schema: dict[str, Any]) -> tuple[Para
             wire_name=wire_name,
             annotation=annotator.annotate(property_schema, argument=True),
             required=wire_name in required,
-            description=property_schema.get("description")
-            or annotator.resolve(property_schema).get("description", ""),
+            description=_description(annotator, property_schema),
         )
         for wire_name, property_schema in schema.get("properties", {}).items()
         if not property_schema.get("readOnly")
     )
+
+
+def _description(annotator: Annotator, property_schema: dict[str, Any]) -> str:
+    """A key's description: the property's own, else its schema's; a deprecated key's noted first."""
+    text = property_schema.get("description") or annotator.resolve(property_schema).get("description", "")
+    return f"{DEPRECATED_NOTE} {text}".strip() if property_schema.get("deprecated") else text

@@ -134,3 +134,23 @@ async def test_a_deprecated_sends_bulk_send_warns_and_says_so(tmp_path: Path, pa
     assert [w.filename for w in caught] == [__file__]
     assert type(job).__name__ == "BulkJob"  # made, never started: nothing is sent
     await client.close()
+
+
+def test_a_deprecated_key_of_a_request_typeddict_is_noted_in_its_docstring() -> None:
+    """What an editor's hover shows of ``SmsMessageParam["contact_id"]`` (deprecated in our spec)."""
+    import ast
+
+    import aioclicksend._generated.params
+
+    tree = ast.parse(Path(inspect.getfile(aioclicksend._generated.params)).read_text(encoding="utf-8"))
+    (message,) = [
+        node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "SmsMessageParam"
+    ]
+    docs = {
+        statement.target.id: ast.literal_eval(following.value)
+        for statement, following in zip(message.body, message.body[1:], strict=False)
+        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name)
+        if isinstance(following, ast.Expr)
+    }
+    assert docs["contact_id"].startswith("Deprecated: it may be removed in a later minor version.")
+    assert not docs["body"].startswith("Deprecated")

@@ -146,8 +146,8 @@ CASES: list[tuple[str, Edit, set[tuple[str, str, str, str]]]] = [
     ),
     (
         "sms.yaml",
-        sms_field("schedule", lambda field: field.update(type="number")),  # a request takes more
-        {("type widened", "models.SmsMessage.schedule", "integer → number", "additive")},
+        sms_field("list_id", lambda field: field.update(type="number")),  # a request takes more
+        {("type widened", "models.SmsMessage.list_id", "integer → number", "additive")},
     ),
     (
         "sms.yaml",

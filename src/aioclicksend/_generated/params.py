@@ -1483,7 +1483,9 @@ class SmsMessageParam(_SmsMessageParamKeys):
     """Email address to forward replies to; left out, replies go to the sending user's address."""
 
     contact_id: NotRequired[int]
-    """The contact (of list_id) to send to; the official spec says it is no longer in use."""
+    """Deprecated: it may be removed in a later minor version. The contact (of list_id) to send to; the
+    official spec says it is no longer in use.
+    """
 
     exclude_no_sender_id_recipients: NotRequired[bool]
     """Send SMS: true to send without checking that the sender ID is registered (recipients in
