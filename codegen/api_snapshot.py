@@ -41,11 +41,13 @@ FACADES = {
 """Public modules that hand out every model of a generated package through ``__getattr__`` (so that each
 loads on first use), which static analysis cannot follow: their names are the models the generated package
 imports from its own modules."""
-UNLISTED_MEMBERS = frozenset({"model_config", "__init_subclass__", "__class_getitem__", "__set_name__"})
+UNLISTED_MEMBERS = frozenset(
+    {"model_config", "__init_subclass__", "__class_getitem__", "__set_name__", "__repr_args__"}
+)
 UNLISTED_PREFIXES = ("__pydantic", "__get_pydantic")
 """Public-looking members that are not a caller's surface: pydantic's configuration of a model (its base
 class, listed, says whether it takes unknown fields) and the hooks Python and pydantic call as classes
-are made (listed, they would repeat on every model)."""
+are made or shown (``__repr_args__``, which ``repr`` calls; listed, they would repeat on every model)."""
 PARAMETER_KINDS = {
     griffe.ParameterKind.positional_only: "positional-only",
     griffe.ParameterKind.positional_or_keyword: "positional",

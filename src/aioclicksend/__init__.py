@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ._core.binary import BinaryResponse
     from ._core.client import Timeout
     from ._core.exceptions import (
+        AnswerFieldMissingError,
         APIConnectionError,
         APIResponseValidationError,
         APIStatusError,
@@ -57,6 +58,7 @@ _EXPORTS = {
     "APIResponseValidationError": "._core.exceptions",
     "APIStatusError": "._core.exceptions",
     "APITimeoutError": "._core.exceptions",
+    "AnswerFieldMissingError": "._core.exceptions",
     "AsyncClickSend": "._client",
     "AsyncCursorPager": "._core.pagination",
     "AsyncPager": "._core.pagination",
@@ -115,6 +117,7 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AnswerFieldMissingError",
     "AsyncClickSend",
     "AsyncCursorPager",
     "AsyncPager",

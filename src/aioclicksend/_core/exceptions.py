@@ -9,6 +9,7 @@
     ├── APIConnectionError            the request got no answer
     │   └── APITimeoutError
     ├── APIResponseValidationError    an answer that is not the JSON the API documents (or too large)
+    │   └── AnswerFieldMissingError   a field every answer carries was not in this one (raised when read)
     ├── PaginationError               a paged answer that does not advance, or too many pages
     ├── JournalError                  a bulk job's journal that cannot be used (or input it does not match)
     └── APIStatusError                an HTTP error status, one class per status
@@ -32,6 +33,7 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AnswerFieldMissingError",
     "AttemptRefusedError",
     "AuthenticationError",
     "BadRequestError",
@@ -116,6 +118,26 @@ class APIResponseValidationError(_RequestError):
         self.status = status
         self.body = body
         super().__init__(message, method=method, url=url)
+
+
+class AnswerFieldMissingError(APIResponseValidationError):
+    """A field the spec marks required in an answer (ClickSend always sends it) was left out of this one,
+    or was null. The answer still parses; reading that field raises this, naming the model and the field.
+
+    A model does not know the request it answers: ``method`` and ``url`` are empty, ``status`` is 0 and
+    ``body`` is empty (the rest of the answer is the model itself: ``model_dump()``, ``model_extra``).
+    """
+
+    def __init__(self, model: str, field: str, *, null: bool) -> None:
+        self.model = model
+        self.field = field
+        self.method = self.url = ""
+        self.status = 0
+        self.body = b""
+        found = "null in the answer" if null else "not in the answer"
+        ClickSendError.__init__(
+            self, f"{model}.{field}: {found}, although the spec says ClickSend always sends it"
+        )
 
 
 class PaginationError(ClickSendError):

@@ -6,7 +6,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import Field
 
-from .models import ClickSendModel
+from .models import ClickSendModel, value_given
 
 __all__ = ["KeyedPage", "Page"]
 
@@ -14,12 +14,17 @@ _Item = TypeVar("_Item")
 
 
 class Page(ClickSendModel, Generic[_Item]):
-    """One page of a paged answer (the docs' Pagination section)."""
+    """One page of a paged answer (the docs' Pagination section).
 
-    total: int | None = None
-    per_page: int | None = None
-    current_page: int | None = None
-    last_page: int | None = None
+    The counts are required, as the spec's ``PageMeta`` says: every answer carries them, and reading one
+    an answer left out raises :class:`~aioclicksend.AnswerFieldMissingError` (paging itself goes on
+    without them: no ``last_page``, no next page).
+    """
+
+    total: int
+    per_page: int
+    current_page: int
+    last_page: int
     next_page_url: str | None = None
     prev_page_url: str | None = None
     from_: int | None = Field(default=None, alias="from")
@@ -29,9 +34,10 @@ class Page(ClickSendModel, Generic[_Item]):
     @property
     def has_next_page(self) -> bool:
         """Whether a later page exists."""
-        if self.current_page is None or self.last_page is None:
+        current, last = value_given(self, "current_page"), value_given(self, "last_page")
+        if current is None or last is None:
             return False
-        return self.current_page < self.last_page and bool(self.data)
+        return current < last and bool(self.data)
 
 
 class KeyedPage(ClickSendModel, Generic[_Item]):

@@ -22,6 +22,7 @@ from urllib.parse import unquote
 from pydantic import BaseModel
 
 from .exceptions import PaginationError, RequestValidationError
+from .models import value_given
 from .pages import KeyedPage, Page
 from .types import NOT_GIVEN, NotGiven
 from .validation import check_parameters
@@ -97,11 +98,11 @@ class _PageNumbers(_Style):
         return {**query, "page": position}
 
     def check(self, page: Any, position: Any) -> None:
-        if page.current_page is not None and page.current_page != position:
+        current = value_given(page, "current_page")
+        if current is not None and current != position:
             raise PaginationError(
                 self.operation.name,
-                f"asked for page {position}, the answer is page {page.current_page}: "
-                "the server does not advance",
+                f"asked for page {position}, the answer is page {current}: the server does not advance",
             )
 
     def following(self, page: Any, position: Any) -> Any:

@@ -64,6 +64,7 @@ from .._core.exceptions import (
     RequestValidationError,
 )
 from .._core.hooks import AttemptInfo
+from .._core.models import value_given
 from .._core.operation import Operation
 from .._core.pagination import AsyncPager
 from .._core.retry import should_retry
@@ -732,10 +733,10 @@ class BulkJob(Generic[_Result]):
                 settlement.kinds[at] = OutcomeKind.NOT_SENT.value
                 settlement.reason = "not in ClickSend's history: it was not sent"
                 continue
-            price = getattr(entries[0], self._bulk.price_field, None)
+            price = value_given(entries[0], self._bulk.price_field)
             settlement.kinds[at] = OutcomeKind.ACCEPTED.value
-            settlement.statuses[at] = getattr(entries[0], "status", None)
-            settlement.message_ids[at] = getattr(entries[0], "message_id", None)
+            settlement.statuses[at] = value_given(entries[0], "status")
+            settlement.message_ids[at] = value_given(entries[0], "message_id")
             settlement.prices[at] = None if price is None else str(price)
 
     async def _unless_stopped(self, work: Awaitable[_T]) -> _T | None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._core.client import BaseClient, RequestOptions, Timeout
+from .._core.models import value_given
 from .._core.operation import Operation
 from .._core.pagination import AsyncPager
 from .._core.types import NotGiven
@@ -110,7 +111,7 @@ class HistoryLookup:
                 entry = await anext(walk, None)
                 if entry is None:
                     break
-                custom = getattr(entry, "custom_string", None)
+                custom = value_given(entry, "custom_string")
                 if isinstance(custom, str) and _SEARCHABLE.match(custom):
                     return custom
         finally:
@@ -155,7 +156,7 @@ class HistoryLookup:
         walk = self._entries(window, query)
         try:
             async for entry in walk:
-                custom = getattr(entry, "custom_string", None)
+                custom = value_given(entry, "custom_string")
                 if custom in wanted:
                     seen.add(custom)
                     self.found.setdefault(custom, []).append(entry)

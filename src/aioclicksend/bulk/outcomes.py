@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar, cast, overload
 from pydantic import BaseModel
 
 from .._core.exceptions import RequestValidationError
-from .._core.models import parse_money
+from .._core.models import parse_money, value_given
 from .journal import Settlement
 
 __all__ = [
@@ -455,7 +455,7 @@ async def entries_of(wanted: Set[str | None], history: AsyncIterable[Any]) -> di
     walk = aiter(history)
     try:
         async for entry in walk:
-            custom = getattr(entry, "custom_string", None)
+            custom = value_given(entry, "custom_string")
             if isinstance(custom, str) and custom in wanted:
                 found.setdefault(custom, []).append(entry)
             if len(found) == len(wanted):
@@ -476,7 +476,7 @@ def _resolved(outcome: Outcome[Any], found: dict[str, list[Any]], ambiguous: Set
     if not entries:
         reason = "not in ClickSend's history: it was not sent"
         return Outcome(index, OutcomeKind.NOT_SENT, message, custom, reason=reason)
-    status, message_id = getattr(entries[0], "status", None), getattr(entries[0], "message_id", None)
+    status, message_id = value_given(entries[0], "status"), value_given(entries[0], "message_id")
     return Outcome(
         index, OutcomeKind.ACCEPTED, message, custom, tuple(entries), status=status, message_id=message_id
     )

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from .._client import AsyncClickSend
+from .._core.models import value_given
 from .._core.operation import Operation
 from .._core.rules import MessageRules
 from ..bulk.checks import BatchChecker
@@ -298,11 +299,11 @@ def _dry_run(
                     continue
                 valid += len(sendable.given)
                 answer = await getattr(cs, channel).price(messages=sendable.given, **shared)
-                entries = answer.messages or []
+                entries = value_given(answer, "messages") or []  # an answer without them prices nothing
                 for row, message, entry in zip(sendable.indices, sendable.given, entries, strict=False):
                     price = getattr(entry, "message_price", "")
                     custom = message.get("custom_string", "")
-                    output.add(row, ["would send", entry.status or "", "", price, custom, ""])
+                    output.add(row, ["would send", value_given(entry, "status") or "", "", price, custom, ""])
                 parts += sum(getattr(entry, "message_parts", None) or 0 for entry in entries)
                 cost += answer.total_price or Decimal(0)
             for row in output.unfilled():

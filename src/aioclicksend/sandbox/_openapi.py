@@ -219,8 +219,32 @@ def _data(operation: Operation[Any], responses: dict[str, Any]) -> dict[str, Any
 
 
 def _emptiest(operation: Operation[Any], response: dict[str, Any]) -> Any:
-    """``{}`` for an object, ``[]`` for an array, else ``None``: the data schema's emptiest value."""
-    data = resolved(_data(operation, {"200": response}), package_of(operation))
+    """The data of an answer the docs show no example of: another operation's example of the same schema
+    (Get Reseller Settings answers the Account that Get Account shows, with the fields every account
+    carries), else ``{}`` for an object, ``[]`` for an array, ``None`` for anything else."""
+    package = package_of(operation)
+    schema = _data(operation, {"200": response})
+    shown = _shown_elsewhere(schema, package)
+    if shown is not None:
+        return shown
+    data = resolved(schema, package)
     if data.get("type") == "object" or "properties" in data or "allOf" in data:
         return {}
     return [] if data.get("type") == "array" else None
+
+
+def _shown_elsewhere(schema: dict[str, Any], package: str) -> Any:
+    """The data of the first documented success answer (in the spec's order) whose data is ``schema``, a
+    named one (``$ref``); ``None`` if no operation's example shows it."""
+    if "$ref" not in schema:
+        return None
+    for item in spec(package)["paths"].values():
+        for entry in item.values():
+            content = entry.get("responses", {}).get("200", {}).get("content", {}).get("application/json", {})
+            if "example" not in content:
+                continue
+            enveloped = entry.get("x-sdk-envelope", True)
+            data = properties(content["schema"], package).get("data", {}) if enveloped else content["schema"]
+            if data == schema:
+                return content["example"].get("data") if enveloped else content["example"]
+    return None

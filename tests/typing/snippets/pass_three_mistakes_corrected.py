@@ -9,6 +9,7 @@ from aioclicksend import AsyncClickSend, models
 async def send(cs: AsyncClickSend) -> None:
     sent = await cs.sms.send(messages=[{"to": "+61411111111", "body": "hi", "source": "sdk"}])
     assert_type(sent, models.SmsSendResult)
-    for message in sent.messages or []:
+    for message in sent.messages:  # always in the answer: typed present
         assert_type(message, models.SentSms)
-        print(message.message_id, message.status)
+        assert_type(message.status, str)
+        print(message.message_id.upper() if message.message_id else "no id yet")

@@ -15,23 +15,23 @@ class Account(ClickSendModel):
     A ClickSend account (as answered by Create Account, View Account Details and Verify Account; each answer holds a subset of these fields).
     """
 
-    user_id: int | None = None
+    user_id: int
     """
     The account's user id.
     """
-    username: str | None = None
+    username: str
     """
     The username.
     """
-    user_email: str | None = None
+    user_email: str
     """
     The owner's email address.
     """
-    active: int | None = None
+    active: int
     """
     1 once the account is verified, else 0.
     """
-    banned: int | None = None
+    banned: int
     """
     1 if the account is banned, else 0.
     """
@@ -39,7 +39,7 @@ class Account(ClickSendModel):
     """
     The credit balance, in the account's currency.
     """
-    user_phone: str | None = None
+    user_phone: str
     """
     The owner's phone number (E.164).
     """
@@ -51,15 +51,15 @@ class Account(ClickSendModel):
     """
     Where delivery reports are sent.
     """
-    user_first_name: str | None = None
+    user_first_name: str
     """
     The owner's first name.
     """
-    user_last_name: str | None = None
+    user_last_name: str
     """
     The owner's last name.
     """
-    account: int | None = None
+    account: int
     """
     Account flag (0 or 1).
     """
@@ -75,11 +75,11 @@ class Account(ClickSendModel):
     """
     The billing phone number.
     """
-    country: str | None = None
+    country: str
     """
     Two-letter country code of the account.
     """
-    default_country_sms: str | None = None
+    default_country_sms: str
     """
     Default country for SMS recipients' local numbers.
     """
@@ -87,7 +87,7 @@ class Account(ClickSendModel):
     """
     1 if unsubscribed from mail, else 0.
     """
-    auto_recharge: int | None = None
+    auto_recharge: int
     """
     1 if automatic recharge is on, else 0.
     """
@@ -99,7 +99,7 @@ class Account(ClickSendModel):
     """
     The balance under which credit counts as low.
     """
-    setting_unicode_sms: int | None = None
+    setting_unicode_sms: int
     """
     1 if SMS are sent as unicode, else 0.
     """
@@ -107,11 +107,11 @@ class Account(ClickSendModel):
     """
     1 if beta features are on, else 0.
     """
-    setting_email_sms_subject: int | None = None
+    setting_email_sms_subject: int
     """
     1 if an email-to-SMS subject is included, else 0.
     """
-    setting_fix_sender_id: int | None = None
+    setting_fix_sender_id: int
     """
     1 if the sender id is fixed, else 0.
     """
@@ -175,7 +175,7 @@ class Account(ClickSendModel):
     """
     When the trial ends; null when the account is not on a trial.
     """
-    currency: Annotated[billing_currency.BillingCurrency | None, Field(alias="_currency")] = None
+    currency: Annotated[billing_currency.BillingCurrency, Field(alias="_currency")]
     subaccount: Annotated[account_subaccount.AccountSubaccount | None, Field(alias="_subaccount")] = None
     referrer_chosen: Annotated[account_referrer.AccountReferrer | None, Field(alias="_referrer_chosen")] = (
         None

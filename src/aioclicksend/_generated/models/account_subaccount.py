@@ -9,15 +9,15 @@ class AccountSubaccount(ClickSendModel):
     The subaccount (API user) the account was answered for.
     """
 
-    subaccount_id: int | None = None
+    subaccount_id: int
     """
     The subaccount's id.
     """
-    api_username: str | None = None
+    api_username: str
     """
     The API username.
     """
-    email: str | None = None
+    email: str
     """
     The subaccount's email address.
     """
@@ -29,15 +29,15 @@ class AccountSubaccount(ClickSendModel):
     """
     The subaccount's mobile number (E.164); older answers use this name.
     """
-    first_name: str | None = None
+    first_name: str
     """
     First name.
     """
-    last_name: str | None = None
+    last_name: str
     """
     Last name.
     """
-    api_key: str | None = None
+    api_key: str
     """
     The API key.
     """
@@ -53,23 +53,23 @@ class AccountSubaccount(ClickSendModel):
     """
     1 if SMPP is allowed, else 0.
     """
-    access_users: int | None = None
+    access_users: int
     """
     1 if managing users is allowed, else 0.
     """
-    access_billing: int | None = None
+    access_billing: int
     """
     1 if billing is allowed, else 0.
     """
-    access_reporting: int | None = None
+    access_reporting: int
     """
     1 if reporting is allowed, else 0.
     """
-    access_contacts: int | None = None
+    access_contacts: int
     """
     1 if contacts are allowed, else 0.
     """
-    access_settings: int | None = None
+    access_settings: int
     """
     1 if settings are allowed, else 0.
     """

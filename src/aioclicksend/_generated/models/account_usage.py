@@ -15,23 +15,23 @@ class AccountUsage(ClickSendModel):
     One month's usage per channel, per subaccount, with a total per channel.
     """
 
-    sms: list[account_usage_entry.AccountUsageEntry] | None = None
+    sms: list[account_usage_entry.AccountUsageEntry]
     """
     SMS usage per subaccount.
     """
-    voice: list[account_usage_entry.AccountUsageEntry] | None = None
+    voice: list[account_usage_entry.AccountUsageEntry]
     """
     Voice usage per subaccount.
     """
-    fax: list[account_usage_entry.AccountUsageEntry] | None = None
+    fax: list[account_usage_entry.AccountUsageEntry]
     """
     Fax usage per subaccount.
     """
-    post: list[account_usage_entry.AccountUsageEntry] | None = None
+    post: list[account_usage_entry.AccountUsageEntry]
     """
     Post usage per subaccount.
     """
-    email: list[account_usage_entry.AccountUsageEntry] | None = None
+    email: list[account_usage_entry.AccountUsageEntry]
     """
     Email usage per subaccount.
     """
@@ -47,11 +47,11 @@ class AccountUsage(ClickSendModel):
     """
     Postcard usage per subaccount.
     """
-    sms_total: account_usage_total.AccountUsageTotal | None = None
-    voice_total: account_usage_total.AccountUsageTotal | None = None
-    fax_total: account_usage_total.AccountUsageTotal | None = None
-    post_total: account_usage_total.AccountUsageTotal | None = None
-    email_total: account_usage_total.AccountUsageTotal | None = None
+    sms_total: account_usage_total.AccountUsageTotal
+    voice_total: account_usage_total.AccountUsageTotal
+    fax_total: account_usage_total.AccountUsageTotal
+    post_total: account_usage_total.AccountUsageTotal
+    email_total: account_usage_total.AccountUsageTotal
     mms_total: account_usage_total.AccountUsageTotal | None = None
     email_transactional_total: account_usage_total.AccountUsageTotal | None = None
     postcards_total: account_usage_total.AccountUsageTotal | None = None

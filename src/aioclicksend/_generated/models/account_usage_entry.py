@@ -9,11 +9,11 @@ class AccountUsageEntry(ClickSendModel):
     One subaccount's usage of one channel in the month.
     """
 
-    subaccount_id: int | None = None
+    subaccount_id: int
     """
     The subaccount's id.
     """
-    username: str | None = None
+    username: str
     """
     The subaccount's username.
     """

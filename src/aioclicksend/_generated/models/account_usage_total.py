@@ -9,7 +9,7 @@ class AccountUsageTotal(ClickSendModel):
     One channel's usage over all subaccounts in the month.
     """
 
-    count: int | None = None
+    count: int
     """
     Number of messages.
     """

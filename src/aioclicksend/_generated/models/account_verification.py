@@ -9,15 +9,15 @@ class AccountVerification(ClickSendModel):
     Where the activation token was sent.
     """
 
-    user_phone: str | None = None
+    user_phone: str
     """
     The phone number (E.164).
     """
-    type: str | None = None
+    type: str
     """
     How the token was sent, e.g. sms.
     """
-    country: str | None = None
+    country: str
     """
     Two-letter country code.
     """

@@ -13,7 +13,7 @@ class AllowedSenderCountries(ClickSendModel):
     Where a sender of an allowed type may be from.
     """
 
-    global_: Annotated[bool | None, Field(alias="global")] = None
+    global_: Annotated[bool, Field(alias="global")]
     """
     true when a sender of this type from any country is allowed.
     """

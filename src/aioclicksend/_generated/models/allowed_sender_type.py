@@ -12,5 +12,5 @@ class AllowedSenderType(ClickSendModel):
     A sender type a country takes, and from where.
     """
 
-    sender_type: sender_type_1.SenderType | None = None
-    allowed_sender_countries: allowed_sender_countries_1.AllowedSenderCountries | None = None
+    sender_type: sender_type_1.SenderType
+    allowed_sender_countries: allowed_sender_countries_1.AllowedSenderCountries

@@ -11,37 +11,37 @@ class AlphaTag(ClickSendModel):
     An alpha tag and its review status.
     """
 
-    id: str | None = None
+    id: str
     """
     The alpha tag's id (a UUID).
     """
-    account_id: str | None = None
+    account_id: str
     """
     The account's id (a UUID).
     """
-    workspace_id: str | None = None
+    workspace_id: str
     """
     The workspace's id (a UUID).
     """
-    user_id: str | None = None
+    user_id: str
     """
     The id (a UUID) of the user who requested it.
     """
-    alpha_tag: str | None = None
+    alpha_tag: str
     """
     The alpha tag.
     """
-    status: alpha_tag_status.AlphaTagStatus | None = None
-    reason: alpha_tag_reason.AlphaTagReason | None = None
+    status: alpha_tag_status.AlphaTagStatus
+    reason: alpha_tag_reason.AlphaTagReason
     countries: list[str] | None = None
     """
     Where the alpha tag was asked for (ISO 3166 alpha-2 codes); null for a global alpha tag.
     """
-    created_timestamp: str | None = None
+    created_timestamp: str
     """
     When it was requested, in ISO 8601 (UTC), e.g. 2021-05-11T01:00:00.123Z.
     """
-    updated_timestamp: str | None = None
+    updated_timestamp: str
     """
     When it last changed, in ISO 8601 (UTC).
     """

@@ -15,5 +15,5 @@ class AlphaTagList(ClickSendModel):
     One page of alpha tags, with the cursor of the next page.
     """
 
-    alpha_tags: list[alpha_tag.AlphaTag] | None = None
-    metadata: Annotated[cursor_list_metadata.CursorListMetadata | None, Field(alias="_metadata")] = None
+    alpha_tags: list[alpha_tag.AlphaTag]
+    metadata: Annotated[cursor_list_metadata.CursorListMetadata, Field(alias="_metadata")]

@@ -9,15 +9,15 @@ class AvailableDedicatedNumber(ClickSendModel):
     A dedicated number that is for sale.
     """
 
-    country: str | None = None
+    country: str
     """
     Two-letter ISO 3166 country code.
     """
-    country_name: str | None = None
+    country_name: str
     """
     The country's name.
     """
-    dedicated_number: str | None = None
+    dedicated_number: str
     """
     The number, in E.164 format.
     """

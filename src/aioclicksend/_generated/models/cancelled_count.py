@@ -9,4 +9,4 @@ class CancelledCount(ClickSendModel):
     How many scheduled messages were cancelled.
     """
 
-    count: int | None = None
+    count: int

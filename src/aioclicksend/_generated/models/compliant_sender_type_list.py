@@ -11,4 +11,4 @@ class CompliantSenderTypeList(ClickSendModel):
     The compliant sender types of each recipient country asked about.
     """
 
-    data: list[compliant_sender_types.CompliantSenderTypes] | None = None
+    data: list[compliant_sender_types.CompliantSenderTypes]

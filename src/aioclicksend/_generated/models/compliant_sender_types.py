@@ -11,15 +11,15 @@ class CompliantSenderTypes(ClickSendModel):
     The sender types one recipient country takes and refuses.
     """
 
-    recipient_country_code: str | None = None
+    recipient_country_code: str
     """
     The recipients' country (ISO 3166 alpha-2).
     """
-    blocked_sender_types: list[sender_type.SenderType] | None = None
+    blocked_sender_types: list[sender_type.SenderType]
     """
     The sender types messages to this country may not come from.
     """
-    allowed_sender_types: list[allowed_sender_type.AllowedSenderType] | None = None
+    allowed_sender_types: list[allowed_sender_type.AllowedSenderType]
     """
     The sender types messages to this country may come from.
     """

@@ -13,11 +13,11 @@ class Contact(ClickSendModel):
     A contact in a contact list.
     """
 
-    contact_id: int | None = None
+    contact_id: int
     """
     The contact's id.
     """
-    list_id: int | None = None
+    list_id: int
     """
     The id of the contact list holding the contact.
     """
@@ -93,7 +93,7 @@ class Contact(ClickSendModel):
     """
     Two-letter country code.
     """
-    list_name: Annotated[str | None, Field(alias="_list_name")] = None
+    list_name: Annotated[str, Field(alias="_list_name")]
     """
     The name of the contact list holding the contact.
     """

@@ -9,15 +9,15 @@ class ContactImportResult(ClickSendModel):
     The queued import.
     """
 
-    msg: str | None = None
+    msg: str
     """
     A status message.
     """
-    ids: list[str] | None = None
+    ids: list[str]
     """
     Ids of the queued import jobs.
     """
-    id: str | None = None
+    id: str
     """
     Id of the queued import job.
     """

@@ -13,19 +13,19 @@ class ContactList(ClickSendModel):
     A contact list.
     """
 
-    list_id: int | None = None
+    list_id: int
     """
     The contact list's id.
     """
-    list_name: str | None = None
+    list_name: str
     """
     The contact list's name.
     """
-    list_email_id: str | None = None
+    list_email_id: str
     """
     The list's email id (for adding contacts by email).
     """
-    contacts_count: Annotated[int | None, Field(alias="_contacts_count")] = None
+    contacts_count: Annotated[int, Field(alias="_contacts_count")]
     """
     Number of contacts in the list.
     """

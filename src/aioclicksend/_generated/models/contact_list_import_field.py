@@ -9,11 +9,11 @@ class ContactListImportField(ClickSendModel):
     A field a contact list accepts in an import.
     """
 
-    field: str | None = None
+    field: str
     """
     The field's name, for Import Contacts' field_order, e.g. phone.
     """
-    label: str | None = None
+    label: str
     """
     The field's label, e.g. Phone.
     """

@@ -9,7 +9,7 @@ class ContactListImportPreview(ClickSendModel):
     The first row of a CSV import file.
     """
 
-    row: list[str] | None = None
+    row: list[str]
     """
     The values of the file's first row, in column order.
     """

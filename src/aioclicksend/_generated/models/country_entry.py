@@ -9,11 +9,11 @@ class CountryEntry(ClickSendModel):
     A country ClickSend knows.
     """
 
-    code: str | None = None
+    code: str
     """
     Two-letter country code (ISO 3166), e.g. AU.
     """
-    value: str | None = None
+    value: str
     """
     The country's name, e.g. Australia.
     """

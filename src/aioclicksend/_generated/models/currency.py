@@ -9,19 +9,19 @@ class Currency(ClickSendModel):
     The currency the account is billed in.
     """
 
-    currency_name_short: str | None = None
+    currency_name_short: str
     """
     ISO code, e.g. USD.
     """
-    currency_prefix_d: str | None = None
+    currency_prefix_d: str
     """
     Symbol for whole units, e.g. $.
     """
-    currency_prefix_c: str | None = None
+    currency_prefix_c: str
     """
     Symbol for cents, e.g. ¢.
     """
-    currency_name_long: str | None = None
+    currency_name_long: str
     """
     Full name, e.g. US Dollars.
     """

@@ -11,4 +11,4 @@ class CursorListMetadata(ClickSendModel):
     What comes with a page of a cursor-paged list.
     """
 
-    pagination: cursor_pagination.CursorPagination | None = None
+    pagination: cursor_pagination.CursorPagination

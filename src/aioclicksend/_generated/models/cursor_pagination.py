@@ -9,7 +9,7 @@ class CursorPagination(ClickSendModel):
     The cursor paging of a list.
     """
 
-    self: str | None = None
+    self: str
     """
     URL of this page.
     """
@@ -17,7 +17,7 @@ class CursorPagination(ClickSendModel):
     """
     URL of the next page; its `offset` query parameter is the cursor to pass.
     """
-    page_size: int | None = None
+    page_size: int
     """
     Number of items per page.
     """

@@ -15,16 +15,16 @@ class DedicatedNumber(ClickSendModel):
     A dedicated number the account owns.
     """
 
-    dedicated_number: str | None = None
+    dedicated_number: str
     """
     The number, in E.164 format.
     """
-    country: str | None = None
+    country: str
     """
     Two-letter ISO 3166 country code.
     """
     price: Money | None = None
-    country_name: Annotated[str | None, Field(alias="_country_name")] = None
+    country_name: Annotated[str, Field(alias="_country_name")]
     """
     The country's name.
     """

@@ -15,15 +15,15 @@ class DedicatedNumberPurchase(ClickSendModel):
     A number just bought, with what it cost.
     """
 
-    dedicated_number: str | None = None
+    dedicated_number: str
     """
     The number, in E.164 format.
     """
-    country: str | None = None
+    country: str
     """
     Two-letter ISO 3166 country code.
     """
     price_total: Money | None = None
     price_setup: Annotated[Money | None, Field(alias="_price_setup")] = None
     price_monthly: Annotated[Money | None, Field(alias="_price_monthly")] = None
-    currency: Annotated[billing_currency.BillingCurrency | None, Field(alias="_currency")] = None
+    currency: Annotated[billing_currency.BillingCurrency, Field(alias="_currency")]

@@ -11,33 +11,33 @@ class DefaultSender(ClickSendModel):
     The sender to use for recipients in one country when a message names none.
     """
 
-    id: str | None = None
+    id: str
     """
     The default sender's id (a UUID).
     """
-    user_id: int | None = None
+    user_id: int
     """
     The account's user id.
     """
-    subaccount_id: int | None = None
+    subaccount_id: int
     """
     The subaccount it belongs to.
     """
-    country_code: str | None = None
+    country_code: str
     """
     The recipients' country (ISO 3166 alpha-2).
     """
-    product_type: sender_product_type.SenderProductType | None = None
-    default_sender_strategies: list[default_sender_strategy.DefaultSenderStrategy] | None = None
+    product_type: sender_product_type.SenderProductType
+    default_sender_strategies: list[default_sender_strategy.DefaultSenderStrategy]
     """
     The senders to use, by priority.
     """
-    status: default_sender_status.DefaultSenderStatus | None = None
-    created_timestamp: str | None = None
+    status: default_sender_status.DefaultSenderStatus
+    created_timestamp: str
     """
     When it was created, in ISO 8601.
     """
-    updated_timestamp: str | None = None
+    updated_timestamp: str
     """
     When it last changed, in ISO 8601.
     """

@@ -11,12 +11,12 @@ class DefaultSenderList(ClickSendModel):
     One page of default senders, with the URL of the next page.
     """
 
-    data: list[default_sender.DefaultSender] | None = None
-    per_page: int | None = None
+    data: list[default_sender.DefaultSender]
+    per_page: int
     """
     Number of default senders per page.
     """
-    self_page_url: str | None = None
+    self_page_url: str
     """
     URL of this page.
     """

@@ -12,8 +12,8 @@ class DefaultSenderStrategy(ClickSendModel):
     One sender of a default sender, with its priority and status.
     """
 
-    sender_type: sender_type_1.SenderType | None = None
-    sender_id: str | None = None
+    sender_type: sender_type_1.SenderType
+    sender_id: str
     """
     The sender ID.
     """
@@ -21,11 +21,11 @@ class DefaultSenderStrategy(ClickSendModel):
     """
     The country of the sender's number (ISO 3166 alpha-2), if given.
     """
-    priority: int | None = None
+    priority: int
     """
     The strategy's rank, 1 first.
     """
-    status: default_sender_status.DefaultSenderStatus | None = None
+    status: default_sender_status.DefaultSenderStatus
     note: str | None = None
     """
     Your note about this sender.

@@ -9,23 +9,23 @@ class DeliveryIssue(ClickSendModel):
     A reported delivery issue.
     """
 
-    issue_id: int | None = None
+    issue_id: int
     """
     The issue's id.
     """
-    user_id: int | None = None
+    user_id: int
     """
     The account that reported it.
     """
-    message_id: str | None = None
+    message_id: str
     """
     The message the issue is about.
     """
-    type: str | None = None
+    type: str
     """
     The kind of message, e.g. SMS.
     """
-    description: str | None = None
+    description: str
     """
     What went wrong, as reported.
     """
@@ -46,7 +46,7 @@ class DeliveryIssue(ClickSendModel):
     """
     1 once resolved, else 0.
     """
-    email_address: str | None = None
+    email_address: str
     """
     The email address support answers at.
     """

@@ -9,15 +9,15 @@ class EmailAllowedAddress(ClickSendModel):
     An email address you may send email from, once verified.
     """
 
-    email_address_id: int | None = None
+    email_address_id: int
     """
     The allowed address's id.
     """
-    email_address: str | None = None
+    email_address: str
     """
     The email address.
     """
-    verified: int | None = None
+    verified: int
     """
     1 once the address is verified, else 0.
     """

@@ -13,7 +13,7 @@ class EmailCampaign(ClickSendModel):
     """
     The campaign's id.
     """
-    name: str | None = None
+    name: str
     """
     The campaign's name.
     """
@@ -25,19 +25,19 @@ class EmailCampaign(ClickSendModel):
     """
     The subaccount that created the campaign.
     """
-    subject: str | None = None
+    subject: str
     """
     The email's subject.
     """
-    list_id: int | None = None
+    list_id: int
     """
     The contact list the campaign is sent to.
     """
-    from_email_address_id: int | None = None
+    from_email_address_id: int
     """
     The allowed email address it is sent from.
     """
-    from_name: str | None = None
+    from_name: str
     """
     The sender's name.
     """

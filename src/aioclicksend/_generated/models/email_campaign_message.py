@@ -9,35 +9,35 @@ class EmailCampaignMessage(ClickSendModel):
     One message of an email campaign's history, to one recipient.
     """
 
-    email_campaign_id: int | None = None
+    email_campaign_id: int
     """
     The campaign's id.
     """
-    from_name: str | None = None
+    from_name: str
     """
     The sender's name.
     """
-    from_address: str | None = None
+    from_address: str
     """
     The sender; in the docs' example, the allowed email address id as a string ("4").
     """
-    to_name: str | None = None
+    to_name: str
     """
     The recipient's name (the docs' example repeats the address).
     """
-    to_address: str | None = None
+    to_address: str
     """
     The recipient's email address.
     """
-    contact_id: int | None = None
+    contact_id: int
     """
     The contact the message was sent to.
     """
-    subject: str | None = None
+    subject: str
     """
     The email's subject.
     """
-    message_id: str | None = None
+    message_id: str
     """
     The message's id.
     """
@@ -49,19 +49,19 @@ class EmailCampaignMessage(ClickSendModel):
     """
     The message's delivery status, e.g. SpamReport; null before one is known.
     """
-    open_count: int | None = None
+    open_count: int
     """
     Number of opens.
     """
-    click_count: int | None = None
+    click_count: int
     """
     Number of clicks.
     """
-    hard_bounce_count: int | None = None
+    hard_bounce_count: int
     """
     Number of hard bounces.
     """
-    soft_bounce_count: int | None = None
+    soft_bounce_count: int
     """
     Number of soft bounces.
     """

@@ -15,7 +15,7 @@ class EmailCampaignSendResult(ClickSendModel):
     The outcome of Send Email Campaign or Calculate Email Campaign Price.
     """
 
-    total_count: int | None = None
+    total_count: int
     """
     Number of recipients.
     """
@@ -23,12 +23,12 @@ class EmailCampaignSendResult(ClickSendModel):
     """
     Total price of the campaign.
     """
-    queued_count: int | None = None
+    queued_count: int
     """
     Number of emails queued (or, when pricing, that could be).
     """
-    data: email_campaign.EmailCampaign | None = None
+    data: email_campaign.EmailCampaign
     """
     The campaign (when pricing, only the fields of the request).
     """
-    currency: Annotated[billing_currency.BillingCurrency | None, Field(alias="_currency")] = None
+    currency: Annotated[billing_currency.BillingCurrency, Field(alias="_currency")]

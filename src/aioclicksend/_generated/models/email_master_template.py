@@ -11,7 +11,7 @@ class EmailMasterTemplate(ClickSendModel):
     A master email template (a design by ClickSend). Lists of all master templates leave out category_id and body; View Templates in Category includes them.
     """
 
-    template_id_master: int | None = None
+    template_id_master: int
     """
     The master template's id.
     """
@@ -19,7 +19,7 @@ class EmailMasterTemplate(ClickSendModel):
     """
     The category the template is filed under.
     """
-    template_name: str | None = None
+    template_name: str
     """
     Name of the template.
     """
@@ -31,4 +31,4 @@ class EmailMasterTemplate(ClickSendModel):
     """
     When the template was added.
     """
-    thumbnail: email_master_template_thumbnail.EmailMasterTemplateThumbnail | None = None
+    thumbnail: email_master_template_thumbnail.EmailMasterTemplateThumbnail

@@ -9,11 +9,11 @@ class EmailMasterTemplateThumbnail(ClickSendModel):
     Preview images of a master template.
     """
 
-    small: str | None = None
+    small: str
     """
     URL of the small preview image.
     """
-    large: str | None = None
+    large: str
     """
     URL of the large preview image.
     """

@@ -15,23 +15,23 @@ class EmailMessage(ClickSendModel):
     A transactional email as queued (Send Email) or listed in the email history.
     """
 
-    user_id: int | None = None
+    user_id: int
     """
     The user who sent the email.
     """
-    subaccount_id: int | None = None
+    subaccount_id: int
     """
     The subaccount that sent the email.
     """
-    from_email_address_id: int | None = None
+    from_email_address_id: int
     """
     The allowed email address it was sent from.
     """
-    from_name: str | None = None
+    from_name: str
     """
     The sender's name.
     """
-    to: list[email_message_recipient.EmailMessageRecipient] | None = None
+    to: list[email_message_recipient.EmailMessageRecipient]
     """
     The To recipients.
     """
@@ -43,15 +43,15 @@ class EmailMessage(ClickSendModel):
     """
     The Bcc recipients; null if none.
     """
-    subject: str | None = None
+    subject: str
     """
     The email's subject.
     """
-    body: str | None = None
+    body: str
     """
     The email's HTML body.
     """
-    body_plain_text: str | None = None
+    body_plain_text: str
     """
     The plain-text version of the body.
     """
@@ -59,11 +59,11 @@ class EmailMessage(ClickSendModel):
     """
     When the email is (or was) scheduled to go out.
     """
-    message_id: str | None = None
+    message_id: str
     """
     The email's id.
     """
-    status: str | None = None
+    status: str
     """
     The email's state, e.g. WaitApproval or Queued:WaitSend.
     """
@@ -71,11 +71,11 @@ class EmailMessage(ClickSendModel):
     """
     The state in words, e.g. "Accepted for delivery".
     """
-    soft_bounce_count: int | None = None
+    soft_bounce_count: int
     """
     Number of soft bounces.
     """
-    hard_bounce_count: int | None = None
+    hard_bounce_count: int
     """
     Number of hard bounces.
     """
@@ -91,10 +91,8 @@ class EmailMessage(ClickSendModel):
     """
     Your reference for the email.
     """
-    attachments: Annotated[
-        list[email_message_attachment.EmailMessageAttachment] | None, Field(alias="_attachments")
-    ] = None
+    attachments: Annotated[list[email_message_attachment.EmailMessageAttachment], Field(alias="_attachments")]
     """
     The email's attachments, stored by ClickSend.
     """
-    currency: Annotated[billing_currency.BillingCurrency | None, Field(alias="_currency")] = None
+    currency: Annotated[billing_currency.BillingCurrency, Field(alias="_currency")]

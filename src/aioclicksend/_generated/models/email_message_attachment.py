@@ -13,23 +13,23 @@ class EmailMessageAttachment(ClickSendModel):
     An attachment of a sent email, as stored by ClickSend.
     """
 
-    file_name: str | None = None
+    file_name: str
     """
     The file's name.
     """
-    content_type: str | None = None
+    content_type: str
     """
     The file's MIME type.
     """
-    content_disposition: str | None = None
+    content_disposition: str
     """
     inline or attachment.
     """
-    content_id: str | None = None
+    content_id: str
     """
     The content id given when sending.
     """
-    attachment_file_url: Annotated[str | None, Field(alias="_attachment_file_url")] = None
+    attachment_file_url: Annotated[str, Field(alias="_attachment_file_url")]
     """
     Where to download the stored file.
     """

@@ -9,7 +9,7 @@ class EmailMessageRecipient(ClickSendModel):
     A recipient of a sent or priced email.
     """
 
-    email: str | None = None
+    email: str
     """
     The recipient's email address.
     """

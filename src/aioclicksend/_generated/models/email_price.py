@@ -27,11 +27,11 @@ class EmailPrice(ClickSendModel):
     """
     The Bcc recipients; null if none.
     """
-    subject: str | None = None
+    subject: str
     """
     The email's subject.
     """
-    body: str | None = None
+    body: str
     """
     The email's body.
     """
@@ -39,4 +39,4 @@ class EmailPrice(ClickSendModel):
     """
     The email's price.
     """
-    currency: Annotated[billing_currency.BillingCurrency | None, Field(alias="_currency")] = None
+    currency: Annotated[billing_currency.BillingCurrency, Field(alias="_currency")]

@@ -11,19 +11,19 @@ class EmailReceiptRule(ClickSendModel):
     An email delivery receipt rule.
     """
 
-    receipt_rule_id: int | None = None
+    receipt_rule_id: int
     """
     The rule's id.
     """
-    rule_name: str | None = None
+    rule_name: str
     """
     The rule's name.
     """
-    match_type: int | None = None
+    match_type: int
     """
     Which receipts the rule matches; 0 = all reports.
     """
-    action: email_receipt_rule_action.EmailReceiptRuleAction | None = None
+    action: email_receipt_rule_action.EmailReceiptRuleAction
     """
     What the rule does when a receipt matches.
     """
@@ -31,7 +31,7 @@ class EmailReceiptRule(ClickSendModel):
     """
     Where the action goes (an email address, a URL…).
     """
-    enabled: int | None = None
+    enabled: int
     """
     1 if the rule is enabled, 0 if not.
     """

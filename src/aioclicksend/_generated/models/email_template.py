@@ -9,7 +9,7 @@ class EmailTemplate(ClickSendModel):
     One of your email templates. View Email Templates lists only template_id and template_name.
     """
 
-    template_id: int | None = None
+    template_id: int
     """
     The template's id.
     """
@@ -17,7 +17,7 @@ class EmailTemplate(ClickSendModel):
     """
     The master template it was cloned from.
     """
-    template_name: str | None = None
+    template_name: str
     """
     Name of the template.
     """

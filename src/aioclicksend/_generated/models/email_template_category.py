@@ -9,11 +9,11 @@ class EmailTemplateCategory(ClickSendModel):
     A category of master email templates.
     """
 
-    category_id: int | None = None
+    category_id: int
     """
     The category's id.
     """
-    name: str | None = None
+    name: str
     """
     Name of the category.
     """

@@ -13,11 +13,11 @@ class EmailToSmsAllowedAddress(ClickSendModel):
     An email address allowed to send SMS through the email-to-SMS gateway.
     """
 
-    email_address_id: int | None = None
+    email_address_id: int
     """
     The allowed address's id.
     """
-    email_address: str | None = None
+    email_address: str
     """
     The allowed email address.
     """

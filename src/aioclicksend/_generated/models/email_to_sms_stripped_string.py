@@ -9,11 +9,11 @@ class EmailToSmsStrippedString(ClickSendModel):
     A stripped string rule of email to SMS.
     """
 
-    rule_id: int | None = None
+    rule_id: int
     """
     The rule's id.
     """
-    strip_string: str | None = None
+    strip_string: str
     """
     The string cut (with what follows it) from emails sent as SMS.
     """

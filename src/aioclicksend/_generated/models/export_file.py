@@ -9,7 +9,7 @@ class ExportFile(ClickSendModel):
     An exported file, ready to download.
     """
 
-    url: str | None = None
+    url: str
     """
     Where to download the file.
     """

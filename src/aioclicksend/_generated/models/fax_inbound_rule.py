@@ -11,19 +11,19 @@ class FaxInboundRule(ClickSendModel):
     A rule applied to faxes received on a dedicated fax number.
     """
 
-    inbound_rule_id: int | None = None
-    dedicated_number: str | None = None
+    inbound_rule_id: int
+    dedicated_number: str
     """
     The dedicated fax number the rule applies to, or '*' for all of them.
     """
-    rule_name: str | None = None
-    user_id: int | None = None
-    action: fax_inbound_rule_action.FaxInboundRuleAction | None = None
-    action_address: str | None = None
+    rule_name: str
+    user_id: int
+    action: fax_inbound_rule_action.FaxInboundRuleAction
+    action_address: str
     """
     Where the action goes (email address, URL…).
     """
-    enabled: int | None = None
+    enabled: int
     """
     1 if the rule is enabled, 0 if not.
     """

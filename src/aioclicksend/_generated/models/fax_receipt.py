@@ -11,7 +11,7 @@ class FaxReceipt(ClickSendModel):
 
     timestamp_send: UnixTime | None = None
     timestamp: UnixTime | None = None
-    message_id: str | None = None
+    message_id: str
     """
     The message_id of the sent fax.
     """
@@ -37,11 +37,11 @@ class FaxReceipt(ClickSendModel):
     """
     The user who sent the fax.
     """
-    subaccount_id: int | None = None
+    subaccount_id: int
     """
     The subaccount that sent the fax.
     """
-    message_type: str | None = None
+    message_type: str
     """
     Always 'fax'.
     """

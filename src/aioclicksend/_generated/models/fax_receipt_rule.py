@@ -11,18 +11,18 @@ class FaxReceiptRule(ClickSendModel):
     A rule applied to fax delivery receipts.
     """
 
-    receipt_rule_id: int | None = None
-    rule_name: str | None = None
-    match_type: int | None = None
+    receipt_rule_id: int
+    rule_name: str
+    match_type: int
     """
     Which delivery reports the rule matches; 0 for all.
     """
-    action: fax_receipt_rule_action.FaxReceiptRuleAction | None = None
-    action_address: str | None = None
+    action: fax_receipt_rule_action.FaxReceiptRuleAction
+    action_address: str
     """
     Where the action goes (email address, URL…).
     """
-    enabled: int | None = None
+    enabled: int
     """
     1 if the rule is enabled, 0 if not.
     """

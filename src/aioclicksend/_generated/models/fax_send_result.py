@@ -16,13 +16,13 @@ class FaxSendResult(ClickSendModel):
     """
 
     total_price: Money | None = None
-    total_count: int | None = None
+    total_count: int
     """
     Number of recipients in the request.
     """
-    queued_count: int | None = None
+    queued_count: int
     """
     Number of them queued (or, when pricing, that could be).
     """
-    messages: list[sent_fax.SentFax] | None = None
-    currency: Annotated[billing_currency.BillingCurrency | None, Field(alias="_currency")] = None
+    messages: list[sent_fax.SentFax]
+    currency: Annotated[billing_currency.BillingCurrency, Field(alias="_currency")]

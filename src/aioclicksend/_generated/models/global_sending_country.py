@@ -13,19 +13,19 @@ class GlobalSendingCountry(ClickSendModel):
     A country for global sending. List Countries answers only id, name, code and region; the selection answers add the registration and regulation fields.
     """
 
-    id: int | None = None
+    id: int
     """
     The country's id, for Select Countries for Global Sending.
     """
-    name: str | None = None
+    name: str
     """
     The country's name, e.g. Australia.
     """
-    code: str | None = None
+    code: str
     """
     Two-letter country code (ISO 3166), e.g. AU.
     """
-    region: str | None = None
+    region: str
     """
     The country's region, e.g. Oceania.
     """

@@ -9,11 +9,11 @@ class GlobalSendingRegistrationStatus(ClickSendModel):
     Where the registration for a country stands.
     """
 
-    id: int | None = None
+    id: int
     """
     The status's id.
     """
-    name: str | None = None
+    name: str
     """
     The status's name, e.g. NOT_INITIATED.
     """

@@ -18,23 +18,23 @@ class InboundSms(ClickSendModel):
     """
     When the message it answers was sent.
     """
-    from_: Annotated[str | None, Field(alias="from")] = None
+    from_: Annotated[str, Field(alias="from")]
     """
     Number that sent the message.
     """
-    to: str | None = None
+    to: str
     """
     Your number (dedicated or shared) it was sent to.
     """
-    body: str | None = None
+    body: str
     """
     The message text.
     """
-    original_body: str | None = None
+    original_body: str
     """
     Text of the outgoing message this replies to.
     """
-    original_message_id: str | None = None
+    original_message_id: str
     """
     message_id of the outgoing message this replies to.
     """
@@ -42,11 +42,11 @@ class InboundSms(ClickSendModel):
     """
     Your reference from the outgoing message.
     """
-    message_id: str | None = None
+    message_id: str
     """
     The inbound message's own id.
     """
-    keyword: Annotated[str | None, Field(alias="_keyword")] = None
+    keyword: Annotated[str, Field(alias="_keyword")]
     """
     The keyword of the message (in the docs' examples, its first word in lower case).
     """

@@ -13,35 +13,35 @@ class MmsCampaign(ClickSendModel):
     An MMS campaign, as created, updated, cancelled or listed.
     """
 
-    mms_campaign_id: int | None = None
-    name: str | None = None
+    mms_campaign_id: int
+    name: str
     """
     The campaign's name.
     """
-    user_id: int | None = None
-    subaccount_id: int | None = None
-    list_id: int | str | None = None
+    user_id: int
+    subaccount_id: int
+    list_id: int | str
     """
     The contact list the campaign goes to.
     """
-    from_: Annotated[str | None, Field(alias="from")] = None
+    from_: Annotated[str, Field(alias="from")]
     """
     Sender ID.
     """
-    subject: str | None = None
+    subject: str
     """
     Subject line.
     """
-    file_name: str | None = None
+    file_name: str
     """
     Name of the stored media file.
     """
-    body: str | None = None
+    body: str
     """
     The message text, placeholders unexpanded.
     """
     schedule: UnixTime | None = None
-    status: str | None = None
+    status: str
     """
     The campaign's state, e.g. Queued, Scheduled, Sent or Cancelled.
     """
@@ -58,15 +58,15 @@ class MmsCampaign(ClickSendModel):
     """
     1 if an unsubscribe link is added to the message, else 0.
     """
-    total_count: Annotated[int | None, Field(alias="_total_count")] = None
+    total_count: Annotated[int, Field(alias="_total_count")]
     """
     Number of recipients.
     """
-    list_name: Annotated[str | None, Field(alias="_list_name")] = None
+    list_name: Annotated[str, Field(alias="_list_name")]
     """
     Name of the contact list.
     """
-    media_file_url: Annotated[str | None, Field(alias="_media_file_url")] = None
+    media_file_url: Annotated[str, Field(alias="_media_file_url")]
     """
     URL of the stored media file.
     """

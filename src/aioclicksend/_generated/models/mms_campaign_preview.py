@@ -13,12 +13,12 @@ class MmsCampaignPreview(ClickSendModel):
     The campaign's first message as it would be sent.
     """
 
-    from_: Annotated[str | None, Field(alias="from")] = None
+    from_: Annotated[str, Field(alias="from")]
     """
     Sender ID.
     """
     schedule: UnixTime | None = None
-    body: str | None = None
+    body: str
     """
     The message text, placeholders filled in for the first contact.
     """

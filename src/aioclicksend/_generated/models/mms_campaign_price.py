@@ -15,10 +15,10 @@ class MmsCampaignPrice(ClickSendModel):
     The price of an MMS campaign, with a preview of its first message.
     """
 
-    total_count: int | None = None
+    total_count: int
     """
     Number of recipients.
     """
     total_price: Money | None = None
-    data: mms_campaign_preview.MmsCampaignPreview | None = None
-    currency: Annotated[billing_currency.BillingCurrency | None, Field(alias="_currency")] = None
+    data: mms_campaign_preview.MmsCampaignPreview
+    currency: Annotated[billing_currency.BillingCurrency, Field(alias="_currency")]

@@ -12,12 +12,12 @@ class MmsSendResult(ClickSendModel):
     """
 
     total_price: Money | None = None
-    total_count: int | None = None
+    total_count: int
     """
     Number of messages (recipients) in the request.
     """
-    queued_count: int | None = None
+    queued_count: int
     """
     Number of them queued (or, when pricing, that could be).
     """
-    messages: list[mms_sent_message.MmsSentMessage] | None = None
+    messages: list[mms_sent_message.MmsSentMessage]

@@ -18,7 +18,7 @@ class MmsSentMessage(ClickSendModel):
     'out' for a message you sent.
     """
     date: UnixTime | None = None
-    to: str | None = None
+    to: str
     """
     Recipient number.
     """
@@ -26,16 +26,16 @@ class MmsSentMessage(ClickSendModel):
     """
     Subject line.
     """
-    body: str | None = None
+    body: str
     """
     The message text.
     """
-    from_: Annotated[str | None, Field(alias="from")] = None
+    from_: Annotated[str, Field(alias="from")]
     """
     Sender ID.
     """
     schedule: UnixTime | None = None
-    message_id: str | None = None
+    message_id: str
     """
     The message's id, used by delivery receipts.
     """
@@ -63,7 +63,7 @@ class MmsSentMessage(ClickSendModel):
     """
     The contact list the message was sent to.
     """
-    contact_id: int | None = None
+    contact_id: int
     """
     The contact the message was sent to; 0 for none.
     """
@@ -79,7 +79,7 @@ class MmsSentMessage(ClickSendModel):
     """
     Email address replies are forwarded to.
     """
-    country: str | None = None
+    country: str
     """
     ISO 3166 alpha-2 country code of the recipient.
     """
@@ -87,7 +87,7 @@ class MmsSentMessage(ClickSendModel):
     """
     The recipient's carrier; may be empty.
     """
-    status: str | None = None
+    status: str
     """
     On send and price, an application status code such as SUCCESS; in the history, the message's state such as Completed, Queued, Scheduled or Failed.
     """

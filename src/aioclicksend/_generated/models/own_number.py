@@ -11,11 +11,11 @@ class OwnNumber(ClickSendModel):
     A phone number of yours, registered as a sender ID once verified.
     """
 
-    id: str | None = None
+    id: str
     """
     The own number's id (a UUID).
     """
-    account_id: str | None = None
+    account_id: str
     """
     The account's id (a UUID).
     """
@@ -27,11 +27,11 @@ class OwnNumber(ClickSendModel):
     """
     The id (a UUID) of the user who added it.
     """
-    phone_number: str | None = None
+    phone_number: str
     """
     The number, e.g. +61412345678.
     """
-    country: str | None = None
+    country: str
     """
     Two-letter ISO 3166 country code.
     """
@@ -39,7 +39,7 @@ class OwnNumber(ClickSendModel):
     """
     Your label for the number.
     """
-    status: own_number_status.OwnNumberStatus | None = None
+    status: own_number_status.OwnNumberStatus
     verified_timestamp: str | None = None
     """
     When it was verified, in ISO 8601 (UTC), e.g. 2023-08-31T12:00:00Z.
@@ -52,11 +52,11 @@ class OwnNumber(ClickSendModel):
     """
     true when the number's verification will expire soon, so it needs verifying again.
     """
-    created_timestamp: str | None = None
+    created_timestamp: str
     """
     When it was added, in ISO 8601 (UTC).
     """
-    updated_timestamp: str | None = None
+    updated_timestamp: str
     """
     When it last changed, in ISO 8601 (UTC).
     """

@@ -15,5 +15,5 @@ class OwnNumberList(ClickSendModel):
     One page of own numbers, with the cursor of the next page.
     """
 
-    own_numbers: list[own_number.OwnNumber] | None = None
-    metadata: Annotated[cursor_list_metadata.CursorListMetadata | None, Field(alias="_metadata")] = None
+    own_numbers: list[own_number.OwnNumber]
+    metadata: Annotated[cursor_list_metadata.CursorListMetadata, Field(alias="_metadata")]

@@ -9,23 +9,23 @@ class OwnNumberVerification(ClickSendModel):
     A verification of an own number by one-time code.
     """
 
-    id: str | None = None
+    id: str
     """
     The verification's id (a UUID), to pass to Verify Own Number OTP.
     """
-    own_number_id: str | None = None
+    own_number_id: str
     """
     The id (a UUID) of the own number being verified.
     """
-    status: str | None = None
+    status: str
     """
     The verification's status, e.g. APPROVED.
     """
-    expires_timestamp: str | None = None
+    expires_timestamp: str
     """
     When the code expires, in ISO 8601 (UTC).
     """
-    remaining_attempts: int | None = None
+    remaining_attempts: int
     """
     How many more codes may be tried.
     """
@@ -33,11 +33,11 @@ class OwnNumberVerification(ClickSendModel):
     """
     Why the last attempt failed; null if it did not.
     """
-    created_timestamp: str | None = None
+    created_timestamp: str
     """
     When the verification was started, in ISO 8601 (UTC).
     """
-    updated_timestamp: str | None = None
+    updated_timestamp: str
     """
     When it last changed, in ISO 8601 (UTC).
     """

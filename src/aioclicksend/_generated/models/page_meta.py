@@ -13,19 +13,19 @@ class PageMeta(ClickSendModel):
     The paging fields of every paged answer (see the docs' Pagination section).
     """
 
-    total: int | None = None
+    total: int
     """
     Total number of results available.
     """
-    per_page: int | None = None
+    per_page: int
     """
     Number of results returned per page.
     """
-    current_page: int | None = None
+    current_page: int
     """
     Current page number.
     """
-    last_page: int | None = None
+    last_page: int
     """
     Last page number.
     """

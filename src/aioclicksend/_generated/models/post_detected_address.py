@@ -9,11 +9,11 @@ class PostDetectedAddress(ClickSendModel):
     An address read by Detect Address, in the standard address fields.
     """
 
-    address_name: str | None = None
+    address_name: str
     """
     The recipient's name.
     """
-    address_line_1: str | None = None
+    address_line_1: str
     """
     Street address, first line.
     """
@@ -21,7 +21,7 @@ class PostDetectedAddress(ClickSendModel):
     """
     Street address, second line.
     """
-    address_city: str | None = None
+    address_city: str
     """
     City.
     """
@@ -29,11 +29,11 @@ class PostDetectedAddress(ClickSendModel):
     """
     State.
     """
-    address_postal_code: str | None = None
+    address_postal_code: str
     """
     Postal code.
     """
-    address_country: str | None = None
+    address_country: str
     """
     Two-letter country code.
     """

@@ -15,21 +15,21 @@ class PostLetter(ClickSendModel):
     A letter to one recipient, as sent (Send Letter), priced (Calculate Letter Price) or listed in the letter history; each answer fills only some of these fields.
     """
 
-    user_id: int | None = None
-    subaccount_id: int | None = None
+    user_id: int
+    subaccount_id: int
     list_id: int | None = None
     """
     The contact list the letter was sent to, if any.
     """
-    message_id: str | None = None
+    message_id: str
     """
     The letter's id, used by Cancel Scheduled Letter.
     """
-    address_name: str | None = None
+    address_name: str
     """
     The recipient's name.
     """
-    address_line_1: str | None = None
+    address_line_1: str
     """
     Street address, first line.
     """
@@ -37,7 +37,7 @@ class PostLetter(ClickSendModel):
     """
     Street address, second line.
     """
-    address_city: str | None = None
+    address_city: str
     """
     City.
     """
@@ -45,15 +45,15 @@ class PostLetter(ClickSendModel):
     """
     State.
     """
-    address_postal_code: str | None = None
+    address_postal_code: str
     """
     Postal code.
     """
-    address_country: str | None = None
+    address_country: str
     """
     Two-letter country code.
     """
-    return_address_id: int | None = None
+    return_address_id: int
     """
     The return address printed on the letter.
     """
@@ -77,7 +77,7 @@ class PostLetter(ClickSendModel):
     """
     1 if printed double-sided.
     """
-    post_pages: int | None = None
+    post_pages: int
     """
     Number of pages printed.
     """
@@ -90,7 +90,7 @@ class PostLetter(ClickSendModel):
     """
     When the letter was submitted.
     """
-    status: str | None = None
+    status: str
     """
     On send and price, an application status code such as SUCCESS; in the history, the letter's state, e.g. Queued:Stamped.
     """

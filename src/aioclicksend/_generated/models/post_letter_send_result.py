@@ -25,5 +25,5 @@ class PostLetterSendResult(ClickSendModel):
     """
     Number of them queued.
     """
-    recipients: list[post_letter.PostLetter] | None = None
+    recipients: list[post_letter.PostLetter]
     currency: Annotated[billing_currency.BillingCurrency | None, Field(alias="_currency")] = None

@@ -15,13 +15,13 @@ class PostPostcard(ClickSendModel):
     A postcard to one recipient, as sent (Send Postcard), priced (Calculate Postcard Price) or listed in the postcard history.
     """
 
-    user_id: int | None = None
-    subaccount_id: int | None = None
+    user_id: int
+    subaccount_id: int
     list_id: int | None = None
     """
     The contact list the postcard was sent to, if any.
     """
-    message_id: str | None = None
+    message_id: str
     """
     The postcard's id, used by Cancel Scheduled Postcard.
     """
@@ -29,11 +29,11 @@ class PostPostcard(ClickSendModel):
     """
     The printing supplier's id for the postcard.
     """
-    address_name: str | None = None
+    address_name: str
     """
     The recipient's name.
     """
-    address_line_1: str | None = None
+    address_line_1: str
     """
     Street address, first line.
     """
@@ -41,7 +41,7 @@ class PostPostcard(ClickSendModel):
     """
     Street address, second line.
     """
-    address_city: str | None = None
+    address_city: str
     """
     City.
     """
@@ -49,19 +49,19 @@ class PostPostcard(ClickSendModel):
     """
     State.
     """
-    address_postal_code: str | None = None
+    address_postal_code: str
     """
     Postal code.
     """
-    address_country: str | None = None
+    address_country: str
     """
     Two-letter country code.
     """
-    return_address_id: int | None = None
+    return_address_id: int
     """
     The return address printed on the postcard.
     """
-    letter_file_name: str | None = None
+    letter_file_name: str
     """
     Name of the printed file.
     """
@@ -73,7 +73,7 @@ class PostPostcard(ClickSendModel):
     """
     When the postcard is (or was) to be sent.
     """
-    ip_address: str | None = None
+    ip_address: str
     """
     IP address the request came from.
     """
@@ -83,11 +83,11 @@ class PostPostcard(ClickSendModel):
     """
     post_price: Money | None = None
     post_price_supplier: Money | None = None
-    priority: int | None = None
+    priority: int
     """
     Processing priority (not explained by the docs).
     """
-    status: str | None = None
+    status: str
     """
     On send and price, an application status code such as SUCCESS; in the history, the postcard's state, e.g. Sent.
     """
@@ -95,14 +95,12 @@ class PostPostcard(ClickSendModel):
     """
     When the postcard was submitted.
     """
-    file_url: Annotated[str | None, Field(alias="_file_url")] = None
+    file_url: Annotated[str, Field(alias="_file_url")]
     """
     URL of the printed file.
     """
-    return_address: Annotated[
-        post_return_address.PostReturnAddress | None, Field(alias="_return_address")
-    ] = None
-    api_username: Annotated[str | None, Field(alias="_api_username")] = None
+    return_address: Annotated[post_return_address.PostReturnAddress, Field(alias="_return_address")]
+    api_username: Annotated[str, Field(alias="_api_username")]
     """
     API username of the user who sent the postcard.
     """

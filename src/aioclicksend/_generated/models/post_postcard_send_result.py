@@ -16,13 +16,13 @@ class PostPostcardSendResult(ClickSendModel):
     """
 
     total_price: Money | None = None
-    total_count: int | None = None
+    total_count: int
     """
     Number of postcards (recipients) in the request.
     """
-    queued_count: int | None = None
+    queued_count: int
     """
     Number of them queued (or, when pricing, that could be).
     """
-    recipients: list[post_postcard.PostPostcard] | None = None
-    currency: Annotated[billing_currency.BillingCurrency | None, Field(alias="_currency")] = None
+    recipients: list[post_postcard.PostPostcard]
+    currency: Annotated[billing_currency.BillingCurrency, Field(alias="_currency")]

@@ -9,19 +9,19 @@ class PostReturnAddress(ClickSendModel):
     A return address of the account.
     """
 
-    return_address_id: int | None = None
+    return_address_id: int
     """
     The return address's id.
     """
-    user_id: int | None = None
+    user_id: int
     """
     The user who owns it.
     """
-    address_name: str | None = None
+    address_name: str
     """
     The name printed as the first line of the address.
     """
-    address_line_1: str | None = None
+    address_line_1: str
     """
     Street address, first line.
     """
@@ -29,7 +29,7 @@ class PostReturnAddress(ClickSendModel):
     """
     Street address, second line.
     """
-    address_city: str | None = None
+    address_city: str
     """
     City.
     """
@@ -37,11 +37,11 @@ class PostReturnAddress(ClickSendModel):
     """
     State.
     """
-    address_postal_code: str | None = None
+    address_postal_code: str
     """
     Postal code.
     """
-    address_country: str | None = None
+    address_country: str
     """
     Two-letter country code.
     """

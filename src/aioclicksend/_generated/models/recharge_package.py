@@ -9,7 +9,7 @@ class RechargePackage(ClickSendModel):
     A recharge package: its price, and for each channel the unit price it gives and how many messages (or letters, pages…) it buys.
     """
 
-    package_id: int | None = None
+    package_id: int
     """
     The package's id, for Purchase Recharge Package.
     """
@@ -21,7 +21,7 @@ class RechargePackage(ClickSendModel):
     """
     Price per SMS with this package.
     """
-    sms_quantity: int | None = None
+    sms_quantity: int
     """
     Number of SMS the package buys.
     """
@@ -29,7 +29,7 @@ class RechargePackage(ClickSendModel):
     """
     Price per voice call to a mobile.
     """
-    voice_mobile_quantity: int | None = None
+    voice_mobile_quantity: int
     """
     Number of voice calls to mobiles the package buys.
     """
@@ -37,7 +37,7 @@ class RechargePackage(ClickSendModel):
     """
     Price per voice call to a landline.
     """
-    voice_landline_quantity: int | None = None
+    voice_landline_quantity: int
     """
     Number of voice calls to landlines the package buys.
     """
@@ -45,7 +45,7 @@ class RechargePackage(ClickSendModel):
     """
     Price per fax.
     """
-    fax_quantity: int | None = None
+    fax_quantity: int
     """
     Number of faxes the package buys.
     """
@@ -53,7 +53,7 @@ class RechargePackage(ClickSendModel):
     """
     Price per email.
     """
-    email_quantity: int | None = None
+    email_quantity: int
     """
     Number of emails the package buys.
     """
@@ -73,11 +73,11 @@ class RechargePackage(ClickSendModel):
     """
     Price per additional colour page.
     """
-    post_letter_black_quantity: int | None = None
+    post_letter_black_quantity: int
     """
     Number of black-and-white letters the package buys.
     """
-    post_letter_colour_quantity: int | None = None
+    post_letter_colour_quantity: int
     """
     Number of colour letters the package buys.
     """
@@ -89,7 +89,7 @@ class RechargePackage(ClickSendModel):
     """
     Price per A5 direct-mail piece.
     """
-    post_direct_mail_min_quantity: int | None = None
+    post_direct_mail_min_quantity: int
     """
     Minimum number of pieces of a direct-mail campaign.
     """
@@ -97,7 +97,7 @@ class RechargePackage(ClickSendModel):
     """
     Price per postcard.
     """
-    postcard_quantity: int | None = None
+    postcard_quantity: int
     """
     Number of postcards the package buys.
     """

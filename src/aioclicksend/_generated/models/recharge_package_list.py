@@ -15,5 +15,5 @@ class RechargePackageList(ClickSendModel):
     The recharge packages on offer, and the currency their prices are in.
     """
 
-    packages: list[recharge_package.RechargePackage] | None = None
-    currency: Annotated[billing_currency.BillingCurrency | None, Field(alias="_currency")] = None
+    packages: list[recharge_package.RechargePackage]
+    currency: Annotated[billing_currency.BillingCurrency, Field(alias="_currency")]

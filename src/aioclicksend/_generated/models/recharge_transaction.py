@@ -21,7 +21,7 @@ class RechargeTransaction(ClickSendModel):
     """
     The amount paid, in `currency`.
     """
-    currency: str | None = None
+    currency: str
     """
     ISO code of the currency paid in, e.g. USD.
     """

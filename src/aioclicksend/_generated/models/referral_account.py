@@ -9,16 +9,16 @@ class ReferralAccount(ClickSendModel):
     An account you referred.
     """
 
-    referral_rule_id: int | None = None
+    referral_rule_id: int
     """
     The id of the referral rule.
     """
-    refered_user_id: int | None = None
+    refered_user_id: int
     """
     The user id of the referred account.
     """
     date_referred: UnixTime | None = None
-    percentage_referral: float | None = None
+    percentage_referral: float
     """
     The percentage you earn from the referred account, e.g. 5.
     """

@@ -9,7 +9,7 @@ class RemoveDuplicatesResult(ClickSendModel):
     How many duplicate contacts were deleted.
     """
 
-    deleted: int | None = None
+    deleted: int
     """
     The number of contacts deleted.
     """

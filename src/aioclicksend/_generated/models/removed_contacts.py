@@ -9,7 +9,7 @@ class RemovedContacts(ClickSendModel):
     How many contacts were deleted.
     """
 
-    deleted: int | None = None
+    deleted: int
     """
     The number of contacts deleted.
     """

@@ -9,19 +9,19 @@ class SearchContactOrList(ClickSendModel):
     A contact or a contact list that matched a search.
     """
 
-    id: int | None = None
+    id: int
     """
     The contact's id (type contact) or the list's id (type list).
     """
-    name: str | None = None
+    name: str
     """
     The contact's or the list's name.
     """
-    contact: str | None = None
+    contact: str
     """
     For a contact, its phone number; for a list, a code identifying the list.
     """
-    type: str | None = None
+    type: str
     """
     What matched: 'contact' or 'list'.
     """

@@ -13,29 +13,29 @@ class SentFax(ClickSendModel):
     A fax as sent (Send Fax), priced (Calculate Fax Price), looked up (View Specific Fax Receipt) or listed in the fax history; each answer fills only some of these fields.
     """
 
-    message_id: str | None = None
+    message_id: str
     """
     The fax's id, used by View Specific Fax Receipt and in delivery receipts.
     """
-    user_id: int | None = None
-    subaccount_id: int | None = None
+    user_id: int
+    subaccount_id: int
     list_id: int | None = None
     """
     The contact list the fax was sent to.
     """
-    to: str | None = None
+    to: str
     """
     Recipient fax number.
     """
-    from_: Annotated[str | None, Field(alias="from")] = None
+    from_: Annotated[str, Field(alias="from")]
     """
     Sender fax number.
     """
-    carrier: str | None = None
+    carrier: str
     """
     The recipient's carrier; may be empty.
     """
-    country: str | None = None
+    country: str
     """
     ISO 3166 alpha-2 country code of the recipient.
     """
@@ -46,7 +46,7 @@ class SentFax(ClickSendModel):
     schedule: UnixTime | None = None
     message_pages: Money | None = None
     message_price: Money | None = None
-    status: str | None = None
+    status: str
     """
     On send and price, an application status code such as SUCCESS; otherwise the fax's state, e.g. WaitApproval or Sent.
     """

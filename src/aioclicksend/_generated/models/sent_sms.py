@@ -18,15 +18,15 @@ class SentSms(ClickSendModel):
     'out' for a message you sent.
     """
     date: UnixTime | None = None
-    to: str | None = None
+    to: str
     """
     Recipient number.
     """
-    body: str | None = None
+    body: str
     """
     The message text.
     """
-    from_: Annotated[str | None, Field(alias="from")] = None
+    from_: Annotated[str, Field(alias="from")]
     """
     Sender ID.
     """
@@ -63,7 +63,7 @@ class SentSms(ClickSendModel):
     """
     Email address replies are forwarded to.
     """
-    country: str | None = None
+    country: str
     """
     ISO 3166 alpha-2 country code of the recipient.
     """
@@ -71,7 +71,7 @@ class SentSms(ClickSendModel):
     """
     The recipient's carrier; may be empty.
     """
-    status: str | None = None
+    status: str
     """
     On send and price, an application status code such as SUCCESS or INVALID_RECIPIENT; in the history, the message's state such as Completed, Queued, Scheduled, Failed or Cancelled.
     """

@@ -9,11 +9,11 @@ class ShortUrlClickCount(ClickSendModel):
     The clicks of one value of a breakdown.
     """
 
-    label: str | None = None
+    label: str
     """
     The value, e.g. mobile, android or AU.
     """
-    count: int | None = None
+    count: int
     """
     Number of clicks with that value.
     """

@@ -21,7 +21,7 @@ class ShortUrlContact(ClickSendModel):
     """
     The recipient's last name, if known.
     """
-    phone_number: str | None = None
+    phone_number: str
     """
     The recipient's phone number.
     """

@@ -9,19 +9,19 @@ class ShortUrlLinkCounts(ClickSendModel):
     How many recipients got and opened a long URL's short links.
     """
 
-    total: int | None = None
+    total: int
     """
     Number of recipients.
     """
-    opened_unique: int | None = None
+    opened_unique: int
     """
     Number of recipients who opened their link.
     """
-    opened_total: int | None = None
+    opened_total: int
     """
     Number of opens in all (a recipient opening twice counts twice).
     """
-    unopened: int | None = None
+    unopened: int
     """
     Number of recipients who have not opened their link (total - opened_unique).
     """

@@ -11,7 +11,7 @@ class ShortUrlOpen(ClickSendModel):
     How one recipient used their short link (the latest open).
     """
 
-    open_count: int | None = None
+    open_count: int
     """
     How many times the link was opened.
     """
@@ -39,4 +39,4 @@ class ShortUrlOpen(ClickSendModel):
     """
     The operating system it was opened on; null if never opened.
     """
-    contact: short_url_contact.ShortUrlContact | None = None
+    contact: short_url_contact.ShortUrlContact

@@ -11,28 +11,28 @@ class ShortUrlStatistics(ClickSendModel):
     The click statistics of one long URL's short links.
     """
 
-    long_url_id: str | None = None
+    long_url_id: str
     """
     The long URL's id within its source (for View Short URL Tracking).
     """
-    links: short_url_link_counts.ShortUrlLinkCounts | None = None
-    device: list[short_url_click_count.ShortUrlClickCount] | None = None
+    links: short_url_link_counts.ShortUrlLinkCounts
+    device: list[short_url_click_count.ShortUrlClickCount]
     """
     Clicks by device type, e.g. mobile.
     """
-    os: list[short_url_click_count.ShortUrlClickCount] | None = None
+    os: list[short_url_click_count.ShortUrlClickCount]
     """
     Clicks by operating system.
     """
-    browser: list[short_url_click_count.ShortUrlClickCount] | None = None
+    browser: list[short_url_click_count.ShortUrlClickCount]
     """
     Clicks by browser.
     """
-    country: list[short_url_click_count.ShortUrlClickCount] | None = None
+    country: list[short_url_click_count.ShortUrlClickCount]
     """
     Clicks by the country the recipient was in.
     """
-    region: list[short_url_click_count.ShortUrlClickCount] | None = None
+    region: list[short_url_click_count.ShortUrlClickCount]
     """
     Clicks by the region the recipient was in.
     """

@@ -11,15 +11,15 @@ class ShortUrlTracking(ClickSendModel):
     One page of the recipients of one long URL's short links, with how they used them.
     """
 
-    total: int | None = None
+    total: int
     """
     Number of short links of the long URL (one per recipient).
     """
-    per_page: int | None = None
+    per_page: int
     """
     Most entries a page holds (at most 100).
     """
-    current_page_size: int | None = None
+    current_page_size: int
     """
     Number of entries on this page.
     """
@@ -31,4 +31,4 @@ class ShortUrlTracking(ClickSendModel):
     """
     URL of the next page; absent on the last page.
     """
-    data: list[short_url_open.ShortUrlOpen] | None = None
+    data: list[short_url_open.ShortUrlOpen]

@@ -15,27 +15,27 @@ class SmsCampaign(ClickSendModel):
     An SMS campaign, as created, updated, cancelled or listed.
     """
 
-    sms_campaign_id: int | None = None
-    name: str | None = None
+    sms_campaign_id: int
+    name: str
     """
     The campaign's name.
     """
-    user_id: int | None = None
-    subaccount_id: int | None = None
-    list_id: int | None = None
+    user_id: int
+    subaccount_id: int
+    list_id: int
     """
     The contact list the campaign goes to.
     """
-    from_: Annotated[str | None, Field(alias="from")] = None
+    from_: Annotated[str, Field(alias="from")]
     """
     Sender ID.
     """
-    body: str | None = None
+    body: str
     """
     The message text, placeholders unexpanded (an opt-out placeholder may be appended).
     """
     schedule: UnixTime | None = None
-    status: str | None = None
+    status: str
     """
     The campaign's state, e.g. Queued, Scheduled, Sent or Cancelled.
     """

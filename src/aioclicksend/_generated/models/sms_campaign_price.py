@@ -15,10 +15,10 @@ class SmsCampaignPrice(ClickSendModel):
     The price of an SMS campaign, with a preview of its first message.
     """
 
-    total_count: int | None = None
+    total_count: int
     """
     Number of recipients.
     """
     total_price: Money | None = None
-    data: sms_campaign_preview.SmsCampaignPreview | None = None
-    currency: Annotated[billing_currency.BillingCurrency | None, Field(alias="_currency")] = None
+    data: sms_campaign_preview.SmsCampaignPreview
+    currency: Annotated[billing_currency.BillingCurrency, Field(alias="_currency")]

@@ -11,13 +11,13 @@ class SmsInboundRule(ClickSendModel):
     An inbound SMS rule.
     """
 
-    inbound_rule_id: int | None = None
-    dedicated_number: str | None = None
+    inbound_rule_id: int
+    dedicated_number: str
     """
     The dedicated number the rule applies to, or '*' for all numbers.
     """
-    rule_name: str | None = None
-    message_search_type: int | None = None
+    rule_name: str
+    message_search_type: int
     """
     0 any message, 1 starts with, 2 contains, 3 does not contain (see SmsInboundMessageSearchType).
     """
@@ -25,8 +25,8 @@ class SmsInboundRule(ClickSendModel):
     """
     The text matched; null for any message.
     """
-    action: sms_inbound_rule_action.SmsInboundRuleAction | None = None
-    action_address: str | None = None
+    action: sms_inbound_rule_action.SmsInboundRuleAction
+    action_address: str
     """
     The action's target (email address, URL, number or contact list id).
     """
@@ -34,7 +34,7 @@ class SmsInboundRule(ClickSendModel):
     """
     Text the action uses, e.g. the reply of an AUTO_REPLY rule.
     """
-    enabled: int | None = None
+    enabled: int
     """
     1 if the rule is enabled, 0 if not.
     """

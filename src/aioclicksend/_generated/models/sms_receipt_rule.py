@@ -11,18 +11,18 @@ class SmsReceiptRule(ClickSendModel):
     An SMS delivery receipt rule.
     """
 
-    receipt_rule_id: int | None = None
-    rule_name: str | None = None
-    match_type: int | None = None
+    receipt_rule_id: int
+    rule_name: str
+    match_type: int
     """
     Which reports the rule matches; 0 for all reports.
     """
-    action: sms_receipt_rule_action.SmsReceiptRuleAction | None = None
-    action_address: str | None = None
+    action: sms_receipt_rule_action.SmsReceiptRuleAction
+    action_address: str
     """
     The action's target (email address, URL or number).
     """
-    enabled: int | None = None
+    enabled: int
     """
     1 if the rule is enabled, 0 if not.
     """

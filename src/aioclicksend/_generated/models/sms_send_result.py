@@ -16,15 +16,15 @@ class SmsSendResult(ClickSendModel):
     """
 
     total_price: Money | None = None
-    total_count: int | None = None
+    total_count: int
     """
     Number of messages (recipients) in the request.
     """
-    queued_count: int | None = None
+    queued_count: int
     """
     Number of them queued (or, when pricing, that could be).
     """
-    messages: list[sent_sms.SentSms] | None = None
+    messages: list[sent_sms.SentSms]
     currency: Annotated[billing_currency.BillingCurrency | None, Field(alias="_currency")] = None
     blocked_count: int | None = None
     """

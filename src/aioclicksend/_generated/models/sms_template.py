@@ -9,6 +9,6 @@ class SmsTemplate(ClickSendModel):
     A saved message body.
     """
 
-    template_id: int | None = None
-    template_name: str | None = None
-    body: str | None = None
+    template_id: int
+    template_name: str
+    body: str

@@ -9,7 +9,7 @@ class StatisticsCount(ClickSendModel):
     A number of messages (sent, received or bounced) and, for sent ones, their price.
     """
 
-    count: int | None = None
+    count: int
     """
     Number of messages.
     """

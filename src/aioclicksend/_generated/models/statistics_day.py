@@ -12,6 +12,6 @@ class StatisticsDay(ClickSendModel):
     """
 
     date: UnixTime | None = None
-    outbound: statistics_count.StatisticsCount | None = None
+    outbound: statistics_count.StatisticsCount
     inbound: statistics_count.StatisticsCount | None = None
-    bounced: statistics_count.StatisticsCount | None = None
+    bounced: statistics_count.StatisticsCount

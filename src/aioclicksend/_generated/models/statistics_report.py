@@ -15,7 +15,7 @@ class StatisticsReport(ClickSendModel):
     Message statistics of one channel (voice or SMS) in total and per day.
     """
 
-    total: statistics_totals.StatisticsTotals | None = None
+    total: statistics_totals.StatisticsTotals
     stats: list[statistics_day.StatisticsDay] | None = None
     """
     Per-day statistics (the name used by View Voice Statistics).
@@ -24,4 +24,4 @@ class StatisticsReport(ClickSendModel):
     """
     Per-day statistics (the name used by View SMS Statistics).
     """
-    currency: Annotated[billing_currency.BillingCurrency | None, Field(alias="_currency")] = None
+    currency: Annotated[billing_currency.BillingCurrency, Field(alias="_currency")]

@@ -11,6 +11,6 @@ class StatisticsTotals(ClickSendModel):
     Totals over the whole period.
     """
 
-    outbound: statistics_count.StatisticsCount | None = None
+    outbound: statistics_count.StatisticsCount
     inbound: statistics_count.StatisticsCount | None = None
-    bounced: statistics_count.StatisticsCount | None = None
+    bounced: statistics_count.StatisticsCount

@@ -9,47 +9,47 @@ class Subaccount(ClickSendModel):
     A subaccount of the account, with its API key and access permissions (flags are 1 or 0).
     """
 
-    subaccount_id: int | None = None
+    subaccount_id: int
     """
     The subaccount's id.
     """
-    api_username: str | None = None
+    api_username: str
     """
     The subaccount's API username.
     """
-    email: str | None = None
+    email: str
     """
     Email address.
     """
-    phone_number: str | None = None
+    phone_number: str
     """
     Phone number (E.164).
     """
-    first_name: str | None = None
+    first_name: str
     """
     First name.
     """
-    last_name: str | None = None
+    last_name: str
     """
     Last name.
     """
-    api_key: str | None = None
+    api_key: str
     """
     The subaccount's API key (its password for Basic authentication).
     """
-    access_users: int | None = None
-    access_billing: int | None = None
-    access_reporting: int | None = None
-    access_contacts: int | None = None
-    access_settings: int | None = None
-    access_sms: int | None = None
-    access_email: int | None = None
-    access_voice: int | None = None
-    access_fax: int | None = None
-    access_post: int | None = None
-    access_reseller: int | None = None
-    access_mms: int | None = None
-    share_campaigns: int | None = None
+    access_users: int
+    access_billing: int
+    access_reporting: int
+    access_contacts: int
+    access_settings: int
+    access_sms: int
+    access_email: int
+    access_voice: int
+    access_fax: int
+    access_post: int
+    access_reseller: int
+    access_mms: int
+    share_campaigns: int
     notes: str | None = None
     """
     Notes about the subaccount.

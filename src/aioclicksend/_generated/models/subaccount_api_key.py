@@ -9,7 +9,7 @@ class SubaccountApiKey(ClickSendModel):
     A subaccount's new API key.
     """
 
-    api_key: str | None = None
+    api_key: str
     """
     The new API key.
     """

@@ -13,11 +13,11 @@ class UploadResult(ClickSendModel):
     An uploaded (and possibly converted) file.
     """
 
-    upload_id: int | None = None
+    upload_id: int
     """
     The upload's id.
     """
-    file_name: str | None = None
+    file_name: str
     """
     The stored file's name.
     """
@@ -29,11 +29,11 @@ class UploadResult(ClickSendModel):
     """
     When the file will be deleted.
     """
-    user_id: int | None = None
+    user_id: int
     """
     The user who uploaded it.
     """
-    url: Annotated[str | None, Field(alias="_url")] = None
+    url: Annotated[str, Field(alias="_url")]
     """
     URL of the stored file, to use in e.g. Send Letter, Send Fax or Send MMS.
     """

@@ -11,12 +11,12 @@ class VoiceLanguage(ClickSendModel):
     A language text-to-speech can read a message in.
     """
 
-    code: voice_language_code.VoiceLanguageCode | None = None
-    country: str | None = None
+    code: voice_language_code.VoiceLanguageCode
+    country: str
     """
     Language and locale in words, e.g. 'English, US'.
     """
-    gender: list[voice_gender.VoiceGender] | None = None
+    gender: list[voice_gender.VoiceGender]
     """
     The voices the language has.
     """

@@ -11,7 +11,7 @@ class VoiceReceipt(ClickSendModel):
 
     timestamp_send: UnixTime | None = None
     timestamp: UnixTime | None = None
-    message_id: str | None = None
+    message_id: str
     """
     The message_id of the sent message.
     """
@@ -19,7 +19,7 @@ class VoiceReceipt(ClickSendModel):
     """
     Delivered or Undelivered.
     """
-    status_code: str | None = None
+    status_code: str
     """
     Delivery status code (see the docs' Voice Delivery Status Codes), e.g. "201".
     """
@@ -41,7 +41,7 @@ class VoiceReceipt(ClickSendModel):
     """
     The subaccount that sent the message.
     """
-    message_type: str | None = None
+    message_type: str
     """
     Always 'voice'.
     """

@@ -11,18 +11,18 @@ class VoiceReceiptRule(ClickSendModel):
     A rule saying what to do with the delivery reports of voice messages.
     """
 
-    receipt_rule_id: int | None = None
-    rule_name: str | None = None
-    match_type: int | None = None
+    receipt_rule_id: int
+    rule_name: str
+    match_type: int
     """
     Which delivery reports the rule matches; 0 = all reports.
     """
-    action: voice_receipt_rule_action.VoiceReceiptRuleAction | None = None
-    action_address: str | None = None
+    action: voice_receipt_rule_action.VoiceReceiptRuleAction
+    action_address: str
     """
     Where the action goes (a URL, an email address, ...).
     """
-    enabled: int | None = None
+    enabled: int
     """
     1 if the rule is enabled, 0 if not.
     """

@@ -16,13 +16,13 @@ class VoiceSendResult(ClickSendModel):
     """
 
     total_price: Money | None = None
-    total_count: int | None = None
+    total_count: int
     """
     Number of messages (recipients) in the request.
     """
-    queued_count: int | None = None
+    queued_count: int
     """
     Number of them queued (or, when pricing, that could be).
     """
-    messages: list[voice_sent_message.VoiceSentMessage] | None = None
-    currency: Annotated[billing_currency.BillingCurrency | None, Field(alias="_currency")] = None
+    messages: list[voice_sent_message.VoiceSentMessage]
+    currency: Annotated[billing_currency.BillingCurrency, Field(alias="_currency")]

@@ -17,15 +17,15 @@ class VoiceSentMessage(ClickSendModel):
 
     date: UnixTime | None = None
     date_added: UnixTime | None = None
-    to: str | None = None
+    to: str
     """
     Recipient number.
     """
-    to_type: str | None = None
+    to_type: str
     """
     Kind of number called, e.g. 'mobile'.
     """
-    body: str | None = None
+    body: str
     """
     The text read out.
     """
@@ -33,10 +33,10 @@ class VoiceSentMessage(ClickSendModel):
     """
     Caller ID; may be null.
     """
-    lang: voice_language_code.VoiceLanguageCode | None = None
-    voice: voice_gender.VoiceGender | None = None
+    lang: voice_language_code.VoiceLanguageCode
+    voice: voice_gender.VoiceGender
     schedule: UnixTime | None = None
-    message_id: str | None = None
+    message_id: str
     """
     The message's id, used by receipts and Cancel Voice Message.
     """
@@ -46,13 +46,13 @@ class VoiceSentMessage(ClickSendModel):
     """
     Your reference from the send request.
     """
-    user_id: int | None = None
-    subaccount_id: int | None = None
+    user_id: int
+    subaccount_id: int
     list_id: int | None = None
     """
     The contact list the message was sent to.
     """
-    country: str | None = None
+    country: str
     """
     ISO 3166 alpha-2 country code of the recipient.
     """
@@ -60,7 +60,7 @@ class VoiceSentMessage(ClickSendModel):
     """
     The recipient's carrier; may be empty.
     """
-    require_input: int | None = None
+    require_input: int
     """
     1 if a keypress was asked of the recipient.
     """
@@ -76,7 +76,7 @@ class VoiceSentMessage(ClickSendModel):
     """
     Keys the recipient pressed during the call; null or empty when none.
     """
-    status: str | None = None
+    status: str
     """
     On send and price, an application status code such as SUCCESS; in the history, the message's state such as Completed, Queued, Scheduled, WaitApproval, Failed or Cancelled.
     """

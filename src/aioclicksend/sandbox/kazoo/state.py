@@ -229,6 +229,8 @@ class KazooState:
         """A new job in the outgoing queue: the fax fields given (not those the system sets), pending."""
         fields = {name: given[name] for name in FIELDS if name in given}
         fields.setdefault("retries", 1)  # 004's default
+        if isinstance(fields.get("document"), dict):  # 004's default method, which every answer shows
+            fields["document"] = {"method": "get", **fields["document"]}
         fields.update(
             attempts=0,
             created=_now(),

@@ -11,7 +11,7 @@ class OutgoingFaxJob(ClickSendModel):
     A fax job, as the send and the resubmit answer it and as the outgoing queue shows it. The fields are the fax's (004's schema table) plus those the system adds.
     """
 
-    id: str | None = None
+    id: str
     """
     The job's id.
     """
@@ -27,11 +27,11 @@ class OutgoingFaxJob(ClickSendModel):
     """
     When the fax was delivered (Gregorian seconds); "undefined" before that.
     """
-    attempts: int | None = None
+    attempts: int
     """
     How many attempts were made so far.
     """
-    retries: int | None = None
+    retries: int
     """
     How many times to retry.
     """
@@ -40,7 +40,7 @@ class OutgoingFaxJob(ClickSendModel):
     """
     The sender's name.
     """
-    from_number: str | None = None
+    from_number: str
     """
     The sender's fax number.
     """
@@ -48,7 +48,7 @@ class OutgoingFaxJob(ClickSendModel):
     """
     The recipient's name.
     """
-    to_number: str | None = None
+    to_number: str
     """
     The recipient's fax number.
     """
@@ -57,8 +57,8 @@ class OutgoingFaxJob(ClickSendModel):
     The subject header of an email-to-fax message.
     """
     notifications: stored_fax_notifications.StoredFaxNotifications | None = None
-    tx_result: stored_fax_tx_result.StoredFaxTxResult | None = None
-    fax_timezone: str | None = None
+    tx_result: stored_fax_tx_result.StoredFaxTxResult
+    fax_timezone: str
     """
     The time zone used for the fax's dates, or "undefined".
     """

@@ -13,23 +13,23 @@ class OutgoingFaxSummary(ClickSendModel):
     A fax job in the outgoing queue, as the outgoing list shows it.
     """
 
-    id: str | None = None
+    id: str
     """
     The job's id, for faxes.outgoing.get.
     """
-    created: int | None = None
+    created: int
     """
     When the job was created, in Gregorian seconds (Unix time + 62167219200).
     """
-    from_: Annotated[str | None, Field(alias="from")] = None
+    from_: Annotated[str, Field(alias="from")]
     """
     The sender's fax number.
     """
-    to: str | None = None
+    to: str
     """
     The recipient's fax number.
     """
-    status: str | None = None
+    status: str
     """
     The job's status, e.g. pending. Kazoo source (cb_faxes.erl) also sets attaching_files, processing, completed, failed and resubmitting.
     """

@@ -21,7 +21,7 @@ class StoredFaxDocument(ClickSendModel):
     """
     The Host header sent when fetching the document.
     """
-    method: str | None = None
+    method: str
     """
     The HTTP method the document is fetched with, get or post.
     """
@@ -29,7 +29,7 @@ class StoredFaxDocument(ClickSendModel):
     """
     The Referer header sent when fetching the document.
     """
-    url: str | None = None
+    url: str
     """
     The URL of the document.
     """

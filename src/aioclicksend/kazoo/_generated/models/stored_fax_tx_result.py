@@ -9,35 +9,35 @@ class StoredFaxTxResult(ClickSendModel):
     The result of the last transmission attempt.
     """
 
-    error_message: str | None = None
+    error_message: str
     """
     What went wrong, if anything; empty when nothing did.
     """
-    fax_bad_rows: int | None = None
+    fax_bad_rows: int
     """
     The number of bad rows.
     """
-    fax_error_correction: bool | None = None
+    fax_error_correction: bool
     """
     Whether fax error correction was used.
     """
-    fax_receiver_id: str | None = None
+    fax_receiver_id: str
     """
     The receiver id the remote fax device reported.
     """
-    fax_speed: int | None = None
+    fax_speed: int
     """
     The speed (baud rate) of the transmission.
     """
-    pages_sent: int | None = None
+    pages_sent: int
     """
     The number of pages sent.
     """
-    success: bool | None = None
+    success: bool
     """
     Whether the transmission succeeded.
     """
-    time_elapsed: int | None = None
+    time_elapsed: int
     """
     The time from submission to completion.
     """
