@@ -88,9 +88,13 @@ def test_a_required_answer_field_has_a_value_in_every_example_and_a_decision(spe
                 f"{name}: required without a DECISION"
             )
             decided += 1
-        assert examples.get(name), f"{name}: required fields, but no example shows the schema"
+        # A schema no example shows (Kazoo's inbox and outbox faxes) may still require a field its DECISION
+        # argues for: it has just been checked to have one, where the file keeps its comments.
+        assert examples.get(name) or f"\n    {name}:\n" in texts, (
+            f"{name}: required, yet no example and no DECISION"
+        )
         for field in schema["required"]:
-            shown = [example.get(field) for example in examples[name]]
+            shown = [example.get(field) for example in examples.get(name, [])]
             assert None not in shown, f"{name}.{field}: required, yet an example leaves it out or gives null"
     assert marked >= (90 if spec_dir.name == "openapi" else 4) and decided > 0
 

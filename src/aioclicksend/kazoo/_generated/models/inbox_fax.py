@@ -15,7 +15,7 @@ class InboxFax(ClickSendModel):
     A received fax (inbox), or one being received (incoming).
     """
 
-    id: str | None = None
+    id: str
     """
     The fax's id.
     """

@@ -15,7 +15,7 @@ class OutboxFax(ClickSendModel):
     A fax in the outbox (sent, or with no attempts left).
     """
 
-    id: str | None = None
+    id: str
     """
     The fax's id.
     """
