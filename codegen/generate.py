@@ -24,7 +24,7 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from .bundle import SpecError, bundle
 from .coverage import coverage_table, docs_sections
 from .dialect import read_dialect
-from .ir import DEPRECATED_NOTE, Api, Argument, Method, ParamAlias, ParamDict, Webhook
+from .ir import DEPRECATED_NOTE, Api, Argument, Method, ParamAlias, ParamDict, ParamKey, Webhook
 from .names import snake_case
 from .operations import read_api
 from .params import read_params
@@ -101,12 +101,17 @@ def _param_note(argument: Argument, params: ParamLinks) -> str:
             notes.append(f"One of {values} ({link}).")
             continue
         found = params.dicts[name]
-        keys = ", ".join(
-            f"``{key.wire_name}``" + (" (required)" if key.required else "") for key in found.keys
-        )
+        keys = ", ".join(f"``{key.wire_name}``{_key_note(key)}" for key in found.keys)
         each = "Each" if argument.annotation.startswith("Sequence[") else "A"
         notes.append(f"{each} {link} or its model; keys: {keys}.")
     return "".join(f" {note}" for note in notes)
+
+
+def _key_note(key: ParamKey) -> str:
+    """What a method's docstring says beside a key of the dicts it takes: required, or deprecated."""
+    if key.description.startswith(DEPRECATED_NOTE):
+        return " (deprecated)"
+    return " (required)" if key.required else ""
 
 
 def _docstring(method: Method, params: ParamLinks) -> str:

@@ -17,6 +17,8 @@ import yaml
 
 from aioclicksend import AsyncClickSend
 from aioclicksend._core.auth import BasicCredentials
+from aioclicksend.params import SmsMessageParam
+from aioclicksend.testing import clicksend_sandbox
 from codegen.generate import ROOT, ApiSource, generate
 
 from ..support import ANY_URL, MockAPI
@@ -112,6 +114,20 @@ async def test_the_sdks_deprecated_field_warns_only_when_given(
     with pytest.warns(DeprecationWarning, match=r"^SmsMessage\.contact_id is deprecated") as caught:
         await client.sms.send(messages=[{"to": "+61411111111", "body": "hi", "contact_id": 3}])
     assert [w.filename for w in caught] == [__file__]
+
+
+async def test_a_deprecated_field_in_bulk_messages_warns_once_a_job() -> None:
+    """send_bulk checks its messages without a model each, yet warns of SmsMessage.contact_id: once for a
+    job of two batches that give it (and still sends them), and not at all for a job that does not."""
+    async with clicksend_sandbox() as (_server, cs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            plain = await cs.sms.send_bulk([{"to": "+61411111111", "body": "hi"}] * 3, batch_size=2)
+        given: list[SmsMessageParam] = [{"to": "+61411111111", "body": "hi", "contact_id": 3}] * 3
+        with pytest.warns(DeprecationWarning, match=r"^SmsMessage\.contact_id is deprecated") as caught:
+            summary = await cs.sms.send_bulk(given, batch_size=2)
+    assert len(caught) == 1
+    assert (plain.accepted, summary.accepted) == (3, 3)
 
 
 async def test_a_deprecated_sends_bulk_send_warns_and_says_so(tmp_path: Path, package: Path) -> None:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError, with_config
 from pydantic_core import to_json
 from typing_extensions import NotRequired, TypedDict
 
+from .._core.deprecation import DEPRECATED, warn_deprecated
 from .._core.rules import MessageRules, messages_problems
 from .._core.types import NotGiven
 from .._core.validation import format_location, unencodable_problem, validation_problems
@@ -59,12 +60,20 @@ class BatchChecker:
         self._tag = tag
         self._gives_custom_string = "custom_string" in item_model.model_fields
         self._aliases = {name: info.alias for name, info in item_model.model_fields.items() if info.alias}
+        self._deprecated = {
+            name: f"{item_model.__name__}.{info.alias or name} is {DEPRECATED}"
+            for name, info in item_model.model_fields.items()
+            if info.deprecated
+        }
+        """The deprecated fields of a message, each with its warning, given once a job (then forgotten)."""
 
     def check(self, positions: Sequence[int], messages: list[Any]) -> tuple[Checked, list[Invalid]]:
         """The valid messages with their JSON, and the invalid ones; ``positions`` are the messages'
         input positions."""
         indices, given, fields, invalid = _as_mappings(positions, messages)
         items, problems = self._validate(fields)
+        if self._deprecated:
+            self._warn_deprecated(items)
         if problems:
             invalid += [Invalid(indices[at], given[at], said) for at, said in problems.items()]
             keep = [at for at in range(len(fields)) if at not in problems]
@@ -107,6 +116,12 @@ class BatchChecker:
             json = self._json(items)
         valid = Messages(indices, given, [item.get("custom_string") for item in items], tag_customs)
         return Checked(valid, json), sorted(invalid, key=lambda item: item.index)
+
+    def _warn_deprecated(self, items: list[dict[str, Any]]) -> None:
+        """A ``DeprecationWarning`` for each deprecated field the first time a message gives it (the
+        messages still go out with it)."""
+        for name in [name for name in self._deprecated if any(item.get(name) is not None for item in items)]:
+            warn_deprecated(self._deprecated.pop(name))
 
     def _validate(self, fields: list[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], dict[int, str]]:
         """The messages the spec's model takes, as plain dicts, and what is wrong with the others (by

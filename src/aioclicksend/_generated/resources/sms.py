@@ -131,7 +131,8 @@ class SmsResource(APIResource):
             messages: Up to 1000 messages; with list_id, at most 1000 recipients in total. Each
                 :class:`~aioclicksend.params.SmsMessageParam` or its model; keys: ``from``, ``body``
                 (required), ``to``, ``source``, ``schedule``, ``custom_string``, ``list_id``, ``country``,
-                ``from_email``, ``contact_id``, ``exclude_no_sender_id_recipients``, ``show_summary``.
+                ``from_email``, ``contact_id`` (deprecated), ``exclude_no_sender_id_recipients``,
+                ``show_summary``.
             senders: The sender to use for each recipient country, overriding the default senders (see
                 senders.defaults). Left out or empty, each country's default sender is used; a country
                 missing here, or given a sender that is not valid, falls back to its default too. Each
@@ -179,7 +180,8 @@ class SmsResource(APIResource):
             messages: Up to 1000 messages; with list_id, at most 1000 recipients in total. Each
                 :class:`~aioclicksend.params.SmsMessageParam` or its model; keys: ``from``, ``body``
                 (required), ``to``, ``source``, ``schedule``, ``custom_string``, ``list_id``, ``country``,
-                ``from_email``, ``contact_id``, ``exclude_no_sender_id_recipients``, ``show_summary``.
+                ``from_email``, ``contact_id`` (deprecated), ``exclude_no_sender_id_recipients``,
+                ``show_summary``.
             senders: The sender to use for each recipient country, overriding the default senders (see
                 senders.defaults). Left out or empty, each country's default sender is used; a country
                 missing here, or given a sender that is not valid, falls back to its default too. Each
