@@ -22,7 +22,7 @@ LINT_PATHS = ["src", "tests", "codegen", "examples", "bench", "docs", "noxfile.p
 def _lint(session: nox.Session) -> None:
     session.run("ruff", "check", *LINT_PATHS)
     session.run("ruff", "format", "--check", *LINT_PATHS)
-    session.run("mypy", "--strict")  # src, codegen and tests: the files pyproject.toml lists
+    session.run("mypy", "--strict")  # src, codegen, tests and examples: the files pyproject.toml lists
     session.run("lint-imports")  # the layout's contracts (pyproject.toml's [tool.importlinter])
 
 

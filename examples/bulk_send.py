@@ -13,7 +13,7 @@ import signal
 import sys
 from collections.abc import Iterator
 
-from aioclicksend import AsyncClickSend, OutcomeKind, tqdm_progress
+from aioclicksend import AsyncClickSend, Outcome, OutcomeKind, models, tqdm_progress
 from aioclicksend.params import SmsMessageParam
 
 TOTAL = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
@@ -42,7 +42,7 @@ async def main() -> None:
 
         with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows' default loop
             asyncio.get_running_loop().add_signal_handler(signal.SIGINT, interrupt)
-        examples = {}
+        examples: dict[OutcomeKind, Outcome[models.SentSms]] = {}
         try:
             async for outcome in job:
                 examples.setdefault(outcome.kind, outcome)  # a real job would store each outcome
