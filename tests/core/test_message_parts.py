@@ -62,3 +62,7 @@ def test_bad_input_is_named() -> None:
         sms_parts(5)  # type: ignore[arg-type]
     with pytest.raises(RequestValidationError, match="channel: must be one of"):
         count_parts("hi", "fax")
+    with pytest.raises(
+        RequestValidationError, match="text: a text with an unpaired surrogate at 3 cannot be sent"
+    ):
+        sms_parts("ok \ud800 more")  # what a JSON "\ud800" or a broken UTF-16 decode gives

@@ -113,7 +113,11 @@ def count_parts(text: str, channel: str) -> MessageParts:
             "count_parts", [f"channel: must be one of {sorted(_RULES)}, not {channel!r}"]
         )
     max_parts, rules = _RULES[channel]
-    encoding, length = _measure(text)
+    try:
+        encoding, length = _measure(text)
+    except UnicodeEncodeError as error:  # a lone surrogate, as json.loads('"\\ud83d"') makes
+        problem = f"text: a text with an unpaired surrogate at {error.start} cannot be sent"
+        raise RequestValidationError("count_parts", [problem]) from None
     rule = rules[encoding]
     return MessageParts(encoding, length, rule.parts(length), max_parts, rule.max_length(max_parts))
 
