@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .names import schema_name
+from .runtime import SCALAR_TYPES
 
 BREAKING, ADDITIVE, COSMETIC = "breaking", "additive", "cosmetic"
 SEVERITY = {COSMETIC: 0, ADDITIVE: 1, BREAKING: 2}
@@ -95,10 +96,20 @@ def strip_docs(node: Any) -> Any:
     return node
 
 
+PYTHON_KINDS = {"int": "integer", "float": "number", "Decimal": "number", "str": "string"}
+"""The JSON type of each Python type a lenient scalar takes (another, e.g. ``datetime``, is its own kind)."""
+
+
 def kinds(schema: Mapping[str, Any]) -> frozenset[str]:
-    """The JSON types a schema allows (a named schema: its name; ``any`` for no type at all)."""
+    """The types a schema allows: JSON's; for a named schema its name, or for one the SDK takes as a
+    lenient scalar (``SCALAR_TYPES``) the types it accepts (``UnixTimeInput``: integer | datetime, so that
+    integer → UnixTimeInput is a widening); ``any`` for no type at all."""
     if "$ref" in schema:
-        return frozenset({schema_name(schema["$ref"])})
+        name = schema_name(schema["$ref"])
+        if name not in SCALAR_TYPES:
+            return frozenset({name})
+        accepted = SCALAR_TYPES[name].argument.split(" | ")
+        return frozenset(PYTHON_KINDS.get(kind, kind) for kind in accepted)
     parts = schema.get("oneOf") or schema.get("anyOf")
     if parts:
         return frozenset().union(*(kinds(part) for part in parts))

@@ -151,6 +151,16 @@ CASES: list[tuple[str, Edit, set[tuple[str, str, str, str]]]] = [
     ),
     (
         "sms.yaml",
+        sms_field("list_id", lambda field: field.update({"$ref": "#/components/schemas/UnixTimeInput"})),
+        {("type widened", "models.SmsMessage.list_id", "integer → datetime | integer", "additive")},
+    ),
+    (
+        "sms.yaml",
+        sms_field("schedule", lambda field: field.update({"$ref": "#/components/schemas/UnixTime"})),
+        {("type narrowed", "models.SmsMessage.schedule", "datetime | integer → integer", "breaking")},
+    ),
+    (
+        "sms.yaml",
         sms_field("from", lambda field: field.update(maxLength=5)),
         {("constraint tightened", "models.SmsMessage.from", "maxLength: None → 5", "breaking")},
     ),
