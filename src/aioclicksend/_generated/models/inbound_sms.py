@@ -30,13 +30,13 @@ class InboundSms(ClickSendModel):
     """
     The message text.
     """
-    original_body: str
+    original_body: str | None = None
     """
-    Text of the outgoing message this replies to.
+    Text of the outgoing message this replies to; none if it replies to none of yours.
     """
-    original_message_id: str
+    original_message_id: str | None = None
     """
-    message_id of the outgoing message this replies to.
+    message_id of the outgoing message this replies to; none if it replies to none of yours.
     """
     custom_string: str | None = None
     """

@@ -63,7 +63,7 @@ class MmsSentMessage(ClickSendModel):
     """
     The contact list the message was sent to.
     """
-    contact_id: int
+    contact_id: int | None = None
     """
     The contact the message was sent to; 0 for none.
     """

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -11,9 +11,6 @@ from .._answers import Refusal
 from .._pushes import Pushes
 from .._store import Store
 from ._base import BY_ID, Call, _message_id, _now, _paged, _the_account
-
-if TYPE_CHECKING:
-    pass
 
 # --- inbound SMS -------------------------------------------------------------------------------------------
 
@@ -24,8 +21,9 @@ TEST_SMS_BODY = "This is a test incoming SMS."
 
 
 def _inbound_sms(store: Store, body: str, from_number: str | None, to: str | None) -> dict[str, Any]:
-    """An inbound SMS kept in the inbound list: a reply to the last SMS sent (if any), from its
-    recipient to its sender unless ``from_number`` and ``to`` say otherwise."""
+    """An inbound SMS kept in the inbound list: a reply to the last SMS sent, from its recipient to its
+    sender unless ``from_number`` and ``to`` say otherwise; with no SMS sent, a message that replies to
+    nothing (no ``original_body`` nor ``original_message_id``)."""
     sent = store.history.get("sms", ())
     original = sent[-1] if sent else {}
     inbound = {
@@ -35,7 +33,7 @@ def _inbound_sms(store: Store, body: str, from_number: str | None, to: str | Non
         "to": to or original.get("from"),
         "body": body,
         "original_body": original.get("body"),
-        "original_message_id": original.get("message_id") or _message_id(),
+        "original_message_id": original.get("message_id"),
         "custom_string": original.get("custom_string"),
         "message_id": _message_id(),
         "_keyword": body.split()[0].lower() if body.split() else "",
