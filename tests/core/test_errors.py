@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 
 from aioclicksend import (
+    AnswerFieldMissingError,
+    APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
     AsyncClickSend,
@@ -19,6 +23,7 @@ from aioclicksend import (
     RateLimitError,
     RequestValidationError,
 )
+from aioclicksend.models import Account
 from aioclicksend.params import SmsMessageParam
 
 from ..support import API_KEY, BASE_URL, MockAPI, sent
@@ -154,3 +159,43 @@ async def test_credentials_never_appear_in_repr_or_errors(client: AsyncClickSend
     )
     assert API_KEY not in seen
     assert "Basic " not in seen
+
+
+async def test_every_kind_of_error_pickles_with_its_message_and_attributes(
+    client: AsyncClickSend, mocked: MockAPI
+) -> None:
+    """Errors cross process pools and task queues: each comes back of its class, with what it said."""
+    mocked.get(
+        f"{BASE_URL}/account",
+        status=429,
+        payload={"response_code": "TOO_MANY_REQUESTS"},
+        headers={"Retry-After": "7"},
+    )
+    mocked.get(f"{BASE_URL}/account", status=200, body="<html>maintenance</html>", content_type="text/html")
+    errors: list[ClickSendError] = []
+    for call in (
+        lambda: client.account.get(max_retries=0),
+        lambda: client.account.get(),
+        lambda: client.sms.cancel(message_id=""),
+        lambda: client.account.get(),  # nothing mocked: no answer
+    ):
+        with pytest.raises(ClickSendError) as caught:
+            await call()
+        errors.append(caught.value)
+    with pytest.raises(AnswerFieldMissingError) as missing:
+        Account.model_validate({}).user_id  # noqa: B018
+    errors.append(missing.value)
+    assert [type(error) for error in errors] == [
+        RateLimitError,
+        APIResponseValidationError,
+        RequestValidationError,
+        APIConnectionError,
+        AnswerFieldMissingError,
+    ]
+    for error in errors:
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error) and str(copy) == str(error) and copy.args == error.args
+        assert copy.__dict__.keys() == error.__dict__.keys()
+    rate_limited = pickle.loads(pickle.dumps(errors[0]))
+    assert isinstance(rate_limited, RateLimitError)
+    assert rate_limited.headers["retry-after"] == "7" and rate_limited.status == 429

@@ -28,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from multidict import CIMultiDict, CIMultiDictProxy
+
 __all__ = [
     "APIConnectionError",
     "APIResponseValidationError",
@@ -54,7 +56,27 @@ __all__ = [
 
 
 class ClickSendError(Exception):
-    """Base class of every error raised by aioclicksend."""
+    """Base class of every error raised by aioclicksend.
+
+    Every one pickles (to cross a process pool or a task queue) with its message and attributes; a
+    status error's headers arrive as a ``CIMultiDict``.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own reduce calls the class with ``args`` (the message alone), which our keyword-only
+        # constructors refuse: rebuild without calling them.
+        state = {
+            name: CIMultiDict(value) if isinstance(value, CIMultiDictProxy) else value
+            for name, value in self.__dict__.items()
+        }
+        return (_unpickled, (type(self), self.args, state))
+
+
+def _unpickled(cls: type[ClickSendError], args: tuple[Any, ...], state: dict[str, Any]) -> ClickSendError:
+    """A pickled error as it was: its class, ``args`` and attributes, without calling its constructor."""
+    error = cls.__new__(cls, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class RequestValidationError(ClickSendError, ValueError):
