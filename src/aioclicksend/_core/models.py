@@ -12,7 +12,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 from pydantic_core import MISSING
 from typing_extensions import Self
 
-from .deprecation import DEPRECATED, warn_deprecated
+from .deprecation import deprecated_field, warn_deprecated
 from .exceptions import AnswerFieldMissingError
 from .times import unix_time_of
 
@@ -94,7 +94,7 @@ class ClickSendRequestModel(ClickSendModel):
         """A deprecated field still goes out, with a ``DeprecationWarning`` at the caller's line."""
         for name in sorted(self._deprecated_fields & self.model_fields_set):
             wire_name = type(self).model_fields[name].alias or name
-            warn_deprecated(f"{type(self).__name__}.{wire_name} is {DEPRECATED}")
+            warn_deprecated(deprecated_field(type(self), wire_name))
         return self
 
 

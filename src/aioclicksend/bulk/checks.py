@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError, with_config
 from pydantic_core import to_json
 from typing_extensions import NotRequired, TypedDict
 
-from .._core.deprecation import DEPRECATED, warn_deprecated
+from .._core.deprecation import CallSite, deprecated_field, warn_deprecated
 from .._core.rules import MessageRules, messages_problems
 from .._core.types import NotGiven
 from .._core.validation import format_location, unencodable_problem, validation_problems
@@ -52,7 +52,13 @@ class BatchChecker:
     """
 
     def __init__(
-        self, item_model: type[BaseModel], rules: MessageRules, *, allow_truncation: bool, tag: str
+        self,
+        item_model: type[BaseModel],
+        rules: MessageRules,
+        *,
+        allow_truncation: bool,
+        tag: str,
+        warn_at: CallSite | None = None,
     ) -> None:
         self._items = _list_of(item_model)
         self._rules = rules
@@ -61,11 +67,13 @@ class BatchChecker:
         self._gives_custom_string = "custom_string" in item_model.model_fields
         self._aliases = {name: info.alias for name, info in item_model.model_fields.items() if info.alias}
         self._deprecated = {
-            name: f"{item_model.__name__}.{info.alias or name} is {DEPRECATED}"
+            name: deprecated_field(item_model, info.alias or name)
             for name, info in item_model.model_fields.items()
             if info.deprecated
         }
         """The deprecated fields of a message, each with its warning, given once a job (then forgotten)."""
+        self._warn_at = warn_at
+        """Where those warnings point (the line that started the job), else where :meth:`check` is called."""
 
     def check(self, positions: Sequence[int], messages: list[Any]) -> tuple[Checked, list[Invalid]]:
         """The valid messages with their JSON, and the invalid ones; ``positions`` are the messages'
@@ -121,7 +129,7 @@ class BatchChecker:
         """A ``DeprecationWarning`` for each deprecated field the first time a message gives it (the
         messages still go out with it)."""
         for name in [name for name in self._deprecated if any(item.get(name) is not None for item in items)]:
-            warn_deprecated(self._deprecated.pop(name))
+            warn_deprecated(self._deprecated.pop(name), self._warn_at)
 
     def _validate(self, fields: list[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], dict[int, str]]:
         """The messages the spec's model takes, as plain dicts, and what is wrong with the others (by

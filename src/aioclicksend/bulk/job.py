@@ -49,6 +49,7 @@ import aiohttp
 from pydantic import BaseModel
 
 from .._core.client import BaseClient, RequestOptions
+from .._core.deprecation import call_site
 from .._core.exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -252,6 +253,8 @@ class BulkJob(Generic[_Result]):
         # A batch's body: ``_body_start``, the JSON array of its messages, ``_body_end``.
         self._body_start = b'{"%s":' % bulk.rules.items.encode()
         self._body_end = b"}" if shared_json == "{}" else b"," + shared_json[1:].encode()
+        self._started_at = call_site()
+        """The caller's line that made the job: where its warnings point (it runs in tasks of its own)."""
         self._checker = self._make_checker()
         self.summary = BulkSummary(rate_limit=self._rate.rate)
         self.left_over: list[Outcome[Any]] = []
@@ -282,7 +285,13 @@ class BulkJob(Generic[_Result]):
 
     def _make_checker(self) -> BatchChecker:
         bulk = self._bulk
-        return BatchChecker(bulk.item_model, bulk.rules, allow_truncation=self.allow_truncation, tag=self.tag)
+        return BatchChecker(
+            bulk.item_model,
+            bulk.rules,
+            allow_truncation=self.allow_truncation,
+            tag=self.tag,
+            warn_at=self._started_at,
+        )
 
     # ---- reading it ----
 
