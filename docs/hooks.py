@@ -1,4 +1,5 @@
-"""mkdocs hook: writes the API reference of the generated code at build time (nothing of it is committed).
+"""mkdocs hook: writes the API reference of the generated code, and the changelog page, at build time
+(nothing of them is committed).
 
 One page per resource group of each client (``cs.sms``, ``kazoo.faxes``…), walked from the client's
 resource tree, and one page of models per part of each spec (``openapi/resources/<part>.yaml``), each a
@@ -148,7 +149,19 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     for _, resources, models in reference():
         for page in resources + models:
             files.append(File.generated(config, page.path, content=page.text))
+    files.append(File.generated(config, CHANGELOG_PAGE, content=changelog(config.repo_url or "")))
     return files
+
+
+CHANGELOG_PAGE = "changelog.md"
+RELATIVE_LINK = re.compile(r"\]\((?!https?://|#)(?P<target>[^)\s]+)\)")
+"""A Markdown link to a file of the repository (``[spec](openapi/COVERAGE.md)``), not to a site or heading."""
+
+
+def changelog(repo_url: str) -> str:
+    """CHANGELOG.md as a page of the site: its links to the repository's files point at the repository."""
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    return RELATIVE_LINK.sub(lambda link: f"]({repo_url.rstrip('/')}/blob/main/{link['target']})", text)
 
 
 def _link(match: re.Match[str]) -> str:

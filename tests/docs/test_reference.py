@@ -69,3 +69,14 @@ def test_a_sphinx_role_becomes_an_optional_link_to_where_its_object_is_defined(h
         'see <autoref identifier="aioclicksend._core.response.RawResponse" optional><code>RawResponse</code></autoref>'
         ' and <autoref identifier="close" optional><code>close</code></autoref>'
     )
+
+
+def test_the_changelog_page_is_the_changelog_with_its_file_links_on_the_repository(hooks: ModuleType) -> None:
+    repo = "https://github.com/aioclicksend/aioclicksend"
+    page = hooks.changelog(repo + "/")
+    written = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "[openapi/COVERAGE.md](openapi/COVERAGE.md)" in written  # a link the page has to carry over
+    assert f"[openapi/COVERAGE.md]({repo}/blob/main/openapi/COVERAGE.md)" in page
+    assert hooks.RELATIVE_LINK.search(page) is None  # no link left that the site cannot follow
+    # Nothing else changes: undo the rewriting and the page is the file.
+    assert page.replace(f"]({repo}/blob/main/", "](") == written
