@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Collection
 
 from .bundle import SpecError
 from .runtime import CALL_OPTIONS, SEND_OPTIONS, UPLOAD_OPTIONS
@@ -23,15 +24,21 @@ def snake_case(name: str) -> str:
     return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)).lower()
 
 
-def python_name(wire_name: str) -> str:
+def python_name(wire_name: str, reserved: Collection[str] = RESERVED_NAMES) -> str:
     """A keyword argument for a wire name: ``filter[status][]`` becomes ``filter_status``, ``from``
     becomes ``from_``; never a leading underscore, so it cannot shadow a name of the generated code."""
     name = re.sub(r"_+", "_", re.sub(r"\W", "_", wire_name)).strip("_") or "value"
     if name[0].isdigit():
         name = "n" + name
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in RESERVED_NAMES:
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in reserved:
         name += "_"
     return name
+
+
+def field_name(wire_name: str) -> str:
+    """A model's attribute for a field's wire name, as the generated models have it (``from`` is
+    ``from_``, ``_keyword`` is ``keyword``): a method's option names are free for a field."""
+    return python_name(wire_name, reserved=())
 
 
 def is_lower_snake_case(name: str) -> bool:

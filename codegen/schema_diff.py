@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .names import schema_name
+from .names import field_name, schema_name
 from .runtime import SCALAR_TYPES
 
 BREAKING, ADDITIVE, COSMETIC = "breaking", "additive", "cosmetic"
@@ -181,11 +181,16 @@ class SchemaDiff:
         removed = [name for name in old_members if name not in new_members]
         added = [name for name in new_members if name not in old_members]
 
+        def named(name: str) -> str:
+            """A field as a model's attribute, and a request dict's key (the wire name) if that differs."""
+            attribute = field_name(name)
+            return attribute if attribute == name or noun != "field" else f'{attribute} (key "{name}")'
+
         def place(name: str) -> str:
-            return f"{where}.{name}" if noun == "field" else f"{where}({name})"
+            return f"{where}.{named(name)}" if noun == "field" else f"{where}({name})"
 
         for old_name, new_name in _renames(old_members, new_members, removed, added):
-            self.add("renamed", place(old_name), f"renamed to {new_name}", f"{noun} renamed")
+            self.add("renamed", place(old_name), f"renamed to {named(new_name)}", f"{noun} renamed")
             removed.remove(old_name)
             added.remove(new_name)
         for name in removed:

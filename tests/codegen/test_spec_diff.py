@@ -3,6 +3,7 @@ the SDK, and the version bump it implies; git refs, the last release tag and the
 
 from __future__ import annotations
 
+import importlib
 import json
 import shutil
 import subprocess
@@ -10,9 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pydantic
 import pytest
 import yaml
 
+from codegen.names import field_name
 from codegen.spec_diff import Change, Report, SpecDiffError, compare, last_release_tag, main
 
 from .scratch_specs import Edit, edit, sms_message, the_issues_five_changes
@@ -162,7 +165,7 @@ CASES: list[tuple[str, Edit, set[tuple[str, str, str, str]]]] = [
     (
         "sms.yaml",
         sms_field("from", lambda field: field.update(maxLength=5)),
-        {("constraint tightened", "models.SmsMessage.from", "maxLength: None → 5", "breaking")},
+        {("constraint tightened", 'models.SmsMessage.from_ (key "from")', "maxLength: None → 5", "breaking")},
     ),
     (
         "sms.yaml",
@@ -364,3 +367,18 @@ def test_a_model_renamed_or_added(scratch: Path) -> None:
         "breaking",
     ) in changes
     assert {classification for *_, classification in changes} == {"breaking", "additive"}
+
+
+@pytest.mark.parametrize("package", ["aioclicksend.models", "aioclicksend.kazoo.models"])
+def test_a_field_is_named_by_the_attribute_the_generated_model_has(package: str) -> None:
+    """The diff names a field as a caller reads it (``models.InboundSms.from_``, ``.keyword``): its name
+    for a wire name is the generated model's, for every field of every model."""
+    models = importlib.import_module(package)
+    fields = [
+        (info.alias or attribute, attribute)
+        for name in models.__all__
+        if isinstance(model := getattr(models, name), type) and issubclass(model, pydantic.BaseModel)
+        for attribute, info in model.model_fields.items()
+    ]
+    assert len(fields) > 10 and any(wire != attribute for wire, attribute in fields)
+    assert [(wire, field_name(wire)) for wire, attribute in fields] == fields
