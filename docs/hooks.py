@@ -2,9 +2,10 @@
 (nothing of them is committed).
 
 One page per resource group of each client (``cs.sms``, ``kazoo.faxes``…), walked from the client's
-resource tree, and one page of models per part of each spec (``openapi/resources/<part>.yaml``), each a
-list of mkdocstrings directives (``::: aioclicksend._generated.resources.sms.SmsResource``) that
-mkdocstrings renders from the generated docstrings: the spec's summaries, descriptions and field docs.
+resource tree, one page of models per part of each spec (``openapi/resources/<part>.yaml``) and one of the
+request dicts (``aioclicksend.params``), each a list of mkdocstrings directives
+(``::: aioclicksend._generated.resources.sms.SmsResource``) that mkdocstrings renders from the generated
+docstrings: the spec's summaries, descriptions and field docs.
 """
 
 from __future__ import annotations
@@ -117,6 +118,21 @@ def _models_page(api: API, spec_part: Path, modules: dict[str, str]) -> Page | N
     return Page(f"{REFERENCE}/{api.slug}/models/{part}.md", part, "\n".join(lines))
 
 
+def params_page(api: API) -> Page:
+    """The request dicts of one API: every TypedDict and enum ``Literal`` of its ``params`` module."""
+    module = importlib.import_module(f"{api.package}.params")
+    public = api.package.removesuffix("._generated")
+    lines = [
+        "# Request dicts",
+        "",
+        f"`{public}.params`: the nested request objects as TypedDicts (`SmsMessageParam`…) and the enums as",
+        "`Literal`s, for your type checker and editor; a method takes the dict or the model alike.",
+        "",
+    ]
+    lines += [f"::: {api.package}.params.{name}\n" for name in module.__all__]
+    return Page(f"{REFERENCE}/{api.slug}/params.md", "Request dicts", "\n".join(lines))
+
+
 def _pages(api: API) -> tuple[list[Page], list[Page]]:
     """The resource pages and the model pages of one API."""
     client = importlib.import_module(f"{api.package}.client").GeneratedClient
@@ -138,6 +154,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     for api, resources, models in reference():
         entries = [{page.title: page.path} for page in resources]
         entries.append({"Models": [{page.title: page.path} for page in models]})
+        params = params_page(api)
+        entries.append({params.title: params.path})
         section.append({api.title: entries})
     return config
 
@@ -146,8 +164,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Adds the generated pages to the site's files."""
     from mkdocs.structure.files import File
 
-    for _, resources, models in reference():
-        for page in resources + models:
+    for api, resources, models in reference():
+        for page in [*resources, *models, params_page(api)]:
             files.append(File.generated(config, page.path, content=page.text))
     files.append(File.generated(config, CHANGELOG_PAGE, content=changelog(config.repo_url or "")))
     return files

@@ -48,6 +48,17 @@ def test_every_resource_class_and_model_has_its_directive_once(hooks: ModuleType
     assert set(paths) == resources | every_model
 
 
+@pytest.mark.parametrize("package", ["aioclicksend._generated", "aioclicksend.kazoo._generated"])
+def test_every_request_dict_and_enum_literal_has_its_directive_once(hooks: ModuleType, package: str) -> None:
+    api = next(api for api, _, _ in hooks.reference() if api.package == package)
+    page = hooks.params_page(api)
+    paths = [match["path"] for match in DIRECTIVE.finditer(page.text)]
+    names = importlib.import_module(f"{package}.params").__all__  # (aioclicksend.params: all of them)
+    assert len(names) > 5 and all(name.endswith("Param") for name in names)
+    assert paths == [f"{package}.params.{name}" for name in names]
+    assert page.path == f"reference/{api.slug}/params.md"
+
+
 def resource_modules(package: str) -> list[ModuleType]:
     folder = ROOT / "src" / Path(*package.split(".")) / "resources"
     names = sorted(path.stem for path in folder.glob("*.py") if path.stem != "__init__")
