@@ -35,17 +35,17 @@ class CallSite(NamedTuple):
     module_globals: dict[str, Any]
 
 
-def _callers_frame(frame: FrameType) -> FrameType:
-    """The first frame at or above ``frame`` outside the SDK and pydantic (the outermost one if none is)."""
+def _site(frame: FrameType) -> CallSite:
+    """The line of the first frame at or above ``frame`` outside the SDK and pydantic (the outermost
+    frame's if none is)."""
     while frame.f_back is not None and frame.f_code.co_filename.startswith(_INTERNAL):
         frame = frame.f_back
-    return frame
+    return CallSite(frame.f_code.co_filename, frame.f_lineno, frame.f_globals)
 
 
 def call_site() -> CallSite:
     """The caller's line above the function that calls this one: where its warnings are to point."""
-    frame = _callers_frame(sys._getframe(2))
-    return CallSite(frame.f_code.co_filename, frame.f_lineno, frame.f_globals)
+    return _site(sys._getframe(2))
 
 
 def deprecated_field(model: type[Any], wire_name: str) -> str:
@@ -57,8 +57,7 @@ def warn_deprecated(message: str, at: CallSite | None = None) -> None:
     """Warn ``DeprecationWarning: message`` at ``at``, or at the first line outside the SDK and pydantic
     above the function that calls this one (a generated method, a model's validator)."""
     if at is None:
-        frame = _callers_frame(sys._getframe(2))
-        at = CallSite(frame.f_code.co_filename, frame.f_lineno, frame.f_globals)
+        at = _site(sys._getframe(2))
     warnings.warn_explicit(
         message,
         DeprecationWarning,
