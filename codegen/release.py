@@ -16,17 +16,15 @@ from __future__ import annotations
 import argparse
 import datetime
 import importlib
-import io
 import re
-import subprocess
 import sys
-import tarfile
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol, cast
 
 from . import api_snapshot
+from .git_tree import is_commit, write_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSION_FILE = ROOT / "src" / "aioclicksend" / "_core" / "version.py"
@@ -97,23 +95,12 @@ def next_version(current: str, bump: str | None) -> str:
     return f"{major}.{minor}.{patch + 1}" if bump == "patch" else current
 
 
-def _git(*arguments: str) -> bytes:
-    done = subprocess.run(["git", *arguments], cwd=ROOT, capture_output=True, check=False)
-    if done.returncode != 0:
-        raise ReleaseError(f"git {' '.join(arguments)}: {done.stderr.decode(errors='replace').strip()}")
-    return done.stdout
-
-
 def export(ref: str, into: Path) -> Path:
     """The package's source as it is at ``ref``, written under ``into`` (its ``src/``)."""
-    try:
-        _git("rev-parse", "--verify", f"{ref}^{{commit}}")
-    except ReleaseError:
-        raise ReleaseError(f"{ref!r} names no commit of this repository") from None
-    if not _git("ls-tree", "--name-only", ref, "src/aioclicksend").strip():
+    if not is_commit(ROOT, ref):
+        raise ReleaseError(f"{ref!r} names no commit of this repository")
+    if not write_folder(ROOT, ref, "src/aioclicksend", into):
         raise ReleaseError(f"{ref} has no src/aioclicksend to compare the public API with")
-    with tarfile.open(fileobj=io.BytesIO(_git("archive", "--format=tar", ref, "src"))) as archive:
-        archive.extractall(into, filter="data")
     return into / "src"
 
 

@@ -29,6 +29,7 @@ from aioclicksend._core.version import __version__
 
 from .bundle import SpecError, bundle
 from .generate import APIS, ROOT, referenced_schemas
+from .git_tree import is_commit, write_folder
 from .ir import Argument, Method
 from .operations import read_api
 from .parameters import resolve_parameter
@@ -228,19 +229,9 @@ class _checkout:
 
 def _write_ref(ref: str, repo: Path, target: Path) -> None:
     """The files under ``openapi/`` at ``ref`` of ``repo``, written under ``target``."""
-    git = ["git", "-C", str(repo)]
-    verify = subprocess.run(
-        [*git, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], capture_output=True
-    )
-    if verify.returncode != 0:
+    if not is_commit(repo, ref):
         raise SpecDiffError(f"{ref!r} is neither a directory nor a git ref of {repo}")
-    listing = subprocess.run(
-        [*git, "ls-tree", "-r", "-z", "--name-only", ref, "--", "openapi"], capture_output=True, check=True
-    )
-    for name in filter(None, listing.stdout.decode().split("\0")):
-        content = subprocess.run([*git, "show", f"{ref}:{name}"], capture_output=True, check=True).stdout
-        (target / name).parent.mkdir(parents=True, exist_ok=True)
-        (target / name).write_bytes(content)
+    write_folder(repo, ref, "openapi", target)  # (none at that commit: each API's spec is then empty)
 
 
 def _spec(folder: Path) -> dict[str, Any]:
