@@ -189,7 +189,7 @@ class SchemaDiff:
         def place(name: str) -> str:
             return f"{where}.{named(name)}" if noun == "field" else f"{where}({name})"
 
-        for old_name, new_name in _renames(old_members, new_members, removed, added):
+        for old_name, new_name in renames(old_members, new_members, removed, added):
             self.add("renamed", place(old_name), f"renamed to {named(new_name)}", f"{noun} renamed")
             removed.remove(old_name)
             added.remove(new_name)
@@ -253,7 +253,7 @@ class SchemaDiff:
             self.add(rule, where, f"{key}: {before!r} → {after!r}")
 
 
-def _renames(
+def renames(
     old: Mapping[str, Any], new: Mapping[str, Any], removed: list[str], added: list[str]
 ) -> list[tuple[str, str]]:
     """Pairs of a removed and an added name whose schemas are the same but for documentation, where

@@ -43,7 +43,7 @@ from .schema_diff import (
     SEVERITY,
     Change,
     SchemaDiff,
-    strip_docs,
+    renames,
 )
 from .webhooks import read_webhooks
 
@@ -433,13 +433,11 @@ def _model_changes(label: str, old: _Side, new: _Side) -> list[Change]:
     removed = sorted(old.schemas.keys() - new.schemas.keys())
     added = sorted(new.schemas.keys() - old.schemas.keys())
     changes = []
-    for name in removed:
-        twins = [other for other in added if strip_docs(new.schemas[other]) == strip_docs(old.schemas[name])]
-        if len(twins) == 1:
-            changes.append(_fixed("model renamed", f"{label}models.{name}", f"now {label}models.{twins[0]}"))
-            added.remove(twins[0])
-        else:
-            changes.append(_fixed("model removed", f"{label}models.{name}", "model removed"))
+    for old_name, new_name in renames(old.schemas, new.schemas, removed, added):
+        changes.append(_fixed("model renamed", f"{label}models.{old_name}", f"now {label}models.{new_name}"))
+        removed.remove(old_name)
+        added.remove(new_name)
+    changes += [_fixed("model removed", f"{label}models.{name}", "model removed") for name in removed]
     changes += [_fixed("model added", f"{label}models.{name}", "new model") for name in added]
     for name in sorted(old.schemas.keys() & new.schemas.keys()):
         old_schema, new_schema = old.schemas[name], new.schemas[name]
