@@ -178,14 +178,14 @@ def _method_docstring(lines: list[str], documented: list[tuple[str, str]]) -> st
         for name, description in documented:
             text = f"{name}: {' '.join(description.split())}"
             lines += textwrap.wrap(text, DOC_WIDTH, initial_indent="    ", subsequent_indent="        ")
-    text = _escaped("\n".join(lines))
-    return '"""' + text.replace("\n", "\n        ").replace("        \n", "\n") + '\n        """'
+    return _docstring_of("\n".join(lines), indent=8)
 
 
-def _docstring_of(doc: str) -> str:
-    """A function's docstring as its body's first statement (indented by 4)."""
-    text = doc.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    return '"""' + text.replace("\n", "\n    ").replace("    \n", "\n") + '\n    """'
+def _docstring_of(doc: str, indent: int = 4) -> str:
+    """A docstring as the first statement of a body indented by ``indent`` (a function's, a method's)."""
+    margin = " " * indent
+    text = _escaped(doc).replace("\n", "\n" + margin).replace(margin + "\n", "\n")
+    return f'"""{text}\n{margin}"""'
 
 
 def _pydict(arguments: list[Argument]) -> str:
@@ -234,10 +234,9 @@ def _environment(params: ParamLinks | None = None) -> jinja2.Environment:
     )
     environment.filters["pyrepr"] = _literal
     environment.filters["tuple"] = tuple
-    environment.filters["docstring"] = functools.partial(_docstring, params=params or ParamLinks("", {}, {}))
-    environment.filters["bulk_docstring"] = functools.partial(
-        _bulk_docstring, params=params or ParamLinks("", {}, {})
-    )
+    links = params or ParamLinks("", {}, {})
+    environment.filters["docstring"] = functools.partial(_docstring, params=links)
+    environment.filters["bulk_docstring"] = functools.partial(_bulk_docstring, params=links)
     environment.filters["docstring_text"] = _docstring_text
     environment.filters["pydict"] = _pydict
     environment.filters["docstring_of"] = _docstring_of
